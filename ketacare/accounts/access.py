@@ -1,0 +1,67 @@
+"""Access helpers: resolve what a user may reach, answering 404 for anything else.
+
+Like healthchecks' _get_check_for_user: a clinic the user is not a member of is
+indistinguishable from one that does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ketacare.accounts.models import Clinic, Membership, User
+from ketacare.accounts.policy import Permission, Role, can
+from ketacare.common.errors import NotFound, PermissionDenied
+
+
+@dataclass(frozen=True)
+class ClinicAccess:
+    """A user acting in one clinic with the role their membership gives them there."""
+
+    user: User
+    clinic: Clinic
+    role: Role
+
+    def can(self, permission: Permission) -> bool:
+        return can(self.role, permission)
+
+    def require(self, permission: Permission) -> None:
+        if not self.can(permission):
+            raise PermissionDenied(
+                f"A {self.role.label.lower()} may not {permission.value.replace('_', ' ')}."
+            )
+
+
+def memberships_of(user: User) -> list[Membership]:
+    if not user.is_authenticated:
+        return []
+    return list(
+        Membership.objects.filter(user=user, is_active=True, clinic__is_active=True)
+        .select_related("clinic")
+        .order_by("clinic__name")
+    )
+
+
+def clinic_access(*, user: User, clinic_slug: str) -> ClinicAccess:
+    membership = (
+        Membership.objects.filter(
+            user=user, clinic__slug=clinic_slug, is_active=True, clinic__is_active=True
+        )
+        .select_related("clinic")
+        .first()
+    )
+    if membership is None or not user.is_active:
+        raise NotFound("clinic")
+    return ClinicAccess(user=user, clinic=membership.clinic, role=Role(membership.role))
+
+
+def clinic_access_by_id(*, user: User, clinic_id: int) -> ClinicAccess:
+    membership = (
+        Membership.objects.filter(
+            user=user, clinic_id=clinic_id, is_active=True, clinic__is_active=True
+        )
+        .select_related("clinic")
+        .first()
+    )
+    if membership is None or not user.is_active:
+        raise NotFound("clinic")
+    return ClinicAccess(user=user, clinic=membership.clinic, role=Role(membership.role))

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "ketacare.accounts"
+    label = "accounts"
+    verbose_name = "Clinics and staff"

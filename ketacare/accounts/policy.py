@@ -1,0 +1,76 @@
+"""Who may do what: the whole permission policy in one table.
+
+Pure Python, no Django. docs/permissions.md renders the same matrix, and a test
+checks that the two agree. Clinic scoping (records of other clinics answer 404)
+is enforced separately by the access helpers in ketacare.accounts.access.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    CLINIC_ADMIN = "clinic_admin"
+    PRESCRIBER = "prescriber"
+    NURSE = "nurse"
+    THERAPIST = "therapist"
+    FRONT_DESK = "front_desk"
+    COMPLIANCE = "compliance"
+    RESEARCHER = "researcher"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.CLINIC_ADMIN: "Clinic administrator",
+    Role.PRESCRIBER: "Prescriber",
+    Role.NURSE: "Nurse",
+    Role.THERAPIST: "Therapist",
+    Role.FRONT_DESK: "Front desk",
+    Role.COMPLIANCE: "Compliance officer",
+    Role.RESEARCHER: "Researcher",
+}
+
+
+class Permission(StrEnum):
+    VIEW_REGISTRY = "view_registry"  # find patients; identity and contact details
+    VIEW_CHART = "view_chart"  # clinical chart: weights, allergies, medications, diagnoses
+    REGISTER_PATIENT = "register_patient"  # create patients, edit identity and contact
+    EDIT_CLINICAL = "edit_clinical"  # weights, allergies, medications, diagnoses
+    RECORD_CONSENT = "record_consent"
+    ARCHIVE_PATIENT = "archive_patient"
+    VIEW_AUDIT = "view_audit"
+    MANAGE_STAFF = "manage_staff"
+    VIEW_DEIDENTIFIED = "view_deidentified"  # aggregate, de-identified research data
+
+
+P = Permission
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.CLINIC_ADMIN: frozenset(
+        {P.VIEW_REGISTRY, P.VIEW_CHART, P.REGISTER_PATIENT, P.RECORD_CONSENT,
+         P.ARCHIVE_PATIENT, P.VIEW_AUDIT, P.MANAGE_STAFF, P.VIEW_DEIDENTIFIED}
+    ),
+    Role.PRESCRIBER: frozenset(
+        {P.VIEW_REGISTRY, P.VIEW_CHART, P.REGISTER_PATIENT, P.EDIT_CLINICAL,
+         P.RECORD_CONSENT, P.ARCHIVE_PATIENT}
+    ),
+    Role.NURSE: frozenset(
+        {P.VIEW_REGISTRY, P.VIEW_CHART, P.REGISTER_PATIENT, P.EDIT_CLINICAL, P.RECORD_CONSENT}
+    ),
+    Role.THERAPIST: frozenset({P.VIEW_REGISTRY, P.VIEW_CHART}),
+    Role.FRONT_DESK: frozenset({P.VIEW_REGISTRY, P.REGISTER_PATIENT, P.RECORD_CONSENT}),
+    Role.COMPLIANCE: frozenset({P.VIEW_REGISTRY, P.VIEW_CHART, P.VIEW_AUDIT}),
+    Role.RESEARCHER: frozenset({P.VIEW_DEIDENTIFIED}),
+}
+
+
+def can(role: Role | str, permission: Permission) -> bool:
+    return permission in ROLE_PERMISSIONS[Role(role)]
+
+
+def permission_matrix() -> list[tuple[Permission, dict[Role, bool]]]:
+    """Rows of (permission, {role: allowed}) in declaration order, for docs and the UI."""
+    return [(perm, {role: can(role, perm) for role in Role}) for perm in Permission]

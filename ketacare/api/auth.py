@@ -1,0 +1,62 @@
+"""API authentication: a session cookie (with CSRF) or a Bearer token.
+
+Both resolve to a ClinicAccess: the token's own clinic, or for a session the
+clinic named in the X-Clinic header (else the one chosen in the web app, else
+the user's only clinic). A clinic the user is not a member of answers 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.errors import HttpError
+from ninja.security import APIKeyCookie, HttpBearer
+from django.conf import settings
+
+from ketacare.accounts.access import ClinicAccess, clinic_access, clinic_access_by_id, memberships_of
+from ketacare.accounts.services import api_token_authenticate
+from ketacare.common.errors import NotFound
+
+SESSION_CLINIC_KEY = "clinic"
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> ClinicAccess | None:
+        api_token = api_token_authenticate(token)
+        if api_token is None:
+            return None
+        try:
+            access = clinic_access_by_id(user=api_token.user, clinic_id=api_token.clinic_id)
+        except NotFound:
+            return None  # membership ended since the token was made
+        request.auth_via = "token"  # type: ignore[attr-defined]
+        return access
+
+
+class ClinicSessionAuth(APIKeyCookie):
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> ClinicAccess | None:
+        user: Any = request.user
+        if not user.is_authenticated or not user.is_active:
+            return None
+        request.auth_via = "session"  # type: ignore[attr-defined]
+        slug = request.headers.get("X-Clinic") or request.session.get(SESSION_CLINIC_KEY)
+        if slug:
+            return clinic_access(user=user, clinic_slug=slug)
+        memberships = memberships_of(user)
+        if len(memberships) == 1:
+            return clinic_access(user=user, clinic_slug=memberships[0].clinic.slug)
+        if not memberships:
+            raise NotFound("clinic")
+        raise HttpError(400, "You work in several clinics: name one in the X-Clinic header.")
+
+
+AUTH = [TokenAuth(), ClinicSessionAuth()]
+
+
+def access_of(request: HttpRequest) -> ClinicAccess:
+    access = request.auth  # type: ignore[attr-defined]
+    assert isinstance(access, ClinicAccess)
+    return access

@@ -1,0 +1,24 @@
+"""The /api/v1 application: routers from each domain app, one auth scheme, one error map."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from ketacare.accounts.api import router as accounts_router
+from ketacare.api import errors
+from ketacare.api.auth import AUTH
+from ketacare.audit.api import router as audit_router
+from ketacare.patients.api import router as patients_router
+
+api = NinjaAPI(
+    title="KetaCare API",
+    version="1",
+    description="Clinic-scoped API for KetaCare. Authenticate with a session cookie (and "
+    "CSRF token) or `Authorization: Bearer <token>`. Records outside your clinic answer 404.",
+    auth=AUTH,
+    urls_namespace="api-v1",
+)
+errors.install(api)
+api.add_router("/", accounts_router)
+api.add_router("/patients", patients_router)
+api.add_router("/audit", audit_router)

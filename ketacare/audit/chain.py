@@ -1,0 +1,91 @@
+"""The audit hash chain (pure). Each event's hash covers its contents and the
+previous event's hash in the same clinic, so changing, removing or reordering
+any row breaks every link after it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+GENESIS_HASH = "0" * 64
+
+
+def jsonable(value: Any) -> Any:
+    """Turn a field value into a JSON value that survives a database round trip."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat() if value.tzinfo else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Changed fields as {field: [old, new]}; a field missing on one side counts as None."""
+    fields = sorted(set(before) | set(after))
+    return {
+        f: [jsonable(before.get(f)), jsonable(after.get(f))]
+        for f in fields
+        if jsonable(before.get(f)) != jsonable(after.get(f))
+    }
+
+
+def canonical(payload: Mapping[str, Any]) -> bytes:
+    return json.dumps(
+        jsonable(payload), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()
+
+
+def event_hash(prev_hash: str, payload: Mapping[str, Any]) -> str:
+    return hashlib.sha256(prev_hash.encode() + b"\n" + canonical(payload)).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainedEvent:
+    event_id: int
+    sequence: int
+    prev_hash: str
+    hash: str
+    payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    event_id: int | None
+    sequence: int
+    reason: str
+
+
+def first_break(events: Iterable[ChainedEvent], *, head_sequence: int | None = None,
+                head_hash: str | None = None) -> BrokenLink | None:
+    """Walk one clinic's events in sequence order; return the first broken link."""
+    expected_prev, expected_seq = GENESIS_HASH, 1
+    for event in events:
+        if event.sequence != expected_seq:
+            return BrokenLink(event.event_id, event.sequence,
+                              f"sequence {expected_seq} is missing (found {event.sequence})")
+        if event.prev_hash != expected_prev:
+            return BrokenLink(event.event_id, event.sequence,
+                              "previous-hash link does not match the event before it")
+        if event_hash(event.prev_hash, event.payload) != event.hash:
+            return BrokenLink(event.event_id, event.sequence,
+                              "stored hash does not match the event's contents")
+        expected_prev, expected_seq = event.hash, expected_seq + 1
+    if head_sequence is not None and head_sequence != expected_seq - 1:
+        return BrokenLink(None, expected_seq,
+                          f"chain head records {head_sequence} events but {expected_seq - 1} remain")
+    if head_hash is not None and head_hash != expected_prev:
+        return BrokenLink(None, expected_seq - 1, "chain head hash does not match the last event")
+    return None

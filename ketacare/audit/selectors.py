@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from ketacare.accounts.models import Clinic
+from ketacare.audit import chain
+from ketacare.audit.models import AuditChainHead, AuditEvent
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    patient_id: uuid.UUID | None = None
+    actor_username: str = ""
+    action: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+def audit_event_list(*, clinic: Clinic, filters: AuditFilter) -> QuerySet[AuditEvent]:
+    events = AuditEvent.objects.filter(clinic=clinic).select_related("actor")
+    if filters.patient_id:
+        events = events.filter(patient_id=filters.patient_id)
+    if filters.actor_username:
+        events = events.filter(actor_username=filters.actor_username)
+    if filters.action:
+        events = events.filter(action=filters.action)
+    if filters.date_from:
+        events = events.filter(occurred_at__date__gte=filters.date_from)
+    if filters.date_to:
+        events = events.filter(occurred_at__date__lte=filters.date_to)
+    return events.order_by("-sequence")
+
+
+def _chained_events(clinic_id: int) -> Iterator[chain.ChainedEvent]:
+    for event in AuditEvent.objects.filter(clinic_id=clinic_id).order_by("sequence").iterator(
+        chunk_size=2000
+    ):
+        yield chain.ChainedEvent(
+            event_id=event.pk, sequence=event.sequence, prev_hash=event.prev_hash,
+            hash=event.hash, payload=event.chain_payload(),
+        )
+
+
+@dataclass(frozen=True)
+class ClinicChainResult:
+    clinic: Clinic
+    events: int
+    broken: chain.BrokenLink | None
+
+
+def audit_chain_verify(
+    *, clinic: Clinic, on_event: Callable[[], None] | None = None
+) -> ClinicChainResult:
+    head = AuditChainHead.objects.filter(clinic=clinic).first()
+    counted = 0
+
+    def counting() -> Iterator[chain.ChainedEvent]:
+        nonlocal counted
+        for event in _chained_events(clinic.pk):
+            counted += 1
+            if on_event:
+                on_event()
+            yield event
+
+    broken = chain.first_break(
+        counting(),
+        head_sequence=head.sequence if head else None,
+        head_hash=head.last_hash if head else None,
+    )
+    return ClinicChainResult(clinic=clinic, events=counted, broken=broken)

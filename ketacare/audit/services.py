@@ -1,0 +1,73 @@
+"""The only writer of audit events. Call it inside the transaction of the change."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ketacare.accounts.models import Clinic, User
+from ketacare.audit import chain
+from ketacare.audit.models import AuditChainHead, AuditEvent
+from ketacare.common import context
+
+
+class Action:
+    CREATE = "create"
+    UPDATE = "update"
+    ARCHIVE = "archive"
+    VIEW = "view"
+    SEARCH = "search"
+    EXPORT = "export"
+    REVOKE = "revoke"
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    clinic: Clinic,
+    action: str,
+    object_type: str,
+    object_id: Any = "",
+    patient_id: uuid.UUID | None = None,
+    changes: Mapping[str, list[Any]] | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    if not transaction.get_connection().in_atomic_block:
+        # An audit row outside the change's transaction could survive a rollback
+        # of the change, or be lost while the change commits.
+        raise RuntimeError("audit_record must run inside the transaction of the change")
+    head = _locked_head(clinic)
+    ctx = context.current()
+    event = AuditEvent(
+        clinic=clinic,
+        sequence=head.sequence + 1,
+        occurred_at=timezone.now(),
+        actor=actor,
+        actor_username=actor.get_username() if actor else "system",
+        patient_id=patient_id,
+        object_type=object_type,
+        object_id=str(object_id),
+        action=action,
+        ip_address=ctx.ip_address,
+        request_id=ctx.request_id,
+        changes=chain.jsonable(dict(changes or {})),
+        details=chain.jsonable(dict(details or {})),
+        prev_hash=head.last_hash,
+    )
+    event.hash = chain.event_hash(event.prev_hash, event.chain_payload())
+    event.save()
+    head.sequence, head.last_hash = event.sequence, event.hash
+    head.save(update_fields=["sequence", "last_hash"])
+    return event
+
+
+def _locked_head(clinic: Clinic) -> AuditChainHead:
+    head = AuditChainHead.objects.select_for_update().filter(clinic=clinic).first()
+    if head is None:
+        head = AuditChainHead.objects.create(clinic=clinic, sequence=0,
+                                             last_hash=chain.GENESIS_HASH)
+    return head

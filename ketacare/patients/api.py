@@ -1,0 +1,154 @@
+"""Patient registry endpoints under /api/v1/patients. Handlers stay thin: they
+parse, call a service or selector, and shape the answer."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+from ninja.orm import create_schema
+
+from ketacare.api.auth import access_of
+from ketacare.patients import services
+from ketacare.patients.models import (
+    Allergy,
+    BodyMeasurement,
+    Consent,
+    Diagnosis,
+    Medication,
+    Patient,
+    PatientRecord,
+)
+from ketacare.patients.selectors import record_list
+
+router = Router(tags=["patients"])
+
+PatientIn = create_schema(Patient, name="PatientIn", fields=list(services.PATIENT_FIELDS))
+PatientPatch = create_schema(Patient, name="PatientPatch", fields=list(services.PATIENT_FIELDS),
+                             optional_fields="__all__")
+
+
+class PatientOut(create_schema(Patient, name="PatientBase",  # type: ignore[misc]
+                               fields=["id", *services.PATIENT_FIELDS, "created_at",
+                                       "updated_at", "archived_at", "archive_reason"])):
+    display_name: str
+
+
+class PatientPage(Schema):
+    items: list[PatientOut]
+    count: int
+    page: int
+    pages: int
+    page_size: int
+
+
+class ReasonIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=300)
+
+
+@router.get("", response=PatientPage, summary="Search patients by name, MRN or date of birth")
+def patient_search(request: HttpRequest, q: str = "", include_archived: bool = False,
+                   page: int = Field(1, ge=1), page_size: int = Field(25, ge=1, le=200)
+                   ) -> dict[str, Any]:
+    results = services.patient_search_audited(access=access_of(request), query=q,
+                                              include_archived=include_archived, page=page,
+                                              page_size=page_size)
+    return {"items": list(results.object_list), "count": results.paginator.count,
+            "page": results.number, "pages": results.paginator.num_pages,
+            "page_size": results.paginator.per_page}
+
+
+@router.post("", response={201: PatientOut}, summary="Register a patient")
+def patient_create(request: HttpRequest, payload: PatientIn) -> tuple[int, Patient]:  # type: ignore[valid-type]
+    return 201, services.patient_create(access=access_of(request),
+                                        data=payload.dict())  # type: ignore[attr-defined]
+
+
+@router.get("/{patient_id}", response=PatientOut, summary="Read a patient's record")
+def patient_read(request: HttpRequest, patient_id: uuid.UUID) -> Patient:
+    return services.patient_view(access=access_of(request), patient_id=patient_id)
+
+
+@router.patch("/{patient_id}", response=PatientOut, summary="Update identity or contact details")
+def patient_update(request: HttpRequest, patient_id: uuid.UUID,
+                   payload: PatientPatch) -> Patient:  # type: ignore[valid-type]
+    return services.patient_update(access=access_of(request), patient_id=patient_id,
+                                   data=payload.dict(exclude_unset=True))  # type: ignore[attr-defined]
+
+
+@router.post("/{patient_id}/archive", response=PatientOut,
+             summary="Archive a patient (soft; nothing is deleted)")
+def patient_archive(request: HttpRequest, patient_id: uuid.UUID, payload: ReasonIn) -> Patient:
+    return services.patient_archive(access=access_of(request), patient_id=patient_id,
+                                    reason=payload.reason)
+
+
+# --- chart entries: the same five endpoints for each kind --------------------------------
+
+CHART_ENTRY_PATHS: dict[str, type[PatientRecord]] = {
+    "weights": BodyMeasurement,
+    "allergies": Allergy,
+    "medications": Medication,
+    "diagnoses": Diagnosis,
+    "consents": Consent,
+}
+RECORD_META = ["id", "created_at", "entered_in_error_at", "entered_in_error_reason"]
+
+
+class EntryMeta(Schema):
+    entered_by: str
+
+    @staticmethod
+    def resolve_entered_by(obj: PatientRecord) -> str:
+        return obj.entered_by.get_username()
+
+
+def _register_entry_endpoints(path: str, model: type[PatientRecord]) -> None:
+    name = model.__name__
+    fields = list(services.RECORD_FIELDS[model])
+    entry_in = create_schema(model, name=f"{name}In", fields=fields)
+    entry_out = create_schema(model, name=f"{name}Out", fields=RECORD_META + fields,
+                              base_class=EntryMeta)
+    section = path
+
+    @router.get(f"/{{patient_id}}/{path}", response=list[entry_out], operation_id=f"{path}_list",
+                summary=f"List the patient's {path}")
+    def entry_list(request: HttpRequest, patient_id: uuid.UUID) -> Any:
+        access = access_of(request)
+        services.patient_view(access=access, patient_id=patient_id, section=section)
+        return list(record_list(access=access, patient_id=patient_id, model=model))
+
+    @router.post(f"/{{patient_id}}/{path}", response={201: entry_out},
+                 operation_id=f"{path}_add", summary=f"Add to the patient's {path}")
+    def entry_add(request: HttpRequest, patient_id: uuid.UUID, payload: entry_in) -> Any:  # type: ignore[valid-type]
+        return 201, services.record_add(access=access_of(request), patient_id=patient_id,
+                                        model=model, data=payload.dict())  # type: ignore[attr-defined]
+
+    updatable = list(services.UPDATABLE[model])
+    if updatable:
+        entry_patch = create_schema(model, name=f"{name}Patch", fields=updatable,
+                                    optional_fields="__all__")
+
+        @router.patch(f"/{{patient_id}}/{path}/{{entry_id}}", response=entry_out,
+                      operation_id=f"{path}_update", summary=f"Correct one of the patient's {path}")
+        def entry_update(request: HttpRequest, patient_id: uuid.UUID, entry_id: uuid.UUID,
+                         payload: entry_patch) -> Any:  # type: ignore[valid-type]
+            return services.record_update(access=access_of(request), patient_id=patient_id,
+                                          model=model, record_id=entry_id,
+                                          data=payload.dict(exclude_unset=True))  # type: ignore[attr-defined]
+
+    @router.post(f"/{{patient_id}}/{path}/{{entry_id}}/entered-in-error", response=entry_out,
+                 operation_id=f"{path}_entered_in_error",
+                 summary="Mark an entry as entered in error (it stays visible)")
+    def entry_retract(request: HttpRequest, patient_id: uuid.UUID, entry_id: uuid.UUID,
+                      payload: ReasonIn) -> Any:
+        return services.record_mark_entered_in_error(
+            access=access_of(request), patient_id=patient_id, model=model, record_id=entry_id,
+            reason=payload.reason)
+
+
+for _path, _model in CHART_ENTRY_PATHS.items():
+    _register_entry_endpoints(_path, _model)
+

@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+from ketacare.accounts.models import Clinic
+from ketacare.common.models import ClinicalRecord
+
+USER = settings.AUTH_USER_MODEL
+
+
+class Patient(ClinicalRecord):
+    class SexAtBirth(models.TextChoices):
+        FEMALE = "female", "Female"
+        MALE = "male", "Male"
+        INTERSEX = "intersex", "Intersex"
+        UNKNOWN = "unknown", "Unknown / not recorded"
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
+    mrn = models.CharField("MRN", max_length=32)
+    legal_given_name = models.CharField(max_length=100)
+    legal_family_name = models.CharField(max_length=100)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField()
+    sex_at_birth = models.CharField(max_length=10, choices=SexAtBirth.choices)
+    gender_identity = models.CharField(max_length=60, blank=True)
+    pronouns = models.CharField(max_length=30, blank=True)
+
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    address = models.CharField(max_length=300, blank=True)
+
+    emergency_contact_name = models.CharField(max_length=150, blank=True)
+    emergency_contact_relationship = models.CharField(max_length=60, blank=True)
+    emergency_contact_phone = models.CharField(max_length=40, blank=True)
+
+    referring_clinician_name = models.CharField(max_length=150, blank=True)
+    referring_clinician_organisation = models.CharField(max_length=200, blank=True)
+    referring_clinician_phone = models.CharField(max_length=40, blank=True)
+    referring_clinician_email = models.EmailField(blank=True)
+
+    no_known_allergies = models.BooleanField(default=False)
+
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    archived_at = models.DateTimeField(null=True, blank=True)
+    archived_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    archive_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "mrn"], name="mrn_unique_in_clinic"),
+        ]
+        indexes = [
+            models.Index(Lower("legal_family_name"), "clinic", name="patient_family_name_idx"),
+            models.Index(fields=["clinic", "date_of_birth"]),
+        ]
+        ordering = ["legal_family_name", "legal_given_name"]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.mrn})"
+
+    @property
+    def display_name(self) -> str:
+        given = self.preferred_name or self.legal_given_name
+        return f"{self.legal_family_name}, {given}"
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+
+class PatientRecord(ClinicalRecord):
+    """A dated entry on a patient's chart. Wrong entries are marked, never deleted."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    entered_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    entered_in_error_at = models.DateTimeField(null=True, blank=True)
+    entered_in_error_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class BodyMeasurement(PatientRecord):
+    measured_on = models.DateField()
+    weight_kg = models.DecimalField(max_digits=5, decimal_places=1)
+    height_cm = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-measured_on", "-created_at"]
+        indexes = [models.Index(fields=["patient", "-measured_on"])]
+
+
+class Allergy(PatientRecord):
+    class Severity(models.TextChoices):
+        MILD = "mild", "Mild"
+        MODERATE = "moderate", "Moderate"
+        SEVERE = "severe", "Severe"
+        LIFE_THREATENING = "life_threatening", "Life-threatening"
+        UNKNOWN = "unknown", "Unknown"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        INACTIVE = "inactive", "Inactive"
+
+    substance = models.CharField(max_length=150)
+    reaction = models.CharField(max_length=300, blank=True)
+    severity = models.CharField(max_length=20, choices=Severity.choices, default=Severity.UNKNOWN)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    noted_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["substance"]
+        indexes = [models.Index(fields=["patient", "status"])]
+
+
+class Medication(PatientRecord):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Taking"
+        STOPPED = "stopped", "Stopped"
+
+    name = models.CharField(max_length=150)
+    dose = models.CharField(max_length=60, help_text="Amount and unit, e.g. 20 mg")
+    frequency = models.CharField(max_length=60, help_text="e.g. once daily")
+    route = models.CharField(max_length=30, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    stop_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    indication = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["patient", "status"])]
+
+
+class Diagnosis(PatientRecord):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        RESOLVED = "resolved", "Resolved"
+
+    icd10_code = models.CharField("ICD-10 code", max_length=8)
+    description = models.CharField(max_length=250)
+    onset_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-is_primary", "icd10_code"]
+        verbose_name_plural = "diagnoses"
+
+
+class Consent(PatientRecord):
+    class Kind(models.TextChoices):
+        TREATMENT = "treatment", "Treatment"
+        RESEARCH = "research", "Research use of data"
+
+    class Decision(models.TextChoices):
+        GRANTED = "granted", "Granted"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    document_version = models.CharField(max_length=30)
+    decided_on = models.DateField()
+    notes = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["kind", "-decided_on", "-created_at"]

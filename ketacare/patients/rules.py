@@ -1,0 +1,101 @@
+"""Pure validation rules for registry data, shared by the API and the web forms.
+
+Each check returns an error message (naming what is wrong) or None. Limits that
+are clinical choices come in as arguments; settings hold their defaults.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+# ICD-10 / ICD-10-CM: letter, two digits (CM allows a letter third, e.g. M1A),
+# then optionally a dot and 1-4 more characters. U codes are reserved but valid.
+_ICD10 = re.compile(r"^([A-Z][0-9][0-9A-Z])(?:\.?([0-9A-Z]{1,4}))?$")
+_MRN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
+MAX_AGE_YEARS = 130
+
+
+def normalise_icd10(code: str) -> str | None:
+    """'f332' -> 'F33.2'; None when the text is not ICD-10 shaped."""
+    match = _ICD10.match(code.strip().upper())
+    if not match:
+        return None
+    category, extension = match.groups()
+    return f"{category}.{extension}" if extension else category
+
+
+def icd10_error(code: str) -> str | None:
+    if normalise_icd10(code) is None:
+        return (f"{code!r} is not an ICD-10 code: expected a letter, two characters and an "
+                "optional extension, e.g. F33.2.")
+    return None
+
+
+def mrn_error(mrn: str) -> str | None:
+    if not _MRN.match(mrn):
+        return "Use 1-32 letters, digits or hyphens, starting with a letter or digit."
+    return None
+
+
+def date_of_birth_error(born: dt.date, *, today: dt.date) -> str | None:
+    if born > today:
+        return "Date of birth cannot be in the future."
+    if today.year - born.year > MAX_AGE_YEARS:
+        return f"Date of birth is more than {MAX_AGE_YEARS} years ago."
+    return None
+
+
+def not_future_error(day: dt.date, *, today: dt.date, what: str) -> str | None:
+    return f"{what} cannot be in the future." if day > today else None
+
+
+@dataclass(frozen=True)
+class Range:
+    low: float
+    high: float
+    unit: str
+
+    def error(self, value: Decimal | float, *, what: str) -> str | None:
+        if not (self.low <= float(value) <= self.high):
+            return (f"{what} of {value} {self.unit} is outside the plausible range "
+                    f"{self.low:g}-{self.high:g} {self.unit}.")
+        return None
+
+
+def age_on(born: dt.date, day: dt.date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def bmi(weight_kg: Decimal, height_cm: Decimal) -> Decimal:
+    metres = height_cm / 100
+    return (weight_kg / (metres * metres)).quantize(Decimal("0.1"))
+
+
+@dataclass(frozen=True)
+class ChartFlag:
+    code: str
+    text: str
+    level: str  # "danger", "warning" or "info"
+
+
+def chart_flags(*, archived: bool, has_allergy_review: bool, latest_weight_on: dt.date | None,
+                today: dt.date, weight_stale_days: int, treatment_consent: bool) -> list[ChartFlag]:
+    """Flags for the chart header, each with the reason it was raised."""
+    flags: list[ChartFlag] = []
+    if archived:
+        flags.append(ChartFlag("archived", "Archived: read-only record", "info"))
+    if not has_allergy_review:
+        flags.append(ChartFlag("allergies_unknown", "Allergies not yet recorded", "warning"))
+    if latest_weight_on is None:
+        flags.append(ChartFlag("no_weight", "No weight on record", "warning"))
+    elif (today - latest_weight_on).days > weight_stale_days:
+        days = (today - latest_weight_on).days
+        flags.append(ChartFlag("weight_stale",
+                               f"Last weight is {days} days old (limit {weight_stale_days})",
+                               "warning"))
+    if not treatment_consent:
+        flags.append(ChartFlag("no_treatment_consent", "No current treatment consent", "warning"))
+    return flags

@@ -1,0 +1,109 @@
+"""Reads of the patient registry, always scoped to the caller's clinic (else 404)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import TypeVar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
+
+from ketacare.accounts.access import ClinicAccess
+from ketacare.common.errors import NotFound
+from ketacare.patients.models import Allergy, BodyMeasurement, Consent, Patient, PatientRecord
+
+R = TypeVar("R", bound=PatientRecord)
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y")
+
+
+def patient_get(*, access: ClinicAccess, patient_id: uuid.UUID | str,
+                for_update: bool = False) -> Patient:
+    patients = Patient.objects.filter(clinic=access.clinic)
+    if for_update:
+        patients = patients.select_for_update()
+    try:
+        return patients.get(pk=patient_id)
+    except (Patient.DoesNotExist, ValidationError, ValueError) as exc:
+        # A malformed id is as unknown as a missing one.
+        raise NotFound("patient") from exc
+
+
+def parse_date(text: str) -> dt.date | None:
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _search_filter(query: str) -> Q:
+    """Every word must match a name, the MRN or (if it is a date) the date of birth."""
+    condition = Q()
+    for word in query.split():
+        born = parse_date(word)
+        if born:
+            condition &= Q(date_of_birth=born)
+            continue
+        condition &= (
+            Q(legal_family_name__icontains=word)
+            | Q(legal_given_name__icontains=word)
+            | Q(preferred_name__icontains=word)
+            | Q(mrn__iexact=word)
+            | Q(mrn__istartswith=word)
+        )
+    return condition
+
+
+def patient_search(*, access: ClinicAccess, query: str = "", include_archived: bool = False,
+                   page: int = 1, page_size: int | None = None) -> Page:
+    patients = Patient.objects.filter(clinic=access.clinic).filter(_search_filter(query.strip()))
+    if not include_archived:
+        patients = patients.filter(archived_at__isnull=True)
+    size = min(max(page_size or settings.KETACARE_PAGE_SIZE, 1), 200)
+    return Paginator(patients.order_by("legal_family_name", "legal_given_name", "mrn"),
+                     size).get_page(page)
+
+
+def record_list(*, access: ClinicAccess, patient_id: uuid.UUID, model: type[R]) -> QuerySet[R]:
+    patient = patient_get(access=access, patient_id=patient_id)
+    return model.objects.filter(patient=patient, clinic=access.clinic).select_related(
+        "entered_by")
+
+
+def record_get(*, access: ClinicAccess, patient_id: uuid.UUID, model: type[R],
+               record_id: uuid.UUID | str, for_update: bool = False) -> R:
+    records = model.objects.filter(clinic=access.clinic, patient_id=patient_id)
+    if for_update:
+        records = records.select_for_update()
+    try:
+        return records.get(pk=record_id)
+    except (model.DoesNotExist, ValidationError, ValueError) as exc:
+        raise NotFound(model.__name__) from exc
+
+
+@dataclass(frozen=True)
+class ChartSummary:
+    """What the chart header needs, gathered in a fixed number of queries."""
+
+    patient: Patient
+    active_allergies: list[Allergy]
+    latest_measurement: BodyMeasurement | None
+    current_consents: dict[str, Consent]
+
+
+def chart_summary(*, patient: Patient) -> ChartSummary:
+    allergies = list(Allergy.objects.filter(patient=patient, status=Allergy.Status.ACTIVE,
+                                            entered_in_error_at__isnull=True))
+    latest = (BodyMeasurement.objects.filter(patient=patient, entered_in_error_at__isnull=True)
+              .order_by("-measured_on", "-created_at").first())
+    consents: dict[str, Consent] = {}
+    for consent in Consent.objects.filter(patient=patient, entered_in_error_at__isnull=True
+                                          ).order_by("-decided_on", "-created_at"):
+        consents.setdefault(consent.kind, consent)
+    return ChartSummary(patient=patient, active_allergies=allergies,
+                        latest_measurement=latest, current_consents=consents)

@@ -1,0 +1,323 @@
+"""Writes to the patient registry. Each service checks the role, validates,
+saves and writes its audit event in one transaction, so nothing is saved half-way.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.paginator import Page
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from ketacare.accounts.access import ClinicAccess
+from ketacare.accounts.policy import Permission
+from ketacare.audit.chain import diff
+from ketacare.audit.services import Action, audit_record
+from ketacare.common.errors import ValidationFailed
+from ketacare.patients import rules
+from ketacare.patients.models import (
+    Allergy,
+    BodyMeasurement,
+    Consent,
+    Diagnosis,
+    Medication,
+    Patient,
+    PatientRecord,
+)
+from ketacare.patients.selectors import patient_get, patient_search, record_get
+
+PATIENT_FIELDS = (
+    "mrn", "legal_given_name", "legal_family_name", "preferred_name", "date_of_birth",
+    "sex_at_birth", "gender_identity", "pronouns", "phone", "email", "address",
+    "emergency_contact_name", "emergency_contact_relationship", "emergency_contact_phone",
+    "referring_clinician_name", "referring_clinician_organisation",
+    "referring_clinician_phone", "referring_clinician_email", "no_known_allergies",
+)
+# Fields a caller may set on each kind of chart entry, and which of them may change later.
+RECORD_FIELDS: dict[type[PatientRecord], tuple[str, ...]] = {
+    BodyMeasurement: ("measured_on", "weight_kg", "height_cm"),
+    Allergy: ("substance", "reaction", "severity", "status", "noted_on"),
+    Medication: ("name", "dose", "frequency", "route", "start_date", "stop_date", "status",
+                 "indication"),
+    Diagnosis: ("icd10_code", "description", "onset_date", "status", "is_primary"),
+    Consent: ("kind", "decision", "document_version", "decided_on", "notes"),
+}
+# Measurements and consents are dated facts: a wrong one is marked in error, not edited.
+UPDATABLE: dict[type[PatientRecord], tuple[str, ...]] = {
+    BodyMeasurement: (),
+    Allergy: ("reaction", "severity", "status", "noted_on"),
+    Medication: ("dose", "frequency", "route", "start_date", "stop_date", "status", "indication"),
+    Diagnosis: ("description", "onset_date", "status", "is_primary"),
+    Consent: (),
+}
+RECORD_PERMISSION: dict[type[PatientRecord], Permission] = {
+    BodyMeasurement: Permission.EDIT_CLINICAL,
+    Allergy: Permission.EDIT_CLINICAL,
+    Medication: Permission.EDIT_CLINICAL,
+    Diagnosis: Permission.EDIT_CLINICAL,
+    Consent: Permission.RECORD_CONSENT,
+}
+
+R = TypeVar("R", bound=PatientRecord)
+
+
+def _snapshot(instance: models.Model, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {f: getattr(instance, f) for f in fields}
+
+
+def _only(data: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise ValidationFailed({f: ["This field cannot be set here."] for f in unknown})
+    return dict(data)
+
+
+def _full_clean(instance: models.Model, extra: dict[str, list[str]],
+                exclude: list[str] | None = None) -> None:
+    """Run Django's field validation and our rules; report every failing field at once."""
+    errors = {k: list(v) for k, v in extra.items() if v}
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(m for m in messages if m not in errors.get(field, []))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _patient_rule_errors(patient: Patient) -> dict[str, list[str]]:
+    today = timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    if patient.mrn and (msg := rules.mrn_error(patient.mrn)):
+        errors["mrn"] = [msg]
+    if patient.date_of_birth and (msg := rules.date_of_birth_error(patient.date_of_birth,
+                                                                    today=today)):
+        errors["date_of_birth"] = [msg]
+    return errors
+
+
+def _save_patient(patient: Patient) -> None:
+    _full_clean(patient, _patient_rule_errors(patient),
+                exclude=["clinic", "created_by", "archived_by"])
+    try:
+        with transaction.atomic():
+            patient.save()
+    except IntegrityError as exc:
+        raise ValidationFailed.single("mrn", "This MRN is already used in this clinic.") from exc
+
+
+@transaction.atomic
+def patient_create(*, access: ClinicAccess, data: Mapping[str, Any]) -> Patient:
+    access.require(Permission.REGISTER_PATIENT)
+    patient = Patient(clinic=access.clinic, created_by=access.user,
+                      **_only(data, PATIENT_FIELDS))
+    _save_patient(patient)
+    audit_record(actor=access.user, clinic=access.clinic, action=Action.CREATE,
+                 object_type="patient", object_id=patient.pk, patient_id=patient.pk,
+                 changes=diff({}, _snapshot(patient, PATIENT_FIELDS)))
+    return patient
+
+
+def _writable_patient(access: ClinicAccess, patient_id: uuid.UUID) -> Patient:
+    patient = patient_get(access=access, patient_id=patient_id, for_update=True)
+    if patient.is_archived:
+        raise ValidationFailed.single("patient", "This patient is archived; the record is "
+                                                 "read-only.")
+    return patient
+
+
+@transaction.atomic
+def patient_update(*, access: ClinicAccess, patient_id: uuid.UUID,
+                   data: Mapping[str, Any]) -> Patient:
+    access.require(Permission.REGISTER_PATIENT)
+    patient = _writable_patient(access, patient_id)
+    before = _snapshot(patient, PATIENT_FIELDS)
+    for field, value in _only(data, PATIENT_FIELDS).items():
+        setattr(patient, field, value)
+    changes = diff(before, _snapshot(patient, PATIENT_FIELDS))
+    if changes:
+        _save_patient(patient)
+        audit_record(actor=access.user, clinic=access.clinic, action=Action.UPDATE,
+                     object_type="patient", object_id=patient.pk, patient_id=patient.pk,
+                     changes=changes)
+    return patient
+
+
+@transaction.atomic
+def patient_archive(*, access: ClinicAccess, patient_id: uuid.UUID, reason: str) -> Patient:
+    access.require(Permission.ARCHIVE_PATIENT)
+    if not reason.strip():
+        raise ValidationFailed.single("reason", "Give a reason for archiving.")
+    patient = _writable_patient(access, patient_id)
+    patient.archived_at, patient.archived_by = timezone.now(), access.user
+    patient.archive_reason = reason.strip()[:300]
+    patient.save(update_fields=["archived_at", "archived_by", "archive_reason", "updated_at"])
+    audit_record(actor=access.user, clinic=access.clinic, action=Action.ARCHIVE,
+                 object_type="patient", object_id=patient.pk, patient_id=patient.pk,
+                 changes={"archived_at": [None, patient.archived_at],
+                          "archive_reason": [None, patient.archive_reason]})
+    return patient
+
+
+# --- chart entries -------------------------------------------------------------------------
+
+def _record_rule_errors(record: PatientRecord) -> dict[str, list[str]]:
+    today = timezone.localdate()
+    errors: dict[str, list[str]] = {}
+
+    def check(field: str, message: str | None) -> None:
+        if message:
+            errors.setdefault(field, []).append(message)
+
+    if isinstance(record, BodyMeasurement):
+        weight = rules.Range(settings.KETACARE_WEIGHT_MIN_KG, settings.KETACARE_WEIGHT_MAX_KG, "kg")
+        height = rules.Range(settings.KETACARE_HEIGHT_MIN_CM, settings.KETACARE_HEIGHT_MAX_CM, "cm")
+        if record.weight_kg is not None:
+            check("weight_kg", weight.error(record.weight_kg, what="Weight"))
+        if record.height_cm is not None:
+            check("height_cm", height.error(record.height_cm, what="Height"))
+        if record.measured_on:
+            check("measured_on", rules.not_future_error(record.measured_on, today=today,
+                                                        what="Measurement date"))
+    if isinstance(record, Diagnosis) and record.icd10_code:
+        code = rules.normalise_icd10(record.icd10_code)
+        check("icd10_code", rules.icd10_error(record.icd10_code))
+        record.icd10_code = code or record.icd10_code
+    if isinstance(record, Medication) and record.start_date and record.stop_date:
+        if record.stop_date < record.start_date:
+            check("stop_date", "Stop date is before the start date.")
+    if isinstance(record, Consent) and record.decided_on:
+        check("decided_on", rules.not_future_error(record.decided_on, today=today,
+                                                   what="Consent date"))
+    return errors
+
+
+def _validate_record(record: PatientRecord) -> None:
+    _full_clean(record, _record_rule_errors(record),
+                exclude=["patient", "clinic", "entered_by"])
+
+
+def _object_type(model: type[models.Model]) -> str:
+    return model._meta.model_name or model.__name__.lower()
+
+
+@transaction.atomic
+def record_add(*, access: ClinicAccess, patient_id: uuid.UUID, model: type[R],
+               data: Mapping[str, Any]) -> R:
+    """Add a weight, allergy, medication, diagnosis or consent to a patient's chart."""
+    access.require(RECORD_PERMISSION[model])
+    patient = _writable_patient(access, patient_id)
+    fields = RECORD_FIELDS[model]
+    record = model(patient=patient, clinic=access.clinic, entered_by=access.user,
+                   **_only(data, fields))
+    _validate_record(record)
+    record.save()
+    if isinstance(record, Allergy) and patient.no_known_allergies:
+        _clear_no_known_allergies(access, patient)
+    audit_record(actor=access.user, clinic=access.clinic, action=Action.CREATE,
+                 object_type=_object_type(model), object_id=record.pk, patient_id=patient.pk,
+                 changes=diff({}, _snapshot(record, fields)))
+    return record
+
+
+def _clear_no_known_allergies(access: ClinicAccess, patient: Patient) -> None:
+    patient.no_known_allergies = False
+    patient.save(update_fields=["no_known_allergies", "updated_at"])
+    audit_record(actor=access.user, clinic=access.clinic, action=Action.UPDATE,
+                 object_type="patient", object_id=patient.pk, patient_id=patient.pk,
+                 changes={"no_known_allergies": [True, False]})
+
+
+def _locked_record(access: ClinicAccess, patient_id: uuid.UUID, model: type[R],
+                   record_id: uuid.UUID) -> R:
+    _writable_patient(access, patient_id)
+    return record_get(access=access, patient_id=patient_id, model=model, record_id=record_id,
+                      for_update=True)
+
+
+@transaction.atomic
+def record_update(*, access: ClinicAccess, patient_id: uuid.UUID, model: type[R],
+                  record_id: uuid.UUID, data: Mapping[str, Any]) -> R:
+    access.require(RECORD_PERMISSION[model])
+    record = _locked_record(access, patient_id, model, record_id)
+    if record.entered_in_error_at:
+        raise ValidationFailed.single("record", "This entry is marked as entered in error.")
+    fields = RECORD_FIELDS[model]
+    before = _snapshot(record, fields)
+    for field, value in _only(data, UPDATABLE[model]).items():
+        setattr(record, field, value)
+    _validate_record(record)
+    changes = diff(before, _snapshot(record, fields))
+    if changes:
+        record.save()
+        audit_record(actor=access.user, clinic=access.clinic, action=Action.UPDATE,
+                     object_type=_object_type(model), object_id=record.pk,
+                     patient_id=record.patient_id, changes=changes)
+    return record
+
+
+@transaction.atomic
+def record_mark_entered_in_error(*, access: ClinicAccess, patient_id: uuid.UUID,
+                                 model: type[R], record_id: uuid.UUID, reason: str) -> R:
+    """Retract a wrong entry. It stays on the chart, struck through, with who and why."""
+    access.require(RECORD_PERMISSION[model])
+    if not reason.strip():
+        raise ValidationFailed.single("reason", "Say why this entry is in error.")
+    record = _locked_record(access, patient_id, model, record_id)
+    if record.entered_in_error_at:
+        raise ValidationFailed.single("record", "This entry is already marked as in error.")
+    record.entered_in_error_at = timezone.now()
+    record.entered_in_error_reason = reason.strip()[:300]
+    record.save(update_fields=["entered_in_error_at", "entered_in_error_reason", "updated_at"])
+    audit_record(actor=access.user, clinic=access.clinic, action=Action.UPDATE,
+                 object_type=_object_type(model), object_id=record.pk,
+                 patient_id=record.patient_id,
+                 changes={"entered_in_error_at": [None, record.entered_in_error_at],
+                          "entered_in_error_reason": ["", record.entered_in_error_reason]})
+    return record
+
+
+# --- audited reads ------------------------------------------------------------------------
+# Reads of a chart are record-level audit events (not SQL logs), written in the same
+# transaction as the read so the trail stays small and complete.
+
+CHART_SECTIONS: dict[str, Permission] = {
+    "overview": Permission.VIEW_REGISTRY,
+    "weights": Permission.VIEW_CHART,
+    "allergies": Permission.VIEW_CHART,
+    "medications": Permission.VIEW_CHART,
+    "diagnoses": Permission.VIEW_CHART,
+    "consents": Permission.VIEW_REGISTRY,
+}
+
+
+@transaction.atomic
+def patient_view(*, access: ClinicAccess, patient_id: uuid.UUID | str,
+                 section: str = "overview") -> Patient:
+    """Open a patient's record (or one section of it) and audit the view."""
+    access.require(CHART_SECTIONS[section])
+    patient = patient_get(access=access, patient_id=patient_id)
+    audit_record(actor=access.user, clinic=access.clinic, action=Action.VIEW,
+                 object_type="patient", object_id=patient.pk, patient_id=patient.pk,
+                 details={"section": section})
+    return patient
+
+
+@transaction.atomic
+def patient_search_audited(*, access: ClinicAccess, query: str, include_archived: bool = False,
+                           page: int = 1, page_size: int | None = None) -> Page:
+    """Search the registry; one audit event per search, not one per row listed."""
+    access.require(Permission.VIEW_REGISTRY)
+    results = patient_search(access=access, query=query, include_archived=include_archived,
+                             page=page, page_size=page_size)
+    audit_record(actor=access.user, clinic=access.clinic, action=Action.SEARCH,
+                 object_type="patient", details={
+                     "query": query, "page": results.number,
+                     "results": results.paginator.count,
+                     "patient_ids": [p.pk for p in results.object_list]})
+    return results

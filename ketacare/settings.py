@@ -1,0 +1,197 @@
+"""KetaCare settings, read from the environment (see docs/configuration.md).
+
+SQLite under var/ is the zero-setup default; a postgresql:// URL in
+KETACARE_DATABASE_URL selects PostgreSQL for production and scale.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("KETACARE_VAR_DIR", BASE_DIR / "var"))
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return default if value in (None, "") else int(value)
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def _secret_key() -> str:
+    """Use KETACARE_SECRET_KEY; outside production, generate one into var/ once."""
+    key = os.environ.get("KETACARE_SECRET_KEY")
+    if key:
+        return key
+    if PRODUCTION:
+        raise ImproperlyConfigured("KETACARE_SECRET_KEY is required when KETACARE_ENV=production")
+    key_file = VAR_DIR / "secret_key"
+    if not key_file.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+PRODUCTION = os.environ.get("KETACARE_ENV", "development") == "production"
+DEBUG = env_bool("KETACARE_DEBUG")
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env_list("KETACARE_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = env_list("KETACARE_CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "ninja",
+    "ketacare.common",
+    "ketacare.accounts",
+    "ketacare.audit",
+    "ketacare.patients",
+    "ketacare.web",
+]
+
+MIDDLEWARE = [
+    "ketacare.common.middleware.RequestContextMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "ketacare.accounts.middleware.ClinicTimezoneMiddleware",
+]
+
+ROOT_URLCONF = "ketacare.urls"
+WSGI_APPLICATION = "ketacare.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "ketacare" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "ketacare.accounts.context_processors.clinic_context",
+            ],
+        },
+    },
+]
+
+DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'ketacare.sqlite3'}"
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("KETACARE_DATABASE_URL", DEFAULT_DATABASE_URL), conn_max_age=60
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE transactions serialise writers up front, so the audit hash chain
+    # never sees two writers racing for the same head; WAL lets readers continue.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-gb"
+# Timestamps are stored in UTC; pages show them in the clinic's own zone.
+USE_TZ = True
+TIME_ZONE = os.environ.get("KETACARE_TIME_ZONE", "UTC")
+USE_I18N = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "ketacare" / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env_int("KETACARE_SESSION_SECONDS", 8 * 3600)
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        # Exception messages can carry patient data (e.g. an IntegrityError's
+        # key values), so logs show the exception type and stack only.
+        "redacted": {
+            "()": "ketacare.common.logging.RedactingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
+    },
+    "filters": {"request_id": {"()": "ketacare.common.logging.RequestIdFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "redacted",
+            "filters": ["request_id"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("KETACARE_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.request": {"handlers": [], "level": "ERROR", "propagate": True},
+    },
+}
+
+# --- Clinical settings (clinical choices; each default is documented in docs/) ---
+# Plausibility limits for body measurements. They catch typing slips (700 kg,
+# 0 kg); they are not dosing limits, which later protocols define.
+KETACARE_WEIGHT_MIN_KG = float(os.environ.get("KETACARE_WEIGHT_MIN_KG", "20"))
+KETACARE_WEIGHT_MAX_KG = float(os.environ.get("KETACARE_WEIGHT_MAX_KG", "350"))
+KETACARE_HEIGHT_MIN_CM = float(os.environ.get("KETACARE_HEIGHT_MIN_CM", "100"))
+KETACARE_HEIGHT_MAX_CM = float(os.environ.get("KETACARE_HEIGHT_MAX_CM", "250"))
+# A weight older than this is flagged on the chart, since dosing is weight-based.
+KETACARE_WEIGHT_STALE_DAYS = env_int("KETACARE_WEIGHT_STALE_DAYS", 30)
+KETACARE_PAGE_SIZE = env_int("KETACARE_PAGE_SIZE", 25)
+KETACARE_API_TOKEN_DAYS = env_int("KETACARE_API_TOKEN_DAYS", 90)

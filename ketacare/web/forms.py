@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from django import forms
+
+from ketacare.patients.models import Patient, PatientRecord
+from ketacare.patients.services import PATIENT_FIELDS, RECORD_FIELDS
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+def _date_widgets(model: type) -> dict[str, forms.Widget]:
+    return {f.name: DateInput() for f in model._meta.get_fields()
+            if f.get_internal_type() == "DateField"}  # type: ignore[union-attr]
+
+
+class PatientForm(forms.ModelForm):
+    class Meta:
+        model = Patient
+        fields = PATIENT_FIELDS
+        widgets = _date_widgets(Patient) | {"address": forms.Textarea(attrs={"rows": 2})}
+
+
+def entry_form_class(model: type[PatientRecord]) -> type[forms.ModelForm]:
+    return forms.modelform_factory(model, fields=RECORD_FIELDS[model],
+                                   widgets=_date_widgets(model))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=300)
+
+
+class AuditFilterForm(forms.Form):
+    patient_mrn = forms.CharField(required=False, label="Patient MRN")
+    user = forms.CharField(required=False, label="User")
+    action = forms.ChoiceField(required=False, choices=[("", "Any action"), ("create", "Create"),
+                                                        ("update", "Update"), ("archive", "Archive"),
+                                                        ("view", "View"), ("search", "Search"),
+                                                        ("export", "Export"), ("revoke", "Revoke")])
+    date_from = forms.DateField(required=False, widget=DateInput())
+    date_to = forms.DateField(required=False, widget=DateInput())
