@@ -16,7 +16,7 @@ log = logging.getLogger("ketacare.api")
 
 def field_errors(exc: ValidationFailed, location: str = "body") -> list[dict[str, object]]:
     return [
-        {"loc": [location, *field.split(".")], "msg": message, "type": "value_error"}
+        {"loc": [location, "payload", *field.split(".")], "msg": message, "type": "value_error"}
         for field, messages in exc.errors.items()
         for message in messages
     ]

@@ -26,6 +26,10 @@ def new_request_id() -> str:
     return uuid.uuid4().hex
 
 
+def is_bound() -> bool:
+    return _current.get() is not None
+
+
 def current() -> RequestContext:
     ctx = _current.get()
     return ctx if ctx is not None else RequestContext(request_id=new_request_id())

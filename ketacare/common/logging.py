@@ -3,12 +3,16 @@ from __future__ import annotations
 import logging
 import traceback
 
+from django.conf import settings
+
 from ketacare.common import context
 
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = context.current().request_id if context._current.get() else "-"
+        request = getattr(record, "request", None)  # django.request logs carry the request
+        bound_id = context.current().request_id if context.is_bound() else None
+        record.request_id = bound_id or getattr(request, "request_id", "-")
         return True
 
 
@@ -16,6 +20,8 @@ class RedactingFormatter(logging.Formatter):
     """Log an exception's type and stack, never its message, which may hold patient data."""
 
     def formatException(self, ei) -> str:  # type: ignore[no-untyped-def]  # noqa: N802
+        if settings.DEBUG:  # developers on synthetic data need the message
+            return super().formatException(ei)
         exc_type, _exc, tb = ei
         name = exc_type.__name__ if exc_type else "Exception"
         return "Traceback (message redacted):\n" + "".join(traceback.format_tb(tb)) + name

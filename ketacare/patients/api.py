@@ -1,13 +1,13 @@
 """Patient registry endpoints under /api/v1/patients. Handlers stay thin: they
 parse, call a service or selector, and shape the answer."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: the chart-entry handlers are built in a
+# loop, and Ninja must see their payload schemas as real objects, not strings.
 import uuid
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.orm import create_schema
 
 from ketacare.api.auth import access_of
@@ -48,13 +48,18 @@ class ReasonIn(Schema):
     reason: str = Field(..., min_length=1, max_length=300)
 
 
+class PatientQuery(Schema):
+    q: str = Field("", description="Words matching names or MRN, or a date of birth")
+    include_archived: bool = False
+    page: int = Field(1, ge=1)
+    page_size: int = Field(25, ge=1, le=200)
+
+
 @router.get("", response=PatientPage, summary="Search patients by name, MRN or date of birth")
-def patient_search(request: HttpRequest, q: str = "", include_archived: bool = False,
-                   page: int = Field(1, ge=1), page_size: int = Field(25, ge=1, le=200)
-                   ) -> dict[str, Any]:
-    results = services.patient_search_audited(access=access_of(request), query=q,
-                                              include_archived=include_archived, page=page,
-                                              page_size=page_size)
+def patient_search(request: HttpRequest, query: Query[PatientQuery]) -> dict[str, Any]:
+    results = services.patient_search_audited(
+        access=access_of(request), query=query.q, include_archived=query.include_archived,
+        page=query.page, page_size=query.page_size)
     return {"items": list(results.object_list), "count": results.paginator.count,
             "page": results.number, "pages": results.paginator.num_pages,
             "page_size": results.paginator.per_page}

@@ -1,0 +1,32 @@
+"""The `ketacare` console script: Django's management commands plus our own.
+
+    ketacare demo          migrate, seed the demo clinics, print the accounts, serve
+    ketacare serve         production-style serving with gunicorn
+    ketacare audit-verify  check every clinic's audit hash chain
+    ketacare <command>     any Django management command (migrate, createsuperuser, ...)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+ALIASES = {"audit-verify": "audit_verify"}
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv if argv is None else argv)
+    if len(args) > 1:
+        args[1] = ALIASES.get(args[1], args[1])
+        if args[1] == "demo":
+            # The demo is the one place that turns debugging on (static files, error pages).
+            os.environ.setdefault("KETACARE_DEBUG", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ketacare.settings")
+    from django.core.management import execute_from_command_line
+
+    args[0] = "ketacare"
+    execute_from_command_line(args)
+
+
+if __name__ == "__main__":
+    main()

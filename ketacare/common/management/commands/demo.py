@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from ketacare.demo.seed import DEMO_PASSWORD, account_table, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Migrate, seed the demo clinics, print the demo accounts and serve."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--no-serve", action="store_true", help="Set up and seed only.")
+        parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("Database migrated.")
+        seeded = seed_demo(progress=lambda msg: self.stdout.write(f"  {msg}…"))
+        self.stdout.write("Demo clinics seeded." if seeded else "Demo clinics already seeded.")
+        self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
+        for username, description in account_table():
+            self.stdout.write(f"  {username:<18} {description}")
+        if options["no_serve"]:
+            return
+        port = options["port"]
+        self.stdout.write(self.style.SUCCESS(f"\nKetaCare demo: http://127.0.0.1:{port}/\n"))
+        call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)

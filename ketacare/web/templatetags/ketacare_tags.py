@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.db import models
+
+register = template.Library()
+
+
+@register.filter
+def field_label(model: type[models.Model], name: str) -> str:
+    return str(model._meta.get_field(name).verbose_name).capitalize()
+
+
+@register.filter
+def display(obj: models.Model, name: str) -> Any:
+    """A field's value as people read it: choice labels, yes/no, and a dash for empty."""
+    getter = getattr(obj, f"get_{name}_display", None)
+    value = getter() if getter else getattr(obj, name)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "—" if value in (None, "") else value
