@@ -5,7 +5,7 @@ saves and writes its audit event in one transaction, so nothing is saved half-wa
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -77,32 +77,37 @@ def _only(data: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
     return dict(data)
 
 
-def _full_clean(instance: models.Model, extra: dict[str, list[str]],
-                exclude: list[str] | None = None) -> None:
-    """Run Django's field validation and our rules; report every failing field at once."""
-    errors = {k: list(v) for k, v in extra.items() if v}
+def _full_clean(instance: models.Model,
+                rule_errors: Callable[[set[str]], dict[str, list[str]]],
+                exclude: list[str]) -> None:
+    """Run Django's field validation, then our rules on the fields that passed it;
+    report every failing field at once."""
+    errors: dict[str, list[str]] = {}
     try:
         instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
-        for field, messages in exc.message_dict.items():
-            errors.setdefault(field, []).extend(m for m in messages if m not in errors.get(field, []))
+        errors = {field: list(messages) for field, messages in exc.message_dict.items()}
+    for field, messages in rule_errors(set(errors)).items():
+        if messages and field not in errors:
+            errors[field] = messages
     if errors:
         raise ValidationFailed(errors)
 
 
-def _patient_rule_errors(patient: Patient) -> dict[str, list[str]]:
+def _patient_rule_errors(patient: Patient, failed: set[str]) -> dict[str, list[str]]:
     today = timezone.localdate()
     errors: dict[str, list[str]] = {}
-    if patient.mrn and (msg := rules.mrn_error(patient.mrn)):
+    if "mrn" not in failed and (msg := rules.mrn_error(patient.mrn)):
         errors["mrn"] = [msg]
-    if patient.date_of_birth and (msg := rules.date_of_birth_error(patient.date_of_birth,
-                                                                    today=today)):
+    if "date_of_birth" not in failed and (
+        msg := rules.date_of_birth_error(patient.date_of_birth, today=today)
+    ):
         errors["date_of_birth"] = [msg]
     return errors
 
 
 def _save_patient(patient: Patient) -> None:
-    _full_clean(patient, _patient_rule_errors(patient),
+    _full_clean(patient, lambda failed: _patient_rule_errors(patient, failed),
                 exclude=["clinic", "created_by", "archived_by"])
     try:
         with transaction.atomic():
@@ -166,39 +171,41 @@ def patient_archive(*, access: ClinicAccess, patient_id: uuid.UUID, reason: str)
 
 # --- chart entries -------------------------------------------------------------------------
 
-def _record_rule_errors(record: PatientRecord) -> dict[str, list[str]]:
+def _record_rule_errors(record: PatientRecord, failed: set[str]) -> dict[str, list[str]]:
     today = timezone.localdate()
     errors: dict[str, list[str]] = {}
 
     def check(field: str, message: str | None) -> None:
-        if message:
+        if message and field not in failed:
             errors.setdefault(field, []).append(message)
 
     if isinstance(record, BodyMeasurement):
         weight = rules.Range(settings.KETACARE_WEIGHT_MIN_KG, settings.KETACARE_WEIGHT_MAX_KG, "kg")
         height = rules.Range(settings.KETACARE_HEIGHT_MIN_CM, settings.KETACARE_HEIGHT_MAX_CM, "cm")
-        if record.weight_kg is not None:
+        if "weight_kg" not in failed:
             check("weight_kg", weight.error(record.weight_kg, what="Weight"))
-        if record.height_cm is not None:
+        if "height_cm" not in failed and record.height_cm is not None:
             check("height_cm", height.error(record.height_cm, what="Height"))
-        if record.measured_on:
+        if "measured_on" not in failed:
             check("measured_on", rules.not_future_error(record.measured_on, today=today,
                                                         what="Measurement date"))
-    if isinstance(record, Diagnosis) and record.icd10_code:
+    if isinstance(record, Diagnosis) and "icd10_code" not in failed:
         code = rules.normalise_icd10(record.icd10_code)
         check("icd10_code", rules.icd10_error(record.icd10_code))
         record.icd10_code = code or record.icd10_code
-    if isinstance(record, Medication) and record.start_date and record.stop_date:
+    if isinstance(record, Medication) and record.start_date and record.stop_date and not (
+        {"start_date", "stop_date"} & failed
+    ):
         if record.stop_date < record.start_date:
             check("stop_date", "Stop date is before the start date.")
-    if isinstance(record, Consent) and record.decided_on:
+    if isinstance(record, Consent) and "decided_on" not in failed:
         check("decided_on", rules.not_future_error(record.decided_on, today=today,
                                                    what="Consent date"))
     return errors
 
 
 def _validate_record(record: PatientRecord) -> None:
-    _full_clean(record, _record_rule_errors(record),
+    _full_clean(record, lambda failed: _record_rule_errors(record, failed),
                 exclude=["patient", "clinic", "entered_by"])
 
 
