@@ -1,9 +1,9 @@
 """The `ketacare` console script: Django's management commands plus our own.
 
-    ketacare demo          migrate, seed the demo clinics, print the accounts, serve
-    ketacare serve         production-style serving with gunicorn
-    ketacare audit-verify  check every clinic's audit hash chain
-    ketacare <command>     any Django management command (migrate, createsuperuser, ...)
+ketacare demo          migrate, seed the demo clinics, print the accounts, serve
+ketacare serve         production-style serving with gunicorn
+ketacare audit-verify  check every clinic's audit hash chain
+ketacare <command>     any Django management command (migrate, createsuperuser, ...)
 """
 
 from __future__ import annotations

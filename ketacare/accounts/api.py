@@ -52,10 +52,14 @@ class TokenCreated(TokenOut):
 def me(request: HttpRequest) -> dict[str, Any]:
     access = access_of(request)
     return {
-        "username": access.user.get_username(), "display_name": str(access.user),
-        "clinic": access.clinic.slug, "role": access.role.value,
-        "memberships": [{"clinic": m.clinic.slug, "clinic_name": m.clinic.name, "role": m.role}
-                        for m in memberships_of(access.user)],
+        "username": access.user.get_username(),
+        "display_name": str(access.user),
+        "clinic": access.clinic.slug,
+        "role": access.role.value,
+        "memberships": [
+            {"clinic": m.clinic.slug, "clinic_name": m.clinic.name, "role": m.role}
+            for m in memberships_of(access.user)
+        ],
     }
 
 
@@ -74,8 +78,9 @@ def token_list(request: HttpRequest) -> Any:
 @router.post("/tokens", response={201: TokenCreated}, summary="Create an API token")
 def token_create(request: HttpRequest, payload: TokenIn) -> Any:
     _require_session(request)
-    token, raw = services.api_token_create(access=access_of(request), name=payload.name,
-                                           expires_in_days=payload.expires_in_days)
+    token, raw = services.api_token_create(
+        access=access_of(request), name=payload.name, expires_in_days=payload.expires_in_days
+    )
     return 201, {**TokenOut.from_orm(token).dict(), "token": raw}
 
 

@@ -13,10 +13,14 @@ def clinic_context(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    memberships = memberships_of(user)  # type: ignore[arg-type]
+    memberships = memberships_of(user)
     match = getattr(request, "resolver_match", None)
     slug = match.kwargs.get("clinic_slug") if match else None
     current = next((m for m in memberships if m.clinic.slug == slug), None)
     allowed = sorted(p.value for p in ROLE_PERMISSIONS[Role(current.role)]) if current else []
-    return {"memberships": memberships, "current_membership": current,
-            "current_clinic": current.clinic if current else None, "clinic_perms": allowed}
+    return {
+        "memberships": memberships,
+        "current_membership": current,
+        "current_clinic": current.clinic if current else None,
+        "clinic_perms": allowed,
+    }

@@ -21,8 +21,9 @@ class ClinicTimezoneMiddleware:
         timezone.deactivate()
         return response
 
-    def process_view(self, request: HttpRequest, view_func: Any, view_args: Any,
-                     view_kwargs: dict[str, Any]) -> None:
+    def process_view(
+        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: dict[str, Any]
+    ) -> None:
         slug = view_kwargs.get("clinic_slug")
         if not slug:
             return

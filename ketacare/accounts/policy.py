@@ -50,12 +50,26 @@ class Permission(StrEnum):
 P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CLINIC_ADMIN: frozenset(
-        {P.VIEW_REGISTRY, P.VIEW_CHART, P.REGISTER_PATIENT, P.RECORD_CONSENT,
-         P.ARCHIVE_PATIENT, P.VIEW_AUDIT, P.MANAGE_STAFF, P.VIEW_DEIDENTIFIED}
+        {
+            P.VIEW_REGISTRY,
+            P.VIEW_CHART,
+            P.REGISTER_PATIENT,
+            P.RECORD_CONSENT,
+            P.ARCHIVE_PATIENT,
+            P.VIEW_AUDIT,
+            P.MANAGE_STAFF,
+            P.VIEW_DEIDENTIFIED,
+        }
     ),
     Role.PRESCRIBER: frozenset(
-        {P.VIEW_REGISTRY, P.VIEW_CHART, P.REGISTER_PATIENT, P.EDIT_CLINICAL,
-         P.RECORD_CONSENT, P.ARCHIVE_PATIENT}
+        {
+            P.VIEW_REGISTRY,
+            P.VIEW_CHART,
+            P.REGISTER_PATIENT,
+            P.EDIT_CLINICAL,
+            P.RECORD_CONSENT,
+            P.ARCHIVE_PATIENT,
+        }
     ),
     Role.NURSE: frozenset(
         {P.VIEW_REGISTRY, P.VIEW_CHART, P.REGISTER_PATIENT, P.EDIT_CLINICAL, P.RECORD_CONSENT}

@@ -16,20 +16,27 @@ from ketacare.common.errors import NotFound, ValidationFailed
 
 
 @transaction.atomic
-def clinic_create(*, name: str, slug: str, time_zone: str = "UTC",
-                  actor: User | None = None) -> Clinic:
+def clinic_create(
+    *, name: str, slug: str, time_zone: str = "UTC", actor: User | None = None
+) -> Clinic:
     clinic = Clinic(name=name, slug=slug, time_zone=time_zone)
     clinic.full_clean()
     clinic.save()
-    audit_record(actor=actor, clinic=clinic, action=Action.CREATE, object_type="clinic",
-                 object_id=clinic.pk, changes={"name": [None, name], "slug": [None, slug],
-                                               "time_zone": [None, time_zone]})
+    audit_record(
+        actor=actor,
+        clinic=clinic,
+        action=Action.CREATE,
+        object_type="clinic",
+        object_id=clinic.pk,
+        changes={"name": [None, name], "slug": [None, slug], "time_zone": [None, time_zone]},
+    )
     return clinic
 
 
 @transaction.atomic
-def membership_set(*, clinic: Clinic, user: User, role: Role, actor: User | None,
-                   is_active: bool = True) -> Membership:
+def membership_set(
+    *, clinic: Clinic, user: User, role: Role, actor: User | None, is_active: bool = True
+) -> Membership:
     """Give a user a role in a clinic (or change it). One role per clinic."""
     membership = Membership.objects.select_for_update().filter(clinic=clinic, user=user).first()
     before = {"role": membership.role, "is_active": membership.is_active} if membership else {}
@@ -40,16 +47,22 @@ def membership_set(*, clinic: Clinic, user: User, role: Role, actor: User | None
     after = {"role": membership.role, "is_active": membership.is_active}
     changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
     if changes:
-        audit_record(actor=actor, clinic=clinic,
-                     action=Action.UPDATE if before else Action.CREATE,
-                     object_type="membership", object_id=membership.pk,
-                     changes=changes, details={"user": user.get_username()})
+        audit_record(
+            actor=actor,
+            clinic=clinic,
+            action=Action.UPDATE if before else Action.CREATE,
+            object_type="membership",
+            object_id=membership.pk,
+            changes=changes,
+            details={"user": user.get_username()},
+        )
     return membership
 
 
 @transaction.atomic
-def api_token_create(*, access: ClinicAccess, name: str,
-                     expires_in_days: int | None) -> tuple[ApiToken, str]:
+def api_token_create(
+    *, access: ClinicAccess, name: str, expires_in_days: int | None
+) -> tuple[ApiToken, str]:
     """Create a token for the caller in this clinic. The raw token is returned once only."""
     if not name.strip():
         raise ValidationFailed.single("name", "Name the token, e.g. 'lab interface'.")
@@ -57,28 +70,45 @@ def api_token_create(*, access: ClinicAccess, name: str,
         raise ValidationFailed.single("expires_in_days", "Choose 1 to 366 days.")
     parts = tokens.generate()
     expires = timezone.now() + dt.timedelta(days=expires_in_days) if expires_in_days else None
-    token = ApiToken.objects.create(user=access.user, clinic=access.clinic, name=name.strip(),
-                                    prefix=parts.prefix,
-                                    secret_hash=tokens.hash_secret(parts.secret),
-                                    expires_at=expires)
-    audit_record(actor=access.user, clinic=access.clinic, action=Action.CREATE,
-                 object_type="api_token", object_id=token.pk,
-                 changes={"name": [None, token.name], "expires_at": [None, expires]})
+    token = ApiToken.objects.create(
+        user=access.user,
+        clinic=access.clinic,
+        name=name.strip(),
+        prefix=parts.prefix,
+        secret_hash=tokens.hash_secret(parts.secret),
+        expires_at=expires,
+    )
+    audit_record(
+        actor=access.user,
+        clinic=access.clinic,
+        action=Action.CREATE,
+        object_type="api_token",
+        object_id=token.pk,
+        changes={"name": [None, token.name], "expires_at": [None, expires]},
+    )
     return token, parts.raw
 
 
 @transaction.atomic
 def api_token_revoke(*, access: ClinicAccess, token_id: int) -> ApiToken:
-    token = ApiToken.objects.select_for_update().filter(
-        pk=token_id, user=access.user, clinic=access.clinic).first()
+    token = (
+        ApiToken.objects.select_for_update()
+        .filter(pk=token_id, user=access.user, clinic=access.clinic)
+        .first()
+    )
     if token is None:
         raise NotFound("token")
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit_record(actor=access.user, clinic=access.clinic, action=Action.REVOKE,
-                     object_type="api_token", object_id=token.pk,
-                     changes={"revoked_at": [None, token.revoked_at]})
+        audit_record(
+            actor=access.user,
+            clinic=access.clinic,
+            action=Action.REVOKE,
+            object_type="api_token",
+            object_id=token.pk,
+            changes={"revoked_at": [None, token.revoked_at]},
+        )
     return token
 
 

@@ -11,7 +11,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-TOKEN_PREFIX = "kc"
+TOKEN_PREFIX = "kc"  # noqa: S105 - a public marker, not a secret
 
 
 @dataclass(frozen=True)

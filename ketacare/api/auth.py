@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
-from django.conf import settings
 
-from ketacare.accounts.access import ClinicAccess, clinic_access, clinic_access_by_id, memberships_of
+from ketacare.accounts.access import (
+    ClinicAccess,
+    clinic_access,
+    clinic_access_by_id,
+    memberships_of,
+)
 from ketacare.accounts.services import api_token_authenticate
 from ketacare.common.errors import NotFound
 

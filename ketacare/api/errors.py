@@ -38,11 +38,17 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(Exception)
     def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
         request_id = context.current().request_id
-        log.error("Unhandled API error on %s %s", request.method, request.path,
-                  exc_info=(type(exc), exc, exc.__traceback__))
+        log.error(
+            "Unhandled API error on %s %s",
+            request.method,
+            request.path,
+            exc_info=(type(exc), exc, exc.__traceback__),
+        )
         return api.create_response(
             request,
-            {"detail": "Internal server error. Quote this request id to support.",
-             "request_id": request_id},
+            {
+                "detail": "Internal server error. Quote this request id to support.",
+                "request_id": request_id,
+            },
             status=500,
         )

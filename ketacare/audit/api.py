@@ -50,9 +50,20 @@ class AuditQuery(Schema):
 def audit_events(request: HttpRequest, query: Query[AuditQuery]) -> dict[str, Any]:
     access = access_of(request)
     access.require(Permission.VIEW_AUDIT)
-    events = audit_event_list(clinic=access.clinic, filters=AuditFilter(
-        patient_id=query.patient_id, actor_username=query.user, action=query.action,
-        date_from=query.date_from, date_to=query.date_to))
+    events = audit_event_list(
+        clinic=access.clinic,
+        filters=AuditFilter(
+            patient_id=query.patient_id,
+            actor_username=query.user,
+            action=query.action,
+            date_from=query.date_from,
+            date_to=query.date_to,
+        ),
+    )
     page = Paginator(events, 100).get_page(query.page)
-    return {"items": list(page.object_list), "count": page.paginator.count,
-            "page": page.number, "pages": page.paginator.num_pages}
+    return {
+        "items": list(page.object_list),
+        "count": page.paginator.count,
+        "page": page.number,
+        "pages": page.paginator.num_pages,
+    }

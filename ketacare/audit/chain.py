@@ -68,24 +68,38 @@ class BrokenLink:
     reason: str
 
 
-def first_break(events: Iterable[ChainedEvent], *, head_sequence: int | None = None,
-                head_hash: str | None = None) -> BrokenLink | None:
+def first_break(
+    events: Iterable[ChainedEvent],
+    *,
+    head_sequence: int | None = None,
+    head_hash: str | None = None,
+) -> BrokenLink | None:
     """Walk one clinic's events in sequence order; return the first broken link."""
     expected_prev, expected_seq = GENESIS_HASH, 1
     for event in events:
         if event.sequence != expected_seq:
-            return BrokenLink(event.event_id, event.sequence,
-                              f"sequence {expected_seq} is missing (found {event.sequence})")
+            return BrokenLink(
+                event.event_id,
+                event.sequence,
+                f"sequence {expected_seq} is missing (found {event.sequence})",
+            )
         if event.prev_hash != expected_prev:
-            return BrokenLink(event.event_id, event.sequence,
-                              "previous-hash link does not match the event before it")
+            return BrokenLink(
+                event.event_id,
+                event.sequence,
+                "previous-hash link does not match the event before it",
+            )
         if event_hash(event.prev_hash, event.payload) != event.hash:
-            return BrokenLink(event.event_id, event.sequence,
-                              "stored hash does not match the event's contents")
+            return BrokenLink(
+                event.event_id, event.sequence, "stored hash does not match the event's contents"
+            )
         expected_prev, expected_seq = event.hash, expected_seq + 1
     if head_sequence is not None and head_sequence != expected_seq - 1:
-        return BrokenLink(None, expected_seq,
-                          f"chain head records {head_sequence} events but {expected_seq - 1} remain")
+        return BrokenLink(
+            None,
+            expected_seq,
+            f"chain head records {head_sequence} events but {expected_seq - 1} remain",
+        )
     if head_hash is not None and head_hash != expected_prev:
         return BrokenLink(None, expected_seq - 1, "chain head hash does not match the last event")
     return None

@@ -31,7 +31,9 @@ class AuditEvent(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["clinic", "sequence"], name="audit_sequence_per_clinic"),
+            models.UniqueConstraint(
+                fields=["clinic", "sequence"], name="audit_sequence_per_clinic"
+            ),
         ]
         indexes = [
             models.Index(fields=["clinic", "patient_id", "-occurred_at"]),
@@ -42,6 +44,14 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise RuntimeError("Audit events are append-only and cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("Audit events are append-only and cannot be deleted.")
 
     def chain_payload(self) -> dict[str, Any]:
         """The fields the hash covers, in their stored form."""
@@ -61,20 +71,13 @@ class AuditEvent(models.Model):
             "details": self.details,
         }
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise RuntimeError("Audit events are append-only and cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("Audit events are append-only and cannot be deleted.")
-
 
 class AuditChainHead(models.Model):
     """The latest link per clinic. Locking this row serialises writers of one clinic's chain."""
 
-    clinic = models.OneToOneField(Clinic, on_delete=models.PROTECT, primary_key=True,
-                                  related_name="+")
+    clinic = models.OneToOneField(
+        Clinic, on_delete=models.PROTECT, primary_key=True, related_name="+"
+    )
     sequence = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64)
 

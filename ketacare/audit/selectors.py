@@ -37,12 +37,17 @@ def audit_event_list(*, clinic: Clinic, filters: AuditFilter) -> QuerySet[AuditE
 
 
 def _chained_events(clinic_id: int) -> Iterator[chain.ChainedEvent]:
-    for event in AuditEvent.objects.filter(clinic_id=clinic_id).order_by("sequence").iterator(
-        chunk_size=2000
+    for event in (
+        AuditEvent.objects.filter(clinic_id=clinic_id)
+        .order_by("sequence")
+        .iterator(chunk_size=2000)
     ):
         yield chain.ChainedEvent(
-            event_id=event.pk, sequence=event.sequence, prev_hash=event.prev_hash,
-            hash=event.hash, payload=event.chain_payload(),
+            event_id=event.pk,
+            sequence=event.sequence,
+            prev_hash=event.prev_hash,
+            hash=event.hash,
+            payload=event.chain_payload(),
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 
 from django.db import transaction
@@ -15,7 +16,7 @@ from ketacare.audit.models import AuditChainHead, AuditEvent
 from ketacare.common import context
 
 
-class Action:
+class Action(StrEnum):
     CREATE = "create"
     UPDATE = "update"
     ARCHIVE = "archive"
@@ -68,6 +69,7 @@ def audit_record(
 def _locked_head(clinic: Clinic) -> AuditChainHead:
     head = AuditChainHead.objects.select_for_update().filter(clinic=clinic).first()
     if head is None:
-        head = AuditChainHead.objects.create(clinic=clinic, sequence=0,
-                                             last_hash=chain.GENESIS_HASH)
+        head = AuditChainHead.objects.create(
+            clinic=clinic, sequence=0, last_hash=chain.GENESIS_HASH
+        )
     return head

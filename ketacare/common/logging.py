@@ -19,7 +19,7 @@ class RequestIdFilter(logging.Filter):
 class RedactingFormatter(logging.Formatter):
     """Log an exception's type and stack, never its message, which may hold patient data."""
 
-    def formatException(self, ei) -> str:  # type: ignore[no-untyped-def]  # noqa: N802
+    def formatException(self, ei) -> str:
         if settings.DEBUG:  # developers on synthetic data need the message
             return super().formatException(ei)
         exc_type, _exc, tb = ei

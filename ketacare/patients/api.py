@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, ModelSchema, Query, Router, Schema
 from ninja.orm import create_schema
 
 from ketacare.api.auth import access_of
@@ -25,15 +25,33 @@ from ketacare.patients.selectors import record_list
 
 router = Router(tags=["patients"])
 
-PatientIn = create_schema(Patient, name="PatientIn", fields=list(services.PATIENT_FIELDS))
-PatientPatch = create_schema(Patient, name="PatientPatch", fields=list(services.PATIENT_FIELDS),
-                             optional_fields="__all__")
+
+class PatientIn(ModelSchema):
+    class Meta:
+        model = Patient
+        fields = list(services.PATIENT_FIELDS)
 
 
-class PatientOut(create_schema(Patient, name="PatientBase",  # type: ignore[misc]
-                               fields=["id", *services.PATIENT_FIELDS, "created_at",
-                                       "updated_at", "archived_at", "archive_reason"])):
+class PatientPatch(ModelSchema):
+    class Meta:
+        model = Patient
+        fields = list(services.PATIENT_FIELDS)
+        fields_optional = "__all__"
+
+
+class PatientOut(ModelSchema):
     display_name: str
+
+    class Meta:
+        model = Patient
+        fields = [
+            "id",
+            *services.PATIENT_FIELDS,
+            "created_at",
+            "updated_at",
+            "archived_at",
+            "archive_reason",
+        ]
 
 
 class PatientPage(Schema):
@@ -58,17 +76,24 @@ class PatientQuery(Schema):
 @router.get("", response=PatientPage, summary="Search patients by name, MRN or date of birth")
 def patient_search(request: HttpRequest, query: Query[PatientQuery]) -> dict[str, Any]:
     results = services.patient_search_audited(
-        access=access_of(request), query=query.q, include_archived=query.include_archived,
-        page=query.page, page_size=query.page_size)
-    return {"items": list(results.object_list), "count": results.paginator.count,
-            "page": results.number, "pages": results.paginator.num_pages,
-            "page_size": results.paginator.per_page}
+        access=access_of(request),
+        query=query.q,
+        include_archived=query.include_archived,
+        page=query.page,
+        page_size=query.page_size,
+    )
+    return {
+        "items": list(results.object_list),
+        "count": results.paginator.count,
+        "page": results.number,
+        "pages": results.paginator.num_pages,
+        "page_size": results.paginator.per_page,
+    }
 
 
 @router.post("", response={201: PatientOut}, summary="Register a patient")
-def patient_create(request: HttpRequest, payload: PatientIn) -> tuple[int, Patient]:  # type: ignore[valid-type]
-    return 201, services.patient_create(access=access_of(request),
-                                        data=payload.dict())  # type: ignore[attr-defined]
+def patient_create(request: HttpRequest, payload: PatientIn) -> tuple[int, Patient]:
+    return 201, services.patient_create(access=access_of(request), data=payload.dict())
 
 
 @router.get("/{patient_id}", response=PatientOut, summary="Read a patient's record")
@@ -77,17 +102,21 @@ def patient_read(request: HttpRequest, patient_id: uuid.UUID) -> Patient:
 
 
 @router.patch("/{patient_id}", response=PatientOut, summary="Update identity or contact details")
-def patient_update(request: HttpRequest, patient_id: uuid.UUID,
-                   payload: PatientPatch) -> Patient:  # type: ignore[valid-type]
-    return services.patient_update(access=access_of(request), patient_id=patient_id,
-                                   data=payload.dict(exclude_unset=True))  # type: ignore[attr-defined]
+def patient_update(request: HttpRequest, patient_id: uuid.UUID, payload: PatientPatch) -> Patient:
+    return services.patient_update(
+        access=access_of(request), patient_id=patient_id, data=payload.dict(exclude_unset=True)
+    )
 
 
-@router.post("/{patient_id}/archive", response=PatientOut,
-             summary="Archive a patient (soft; nothing is deleted)")
+@router.post(
+    "/{patient_id}/archive",
+    response=PatientOut,
+    summary="Archive a patient (soft; nothing is deleted)",
+)
 def patient_archive(request: HttpRequest, patient_id: uuid.UUID, payload: ReasonIn) -> Patient:
-    return services.patient_archive(access=access_of(request), patient_id=patient_id,
-                                    reason=payload.reason)
+    return services.patient_archive(
+        access=access_of(request), patient_id=patient_id, reason=payload.reason
+    )
 
 
 # --- chart entries: the same five endpoints for each kind --------------------------------
@@ -114,46 +143,82 @@ def _register_entry_endpoints(path: str, model: type[PatientRecord]) -> None:
     name = model.__name__
     fields = list(services.RECORD_FIELDS[model])
     entry_in = create_schema(model, name=f"{name}In", fields=fields)
-    entry_out = create_schema(model, name=f"{name}Out", fields=RECORD_META + fields,
-                              base_class=EntryMeta)
+    entry_out = create_schema(
+        model, name=f"{name}Out", fields=RECORD_META + fields, base_class=EntryMeta
+    )
     section = path
 
-    @router.get(f"/{{patient_id}}/{path}", response=list[entry_out], operation_id=f"{path}_list",
-                summary=f"List the patient's {path}")
+    @router.get(
+        f"/{{patient_id}}/{path}",
+        response=list[entry_out],  # type: ignore[valid-type]
+        operation_id=f"{path}_list",
+        summary=f"List the patient's {path}",
+    )
     def entry_list(request: HttpRequest, patient_id: uuid.UUID) -> Any:
         access = access_of(request)
         services.patient_view(access=access, patient_id=patient_id, section=section)
         return list(record_list(access=access, patient_id=patient_id, model=model))
 
-    @router.post(f"/{{patient_id}}/{path}", response={201: entry_out},
-                 operation_id=f"{path}_add", summary=f"Add to the patient's {path}")
-    def entry_add(request: HttpRequest, patient_id: uuid.UUID, payload: entry_in) -> Any:  # type: ignore[valid-type]
-        return 201, services.record_add(access=access_of(request), patient_id=patient_id,
-                                        model=model, data=payload.dict())  # type: ignore[attr-defined]
+    @router.post(
+        f"/{{patient_id}}/{path}",
+        response={201: entry_out},
+        operation_id=f"{path}_add",
+        summary=f"Add to the patient's {path}",
+    )
+    def entry_add(
+        request: HttpRequest,
+        patient_id: uuid.UUID,
+        payload: entry_in,  # type: ignore[valid-type]
+    ) -> Any:
+        data = payload.dict()  # type: ignore[attr-defined]
+        return 201, services.record_add(
+            access=access_of(request), patient_id=patient_id, model=model, data=data
+        )
 
     updatable = list(services.UPDATABLE[model])
     if updatable:
-        entry_patch = create_schema(model, name=f"{name}Patch", fields=updatable,
-                                    optional_fields="__all__")
+        entry_patch = create_schema(
+            model, name=f"{name}Patch", fields=updatable, optional_fields=updatable
+        )
 
-        @router.patch(f"/{{patient_id}}/{path}/{{entry_id}}", response=entry_out,
-                      operation_id=f"{path}_update", summary=f"Correct one of the patient's {path}")
-        def entry_update(request: HttpRequest, patient_id: uuid.UUID, entry_id: uuid.UUID,
-                         payload: entry_patch) -> Any:  # type: ignore[valid-type]
-            return services.record_update(access=access_of(request), patient_id=patient_id,
-                                          model=model, record_id=entry_id,
-                                          data=payload.dict(exclude_unset=True))  # type: ignore[attr-defined]
+        @router.patch(
+            f"/{{patient_id}}/{path}/{{entry_id}}",
+            response=entry_out,
+            operation_id=f"{path}_update",
+            summary=f"Correct one of the patient's {path}",
+        )
+        def entry_update(
+            request: HttpRequest,
+            patient_id: uuid.UUID,
+            entry_id: uuid.UUID,
+            payload: entry_patch,  # type: ignore[valid-type]
+        ) -> Any:
+            data = payload.dict(exclude_unset=True)  # type: ignore[attr-defined]
+            return services.record_update(
+                access=access_of(request),
+                patient_id=patient_id,
+                model=model,
+                record_id=entry_id,
+                data=data,
+            )
 
-    @router.post(f"/{{patient_id}}/{path}/{{entry_id}}/entered-in-error", response=entry_out,
-                 operation_id=f"{path}_entered_in_error",
-                 summary="Mark an entry as entered in error (it stays visible)")
-    def entry_retract(request: HttpRequest, patient_id: uuid.UUID, entry_id: uuid.UUID,
-                      payload: ReasonIn) -> Any:
+    @router.post(
+        f"/{{patient_id}}/{path}/{{entry_id}}/entered-in-error",
+        response=entry_out,
+        operation_id=f"{path}_entered_in_error",
+        summary="Mark an entry as entered in error (it stays visible)",
+    )
+    def entry_retract(
+        request: HttpRequest, patient_id: uuid.UUID, entry_id: uuid.UUID, payload: ReasonIn
+    ) -> Any:
         return services.record_mark_entered_in_error(
-            access=access_of(request), patient_id=patient_id, model=model, record_id=entry_id,
-            reason=payload.reason)
+            access=access_of(request),
+            patient_id=patient_id,
+            model=model,
+            record_id=entry_id,
+            reason=payload.reason,
+        )
 
 
 for _path, _model in CHART_ENTRY_PATHS.items():
     _register_entry_endpoints(_path, _model)
-

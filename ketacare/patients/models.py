@@ -44,8 +44,9 @@ class Patient(ClinicalRecord):
 
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     archived_at = models.DateTimeField(null=True, blank=True)
-    archived_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    archived_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     archive_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:

@@ -29,8 +29,10 @@ def normalise_icd10(code: str) -> str | None:
 
 def icd10_error(code: str) -> str | None:
     if normalise_icd10(code) is None:
-        return (f"{code!r} is not an ICD-10 code: expected a letter, two characters and an "
-                "optional extension, e.g. F33.2.")
+        return (
+            f"{code!r} is not an ICD-10 code: expected a letter, two characters and an "
+            "optional extension, e.g. F33.2."
+        )
     return None
 
 
@@ -60,9 +62,36 @@ class Range:
 
     def error(self, value: Decimal | float, *, what: str) -> str | None:
         if not (self.low <= float(value) <= self.high):
-            return (f"{what} of {value} {self.unit} is outside the plausible range "
-                    f"{self.low:g}-{self.high:g} {self.unit}.")
+            return (
+                f"{what} of {value} {self.unit} is outside the plausible range "
+                f"{self.low:g}-{self.high:g} {self.unit}."
+            )
         return None
+
+
+def measurement_errors(
+    *,
+    weight_kg: Decimal,
+    height_cm: Decimal | None,
+    measured_on: dt.date,
+    today: dt.date,
+    weight_range: Range,
+    height_range: Range,
+) -> dict[str, str]:
+    errors = {
+        "weight_kg": weight_range.error(weight_kg, what="Weight"),
+        "height_cm": height_range.error(height_cm, what="Height")
+        if height_cm is not None
+        else None,
+        "measured_on": not_future_error(measured_on, today=today, what="Measurement date"),
+    }
+    return {field: message for field, message in errors.items() if message}
+
+
+def medication_errors(*, start_date: dt.date | None, stop_date: dt.date | None) -> dict[str, str]:
+    if start_date and stop_date and stop_date < start_date:
+        return {"stop_date": "Stop date is before the start date."}
+    return {}
 
 
 def age_on(born: dt.date, day: dt.date) -> int:
@@ -81,8 +110,15 @@ class ChartFlag:
     level: str  # "danger", "warning" or "info"
 
 
-def chart_flags(*, archived: bool, has_allergy_review: bool, latest_weight_on: dt.date | None,
-                today: dt.date, weight_stale_days: int, treatment_consent: bool) -> list[ChartFlag]:
+def chart_flags(
+    *,
+    archived: bool,
+    has_allergy_review: bool,
+    latest_weight_on: dt.date | None,
+    today: dt.date,
+    weight_stale_days: int,
+    treatment_consent: bool,
+) -> list[ChartFlag]:
     """Flags for the chart header, each with the reason it was raised."""
     flags: list[ChartFlag] = []
     if archived:
@@ -93,9 +129,13 @@ def chart_flags(*, archived: bool, has_allergy_review: bool, latest_weight_on: d
         flags.append(ChartFlag("no_weight", "No weight on record", "warning"))
     elif (today - latest_weight_on).days > weight_stale_days:
         days = (today - latest_weight_on).days
-        flags.append(ChartFlag("weight_stale",
-                               f"Last weight is {days} days old (limit {weight_stale_days})",
-                               "warning"))
+        flags.append(
+            ChartFlag(
+                "weight_stale",
+                f"Last weight is {days} days old (limit {weight_stale_days})",
+                "warning",
+            )
+        )
     if not treatment_consent:
         flags.append(ChartFlag("no_treatment_consent", "No current treatment consent", "warning"))
     return flags

@@ -20,8 +20,9 @@ R = TypeVar("R", bound=PatientRecord)
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y")
 
 
-def patient_get(*, access: ClinicAccess, patient_id: uuid.UUID | str,
-                for_update: bool = False) -> Patient:
+def patient_get(
+    *, access: ClinicAccess, patient_id: uuid.UUID | str, for_update: bool = False
+) -> Patient:
     patients = Patient.objects.filter(clinic=access.clinic)
     if for_update:
         patients = patients.select_for_update()
@@ -59,25 +60,39 @@ def _search_filter(query: str) -> Q:
     return condition
 
 
-def patient_search(*, access: ClinicAccess, query: str = "", include_archived: bool = False,
-                   page: int = 1, page_size: int | None = None) -> Page:
+def patient_search(
+    *,
+    access: ClinicAccess,
+    query: str = "",
+    include_archived: bool = False,
+    page: int = 1,
+    page_size: int | None = None,
+) -> Page:
     patients = Patient.objects.filter(clinic=access.clinic).filter(_search_filter(query.strip()))
     if not include_archived:
         patients = patients.filter(archived_at__isnull=True)
     size = min(max(page_size or settings.KETACARE_PAGE_SIZE, 1), 200)
-    return Paginator(patients.order_by("legal_family_name", "legal_given_name", "mrn"),
-                     size).get_page(page)
+    return Paginator(
+        patients.order_by("legal_family_name", "legal_given_name", "mrn"), size
+    ).get_page(page)
 
 
 def record_list(*, access: ClinicAccess, patient_id: uuid.UUID, model: type[R]) -> QuerySet[R]:
     patient = patient_get(access=access, patient_id=patient_id)
-    return model.objects.filter(patient=patient, clinic=access.clinic).select_related(
-        "entered_by")
+    return model._default_manager.filter(patient=patient, clinic=access.clinic).select_related(
+        "entered_by"
+    )
 
 
-def record_get(*, access: ClinicAccess, patient_id: uuid.UUID, model: type[R],
-               record_id: uuid.UUID | str, for_update: bool = False) -> R:
-    records = model.objects.filter(clinic=access.clinic, patient_id=patient_id)
+def record_get(
+    *,
+    access: ClinicAccess,
+    patient_id: uuid.UUID,
+    model: type[R],
+    record_id: uuid.UUID | str,
+    for_update: bool = False,
+) -> R:
+    records = model._default_manager.filter(clinic=access.clinic, patient_id=patient_id)
     if for_update:
         records = records.select_for_update()
     try:
@@ -97,13 +112,24 @@ class ChartSummary:
 
 
 def chart_summary(*, patient: Patient) -> ChartSummary:
-    allergies = list(Allergy.objects.filter(patient=patient, status=Allergy.Status.ACTIVE,
-                                            entered_in_error_at__isnull=True))
-    latest = (BodyMeasurement.objects.filter(patient=patient, entered_in_error_at__isnull=True)
-              .order_by("-measured_on", "-created_at").first())
+    allergies = list(
+        Allergy.objects.filter(
+            patient=patient, status=Allergy.Status.ACTIVE, entered_in_error_at__isnull=True
+        )
+    )
+    latest = (
+        BodyMeasurement.objects.filter(patient=patient, entered_in_error_at__isnull=True)
+        .order_by("-measured_on", "-created_at")
+        .first()
+    )
     consents: dict[str, Consent] = {}
-    for consent in Consent.objects.filter(patient=patient, entered_in_error_at__isnull=True
-                                          ).order_by("-decided_on", "-created_at"):
+    for consent in Consent.objects.filter(
+        patient=patient, entered_in_error_at__isnull=True
+    ).order_by("-decided_on", "-created_at"):
         consents.setdefault(consent.kind, consent)
-    return ChartSummary(patient=patient, active_allergies=allergies,
-                        latest_measurement=latest, current_consents=consents)
+    return ChartSummary(
+        patient=patient,
+        active_allergies=allergies,
+        latest_measurement=latest,
+        current_consents=consents,
+    )

@@ -9,8 +9,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.core.paginator import Page
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
@@ -32,18 +32,40 @@ from ketacare.patients.models import (
 from ketacare.patients.selectors import patient_get, patient_search, record_get
 
 PATIENT_FIELDS = (
-    "mrn", "legal_given_name", "legal_family_name", "preferred_name", "date_of_birth",
-    "sex_at_birth", "gender_identity", "pronouns", "phone", "email", "address",
-    "emergency_contact_name", "emergency_contact_relationship", "emergency_contact_phone",
-    "referring_clinician_name", "referring_clinician_organisation",
-    "referring_clinician_phone", "referring_clinician_email", "no_known_allergies",
+    "mrn",
+    "legal_given_name",
+    "legal_family_name",
+    "preferred_name",
+    "date_of_birth",
+    "sex_at_birth",
+    "gender_identity",
+    "pronouns",
+    "phone",
+    "email",
+    "address",
+    "emergency_contact_name",
+    "emergency_contact_relationship",
+    "emergency_contact_phone",
+    "referring_clinician_name",
+    "referring_clinician_organisation",
+    "referring_clinician_phone",
+    "referring_clinician_email",
+    "no_known_allergies",
 )
 # Fields a caller may set on each kind of chart entry, and which of them may change later.
 RECORD_FIELDS: dict[type[PatientRecord], tuple[str, ...]] = {
     BodyMeasurement: ("measured_on", "weight_kg", "height_cm"),
     Allergy: ("substance", "reaction", "severity", "status", "noted_on"),
-    Medication: ("name", "dose", "frequency", "route", "start_date", "stop_date", "status",
-                 "indication"),
+    Medication: (
+        "name",
+        "dose",
+        "frequency",
+        "route",
+        "start_date",
+        "stop_date",
+        "status",
+        "indication",
+    ),
     Diagnosis: ("icd10_code", "description", "onset_date", "status", "is_primary"),
     Consent: ("kind", "decision", "document_version", "decided_on", "notes"),
 }
@@ -77,38 +99,37 @@ def _only(data: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
     return dict(data)
 
 
-def _full_clean(instance: models.Model,
-                rule_errors: Callable[[set[str]], dict[str, list[str]]],
-                exclude: list[str]) -> None:
-    """Run Django's field validation, then our rules on the fields that passed it;
-    report every failing field at once."""
-    errors: dict[str, list[str]] = {}
+def _full_clean(
+    instance: models.Model, rule_errors: Callable[[], dict[str, str]], exclude: list[str]
+) -> None:
+    """Django's field validation first (types, lengths, choices); then, on clean values,
+    our domain rules. Every failing field is reported at once."""
     try:
         instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
-        errors = {field: list(messages) for field, messages in exc.message_dict.items()}
-    for field, messages in rule_errors(set(errors)).items():
-        if messages and field not in errors:
-            errors[field] = messages
-    if errors:
-        raise ValidationFailed(errors)
+        raise ValidationFailed(
+            {field: list(messages) for field, messages in exc.message_dict.items()}
+        ) from exc
+    if errors := rule_errors():
+        raise ValidationFailed({field: [message] for field, message in errors.items()})
 
 
-def _patient_rule_errors(patient: Patient, failed: set[str]) -> dict[str, list[str]]:
-    today = timezone.localdate()
-    errors: dict[str, list[str]] = {}
-    if "mrn" not in failed and (msg := rules.mrn_error(patient.mrn)):
-        errors["mrn"] = [msg]
-    if "date_of_birth" not in failed and (
-        msg := rules.date_of_birth_error(patient.date_of_birth, today=today)
-    ):
-        errors["date_of_birth"] = [msg]
-    return errors
+def _patient_rule_errors(patient: Patient) -> dict[str, str]:
+    errors = {
+        "mrn": rules.mrn_error(patient.mrn),
+        "date_of_birth": rules.date_of_birth_error(
+            patient.date_of_birth, today=timezone.localdate()
+        ),
+    }
+    return {field: message for field, message in errors.items() if message}
 
 
 def _save_patient(patient: Patient) -> None:
-    _full_clean(patient, lambda failed: _patient_rule_errors(patient, failed),
-                exclude=["clinic", "created_by", "archived_by"])
+    _full_clean(
+        patient,
+        lambda: _patient_rule_errors(patient),
+        exclude=["clinic", "created_by", "archived_by"],
+    )
     try:
         with transaction.atomic():
             patient.save()
@@ -119,26 +140,33 @@ def _save_patient(patient: Patient) -> None:
 @transaction.atomic
 def patient_create(*, access: ClinicAccess, data: Mapping[str, Any]) -> Patient:
     access.require(Permission.REGISTER_PATIENT)
-    patient = Patient(clinic=access.clinic, created_by=access.user,
-                      **_only(data, PATIENT_FIELDS))
+    patient = Patient(clinic=access.clinic, created_by=access.user, **_only(data, PATIENT_FIELDS))
     _save_patient(patient)
-    audit_record(actor=access.user, clinic=access.clinic, action=Action.CREATE,
-                 object_type="patient", object_id=patient.pk, patient_id=patient.pk,
-                 changes=diff({}, _snapshot(patient, PATIENT_FIELDS)))
+    audit_record(
+        actor=access.user,
+        clinic=access.clinic,
+        action=Action.CREATE,
+        object_type="patient",
+        object_id=patient.pk,
+        patient_id=patient.pk,
+        changes=diff({}, _snapshot(patient, PATIENT_FIELDS)),
+    )
     return patient
 
 
 def _writable_patient(access: ClinicAccess, patient_id: uuid.UUID) -> Patient:
     patient = patient_get(access=access, patient_id=patient_id, for_update=True)
     if patient.is_archived:
-        raise ValidationFailed.single("patient", "This patient is archived; the record is "
-                                                 "read-only.")
+        raise ValidationFailed.single(
+            "patient", "This patient is archived; the record is read-only."
+        )
     return patient
 
 
 @transaction.atomic
-def patient_update(*, access: ClinicAccess, patient_id: uuid.UUID,
-                   data: Mapping[str, Any]) -> Patient:
+def patient_update(
+    *, access: ClinicAccess, patient_id: uuid.UUID, data: Mapping[str, Any]
+) -> Patient:
     access.require(Permission.REGISTER_PATIENT)
     patient = _writable_patient(access, patient_id)
     before = _snapshot(patient, PATIENT_FIELDS)
@@ -147,9 +175,15 @@ def patient_update(*, access: ClinicAccess, patient_id: uuid.UUID,
     changes = diff(before, _snapshot(patient, PATIENT_FIELDS))
     if changes:
         _save_patient(patient)
-        audit_record(actor=access.user, clinic=access.clinic, action=Action.UPDATE,
-                     object_type="patient", object_id=patient.pk, patient_id=patient.pk,
-                     changes=changes)
+        audit_record(
+            actor=access.user,
+            clinic=access.clinic,
+            action=Action.UPDATE,
+            object_type="patient",
+            object_id=patient.pk,
+            patient_id=patient.pk,
+            changes=changes,
+        )
     return patient
 
 
@@ -162,51 +196,57 @@ def patient_archive(*, access: ClinicAccess, patient_id: uuid.UUID, reason: str)
     patient.archived_at, patient.archived_by = timezone.now(), access.user
     patient.archive_reason = reason.strip()[:300]
     patient.save(update_fields=["archived_at", "archived_by", "archive_reason", "updated_at"])
-    audit_record(actor=access.user, clinic=access.clinic, action=Action.ARCHIVE,
-                 object_type="patient", object_id=patient.pk, patient_id=patient.pk,
-                 changes={"archived_at": [None, patient.archived_at],
-                          "archive_reason": [None, patient.archive_reason]})
+    audit_record(
+        actor=access.user,
+        clinic=access.clinic,
+        action=Action.ARCHIVE,
+        object_type="patient",
+        object_id=patient.pk,
+        patient_id=patient.pk,
+        changes={
+            "archived_at": [None, patient.archived_at],
+            "archive_reason": [None, patient.archive_reason],
+        },
+    )
     return patient
 
 
 # --- chart entries -------------------------------------------------------------------------
 
-def _record_rule_errors(record: PatientRecord, failed: set[str]) -> dict[str, list[str]]:
+
+def _record_rule_errors(record: PatientRecord) -> dict[str, str]:
+    """Domain rules for one chart entry; its fields have already passed type validation."""
     today = timezone.localdate()
-    errors: dict[str, list[str]] = {}
-
-    def check(field: str, message: str | None) -> None:
-        if message and field not in failed:
-            errors.setdefault(field, []).append(message)
-
     if isinstance(record, BodyMeasurement):
-        weight = rules.Range(settings.KETACARE_WEIGHT_MIN_KG, settings.KETACARE_WEIGHT_MAX_KG, "kg")
-        height = rules.Range(settings.KETACARE_HEIGHT_MIN_CM, settings.KETACARE_HEIGHT_MAX_CM, "cm")
-        if "weight_kg" not in failed:
-            check("weight_kg", weight.error(record.weight_kg, what="Weight"))
-        if "height_cm" not in failed and record.height_cm is not None:
-            check("height_cm", height.error(record.height_cm, what="Height"))
-        if "measured_on" not in failed:
-            check("measured_on", rules.not_future_error(record.measured_on, today=today,
-                                                        what="Measurement date"))
-    if isinstance(record, Diagnosis) and "icd10_code" not in failed:
-        code = rules.normalise_icd10(record.icd10_code)
-        check("icd10_code", rules.icd10_error(record.icd10_code))
-        record.icd10_code = code or record.icd10_code
-    if isinstance(record, Medication) and record.start_date and record.stop_date and not (
-        {"start_date", "stop_date"} & failed
-    ):
-        if record.stop_date < record.start_date:
-            check("stop_date", "Stop date is before the start date.")
-    if isinstance(record, Consent) and "decided_on" not in failed:
-        check("decided_on", rules.not_future_error(record.decided_on, today=today,
-                                                   what="Consent date"))
-    return errors
+        return rules.measurement_errors(
+            weight_kg=record.weight_kg,
+            height_cm=record.height_cm,
+            measured_on=record.measured_on,
+            today=today,
+            weight_range=rules.Range(
+                settings.KETACARE_WEIGHT_MIN_KG, settings.KETACARE_WEIGHT_MAX_KG, "kg"
+            ),
+            height_range=rules.Range(
+                settings.KETACARE_HEIGHT_MIN_CM, settings.KETACARE_HEIGHT_MAX_CM, "cm"
+            ),
+        )
+    if isinstance(record, Diagnosis):
+        record.icd10_code = rules.normalise_icd10(record.icd10_code) or record.icd10_code
+        return {"icd10_code": msg} if (msg := rules.icd10_error(record.icd10_code)) else {}
+    if isinstance(record, Medication):
+        return rules.medication_errors(start_date=record.start_date, stop_date=record.stop_date)
+    if isinstance(record, Consent):
+        msg = rules.not_future_error(record.decided_on, today=today, what="Consent date")
+        return {"decided_on": msg} if msg else {}
+    return {}
 
 
 def _validate_record(record: PatientRecord) -> None:
-    _full_clean(record, lambda failed: _record_rule_errors(record, failed),
-                exclude=["patient", "clinic", "entered_by"])
+    _full_clean(
+        record,
+        lambda: _record_rule_errors(record),
+        exclude=["patient", "clinic", "entered_by"],
+    )
 
 
 def _object_type(model: type[models.Model]) -> str:
@@ -214,42 +254,64 @@ def _object_type(model: type[models.Model]) -> str:
 
 
 @transaction.atomic
-def record_add(*, access: ClinicAccess, patient_id: uuid.UUID, model: type[R],
-               data: Mapping[str, Any]) -> R:
+def record_add(
+    *, access: ClinicAccess, patient_id: uuid.UUID, model: type[R], data: Mapping[str, Any]
+) -> R:
     """Add a weight, allergy, medication, diagnosis or consent to a patient's chart."""
     access.require(RECORD_PERMISSION[model])
     patient = _writable_patient(access, patient_id)
     fields = RECORD_FIELDS[model]
-    record = model(patient=patient, clinic=access.clinic, entered_by=access.user,
-                   **_only(data, fields))
+    record = model(
+        patient=patient, clinic=access.clinic, entered_by=access.user, **_only(data, fields)
+    )
     _validate_record(record)
     record.save()
     if isinstance(record, Allergy) and patient.no_known_allergies:
         _clear_no_known_allergies(access, patient)
-    audit_record(actor=access.user, clinic=access.clinic, action=Action.CREATE,
-                 object_type=_object_type(model), object_id=record.pk, patient_id=patient.pk,
-                 changes=diff({}, _snapshot(record, fields)))
+    audit_record(
+        actor=access.user,
+        clinic=access.clinic,
+        action=Action.CREATE,
+        object_type=_object_type(model),
+        object_id=record.pk,
+        patient_id=patient.pk,
+        changes=diff({}, _snapshot(record, fields)),
+    )
     return record
 
 
 def _clear_no_known_allergies(access: ClinicAccess, patient: Patient) -> None:
     patient.no_known_allergies = False
     patient.save(update_fields=["no_known_allergies", "updated_at"])
-    audit_record(actor=access.user, clinic=access.clinic, action=Action.UPDATE,
-                 object_type="patient", object_id=patient.pk, patient_id=patient.pk,
-                 changes={"no_known_allergies": [True, False]})
+    audit_record(
+        actor=access.user,
+        clinic=access.clinic,
+        action=Action.UPDATE,
+        object_type="patient",
+        object_id=patient.pk,
+        patient_id=patient.pk,
+        changes={"no_known_allergies": [True, False]},
+    )
 
 
-def _locked_record(access: ClinicAccess, patient_id: uuid.UUID, model: type[R],
-                   record_id: uuid.UUID) -> R:
+def _locked_record(
+    access: ClinicAccess, patient_id: uuid.UUID, model: type[R], record_id: uuid.UUID
+) -> R:
     _writable_patient(access, patient_id)
-    return record_get(access=access, patient_id=patient_id, model=model, record_id=record_id,
-                      for_update=True)
+    return record_get(
+        access=access, patient_id=patient_id, model=model, record_id=record_id, for_update=True
+    )
 
 
 @transaction.atomic
-def record_update(*, access: ClinicAccess, patient_id: uuid.UUID, model: type[R],
-                  record_id: uuid.UUID, data: Mapping[str, Any]) -> R:
+def record_update(
+    *,
+    access: ClinicAccess,
+    patient_id: uuid.UUID,
+    model: type[R],
+    record_id: uuid.UUID,
+    data: Mapping[str, Any],
+) -> R:
     access.require(RECORD_PERMISSION[model])
     record = _locked_record(access, patient_id, model, record_id)
     if record.entered_in_error_at:
@@ -262,15 +324,27 @@ def record_update(*, access: ClinicAccess, patient_id: uuid.UUID, model: type[R]
     changes = diff(before, _snapshot(record, fields))
     if changes:
         record.save()
-        audit_record(actor=access.user, clinic=access.clinic, action=Action.UPDATE,
-                     object_type=_object_type(model), object_id=record.pk,
-                     patient_id=record.patient_id, changes=changes)
+        audit_record(
+            actor=access.user,
+            clinic=access.clinic,
+            action=Action.UPDATE,
+            object_type=_object_type(model),
+            object_id=record.pk,
+            patient_id=record.patient_id,
+            changes=changes,
+        )
     return record
 
 
 @transaction.atomic
-def record_mark_entered_in_error(*, access: ClinicAccess, patient_id: uuid.UUID,
-                                 model: type[R], record_id: uuid.UUID, reason: str) -> R:
+def record_mark_entered_in_error(
+    *,
+    access: ClinicAccess,
+    patient_id: uuid.UUID,
+    model: type[R],
+    record_id: uuid.UUID,
+    reason: str,
+) -> R:
     """Retract a wrong entry. It stays on the chart, struck through, with who and why."""
     access.require(RECORD_PERMISSION[model])
     if not reason.strip():
@@ -281,11 +355,18 @@ def record_mark_entered_in_error(*, access: ClinicAccess, patient_id: uuid.UUID,
     record.entered_in_error_at = timezone.now()
     record.entered_in_error_reason = reason.strip()[:300]
     record.save(update_fields=["entered_in_error_at", "entered_in_error_reason", "updated_at"])
-    audit_record(actor=access.user, clinic=access.clinic, action=Action.UPDATE,
-                 object_type=_object_type(model), object_id=record.pk,
-                 patient_id=record.patient_id,
-                 changes={"entered_in_error_at": [None, record.entered_in_error_at],
-                          "entered_in_error_reason": ["", record.entered_in_error_reason]})
+    audit_record(
+        actor=access.user,
+        clinic=access.clinic,
+        action=Action.UPDATE,
+        object_type=_object_type(model),
+        object_id=record.pk,
+        patient_id=record.patient_id,
+        changes={
+            "entered_in_error_at": [None, record.entered_in_error_at],
+            "entered_in_error_reason": ["", record.entered_in_error_reason],
+        },
+    )
     return record
 
 
@@ -304,27 +385,52 @@ CHART_SECTIONS: dict[str, Permission] = {
 
 
 @transaction.atomic
-def patient_view(*, access: ClinicAccess, patient_id: uuid.UUID | str,
-                 section: str = "overview") -> Patient:
+def patient_view(
+    *, access: ClinicAccess, patient_id: uuid.UUID | str, section: str = "overview"
+) -> Patient:
     """Open a patient's record (or one section of it) and audit the view."""
     access.require(CHART_SECTIONS[section])
     patient = patient_get(access=access, patient_id=patient_id)
-    audit_record(actor=access.user, clinic=access.clinic, action=Action.VIEW,
-                 object_type="patient", object_id=patient.pk, patient_id=patient.pk,
-                 details={"section": section})
+    audit_record(
+        actor=access.user,
+        clinic=access.clinic,
+        action=Action.VIEW,
+        object_type="patient",
+        object_id=patient.pk,
+        patient_id=patient.pk,
+        details={"section": section},
+    )
     return patient
 
 
 @transaction.atomic
-def patient_search_audited(*, access: ClinicAccess, query: str, include_archived: bool = False,
-                           page: int = 1, page_size: int | None = None) -> Page:
+def patient_search_audited(
+    *,
+    access: ClinicAccess,
+    query: str,
+    include_archived: bool = False,
+    page: int = 1,
+    page_size: int | None = None,
+) -> Page:
     """Search the registry; one audit event per search, not one per row listed."""
     access.require(Permission.VIEW_REGISTRY)
-    results = patient_search(access=access, query=query, include_archived=include_archived,
-                             page=page, page_size=page_size)
-    audit_record(actor=access.user, clinic=access.clinic, action=Action.SEARCH,
-                 object_type="patient", details={
-                     "query": query, "page": results.number,
-                     "results": results.paginator.count,
-                     "patient_ids": [p.pk for p in results.object_list]})
+    results = patient_search(
+        access=access,
+        query=query,
+        include_archived=include_archived,
+        page=page,
+        page_size=page_size,
+    )
+    audit_record(
+        actor=access.user,
+        clinic=access.clinic,
+        action=Action.SEARCH,
+        object_type="patient",
+        details={
+            "query": query,
+            "page": results.number,
+            "results": results.paginator.count,
+            "patient_ids": [p.pk for p in results.object_list],
+        },
+    )
     return results

@@ -26,8 +26,11 @@ def administered_clinic_ids(request: HttpRequest) -> set[int] | None:
         return set()
     if user.is_superuser:
         return None
-    return {m.clinic_id for m in Membership.objects.filter(user=user, is_active=True)
-            if can(m.role, Permission.MANAGE_STAFF)}
+    return {
+        m.clinic_id
+        for m in Membership.objects.filter(user=user, is_active=True)
+        if can(m.role, Permission.MANAGE_STAFF)
+    }
 
 
 class KetaCareAdminSite(admin.AdminSite):
@@ -82,8 +85,13 @@ class MembershipAdmin(ClinicScopedAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
-        saved = membership_set(clinic=obj.clinic, user=obj.user, role=Role(obj.role),
-                               actor=request.user, is_active=obj.is_active)  # type: ignore[arg-type]
+        saved = membership_set(
+            clinic=obj.clinic,
+            user=obj.user,
+            role=Role(obj.role),
+            actor=request.user,  # type: ignore[arg-type]  # admin views require a login
+            is_active=obj.is_active,
+        )
         obj.pk = saved.pk
 
 
@@ -92,8 +100,10 @@ class StaffAdmin(ClinicScopedAdmin, UserAdmin):
     list_display = ("username", "display_name", "email", "is_active", "last_login")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        ("Person", {"fields": ("first_name", "last_name", "display_name",
-                               "professional_title", "email")}),
+        (
+            "Person",
+            {"fields": ("first_name", "last_name", "display_name", "professional_title", "email")},
+        ),
         ("Status", {"fields": ("is_active", "last_login", "date_joined")}),
     )
     readonly_fields = ("last_login", "date_joined")

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import DateField, Model
 
+from ketacare.audit.services import Action
 from ketacare.patients.models import Patient, PatientRecord
 from ketacare.patients.services import PATIENT_FIELDS, RECORD_FIELDS
 
@@ -10,9 +12,8 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-def _date_widgets(model: type) -> dict[str, forms.Widget]:
-    return {f.name: DateInput() for f in model._meta.get_fields()
-            if f.get_internal_type() == "DateField"}  # type: ignore[union-attr]
+def _date_widgets(model: type[Model]) -> dict[str, type[forms.Widget] | forms.Widget]:
+    return {f.name: DateInput() for f in model._meta.concrete_fields if isinstance(f, DateField)}
 
 
 class PatientForm(forms.ModelForm):
@@ -23,8 +24,7 @@ class PatientForm(forms.ModelForm):
 
 
 def entry_form_class(model: type[PatientRecord]) -> type[forms.ModelForm]:
-    return forms.modelform_factory(model, fields=RECORD_FIELDS[model],
-                                   widgets=_date_widgets(model))
+    return forms.modelform_factory(model, fields=RECORD_FIELDS[model], widgets=_date_widgets(model))
 
 
 class ReasonForm(forms.Form):
@@ -34,9 +34,10 @@ class ReasonForm(forms.Form):
 class AuditFilterForm(forms.Form):
     patient_mrn = forms.CharField(required=False, label="Patient MRN")
     user = forms.CharField(required=False, label="User")
-    action = forms.ChoiceField(required=False, choices=[("", "Any action"), ("create", "Create"),
-                                                        ("update", "Update"), ("archive", "Archive"),
-                                                        ("view", "View"), ("search", "Search"),
-                                                        ("export", "Export"), ("revoke", "Revoke")])
+    action = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any action")]
+        + [(action.value, action.value.capitalize()) for action in Action],
+    )
     date_from = forms.DateField(required=False, widget=DateInput())
     date_to = forms.DateField(required=False, widget=DateInput())

@@ -7,8 +7,13 @@ from ketacare.web.views import audit, clinic, home, patients, tokens
 
 patient = "c/<slug:clinic_slug>/patients/<uuid:patient_id>"
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html",
-                                                redirect_authenticated_user=True), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="web/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", home.home, name="home"),
     path("switch-clinic/", home.clinic_switch, name="clinic_switch"),
@@ -20,10 +25,16 @@ urlpatterns = [
     path(f"{patient}/archive/", patients.patient_archive, name="patient_archive"),
     path(f"{patient}/<slug:section>/", patients.patient_chart, name="patient_chart_section"),
     path(f"{patient}/<slug:section>/add/", patients.entry_add, name="entry_add"),
-    path(f"{patient}/<slug:section>/<uuid:entry_id>/entered-in-error/",
-         patients.entry_retract, name="entry_retract"),
+    path(
+        f"{patient}/<slug:section>/<uuid:entry_id>/entered-in-error/",
+        patients.entry_retract,
+        name="entry_retract",
+    ),
     path("c/<slug:clinic_slug>/audit/", audit.audit_list, name="audit_list"),
     path("c/<slug:clinic_slug>/tokens/", tokens.token_list, name="token_list"),
-    path("c/<slug:clinic_slug>/tokens/<int:token_id>/revoke/", tokens.token_revoke,
-         name="token_revoke"),
+    path(
+        "c/<slug:clinic_slug>/tokens/<int:token_id>/revoke/",
+        tokens.token_revoke,
+        name="token_revoke",
+    ),
 ]

@@ -10,7 +10,9 @@ register = template.Library()
 
 @register.filter
 def field_label(model: type[models.Model], name: str) -> str:
-    return str(model._meta.get_field(name).verbose_name).capitalize()
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return str(field.verbose_name).capitalize()
 
 
 @register.filter

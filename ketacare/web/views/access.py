@@ -24,8 +24,10 @@ def clinic_view(view: ClinicView) -> Callable[..., HttpResponse]:
     @functools.wraps(view)
     def wrapper(request: HttpRequest, clinic_slug: str, **kwargs: Any) -> HttpResponse:
         try:
-            access: ClinicAccess = clinic_access(user=request.user,  # type: ignore[arg-type]
-                                                 clinic_slug=clinic_slug)
+            access: ClinicAccess = clinic_access(
+                user=request.user,  # type: ignore[arg-type]
+                clinic_slug=clinic_slug,
+            )
             request.session[SESSION_CLINIC_KEY] = clinic_slug
             return view(request, access, **kwargs)
         except NotFound as exc:

@@ -8,13 +8,14 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
 from ketacare.common.errors import ValidationFailed
+from ketacare.common.http import HtmxHttpRequest
 from ketacare.patients import rules, services
 from ketacare.patients.api import CHART_ENTRY_PATHS
 from ketacare.patients.models import Patient
@@ -23,9 +24,14 @@ from ketacare.web.forms import PatientForm, ReasonForm, entry_form_class
 from ketacare.web.views.access import clinic_view
 
 # Tabs on the chart, in order. Later capabilities (sessions, measures, plans) add theirs.
-CHART_TABS = [("overview", "Overview"), ("weights", "Weight & height"),
-              ("allergies", "Allergies"), ("medications", "Medications"),
-              ("diagnoses", "Diagnoses"), ("consents", "Consents")]
+CHART_TABS = [
+    ("overview", "Overview"),
+    ("weights", "Weight & height"),
+    ("allergies", "Allergies"),
+    ("medications", "Medications"),
+    ("diagnoses", "Diagnoses"),
+    ("consents", "Consents"),
+]
 
 
 def add_errors(form: forms.BaseForm, exc: ValidationFailed) -> None:
@@ -35,21 +41,28 @@ def add_errors(form: forms.BaseForm, exc: ValidationFailed) -> None:
 
 
 @clinic_view
-def patient_list(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
+def patient_list(request: HtmxHttpRequest, access: ClinicAccess) -> HttpResponse:
     query = request.GET.get("q", "")
     include_archived = request.GET.get("archived") == "1"
-    page = services.patient_search_audited(access=access, query=query,
-                                           include_archived=include_archived,
-                                           page=int(request.GET.get("page") or 1)
-                                           if (request.GET.get("page") or "1").isdigit() else 1)
-    context = {"access": access, "page": page, "query": query,
-               "include_archived": include_archived, "today": timezone.localdate()}
-    template = "web/patients/_results.html" if request.htmx else "web/patients/list.html"  # type: ignore[attr-defined]
+    page = services.patient_search_audited(
+        access=access,
+        query=query,
+        include_archived=include_archived,
+        page=int(request.GET.get("page") or 1) if (request.GET.get("page") or "1").isdigit() else 1,
+    )
+    context = {
+        "access": access,
+        "page": page,
+        "query": query,
+        "include_archived": include_archived,
+        "today": timezone.localdate(),
+    }
+    template = "web/patients/_results.html" if request.htmx else "web/patients/list.html"
     return render(request, template, context)
 
 
 @clinic_view
-def patient_new(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
+def patient_new(request: HtmxHttpRequest, access: ClinicAccess) -> HttpResponse:
     access.require(Permission.REGISTER_PATIENT)
     form = PatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -60,38 +73,50 @@ def patient_new(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
         else:
             messages.success(request, f"Registered {patient.display_name}.")
             return redirect("patient_chart", clinic_slug=access.clinic.slug, patient_id=patient.pk)
-    return render(request, "web/patients/form.html", {"form": form, "access": access,
-                                                      "title": "Register a patient"})
+    return render(
+        request,
+        "web/patients/form.html",
+        {"form": form, "access": access, "title": "Register a patient"},
+    )
 
 
 @clinic_view
-def patient_edit(request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID
-                 ) -> HttpResponse:
+def patient_edit(
+    request: HtmxHttpRequest, access: ClinicAccess, patient_id: uuid.UUID
+) -> HttpResponse:
     access.require(Permission.REGISTER_PATIENT)
     patient = services.patient_view(access=access, patient_id=patient_id)
     form = PatientForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
         try:
-            services.patient_update(access=access, patient_id=patient.pk,
-                                    data=form.cleaned_data)
+            services.patient_update(access=access, patient_id=patient.pk, data=form.cleaned_data)
         except ValidationFailed as exc:
             add_errors(form, exc)
         else:
             messages.success(request, "Details saved.")
             return redirect("patient_chart", clinic_slug=access.clinic.slug, patient_id=patient.pk)
-    return render(request, "web/patients/form.html", {
-        "form": form, "access": access, "patient": patient,
-        "title": f"Edit {patient.display_name}"})
+    return render(
+        request,
+        "web/patients/form.html",
+        {
+            "form": form,
+            "access": access,
+            "patient": patient,
+            "title": f"Edit {patient.display_name}",
+        },
+    )
 
 
 @clinic_view
-def patient_archive(request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID
-                    ) -> HttpResponse:
+def patient_archive(
+    request: HtmxHttpRequest, access: ClinicAccess, patient_id: uuid.UUID
+) -> HttpResponse:
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.patient_archive(access=access, patient_id=patient_id,
-                                     reason=form.cleaned_data["reason"])
+            services.patient_archive(
+                access=access, patient_id=patient_id, reason=form.cleaned_data["reason"]
+            )
         except ValidationFailed as exc:
             messages.error(request, str(exc))
         else:
@@ -99,8 +124,9 @@ def patient_archive(request: HttpRequest, access: ClinicAccess, patient_id: uuid
     return redirect("patient_chart", clinic_slug=access.clinic.slug, patient_id=patient_id)
 
 
-def _tab_context(access: ClinicAccess, patient: Patient, section: str,
-                 form: forms.BaseForm | None = None) -> dict[str, Any]:
+def _tab_context(
+    access: ClinicAccess, patient: Patient, section: str, form: forms.BaseForm | None = None
+) -> dict[str, Any]:
     context: dict[str, Any] = {"access": access, "patient": patient, "section": section}
     if section == "overview":
         return context
@@ -120,54 +146,65 @@ def _header_context(access: ClinicAccess, patient: Patient) -> dict[str, Any]:
     return {
         "summary": summary,
         "age": rules.age_on(patient.date_of_birth, today),
-        "bmi": rules.bmi(latest.weight_kg, latest.height_cm) if latest and latest.height_cm
+        "bmi": rules.bmi(latest.weight_kg, latest.height_cm)
+        if latest and latest.height_cm
         else None,
         "flags": rules.chart_flags(
             archived=patient.is_archived,
             has_allergy_review=bool(summary.active_allergies) or patient.no_known_allergies,
-            latest_weight_on=latest.measured_on if latest else None, today=today,
+            latest_weight_on=latest.measured_on if latest else None,
+            today=today,
             weight_stale_days=settings.KETACARE_WEIGHT_STALE_DAYS,
-            treatment_consent=bool(consent and consent.decision == "granted")),
-        "tabs": [(key, label) for key, label in CHART_TABS
-                 if access.can(services.CHART_SECTIONS[key])],
+            treatment_consent=bool(consent and consent.decision == "granted"),
+        ),
+        "tabs": [
+            (key, label) for key, label in CHART_TABS if access.can(services.CHART_SECTIONS[key])
+        ],
     }
 
 
 @clinic_view
-def patient_chart(request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID,
-                  section: str = "overview") -> HttpResponse:
+def patient_chart(
+    request: HtmxHttpRequest, access: ClinicAccess, patient_id: uuid.UUID, section: str = "overview"
+) -> HttpResponse:
     if section not in services.CHART_SECTIONS:
         raise Http404("No such section")
     patient = services.patient_view(access=access, patient_id=patient_id, section=section)
     context = _tab_context(access, patient, section)
-    if request.htmx and request.htmx.target == "chart-tab":  # type: ignore[attr-defined]
+    if request.htmx and request.htmx.target == "chart-tab":
         return render(request, "web/patients/_tab.html", context)
     context |= _header_context(access, patient)
     return render(request, "web/patients/chart.html", context)
 
 
 @clinic_view
-def entry_add(request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID,
-              section: str) -> HttpResponse:
+def entry_add(
+    request: HtmxHttpRequest, access: ClinicAccess, patient_id: uuid.UUID, section: str
+) -> HttpResponse:
     model = CHART_ENTRY_PATHS.get(section)
     if model is None or request.method != "POST":
         raise Http404("No such section")
-    form = entry_form_class(model)(request.POST)
-    if form.is_valid():
+    form: forms.ModelForm | None = entry_form_class(model)(request.POST)
+    if form is not None and form.is_valid():
         try:
-            services.record_add(access=access, patient_id=patient_id, model=model,
-                                data=form.cleaned_data)
+            services.record_add(
+                access=access, patient_id=patient_id, model=model, data=form.cleaned_data
+            )
         except ValidationFailed as exc:
             add_errors(form, exc)
         else:
             messages.success(request, "Saved.")
             form = None
-    if form is None and not request.htmx:  # type: ignore[attr-defined]
-        return redirect("patient_chart_section", clinic_slug=access.clinic.slug,
-                        patient_id=patient_id, section=section)
+    if form is None and not request.htmx:
+        return redirect(
+            "patient_chart_section",
+            clinic_slug=access.clinic.slug,
+            patient_id=patient_id,
+            section=section,
+        )
     patient = services.patient_view(access=access, patient_id=patient_id, section=section)
     context = _tab_context(access, patient, section, form=form)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         response = render(request, "web/patients/_tab.html", context)
         response["HX-Trigger"] = "chart-changed"
         return response
@@ -176,22 +213,35 @@ def entry_add(request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID,
 
 
 @clinic_view
-def entry_retract(request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID,
-                  section: str, entry_id: uuid.UUID) -> HttpResponse:
+def entry_retract(
+    request: HtmxHttpRequest,
+    access: ClinicAccess,
+    patient_id: uuid.UUID,
+    section: str,
+    entry_id: uuid.UUID,
+) -> HttpResponse:
     model = CHART_ENTRY_PATHS.get(section)
     form = ReasonForm(request.POST or None)
     if model is None or request.method != "POST":
         raise Http404("No such section")
     if form.is_valid():
         try:
-            services.record_mark_entered_in_error(access=access, patient_id=patient_id,
-                                                  model=model, record_id=entry_id,
-                                                  reason=form.cleaned_data["reason"])
+            services.record_mark_entered_in_error(
+                access=access,
+                patient_id=patient_id,
+                model=model,
+                record_id=entry_id,
+                reason=form.cleaned_data["reason"],
+            )
         except ValidationFailed as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, "Entry marked as entered in error.")
     else:
         messages.error(request, "Give a reason to mark an entry in error.")
-    return redirect("patient_chart_section", clinic_slug=access.clinic.slug,
-                    patient_id=patient_id, section=section)
+    return redirect(
+        "patient_chart_section",
+        clinic_slug=access.clinic.slug,
+        patient_id=patient_id,
+        section=section,
+    )

@@ -27,15 +27,20 @@ def token_list(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             _token, new_token = services.api_token_create(
-                access=access, name=form.cleaned_data["name"],
-                expires_in_days=form.cleaned_data["expires_in_days"])
+                access=access,
+                name=form.cleaned_data["name"],
+                expires_in_days=form.cleaned_data["expires_in_days"],
+            )
         except ValidationFailed as exc:
             add_errors(form, exc)
         else:
             form = TokenForm()
     tokens = ApiToken.objects.filter(user=access.user, clinic=access.clinic)
-    return render(request, "web/tokens.html", {"access": access, "form": form,
-                                               "tokens": tokens, "new_token": new_token})
+    return render(
+        request,
+        "web/tokens.html",
+        {"access": access, "form": form, "tokens": tokens, "new_token": new_token},
+    )
 
 
 @require_POST

@@ -25,8 +25,13 @@ class Command(BaseCommand):
                 raise CommandError(f"No clinic with slug {options['clinic']!r}.")
         total = AuditEvent.objects.filter(clinic__in=clinics).count()
         failures = []
-        with tqdm(total=total, unit="event", desc="Verifying audit trail",
-                  disable=options["no_progress"], file=self.stderr._out) as bar:
+        with tqdm(
+            total=total,
+            unit="event",
+            desc="Verifying audit trail",
+            disable=options["no_progress"],
+            file=self.stderr._out,
+        ) as bar:
             for clinic in clinics:
                 result = audit_chain_verify(clinic=clinic, on_event=lambda: bar.update(1))
                 if result.broken:
@@ -35,7 +40,8 @@ class Command(BaseCommand):
                     row = f"event id={link.event_id}" if link.event_id else "chain head"
                     self.stderr.write(
                         f"BROKEN  clinic {clinic.slug}: {row} (sequence {link.sequence}): "
-                        f"{link.reason}")
+                        f"{link.reason}"
+                    )
                 else:
                     self.stdout.write(f"OK      clinic {clinic.slug}: {result.events} events")
         if failures:

@@ -1,0 +1,60 @@
+# KetaCare: two commands for a newcomer.
+#   make demo   set up, seed the demo clinics and serve on http://127.0.0.1:$(PORT)
+#   make test   set up, lint, type-check and run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PORT
+
+.PHONY: demo test lint typecheck pytest serve browser lock clean
+
+$(VENV)/.python-ok:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "KetaCare needs Python 3.11 or later")'
+	$(PYTHON) -m venv $(VENV)
+	@touch $@
+
+$(VENV)/.runtime: requirements.lock pyproject.toml | $(VENV)/.python-ok
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+$(VENV)/.dev: requirements-dev.lock $(VENV)/.runtime
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	@touch $@
+
+demo: $(VENV)/.runtime
+	$(BIN)/ketacare demo --port $(PORT)
+
+serve: $(VENV)/.runtime
+	$(BIN)/ketacare serve
+
+# Browser tests drive Debian's chromium; install it where it is missing, never a
+# browser download of Playwright's own.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.dev
+	$(BIN)/mypy ketacare tests benchmarks
+
+pytest: $(VENV)/.dev browser
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+# Re-pin the lock files after changing pyproject.toml (needs pip-tools).
+lock:
+	$(BIN)/pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --strip-extras --no-header -o requirements.lock pyproject.toml
+	$(BIN)/pip-compile --quiet --strip-extras --no-header --extra dev -o requirements-dev.lock pyproject.toml
+	sed -i '/^--/d' requirements.lock requirements-dev.lock
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,103 @@
+"""Browser tests: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+Every page opened through `open_page` has its requests recorded; a test fails at
+teardown if any page asked for something outside the live server (a CDN font, an
+analytics script) or raised a JavaScript error.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from ketacare.accounts.access import ClinicAccess
+from ketacare.accounts.models import Clinic, User
+from ketacare.accounts.policy import Role
+from ketacare.accounts.services import clinic_create, membership_set
+from ketacare.patients import services as patients
+from ketacare.patients.models import Patient
+from tests.factories import UserFactory
+
+# Playwright's sync API runs an event loop in this thread; the tests still use the ORM
+# from it (to seed and to check what was saved), which Django would otherwise refuse.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+PASSWORD = "e2e-Passw0rd"
+SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+TABLET = {"width": 820, "height": 1180}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: the browser tests drive Debian's Chromium. "
+                    "Install it with `apt-get install chromium` (the Makefile does this); "
+                    "do not run `playwright install`.", pytrace=False)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                    args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class RequestLog:
+    """Every URL any page asked for in this session, and the ones of the current test."""
+
+    session: list[str] = field(default_factory=list)
+    current: list[str] = field(default_factory=list)
+
+    def add(self, url: str) -> None:
+        self.session.append(url)
+        self.current.append(url)
+
+
+@pytest.fixture(scope="session")
+def request_log() -> RequestLog:
+    return RequestLog()
+
+
+def outside(urls: list[str], base_url: str) -> list[str]:
+    """The URLs that are neither on the live server nor data:/about: URLs."""
+    return [url for url in urls
+            if not url.startswith((f"{base_url}/", "data:", "about:")) and url != base_url]
+
+
+OpenPage = Callable[..., Page]
+
+
+@pytest.fixture
+def open_page(browser: Browser, live_server: Any, transactional_db: None,
+              request_log: RequestLog) -> Iterator[OpenPage]:
+    """open_page(viewport=DESKTOP) -> a page in a fresh browser context (own cookies)."""
+    request_log.current = []
+    page_errors: list[str] = []
+    contexts = []
+
+    def make(viewport: dict[str, int] | None = None) -> Page:
+        context = browser.new_context(base_url=live_server.url, viewport=viewport or DESKTOP)  # type: ignore[arg-type]
+        context.set_default_timeout(10_000)
+        context.on("request", lambda req: request_log.add(req.url))
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert request_log.current, "no page made any request"
+    assert outside(request_log.current, live_server.url) == []
+    assert page_errors == []

@@ -1,0 +1,56 @@
+"""Seeding (through the services) and page steps shared by the browser tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from ketacare.accounts.access import ClinicAccess
+from ketacare.accounts.models import Clinic, User
+from ketacare.accounts.policy import Role
+from ketacare.accounts.services import clinic_create, membership_set
+from ketacare.patients import services as patients
+from ketacare.patients.models import Patient
+from tests.factories import UserFactory
+
+PASSWORD = "e2e-Passw0rd"
+
+
+def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
+    page.goto("/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("header .username")).to_be_visible()
+
+
+def log_out(page: Page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+# --- seeding, through the services ----------------------------------------------------------
+
+def make_clinic(slug: str, name: str, time_zone: str = "Europe/London") -> Clinic:
+    return clinic_create(name=name, slug=slug, time_zone=time_zone)
+
+
+def make_staff(username: str, roles: dict[Clinic, Role], display_name: str = "") -> User:
+    user = UserFactory(username=username, display_name=display_name or username,
+                       password=PASSWORD)
+    for clinic, role in roles.items():
+        membership_set(clinic=clinic, user=user, role=role, actor=None)
+    return user
+
+
+def access_for(user: User, clinic: Clinic) -> ClinicAccess:
+    role = Role(user.memberships.get(clinic=clinic).role)
+    return ClinicAccess(user=user, clinic=clinic, role=role)
+
+
+def register(access: ClinicAccess, mrn: str, given: str, family: str,
+             **extra: Any) -> Patient:
+    data = {"mrn": mrn, "legal_given_name": given, "legal_family_name": family,
+            "date_of_birth": "1984-03-09", "sex_at_birth": "female", **extra}
+    return patients.patient_create(access=access, data=data)
