@@ -28,7 +28,8 @@ def clinic_view(view: ClinicView) -> Callable[..., HttpResponse]:
                 user=request.user,  # type: ignore[arg-type]
                 clinic_slug=clinic_slug,
             )
-            request.session[SESSION_CLINIC_KEY] = clinic_slug
+            if request.session.get(SESSION_CLINIC_KEY) != clinic_slug:
+                request.session[SESSION_CLINIC_KEY] = clinic_slug  # remembered for next login
             return view(request, access, **kwargs)
         except NotFound as exc:
             raise Http404("Not found") from exc
