@@ -6,9 +6,11 @@ parse, call a service or selector, and shape the answer."""
 import uuid
 from typing import Any
 
+from django.db import models
 from django.http import HttpRequest
 from ninja import Field, ModelSchema, Query, Router, Schema
 from ninja.orm import create_schema
+from pydantic import ConfigDict
 
 from ketacare.api.auth import access_of
 from ketacare.patients import services
@@ -25,14 +27,35 @@ from ketacare.patients.selectors import record_list
 
 router = Router(tags=["patients"])
 
+# Request bodies refuse unknown fields: a misspelt field must not be dropped silently.
+STRICT = ConfigDict(extra="forbid")
+
+
+class StrictIn(Schema):
+    model_config = STRICT
+
+
+def model_data(model: type[models.Model], data: dict[str, Any]) -> dict[str, Any]:
+    """Ninja gives optional model fields a None default, but blank text columns are NOT NULL:
+    there an omitted (or null) value means the field's default ('' or e.g. 'active')."""
+    fields = {field.name: field for field in model._meta.concrete_fields}
+    return {
+        name: fields[name].get_default() if value is None and not fields[name].null else value
+        for name, value in data.items()
+    }
+
 
 class PatientIn(ModelSchema):
+    model_config = STRICT
+
     class Meta:
         model = Patient
         fields = list(services.PATIENT_FIELDS)
 
 
 class PatientPatch(ModelSchema):
+    model_config = STRICT
+
     class Meta:
         model = Patient
         fields = list(services.PATIENT_FIELDS)
@@ -62,7 +85,7 @@ class PatientPage(Schema):
     page_size: int
 
 
-class ReasonIn(Schema):
+class ReasonIn(StrictIn):
     reason: str = Field(..., min_length=1, max_length=300)
 
 
@@ -93,7 +116,8 @@ def patient_search(request: HttpRequest, query: Query[PatientQuery]) -> dict[str
 
 @router.post("", response={201: PatientOut}, summary="Register a patient")
 def patient_create(request: HttpRequest, payload: PatientIn) -> tuple[int, Patient]:
-    return 201, services.patient_create(access=access_of(request), data=payload.dict())
+    data = model_data(Patient, payload.dict())
+    return 201, services.patient_create(access=access_of(request), data=data)
 
 
 @router.get("/{patient_id}", response=PatientOut, summary="Read a patient's record")
@@ -103,9 +127,8 @@ def patient_read(request: HttpRequest, patient_id: uuid.UUID) -> Patient:
 
 @router.patch("/{patient_id}", response=PatientOut, summary="Update identity or contact details")
 def patient_update(request: HttpRequest, patient_id: uuid.UUID, payload: PatientPatch) -> Patient:
-    return services.patient_update(
-        access=access_of(request), patient_id=patient_id, data=payload.dict(exclude_unset=True)
-    )
+    data = model_data(Patient, payload.dict(exclude_unset=True))
+    return services.patient_update(access=access_of(request), patient_id=patient_id, data=data)
 
 
 @router.post(
@@ -142,7 +165,7 @@ class EntryMeta(Schema):
 def _register_entry_endpoints(path: str, model: type[PatientRecord]) -> None:
     name = model.__name__
     fields = list(services.RECORD_FIELDS[model])
-    entry_in = create_schema(model, name=f"{name}In", fields=fields)
+    entry_in = create_schema(model, name=f"{name}In", fields=fields, base_class=StrictIn)
     entry_out = create_schema(
         model, name=f"{name}Out", fields=RECORD_META + fields, base_class=EntryMeta
     )
@@ -170,7 +193,7 @@ def _register_entry_endpoints(path: str, model: type[PatientRecord]) -> None:
         patient_id: uuid.UUID,
         payload: entry_in,  # type: ignore[valid-type]
     ) -> Any:
-        data = payload.dict()  # type: ignore[attr-defined]
+        data = model_data(model, payload.dict())  # type: ignore[attr-defined]
         return 201, services.record_add(
             access=access_of(request), patient_id=patient_id, model=model, data=data
         )
@@ -178,7 +201,11 @@ def _register_entry_endpoints(path: str, model: type[PatientRecord]) -> None:
     updatable = list(services.UPDATABLE[model])
     if updatable:
         entry_patch = create_schema(
-            model, name=f"{name}Patch", fields=updatable, optional_fields=updatable
+            model,
+            name=f"{name}Patch",
+            fields=updatable,
+            optional_fields=updatable,
+            base_class=StrictIn,
         )
 
         @router.patch(
@@ -193,7 +220,7 @@ def _register_entry_endpoints(path: str, model: type[PatientRecord]) -> None:
             entry_id: uuid.UUID,
             payload: entry_patch,  # type: ignore[valid-type]
         ) -> Any:
-            data = payload.dict(exclude_unset=True)  # type: ignore[attr-defined]
+            data = model_data(model, payload.dict(exclude_unset=True))  # type: ignore[attr-defined]
             return services.record_update(
                 access=access_of(request),
                 patient_id=patient_id,

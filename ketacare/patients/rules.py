@@ -20,7 +20,9 @@ MAX_AGE_YEARS = 130
 
 def normalise_icd10(code: str) -> str | None:
     """'f332' -> 'F33.2'; None when the text is not ICD-10 shaped."""
-    match = _ICD10.match(code.strip().upper())
+    text = code.strip()
+    # isascii: str.upper() would turn e.g. 'ß' into 'SS' and let it pass as a code.
+    match = _ICD10.match(text.upper()) if text.isascii() else None
     if not match:
         return None
     category, extension = match.groups()
@@ -37,7 +39,7 @@ def icd10_error(code: str) -> str | None:
 
 
 def mrn_error(mrn: str) -> str | None:
-    if not _MRN.match(mrn):
+    if not _MRN.fullmatch(mrn):  # fullmatch: '$' would accept a trailing newline
         return "Use 1-32 letters, digits or hyphens, starting with a letter or digit."
     return None
 

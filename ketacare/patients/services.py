@@ -134,6 +134,11 @@ def _save_patient(patient: Patient) -> None:
         with transaction.atomic():
             patient.save()
     except IntegrityError as exc:
+        taken = Patient.objects.filter(clinic=patient.clinic, mrn=patient.mrn).exclude(
+            pk=patient.pk
+        )
+        if not taken.exists():
+            raise  # not the MRN: don't disguise another fault as a duplicate
         raise ValidationFailed.single("mrn", "This MRN is already used in this clinic.") from exc
 
 

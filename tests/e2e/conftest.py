@@ -14,16 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
-from ketacare.accounts.access import ClinicAccess
-from ketacare.accounts.models import Clinic, User
-from ketacare.accounts.policy import Role
-from ketacare.accounts.services import clinic_create, membership_set
-from ketacare.patients import services as patients
-from ketacare.patients.models import Patient
-from tests.factories import UserFactory
+from tests.e2e.helpers import DESKTOP
 
 # Playwright's sync API runs an event loop in this thread; the tests still use the ORM
 # from it (to seed and to check what was saved), which Django would otherwise refuse.
@@ -33,10 +26,6 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run",
                  "--disable-quic"]
-PASSWORD = "e2e-Passw0rd"
-SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
-DESKTOP = {"width": 1280, "height": 900}
-TABLET = {"width": 820, "height": 1180}
 
 
 @pytest.fixture(scope="session")

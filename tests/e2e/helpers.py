@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+from django.conf import settings
 
 from playwright.sync_api import Page, expect
 
@@ -15,6 +18,9 @@ from ketacare.patients.models import Patient
 from tests.factories import UserFactory
 
 PASSWORD = "e2e-Passw0rd"
+SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+TABLET = {"width": 820, "height": 1180}  # an iPad Air held upright
 
 
 def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
@@ -28,7 +34,6 @@ def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
 def log_out(page: Page) -> None:
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-
 
 # --- seeding, through the services ----------------------------------------------------------
 

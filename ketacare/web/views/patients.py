@@ -19,7 +19,7 @@ from ketacare.common.http import HtmxHttpRequest
 from ketacare.patients import rules, services
 from ketacare.patients.api import CHART_ENTRY_PATHS
 from ketacare.patients.models import Patient
-from ketacare.patients.selectors import chart_summary, record_list
+from ketacare.patients.selectors import chart_summary, patient_get, record_get, record_list
 from ketacare.web.forms import PatientForm, ReasonForm, entry_form_class
 from ketacare.web.views.access import clinic_view
 
@@ -111,6 +111,7 @@ def patient_edit(
 def patient_archive(
     request: HtmxHttpRequest, access: ClinicAccess, patient_id: uuid.UUID
 ) -> HttpResponse:
+    patient_get(access=access, patient_id=patient_id)  # another clinic's patient: 404
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -224,6 +225,8 @@ def entry_retract(
     form = ReasonForm(request.POST or None)
     if model is None or request.method != "POST":
         raise Http404("No such section")
+    # Another clinic's patient or entry is 404 whatever the form holds.
+    record_get(access=access, patient_id=patient_id, model=model, record_id=entry_id)
     if form.is_valid():
         try:
             services.record_mark_entered_in_error(

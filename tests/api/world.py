@@ -1,0 +1,175 @@
+"""Two clinics with a full chart each, and the people who work in them.
+
+Shared by the API and web integration tests. Everything is written through the
+services, so each clinic's audit trail is real. Clinic A's records are what
+clinic-B users try to reach; clinic B's are theirs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpResponse
+from django.test import Client
+
+from ketacare.accounts import services as accounts
+from ketacare.accounts.access import ClinicAccess
+from ketacare.accounts.models import ApiToken, Clinic, Membership
+from ketacare.accounts.policy import Role
+from ketacare.audit.models import AuditChainHead, AuditEvent
+from ketacare.patients import services as patients
+from ketacare.patients.api import CHART_ENTRY_PATHS
+from ketacare.patients.models import Patient
+from tests.factories import UserFactory
+
+# One entry of each kind of chart entry, as a service takes it.
+ENTRY_DATA: dict[str, dict[str, Any]] = {
+    "weights": {
+        "measured_on": dt.date(2024, 1, 15),
+        "weight_kg": Decimal("80.0"),
+        "height_cm": Decimal("175.0"),
+    },
+    "allergies": {"substance": "Penicillin", "reaction": "Rash", "severity": "moderate"},
+    "medications": {
+        "name": "Sertraline",
+        "dose": "100 mg",
+        "frequency": "once daily",
+        "start_date": dt.date(2023, 6, 1),
+    },
+    "diagnoses": {"icd10_code": "F33.2", "description": "Major depressive disorder, recurrent"},
+    "consents": {
+        "kind": "treatment",
+        "decision": "granted",
+        "document_version": "v1",
+        "decided_on": dt.date(2024, 1, 15),
+    },
+}
+
+
+@dataclass(frozen=True)
+class ClinicRecords:
+    """One clinic's patient, one entry per chart section, and one API token."""
+
+    clinic: Clinic
+    patient: Patient
+    entries: dict[str, uuid.UUID]
+    token_id: int
+
+
+@dataclass(frozen=True)
+class World:
+    a: ClinicRecords
+    b: ClinicRecords
+    b_member: ClinicAccess  # a prescriber who works in clinic B only
+    dual_a: ClinicAccess  # one user, prescriber in both clinics: acting in A...
+    dual_b: ClinicAccess  # ... and acting in B
+    dual_token_a: str  # raw Bearer tokens of the dual user, one per clinic
+    dual_token_b: str
+    b_token: str  # raw Bearer token of b_member
+
+
+def add_chart(
+    access: ClinicAccess, *, mrn: str, given: str, family: str, born: dt.date
+) -> tuple[Patient, dict[str, uuid.UUID]]:
+    patient = patients.patient_create(
+        access=access,
+        data={
+            "mrn": mrn,
+            "legal_given_name": given,
+            "legal_family_name": family,
+            "date_of_birth": born,
+            "sex_at_birth": "female",
+            "phone": "+44 20 7946 0000",
+        },
+    )
+    entries = {}
+    for section, model in CHART_ENTRY_PATHS.items():
+        record = patients.record_add(
+            access=access, patient_id=patient.pk, model=model, data=ENTRY_DATA[section]
+        )
+        entries[section] = record.pk
+    return patient, entries
+
+
+def member(clinic: Clinic, role: Role, user: Any = None) -> ClinicAccess:
+    user = user or UserFactory()
+    accounts.membership_set(clinic=clinic, user=user, role=role, actor=None)
+    return ClinicAccess(user=user, clinic=clinic, role=role)
+
+
+def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
+    dual_a = member(clinic_a, Role.PRESCRIBER)
+    dual_b = member(clinic_b, Role.PRESCRIBER, user=dual_a.user)
+    b_member = member(clinic_b, Role.PRESCRIBER)
+    patient_a, entries_a = add_chart(
+        dual_a, mrn="A-1001", given="Alice", family="Ashworth", born=dt.date(1980, 5, 17)
+    )
+    patient_b, entries_b = add_chart(
+        b_member, mrn="B-2001", given="Bruno", family="Brennan", born=dt.date(1975, 2, 3)
+    )
+    token_a, raw_a = accounts.api_token_create(access=dual_a, name="a", expires_in_days=30)
+    _token, raw_dual_b = accounts.api_token_create(access=dual_b, name="b", expires_in_days=30)
+    token_b, raw_b = accounts.api_token_create(access=b_member, name="b", expires_in_days=30)
+    return World(
+        a=ClinicRecords(clinic_a, patient_a, entries_a, token_a.pk),
+        b=ClinicRecords(clinic_b, patient_b, entries_b, token_b.pk),
+        b_member=b_member,
+        dual_a=dual_a,
+        dual_b=dual_b,
+        dual_token_a=raw_a,
+        dual_token_b=raw_dual_b,
+        b_token=raw_b,
+    )
+
+
+def session_client(access: ClinicAccess, *, enforce_csrf_checks: bool = False) -> Client:
+    """Signed in as the access's user, naming the access's clinic in X-Clinic."""
+    client = Client(
+        enforce_csrf_checks=enforce_csrf_checks, headers={"X-Clinic": access.clinic.slug}
+    )
+    client.force_login(access.user)
+    return client
+
+
+def token_client(raw: str, **headers: str) -> Client:
+    return Client(headers={"Authorization": f"Bearer {raw}", **headers})
+
+
+def call(
+    client: Client, method: str, url: str, body: Any = None, **headers: str
+) -> HttpResponse:
+    """Send a JSON request (or none, when body is None)."""
+    if body is None:
+        return client.generic(method, url, headers=headers or None)
+    return client.generic(
+        method,
+        url,
+        json.dumps(body),
+        content_type="application/json",
+        headers=headers or None,
+    )
+
+
+def clinic_state(clinic: Clinic) -> dict[str, Any]:
+    """Every row a request could write in this clinic, to compare before and after."""
+    state: dict[str, Any] = {
+        model.__name__: list(model.objects.filter(clinic=clinic).order_by("pk").values())
+        for model in (Patient, *CHART_ENTRY_PATHS.values(), ApiToken, Membership)
+    }
+    state["AuditEvent"] = list(
+        AuditEvent.objects.filter(clinic=clinic).order_by("sequence").values_list("hash", flat=True)
+    )
+    state["AuditChainHead"] = list(AuditChainHead.objects.filter(clinic=clinic).values())
+    return state
+
+
+def record_counts() -> dict[str, int]:
+    """Rows of each clinical record type across all clinics."""
+    return {
+        model.__name__: model.objects.count() for model in (Patient, *CHART_ENTRY_PATHS.values())
+    }

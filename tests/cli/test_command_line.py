@@ -1,0 +1,79 @@
+"""The `ketacare` console script, run as a newcomer would: separate processes,
+a fresh SQLite file, no settings beyond the environment."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+KETACARE = [sys.executable, "-m", "ketacare.cli"]
+
+
+def run(args: list[str], var_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("KETACARE_")}
+    environment |= {"KETACARE_VAR_DIR": str(var_dir), "DJANGO_SETTINGS_MODULE": "ketacare.settings"}
+    environment |= env
+    return subprocess.run(  # noqa: S603 - our own interpreter and module
+        KETACARE + args, capture_output=True, text=True, env=environment, timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    var_dir = tmp_path_factory.mktemp("var")
+    result = run(["demo", "--no-serve"], var_dir)
+    assert result.returncode == 0, result.stderr
+    assert "dr.okafor" in result.stdout
+    return var_dir
+
+
+def test_demo_generates_a_private_secret_key_and_seeds(seeded: Path) -> None:
+    key = seeded / "secret_key"
+    assert key.exists()
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert (seeded / "ketacare.sqlite3").exists()
+
+
+def test_demo_can_run_again(seeded: Path) -> None:
+    again = run(["demo", "--no-serve"], seeded)
+
+    assert again.returncode == 0, again.stderr
+    assert "already seeded" in again.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
+    result = run(["check"], tmp_path, KETACARE_ENV="production")
+
+    assert result.returncode != 0
+    assert "KETACARE_SECRET_KEY is required" in result.stderr
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_audit_verify_passes_then_names_a_tampered_row(seeded: Path, tmp_path: Path) -> None:
+    clean = run(["audit-verify", "--no-progress"], seeded)
+    assert clean.returncode == 0, clean.stderr
+    assert "Audit trail intact" in clean.stdout
+
+    copy = tmp_path / "tampered.sqlite3"
+    copy.write_bytes((seeded / "ketacare.sqlite3").read_bytes())
+    with sqlite3.connect(copy) as db:
+        row_id, sequence = db.execute(
+            "SELECT id, sequence FROM audit_auditevent WHERE action = 'create' "
+            "AND object_type = 'bodymeasurement' ORDER BY id LIMIT 1 OFFSET 5"
+        ).fetchone()
+        db.execute(
+            "UPDATE audit_auditevent SET changes = '{\"weight_kg\": [null, \"99.0\"]}' "
+            "WHERE id = ?", (row_id,),
+        )
+    tampered = run(["audit-verify", "--no-progress"], seeded,
+                   KETACARE_DATABASE_URL=f"sqlite:///{copy}")
+
+    assert tampered.returncode == 1
+    assert f"event id={row_id} (sequence {sequence})" in tampered.stderr
+    assert "does not match" in tampered.stderr

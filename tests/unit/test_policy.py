@@ -1,0 +1,106 @@
+"""ketacare.accounts.policy: the role/permission matrix, cell by cell."""
+
+from __future__ import annotations
+
+import pytest
+
+from ketacare.accounts.policy import (
+    ROLE_LABELS,
+    ROLE_PERMISSIONS,
+    Permission,
+    Role,
+    can,
+    permission_matrix,
+)
+
+# The intended matrix, written out by hand so that a change to the policy has to be made
+# twice (here and in policy.py) on purpose. Columns: admin, prescriber, nurse, therapist,
+# front desk, compliance, researcher.
+ROLES = [Role.CLINIC_ADMIN, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST, Role.FRONT_DESK,
+         Role.COMPLIANCE, Role.RESEARCHER]
+Y, N = True, False
+INTENDED: dict[Permission, list[bool]] = {
+    #                            adm presc nurse ther  desk  compl resch
+    Permission.VIEW_REGISTRY:     [Y,  Y,    Y,    Y,    Y,    Y,    N],
+    Permission.VIEW_CHART:        [Y,  Y,    Y,    Y,    N,    Y,    N],
+    Permission.REGISTER_PATIENT:  [Y,  Y,    Y,    N,    Y,    N,    N],
+    Permission.EDIT_CLINICAL:     [N,  Y,    Y,    N,    N,    N,    N],
+    Permission.RECORD_CONSENT:    [Y,  Y,    Y,    N,    Y,    N,    N],
+    Permission.ARCHIVE_PATIENT:   [Y,  Y,    N,    N,    N,    N,    N],
+    Permission.VIEW_AUDIT:        [Y,  N,    N,    N,    N,    Y,    N],
+    Permission.MANAGE_STAFF:      [Y,  N,    N,    N,    N,    N,    N],
+    Permission.VIEW_DEIDENTIFIED: [Y,  N,    N,    N,    N,    N,    Y],
+}  # fmt: skip
+CELLS = [(role, perm, INTENDED[perm][i]) for perm in Permission for i, role in enumerate(ROLES)]
+WRITE_PERMISSIONS = {Permission.REGISTER_PATIENT, Permission.EDIT_CLINICAL,
+                     Permission.RECORD_CONSENT, Permission.ARCHIVE_PATIENT,
+                     Permission.MANAGE_STAFF}
+
+
+def test_the_intended_table_covers_every_role_and_permission() -> None:
+    assert set(ROLES) == set(Role)
+    assert set(INTENDED) == set(Permission)
+    assert len(CELLS) == len(Role) * len(Permission)
+
+
+@pytest.mark.parametrize(("role", "permission", "allowed"), CELLS,
+                         ids=[f"{r.value}-{p.value}" for r, p, _ in CELLS])
+def test_can_matches_the_intended_matrix(role: Role, permission: Permission,
+                                         allowed: bool) -> None:
+    assert can(role, permission) is allowed
+    assert can(role.value, permission) is allowed  # the stored membership role is a string
+
+
+def test_researcher_has_only_deidentified_access() -> None:
+    assert ROLE_PERMISSIONS[Role.RESEARCHER] == {Permission.VIEW_DEIDENTIFIED}
+
+
+def test_compliance_can_read_and_audit_but_never_edit() -> None:
+    assert ROLE_PERMISSIONS[Role.COMPLIANCE] == {
+        Permission.VIEW_REGISTRY, Permission.VIEW_CHART, Permission.VIEW_AUDIT}
+    assert not ROLE_PERMISSIONS[Role.COMPLIANCE] & WRITE_PERMISSIONS
+
+
+def test_front_desk_registers_but_cannot_see_the_clinical_chart() -> None:
+    assert not can(Role.FRONT_DESK, Permission.VIEW_CHART)
+    assert not can(Role.FRONT_DESK, Permission.EDIT_CLINICAL)
+    assert can(Role.FRONT_DESK, Permission.REGISTER_PATIENT)
+
+
+def test_therapist_is_read_only() -> None:
+    assert not ROLE_PERMISSIONS[Role.THERAPIST] & WRITE_PERMISSIONS
+
+
+def test_only_clinicians_edit_clinical_data() -> None:
+    assert {r for r in Role if can(r, Permission.EDIT_CLINICAL)} == {Role.PRESCRIBER, Role.NURSE}
+
+
+def test_only_admin_and_compliance_see_the_audit_trail() -> None:
+    assert {r for r in Role if can(r, Permission.VIEW_AUDIT)} == {Role.CLINIC_ADMIN,
+                                                                   Role.COMPLIANCE}
+
+
+def test_anyone_who_can_edit_or_see_the_chart_can_find_the_patient() -> None:
+    for role in Role:
+        if can(role, Permission.VIEW_CHART) or can(role, Permission.EDIT_CLINICAL):
+            assert can(role, Permission.VIEW_REGISTRY), role
+
+
+def test_can_rejects_an_unknown_role() -> None:
+    with pytest.raises(ValueError, match="superuser"):
+        can("superuser", Permission.VIEW_REGISTRY)
+
+
+def test_every_role_has_a_label() -> None:
+    assert set(ROLE_LABELS) == set(Role)
+    assert Role.COMPLIANCE.label == "Compliance officer"
+    assert Role.FRONT_DESK.label == "Front desk"
+    assert all(role.label for role in Role)
+
+
+def test_permission_matrix_lists_every_cell_in_declaration_order() -> None:
+    matrix = permission_matrix()
+    assert [perm for perm, _ in matrix] == list(Permission)
+    for perm, row in matrix:
+        assert list(row) == list(Role)
+        assert [row[role] for role in ROLES] == INTENDED[perm]
