@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
@@ -31,7 +32,8 @@ class MeOut(Schema):
 
 class TokenIn(Schema):
     name: str = Field(..., max_length=100)
-    expires_in_days: int | None = 90
+    # Omitted: the configured default (KETACARE_API_TOKEN_DAYS); null: never expires.
+    expires_in_days: int | None = Field(default_factory=lambda: settings.KETACARE_API_TOKEN_DAYS)
 
 
 class TokenOut(Schema):

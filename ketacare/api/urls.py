@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 
 from ketacare.accounts.api import router as accounts_router
 from ketacare.api import errors
@@ -17,6 +17,8 @@ api = NinjaAPI(
     "CSRF token) or `Authorization: Bearer <token>`. Records outside your clinic answer 404.",
     auth=AUTH,
     urls_namespace="api-v1",
+    # Swagger UI is served from Ninja's static files; no validator badge from the internet.
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 errors.install(api)
 api.add_router("/", accounts_router)

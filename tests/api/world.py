@@ -12,9 +12,9 @@ import json
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.http import HttpResponse
+from django.db import models
 from django.test import Client
 
 from ketacare.accounts import services as accounts
@@ -26,6 +26,9 @@ from ketacare.patients import services as patients
 from ketacare.patients.api import CHART_ENTRY_PATHS
 from ketacare.patients.models import Patient
 from tests.factories import UserFactory
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
 
 # One entry of each kind of chart entry, as a service takes it.
 ENTRY_DATA: dict[str, dict[str, Any]] = {
@@ -140,9 +143,7 @@ def token_client(raw: str, **headers: str) -> Client:
     return Client(headers={"Authorization": f"Bearer {raw}", **headers})
 
 
-def call(
-    client: Client, method: str, url: str, body: Any = None, **headers: str
-) -> HttpResponse:
+def call(client: Client, method: str, url: str, body: Any = None, **headers: str) -> Response:
     """Send a JSON request (or none, when body is None)."""
     if body is None:
         return client.generic(method, url, headers=headers or None)
@@ -155,11 +156,20 @@ def call(
     )
 
 
+CLINIC_MODELS: tuple[type[models.Model], ...] = (
+    Patient,
+    *CHART_ENTRY_PATHS.values(),
+    ApiToken,
+    Membership,
+)
+RECORD_MODELS: tuple[type[models.Model], ...] = (Patient, *CHART_ENTRY_PATHS.values())
+
+
 def clinic_state(clinic: Clinic) -> dict[str, Any]:
     """Every row a request could write in this clinic, to compare before and after."""
     state: dict[str, Any] = {
-        model.__name__: list(model.objects.filter(clinic=clinic).order_by("pk").values())
-        for model in (Patient, *CHART_ENTRY_PATHS.values(), ApiToken, Membership)
+        model.__name__: list(model._default_manager.filter(clinic=clinic).order_by("pk").values())
+        for model in CLINIC_MODELS
     }
     state["AuditEvent"] = list(
         AuditEvent.objects.filter(clinic=clinic).order_by("sequence").values_list("hash", flat=True)
@@ -170,6 +180,4 @@ def clinic_state(clinic: Clinic) -> dict[str, Any]:
 
 def record_counts() -> dict[str, int]:
     """Rows of each clinical record type across all clinics."""
-    return {
-        model.__name__: model.objects.count() for model in (Patient, *CHART_ENTRY_PATHS.values())
-    }
+    return {model.__name__: model._default_manager.count() for model in RECORD_MODELS}

@@ -13,8 +13,11 @@ from ketacare.patients import services
 from ketacare.patients.models import Patient
 
 PATIENT_DATA: dict[str, Any] = {
-    "mrn": "A-100", "legal_given_name": "Ann", "legal_family_name": "Lee",
-    "date_of_birth": dt.date(1980, 1, 2), "sex_at_birth": "female",
+    "mrn": "A-100",
+    "legal_given_name": "Ann",
+    "legal_family_name": "Lee",
+    "date_of_birth": dt.date(1980, 1, 2),
+    "sex_at_birth": "female",
 }
 
 
@@ -29,13 +32,20 @@ class AuditLog:
         self.since = self._last()
 
     def _last(self) -> int:
-        last = (AuditEvent.objects.filter(clinic=self.clinic).order_by("-sequence")
-                .values_list("sequence", flat=True).first())
+        last = (
+            AuditEvent.objects.filter(clinic=self.clinic)
+            .order_by("-sequence")
+            .values_list("sequence", flat=True)
+            .first()
+        )
         return last or 0
 
     def new(self) -> list[AuditEvent]:
-        return list(AuditEvent.objects.filter(clinic=self.clinic, sequence__gt=self.since)
-                    .order_by("sequence"))
+        return list(
+            AuditEvent.objects.filter(clinic=self.clinic, sequence__gt=self.since).order_by(
+                "sequence"
+            )
+        )
 
     def single(self) -> AuditEvent:
         events = self.new()

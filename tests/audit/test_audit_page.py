@@ -9,7 +9,7 @@ import json
 import types
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.test import Client
@@ -51,8 +51,7 @@ class Trail:
 
 
 @pytest.fixture
-def trail(make_access: Callable[..., ClinicAccess],
-          monkeypatch: pytest.MonkeyPatch) -> Trail:
+def trail(make_access: Callable[..., ClinicAccess], monkeypatch: pytest.MonkeyPatch) -> Trail:
     """Four events at known instants in a New York clinic:
     1 2026-01-15 02:30 UTC (14 Jan 21:30 in New York) nurse.ray creates A-1
     2 2026-01-16 15:00 UTC  dr.kim creates B-2
@@ -61,12 +60,18 @@ def trail(make_access: Callable[..., ClinicAccess],
     """
     clock = [dt.datetime(2026, 1, 15, 2, 30, tzinfo=UTC)]
     monkeypatch.setattr(audit_services, "timezone", types.SimpleNamespace(now=lambda: clock[0]))
-    clinic = ClinicFactory(slug="harbour", name="Harbour", time_zone="America/New_York")
+    clinic = cast(
+        Clinic, ClinicFactory(slug="harbour", name="Harbour", time_zone="America/New_York")
+    )
     officer = make_access(Role.COMPLIANCE, clinic, UserFactory(username="compliance.novak"))
     nurse = make_access(Role.NURSE, clinic, UserFactory(username="nurse.ray"))
     prescriber = make_access(Role.PRESCRIBER, clinic, UserFactory(username="dr.kim"))
-    base = {"legal_given_name": "Ann", "legal_family_name": "Lee",
-            "date_of_birth": dt.date(1980, 1, 2), "sex_at_birth": "female"}
+    base = {
+        "legal_given_name": "Ann",
+        "legal_family_name": "Lee",
+        "date_of_birth": dt.date(1980, 1, 2),
+        "sex_at_birth": "female",
+    }
     first = services.patient_create(access=nurse, data=base | {"mrn": "A-1"})
     clock[0] = dt.datetime(2026, 1, 16, 15, 0, tzinfo=UTC)
     second = services.patient_create(access=prescriber, data=base | {"mrn": "B-2"})
@@ -125,10 +130,17 @@ def test_filter_by_an_unknown_mrn_shows_an_error_and_no_events(trail: Trail) -> 
 
 
 def test_an_mrn_from_another_clinic_matches_nothing(trail: Trail) -> None:
-    other = ClinicFactory()
-    services.patient_create(access=ClinicAccess(trail.nurse.user, other, Role.NURSE), data={
-        "mrn": "X-1", "legal_given_name": "Bo", "legal_family_name": "Oh",
-        "date_of_birth": dt.date(1990, 5, 5), "sex_at_birth": "male"})
+    other = cast(Clinic, ClinicFactory())
+    services.patient_create(
+        access=ClinicAccess(trail.nurse.user, other, Role.NURSE),
+        data={
+            "mrn": "X-1",
+            "legal_given_name": "Bo",
+            "legal_family_name": "Oh",
+            "date_of_birth": dt.date(1990, 5, 5),
+            "sex_at_birth": "male",
+        },
+    )
     assert trail.sequences(patient_mrn="X-1") == []
 
 
@@ -165,23 +177,25 @@ def test_a_nurse_is_refused(trail: Trail) -> None:
     assert not AuditEvent.objects.filter(action="export").exists()
 
 
-@pytest.mark.parametrize("role", [Role.PRESCRIBER, Role.THERAPIST, Role.FRONT_DESK,
-                                  Role.RESEARCHER])
-def test_other_roles_without_view_audit_are_refused(trail: Trail, role: Role,
-                                                    make_access: Callable[..., ClinicAccess]
-                                                    ) -> None:
+@pytest.mark.parametrize(
+    "role", [Role.PRESCRIBER, Role.THERAPIST, Role.FRONT_DESK, Role.RESEARCHER]
+)
+def test_other_roles_without_view_audit_are_refused(
+    trail: Trail, role: Role, make_access: Callable[..., ClinicAccess]
+) -> None:
     assert trail.client(make_access(role, trail.clinic)).get(URL).status_code == 403
 
 
-def test_clinic_admin_may_read_the_trail(trail: Trail,
-                                         make_access: Callable[..., ClinicAccess]) -> None:
+def test_clinic_admin_may_read_the_trail(
+    trail: Trail, make_access: Callable[..., ClinicAccess]
+) -> None:
     response = trail.client(make_access(Role.CLINIC_ADMIN, trail.clinic)).get(URL)
     assert response.status_code == 200
 
 
-def test_compliance_officer_of_another_clinic_gets_404(trail: Trail,
-                                                       make_access: Callable[..., ClinicAccess]
-                                                       ) -> None:
+def test_compliance_officer_of_another_clinic_gets_404(
+    trail: Trail, make_access: Callable[..., ClinicAccess]
+) -> None:
     outsider = make_access(Role.COMPLIANCE, ClinicFactory())
     assert trail.client(outsider).get(URL).status_code == 404
 
@@ -207,25 +221,33 @@ def test_csv_export_has_a_header_and_the_filtered_rows(trail: Trail) -> None:
     update = dict(zip(header, rows[0], strict=True))
     stored = AuditEvent.objects.get(clinic=trail.clinic, sequence=3)
     assert update == {
-        "sequence": "3", "occurred_at": "2026-01-16T16:00:00+00:00",
-        "actor_username": "nurse.ray", "action": "update", "object_type": "patient",
-        "object_id": str(trail.first.pk), "patient_id": str(trail.first.pk),
-        "ip_address": "", "request_id": stored.request_id,
-        "changes": json.dumps({"phone": ["", "555-0100"]}), "details": "{}",
+        "sequence": "3",
+        "occurred_at": "2026-01-16T16:00:00+00:00",
+        "actor_username": "nurse.ray",
+        "action": "update",
+        "object_type": "patient",
+        "object_id": str(trail.first.pk),
+        "patient_id": str(trail.first.pk),
+        "ip_address": "",
+        "request_id": stored.request_id,
+        "changes": json.dumps({"phone": ["", "555-0100"]}),
+        "details": "{}",
         "hash": stored.hash,
     }
 
 
 def test_csv_export_filters_like_the_page(trail: Trail) -> None:
-    response = trail.client().get(URL, {"format": "csv", "patient_mrn": "A-1",
-                                        "date_to": "2026-01-31"})
+    response = trail.client().get(
+        URL, {"format": "csv", "patient_mrn": "A-1", "date_to": "2026-01-31"}
+    )
     _header, *rows = _csv_rows(response)
     assert [row[0] for row in rows] == ["4", "3", "1"]
 
 
 def test_csv_export_writes_its_own_export_event(trail: Trail) -> None:
-    response = trail.client().get(URL, {"format": "csv", "patient_mrn": "A-1",
-                                        "action": "update", "date_from": "2026-01-01"})
+    response = trail.client().get(
+        URL, {"format": "csv", "patient_mrn": "A-1", "action": "update", "date_from": "2026-01-01"}
+    )
     _csv_rows(response)
 
     export = AuditEvent.objects.get(clinic=trail.clinic, action="export")
@@ -234,12 +256,22 @@ def test_csv_export_writes_its_own_export_event(trail: Trail) -> None:
     assert export.object_type == "audit_trail"
     assert export.patient_id == trail.first.pk
     assert export.occurred_at == dt.datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
-    assert export.details == {"format": "csv", "user": "", "action": "update",
-                              "date_from": "2026-01-01", "date_to": None}
+    assert export.details == {
+        "format": "csv",
+        "user": "",
+        "action": "update",
+        "date_from": "2026-01-01",
+        "date_to": None,
+    }
     assert export.ip_address == "127.0.0.1"
 
 
 def test_an_unfiltered_export_lists_the_export_itself(trail: Trail) -> None:
     _header, *rows = _csv_rows(trail.client().get(URL, {"format": "csv"}))
     assert [(row[0], row[3]) for row in rows] == [
-        ("5", "export"), ("4", "view"), ("3", "update"), ("2", "create"), ("1", "create")]
+        ("5", "export"),
+        ("4", "view"),
+        ("3", "update"),
+        ("2", "create"),
+        ("1", "create"),
+    ]

@@ -44,8 +44,9 @@ def _seed_trail(access: ClinicAccess, register: Register) -> Patient:
     """Five events: create, update, the allergy clearing 'no known allergies', add, view."""
     patient = register(access, no_known_allergies=True)
     services.patient_update(access=access, patient_id=patient.pk, data={"phone": "01632 960003"})
-    services.record_add(access=access, patient_id=patient.pk, model=Allergy,
-                        data={"substance": "Latex"})
+    services.record_add(
+        access=access, patient_id=patient.pk, model=Allergy, data={"substance": "Latex"}
+    )
     services.patient_view(access=access, patient_id=patient.pk)
     return patient
 
@@ -63,8 +64,7 @@ def test_audit_record_outside_a_transaction_raises(clinic: Clinic) -> None:
     assert not connection.in_atomic_block
 
     with pytest.raises(RuntimeError, match="inside the transaction of the change"):
-        audit_services.audit_record(actor=None, clinic=clinic, action="view",
-                                    object_type="patient")
+        audit_services.audit_record(actor=None, clinic=clinic, action="view", object_type="patient")
 
     assert not AuditEvent.objects.exists()
     assert not AuditChainHead.objects.exists()
@@ -72,7 +72,9 @@ def test_audit_record_outside_a_transaction_raises(clinic: Clinic) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_failure_after_the_audit_row_rolls_back_change_and_event(
-    make_access: Callable[..., ClinicAccess], clinic: Clinic, register: Register,
+    make_access: Callable[..., ClinicAccess],
+    clinic: Clinic,
+    register: Register,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     access = make_access(Role.NURSE, clinic)
@@ -102,7 +104,9 @@ def test_a_failure_after_the_audit_row_rolls_back_change_and_event(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_failure_in_the_second_of_two_events_keeps_neither(
-    make_access: Callable[..., ClinicAccess], clinic: Clinic, register: Register,
+    make_access: Callable[..., ClinicAccess],
+    clinic: Clinic,
+    register: Register,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Adding an allergy to a "no known allergies" patient writes two events: the
@@ -121,8 +125,9 @@ def test_a_failure_in_the_second_of_two_events_keeps_neither(
 
     monkeypatch.setattr(services, "audit_record", fail_on_second)
     with pytest.raises(Boom):
-        services.record_add(access=access, patient_id=patient.pk, model=Allergy,
-                            data={"substance": "Penicillin"})
+        services.record_add(
+            access=access, patient_id=patient.pk, model=Allergy, data={"substance": "Penicillin"}
+        )
 
     assert calls == ["patient", "allergy"]
     patient.refresh_from_db()
@@ -135,7 +140,9 @@ def test_a_failure_in_the_second_of_two_events_keeps_neither(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_failure_moving_the_chain_head_keeps_neither(
-    make_access: Callable[..., ClinicAccess], clinic: Clinic, register: Register,
+    make_access: Callable[..., ClinicAccess],
+    clinic: Clinic,
+    register: Register,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     access = make_access(Role.NURSE, clinic)
@@ -146,8 +153,9 @@ def test_a_failure_moving_the_chain_head_keeps_neither(
 
     monkeypatch.setattr(AuditChainHead, "save", refuse)
     with pytest.raises(Boom):
-        services.patient_update(access=access, patient_id=patient.pk,
-                                data={"legal_family_name": "Leigh"})
+        services.patient_update(
+            access=access, patient_id=patient.pk, data={"legal_family_name": "Leigh"}
+        )
     monkeypatch.undo()
 
     patient.refresh_from_db()
@@ -160,8 +168,9 @@ def test_a_failure_moving_the_chain_head_keeps_neither(
 
 
 @pytest.mark.django_db
-def test_saving_an_existing_event_raises(make_access: Callable[..., ClinicAccess],
-                                         clinic: Clinic, register: Register) -> None:
+def test_saving_an_existing_event_raises(
+    make_access: Callable[..., ClinicAccess], clinic: Clinic, register: Register
+) -> None:
     register(make_access(Role.NURSE, clinic))
     event = AuditEvent.objects.get()
     event.changes = {"mrn": [None, "FORGED"]}
@@ -173,8 +182,9 @@ def test_saving_an_existing_event_raises(make_access: Callable[..., ClinicAccess
 
 
 @pytest.mark.django_db
-def test_deleting_an_event_raises(make_access: Callable[..., ClinicAccess], clinic: Clinic,
-                                  register: Register) -> None:
+def test_deleting_an_event_raises(
+    make_access: Callable[..., ClinicAccess], clinic: Clinic, register: Register
+) -> None:
     register(make_access(Role.NURSE, clinic))
     event = AuditEvent.objects.get()
 
@@ -186,19 +196,26 @@ def test_deleting_an_event_raises(make_access: Callable[..., ClinicAccess], clin
 
 @pytest.mark.django_db
 def test_postgresql_refuses_raw_update_and_delete_of_audit_rows(
-    make_access: Callable[..., ClinicAccess], clinic: Clinic, register: Register,
+    make_access: Callable[..., ClinicAccess],
+    clinic: Clinic,
+    register: Register,
 ) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("the append-only trigger exists on PostgreSQL only")
     register(make_access(Role.NURSE, clinic))
     event = AuditEvent.objects.get()
 
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
-            connection.cursor() as cursor:
-        cursor.execute("UPDATE audit_auditevent SET action = %s WHERE id = %s",
-                       ["view", event.pk])
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
-            connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE audit_auditevent SET action = %s WHERE id = %s", ["view", event.pk])
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).update(action="view")
@@ -212,7 +229,9 @@ def test_postgresql_refuses_raw_update_and_delete_of_audit_rows(
 
 @pytest.mark.django_db
 def test_audit_verify_passes_on_an_untouched_trail(
-    make_access: Callable[..., ClinicAccess], clinic: Clinic, other_clinic: Clinic,
+    make_access: Callable[..., ClinicAccess],
+    clinic: Clinic,
+    other_clinic: Clinic,
     register: Register,
 ) -> None:
     _seed_trail(make_access(Role.NURSE, clinic), register)
@@ -228,7 +247,9 @@ def test_audit_verify_passes_on_an_untouched_trail(
 
 @pytest.mark.django_db
 def test_audit_verify_names_the_row_whose_changes_were_rewritten(
-    make_access: Callable[..., ClinicAccess], clinic: Clinic, other_clinic: Clinic,
+    make_access: Callable[..., ClinicAccess],
+    clinic: Clinic,
+    other_clinic: Clinic,
     register: Register,
 ) -> None:
     _skip_on_postgresql()
@@ -236,22 +257,28 @@ def test_audit_verify_names_the_row_whose_changes_were_rewritten(
     _seed_trail(make_access(Role.NURSE, other_clinic), register)
     target = AuditEvent.objects.get(clinic=clinic, sequence=2)
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE audit_auditevent SET changes = %s WHERE id = %s",
-                       [json.dumps({"phone": ["", "07700 900000"]}), target.pk])
+        cursor.execute(
+            "UPDATE audit_auditevent SET changes = %s WHERE id = %s",
+            [json.dumps({"phone": ["", "07700 900000"]}), target.pk],
+        )
 
     out, err, error = _run_verify()
 
     assert error is not None
     assert "Audit chain broken in 1 clinic(s)." in str(error)
-    assert (f"BROKEN  clinic clinic-a: event id={target.pk} (sequence 2): "
-            "stored hash does not match the event's contents") in err
+    assert (
+        f"BROKEN  clinic clinic-a: event id={target.pk} (sequence 2): "
+        "stored hash does not match the event's contents"
+    ) in err
     assert "OK      clinic clinic-b: 5 events" in out
     assert "Audit trail intact" not in out
 
 
 @pytest.mark.django_db
 def test_audit_verify_finds_a_rewritten_row_even_with_its_hash_recomputed(
-    make_access: Callable[..., ClinicAccess], clinic: Clinic, register: Register,
+    make_access: Callable[..., ClinicAccess],
+    clinic: Clinic,
+    register: Register,
 ) -> None:
     _skip_on_postgresql()
     _seed_trail(make_access(Role.NURSE, clinic), register)
@@ -260,20 +287,26 @@ def test_audit_verify_finds_a_rewritten_row_even_with_its_hash_recomputed(
     forged.actor_username = "someone.else"
     new_hash = chain.event_hash(forged.prev_hash, forged.chain_payload())
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE audit_auditevent SET actor_username = %s, hash = %s WHERE id = %s",
-                       ["someone.else", new_hash, target.pk])
+        cursor.execute(
+            "UPDATE audit_auditevent SET actor_username = %s, hash = %s WHERE id = %s",
+            ["someone.else", new_hash, target.pk],
+        )
     following = AuditEvent.objects.get(clinic=clinic, sequence=4)
 
     _out, err, error = _run_verify("--clinic", "clinic-a")
 
     assert error is not None
-    assert (f"event id={following.pk} (sequence 4): previous-hash link does not match the "
-            "event before it") in err
+    assert (
+        f"event id={following.pk} (sequence 4): previous-hash link does not match the "
+        "event before it"
+    ) in err
 
 
 @pytest.mark.django_db
 def test_audit_verify_detects_the_last_row_deleted_through_the_chain_head(
-    make_access: Callable[..., ClinicAccess], clinic: Clinic, register: Register,
+    make_access: Callable[..., ClinicAccess],
+    clinic: Clinic,
+    register: Register,
 ) -> None:
     _skip_on_postgresql()
     _seed_trail(make_access(Role.NURSE, clinic), register)
@@ -285,19 +318,23 @@ def test_audit_verify_detects_the_last_row_deleted_through_the_chain_head(
     _out, err, error = _run_verify()
 
     assert error is not None
-    assert ("BROKEN  clinic clinic-a: chain head (sequence 5): chain head records 5 events "
-            "but 4 remain") in err
+    assert (
+        "BROKEN  clinic clinic-a: chain head (sequence 5): chain head records 5 events but 4 remain"
+    ) in err
 
 
 @pytest.mark.django_db
 def test_audit_verify_detects_a_row_deleted_from_the_middle(
-    make_access: Callable[..., ClinicAccess], clinic: Clinic, register: Register,
+    make_access: Callable[..., ClinicAccess],
+    clinic: Clinic,
+    register: Register,
 ) -> None:
     _skip_on_postgresql()
     _seed_trail(make_access(Role.NURSE, clinic), register)
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM audit_auditevent WHERE clinic_id = %s AND sequence = 2",
-                       [clinic.pk])
+        cursor.execute(
+            "DELETE FROM audit_auditevent WHERE clinic_id = %s AND sequence = 2", [clinic.pk]
+        )
     third = AuditEvent.objects.get(clinic=clinic, sequence=3)
 
     _out, err, error = _run_verify()

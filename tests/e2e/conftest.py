@@ -23,20 +23,30 @@ from tests.e2e.helpers import DESKTOP
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: the browser tests drive Debian's Chromium. "
-                    "Install it with `apt-get install chromium` (the Makefile does this); "
-                    "do not run `playwright install`.", pytrace=False)
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests drive Debian's Chromium. "
+            "Install it with `apt-get install chromium` (the Makefile does this); "
+            "do not run `playwright install`.",
+            pytrace=False,
+        )
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                    args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
 
@@ -60,16 +70,20 @@ def request_log() -> RequestLog:
 
 def outside(urls: list[str], base_url: str) -> list[str]:
     """The URLs that are neither on the live server nor data:/about: URLs."""
-    return [url for url in urls
-            if not url.startswith((f"{base_url}/", "data:", "about:")) and url != base_url]
+    return [
+        url
+        for url in urls
+        if not url.startswith((f"{base_url}/", "data:", "about:")) and url != base_url
+    ]
 
 
 OpenPage = Callable[..., Page]
 
 
 @pytest.fixture
-def open_page(browser: Browser, live_server: Any, transactional_db: None,
-              request_log: RequestLog) -> Iterator[OpenPage]:
+def open_page(
+    browser: Browser, live_server: Any, transactional_db: None, request_log: RequestLog
+) -> Iterator[OpenPage]:
     """open_page(viewport=DESKTOP) -> a page in a fresh browser context (own cookies)."""
     request_log.current = []
     page_errors: list[str] = []

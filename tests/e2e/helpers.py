@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
-
 from playwright.sync_api import Page, expect
 
 from ketacare.accounts.access import ClinicAccess
@@ -35,15 +34,19 @@ def log_out(page: Page) -> None:
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
 
+
 # --- seeding, through the services ----------------------------------------------------------
+
 
 def make_clinic(slug: str, name: str, time_zone: str = "Europe/London") -> Clinic:
     return clinic_create(name=name, slug=slug, time_zone=time_zone)
 
 
 def make_staff(username: str, roles: dict[Clinic, Role], display_name: str = "") -> User:
-    user = UserFactory(username=username, display_name=display_name or username,
-                       password=PASSWORD)
+    user = cast(
+        User,
+        UserFactory(username=username, display_name=display_name or username, password=PASSWORD),
+    )
     for clinic, role in roles.items():
         membership_set(clinic=clinic, user=user, role=role, actor=None)
     return user
@@ -54,8 +57,13 @@ def access_for(user: User, clinic: Clinic) -> ClinicAccess:
     return ClinicAccess(user=user, clinic=clinic, role=role)
 
 
-def register(access: ClinicAccess, mrn: str, given: str, family: str,
-             **extra: Any) -> Patient:
-    data = {"mrn": mrn, "legal_given_name": given, "legal_family_name": family,
-            "date_of_birth": "1984-03-09", "sex_at_birth": "female", **extra}
+def register(access: ClinicAccess, mrn: str, given: str, family: str, **extra: Any) -> Patient:
+    data = {
+        "mrn": mrn,
+        "legal_given_name": given,
+        "legal_family_name": family,
+        "date_of_birth": "1984-03-09",
+        "sex_at_birth": "female",
+        **extra,
+    }
     return patients.patient_create(access=access, data=data)

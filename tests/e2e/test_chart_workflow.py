@@ -28,13 +28,17 @@ pytestmark = pytest.mark.e2e
 
 
 def _is_htmx(path_part: str, method: str = "GET") -> Callable[[Response], bool]:
-    return lambda response: (path_part in response.url and response.request.method == method
-                             and response.request.headers.get("hx-request") == "true")
+    return lambda response: (
+        path_part in response.url
+        and response.request.method == method
+        and response.request.headers.get("hx-request") == "true"
+    )
 
 
 def _audit_rows(page: Page) -> list[list[str]]:
     return page.locator("table.audit tbody tr").evaluate_all(
-        "rows => rows.map(r => Array.from(r.cells).map(c => c.innerText.trim()))")
+        "rows => rows.map(r => Array.from(r.cells).map(c => c.innerText.trim()))"
+    )
 
 
 def test_prescriber_records_a_weight_and_compliance_sees_it_in_the_audit_trail(
@@ -46,9 +50,12 @@ def test_prescriber_records_a_weight_and_compliance_sees_it_in_the_audit_trail(
     access = access_for(prescriber, clinic)
     patient = register(access, "RKC-0042", "Amara", "Okonkwo")
     register(access, "RKC-0043", "Thomas", "Byrne")
-    patients.record_add(access=access, patient_id=patient.pk, model=Allergy,
-                        data={"substance": "Penicillin", "reaction": "Hives",
-                              "severity": "severe"})
+    patients.record_add(
+        access=access,
+        patient_id=patient.pk,
+        model=Allergy,
+        data={"substance": "Penicillin", "reaction": "Hives", "severity": "severe"},
+    )
     today = dt.datetime.now(zoneinfo.ZoneInfo(clinic.time_zone)).date()
 
     page = open_page()
@@ -111,18 +118,21 @@ def test_prescriber_records_a_weight_and_compliance_sees_it_in_the_audit_trail(
     weight_field = tab.locator(".field", has=page.locator("#id_weight_kg"))
     expect(weight_field).to_have_class(re.compile(r"\bhas-error\b"))
     expect(weight_field.locator(".field-error")).to_have_text(
-        "Weight of 700 kg is outside the plausible range 20-350 kg.")
+        "Weight of 700 kg is outside the plausible range 20-350 kg."
+    )
     expect(tab.locator(".field-error")).to_have_count(1)
     expect(tab.locator("#id_weight_kg")).to_have_value("700")
     expect(rows).to_have_count(1)
-    assert list(BodyMeasurement.objects.filter(patient=patient)
-                .values_list("weight_kg", flat=True)) == [pytest.approx(81.5)]
+    assert list(
+        BodyMeasurement.objects.filter(patient=patient).values_list("weight_kg", flat=True)
+    ) == [pytest.approx(81.5)]
 
     log_out(page)
     log_in(page, "compliance.novak")
     page.get_by_role("link", name="Audit trail").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Audit trail — Riverside Ketamine Clinic")
+        "Audit trail — Riverside Ketamine Clinic"
+    )
     page.get_by_label("Patient MRN").fill("RKC-0042")
     page.get_by_role("button", name="Filter").click()
     expect(page).to_have_url(re.compile(r"patient_mrn=RKC-0042"))

@@ -22,7 +22,8 @@ def _expect_not_found(page: Page, path: str) -> None:
     assert response.status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
     expect(page.locator("main")).to_contain_text(
-        "There is nothing here, or you do not have access to it.")
+        "There is nothing here, or you do not have access to it."
+    )
 
 
 def test_clinic_switcher_shows_the_other_clinics_patients_and_foreign_charts_are_404(
@@ -50,7 +51,8 @@ def test_clinic_switcher_shows_the_other_clinics_patients_and_foreign_charts_are
     switcher = page.get_by_label("Clinic", exact=True)
     expect(switcher).to_have_value("clinic-a")
     expect(switcher.locator("option")).to_have_text(
-        ["Alder Clinic — Prescriber", "Birch Clinic — Nurse"])
+        ["Alder Clinic — Prescriber", "Birch Clinic — Nurse"]
+    )
     switcher.select_option("clinic-b")
     expect(page).to_have_url(re.compile(r"/c/clinic-b/patients/$"))
     expect(page.get_by_label("Clinic", exact=True)).to_have_value("clinic-b")

@@ -57,5 +57,9 @@ def test_front_desk_registers_a_patient_after_fixing_a_future_date_of_birth(
     expect(page.get_by_role("tab")).to_have_text(["Overview", "Consents"])
     assert patient.date_of_birth == dt.date(1991, 7, 14)
     assert patient.created_by.get_username() == "frontdesk.khan"
-    assert AuditEvent.objects.filter(patient_id=patient.pk, action="create",
-                                     object_type="patient").count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            patient_id=patient.pk, action="create", object_type="patient"
+        ).count()
+        == 1
+    )

@@ -27,15 +27,24 @@ def build(payloads: Sequence[Mapping[str, Any]], *, first_id: int = 100) -> list
     for number, payload in enumerate(payloads, start=1):
         full = {**payload, "sequence": number}
         digest = chain.event_hash(prev, full)
-        events.append(ChainedEvent(event_id=first_id + number, sequence=number, prev_hash=prev,
-                                   hash=digest, payload=full))
+        events.append(
+            ChainedEvent(
+                event_id=first_id + number,
+                sequence=number,
+                prev_hash=prev,
+                hash=digest,
+                payload=full,
+            )
+        )
         prev = digest
     return events
 
 
 def payloads(n: int) -> list[dict[str, Any]]:
-    return [{"action": "update", "object_id": str(i), "changes": {"phone": [str(i), str(i + 1)]}}
-            for i in range(n)]
+    return [
+        {"action": "update", "object_id": str(i), "changes": {"phone": [str(i), str(i + 1)]}}
+        for i in range(n)
+    ]
 
 
 def head_of(events: Sequence[ChainedEvent]) -> dict[str, Any]:
@@ -82,8 +91,11 @@ _field_values = (
 )
 
 
-@given(st.dictionaries(st.text(max_size=6), _field_values | st.lists(_field_values, max_size=3),
-                       max_size=6))
+@given(
+    st.dictionaries(
+        st.text(max_size=6), _field_values | st.lists(_field_values, max_size=3), max_size=6
+    )
+)
 def test_jsonable_survives_a_json_round_trip(value: dict[str, Any]) -> None:
     converted = chain.jsonable(value)
     assert json.loads(json.dumps(converted)) == converted
@@ -97,7 +109,9 @@ def test_diff_lists_changed_fields_as_old_new_pairs() -> None:
     before = {"phone": "", "email": "a@example.org", "date_of_birth": dt.date(1980, 1, 2)}
     after = {"phone": "0123", "email": "a@example.org", "date_of_birth": dt.date(1980, 1, 3)}
     assert chain.diff(before, after) == {
-        "date_of_birth": ["1980-01-02", "1980-01-03"], "phone": ["", "0123"]}
+        "date_of_birth": ["1980-01-02", "1980-01-03"],
+        "phone": ["", "0123"],
+    }
 
 
 def test_diff_counts_a_missing_field_as_none() -> None:
@@ -109,7 +123,8 @@ def test_diff_compares_stored_forms() -> None:
     # A Decimal read back from the database equals the string it was audited as.
     assert chain.diff({"weight_kg": Decimal("72.5")}, {"weight_kg": "72.5"}) == {}
     assert chain.diff({"weight_kg": Decimal("72.5")}, {"weight_kg": Decimal("72.50")}) == {
-        "weight_kg": ["72.5", "72.50"]}
+        "weight_kg": ["72.5", "72.50"]
+    }
 
 
 def test_diff_of_equal_mappings_is_empty() -> None:
@@ -120,8 +135,7 @@ _records = st.dictionaries(st.sampled_from(["a", "b", "c", "d", "e"]), _field_va
 
 
 @given(before=_records, after=_records)
-def test_applying_diff_to_before_gives_after(before: dict[str, Any],
-                                            after: dict[str, Any]) -> None:
+def test_applying_diff_to_before_gives_after(before: dict[str, Any], after: dict[str, Any]) -> None:
     changes = chain.diff(before, after)
     patched = {f: chain.jsonable(v) for f, v in before.items()}
     for field, (old, new) in changes.items():
@@ -165,7 +179,8 @@ def test_event_hash_depends_on_prev_hash_and_every_value() -> None:
 def test_event_hash_matches_its_definition() -> None:
     payload = {"sequence": 1, "when": dt.date(2026, 1, 1)}
     expected = hashlib.sha256(
-        GENESIS_HASH.encode() + b"\n" + b'{"sequence":1,"when":"2026-01-01"}').hexdigest()
+        GENESIS_HASH.encode() + b"\n" + b'{"sequence":1,"when":"2026-01-01"}'
+    ).hexdigest()
     assert chain.event_hash(GENESIS_HASH, payload) == expected
 
 
@@ -193,48 +208,56 @@ def test_first_break_accepts_any_iterable() -> None:
 
 def test_changed_payload_is_reported_at_that_event() -> None:
     events = build(payloads(5))
-    events[2] = dataclasses.replace(events[2], payload={**events[2].payload,
-                                                        "changes": {"phone": ["2", "999"]}})
+    events[2] = dataclasses.replace(
+        events[2], payload={**events[2].payload, "changes": {"phone": ["2", "999"]}}
+    )
     assert chain.first_break(events, **head_of(build(payloads(5)))) == BrokenLink(
-        events[2].event_id, 3, "stored hash does not match the event's contents")
+        events[2].event_id, 3, "stored hash does not match the event's contents"
+    )
 
 
 def test_changed_payload_with_recomputed_hash_breaks_the_next_link() -> None:
     events = build(payloads(5))
     forged = {**events[2].payload, "action": "view"}
-    events[2] = dataclasses.replace(events[2], payload=forged,
-                                    hash=chain.event_hash(events[2].prev_hash, forged))
+    events[2] = dataclasses.replace(
+        events[2], payload=forged, hash=chain.event_hash(events[2].prev_hash, forged)
+    )
     assert chain.first_break(events) == BrokenLink(
-        events[3].event_id, 4, "previous-hash link does not match the event before it")
+        events[3].event_id, 4, "previous-hash link does not match the event before it"
+    )
 
 
 def test_changed_prev_hash_is_reported_at_that_event() -> None:
     events = build(payloads(4))
     events[1] = dataclasses.replace(events[1], prev_hash="f" * 64)
     assert chain.first_break(events) == BrokenLink(
-        events[1].event_id, 2, "previous-hash link does not match the event before it")
+        events[1].event_id, 2, "previous-hash link does not match the event before it"
+    )
 
 
 def test_changed_stored_hash_is_reported_at_that_event() -> None:
     events = build(payloads(4))
     events[3] = dataclasses.replace(events[3], hash="0" * 64)
     broken = chain.first_break(events)
-    assert broken == BrokenLink(events[3].event_id, 4,
-                                "stored hash does not match the event's contents")
+    assert broken == BrokenLink(
+        events[3].event_id, 4, "stored hash does not match the event's contents"
+    )
 
 
 def test_missing_sequence_in_the_middle_is_reported_at_the_next_event() -> None:
     events = build(payloads(5))
     del events[2]
     assert chain.first_break(events) == BrokenLink(
-        events[2].event_id, 4, "sequence 3 is missing (found 4)")
+        events[2].event_id, 4, "sequence 3 is missing (found 4)"
+    )
 
 
 def test_reordered_rows_are_reported() -> None:
     events = build(payloads(5))
     events[1], events[2] = events[2], events[1]
     assert chain.first_break(events) == BrokenLink(
-        events[1].event_id, 3, "sequence 2 is missing (found 3)")
+        events[1].event_id, 3, "sequence 2 is missing (found 3)"
+    )
 
 
 def test_rows_swapped_and_renumbered_break_the_hash_links() -> None:
@@ -251,7 +274,8 @@ def test_truncated_head_is_reported_at_the_first_remaining_event() -> None:
     events = build(payloads(5))
     remaining = events[2:]
     assert chain.first_break(remaining, **head_of(events)) == BrokenLink(
-        remaining[0].event_id, 3, "sequence 1 is missing (found 3)")
+        remaining[0].event_id, 3, "sequence 1 is missing (found 3)"
+    )
 
 
 def test_truncated_tail_is_invisible_without_the_chain_head() -> None:
@@ -262,34 +286,43 @@ def test_truncated_tail_is_invisible_without_the_chain_head() -> None:
 def test_truncated_tail_is_reported_against_the_chain_head() -> None:
     events = build(payloads(5))
     assert chain.first_break(events[:3], **head_of(events)) == BrokenLink(
-        None, 4, "chain head records 5 events but 3 remain")
+        None, 4, "chain head records 5 events but 3 remain"
+    )
 
 
 def test_all_rows_deleted_is_reported_against_the_chain_head() -> None:
     events = build(payloads(2))
     assert chain.first_break([], **head_of(events)) == BrokenLink(
-        None, 1, "chain head records 2 events but 0 remain")
+        None, 1, "chain head records 2 events but 0 remain"
+    )
 
 
 def test_last_row_replaced_consistently_is_caught_by_the_head_hash() -> None:
     events = build(payloads(3))
     forged = {**events[2].payload, "action": "view"}
-    events_forged = [*events[:2], dataclasses.replace(
-        events[2], payload=forged, hash=chain.event_hash(events[2].prev_hash, forged))]
+    events_forged = [
+        *events[:2],
+        dataclasses.replace(
+            events[2], payload=forged, hash=chain.event_hash(events[2].prev_hash, forged)
+        ),
+    ]
     assert chain.first_break(events_forged) is None
     assert chain.first_break(events_forged, **head_of(events)) == BrokenLink(
-        None, 3, "chain head hash does not match the last event")
+        None, 3, "chain head hash does not match the last event"
+    )
 
 
 # --- first_break: properties ----------------------------------------------------------------
 
 _payload_values = st.none() | st.booleans() | st.integers() | st.text(max_size=10)
 _payloads = st.lists(
-    st.dictionaries(st.sampled_from(["action", "object_id", "changes", "details", "actor_id"]),
-                    _payload_values | st.dictionaries(st.text(max_size=4), _payload_values,
-                                                      max_size=2),
-                    max_size=5),
-    min_size=1, max_size=12,
+    st.dictionaries(
+        st.sampled_from(["action", "object_id", "changes", "details", "actor_id"]),
+        _payload_values | st.dictionaries(st.text(max_size=4), _payload_values, max_size=2),
+        max_size=5,
+    ),
+    min_size=1,
+    max_size=12,
 )
 
 
@@ -307,18 +340,24 @@ def test_changing_one_field_of_one_event_is_reported_at_that_event(
     events = build(items)
     index = data.draw(st.integers(min_value=0, max_value=len(events) - 1), label="event")
     target = events[index]
-    field = data.draw(st.sampled_from(["sequence", "prev_hash", "hash", "payload"]),
-                      label="field")
+    field = data.draw(st.sampled_from(["sequence", "prev_hash", "hash", "payload"]), label="field")
     if field == "sequence":
-        value: Any = data.draw(st.integers(min_value=0, max_value=10_000).filter(
-            lambda s: s != target.sequence))
+        value: Any = data.draw(
+            st.integers(min_value=0, max_value=10_000).filter(lambda s: s != target.sequence)
+        )
     elif field in ("prev_hash", "hash"):
-        value = data.draw(st.text(alphabet="0123456789abcdef", min_size=64, max_size=64).filter(
-            lambda h: h != getattr(target, field)))
+        value = data.draw(
+            st.text(alphabet="0123456789abcdef", min_size=64, max_size=64).filter(
+                lambda h: h != getattr(target, field)
+            )
+        )
     else:
         key = data.draw(st.sampled_from(["action", "changes", "tampered"]))
-        new = data.draw(_payload_values.filter(lambda v: v != target.payload.get(key)
-                                               or key not in target.payload))
+        new = data.draw(
+            _payload_values.filter(
+                lambda v: v != target.payload.get(key) or key not in target.payload
+            )
+        )
         value = {**target.payload, key: new}
     events[index] = dataclasses.replace(target, **{field: value})
 
@@ -330,8 +369,9 @@ def test_changing_one_field_of_one_event_is_reported_at_that_event(
 
 
 @given(items=_payloads, data=st.data())
-def test_removing_any_one_event_is_detected(items: list[dict[str, Any]],
-                                            data: st.DataObject) -> None:
+def test_removing_any_one_event_is_detected(
+    items: list[dict[str, Any]], data: st.DataObject
+) -> None:
     events = build(items)
     head = head_of(events)
     index = data.draw(st.integers(min_value=0, max_value=len(events) - 1))

@@ -16,8 +16,15 @@ from ketacare.accounts.policy import (
 # The intended matrix, written out by hand so that a change to the policy has to be made
 # twice (here and in policy.py) on purpose. Columns: admin, prescriber, nurse, therapist,
 # front desk, compliance, researcher.
-ROLES = [Role.CLINIC_ADMIN, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST, Role.FRONT_DESK,
-         Role.COMPLIANCE, Role.RESEARCHER]
+ROLES = [
+    Role.CLINIC_ADMIN,
+    Role.PRESCRIBER,
+    Role.NURSE,
+    Role.THERAPIST,
+    Role.FRONT_DESK,
+    Role.COMPLIANCE,
+    Role.RESEARCHER,
+]
 Y, N = True, False
 INTENDED: dict[Permission, list[bool]] = {
     #                            adm presc nurse ther  desk  compl resch
@@ -32,9 +39,13 @@ INTENDED: dict[Permission, list[bool]] = {
     Permission.VIEW_DEIDENTIFIED: [Y,  N,    N,    N,    N,    N,    Y],
 }  # fmt: skip
 CELLS = [(role, perm, INTENDED[perm][i]) for perm in Permission for i, role in enumerate(ROLES)]
-WRITE_PERMISSIONS = {Permission.REGISTER_PATIENT, Permission.EDIT_CLINICAL,
-                     Permission.RECORD_CONSENT, Permission.ARCHIVE_PATIENT,
-                     Permission.MANAGE_STAFF}
+WRITE_PERMISSIONS = {
+    Permission.REGISTER_PATIENT,
+    Permission.EDIT_CLINICAL,
+    Permission.RECORD_CONSENT,
+    Permission.ARCHIVE_PATIENT,
+    Permission.MANAGE_STAFF,
+}
 
 
 def test_the_intended_table_covers_every_role_and_permission() -> None:
@@ -43,10 +54,10 @@ def test_the_intended_table_covers_every_role_and_permission() -> None:
     assert len(CELLS) == len(Role) * len(Permission)
 
 
-@pytest.mark.parametrize(("role", "permission", "allowed"), CELLS,
-                         ids=[f"{r.value}-{p.value}" for r, p, _ in CELLS])
-def test_can_matches_the_intended_matrix(role: Role, permission: Permission,
-                                         allowed: bool) -> None:
+@pytest.mark.parametrize(
+    ("role", "permission", "allowed"), CELLS, ids=[f"{r.value}-{p.value}" for r, p, _ in CELLS]
+)
+def test_can_matches_the_intended_matrix(role: Role, permission: Permission, allowed: bool) -> None:
     assert can(role, permission) is allowed
     assert can(role.value, permission) is allowed  # the stored membership role is a string
 
@@ -57,7 +68,10 @@ def test_researcher_has_only_deidentified_access() -> None:
 
 def test_compliance_can_read_and_audit_but_never_edit() -> None:
     assert ROLE_PERMISSIONS[Role.COMPLIANCE] == {
-        Permission.VIEW_REGISTRY, Permission.VIEW_CHART, Permission.VIEW_AUDIT}
+        Permission.VIEW_REGISTRY,
+        Permission.VIEW_CHART,
+        Permission.VIEW_AUDIT,
+    }
     assert not ROLE_PERMISSIONS[Role.COMPLIANCE] & WRITE_PERMISSIONS
 
 
@@ -76,8 +90,10 @@ def test_only_clinicians_edit_clinical_data() -> None:
 
 
 def test_only_admin_and_compliance_see_the_audit_trail() -> None:
-    assert {r for r in Role if can(r, Permission.VIEW_AUDIT)} == {Role.CLINIC_ADMIN,
-                                                                   Role.COMPLIANCE}
+    assert {r for r in Role if can(r, Permission.VIEW_AUDIT)} == {
+        Role.CLINIC_ADMIN,
+        Role.COMPLIANCE,
+    }
 
 
 def test_anyone_who_can_edit_or_see_the_chart_can_find_the_patient() -> None:

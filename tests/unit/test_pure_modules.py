@@ -70,9 +70,11 @@ def reachable_imports(path: Path) -> dict[str, Path]:
 def test_pure_module_does_not_import_django(relative: str) -> None:
     path = ROOT / relative
     assert path.is_file()
-    offenders = {name: str(where.relative_to(ROOT))
-                 for name, where in reachable_imports(path).items()
-                 if name.split(".")[0] == "django"}
+    offenders = {
+        name: str(where.relative_to(ROOT))
+        for name, where in reachable_imports(path).items()
+        if name.split(".")[0] == "django"
+    }
     assert offenders == {}
 
 

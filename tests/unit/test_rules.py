@@ -66,9 +66,10 @@ def test_normalise_icd10_rejects_what_is_not_icd10_shaped(text: str) -> None:
     assert "e.g. F33.2" in error
 
 
-@pytest.mark.parametrize("text", ["F33ß", "f3ﬁ", "Ｆ33.2", "F３3.2"])
+@pytest.mark.parametrize("text", ["F33ß", "f3ﬁ", "\uff2633.2", "F\uff133.2"])
 def test_normalise_icd10_rejects_non_ascii_lookalikes(text: str) -> None:
-    # str.upper() turns 'ß' into 'SS' and 'ﬁ' into 'FI': they must not sneak through.
+    # str.upper() turns 'ß' into 'SS' and 'ﬁ' into 'FI'; fullwidth letters and digits
+    # look like codes. None of them may sneak through.
     assert rules.normalise_icd10(text) is None
 
 
@@ -81,8 +82,12 @@ _icd_category = st.builds(
 _icd_extension = st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=4)
 
 
-@given(category=_icd_category, extension=st.none() | _icd_extension, dotted=st.booleans(),
-       lower=st.booleans())
+@given(
+    category=_icd_category,
+    extension=st.none() | _icd_extension,
+    dotted=st.booleans(),
+    lower=st.booleans(),
+)
 def test_normalise_icd10_reads_every_spelling_of_a_valid_code(
     category: str, extension: str | None, dotted: bool, lower: bool
 ) -> None:
@@ -119,7 +124,8 @@ def test_mrn_error_accepts_letters_digits_and_hyphens(mrn: str) -> None:
 @pytest.mark.parametrize("mrn", ["", "-A1", "A 1", "A_1", "a" * 33, "A1\n", "A1/2", "Ä1"])
 def test_mrn_error_rejects_other_text(mrn: str) -> None:
     assert rules.mrn_error(mrn) == (
-        "Use 1-32 letters, digits or hyphens, starting with a letter or digit.")
+        "Use 1-32 letters, digits or hyphens, starting with a letter or digit."
+    )
 
 
 # --- dates ----------------------------------------------------------------------------------
@@ -134,13 +140,15 @@ def test_date_of_birth_error_accepts_plausible_dates(born: dt.date) -> None:
 
 def test_date_of_birth_error_rejects_the_future() -> None:
     assert rules.date_of_birth_error(TODAY + dt.timedelta(days=1), today=TODAY) == (
-        "Date of birth cannot be in the future.")
+        "Date of birth cannot be in the future."
+    )
 
 
 @pytest.mark.parametrize("born", [dt.date(1895, 1, 1), dt.date(1700, 6, 15), dt.date(1, 1, 1)])
 def test_date_of_birth_error_rejects_more_than_max_age(born: dt.date) -> None:
     assert rules.date_of_birth_error(born, today=TODAY) == (
-        f"Date of birth is more than {rules.MAX_AGE_YEARS} years ago.")
+        f"Date of birth is more than {rules.MAX_AGE_YEARS} years ago."
+    )
 
 
 def test_date_of_birth_error_allows_exactly_max_age() -> None:
@@ -150,10 +158,14 @@ def test_date_of_birth_error_allows_exactly_max_age() -> None:
 
 def test_not_future_error_names_what_is_wrong() -> None:
     assert rules.not_future_error(TODAY, today=TODAY, what="Consent date") is None
-    assert rules.not_future_error(TODAY - dt.timedelta(days=400), today=TODAY,
-                                  what="Consent date") is None
-    assert rules.not_future_error(TODAY + dt.timedelta(days=1), today=TODAY,
-                                  what="Consent date") == "Consent date cannot be in the future."
+    assert (
+        rules.not_future_error(TODAY - dt.timedelta(days=400), today=TODAY, what="Consent date")
+        is None
+    )
+    assert (
+        rules.not_future_error(TODAY + dt.timedelta(days=1), today=TODAY, what="Consent date")
+        == "Consent date cannot be in the future."
+    )
 
 
 # --- Range ----------------------------------------------------------------------------------
@@ -170,7 +182,8 @@ def test_range_accepts_values_inside_including_the_limits(value: Decimal | float
 @pytest.mark.parametrize("value", [Decimal("19.9"), Decimal("350.1"), 0, -1, 10_000])
 def test_range_rejects_values_outside(value: Decimal | float) -> None:
     assert WEIGHT.error(value, what="Weight") == (
-        f"Weight of {value} kg is outside the plausible range 20-350 kg.")
+        f"Weight of {value} kg is outside the plausible range 20-350 kg."
+    )
 
 
 def test_range_rejects_nan() -> None:
@@ -180,24 +193,93 @@ def test_range_rejects_nan() -> None:
 
 def test_range_message_formats_fractional_limits_compactly() -> None:
     assert Range(0.5, 2.25, "m").error(3, what="Height") == (
-        "Height of 3 m is outside the plausible range 0.5-2.25 m.")
+        "Height of 3 m is outside the plausible range 0.5-2.25 m."
+    )
 
 
 _finite = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e6, max_value=1e6)
 
 
 @given(low=_finite, high=_finite, value=_finite)
-def test_range_error_is_none_exactly_inside_low_high(low: float, high: float,
-                                                     value: float) -> None:
+def test_range_error_is_none_exactly_inside_low_high(low: float, high: float, value: float) -> None:
     assume(low <= high)
     inside = low <= value <= high
     assert (Range(low, high, "u").error(value, what="X") is None) == inside
 
 
-@given(value=st.decimals(allow_nan=False, allow_infinity=False, places=1,
-                         min_value=Decimal("-1000"), max_value=Decimal("1000")))
+@given(
+    value=st.decimals(
+        allow_nan=False,
+        allow_infinity=False,
+        places=1,
+        min_value=Decimal("-1000"),
+        max_value=Decimal("1000"),
+    )
+)
 def test_range_error_on_decimals_matches_comparison(value: Decimal) -> None:
     assert (WEIGHT.error(value, what="Weight") is None) == (20 <= value <= 350)
+
+
+# --- measurements and medications ----------------------------------------------------------
+
+HEIGHT = Range(100, 250, "cm")
+
+
+def _measurement(**overrides: object) -> dict[str, str]:
+    arguments: dict[str, object] = {
+        "weight_kg": Decimal("72.5"),
+        "height_cm": Decimal("170.0"),
+        "measured_on": TODAY,
+        "today": TODAY,
+        "weight_range": WEIGHT,
+        "height_range": HEIGHT,
+    }
+    arguments.update(overrides)
+    return rules.measurement_errors(**arguments)  # type: ignore[arg-type]
+
+
+def test_measurement_errors_none_for_a_plausible_measurement() -> None:
+    assert _measurement() == {}
+    assert _measurement(height_cm=None) == {}  # height is optional
+
+
+def test_measurement_errors_names_every_failing_field_at_once() -> None:
+    assert _measurement(
+        weight_kg=Decimal("500.0"),
+        height_cm=Decimal("30.0"),
+        measured_on=TODAY + dt.timedelta(days=1),
+    ) == {
+        "weight_kg": "Weight of 500.0 kg is outside the plausible range 20-350 kg.",
+        "height_cm": "Height of 30.0 cm is outside the plausible range 100-250 cm.",
+        "measured_on": "Measurement date cannot be in the future.",
+    }
+
+
+def test_measurement_errors_use_the_ranges_given() -> None:
+    assert _measurement(weight_kg=Decimal("72.5"), weight_range=Range(80, 90, "kg")) == {
+        "weight_kg": "Weight of 72.5 kg is outside the plausible range 80-90 kg."
+    }
+
+
+@pytest.mark.parametrize(
+    ("start", "stop", "errors"),
+    [
+        (None, None, {}),
+        (dt.date(2026, 1, 1), None, {}),
+        (None, dt.date(2026, 1, 1), {}),
+        (dt.date(2026, 1, 1), dt.date(2026, 1, 1), {}),
+        (dt.date(2026, 1, 1), dt.date(2026, 2, 1), {}),
+        (
+            dt.date(2026, 2, 1),
+            dt.date(2026, 1, 31),
+            {"stop_date": "Stop date is before the start date."},
+        ),
+    ],
+)
+def test_medication_errors_reject_a_stop_before_the_start(
+    start: dt.date | None, stop: dt.date | None, errors: dict[str, str]
+) -> None:
+    assert rules.medication_errors(start_date=start, stop_date=stop) == errors
 
 
 # --- age and BMI ----------------------------------------------------------------------------
@@ -248,8 +330,9 @@ def test_age_on_turns_over_exactly_on_the_birthday(born: dt.date, years: int) ->
         ("118", "160", "46.1"),
     ],
 )
-def test_bmi_is_weight_over_height_squared_to_one_decimal(weight: str, height: str,
-                                                          expected: str) -> None:
+def test_bmi_is_weight_over_height_squared_to_one_decimal(
+    weight: str, height: str, expected: str
+) -> None:
     result = rules.bmi(Decimal(weight), Decimal(height))
     assert result == Decimal(expected)
     assert result.as_tuple().exponent == -1
@@ -260,8 +343,12 @@ def test_bmi_is_weight_over_height_squared_to_one_decimal(weight: str, height: s
 
 def _flags(**overrides: object) -> list[ChartFlag]:
     arguments: dict[str, object] = {
-        "archived": False, "has_allergy_review": True, "latest_weight_on": TODAY,
-        "today": TODAY, "weight_stale_days": 30, "treatment_consent": True,
+        "archived": False,
+        "has_allergy_review": True,
+        "latest_weight_on": TODAY,
+        "today": TODAY,
+        "weight_stale_days": 30,
+        "treatment_consent": True,
     }
     arguments.update(overrides)
     return rules.chart_flags(**arguments)  # type: ignore[arg-type]
@@ -277,41 +364,52 @@ def test_chart_flag_archived() -> None:
 
 def test_chart_flag_allergies_unknown() -> None:
     assert _flags(has_allergy_review=False) == [
-        ChartFlag("allergies_unknown", "Allergies not yet recorded", "warning")]
+        ChartFlag("allergies_unknown", "Allergies not yet recorded", "warning")
+    ]
 
 
 def test_chart_flag_no_weight() -> None:
     assert _flags(latest_weight_on=None) == [
-        ChartFlag("no_weight", "No weight on record", "warning")]
+        ChartFlag("no_weight", "No weight on record", "warning")
+    ]
 
 
 def test_chart_flag_weight_stale_names_the_age_and_limit() -> None:
     assert _flags(latest_weight_on=TODAY - dt.timedelta(days=45)) == [
-        ChartFlag("weight_stale", "Last weight is 45 days old (limit 30)", "warning")]
+        ChartFlag("weight_stale", "Last weight is 45 days old (limit 30)", "warning")
+    ]
 
 
 def test_chart_flag_weight_exactly_at_the_limit_is_not_stale() -> None:
     assert _flags(latest_weight_on=TODAY - dt.timedelta(days=30)) == []
     assert [f.code for f in _flags(latest_weight_on=TODAY - dt.timedelta(days=31))] == [
-        "weight_stale"]
+        "weight_stale"
+    ]
 
 
 def test_chart_flag_weight_limit_comes_from_the_argument() -> None:
     old = TODAY - dt.timedelta(days=10)
     assert _flags(latest_weight_on=old, weight_stale_days=14) == []
     assert _flags(latest_weight_on=old, weight_stale_days=7) == [
-        ChartFlag("weight_stale", "Last weight is 10 days old (limit 7)", "warning")]
+        ChartFlag("weight_stale", "Last weight is 10 days old (limit 7)", "warning")
+    ]
 
 
 def test_chart_flag_no_treatment_consent() -> None:
     assert _flags(treatment_consent=False) == [
-        ChartFlag("no_treatment_consent", "No current treatment consent", "warning")]
+        ChartFlag("no_treatment_consent", "No current treatment consent", "warning")
+    ]
 
 
 def test_chart_flags_all_at_once_in_a_stable_order() -> None:
-    flags = _flags(archived=True, has_allergy_review=False, latest_weight_on=None,
-                   treatment_consent=False)
+    flags = _flags(
+        archived=True, has_allergy_review=False, latest_weight_on=None, treatment_consent=False
+    )
     assert [f.code for f in flags] == [
-        "archived", "allergies_unknown", "no_weight", "no_treatment_consent"]
+        "archived",
+        "allergies_unknown",
+        "no_weight",
+        "no_treatment_consent",
+    ]
     assert all(f.level in {"danger", "warning", "info"} for f in flags)
     assert all(f.text for f in flags)

@@ -37,8 +37,18 @@ def test_parse_ignores_surrounding_whitespace() -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    ["", "kc", "kc_", "kc__secret", "kc_prefix_", "kc_prefix", "xx_prefix_secret",
-     "KC_prefix_secret", "Bearer kc_prefix_secret", "prefix_secret"],
+    [
+        "",
+        "kc",
+        "kc_",
+        "kc__secret",
+        "kc_prefix_",
+        "kc_prefix",
+        "xx_prefix_secret",
+        "KC_prefix_secret",
+        "Bearer kc_prefix_secret",
+        "prefix_secret",
+    ],
 )
 def test_parse_rejects_malformed_tokens(raw: str) -> None:
     assert tokens.parse(raw) is None
@@ -50,8 +60,10 @@ def test_every_generated_token_parses_back(_: int) -> None:
     assert tokens.parse(parts.raw) == parts
 
 
-@given(prefix=st.text(alphabet="0123456789abcdef", min_size=1, max_size=12),
-       secret=st.text(alphabet="abcXYZ0189_-", min_size=1, max_size=60))
+@given(
+    prefix=st.text(alphabet="0123456789abcdef", min_size=1, max_size=12),
+    secret=st.text(alphabet="abcXYZ0189_-", min_size=1, max_size=60),
+)
 def test_parse_round_trips_any_prefix_and_secret(prefix: str, secret: str) -> None:
     assert tokens.parse(TokenParts(prefix, secret).raw) == TokenParts(prefix, secret)
 

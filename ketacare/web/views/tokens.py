@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -17,7 +18,9 @@ from ketacare.web.views.patients import add_errors
 
 class TokenForm(forms.Form):
     name = forms.CharField(max_length=100)
-    expires_in_days = forms.IntegerField(min_value=1, max_value=366, initial=90)
+    expires_in_days = forms.IntegerField(
+        min_value=1, max_value=366, initial=lambda: settings.KETACARE_API_TOKEN_DAYS
+    )
 
 
 @clinic_view

@@ -1,0 +1,232 @@
+"""Clinic B's staff cannot reach clinic A's records through any API operation.
+
+Every operation aimed at a record is tried with clinic A's ids by clinic-B users
+(including one who also works in clinic A but holds a clinic-B token), with a valid
+body: each answers the same bare 404 and writes nothing. The operations that name no
+record are shown to deal only in the caller's clinic.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.test import Client
+
+from ketacare.accounts.models import ApiToken
+from ketacare.accounts.policy import Role
+from ketacare.accounts.services import api_token_create
+from ketacare.audit.models import AuditEvent
+from ketacare.patients.models import Patient
+from tests.api.operations import (
+    API,
+    PATIENT_BODY,
+    RECORD_OPERATIONS,
+    UNSCOPED_OPERATIONS,
+    Op,
+    expected_success,
+    op_id,
+    path_params,
+    schema_operations,
+    section_of,
+    url_for,
+)
+from tests.api.world import (
+    World,
+    call,
+    clinic_state,
+    member,
+    record_counts,
+    session_client,
+    token_client,
+)
+
+NOT_FOUND = {"detail": "Not found."}
+
+# Ways a clinic-B user reaches the API.
+CLINIC_B_CALLERS = [
+    "b-member-session",
+    "b-member-token",
+    "dual-member-session-b",
+    "dual-member-token-b",
+    "dual-member-token-b-naming-clinic-a",  # X-Clinic must not override the token's clinic
+]
+
+
+def clinic_b_client(world: World, caller: str) -> Client:
+    return {
+        "b-member-session": lambda: session_client(world.b_member),
+        "b-member-token": lambda: token_client(world.b_token),
+        "dual-member-session-b": lambda: session_client(world.dual_b),
+        "dual-member-token-b": lambda: token_client(world.dual_token_b),
+        "dual-member-token-b-naming-clinic-a": lambda: token_client(
+            world.dual_token_b, **{"X-Clinic": world.a.clinic.slug}
+        ),
+    }[caller]()
+
+
+def test_every_api_operation_is_known() -> None:
+    """A new endpoint fails here until tests/api/operations.py says how to exercise it."""
+    operations = schema_operations()
+    known = set(RECORD_OPERATIONS) | set(UNSCOPED_OPERATIONS)
+    assert not set(operations) - known, "add the new operation to tests/api/operations.py"
+    assert not known - set(operations), "tests/api/operations.py lists a removed operation"
+    for op, spec in operations.items():
+        params = {p["name"] for p in spec.get("parameters", []) if p["in"] == "path"}
+        assert params == path_params(op[1])
+        if op in RECORD_OPERATIONS:
+            assert params, f"{op_id(op)} names no record in its path"
+            assert params <= {"patient_id", "entry_id", "token_id"}, op_id(op)
+            assert ("requestBody" in spec) == (RECORD_OPERATIONS[op] is not None), op_id(op)
+        else:
+            assert not params, f"{op_id(op)} takes a record id: add it to RECORD_OPERATIONS"
+            assert UNSCOPED_OPERATIONS[op] in globals(), f"missing {UNSCOPED_OPERATIONS[op]}"
+    # Every operation taking a patient or entry id in its path is covered above.
+    with_record_ids = {op for op in operations if path_params(op[1]) & {"patient_id", "entry_id"}}
+    assert with_record_ids <= set(RECORD_OPERATIONS)
+
+
+@pytest.mark.parametrize("op", sorted(RECORD_OPERATIONS), ids=op_id)
+def test_operation_succeeds_on_its_own_clinics_records(world: World, op: Op) -> None:
+    """The control: the same request, with a token for clinic A, works. So the bodies
+    are valid and the 404s below come from clinic scoping alone."""
+    response = call(
+        token_client(world.dual_token_a), op[0], url_for(op, world.a), RECORD_OPERATIONS[op]
+    )
+    assert response.status_code == expected_success(op), response.content
+
+
+@pytest.mark.parametrize("caller", CLINIC_B_CALLERS)
+@pytest.mark.parametrize("op", sorted(RECORD_OPERATIONS), ids=op_id)
+def test_clinic_b_caller_gets_404_for_clinic_a_records(world: World, op: Op, caller: str) -> None:
+    client = clinic_b_client(world, caller)
+    before, counts = clinic_state(world.a.clinic), record_counts()
+
+    response = call(client, op[0], url_for(op, world.a), RECORD_OPERATIONS[op])
+
+    assert response.status_code == 404, response.content
+    assert response.json() == NOT_FOUND  # the same answer as for an id that never existed
+    assert clinic_state(world.a.clinic) == before
+    assert record_counts() == counts
+
+
+ENTRY_OPERATIONS = sorted(op for op in RECORD_OPERATIONS if "{entry_id}" in op[1])
+
+
+@pytest.mark.parametrize("caller", ["b-member-session", "dual-member-token-b"])
+@pytest.mark.parametrize("op", ENTRY_OPERATIONS, ids=op_id)
+def test_clinic_a_entry_under_a_clinic_b_patient_is_404(world: World, op: Op, caller: str) -> None:
+    section = section_of(op[1])
+    assert section
+    before_a, before_b = clinic_state(world.a.clinic), clinic_state(world.b.clinic)
+    url = url_for(op, world.b, entry_id=world.a.entries[section])
+
+    response = call(clinic_b_client(world, caller), op[0], url, RECORD_OPERATIONS[op])
+
+    assert response.status_code == 404, response.content
+    assert response.json() == NOT_FOUND
+    assert clinic_state(world.a.clinic) == before_a
+    after_b = clinic_state(world.b.clinic)
+    assert after_b["AuditEvent"] == before_b["AuditEvent"]
+    assert after_b["Patient"] == before_b["Patient"]
+
+
+def test_unknown_ids_get_the_same_404(world: World) -> None:
+    client = token_client(world.dual_token_b)
+    for op in RECORD_OPERATIONS:
+        url = url_for(op, world.a, patient_id=uuid.uuid4(), entry_id=uuid.uuid4(), token_id=99999)
+        response = call(client, op[0], url, RECORD_OPERATIONS[op])
+        assert (response.status_code, response.json()) == (404, NOT_FOUND), op_id(op)
+
+
+# --- operations that name no record ------------------------------------------------------
+
+
+def test_me_reports_the_clinic_of_the_credential(world: World) -> None:
+    for client in (
+        token_client(world.dual_token_b),
+        token_client(world.dual_token_b, **{"X-Clinic": world.a.clinic.slug}),
+        session_client(world.dual_b),
+    ):
+        me = client.get(f"{API}/me").json()
+        assert (me["clinic"], me["role"]) == ("clinic-b", "prescriber")
+    me = token_client(world.b_token).get(f"{API}/me").json()
+    assert me["clinic"] == "clinic-b"
+    assert [m["clinic"] for m in me["memberships"]] == ["clinic-b"]
+
+
+def test_token_list_shows_only_tokens_of_the_clinic(world: World) -> None:
+    in_b = set(
+        ApiToken.objects.filter(user=world.dual_b.user, clinic=world.b.clinic).values_list(
+            "pk", flat=True
+        )
+    )
+    assert in_b
+    for client in (token_client(world.dual_token_b), session_client(world.dual_b)):
+        listed = {t["id"] for t in client.get(f"{API}/tokens").json()}
+        assert listed == in_b
+        assert world.a.token_id not in listed
+
+
+def test_token_create_makes_a_token_for_the_callers_clinic(world: World) -> None:
+    before = clinic_state(world.a.clinic)
+
+    response = call(session_client(world.dual_b), "POST", f"{API}/tokens", {"name": "lab"})
+
+    assert response.status_code == 201, response.content
+    assert ApiToken.objects.get(pk=response.json()["id"]).clinic == world.b.clinic
+    assert clinic_state(world.a.clinic) == before
+    me = token_client(response.json()["token"]).get(f"{API}/me").json()
+    assert me["clinic"] == "clinic-b"
+
+
+@pytest.mark.parametrize("caller", CLINIC_B_CALLERS)
+def test_patient_search_finds_only_the_callers_clinic(world: World, caller: str) -> None:
+    client = clinic_b_client(world, caller)
+    b_ids = {
+        str(pk) for pk in Patient.objects.filter(clinic=world.b.clinic).values_list("pk", flat=True)
+    }
+    a = world.a.patient
+    for q in ("", "Alice", "Ashworth", "ash", "A-1001", "A-", "1980-05-17", "Alice 1980-05-17"):
+        for archived in ("false", "true"):
+            page = client.get(f"{API}/patients", {"q": q, "include_archived": archived}).json()
+            found = {p["id"] for p in page["items"]}
+            assert found <= b_ids, q
+            assert str(a.pk) not in found
+            assert page["count"] == len(found)
+    everyone = client.get(f"{API}/patients").json()
+    assert {p["id"] for p in everyone["items"]} == b_ids
+
+
+def test_patient_create_registers_in_the_callers_clinic(world: World) -> None:
+    before = clinic_state(world.a.clinic)
+    body = {**PATIENT_BODY, "mrn": world.a.patient.mrn}  # the same MRN is fine elsewhere
+
+    response = call(token_client(world.dual_token_b), "POST", f"{API}/patients", body)
+
+    assert response.status_code == 201, response.content
+    assert Patient.objects.get(pk=response.json()["id"]).clinic == world.b.clinic
+    assert clinic_state(world.a.clinic) == before
+
+
+def test_audit_events_show_only_the_callers_clinic(world: World) -> None:
+    officer_b = member(world.b.clinic, Role.COMPLIANCE)
+    officer_a = member(world.a.clinic, Role.COMPLIANCE, user=officer_b.user)
+    api_token_create(access=officer_a, name="a", expires_in_days=1)
+    _token, raw_b = api_token_create(access=officer_b, name="b", expires_in_days=1)
+    client = token_client(raw_b)
+    a_hashes = set(AuditEvent.objects.filter(clinic=world.a.clinic).values_list("hash", flat=True))
+
+    page = client.get(f"{API}/audit/events").json()
+    b_hashes = set(AuditEvent.objects.filter(clinic=world.b.clinic).values_list("hash", flat=True))
+    assert {e["hash"] for e in page["items"]} == b_hashes
+    assert page["count"] == len(b_hashes)
+    assert not a_hashes & b_hashes
+
+    by_patient = client.get(f"{API}/audit/events", {"patient_id": str(world.a.patient.pk)})
+    assert by_patient.json()["items"] == []
+    assert by_patient.json()["count"] == 0
+
+    # The dual prescriber did much in clinic A, and only made a token in clinic B.
+    by_user = client.get(f"{API}/audit/events", {"user": world.dual_a.user.username}).json()
+    assert [(e["object_type"], e["action"]) for e in by_user["items"]] == [("api_token", "create")]
