@@ -139,25 +139,33 @@ def _tab_context(
     return context
 
 
+CLINICAL_FLAGS = {"allergies_unknown", "no_weight", "weight_stale"}
+
+
 def _header_context(access: ClinicAccess, patient: Patient) -> dict[str, Any]:
     summary = chart_summary(patient=patient)
     today = timezone.localdate()
     consent = summary.current_consents.get("treatment")
     latest = summary.latest_measurement
+    flags = rules.chart_flags(
+        archived=patient.is_archived,
+        has_allergy_review=bool(summary.active_allergies) or patient.no_known_allergies,
+        latest_weight_on=latest.measured_on if latest else None,
+        today=today,
+        weight_stale_days=settings.KETACARE_WEIGHT_STALE_DAYS,
+        treatment_consent=bool(consent and consent.decision == "granted"),
+    )
+    # Allergies and weights are chart data: roles without view_chart (front desk) see the
+    # registry header only, as the API's chart endpoints also refuse them.
+    clinical = access.can(Permission.VIEW_CHART)
     return {
         "summary": summary,
+        "show_clinical": clinical,
         "age": rules.age_on(patient.date_of_birth, today),
         "bmi": rules.bmi(latest.weight_kg, latest.height_cm)
-        if latest and latest.height_cm
+        if clinical and latest and latest.height_cm
         else None,
-        "flags": rules.chart_flags(
-            archived=patient.is_archived,
-            has_allergy_review=bool(summary.active_allergies) or patient.no_known_allergies,
-            latest_weight_on=latest.measured_on if latest else None,
-            today=today,
-            weight_stale_days=settings.KETACARE_WEIGHT_STALE_DAYS,
-            treatment_consent=bool(consent and consent.decision == "granted"),
-        ),
+        "flags": [f for f in flags if clinical or f.code not in CLINICAL_FLAGS],
         "tabs": [
             (key, label) for key, label in CHART_TABS if access.can(services.CHART_SECTIONS[key])
         ],

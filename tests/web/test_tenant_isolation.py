@@ -1,0 +1,230 @@
+"""Every web page under a clinic answers 404 to staff of another clinic.
+
+Each URL pattern taking a clinic slug or a patient id is requested by clinic-B staff
+with clinic A's slug, or with their own slug and clinic A's ids: GET and POST (with
+valid form data) answer 404 and write nothing. The control shows the same requests
+work for clinic A's own staff.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, reverse
+
+from ketacare.accounts.policy import Role
+from ketacare.patients.api import CHART_ENTRY_PATHS
+from ketacare.web import urls as web_urls
+from ketacare.web.views.patients import CHART_TABS
+from tests.api.world import ClinicRecords, World, clinic_state, member, record_counts
+
+PATIENT_FORM = {
+    "mrn": "N-3001",
+    "legal_given_name": "Nadia",
+    "legal_family_name": "Novak",
+    "date_of_birth": "1990-09-09",
+    "sex_at_birth": "female",
+}
+ENTRY_FORMS: dict[str, dict[str, str]] = {
+    "weights": {"measured_on": "2024-03-01", "weight_kg": "72.5", "height_cm": "170.0"},
+    "allergies": {"substance": "Latex", "severity": "mild", "status": "active"},
+    "medications": {
+        "name": "Lamotrigine",
+        "dose": "50 mg",
+        "frequency": "twice daily",
+        "status": "active",
+    },
+    "diagnoses": {"icd10_code": "F41.1", "description": "Anxiety", "status": "active"},
+    "consents": {
+        "kind": "research",
+        "decision": "granted",
+        "document_version": "v2",
+        "decided_on": "2024-02-01",
+    },
+}
+REASON = {"reason": "Entered on the wrong chart"}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One URL of a pattern, aimed at a clinic's records."""
+
+    name: str
+    kwargs: Callable[[ClinicRecords], dict[str, Any]]
+    post: dict[str, str] = field(default_factory=dict)
+    query: str = ""
+    serves_get: bool = True  # False: GET is refused (404/405) whoever asks
+    role: Role = Role.PRESCRIBER  # who, in the record's own clinic, may use the page
+    label: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.label or self.name
+
+    def url(self, records: ClinicRecords, **override: Any) -> str:
+        return reverse(self.name, kwargs={**self.kwargs(records), **override}) + self.query
+
+
+def _slug(r: ClinicRecords) -> dict[str, Any]:
+    return {"clinic_slug": r.clinic.slug}
+
+
+def _patient(r: ClinicRecords) -> dict[str, Any]:
+    return {**_slug(r), "patient_id": r.patient.pk}
+
+
+def _section(section: str) -> Callable[[ClinicRecords], dict[str, Any]]:
+    return lambda r: {**_patient(r), "section": section}
+
+
+def _entry(section: str) -> Callable[[ClinicRecords], dict[str, Any]]:
+    return lambda r: {**_section(section)(r), "entry_id": r.entries[section]}
+
+
+def _pages() -> list[Page]:
+    pages = [
+        Page("clinic_home", _slug),
+        Page("patient_list", _slug),
+        Page("patient_list", _slug, query="?q=Ashworth&archived=1", label="patient_list?q"),
+        Page("patient_new", _slug, post=PATIENT_FORM),
+        Page("patient_chart", _patient),
+        Page("patient_edit", _patient, post={**PATIENT_FORM, "mrn": "A-1001"}),
+        Page("patient_archive", _patient, post=REASON),
+        Page("audit_list", _slug, role=Role.COMPLIANCE),
+        Page("audit_list", _slug, query="?format=csv", role=Role.COMPLIANCE, label="audit_csv"),
+        Page("token_list", _slug, post={"name": "lab", "expires_in_days": "30"}),
+        Page(
+            "token_revoke",
+            lambda r: {**_slug(r), "token_id": r.token_id},
+            serves_get=False,
+        ),
+    ]
+    for section, _label in CHART_TABS:
+        pages.append(
+            Page(
+                "patient_chart_section",
+                _section(section),
+                label=f"patient_chart_section/{section}",
+            )
+        )
+    for section in CHART_ENTRY_PATHS:
+        pages.append(
+            Page(
+                "entry_add",
+                _section(section),
+                post=ENTRY_FORMS[section],
+                serves_get=False,
+                label=f"entry_add/{section}",
+            )
+        )
+        pages.append(
+            Page(
+                "entry_retract",
+                _entry(section),
+                post=REASON,
+                serves_get=False,
+                label=f"entry_retract/{section}",
+            )
+        )
+    return pages
+
+
+PAGES = _pages()
+RECORD_PAGES = [
+    p
+    for p in PAGES
+    if p.name not in {"clinic_home", "patient_list", "patient_new", "audit_list", "token_list"}
+]
+
+
+def _route_params(pattern: URLPattern) -> set[str]:
+    return set(re.findall(r"<(?:\w+:)?(\w+)>", str(pattern.pattern)))
+
+
+def test_every_clinic_page_is_known(world: World) -> None:
+    """A new page under a clinic or a patient fails here until it is added to PAGES."""
+    scoped = {
+        p.name: _route_params(p)
+        for p in web_urls.urlpatterns
+        if isinstance(p, URLPattern) and _route_params(p) & {"clinic_slug", "patient_id"}
+    }
+    assert set(scoped) == {page.name for page in PAGES}
+    for page in PAGES:
+        # The page's ids are exactly the pattern's parameters.
+        assert set(page.kwargs(world.a)) == scoped[page.name], page.id
+    assert {p.name for p in RECORD_PAGES} == {
+        name for name, params in scoped.items() if params - {"clinic_slug"}
+    }
+
+
+def _signed_in(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.id)
+def test_page_works_for_its_own_clinic(world: World, page: Page) -> None:
+    """The control: the page's own staff get it, so the 404s below are the scoping."""
+    if page.role == Role.PRESCRIBER:
+        user = world.dual_a.user
+    else:
+        user = member(world.a.clinic, page.role).user
+    client = _signed_in(user)
+    got = client.get(page.url(world.a))
+    if page.serves_get:
+        assert got.status_code in (200, 302), got.status_code
+    else:
+        assert got.status_code in (404, 405)
+    posted = client.post(page.url(world.a), page.post)
+    assert posted.status_code in (200, 302), (posted.status_code, posted.content[:2000])
+    if posted.status_code == 200 and page.post:
+        assert b"errorlist" not in posted.content, posted.content
+
+
+def _assert_404_and_nothing_written(world: World, client: Client, page: Page, url: str) -> None:
+    before, counts = clinic_state(world.a.clinic), record_counts()
+    got = client.get(url)
+    expected_get = (404,) if page.serves_get else (404, 405)
+    assert got.status_code in expected_get, (url, got.status_code)
+    for data in (page.post, {}):
+        posted = client.post(url, data)
+        assert posted.status_code == 404, (url, data, posted.status_code)
+    assert clinic_state(world.a.clinic) == before
+    assert record_counts() == counts
+    assert world.a.patient.legal_given_name.encode() not in got.content
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.id)
+def test_clinic_b_member_gets_404_for_clinic_a_pages(world: World, page: Page) -> None:
+    client = _signed_in(world.b_member.user)
+    _assert_404_and_nothing_written(world, client, page, page.url(world.a))
+
+
+@pytest.mark.parametrize("who", ["b-member", "dual-member"])
+@pytest.mark.parametrize("page", RECORD_PAGES, ids=lambda p: p.id)
+def test_own_clinic_slug_with_clinic_a_ids_is_404(world: World, page: Page, who: str) -> None:
+    """Staff of clinic B, in clinic B's pages, naming clinic A's records. The dual member
+    could see these records under clinic A's slug, but not from clinic B."""
+    user = world.b_member.user if who == "b-member" else world.dual_b.user
+    url = page.url(world.a, clinic_slug=world.b.clinic.slug)
+    _assert_404_and_nothing_written(world, _signed_in(user), page, url)
+
+
+@pytest.mark.parametrize("section", list(CHART_ENTRY_PATHS))
+def test_clinic_a_entry_under_a_clinic_b_patient_is_404(world: World, section: str) -> None:
+    page = next(p for p in PAGES if p.id == f"entry_retract/{section}")
+    url = page.url(world.b, entry_id=world.a.entries[section])
+    _assert_404_and_nothing_written(world, _signed_in(world.dual_b.user), page, url)
+
+
+def test_switching_to_a_clinic_one_is_not_in_is_404(world: World) -> None:
+    client = _signed_in(world.b_member.user)
+    assert client.post(reverse("clinic_switch"), {"clinic": "clinic-a"}).status_code == 404
+    home = client.get("/")
+    assert home["Location"] == reverse("clinic_home", kwargs={"clinic_slug": "clinic-b"})
