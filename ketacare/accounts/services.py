@@ -33,6 +33,33 @@ def clinic_create(
     return clinic
 
 
+CLINIC_FIELDS = ("name", "slug", "time_zone", "is_active")
+
+
+@transaction.atomic
+def clinic_update(*, clinic: Clinic, data: dict[str, object], actor: User | None) -> Clinic:
+    before = {f: getattr(clinic, f) for f in CLINIC_FIELDS}
+    for field, value in data.items():
+        if field not in CLINIC_FIELDS:
+            raise ValidationFailed.single(field, "This field cannot be set here.")
+        setattr(clinic, field, value)
+    clinic.full_clean()
+    changes = {
+        f: [before[f], getattr(clinic, f)] for f in CLINIC_FIELDS if before[f] != getattr(clinic, f)
+    }
+    if changes:
+        clinic.save()
+        audit_record(
+            actor=actor,
+            clinic=clinic,
+            action=Action.UPDATE,
+            object_type="clinic",
+            object_id=clinic.pk,
+            changes=changes,
+        )
+    return clinic
+
+
 @transaction.atomic
 def membership_set(
     *, clinic: Clinic, user: User, role: Role, actor: User | None, is_active: bool = True

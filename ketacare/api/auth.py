@@ -7,10 +7,12 @@ the user's only clinic). A clinic the user is not a member of answers 404.
 
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 
@@ -26,6 +28,13 @@ from ketacare.common.errors import NotFound
 SESSION_CLINIC_KEY = "clinic"
 
 
+def in_clinic_time(access: ClinicAccess) -> ClinicAccess:
+    """Judge dates ("not in the future") by the clinic's calendar; stored times stay UTC.
+    ClinicTimezoneMiddleware resets the zone when the response is done."""
+    timezone.activate(zoneinfo.ZoneInfo(access.clinic.time_zone))
+    return access
+
+
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> ClinicAccess | None:
         api_token = api_token_authenticate(token)
@@ -36,7 +45,7 @@ class TokenAuth(HttpBearer):
         except NotFound:
             return None  # membership ended since the token was made
         request.auth_via = "token"  # type: ignore[attr-defined]
-        return access
+        return in_clinic_time(access)
 
 
 class ClinicSessionAuth(APIKeyCookie):
@@ -49,10 +58,10 @@ class ClinicSessionAuth(APIKeyCookie):
         request.auth_via = "session"  # type: ignore[attr-defined]
         slug = request.headers.get("X-Clinic") or request.session.get(SESSION_CLINIC_KEY)
         if slug:
-            return clinic_access(user=user, clinic_slug=slug)
+            return in_clinic_time(clinic_access(user=user, clinic_slug=slug))
         memberships = memberships_of(user)
         if len(memberships) == 1:
-            return clinic_access(user=user, clinic_slug=memberships[0].clinic.slug)
+            return in_clinic_time(clinic_access(user=user, clinic_slug=memberships[0].clinic.slug))
         if not memberships:
             raise NotFound("clinic")
         raise HttpError(400, "You work in several clinics: name one in the X-Clinic header.")

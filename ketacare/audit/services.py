@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ketacare.accounts.models import Clinic, User
@@ -67,9 +67,16 @@ def audit_record(
 
 
 def _locked_head(clinic: Clinic) -> AuditChainHead:
-    head = AuditChainHead.objects.select_for_update().filter(clinic=clinic).first()
+    heads = AuditChainHead.objects.select_for_update()
+    head = heads.filter(clinic=clinic).first()
     if head is None:
-        head = AuditChainHead.objects.create(
-            clinic=clinic, sequence=0, last_hash=chain.GENESIS_HASH
-        )
+        # First event of a clinic: two writers may race to create the head. The loser's
+        # insert fails on the primary key; it then waits for and locks the winner's row.
+        try:
+            with transaction.atomic():
+                return AuditChainHead.objects.create(
+                    clinic=clinic, sequence=0, last_hash=chain.GENESIS_HASH
+                )
+        except IntegrityError:
+            head = heads.get(clinic=clinic)
     return head

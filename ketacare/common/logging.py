@@ -25,3 +25,8 @@ class RedactingFormatter(logging.Formatter):
         exc_type, _exc, tb = ei
         name = exc_type.__name__ if exc_type else "Exception"
         return "Traceback (message redacted):\n" + "".join(traceback.format_tb(tb)) + name
+
+    def format(self, record: logging.LogRecord) -> str:
+        # Another handler may already have cached the full traceback text on the record.
+        record.exc_text = None
+        return super().format(record)

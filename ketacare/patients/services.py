@@ -102,8 +102,8 @@ def _only(data: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
 def _full_clean(
     instance: models.Model, rule_errors: Callable[[], dict[str, str]], exclude: list[str]
 ) -> None:
-    """Django's field validation first (types, lengths, choices); then, on clean values,
-    our domain rules. Every failing field is reported at once."""
+    """Django's field validation first (types, lengths, choices), every failing field at
+    once; then, when the values are clean, our domain rules, every failing rule at once."""
     try:
         instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as exc:

@@ -16,7 +16,12 @@ from django.http import HttpRequest
 
 from ketacare.accounts.models import ApiToken, Clinic, Membership, User
 from ketacare.accounts.policy import Permission, Role, can
-from ketacare.accounts.services import membership_set
+from ketacare.accounts.services import (
+    CLINIC_FIELDS,
+    clinic_create,
+    clinic_update,
+    membership_set,
+)
 
 
 def administered_clinic_ids(request: HttpRequest) -> set[int] | None:
@@ -126,6 +131,20 @@ class ClinicAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def save_model(self, request: HttpRequest, obj: Clinic, form: Any, change: bool) -> None:
+        # Through the services, so a new clinic starts its audit chain and edits are audited.
+        actor: Any = request.user
+        if change:
+            current = Clinic.objects.get(pk=obj.pk)
+            clinic_update(
+                clinic=current, actor=actor, data={f: getattr(obj, f) for f in CLINIC_FIELDS}
+            )
+        else:
+            created = clinic_create(
+                name=obj.name, slug=obj.slug, time_zone=obj.time_zone, actor=actor
+            )
+            obj.pk = created.pk
 
 
 @admin.register(ApiToken, site=admin_site)

@@ -88,3 +88,27 @@ def test_memberships_cannot_be_deleted_in_the_admin(clinic):
 
     assert response.status_code == 403
     assert Membership.objects.filter(pk=nurse.pk).exists()
+
+
+def test_superuser_creates_a_clinic_with_an_audit_chain(db):
+    from ketacare.accounts.models import Clinic
+    from ketacare.audit.models import AuditChainHead
+
+    root = UserFactory(is_superuser=True, is_staff=True)
+    response = _client_for(root).post(
+        "/admin/accounts/clinic/add/",
+        {"name": "Lakeside", "slug": "lakeside", "time_zone": "Europe/Dublin", "is_active": "on"},
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    clinic = Clinic.objects.get(slug="lakeside")
+    assert AuditChainHead.objects.get(clinic=clinic).sequence == 1
+    assert AuditEvent.objects.get(clinic=clinic).action == "create"
+
+    _client_for(root).post(
+        f"/admin/accounts/clinic/{clinic.pk}/change/",
+        {"name": "Lakeside Clinic", "slug": "lakeside", "time_zone": "Europe/Dublin",
+         "is_active": "on"},
+    )
+    update = AuditEvent.objects.get(clinic=clinic, action="update")
+    assert update.changes == {"name": ["Lakeside", "Lakeside Clinic"]}

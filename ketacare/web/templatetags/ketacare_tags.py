@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import template
@@ -22,4 +23,6 @@ def display(obj: models.Model, name: str) -> Any:
     value = getter() if getter else getattr(obj, name)
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()  # the chart shows dates as 2026-11-27 throughout
     return "—" if value in (None, "") else value

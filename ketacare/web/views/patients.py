@@ -128,7 +128,12 @@ def patient_archive(
 def _tab_context(
     access: ClinicAccess, patient: Patient, section: str, form: forms.BaseForm | None = None
 ) -> dict[str, Any]:
-    context: dict[str, Any] = {"access": access, "patient": patient, "section": section}
+    context: dict[str, Any] = {
+        "access": access,
+        "patient": patient,
+        "section": section,
+        "section_label": dict(CHART_TABS)[section],
+    }
     if section == "overview":
         return context
     model = CHART_ENTRY_PATHS[section]
@@ -214,6 +219,7 @@ def entry_add(
     patient = services.patient_view(access=access, patient_id=patient_id, section=section)
     context = _tab_context(access, patient, section, form=form)
     if request.htmx:
+        context["htmx_messages"] = True  # the tab swap is the only part of the page redrawn
         response = render(request, "web/patients/_tab.html", context)
         response["HX-Trigger"] = "chart-changed"
         return response
