@@ -59,5 +59,6 @@ def report(title: str, baseline: Timing, measured: list[Timing]) -> None:
     print(f"  {'case':<44} {'median ms':>10} {'p95 ms':>9} {'x baseline':>11}")
     for timing in [baseline, *measured]:
         ratio = timing.median_ms / baseline.median_ms if baseline.median_ms else float("nan")
-        print(f"  {timing.label:<44} {timing.median_ms:>10.3f} {timing.p95_ms:>9.3f} "
-              f"{ratio:>11.2f}")
+        print(
+            f"  {timing.label:<44} {timing.median_ms:>10.3f} {timing.p95_ms:>9.3f} {ratio:>11.2f}"
+        )

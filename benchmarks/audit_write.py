@@ -37,19 +37,35 @@ def main() -> None:
     user = User.objects.create(username=f"bench-{time.time_ns()}")
     clinic = clinic_create(name="Bench", slug=f"bench-{time.time_ns()}")
     access = ClinicAccess(user=user, clinic=clinic, role=Role.PRESCRIBER)
-    patient = services.patient_create(access=access, data={
-        "mrn": "B-1", "legal_given_name": "Bench", "legal_family_name": "Mark",
-        "date_of_birth": dt.date(1980, 1, 1), "sex_at_birth": "female"})
+    patient = services.patient_create(
+        access=access,
+        data={
+            "mrn": "B-1",
+            "legal_given_name": "Bench",
+            "legal_family_name": "Mark",
+            "date_of_birth": dt.date(1980, 1, 1),
+            "sex_at_birth": "female",
+        },
+    )
     day = dt.date.today()
 
     def bare_insert() -> None:
         with transaction.atomic():
-            BodyMeasurement.objects.create(patient=patient, clinic=clinic, entered_by=user,
-                                           measured_on=day, weight_kg=Decimal("70.5"))
+            BodyMeasurement.objects.create(
+                patient=patient,
+                clinic=clinic,
+                entered_by=user,
+                measured_on=day,
+                weight_kg=Decimal("70.5"),
+            )
 
     def audited_write() -> None:
-        services.record_add(access=access, patient_id=patient.pk, model=BodyMeasurement,
-                            data={"measured_on": day, "weight_kg": Decimal("70.5")})
+        services.record_add(
+            access=access,
+            patient_id=patient.pk,
+            model=BodyMeasurement,
+            data={"measured_on": day, "weight_kg": Decimal("70.5")},
+        )
 
     baseline = timed("bare ORM insert (baseline)", bare_insert, args.writes)
     audited = timed("record_add: validate + insert + audit event", audited_write, args.writes)
@@ -58,8 +74,8 @@ def main() -> None:
     events = AuditEvent.objects.filter(clinic=clinic).count()
 
     def plain_read() -> None:
-        for _event in AuditEvent.objects.filter(clinic=clinic).order_by("sequence").iterator(
-            chunk_size=2000
+        for _event in (
+            AuditEvent.objects.filter(clinic=clinic).order_by("sequence").iterator(chunk_size=2000)
         ):
             pass
 

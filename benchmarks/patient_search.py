@@ -16,8 +16,26 @@ import time
 
 from benchmarks._harness import report, setup_django, timed
 
-FAMILY = ["Patel", "Jones", "Nowak", "Okafor", "Murphy", "Chen", "Brown", "Ahmed", "Singh",
-          "Rossi", "Walker", "Kim", "Byrne", "Clarke", "Lopez", "Evans", "Taylor", "Ward"]
+FAMILY = [
+    "Patel",
+    "Jones",
+    "Nowak",
+    "Okafor",
+    "Murphy",
+    "Chen",
+    "Brown",
+    "Ahmed",
+    "Singh",
+    "Rossi",
+    "Walker",
+    "Kim",
+    "Byrne",
+    "Clarke",
+    "Lopez",
+    "Evans",
+    "Taylor",
+    "Ward",
+]
 GIVEN = ["Amelia", "Oliver", "Priya", "Noah", "Maya", "Arjun", "Grace", "Samuel", "Zara"]
 
 
@@ -42,10 +60,18 @@ def main() -> None:
     rng = random.Random(7)
     start = dt.date(1950, 1, 1)
     Patient.objects.bulk_create(
-        [Patient(clinic=clinic, created_by=user, mrn=f"M{n:07d}",
-                 legal_given_name=rng.choice(GIVEN), legal_family_name=rng.choice(FAMILY),
-                 date_of_birth=start + dt.timedelta(days=rng.randint(0, 20000)),
-                 sex_at_birth="female") for n in range(args.patients)],
+        [
+            Patient(
+                clinic=clinic,
+                created_by=user,
+                mrn=f"M{n:07d}",
+                legal_given_name=rng.choice(GIVEN),
+                legal_family_name=rng.choice(FAMILY),
+                date_of_birth=start + dt.timedelta(days=rng.randint(0, 20000)),
+                sex_at_birth="female",
+            )
+            for n in range(args.patients)
+        ],
         batch_size=2000,
     )
     some = Patient.objects.filter(clinic=clinic).order_by("?").first()
@@ -60,10 +86,16 @@ def main() -> None:
         timed("name fragment 'ok'", lambda: first_page("ok"), args.repeat),
         timed("exact MRN", lambda: first_page(some.mrn), args.repeat),
         timed("date of birth", lambda: first_page(born), args.repeat),
-        timed("two words: family + given", lambda: first_page(
-            f"{some.legal_family_name} {some.legal_given_name}"), args.repeat),
-        timed("audited search service (name)", lambda: patient_search_audited(
-            access=access, query="Patel"), args.repeat),
+        timed(
+            "two words: family + given",
+            lambda: first_page(f"{some.legal_family_name} {some.legal_given_name}"),
+            args.repeat,
+        ),
+        timed(
+            "audited search service (name)",
+            lambda: patient_search_audited(access=access, query="Patel"),
+            args.repeat,
+        ),
     ]
     report(f"Search among {args.patients:,} patients on {vendor}", baseline, cases)
 

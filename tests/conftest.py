@@ -13,22 +13,26 @@ from tests.factories import ClinicFactory, MembershipFactory, UserFactory
 
 @pytest.fixture
 def clinic(db: None) -> Clinic:
-    return ClinicFactory(slug="clinic-a", name="Clinic A")
+    return ClinicFactory.create(slug="clinic-a", name="Clinic A")
 
 
 @pytest.fixture
 def other_clinic(db: None) -> Clinic:
-    return ClinicFactory(slug="clinic-b", name="Clinic B")
+    return ClinicFactory.create(slug="clinic-b", name="Clinic B")
 
 
 @pytest.fixture
 def make_access(db: None) -> Callable[..., ClinicAccess]:
     """make_access(Role.NURSE, clinic) -> a ClinicAccess for a new user with that role."""
 
-    def make(role: Role = Role.PRESCRIBER, clinic: Clinic | None = None,
-             user: User | None = None) -> ClinicAccess:
-        membership = MembershipFactory(role=role.value, clinic=clinic or ClinicFactory(),
-                                       user=user or UserFactory())
+    def make(
+        role: Role = Role.PRESCRIBER, clinic: Clinic | None = None, user: User | None = None
+    ) -> ClinicAccess:
+        membership = MembershipFactory.create(
+            role=role.value,
+            clinic=clinic or ClinicFactory.create(),
+            user=user or UserFactory.create(),
+        )
         return ClinicAccess(user=membership.user, clinic=membership.clinic, role=role)
 
     return make

@@ -5,14 +5,24 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TypeVar
 
 import factory
 
 from ketacare.accounts.models import Clinic, Membership, User
-from ketacare.patients.models import Allergy, BodyMeasurement, Diagnosis, Medication, Patient
+from ketacare.patients.models import (
+    Allergy,
+    BodyMeasurement,
+    Diagnosis,
+    Medication,
+    Patient,
+    PatientRecord,
+)
+
+R = TypeVar("R", bound=PatientRecord)
 
 
-class ClinicFactory(factory.django.DjangoModelFactory):
+class ClinicFactory(factory.django.DjangoModelFactory[Clinic]):
     class Meta:
         model = Clinic
 
@@ -21,7 +31,7 @@ class ClinicFactory(factory.django.DjangoModelFactory):
     time_zone = "Europe/London"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
 
@@ -30,7 +40,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("pw")
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(factory.django.DjangoModelFactory[Membership]):
     class Meta:
         model = Membership
 
@@ -39,7 +49,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = "prescriber"
 
 
-class PatientFactory(factory.django.DjangoModelFactory):
+class PatientFactory(factory.django.DjangoModelFactory[Patient]):
     class Meta:
         model = Patient
 
@@ -47,19 +57,20 @@ class PatientFactory(factory.django.DjangoModelFactory):
     mrn = factory.Sequence(lambda n: f"MRN-{n:05d}")
     legal_given_name = factory.Faker("first_name")
     legal_family_name = factory.Faker("last_name")
-    date_of_birth = factory.Faker("date_between", start_date=dt.date(1950, 1, 1),
-                                  end_date=dt.date(2004, 12, 31))
+    date_of_birth = factory.Faker(
+        "date_between", start_date=dt.date(1950, 1, 1), end_date=dt.date(2004, 12, 31)
+    )
     sex_at_birth = "female"
     created_by = factory.SubFactory(UserFactory)
 
 
-class _RecordFactory(factory.django.DjangoModelFactory):
+class _RecordFactory(factory.django.DjangoModelFactory[R]):
     patient = factory.SubFactory(PatientFactory)
     clinic = factory.SelfAttribute("patient.clinic")
     entered_by = factory.SubFactory(UserFactory)
 
 
-class BodyMeasurementFactory(_RecordFactory):
+class BodyMeasurementFactory(_RecordFactory[BodyMeasurement]):
     class Meta:
         model = BodyMeasurement
 
@@ -68,7 +79,7 @@ class BodyMeasurementFactory(_RecordFactory):
     height_cm = Decimal("170.0")
 
 
-class AllergyFactory(_RecordFactory):
+class AllergyFactory(_RecordFactory[Allergy]):
     class Meta:
         model = Allergy
 
@@ -77,7 +88,7 @@ class AllergyFactory(_RecordFactory):
     severity = "moderate"
 
 
-class MedicationFactory(_RecordFactory):
+class MedicationFactory(_RecordFactory[Medication]):
     class Meta:
         model = Medication
 
@@ -86,7 +97,7 @@ class MedicationFactory(_RecordFactory):
     frequency = "once daily"
 
 
-class DiagnosisFactory(_RecordFactory):
+class DiagnosisFactory(_RecordFactory[Diagnosis]):
     class Meta:
         model = Diagnosis
 

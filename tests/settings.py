@@ -10,10 +10,14 @@ from ketacare.settings import DATABASES
 if url := os.environ.get("KETACARE_TEST_DATABASE_URL"):
     DATABASES["default"] = dj_database_url.parse(url)
 else:
-    DATABASES["default"] = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:",
-                            "OPTIONS": {"transaction_mode": "IMMEDIATE"}}
+    DATABASES["default"] = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": ":memory:",
+        "OPTIONS": {"transaction_mode": "IMMEDIATE"},
+    }
 
 # Hashing cost is not under test; keep the suite fast.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {  # noqa: F405
-    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}

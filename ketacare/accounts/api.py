@@ -5,7 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from ketacare.accounts import services
 from ketacare.accounts.access import memberships_of
@@ -83,7 +83,7 @@ def token_create(request: HttpRequest, payload: TokenIn) -> Any:
     token, raw = services.api_token_create(
         access=access_of(request), name=payload.name, expires_in_days=payload.expires_in_days
     )
-    return 201, {**TokenOut.from_orm(token).dict(), "token": raw}
+    return Status(201, {**TokenOut.from_orm(token).dict(), "token": raw})
 
 
 @router.post("/tokens/{token_id}/revoke", response=TokenOut, summary="Revoke an API token")

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import models
 from django.http import HttpRequest
-from ninja import Field, ModelSchema, Query, Router, Schema
+from ninja import Field, ModelSchema, Query, Router, Schema, Status
 from ninja.orm import create_schema
 from pydantic import ConfigDict
 
@@ -115,9 +115,9 @@ def patient_search(request: HttpRequest, query: Query[PatientQuery]) -> dict[str
 
 
 @router.post("", response={201: PatientOut}, summary="Register a patient")
-def patient_create(request: HttpRequest, payload: PatientIn) -> tuple[int, Patient]:
+def patient_create(request: HttpRequest, payload: PatientIn) -> Status[Patient]:
     data = model_data(Patient, payload.dict())
-    return 201, services.patient_create(access=access_of(request), data=data)
+    return Status(201, services.patient_create(access=access_of(request), data=data))
 
 
 @router.get("/{patient_id}", response=PatientOut, summary="Read a patient's record")
@@ -194,8 +194,11 @@ def _register_entry_endpoints(path: str, model: type[PatientRecord]) -> None:
         payload: entry_in,  # type: ignore[valid-type]
     ) -> Any:
         data = model_data(model, payload.dict())  # type: ignore[attr-defined]
-        return 201, services.record_add(
-            access=access_of(request), patient_id=patient_id, model=model, data=data
+        return Status(
+            201,
+            services.record_add(
+                access=access_of(request), patient_id=patient_id, model=model, data=data
+            ),
         )
 
     updatable = list(services.UPDATABLE[model])

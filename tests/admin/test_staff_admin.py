@@ -20,9 +20,9 @@ def _client_for(user: object) -> Client:
 
 
 def test_clinic_admin_sees_only_their_clinics_memberships(clinic, other_clinic):
-    admin = MembershipFactory(clinic=clinic, role=Role.CLINIC_ADMIN.value).user
-    mine = MembershipFactory(clinic=clinic, role=Role.NURSE.value)
-    theirs = MembershipFactory(clinic=other_clinic, role=Role.NURSE.value)
+    admin = MembershipFactory.create(clinic=clinic, role=Role.CLINIC_ADMIN.value).user
+    mine = MembershipFactory.create(clinic=clinic, role=Role.NURSE.value)
+    theirs = MembershipFactory.create(clinic=other_clinic, role=Role.NURSE.value)
     client = _client_for(admin)
 
     listing = client.get("/admin/accounts/membership/")
@@ -36,28 +36,33 @@ def test_clinic_admin_sees_only_their_clinics_memberships(clinic, other_clinic):
 
 
 def test_clinic_admin_adds_a_membership_and_it_is_audited(clinic, other_clinic):
-    admin = MembershipFactory(clinic=clinic, role=Role.CLINIC_ADMIN.value).user
-    newcomer = UserFactory()
+    admin = MembershipFactory.create(clinic=clinic, role=Role.CLINIC_ADMIN.value).user
+    newcomer = UserFactory.create()
     client = _client_for(admin)
 
     response = client.post(
         "/admin/accounts/membership/add/",
-        {"user": newcomer.pk, "clinic": clinic.pk, "role": Role.PRESCRIBER.value,
-         "is_active": "on"},
+        {
+            "user": newcomer.pk,
+            "clinic": clinic.pk,
+            "role": Role.PRESCRIBER.value,
+            "is_active": "on",
+        },
     )
 
     assert response.status_code == 302, response.content.decode()[:2000]
     membership = Membership.objects.get(user=newcomer, clinic=clinic)
     assert membership.role == Role.PRESCRIBER.value
-    event = AuditEvent.objects.get(clinic=clinic, object_type="membership",
-                                   object_id=str(membership.pk))
+    event = AuditEvent.objects.get(
+        clinic=clinic, object_type="membership", object_id=str(membership.pk)
+    )
     assert event.actor == admin
     assert event.changes["role"] == [None, "prescriber"]
 
 
 def test_clinic_admin_cannot_add_membership_to_another_clinic(clinic, other_clinic):
-    admin = MembershipFactory(clinic=clinic, role=Role.CLINIC_ADMIN.value).user
-    newcomer = UserFactory()
+    admin = MembershipFactory.create(clinic=clinic, role=Role.CLINIC_ADMIN.value).user
+    newcomer = UserFactory.create()
 
     response = _client_for(admin).post(
         "/admin/accounts/membership/add/",
@@ -70,7 +75,7 @@ def test_clinic_admin_cannot_add_membership_to_another_clinic(clinic, other_clin
 
 @pytest.mark.parametrize("role", [r for r in Role if r is not Role.CLINIC_ADMIN])
 def test_other_roles_cannot_open_the_admin(clinic, role):
-    user = MembershipFactory(clinic=clinic, role=role.value).user
+    user = MembershipFactory.create(clinic=clinic, role=role.value).user
 
     response = _client_for(user).get("/admin/")
 
@@ -79,8 +84,8 @@ def test_other_roles_cannot_open_the_admin(clinic, role):
 
 
 def test_memberships_cannot_be_deleted_in_the_admin(clinic):
-    admin = MembershipFactory(clinic=clinic, role=Role.CLINIC_ADMIN.value).user
-    nurse = MembershipFactory(clinic=clinic, role=Role.NURSE.value)
+    admin = MembershipFactory.create(clinic=clinic, role=Role.CLINIC_ADMIN.value).user
+    nurse = MembershipFactory.create(clinic=clinic, role=Role.NURSE.value)
 
     response = _client_for(admin).post(
         f"/admin/accounts/membership/{nurse.pk}/delete/", {"post": "yes"}
@@ -94,7 +99,7 @@ def test_superuser_creates_a_clinic_with_an_audit_chain(db):
     from ketacare.accounts.models import Clinic
     from ketacare.audit.models import AuditChainHead
 
-    root = UserFactory(is_superuser=True, is_staff=True)
+    root = UserFactory.create(is_superuser=True, is_staff=True)
     response = _client_for(root).post(
         "/admin/accounts/clinic/add/",
         {"name": "Lakeside", "slug": "lakeside", "time_zone": "Europe/Dublin", "is_active": "on"},
@@ -107,8 +112,12 @@ def test_superuser_creates_a_clinic_with_an_audit_chain(db):
 
     _client_for(root).post(
         f"/admin/accounts/clinic/{clinic.pk}/change/",
-        {"name": "Lakeside Clinic", "slug": "lakeside", "time_zone": "Europe/Dublin",
-         "is_active": "on"},
+        {
+            "name": "Lakeside Clinic",
+            "slug": "lakeside",
+            "time_zone": "Europe/Dublin",
+            "is_active": "on",
+        },
     )
     update = AuditEvent.objects.get(clinic=clinic, action="update")
     assert update.changes == {"name": ["Lakeside", "Lakeside Clinic"]}

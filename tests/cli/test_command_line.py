@@ -19,7 +19,11 @@ def run(args: list[str], var_dir: Path, **env: str) -> subprocess.CompletedProce
     environment |= {"KETACARE_VAR_DIR": str(var_dir), "DJANGO_SETTINGS_MODULE": "ketacare.settings"}
     environment |= env
     return subprocess.run(  # noqa: S603 - our own interpreter and module
-        KETACARE + args, capture_output=True, text=True, env=environment, timeout=300,
+        KETACARE + args,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
         check=False,
     )
 
@@ -68,11 +72,12 @@ def test_audit_verify_passes_then_names_a_tampered_row(seeded: Path, tmp_path: P
             "AND object_type = 'bodymeasurement' ORDER BY id LIMIT 1 OFFSET 5"
         ).fetchone()
         db.execute(
-            "UPDATE audit_auditevent SET changes = '{\"weight_kg\": [null, \"99.0\"]}' "
-            "WHERE id = ?", (row_id,),
+            'UPDATE audit_auditevent SET changes = \'{"weight_kg": [null, "99.0"]}\' WHERE id = ?',
+            (row_id,),
         )
-    tampered = run(["audit-verify", "--no-progress"], seeded,
-                   KETACARE_DATABASE_URL=f"sqlite:///{copy}")
+    tampered = run(
+        ["audit-verify", "--no-progress"], seeded, KETACARE_DATABASE_URL=f"sqlite:///{copy}"
+    )
 
     assert tampered.returncode == 1
     assert f"event id={row_id} (sequence {sequence})" in tampered.stderr

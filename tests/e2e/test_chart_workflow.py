@@ -87,7 +87,7 @@ def test_prescriber_records_a_weight_and_compliance_sees_it_in_the_audit_trail(
     with page.expect_response(_is_htmx(f"/patients/{patient.pk}/weights/")):
         page.get_by_role("tab", name="Weight & height").click()
     tab = page.locator("#chart-tab")
-    expect(tab.get_by_role("heading", name="Weights")).to_be_visible()
+    expect(tab.get_by_role("heading", name="Weight & height")).to_be_visible()
     expect(tab.locator("table.entries")).to_contain_text("Nothing recorded yet.")
     expect(page).to_have_url(re.compile(rf"/patients/{patient.pk}/weights/$"))
 

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.e2e
 # tab label -> the heading of its panel
 TABS = {
     "Overview": "Overview",
-    "Weight & height": "Weights",
+    "Weight & height": "Weight & height",
     "Allergies": "Allergies",
     "Medications": "Medications",
     "Diagnoses": "Diagnoses",
