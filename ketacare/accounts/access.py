@@ -7,6 +7,7 @@ indistinguishable from one that does not exist.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ketacare.accounts.models import Clinic, Membership, User
 from ketacare.accounts.policy import Permission, Role, can
@@ -41,27 +42,20 @@ def memberships_of(user: User) -> list[Membership]:
     )
 
 
-def clinic_access(*, user: User, clinic_slug: str) -> ClinicAccess:
+def _access_where(user: User, **clinic: Any) -> ClinicAccess:
     membership = (
-        Membership.objects.filter(
-            user=user, clinic__slug=clinic_slug, is_active=True, clinic__is_active=True
-        )
+        Membership.objects.filter(user=user, is_active=True, clinic__is_active=True, **clinic)
         .select_related("clinic")
         .first()
     )
     if membership is None or not user.is_active:
         raise NotFound("clinic")
     return ClinicAccess(user=user, clinic=membership.clinic, role=Role(membership.role))
+
+
+def clinic_access(*, user: User, clinic_slug: str) -> ClinicAccess:
+    return _access_where(user, clinic__slug=clinic_slug)
 
 
 def clinic_access_by_id(*, user: User, clinic_id: int) -> ClinicAccess:
-    membership = (
-        Membership.objects.filter(
-            user=user, clinic_id=clinic_id, is_active=True, clinic__is_active=True
-        )
-        .select_related("clinic")
-        .first()
-    )
-    if membership is None or not user.is_active:
-        raise NotFound("clinic")
-    return ClinicAccess(user=user, clinic=membership.clinic, role=Role(membership.role))
+    return _access_where(user, clinic_id=clinic_id)

@@ -11,7 +11,7 @@ from ketacare.accounts import tokens
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import ApiToken, Clinic, Membership, User
 from ketacare.accounts.policy import Role
-from ketacare.audit.services import Action, audit_record
+from ketacare.audit.services import Action, audit_as, audit_record
 from ketacare.common.errors import NotFound, ValidationFailed
 
 
@@ -105,9 +105,8 @@ def api_token_create(
         secret_hash=tokens.hash_secret(parts.secret),
         expires_at=expires,
     )
-    audit_record(
-        actor=access.user,
-        clinic=access.clinic,
+    audit_as(
+        access,
         action=Action.CREATE,
         object_type="api_token",
         object_id=token.pk,
@@ -128,9 +127,8 @@ def api_token_revoke(*, access: ClinicAccess, token_id: int) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit_record(
-            actor=access.user,
-            clinic=access.clinic,
+        audit_as(
+            access,
             action=Action.REVOKE,
             object_type="api_token",
             object_id=token.pk,

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic, User
 from ketacare.audit import chain
 from ketacare.audit.models import AuditChainHead, AuditEvent
@@ -64,6 +65,29 @@ def audit_record(
     head.sequence, head.last_hash = event.sequence, event.hash
     head.save(update_fields=["sequence", "last_hash"])
     return event
+
+
+def audit_as(
+    access: ClinicAccess,
+    *,
+    action: str,
+    object_type: str,
+    object_id: Any = "",
+    patient_id: uuid.UUID | None = None,
+    changes: Mapping[str, list[Any]] | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """audit_record for a user acting in a clinic: the common case of every service."""
+    return audit_record(
+        actor=access.user,
+        clinic=access.clinic,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        patient_id=patient_id,
+        changes=changes,
+        details=details,
+    )
 
 
 def _locked_head(clinic: Clinic) -> AuditChainHead:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
 from ketacare.audit.chain import diff
-from ketacare.audit.services import Action, audit_record
+from ketacare.audit.services import Action, audit_as
 from ketacare.common.errors import ValidationFailed
 from ketacare.patients import rules
 from ketacare.patients.models import (
@@ -147,9 +147,8 @@ def patient_create(*, access: ClinicAccess, data: Mapping[str, Any]) -> Patient:
     access.require(Permission.REGISTER_PATIENT)
     patient = Patient(clinic=access.clinic, created_by=access.user, **_only(data, PATIENT_FIELDS))
     _save_patient(patient)
-    audit_record(
-        actor=access.user,
-        clinic=access.clinic,
+    audit_as(
+        access,
         action=Action.CREATE,
         object_type="patient",
         object_id=patient.pk,
@@ -180,9 +179,8 @@ def patient_update(
     changes = diff(before, _snapshot(patient, PATIENT_FIELDS))
     if changes:
         _save_patient(patient)
-        audit_record(
-            actor=access.user,
-            clinic=access.clinic,
+        audit_as(
+            access,
             action=Action.UPDATE,
             object_type="patient",
             object_id=patient.pk,
@@ -201,9 +199,8 @@ def patient_archive(*, access: ClinicAccess, patient_id: uuid.UUID, reason: str)
     patient.archived_at, patient.archived_by = timezone.now(), access.user
     patient.archive_reason = reason.strip()[:300]
     patient.save(update_fields=["archived_at", "archived_by", "archive_reason", "updated_at"])
-    audit_record(
-        actor=access.user,
-        clinic=access.clinic,
+    audit_as(
+        access,
         action=Action.ARCHIVE,
         object_type="patient",
         object_id=patient.pk,
@@ -273,9 +270,8 @@ def record_add(
     record.save()
     if isinstance(record, Allergy) and patient.no_known_allergies:
         _clear_no_known_allergies(access, patient)
-    audit_record(
-        actor=access.user,
-        clinic=access.clinic,
+    audit_as(
+        access,
         action=Action.CREATE,
         object_type=_object_type(model),
         object_id=record.pk,
@@ -288,9 +284,8 @@ def record_add(
 def _clear_no_known_allergies(access: ClinicAccess, patient: Patient) -> None:
     patient.no_known_allergies = False
     patient.save(update_fields=["no_known_allergies", "updated_at"])
-    audit_record(
-        actor=access.user,
-        clinic=access.clinic,
+    audit_as(
+        access,
         action=Action.UPDATE,
         object_type="patient",
         object_id=patient.pk,
@@ -329,9 +324,8 @@ def record_update(
     changes = diff(before, _snapshot(record, fields))
     if changes:
         record.save()
-        audit_record(
-            actor=access.user,
-            clinic=access.clinic,
+        audit_as(
+            access,
             action=Action.UPDATE,
             object_type=_object_type(model),
             object_id=record.pk,
@@ -360,9 +354,8 @@ def record_mark_entered_in_error(
     record.entered_in_error_at = timezone.now()
     record.entered_in_error_reason = reason.strip()[:300]
     record.save(update_fields=["entered_in_error_at", "entered_in_error_reason", "updated_at"])
-    audit_record(
-        actor=access.user,
-        clinic=access.clinic,
+    audit_as(
+        access,
         action=Action.UPDATE,
         object_type=_object_type(model),
         object_id=record.pk,
@@ -396,9 +389,8 @@ def patient_view(
     """Open a patient's record (or one section of it) and audit the view."""
     access.require(CHART_SECTIONS[section])
     patient = patient_get(access=access, patient_id=patient_id)
-    audit_record(
-        actor=access.user,
-        clinic=access.clinic,
+    audit_as(
+        access,
         action=Action.VIEW,
         object_type="patient",
         object_id=patient.pk,
@@ -426,9 +418,8 @@ def patient_search_audited(
         page=page,
         page_size=page_size,
     )
-    audit_record(
-        actor=access.user,
-        clinic=access.clinic,
+    audit_as(
+        access,
         action=Action.SEARCH,
         object_type="patient",
         details={

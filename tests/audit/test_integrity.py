@@ -87,7 +87,7 @@ def test_a_failure_after_the_audit_row_rolls_back_change_and_event(
         assert AuditEvent.objects.filter(pk=event.pk).exists()  # really written
         raise Boom
 
-    monkeypatch.setattr(services, "audit_record", record_then_fail)
+    monkeypatch.setattr(audit_services, "audit_record", record_then_fail)
     with pytest.raises(Boom):
         register(access)
 
@@ -123,7 +123,7 @@ def test_a_failure_in_the_second_of_two_events_keeps_neither(
             raise Boom
         return event
 
-    monkeypatch.setattr(services, "audit_record", fail_on_second)
+    monkeypatch.setattr(audit_services, "audit_record", fail_on_second)
     with pytest.raises(Boom):
         services.record_add(
             access=access, patient_id=patient.pk, model=Allergy, data={"substance": "Penicillin"}

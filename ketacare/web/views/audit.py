@@ -16,7 +16,7 @@ from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
 from ketacare.audit.models import AuditEvent
 from ketacare.audit.selectors import AuditFilter, audit_event_list
-from ketacare.audit.services import Action, audit_record
+from ketacare.audit.services import Action, audit_as
 from ketacare.patients.models import Patient
 from ketacare.web.forms import AuditFilterForm
 from ketacare.web.views.access import clinic_view
@@ -84,9 +84,8 @@ def audit_list(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
 
 def _csv(access: ClinicAccess, events: QuerySet[AuditEvent], filters: AuditFilter) -> HttpResponse:
     with transaction.atomic():
-        audit_record(
-            actor=access.user,
-            clinic=access.clinic,
+        audit_as(
+            access,
             action=Action.EXPORT,
             object_type="audit_trail",
             patient_id=filters.patient_id,
