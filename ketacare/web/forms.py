@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.db.models import DateField, Model
 
@@ -10,6 +12,10 @@ from ketacare.patients.services import PATIENT_FIELDS, RECORD_FIELDS
 
 class DateInput(forms.DateInput):
     input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        # <input type="date"> only understands ISO dates, whatever the locale.
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 def _date_widgets(model: type[Model]) -> dict[str, type[forms.Widget] | forms.Widget]:

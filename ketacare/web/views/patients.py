@@ -18,7 +18,7 @@ from ketacare.common.errors import ValidationFailed
 from ketacare.common.http import HtmxHttpRequest
 from ketacare.patients import rules, services
 from ketacare.patients.api import CHART_ENTRY_PATHS
-from ketacare.patients.models import Patient
+from ketacare.patients.models import Patient, PatientRecord
 from ketacare.patients.selectors import chart_summary, patient_get, record_get, record_list
 from ketacare.web.forms import PatientForm, ReasonForm, entry_form_class
 from ketacare.web.views.access import clinic_view
@@ -125,6 +125,15 @@ def patient_archive(
     return redirect("patient_chart", clinic_slug=access.clinic.slug, patient_id=patient_id)
 
 
+# Dates that are usually "today" when a nurse records them at the clinic.
+DATED_TODAY = ("measured_on", "decided_on", "noted_on")
+
+
+def _today_for_dates(model: type[PatientRecord]) -> dict[str, Any]:
+    today = timezone.localdate()
+    return {f: today for f in services.RECORD_FIELDS[model] if f in DATED_TODAY}
+
+
 def _tab_context(
     access: ClinicAccess, patient: Patient, section: str, form: forms.BaseForm | None = None
 ) -> dict[str, Any]:
@@ -138,7 +147,7 @@ def _tab_context(
         return context
     model = CHART_ENTRY_PATHS[section]
     context["entries"] = record_list(access=access, patient_id=patient.pk, model=model)
-    context["form"] = form or entry_form_class(model)()
+    context["form"] = form or entry_form_class(model)(initial=_today_for_dates(model))
     context["can_edit"] = access.can(services.RECORD_PERMISSION[model]) and not patient.is_archived
     context["fields"] = services.RECORD_FIELDS[model]
     return context
