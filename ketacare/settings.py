@@ -64,10 +64,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "ketacare.common",
     "ketacare.accounts",
     "ketacare.audit",
     "ketacare.patients",
+    "ketacare.treatment",
+    "ketacare.messaging",
+    "ketacare.measures",
     "ketacare.web",
 ]
 
@@ -146,6 +151,12 @@ USE_I18N = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "ketacare" / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # Plotly's JavaScript, as vendor/plotly.min.js, from the installed plotly package.
+    "ketacare.web.staticfinders.PlotlyFinder",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -196,3 +207,49 @@ KETACARE_HEIGHT_MAX_CM = float(os.environ.get("KETACARE_HEIGHT_MAX_CM", "250"))
 KETACARE_WEIGHT_STALE_DAYS = env_int("KETACARE_WEIGHT_STALE_DAYS", 30)
 KETACARE_PAGE_SIZE = env_int("KETACARE_PAGE_SIZE", 25)
 KETACARE_API_TOKEN_DAYS = env_int("KETACARE_API_TOKEN_DAYS", 90)
+
+# --- Background work, email and SMS ---
+# Scheduled work (measurement invitations, reminders, alert escalation) and message
+# delivery run as tasks in a database-backed queue, worked by `ketacare worker`.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("KETACARE_TASK_BACKEND", "django_tasks_db.DatabaseBackend")
+    }
+}
+EMAIL_BACKEND = os.environ.get(
+    "KETACARE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_FILE_PATH = str(VAR_DIR / "outbox" / "email")
+DEFAULT_FROM_EMAIL = os.environ.get("KETACARE_FROM_EMAIL", "KetaCare <no-reply@localhost>")
+EMAIL_HOST = os.environ.get("KETACARE_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("KETACARE_EMAIL_PORT", 25)
+# SMS goes through a provider backend; KetaCare ships console and file backends only.
+KETACARE_SMS_BACKEND = os.environ.get(
+    "KETACARE_SMS_BACKEND", "ketacare.messaging.sms.ConsoleSmsBackend"
+)
+KETACARE_SMS_FILE_PATH = os.environ.get(
+    "KETACARE_SMS_FILE_PATH", str(VAR_DIR / "outbox" / "sms.jsonl")
+)
+# Absolute base URL for links sent to patients (their phones cannot use 127.0.0.1).
+KETACARE_PUBLIC_URL = os.environ.get("KETACARE_PUBLIC_URL", "http://127.0.0.1:8000")
+
+# --- Measurement-based care: defaults for each clinic (docs/measures.md) ---
+# Self-report link lifetime: 72 hours (issue #3 default).
+KETACARE_LINK_EXPIRY_HOURS = env_int("KETACARE_LINK_EXPIRY_HOURS", 72)
+# Reminders for unanswered links: daily for the link's 3-day life, as Osmind describes
+# ("daily reminders for up to 3 days", instruments.md 4.2): two reminders, 24 h apart.
+KETACARE_REMINDER_COUNT = env_int("KETACARE_REMINDER_COUNT", 2)
+KETACARE_REMINDER_INTERVAL_HOURS = env_int("KETACARE_REMINDER_INTERVAL_HOURS", 24)
+# Unacknowledged safety alerts escalate after 15 minutes (issue #3 default).
+KETACARE_ALERT_ESCALATION_MINUTES = env_int("KETACARE_ALERT_ESCALATION_MINUTES", 15)
+# Operational choices: a pre-session link goes out this long before the session, and
+# scheduled links go out at this hour of the clinic's day.
+KETACARE_PRE_SESSION_LEAD_HOURS = env_int("KETACARE_PRE_SESSION_LEAD_HOURS", 24)
+KETACARE_SEND_HOUR_LOCAL = env_int("KETACARE_SEND_HOUR_LOCAL", 9)
+KETACARE_CRISIS_RESOURCES = os.environ.get(
+    "KETACARE_CRISIS_RESOURCES",
+    "If you are thinking about suicide or might harm yourself, get help now: call your local "
+    "emergency number. In the US, call or text 988 (988 Suicide & Crisis Lifeline). "
+    "In the UK and Ireland, call Samaritans on 116 123. You can also call the clinic.",
+)
+KETACARE_TICK_SECONDS = float(os.environ.get("KETACARE_TICK_SECONDS", "60"))

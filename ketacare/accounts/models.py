@@ -19,6 +19,9 @@ class User(AbstractUser):
 
     display_name = models.CharField(max_length=150, blank=True)
     professional_title = models.CharField(max_length=80, blank=True)
+    mobile_phone = models.CharField(
+        max_length=40, blank=True, help_text="For urgent safety-alert escalations by SMS."
+    )
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
@@ -47,6 +50,9 @@ class Membership(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(max_length=20, choices=ROLE_CHOICES)
     is_active = models.BooleanField(default=True)
+    is_on_call = models.BooleanField(
+        default=False, help_text="On-call prescribers receive safety-alert escalations."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -45,9 +45,15 @@ class Permission(StrEnum):
     VIEW_AUDIT = "view_audit"
     MANAGE_STAFF = "manage_staff"
     VIEW_DEIDENTIFIED = "view_deidentified"  # aggregate, de-identified research data
+    SCHEDULE_SESSIONS = "schedule_sessions"  # book, mark given, cancel treatment sessions
+    RECORD_MEASURES = "record_measures"  # enter rating scales in the chart
+    SEND_MEASURE_LINKS = "send_measure_links"  # send and revoke patient self-report links
+    ACKNOWLEDGE_ALERTS = "acknowledge_alerts"  # act on safety alerts
+    MANAGE_MEASUREMENT_PLANS = "manage_measurement_plans"  # patient and clinic default plans
 
 
 P = Permission
+CARE_TEAM_MEASURES = {P.RECORD_MEASURES, P.SEND_MEASURE_LINKS, P.ACKNOWLEDGE_ALERTS}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CLINIC_ADMIN: frozenset(
         {
@@ -59,6 +65,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.VIEW_AUDIT,
             P.MANAGE_STAFF,
             P.VIEW_DEIDENTIFIED,
+            P.SCHEDULE_SESSIONS,
+            P.MANAGE_MEASUREMENT_PLANS,
         }
     ),
     Role.PRESCRIBER: frozenset(
@@ -69,13 +77,33 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.EDIT_CLINICAL,
             P.RECORD_CONSENT,
             P.ARCHIVE_PATIENT,
+            P.SCHEDULE_SESSIONS,
+            P.MANAGE_MEASUREMENT_PLANS,
+            *CARE_TEAM_MEASURES,
         }
     ),
     Role.NURSE: frozenset(
-        {P.VIEW_REGISTRY, P.VIEW_CHART, P.REGISTER_PATIENT, P.EDIT_CLINICAL, P.RECORD_CONSENT}
+        {
+            P.VIEW_REGISTRY,
+            P.VIEW_CHART,
+            P.REGISTER_PATIENT,
+            P.EDIT_CLINICAL,
+            P.RECORD_CONSENT,
+            P.SCHEDULE_SESSIONS,
+            P.MANAGE_MEASUREMENT_PLANS,
+            *CARE_TEAM_MEASURES,
+        }
     ),
-    Role.THERAPIST: frozenset({P.VIEW_REGISTRY, P.VIEW_CHART}),
-    Role.FRONT_DESK: frozenset({P.VIEW_REGISTRY, P.REGISTER_PATIENT, P.RECORD_CONSENT}),
+    Role.THERAPIST: frozenset({P.VIEW_REGISTRY, P.VIEW_CHART, *CARE_TEAM_MEASURES}),
+    Role.FRONT_DESK: frozenset(
+        {
+            P.VIEW_REGISTRY,
+            P.REGISTER_PATIENT,
+            P.RECORD_CONSENT,
+            P.SCHEDULE_SESSIONS,
+            P.SEND_MEASURE_LINKS,
+        }
+    ),
     Role.COMPLIANCE: frozenset({P.VIEW_REGISTRY, P.VIEW_CHART, P.VIEW_AUDIT}),
     Role.RESEARCHER: frozenset({P.VIEW_DEIDENTIFIED}),
 }

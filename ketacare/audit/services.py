@@ -25,6 +25,9 @@ class Action(StrEnum):
     SEARCH = "search"
     EXPORT = "export"
     REVOKE = "revoke"
+    ACKNOWLEDGE = "acknowledge"
+    ESCALATE = "escalate"
+    REMIND = "remind"
 
 
 def audit_record(
@@ -37,7 +40,10 @@ def audit_record(
     patient_id: uuid.UUID | None = None,
     changes: Mapping[str, list[Any]] | None = None,
     details: Mapping[str, Any] | None = None,
+    actor_label: str | None = None,
 ) -> AuditEvent:
+    """Append one event to the clinic's chain. actor_label names a non-staff actor
+    (e.g. "patient" for a self-report link); staff are named by their username."""
     if not transaction.get_connection().in_atomic_block:
         # An audit row outside the change's transaction could survive a rollback
         # of the change, or be lost while the change commits.
@@ -49,7 +55,7 @@ def audit_record(
         sequence=head.sequence + 1,
         occurred_at=timezone.now(),
         actor=actor,
-        actor_username=actor.get_username() if actor else "system",
+        actor_username=actor.get_username() if actor else (actor_label or "system"),
         patient_id=patient_id,
         object_type=object_type,
         object_id=str(object_id),

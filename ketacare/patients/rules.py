@@ -120,9 +120,19 @@ def chart_flags(
     today: dt.date,
     weight_stale_days: int,
     treatment_consent: bool,
+    open_safety_alerts: int = 0,
 ) -> list[ChartFlag]:
     """Flags for the chart header, each with the reason it was raised."""
     flags: list[ChartFlag] = []
+    if open_safety_alerts:
+        plural = "s" if open_safety_alerts > 1 else ""
+        flags.append(
+            ChartFlag(
+                "open_safety_alert",
+                f"{open_safety_alerts} open safety alert{plural}: see Measures",
+                "danger",
+            )
+        )
     if archived:
         flags.append(ChartFlag("archived", "Archived: read-only record", "info"))
     if not has_allergy_review:

@@ -379,6 +379,8 @@ CHART_SECTIONS: dict[str, Permission] = {
     "medications": Permission.VIEW_CHART,
     "diagnoses": Permission.VIEW_CHART,
     "consents": Permission.VIEW_REGISTRY,
+    "measures": Permission.VIEW_CHART,
+    "sessions": Permission.VIEW_REGISTRY,
 }
 
 

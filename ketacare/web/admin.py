@@ -1,16 +1,21 @@
-"""The Django admin, opened to clinic administrators for staff and memberships.
+"""The Django admin, opened to clinic administrators for staff and memberships, and
+for their clinics' measurement settings and licensed scale wording.
 
-A clinic administrator sees and manages only the memberships of the clinics
-they administer; superusers see everything. Membership changes go through
-membership_set so each one is audited in its clinic's trail.
+A clinic administrator sees and manages only the rows of the clinics they
+administer; superusers see everything. Membership changes go through
+membership_set, and measure settings and wording changes are audited, so each
+one is in its clinic's trail.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
@@ -22,6 +27,9 @@ from ketacare.accounts.services import (
     clinic_update,
     membership_set,
 )
+from ketacare.audit.services import Action, audit_record
+from ketacare.measures import INSTRUMENTS, Instrument, ScoringError, get_instrument, score
+from ketacare.measures.models import ClinicMeasureSettings, InstrumentWording
 
 
 def administered_clinic_ids(request: HttpRequest) -> set[int] | None:
@@ -154,3 +162,185 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+# --- Measurement-based care: a clinic's measure settings and licensed item wording -------
+
+
+def _neutral_answers(instrument: Instrument) -> list[Any]:
+    """Lowest answers that the instrument's skip logic accepts: enough to try a config."""
+    given: dict[str, Any] = {}
+    for item in instrument.items:
+        asked = item.asked_when is None or given.get(item.asked_when[0]) == item.asked_when[1]
+        given[item.key] = min(item.values) if asked else None
+    return [given[item.key] for item in instrument.items]
+
+
+def thresholds_problems(value: Any) -> list[str]:
+    """What is wrong with a thresholds override, in the scoring core's own words."""
+    if not isinstance(value, dict):
+        return ['Give an object keyed by instrument, e.g. {"phq9": {...}}.']
+    problems = []
+    for code, config in value.items():
+        try:
+            instrument = get_instrument(code)
+            if not isinstance(config, dict):
+                raise ScoringError(f"{code}: give an object of setting: value")
+            score(code, _neutral_answers(instrument), config=config)
+        except ScoringError as exc:
+            problems.append(str(exc))
+    return problems
+
+
+class ClinicMeasureSettingsForm(forms.ModelForm):
+    class Meta:
+        model = ClinicMeasureSettings
+        fields = (
+            "clinic",
+            "crisis_resources",
+            "thresholds",
+            "alert_escalation_minutes",
+            "link_expiry_hours",
+            "reminder_count",
+            "reminder_interval_hours",
+            "pre_session_lead_hours",
+            "send_hour_local",
+        )
+
+    def clean_thresholds(self) -> Any:
+        value = self.cleaned_data.get("thresholds") or {}
+        problems = thresholds_problems(value)
+        if problems:
+            raise forms.ValidationError(problems)
+        return value
+
+    def clean_send_hour_local(self) -> Any:
+        hour = self.cleaned_data.get("send_hour_local")
+        if hour is not None and not 0 <= hour <= 23:
+            raise forms.ValidationError("Give an hour from 0 to 23.")
+        return hour
+
+
+class InstrumentWordingForm(forms.ModelForm):
+    instrument = forms.ChoiceField(
+        choices=[(code, i.name) for code, i in INSTRUMENTS.items()],
+        help_text="Load licensed wording only for scales your clinic holds a licence for.",
+    )
+
+    class Meta:
+        model = InstrumentWording
+        fields = ("clinic", "instrument", "item_number", "text", "option_labels")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        code, number = data.get("instrument"), data.get("item_number")
+        if code not in INSTRUMENTS or number is None:
+            return data
+        item = next((i for i in get_instrument(code).items if i.number == number), None)
+        if item is None:
+            self.add_error("item_number", f"{code} has items 1-{len(get_instrument(code).items)}.")
+            return data
+        labels = data.get("option_labels") or {}
+        if not isinstance(labels, dict):
+            self.add_error("option_labels", 'Give an object such as {"0": "Never"}.')
+            return data
+        allowed = {str(int(v)) for v in item.values} | {str(v).lower() for v in item.values}
+        unknown = sorted(set(map(str, labels)) - allowed)
+        if unknown:
+            self.add_error(
+                "option_labels",
+                f"Item {number} has no answer {', '.join(unknown)}; "
+                f"its answers are {', '.join(str(v) for v in item.values)}.",
+            )
+        return data
+
+
+class ClinicRowsAdmin(ClinicScopedAdmin):
+    """Rows that belong to one clinic: a clinic admin sees and picks only theirs, and
+    each change is audited in that clinic's trail."""
+
+    audit_type = ""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        clinics = administered_clinic_ids(request)
+        rows = super().get_queryset(request).select_related("clinic")
+        return rows if clinics is None else rows.filter(clinic_id__in=clinics)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        clinics = administered_clinic_ids(request)
+        if db_field.name == "clinic" and clinics is not None:
+            kwargs["queryset"] = Clinic.objects.filter(pk__in=clinics)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        clinics = administered_clinic_ids(request)
+        if obj is not None and clinics is not None and obj.clinic_id not in clinics:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        clinics = administered_clinic_ids(request)
+        if clinics is not None and obj.clinic_id not in clinics:
+            raise DjangoPermissionDenied("Not a clinic you administer.")
+        fields = [f.name for f in obj._meta.concrete_fields]
+        before = type(obj).objects.filter(pk=obj.pk).values(*fields).first() if change else None
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            after = {
+                name: getattr(obj, f.attname)
+                for name, f in ((f.name, f) for f in obj._meta.concrete_fields)
+            }
+            changes = {
+                name: [before.get(name) if before else None, value]
+                for name, value in after.items()
+                if before is None or before.get(name) != value
+            }
+            audit_record(
+                actor=request.user,  # type: ignore[arg-type]  # admin views require a login
+                clinic=obj.clinic,
+                action=Action.UPDATE if change else Action.CREATE,
+                object_type=self.audit_type,
+                object_id=obj.pk,
+                changes=changes,
+            )
+
+
+@admin.register(ClinicMeasureSettings, site=admin_site)
+class ClinicMeasureSettingsAdmin(ClinicRowsAdmin):
+    form = ClinicMeasureSettingsForm
+    audit_type = "clinicmeasuresettings"
+    list_display = (
+        "clinic",
+        "alert_escalation_minutes",
+        "link_expiry_hours",
+        "reminder_count",
+        "reminder_interval_hours",
+    )
+    fieldsets = (
+        (None, {"fields": ("clinic", "crisis_resources")}),
+        ("Safety alerts", {"fields": ("thresholds", "alert_escalation_minutes")}),
+        (
+            "Self-report links and reminders",
+            {
+                "fields": (
+                    "link_expiry_hours",
+                    "reminder_count",
+                    "reminder_interval_hours",
+                    "pre_session_lead_hours",
+                    "send_hour_local",
+                )
+            },
+        ),
+    )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ("clinic",) if obj is not None else ()
+
+
+@admin.register(InstrumentWording, site=admin_site)
+class InstrumentWordingAdmin(ClinicRowsAdmin):
+    form = InstrumentWordingForm
+    audit_type = "instrumentwording"
+    list_display = ("instrument", "item_number", "clinic")
+    list_filter = ("instrument",)
+    ordering = ("clinic", "instrument", "item_number")

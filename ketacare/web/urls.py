@@ -3,7 +3,17 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from ketacare.web.views import audit, clinic, home, patients, tokens
+from ketacare.web.views import (
+    audit,
+    clinic,
+    dashboard,
+    home,
+    measures,
+    patients,
+    selfreport,
+    sessions,
+    tokens,
+)
 
 patient = "c/<slug:clinic_slug>/patients/<uuid:patient_id>"
 urlpatterns = [
@@ -18,11 +28,36 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("switch-clinic/", home.clinic_switch, name="clinic_switch"),
     path("c/<slug:clinic_slug>/", clinic.clinic_home, name="clinic_home"),
+    path("c/<slug:clinic_slug>/dashboard/", dashboard.dashboard, name="dashboard"),
+    path(
+        "c/<slug:clinic_slug>/alerts/<uuid:alert_id>/acknowledge/",
+        measures.alert_acknowledge,
+        name="alert_acknowledge",
+    ),
     path("c/<slug:clinic_slug>/patients/", patients.patient_list, name="patient_list"),
     path("c/<slug:clinic_slug>/patients/new/", patients.patient_new, name="patient_new"),
     path(f"{patient}/", patients.patient_chart, name="patient_chart"),
     path(f"{patient}/edit/", patients.patient_edit, name="patient_edit"),
     path(f"{patient}/archive/", patients.patient_archive, name="patient_archive"),
+    path(f"{patient}/sessions/book/", sessions.session_schedule, name="session_schedule"),
+    path(
+        f"{patient}/sessions/<uuid:session_id>/given/", sessions.session_given, name="session_given"
+    ),
+    path(
+        f"{patient}/sessions/<uuid:session_id>/cancel/",
+        sessions.session_cancel,
+        name="session_cancel",
+    ),
+    # The Measures tab and its forms, ahead of the generic chart sections.
+    path(f"{patient}/measures/", measures.measures_tab, name="patient_measures"),
+    path(f"{patient}/measures/record/", measures.measure_record, name="measure_record"),
+    path(f"{patient}/measures/links/", measures.measure_link_create, name="measure_link_create"),
+    path(
+        f"{patient}/measures/links/<uuid:link_id>/revoke/",
+        measures.measure_link_revoke,
+        name="measure_link_revoke",
+    ),
+    path(f"{patient}/measures/plan/", measures.measure_plan, name="measure_plan"),
     path(f"{patient}/<slug:section>/", patients.patient_chart, name="patient_chart_section"),
     path(f"{patient}/<slug:section>/add/", patients.entry_add, name="entry_add"),
     path(
@@ -31,6 +66,8 @@ urlpatterns = [
         name="entry_retract",
     ),
     path("c/<slug:clinic_slug>/audit/", audit.audit_list, name="audit_list"),
+    # A patient's self-report link: public, the signed token is the only key.
+    path("r/<str:token>/", selfreport.selfreport, name="selfreport"),
     path("c/<slug:clinic_slug>/tokens/", tokens.token_list, name="token_list"),
     path(
         "c/<slug:clinic_slug>/tokens/<int:token_id>/revoke/",

@@ -1,10 +1,12 @@
 """Every operation of the API, and what it takes to call it.
 
-RECORD_OPERATIONS are the operations aimed at one record (a patient, a chart entry
-or a token) through their path: each comes with a valid request body, so a 404 for
-another clinic's ids can only come from clinic scoping. UNSCOPED_OPERATIONS name no
-record; each maps to the test that shows it deals only in the caller's clinic.
-test_every_api_operation_is_known fails when an endpoint is added that is in neither.
+RECORD_OPERATIONS are the operations aimed at one record (a patient, a chart entry,
+a token, a treatment session, a self-report link or a safety alert) through their
+path: each comes with a valid request body, so a 404 for another clinic's ids can only
+come from clinic scoping. UNSCOPED_OPERATIONS name no record (a path may still name an
+instrument, which is not clinic data); each maps to the test that shows it deals only
+in the caller's clinic. test_every_api_operation_is_known fails when an endpoint is
+added that is in neither.
 """
 
 from __future__ import annotations
@@ -17,6 +19,12 @@ from tests.api.world import ClinicRecords
 
 API = "/api/v1"
 Op = tuple[str, str]  # (HTTP method, path as in the OpenAPI schema)
+
+# Path parameters that name a record of some clinic, and those that name none.
+RECORD_ID_PARAMS = frozenset(
+    {"patient_id", "entry_id", "token_id", "session_id", "link_id", "alert_id"}
+)
+NON_RECORD_PARAMS = frozenset({"code"})  # an instrument code: the same in every clinic
 
 REASON = {"reason": "Entered on the wrong chart"}
 
@@ -68,7 +76,45 @@ def _record_operations() -> dict[Op, dict[str, Any] | None]:
         if correct is not None:
             ops[("PATCH", f"{entries}/{{entry_id}}")] = correct
         ops[("POST", f"{entries}/{{entry_id}}/entered-in-error")] = REASON
+    ops.update(MEASURE_OPERATIONS)
     return ops
+
+
+# PHQ-9, every item 1 but item 9 (no safety alert), difficulty question answered.
+PHQ9_BODY = {"answers": [1, 1, 1, 1, 1, 1, 1, 1, 0, 1]}
+_patient = f"{API}/patients/{{patient_id}}"
+_session = f"{_patient}/sessions/{{session_id}}"
+MEASURE_OPERATIONS: dict[Op, dict[str, Any] | None] = {
+    ("GET", f"{_patient}/responses"): None,
+    ("POST", f"{_patient}/responses"): {
+        "instrument": "phq9",
+        **PHQ9_BODY,
+        "context": "between_sessions",
+        "answered_at": "2024-03-02T10:00:00Z",
+    },
+    ("POST", f"{_patient}/links"): {
+        "instruments": ["phq9", "gad7"],
+        "context": "between_sessions",
+        "channel": "sms",
+    },
+    ("POST", f"{API}/links/{{link_id}}/revoke"): None,
+    ("POST", f"{API}/alerts/{{alert_id}}/acknowledge"): {
+        "action_taken": "contacted_patient",
+        "note": "Called the patient; safe, safety plan reviewed.",
+    },
+    ("GET", f"{_patient}/measurement-plan"): None,
+    ("PUT", f"{_patient}/measurement-plan"): {
+        "starts_on": "2024-03-01",
+        "rules": [
+            {"kind": "every_n_days", "instruments": ["phq9"], "interval_days": 14},
+            {"kind": "after_session", "instruments": ["phq9"], "hours_after": 24},
+        ],
+    },
+    ("GET", f"{_patient}/sessions"): None,
+    ("POST", f"{_patient}/sessions"): {"scheduled_start": "2024-03-11T10:00:00Z"},
+    ("POST", f"{_session}/given"): {"dosing_started_at": "2024-03-04T10:20:00Z"},
+    ("POST", f"{_session}/cancel"): {"reason": "Patient unwell"},
+}
 
 
 RECORD_OPERATIONS = _record_operations()
@@ -82,6 +128,9 @@ UNSCOPED_OPERATIONS: dict[Op, str] = {
     ("GET", f"{API}/patients"): "test_patient_search_finds_only_the_callers_clinic",
     ("POST", f"{API}/patients"): "test_patient_create_registers_in_the_callers_clinic",
     ("GET", f"{API}/audit/events"): "test_audit_events_show_only_the_callers_clinic",
+    ("GET", f"{API}/measures/instruments"): "test_instrument_list_is_the_same_for_every_member",
+    ("POST", f"{API}/measures/{{code}}/score"): "test_scoring_works_for_any_member_stores_nothing",
+    ("GET", f"{API}/alerts"): "test_alert_list_shows_only_the_callers_clinic",
 }
 
 PATIENT_BODY = {
@@ -118,21 +167,19 @@ def expected_success(op: Op) -> int:
     return 201 if method == "POST" and section and path.endswith(f"/{section}") else 200
 
 
-def url_for(
-    op: Op,
-    records: ClinicRecords,
-    *,
-    patient_id: object = None,
-    entry_id: object = None,
-    token_id: object = None,
-) -> str:
-    """The op's URL aimed at records' ids (or the ids given)."""
+def url_for(op: Op, records: ClinicRecords, **ids: object) -> str:
+    """The op's URL aimed at records' ids (or the ids given, by path parameter name)."""
     _method, path = op
     section = section_of(path)
     values = {
-        "patient_id": patient_id or records.patient.pk,
-        "entry_id": entry_id or (records.entries[section] if section else None),
-        "token_id": token_id or records.token_id,
+        "patient_id": records.patient.pk,
+        "entry_id": records.entries.get(section) if section else None,
+        "token_id": records.token_id,
+        "session_id": records.session_id,
+        "link_id": records.link_id,
+        "alert_id": records.alert_id,
+        "code": "phq9",
+        **{name: value for name, value in ids.items() if value is not None},
     }
     return re.sub(r"{(\w+)}", lambda m: str(values[m.group(1)]), path)
 

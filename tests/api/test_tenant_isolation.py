@@ -20,7 +20,10 @@ from ketacare.audit.models import AuditEvent
 from ketacare.patients.models import Patient
 from tests.api.operations import (
     API,
+    NON_RECORD_PARAMS,
     PATIENT_BODY,
+    PHQ9_BODY,
+    RECORD_ID_PARAMS,
     RECORD_OPERATIONS,
     UNSCOPED_OPERATIONS,
     Op,
@@ -76,13 +79,15 @@ def test_every_api_operation_is_known() -> None:
         assert params == path_params(op[1])
         if op in RECORD_OPERATIONS:
             assert params, f"{op_id(op)} names no record in its path"
-            assert params <= {"patient_id", "entry_id", "token_id"}, op_id(op)
+            assert params <= RECORD_ID_PARAMS, op_id(op)
             assert ("requestBody" in spec) == (RECORD_OPERATIONS[op] is not None), op_id(op)
         else:
-            assert not params, f"{op_id(op)} takes a record id: add it to RECORD_OPERATIONS"
+            assert params <= NON_RECORD_PARAMS, (
+                f"{op_id(op)} takes a record id: add it to RECORD_OPERATIONS"
+            )
             assert UNSCOPED_OPERATIONS[op] in globals(), f"missing {UNSCOPED_OPERATIONS[op]}"
-    # Every operation taking a patient or entry id in its path is covered above.
-    with_record_ids = {op for op in operations if path_params(op[1]) & {"patient_id", "entry_id"}}
+    # Every operation taking a record id in its path is covered above.
+    with_record_ids = {op for op in operations if path_params(op[1]) & RECORD_ID_PARAMS}
     assert with_record_ids <= set(RECORD_OPERATIONS)
 
 
@@ -110,16 +115,22 @@ def test_clinic_b_caller_gets_404_for_clinic_a_records(world: World, op: Op, cal
     assert record_counts() == counts
 
 
-ENTRY_OPERATIONS = sorted(op for op in RECORD_OPERATIONS if "{entry_id}" in op[1])
+ENTRY_OPERATIONS = sorted(
+    op for op in RECORD_OPERATIONS if "{entry_id}" in op[1] or "{session_id}" in op[1]
+)
 
 
 @pytest.mark.parametrize("caller", ["b-member-session", "dual-member-token-b"])
 @pytest.mark.parametrize("op", ENTRY_OPERATIONS, ids=op_id)
 def test_clinic_a_entry_under_a_clinic_b_patient_is_404(world: World, op: Op, caller: str) -> None:
+    """A chart entry or treatment session of clinic A, named under clinic B's patient."""
     section = section_of(op[1])
     assert section
     before_a, before_b = clinic_state(world.a.clinic), clinic_state(world.b.clinic)
-    url = url_for(op, world.b, entry_id=world.a.entries[section])
+    if "{session_id}" in op[1]:
+        url = url_for(op, world.b, session_id=world.a.session_id)
+    else:
+        url = url_for(op, world.b, entry_id=world.a.entries[section])
 
     response = call(clinic_b_client(world, caller), op[0], url, RECORD_OPERATIONS[op])
 
@@ -134,7 +145,8 @@ def test_clinic_a_entry_under_a_clinic_b_patient_is_404(world: World, op: Op, ca
 def test_unknown_ids_get_the_same_404(world: World) -> None:
     client = token_client(world.dual_token_b)
     for op in RECORD_OPERATIONS:
-        url = url_for(op, world.a, patient_id=uuid.uuid4(), entry_id=uuid.uuid4(), token_id=99999)
+        unknown = {name: uuid.uuid4() for name in RECORD_ID_PARAMS}
+        url = url_for(op, world.a, **{**unknown, "token_id": 99999})
         response = call(client, op[0], url, RECORD_OPERATIONS[op])
         assert (response.status_code, response.json()) == (404, NOT_FOUND), op_id(op)
 
@@ -230,3 +242,64 @@ def test_audit_events_show_only_the_callers_clinic(world: World) -> None:
     # The dual prescriber did much in clinic A, and only made a token in clinic B.
     by_user = client.get(f"{API}/audit/events", {"user": world.dual_a.user.username}).json()
     assert [(e["object_type"], e["action"]) for e in by_user["items"]] == [("api_token", "create")]
+
+
+def test_instrument_list_is_the_same_for_every_member(world: World) -> None:
+    """Instruments are not clinic data: every member, in any clinic, sees the same list."""
+    listed = [
+        client.get(f"{API}/measures/instruments").json()
+        for client in (
+            token_client(world.dual_token_a),
+            token_client(world.b_token),
+            session_client(member(world.b.clinic, Role.RESEARCHER)),
+            session_client(member(world.a.clinic, Role.FRONT_DESK)),
+        )
+    ]
+    assert all(entry == listed[0] for entry in listed)
+    assert {i["code"] for i in listed[0]} >= {"phq9", "gad7", "madrs", "cssrs_screen"}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_scoring_works_for_any_member_stores_nothing(world: World, role: Role) -> None:
+    """Any member may score; the caller's own clinic's thresholds apply, and nothing is
+    written in either clinic."""
+    client = session_client(member(world.b.clinic, role))
+    before_a, before_b = clinic_state(world.a.clinic), clinic_state(world.b.clinic)
+    counts = record_counts()
+    audit_before = AuditEvent.objects.count()
+    body = {"answers": [1, 1, 1, 1, 1, 1, 1, 1, 1, 0]}  # item 9 = 1
+
+    response = call(client, "POST", f"{API}/measures/phq9/score", body)
+
+    assert response.status_code == 200, response.content
+    assert (response.json()["total"], response.json()["flags"]) == (9, ["suicidal_ideation"])
+    assert call(client, "POST", f"{API}/measures/phq9/score", PHQ9_BODY).json()["flags"] == []
+    assert clinic_state(world.a.clinic) == before_a
+    assert clinic_state(world.b.clinic) == before_b
+    assert record_counts() == counts
+    assert AuditEvent.objects.count() == audit_before
+
+
+def test_scoring_uses_the_callers_clinics_thresholds(world: World) -> None:
+    settings_b = world.b.clinic.measure_settings
+    settings_b.thresholds = {"phq9": {"suicidal_ideation_threshold": 2}}
+    settings_b.save()
+    body = {"answers": [1, 1, 1, 1, 1, 1, 1, 1, 1, 0]}
+
+    in_a = call(token_client(world.dual_token_a), "POST", f"{API}/measures/phq9/score", body)
+    in_b = call(token_client(world.dual_token_b), "POST", f"{API}/measures/phq9/score", body)
+
+    assert in_a.json()["flags"] == ["suicidal_ideation"]
+    assert in_b.json()["flags"] == []
+    assert in_a.json()["total"] == in_b.json()["total"] == 9
+
+
+@pytest.mark.parametrize("caller", CLINIC_B_CALLERS)
+def test_alert_list_shows_only_the_callers_clinic(world: World, caller: str) -> None:
+    listed = clinic_b_client(world, caller).get(f"{API}/alerts")
+
+    assert listed.status_code == 200, listed.content
+    assert [a["id"] for a in listed.json()] == [str(world.b.alert_id)]
+    assert [a["patient_id"] for a in listed.json()] == [str(world.b.patient.pk)]
+    in_a = token_client(world.dual_token_a).get(f"{API}/alerts").json()
+    assert [a["id"] for a in in_a] == [str(world.a.alert_id)]

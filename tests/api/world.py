@@ -1,5 +1,9 @@
 """Two clinics with a full chart each, and the people who work in them.
 
+Each chart also has measurement-based care records: a scheduled treatment session, a
+PHQ-9 response (item 9 = 1) with its score and the open safety alert it raised, an
+open self-report link sent by SMS, and the patient's measurement plan.
+
 Shared by the API and web integration tests. Everything is written through the
 services, so each clinic's audit trail is real. Clinic A's records are what
 clinic-B users try to reach; clinic B's are theirs.
@@ -22,9 +26,22 @@ from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import ApiToken, Clinic, Membership
 from ketacare.accounts.policy import Role
 from ketacare.audit.models import AuditChainHead, AuditEvent
+from ketacare.measures import services as measures
+from ketacare.measures.models import (
+    ClinicMeasureSettings,
+    MeasurementPlan,
+    MeasurementRule,
+    QuestionnaireResponse,
+    SafetyAlert,
+    Score,
+    SelfReportLink,
+)
+from ketacare.messaging.models import OutboundMessage
 from ketacare.patients import services as patients
 from ketacare.patients.api import CHART_ENTRY_PATHS
 from ketacare.patients.models import Patient
+from ketacare.treatment import services as treatment
+from ketacare.treatment.models import TreatmentSession
 from tests.factories import UserFactory
 
 if TYPE_CHECKING:
@@ -54,14 +71,23 @@ ENTRY_DATA: dict[str, dict[str, Any]] = {
 }
 
 
+# PHQ-9 answers: total 9 (mild), item 9 = 1 raises a suicidal-ideation safety alert.
+PHQ9_ITEM9_ANSWERS = [1, 1, 1, 1, 1, 1, 1, 1, 1, 0]
+
+
 @dataclass(frozen=True)
 class ClinicRecords:
-    """One clinic's patient, one entry per chart section, and one API token."""
+    """One clinic's patient, one entry per chart section, one API token, and the
+    patient's measurement records."""
 
     clinic: Clinic
     patient: Patient
     entries: dict[str, uuid.UUID]
     token_id: int
+    session_id: uuid.UUID  # a scheduled treatment session
+    response_id: uuid.UUID  # a PHQ-9 with its score...
+    alert_id: uuid.UUID  # ... and the open safety alert it raised
+    link_id: uuid.UUID  # an open self-report link
 
 
 @dataclass(frozen=True)
@@ -99,6 +125,42 @@ def add_chart(
     return patient, entries
 
 
+@dataclass(frozen=True)
+class MeasureRecords:
+    session_id: uuid.UUID
+    response_id: uuid.UUID
+    alert_id: uuid.UUID
+    link_id: uuid.UUID
+
+
+def add_measures(access: ClinicAccess, patient: Patient) -> MeasureRecords:
+    """A session, a scored PHQ-9 with its open alert, an open link and a plan."""
+    session = treatment.session_schedule(
+        access=access,
+        patient_id=patient.pk,
+        scheduled_start=dt.datetime(2024, 3, 4, 10, 0, tzinfo=dt.UTC),
+    )
+    recorded = measures.response_record(
+        access=access,
+        patient_id=patient.pk,
+        instrument="phq9",
+        answers=PHQ9_ITEM9_ANSWERS,
+        context="baseline",
+        answered_at=dt.datetime(2024, 3, 1, 9, 30, tzinfo=dt.UTC),
+    )
+    (alert,) = recorded.alerts
+    link = measures.link_create(
+        access=access, patient_id=patient.pk, instruments=["phq9"], channel="sms"
+    )
+    measures.plan_set(
+        access=access,
+        patient_id=patient.pk,
+        starts_on=dt.date(2024, 3, 1),
+        rules=[measures.RuleInput(kind="every_n_days", instruments=("phq9",), interval_days=7)],
+    )
+    return MeasureRecords(session.pk, recorded.response.pk, alert.pk, link.pk)
+
+
 def member(clinic: Clinic, role: Role, user: Any = None) -> ClinicAccess:
     user = user or UserFactory()
     accounts.membership_set(clinic=clinic, user=user, role=role, actor=None)
@@ -118,9 +180,29 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
     token_a, raw_a = accounts.api_token_create(access=dual_a, name="a", expires_in_days=30)
     _token, raw_dual_b = accounts.api_token_create(access=dual_b, name="b", expires_in_days=30)
     token_b, raw_b = accounts.api_token_create(access=b_member, name="b", expires_in_days=30)
+    measures_a = add_measures(dual_a, patient_a)
+    measures_b = add_measures(b_member, patient_b)
     return World(
-        a=ClinicRecords(clinic_a, patient_a, entries_a, token_a.pk),
-        b=ClinicRecords(clinic_b, patient_b, entries_b, token_b.pk),
+        a=ClinicRecords(
+            clinic_a,
+            patient_a,
+            entries_a,
+            token_a.pk,
+            measures_a.session_id,
+            measures_a.response_id,
+            measures_a.alert_id,
+            measures_a.link_id,
+        ),
+        b=ClinicRecords(
+            clinic_b,
+            patient_b,
+            entries_b,
+            token_b.pk,
+            measures_b.session_id,
+            measures_b.response_id,
+            measures_b.alert_id,
+            measures_b.link_id,
+        ),
         b_member=b_member,
         dual_a=dual_a,
         dual_b=dual_b,
@@ -156,13 +238,29 @@ def call(client: Client, method: str, url: str, body: Any = None, **headers: str
     )
 
 
+MEASURE_MODELS: tuple[type[models.Model], ...] = (
+    TreatmentSession,
+    QuestionnaireResponse,
+    Score,
+    SafetyAlert,
+    SelfReportLink,
+    MeasurementPlan,
+    OutboundMessage,
+)
 CLINIC_MODELS: tuple[type[models.Model], ...] = (
     Patient,
     *CHART_ENTRY_PATHS.values(),
+    *MEASURE_MODELS,
+    ClinicMeasureSettings,
     ApiToken,
     Membership,
 )
-RECORD_MODELS: tuple[type[models.Model], ...] = (Patient, *CHART_ENTRY_PATHS.values())
+RECORD_MODELS: tuple[type[models.Model], ...] = (
+    Patient,
+    *CHART_ENTRY_PATHS.values(),
+    *MEASURE_MODELS,
+    MeasurementRule,
+)
 
 
 def clinic_state(clinic: Clinic) -> dict[str, Any]:
@@ -171,6 +269,9 @@ def clinic_state(clinic: Clinic) -> dict[str, Any]:
         model.__name__: list(model._default_manager.filter(clinic=clinic).order_by("pk").values())
         for model in CLINIC_MODELS
     }
+    state["MeasurementRule"] = list(
+        MeasurementRule.objects.filter(plan__clinic=clinic).order_by("pk").values()
+    )
     state["AuditEvent"] = list(
         AuditEvent.objects.filter(clinic=clinic).order_by("sequence").values_list("hash", flat=True)
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, cast
 
@@ -28,6 +29,12 @@ def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("header .username")).to_be_visible()
+
+
+def open_patients(page: Page) -> None:
+    """From any clinic page, the patient list through the top navigation."""
+    page.locator("nav.mainnav").get_by_role("link", name="Patients", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/c/[\w-]+/patients/$"))
 
 
 def log_out(page: Page) -> None:

@@ -21,6 +21,7 @@ from tests.e2e.helpers import (
     log_out,
     make_clinic,
     make_staff,
+    open_patients,
     register,
 )
 
@@ -60,7 +61,8 @@ def test_prescriber_records_a_weight_and_compliance_sees_it_in_the_audit_trail(
 
     page = open_page()
     log_in(page, "dr.okafor")
-    expect(page).to_have_url(re.compile(r"/c/riverside/patients/$"))
+    expect(page).to_have_url(re.compile(r"/c/riverside/dashboard/$"))
+    open_patients(page)
     expect(page.locator("#results")).to_contain_text("2 patients")
 
     # Live search: htmx swaps the results in place; the page itself is not reloaded.

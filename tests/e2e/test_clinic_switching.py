@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from ketacare.accounts.policy import Role
 from ketacare.audit.models import AuditEvent
 from tests.e2e.conftest import OpenPage
-from tests.e2e.helpers import access_for, log_in, make_clinic, make_staff, register
+from tests.e2e.helpers import access_for, log_in, make_clinic, make_staff, open_patients, register
 
 pytestmark = pytest.mark.e2e
 
@@ -43,7 +43,8 @@ def test_clinic_switcher_shows_the_other_clinics_patients_and_foreign_charts_are
     # Two clinics and no clinic chosen yet: the user picks one.
     expect(page.get_by_role("heading", level=1)).to_have_text("Choose a clinic")
     page.get_by_role("button", name="Alder Clinic").click()
-    expect(page).to_have_url(re.compile(r"/c/clinic-a/patients/$"))
+    expect(page).to_have_url(re.compile(r"/c/clinic-a/dashboard/$"))
+    open_patients(page)
     results = page.locator("#results")
     expect(results).to_contain_text("Ashdown, Alice")
     expect(results).not_to_contain_text("Bramley")
@@ -54,8 +55,10 @@ def test_clinic_switcher_shows_the_other_clinics_patients_and_foreign_charts_are
         ["Alder Clinic — Prescriber", "Birch Clinic — Nurse"]
     )
     switcher.select_option("clinic-b")
-    expect(page).to_have_url(re.compile(r"/c/clinic-b/patients/$"))
+    expect(page).to_have_url(re.compile(r"/c/clinic-b/dashboard/$"))
     expect(page.get_by_label("Clinic", exact=True)).to_have_value("clinic-b")
+    open_patients(page)
+    results = page.locator("#results")
     expect(results).to_contain_text("Bramley, Bruno")
     expect(results).not_to_contain_text("Ashdown")
     expect(results).not_to_contain_text("Cheston")

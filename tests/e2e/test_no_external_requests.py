@@ -16,11 +16,28 @@ from ketacare.accounts.policy import Role
 from ketacare.patients import services as patients
 from ketacare.patients.models import Allergy
 from tests.e2e.conftest import OpenPage, RequestLog, outside
-from tests.e2e.helpers import access_for, log_in, log_out, make_clinic, make_staff, register
+from tests.e2e.helpers import (
+    access_for,
+    log_in,
+    log_out,
+    make_clinic,
+    make_staff,
+    open_patients,
+    register,
+)
 
 pytestmark = pytest.mark.e2e
 
-CHART_TABS = ["Weight & height", "Allergies", "Medications", "Diagnoses", "Consents", "Overview"]
+CHART_TABS = [
+    "Weight & height",
+    "Allergies",
+    "Medications",
+    "Diagnoses",
+    "Consents",
+    "Measures",
+    "Sessions",
+    "Overview",
+]
 
 
 def _visit(page: Page, path: str, status: int = 200) -> None:
@@ -52,7 +69,8 @@ def test_no_page_requests_anything_outside_the_live_server(
 
     page = open_page()
     _visit(page, "/login/")
-    log_in(page, "dr.okafor")
+    log_in(page, "dr.okafor")  # lands on the dashboard
+    open_patients(page)
     with page.expect_response(re.compile(r"/patients/\?q=Oko")):
         page.get_by_role("searchbox").fill("Oko")
     _visit(page, "/c/riverside/patients/new/")

@@ -31,6 +31,8 @@ TABS = {
     "Medications": "Medications",
     "Diagnoses": "Diagnoses",
     "Consents": "Consents",
+    "Measures": "Measures",
+    "Sessions": "Sessions",
 }
 
 

@@ -37,6 +37,11 @@ INTENDED: dict[Permission, list[bool]] = {
     Permission.VIEW_AUDIT:        [Y,  N,    N,    N,    N,    Y,    N],
     Permission.MANAGE_STAFF:      [Y,  N,    N,    N,    N,    N,    N],
     Permission.VIEW_DEIDENTIFIED: [Y,  N,    N,    N,    N,    N,    Y],
+    Permission.SCHEDULE_SESSIONS: [Y,  Y,    Y,    N,    Y,    N,    N],
+    Permission.RECORD_MEASURES:   [N,  Y,    Y,    Y,    N,    N,    N],
+    Permission.SEND_MEASURE_LINKS: [N, Y,    Y,    Y,    Y,    N,    N],
+    Permission.ACKNOWLEDGE_ALERTS: [N, Y,    Y,    Y,    N,    N,    N],
+    Permission.MANAGE_MEASUREMENT_PLANS: [Y, Y, Y,   N,    N,    N,    N],
 }  # fmt: skip
 CELLS = [(role, perm, INTENDED[perm][i]) for perm in Permission for i, role in enumerate(ROLES)]
 WRITE_PERMISSIONS = {
@@ -120,3 +125,35 @@ def test_permission_matrix_lists_every_cell_in_declaration_order() -> None:
     for perm, row in matrix:
         assert list(row) == list(Role)
         assert [row[role] for role in ROLES] == INTENDED[perm]
+
+
+MEASURE_PERMISSIONS = {
+    Permission.RECORD_MEASURES,
+    Permission.SEND_MEASURE_LINKS,
+    Permission.ACKNOWLEDGE_ALERTS,
+    Permission.MANAGE_MEASUREMENT_PLANS,
+}
+
+
+def test_the_care_team_records_measures_and_acts_on_safety_alerts() -> None:
+    care_team = {Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}
+    assert {r for r in Role if can(r, Permission.RECORD_MEASURES)} == care_team
+    assert {r for r in Role if can(r, Permission.ACKNOWLEDGE_ALERTS)} == care_team
+
+
+def test_whoever_records_measures_or_acknowledges_alerts_can_see_the_chart() -> None:
+    for role in Role:
+        if can(role, Permission.RECORD_MEASURES) or can(role, Permission.ACKNOWLEDGE_ALERTS):
+            assert can(role, Permission.VIEW_CHART), role
+
+
+def test_front_desk_books_sessions_and_sends_links_but_records_no_scores() -> None:
+    assert can(Role.FRONT_DESK, Permission.SCHEDULE_SESSIONS)
+    assert can(Role.FRONT_DESK, Permission.SEND_MEASURE_LINKS)
+    assert not can(Role.FRONT_DESK, Permission.RECORD_MEASURES)
+    assert not can(Role.FRONT_DESK, Permission.ACKNOWLEDGE_ALERTS)
+
+
+def test_compliance_and_research_take_no_part_in_measurement() -> None:
+    for role in (Role.COMPLIANCE, Role.RESEARCHER):
+        assert not ROLE_PERMISSIONS[role] & (MEASURE_PERMISSIONS | {Permission.SCHEDULE_SESSIONS})

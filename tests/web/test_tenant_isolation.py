@@ -103,6 +103,63 @@ def _pages() -> list[Page]:
             lambda r: {**_slug(r), "token_id": r.token_id},
             serves_get=False,
         ),
+        Page("dashboard", _slug),
+        Page(
+            "alert_acknowledge",
+            lambda r: {**_slug(r), "alert_id": r.alert_id},
+            post={"action_taken": "contacted_patient"},
+            serves_get=False,
+        ),
+        Page("patient_measures", _patient),
+        Page(
+            "measure_record",
+            _patient,
+            post={"instrument": "gad7", "context": "baseline"}
+            | {f"item_{n}": "1" for n in range(1, 8)},
+            serves_get=False,
+        ),
+        Page(
+            "measure_link_create",
+            _patient,
+            post={"instruments": "gad7", "context": "baseline", "channel": "none"},
+            serves_get=False,
+        ),
+        Page(
+            "measure_link_revoke",
+            lambda r: {**_patient(r), "link_id": r.link_id},
+            serves_get=False,
+        ),
+        Page(
+            "measure_plan",
+            _patient,
+            post={
+                "starts_on": "2025-01-01",
+                "rules-TOTAL_FORMS": "1",
+                "rules-INITIAL_FORMS": "0",
+                "rules-0-kind": "every_n_days",
+                "rules-0-instruments": "phq9",
+                "rules-0-interval_days": "14",
+            },
+            serves_get=False,
+        ),
+        Page(
+            "session_schedule",
+            _patient,
+            post={"scheduled_start": "2030-01-01T10:00"},
+            serves_get=False,
+        ),
+        Page(
+            "session_given",
+            lambda r: {**_patient(r), "session_id": r.session_id},
+            post={"dosing_started_at": "2026-01-01T10:00"},
+            serves_get=False,
+        ),
+        Page(
+            "session_cancel",
+            lambda r: {**_patient(r), "session_id": r.session_id},
+            post={"reason": "unwell"},
+            serves_get=False,
+        ),
     ]
     for section, _label in CHART_TABS:
         pages.append(
@@ -138,7 +195,8 @@ PAGES = _pages()
 RECORD_PAGES = [
     p
     for p in PAGES
-    if p.name not in {"clinic_home", "patient_list", "patient_new", "audit_list", "token_list"}
+    if p.name
+    not in {"clinic_home", "patient_list", "patient_new", "audit_list", "token_list", "dashboard"}
 ]
 
 

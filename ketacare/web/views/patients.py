@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -16,6 +17,7 @@ from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
 from ketacare.common.errors import ValidationFailed
 from ketacare.common.http import HtmxHttpRequest
+from ketacare.measures.selectors import open_alerts_of
 from ketacare.patients import rules, services
 from ketacare.patients.api import CHART_ENTRY_PATHS
 from ketacare.patients.models import Patient, PatientRecord
@@ -31,6 +33,7 @@ CHART_TABS = [
     ("medications", "Medications"),
     ("diagnoses", "Diagnoses"),
     ("consents", "Consents"),
+    ("measures", "Measures"),
 ]
 
 
@@ -125,6 +128,18 @@ def patient_archive(
     return redirect("patient_chart", clinic_slug=access.clinic.slug, patient_id=patient_id)
 
 
+# Tabs that other capabilities add: section -> function(access, patient) returning the
+# tab's template and its context. Registered by their view modules (see web/urls.py).
+TabRenderer = Callable[[ClinicAccess, Patient], tuple[str, dict[str, Any]]]
+EXTRA_TABS: dict[str, TabRenderer] = {}
+
+
+def register_tab(section: str, label: str, renderer: TabRenderer) -> None:
+    EXTRA_TABS[section] = renderer
+    if section not in dict(CHART_TABS):
+        CHART_TABS.append((section, label))
+
+
 # Dates that are usually "today" when a nurse records them at the clinic.
 DATED_TODAY = ("measured_on", "decided_on", "noted_on")
 
@@ -143,8 +158,12 @@ def _tab_context(
         "section": section,
         "section_label": dict(CHART_TABS)[section],
     }
+    if section in EXTRA_TABS:
+        template, extra = EXTRA_TABS[section](access, patient)
+        return context | extra | {"tab_template": template}
     if section == "overview":
-        return context
+        return context | {"tab_template": "web/patients/_overview.html"}
+    context["tab_template"] = "web/patients/_entries.html"
     model = CHART_ENTRY_PATHS[section]
     context["entries"] = record_list(access=access, patient_id=patient.pk, model=model)
     context["form"] = form or entry_form_class(model)(initial=_today_for_dates(model))
@@ -153,7 +172,7 @@ def _tab_context(
     return context
 
 
-CLINICAL_FLAGS = {"allergies_unknown", "no_weight", "weight_stale"}
+CLINICAL_FLAGS = {"allergies_unknown", "no_weight", "weight_stale", "open_safety_alert"}
 
 
 def _header_context(access: ClinicAccess, patient: Patient) -> dict[str, Any]:
@@ -168,6 +187,7 @@ def _header_context(access: ClinicAccess, patient: Patient) -> dict[str, Any]:
         today=today,
         weight_stale_days=settings.KETACARE_WEIGHT_STALE_DAYS,
         treatment_consent=bool(consent and consent.decision == "granted"),
+        open_safety_alerts=open_alerts_of(patient=patient).count(),
     )
     # Allergies and weights are chart data: roles without view_chart (front desk) see the
     # registry header only, as the API's chart endpoints also refuse them.

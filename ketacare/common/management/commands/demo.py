@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from typing import Any
 
 from django.core.management import call_command
@@ -27,5 +29,13 @@ class Command(BaseCommand):
         if options["no_serve"]:
             return
         port = options["port"]
+        # The background worker sends links and reminders and escalates ignored alerts.
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "ketacare.cli", "worker", "--verbosity", "0"]
+        )
         self.stdout.write(self.style.SUCCESS(f"\nKetaCare demo: http://127.0.0.1:{port}/\n"))
-        call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+        try:
+            call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=10)

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import QuerySet
+
+from ketacare.accounts.models import Clinic
+from ketacare.measures.models import MeasurementPlan, SafetyAlert, Score, SelfReportLink
+from ketacare.patients.models import Patient
+from ketacare.treatment.models import TreatmentSession
+
+
+def scores_by_instrument(*, patient: Patient) -> dict[str, list[Score]]:
+    """Current (not superseded) scores per instrument, oldest first, for tables and trends."""
+    grouped: dict[str, list[Score]] = defaultdict(list)
+    for row in (
+        Score.objects.filter(patient=patient, is_current=True)
+        .select_related("response")
+        .order_by("answered_at")
+    ):
+        grouped[row.instrument].append(row)
+    return dict(grouped)
+
+
+def sessions_of(*, patient: Patient) -> QuerySet[TreatmentSession]:
+    return TreatmentSession.objects.filter(patient=patient).order_by("scheduled_start")
+
+
+def open_alerts(*, clinic: Clinic) -> QuerySet[SafetyAlert]:
+    return (
+        SafetyAlert.objects.filter(clinic=clinic, acknowledged_at__isnull=True)
+        .select_related("patient")
+        .order_by("-raised_at")
+    )
+
+
+def open_alerts_of(*, patient: Patient) -> QuerySet[SafetyAlert]:
+    return SafetyAlert.objects.filter(patient=patient, acknowledged_at__isnull=True)
+
+
+def alerts_of(*, patient: Patient) -> QuerySet[SafetyAlert]:
+    return (
+        SafetyAlert.objects.filter(patient=patient)
+        .select_related("acknowledged_by")
+        .order_by("acknowledged_at", "-raised_at")
+    )
+
+
+def links_of(*, patient: Patient) -> QuerySet[SelfReportLink]:
+    return SelfReportLink.objects.filter(patient=patient).select_related("created_by")
+
+
+def open_links(*, clinic: Clinic) -> QuerySet[SelfReportLink]:
+    return (
+        SelfReportLink.objects.filter(
+            clinic=clinic, completed_at__isnull=True, revoked_at__isnull=True
+        )
+        .select_related("patient")
+        .order_by("expires_at")
+    )
+
+
+def effective_plan(*, clinic: Clinic, patient: Patient) -> tuple[MeasurementPlan | None, bool]:
+    """The patient's own plan, else the clinic default; and whether it is the default."""
+    own = MeasurementPlan.objects.filter(clinic=clinic, patient=patient).first()
+    if own:
+        return own, False
+    return MeasurementPlan.objects.filter(clinic=clinic, patient__isnull=True).first(), True
+
+
+def recent_scores(*, clinic: Clinic, limit: int) -> list[Score]:
+    return list(
+        Score.objects.filter(clinic=clinic, is_current=True)
+        .select_related("patient", "response")
+        .order_by("-answered_at")[:limit]
+    )

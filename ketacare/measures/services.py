@@ -1,0 +1,974 @@
+"""Writes of measurement-based care: scores, self-report links, plans, alerts and the
+scheduled work (invitations, reminders, escalations). Each runs in one transaction with
+its audit events; messages are queued in it and delivered after commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+import zoneinfo
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ketacare.accounts.access import ClinicAccess
+from ketacare.accounts.models import Clinic, Membership
+from ketacare.accounts.policy import Permission, Role
+from ketacare.audit.services import Action, audit_as, audit_record
+from ketacare.common.errors import NotFound, ValidationFailed
+from ketacare.measures import ScoreResult, ScoringError, get_instrument, score
+from ketacare.measures.models import (
+    ClinicMeasureSettings,
+    MeasureContext,
+    MeasurementPlan,
+    MeasurementRule,
+    QuestionnaireResponse,
+    SafetyAlert,
+    Score,
+    SelfReportLink,
+)
+from ketacare.messaging.services import message_queue
+from ketacare.patients.models import Patient
+from ketacare.patients.selectors import patient_get
+from ketacare.treatment.models import TreatmentSession
+
+LINK_SALT = "ketacare.measures.self-report-link"
+
+
+# --- clinic settings --------------------------------------------------------------------
+
+
+def measure_settings_for(clinic: Clinic) -> ClinicMeasureSettings:
+    """The clinic's measurement settings, created from the cited defaults on first use."""
+    found, _ = ClinicMeasureSettings.objects.get_or_create(
+        clinic=clinic,
+        defaults={
+            "crisis_resources": settings.KETACARE_CRISIS_RESOURCES,
+            "alert_escalation_minutes": settings.KETACARE_ALERT_ESCALATION_MINUTES,
+            "link_expiry_hours": settings.KETACARE_LINK_EXPIRY_HOURS,
+            "reminder_count": settings.KETACARE_REMINDER_COUNT,
+            "reminder_interval_hours": settings.KETACARE_REMINDER_INTERVAL_HOURS,
+            "pre_session_lead_hours": settings.KETACARE_PRE_SESSION_LEAD_HOURS,
+            "send_hour_local": settings.KETACARE_SEND_HOUR_LOCAL,
+        },
+    )
+    return found
+
+
+def scoring_config(clinic: Clinic, instrument: str) -> dict[str, Any]:
+    overrides = measure_settings_for(clinic).thresholds.get(instrument, {})
+    return dict(overrides) if isinstance(overrides, dict) else {}
+
+
+def score_for_clinic(clinic: Clinic, instrument: str, answers: Sequence[Any]) -> ScoreResult:
+    try:
+        return score(instrument, list(answers), config=scoring_config(clinic, instrument))
+    except ScoringError as exc:
+        field = f"answers.{exc.item}" if exc.item else "answers"
+        raise ValidationFailed.single(field, str(exc)) from exc
+
+
+# --- scores -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recorded:
+    response: QuestionnaireResponse
+    score: Score
+    alerts: list[SafetyAlert]
+
+
+def _store(
+    *,
+    clinic: Clinic,
+    patient: Patient,
+    instrument: str,
+    answers: Sequence[Any],
+    respondent: str,
+    context: str,
+    answered_at: dt.datetime,
+    entered_by: Any = None,
+    link: SelfReportLink | None = None,
+    session: TreatmentSession | None = None,
+    offset_hours: int | None = None,
+    supersedes: QuestionnaireResponse | None = None,
+    correction_reason: str = "",
+    raised_at: dt.datetime | None = None,
+) -> Recorded:
+    """Score and store one response, its score row and any safety alerts; audit each.
+    Alerts are raised at `raised_at` (the moment of submission), else now."""
+    result = score_for_clinic(clinic, instrument, answers)
+    if context not in MeasureContext.values:
+        raise ValidationFailed.single(
+            "context", f"Choose one of {', '.join(MeasureContext.values)}."
+        )
+    response = QuestionnaireResponse.objects.create(
+        clinic=clinic,
+        patient=patient,
+        instrument=instrument,
+        instrument_version=result.version,
+        answers=list(answers),
+        respondent=respondent,
+        entered_by=entered_by,
+        link=link,
+        context=context,
+        offset_hours=offset_hours,
+        session=session,
+        answered_at=answered_at,
+        supersedes=supersedes,
+        correction_reason=correction_reason,
+    )
+    row = Score.objects.create(
+        response=response,
+        clinic=clinic,
+        patient=patient,
+        instrument=instrument,
+        answered_at=answered_at,
+        total=result.total,
+        severity=result.severity or "",
+        severity_label=result.severity_label or "",
+        flags=list(result.flags),
+        subscores=dict(result.subscores),
+        risk=result.risk or "",
+        provisional_diagnosis=result.provisional_diagnosis,
+        reasons=list(result.reasons),
+        scoring_version=result.version,
+    )
+    if supersedes is not None:
+        Score.objects.filter(response=supersedes).update(is_current=False)
+    actor_label = "patient" if respondent == QuestionnaireResponse.Respondent.PATIENT else None
+    audit_record(
+        actor=entered_by,
+        clinic=clinic,
+        action=Action.CREATE,
+        object_type="questionnaireresponse",
+        object_id=response.pk,
+        patient_id=patient.pk,
+        actor_label=actor_label,
+        changes={
+            "instrument": [None, instrument],
+            "answers": [None, list(answers)],
+            "total": [None, result.total],
+            "flags": [None, list(result.flags)],
+        },
+        details={
+            "context": context,
+            "supersedes": supersedes.pk if supersedes else None,
+            "link": link.pk if link else None,
+        },
+    )
+    alerts = [
+        _raise_alert(row, finding, actor_label, entered_by, raised_at or timezone.now())
+        for finding in result.findings
+    ]
+    return Recorded(response=response, score=row, alerts=alerts)
+
+
+def _raise_alert(
+    row: Score, finding: Any, actor_label: str | None, actor: Any, raised_at: dt.datetime
+) -> SafetyAlert:
+    alert = SafetyAlert.objects.create(
+        clinic=row.clinic,
+        patient=row.patient,
+        score=row,
+        instrument=row.instrument,
+        item_number=finding.item,
+        flag=finding.flag,
+        severity=finding.severity,
+        reason=finding.reason[:300],
+        raised_at=raised_at,
+    )
+    audit_record(
+        actor=actor,
+        clinic=row.clinic,
+        action=Action.CREATE,
+        object_type="safetyalert",
+        object_id=alert.pk,
+        patient_id=row.patient_id,
+        actor_label=actor_label,
+        changes={"flag": [None, alert.flag], "severity": [None, alert.severity]},
+        details={"instrument": alert.instrument, "item": alert.item_number},
+    )
+    return alert
+
+
+def _session_of(
+    clinic: Clinic, patient: Patient, session_id: uuid.UUID | None
+) -> TreatmentSession | None:
+    if session_id is None:
+        return None
+    session = TreatmentSession.objects.filter(clinic=clinic, patient=patient, pk=session_id).first()
+    if session is None:
+        raise ValidationFailed.single("session_id", "No such session for this patient.")
+    return session
+
+
+@transaction.atomic
+def response_record(
+    *,
+    access: ClinicAccess,
+    patient_id: uuid.UUID,
+    instrument: str,
+    answers: Sequence[Any],
+    context: str,
+    answered_at: dt.datetime | None = None,
+    offset_hours: int | None = None,
+    session_id: uuid.UUID | None = None,
+    supersedes_id: uuid.UUID | None = None,
+    correction_reason: str = "",
+) -> Recorded:
+    """Record a rating scale entered by staff (clinician-rated, or on the patient's behalf).
+
+    With supersedes_id this is a correction: the new response replaces the old one in
+    charts and outcomes, and both are kept."""
+    access.require(Permission.RECORD_MEASURES)
+    patient = patient_get(access=access, patient_id=patient_id)
+    if patient.is_archived:
+        raise ValidationFailed.single("patient", "This patient is archived.")
+    _known_instrument("instrument", instrument)
+    supersedes = None
+    if supersedes_id is not None:
+        supersedes = (
+            QuestionnaireResponse.objects.select_for_update()
+            .filter(clinic=access.clinic, patient=patient, pk=supersedes_id)
+            .first()
+        )
+        if supersedes is None:
+            raise ValidationFailed.single("supersedes_id", "No such response for this patient.")
+        if hasattr(supersedes, "superseded_by"):
+            raise ValidationFailed.single("supersedes_id", "That response is already corrected.")
+        if supersedes.instrument != instrument:
+            raise ValidationFailed.single("instrument", "A correction must use the same scale.")
+        if not correction_reason.strip():
+            raise ValidationFailed.single("correction_reason", "Say why this is corrected.")
+    respondent = get_instrument(instrument).respondent
+    return _store(
+        clinic=access.clinic,
+        patient=patient,
+        instrument=instrument,
+        answers=answers,
+        respondent=respondent,
+        context=context,
+        answered_at=answered_at or timezone.now(),
+        entered_by=access.user,
+        session=_session_of(access.clinic, patient, session_id),
+        offset_hours=offset_hours,
+        supersedes=supersedes,
+        correction_reason=correction_reason.strip(),
+    )
+
+
+def _known_instrument(field: str, code: str) -> None:
+    try:
+        get_instrument(code)
+    except ScoringError as exc:
+        raise ValidationFailed.single(field, f"Unknown instrument {code!r}.") from exc
+
+
+# --- self-report links -------------------------------------------------------------------
+
+
+def link_token(link: SelfReportLink) -> str:
+    return signing.dumps({"n": link.nonce}, salt=LINK_SALT, compress=False)
+
+
+def link_url(link: SelfReportLink) -> str:
+    return f"{settings.KETACARE_PUBLIC_URL.rstrip('/')}/r/{link_token(link)}/"
+
+
+def _clinic_time(clinic: Clinic, moment: dt.datetime) -> dt.datetime:
+    """A moment on the clinic's clock (messages go out from the worker, outside any
+    request that would have activated the clinic's time zone)."""
+    return timezone.localtime(moment, zoneinfo.ZoneInfo(clinic.time_zone))
+
+
+def _link_message(link: SelfReportLink, *, reminder: bool) -> str:
+    clinic = link.clinic.name
+    lead = "Reminder: " if reminder else ""
+    return (
+        f"{lead}{clinic} asks you to answer a short questionnaire before "
+        f"{_clinic_time(link.clinic, link.expires_at):%d %b %H:%M}: {link_url(link)}"
+    )
+
+
+def _send_link(link: SelfReportLink, *, reminder: bool, now: dt.datetime) -> None:
+    patient = link.patient
+    to = patient.email if link.channel == SelfReportLink.Channel.EMAIL else patient.phone
+    if link.channel != SelfReportLink.Channel.NONE and to:
+        message_queue(
+            clinic=link.clinic,
+            channel=link.channel,
+            to=to,
+            subject=f"Questionnaire from {link.clinic.name}",
+            body=_link_message(link, reminder=reminder),
+            purpose="measure_reminder" if reminder else "measure_link",
+            patient_id=patient.pk,
+        )
+    link.last_sent_at = now
+
+
+def _create_link(
+    *,
+    clinic: Clinic,
+    patient: Patient,
+    instruments: Sequence[str],
+    context: str,
+    channel: str,
+    now: dt.datetime,
+    created_by: Any = None,
+    session: TreatmentSession | None = None,
+    offset_hours: int | None = None,
+    schedule_key: str = "",
+) -> SelfReportLink:
+    if not instruments:
+        raise ValidationFailed.single("instruments", "Choose at least one questionnaire.")
+    for code in instruments:
+        _known_instrument("instruments", code)
+        if get_instrument(code).respondent != "patient":
+            raise ValidationFailed.single(
+                "instruments", f"{code} is clinician-rated; record it in the chart."
+            )
+    if channel not in SelfReportLink.Channel.values:
+        raise ValidationFailed.single("channel", "Choose email, sms or none.")
+    contact = {"email": patient.email, "sms": patient.phone}.get(channel, "-")
+    if not contact:
+        raise ValidationFailed.single("channel", f"The patient has no {channel} contact on file.")
+    hours = measure_settings_for(clinic).link_expiry_hours
+    link = SelfReportLink.objects.create(
+        clinic=clinic,
+        patient=patient,
+        instruments=list(instruments),
+        context=context,
+        session=session,
+        offset_hours=offset_hours,
+        nonce=secrets.token_hex(16),
+        channel=channel,
+        created_by=created_by,
+        schedule_key=schedule_key,
+        expires_at=now + dt.timedelta(hours=hours),
+    )
+    _send_link(link, reminder=False, now=now)
+    link.save(update_fields=["last_sent_at"])
+    audit_record(
+        actor=created_by,
+        clinic=clinic,
+        action=Action.CREATE,
+        object_type="selfreportlink",
+        object_id=link.pk,
+        patient_id=patient.pk,
+        actor_label=None if created_by else "schedule",
+        changes={
+            "instruments": [None, list(instruments)],
+            "channel": [None, channel],
+            "expires_at": [None, link.expires_at],
+        },
+        details={"schedule_key": schedule_key} if schedule_key else None,
+    )
+    return link
+
+
+@transaction.atomic
+def link_create(
+    *,
+    access: ClinicAccess,
+    patient_id: uuid.UUID,
+    instruments: Sequence[str],
+    context: str = MeasureContext.BETWEEN_SESSIONS,
+    channel: str = "email",
+    session_id: uuid.UUID | None = None,
+    offset_hours: int | None = None,
+    now: dt.datetime | None = None,
+) -> SelfReportLink:
+    access.require(Permission.SEND_MEASURE_LINKS)
+    patient = patient_get(access=access, patient_id=patient_id)
+    if patient.is_archived:
+        raise ValidationFailed.single("patient", "This patient is archived.")
+    if context not in MeasureContext.values:
+        raise ValidationFailed.single("context", "Unknown context.")
+    return _create_link(
+        clinic=access.clinic,
+        patient=patient,
+        instruments=instruments,
+        context=context,
+        channel=channel,
+        now=now or timezone.now(),
+        created_by=access.user,
+        session=_session_of(access.clinic, patient, session_id),
+        offset_hours=offset_hours,
+    )
+
+
+@transaction.atomic
+def link_revoke(*, access: ClinicAccess, link_id: uuid.UUID) -> SelfReportLink:
+    access.require(Permission.SEND_MEASURE_LINKS)
+    link = (
+        SelfReportLink.objects.select_for_update().filter(clinic=access.clinic, pk=link_id).first()
+    )
+    if link is None:
+        raise NotFound("link")
+    if link.completed_at:
+        raise ValidationFailed.single("link", "This link was already answered.")
+    if link.revoked_at is None:
+        link.revoked_at, link.revoked_by = timezone.now(), access.user
+        link.save(update_fields=["revoked_at", "revoked_by", "updated_at"])
+        audit_as(
+            access,
+            action=Action.REVOKE,
+            object_type="selfreportlink",
+            object_id=link.pk,
+            patient_id=link.patient_id,
+            changes={"revoked_at": [None, link.revoked_at]},
+        )
+    return link
+
+
+class LinkRefused(Exception):
+    """A link that cannot be answered; `reason` is one of invalid, expired, used, revoked."""
+
+    def __init__(self, reason: str, link: SelfReportLink | None = None) -> None:
+        super().__init__(reason)
+        self.reason, self.link = reason, link
+
+
+def link_open(
+    *, token: str, now: dt.datetime | None = None, for_update: bool = False
+) -> SelfReportLink:
+    """The live link for a token, or LinkRefused saying why not."""
+    try:
+        nonce = signing.loads(token, salt=LINK_SALT)["n"]
+    except (signing.BadSignature, KeyError, TypeError) as exc:
+        raise LinkRefused("invalid") from exc
+    links = SelfReportLink.objects.select_related("clinic", "patient")
+    if for_update:
+        links = links.select_for_update()
+    link = links.filter(nonce=nonce).first()
+    if link is None:
+        raise LinkRefused("invalid")
+    if link.completed_at:
+        raise LinkRefused("used", link)
+    if link.revoked_at:
+        raise LinkRefused("revoked", link)
+    if (now or timezone.now()) >= link.expires_at:
+        raise LinkRefused("expired", link)
+    return link
+
+
+def _draft_answers(link: SelfReportLink, code: str) -> list[Any]:
+    stored = link.draft.get(code, {})
+    return [stored.get(str(item.number)) for item in get_instrument(code).items]
+
+
+def link_answers(link: SelfReportLink, code: str) -> list[Any]:
+    """The patient's saved answers for one questionnaire, in item order (None = unanswered)."""
+    return _draft_answers(link, code)
+
+
+@transaction.atomic
+def link_save_draft(
+    *,
+    token: str,
+    instrument: str,
+    answers: Mapping[int, int | None],
+    now: dt.datetime | None = None,
+) -> SelfReportLink:
+    """Keep partial answers so the patient can come back while the link is valid."""
+    link = link_open(token=token, now=now, for_update=True)
+    if instrument not in link.instruments:
+        raise ValidationFailed.single("instrument", "This questionnaire is not in the link.")
+    items = {item.number: item for item in get_instrument(instrument).items}
+    saved = dict(link.draft.get(instrument, {}))
+    for number, value in answers.items():
+        item = items.get(number)
+        if item is None:
+            raise ValidationFailed.single(f"item_{number}", "No such question.")
+        if value is not None and value not in {o.value for o in item.options}:
+            raise ValidationFailed.single(f"item_{number}", "Choose one of the answers shown.")
+        saved[str(number)] = value
+    link.draft = {**link.draft, instrument: saved}
+    link.save(update_fields=["draft", "updated_at"])
+    return link
+
+
+@transaction.atomic
+def link_submit(*, token: str, now: dt.datetime | None = None) -> list[Recorded]:
+    """Score and store every questionnaire of the link at once; the link is then used up.
+    A second submission finds the link used and stores nothing."""
+    moment = now or timezone.now()
+    link = link_open(token=token, now=moment, for_update=True)
+    recorded = [
+        _store(
+            clinic=link.clinic,
+            patient=link.patient,
+            instrument=code,
+            answers=_draft_answers(link, code),
+            respondent=QuestionnaireResponse.Respondent.PATIENT,
+            context=link.context,
+            answered_at=moment,
+            link=link,
+            session=link.session,
+            offset_hours=link.offset_hours,
+            raised_at=moment,
+        )
+        for code in link.instruments
+    ]
+    link.completed_at = moment
+    link.save(update_fields=["completed_at", "updated_at"])
+    return recorded
+
+
+def crisis_items(clinic: Clinic, instrument: str) -> dict[int, int]:
+    """For each item that alone can raise a safety finding: the lowest value that does.
+
+    Lets the self-report form show crisis resources as soon as such an answer is chosen
+    (with script) or saved (without)."""
+    definition = get_instrument(instrument)
+    if definition.respondent != "patient":
+        return {}
+    config = scoring_config(clinic, instrument)
+    floor = _floor_answers(instrument)
+    found: dict[int, int] = {}
+    for index, item in enumerate(definition.items):
+        for option in sorted(item.options, key=lambda o: o.value):
+            trial = list(floor)
+            trial[index] = option.value
+            if score(instrument, trial, config=config).findings:
+                found[item.number] = option.value
+                break
+    return found
+
+
+def _floor_answers(instrument: str) -> list[Any]:
+    items = get_instrument(instrument).items
+    return [min(o.value for o in item.options) if item.options else None for item in items]
+
+
+def findings_in_draft(link: SelfReportLink, instrument: str) -> bool:
+    thresholds = crisis_items(link.clinic, instrument)
+    saved = link.draft.get(instrument, {})
+    return any(saved.get(str(n)) is not None and saved[str(n)] >= v for n, v in thresholds.items())
+
+
+# --- alerts -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def alert_acknowledge(
+    *,
+    access: ClinicAccess,
+    alert_id: uuid.UUID,
+    action_taken: str,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> SafetyAlert:
+    access.require(Permission.ACKNOWLEDGE_ALERTS)
+    alert = (
+        SafetyAlert.objects.select_for_update().filter(clinic=access.clinic, pk=alert_id).first()
+    )
+    if alert is None:
+        raise NotFound("alert")
+    if alert.acknowledged_at:
+        raise ValidationFailed.single("alert", "This alert was already acknowledged.")
+    if action_taken not in SafetyAlert.Action.values:
+        raise ValidationFailed.single("action_taken", "Choose the action taken.")
+    alert.acknowledged_at, alert.acknowledged_by = now or timezone.now(), access.user
+    alert.action_taken, alert.note = action_taken, note.strip()
+    alert.save(
+        update_fields=["acknowledged_at", "acknowledged_by", "action_taken", "note", "updated_at"]
+    )
+    audit_as(
+        access,
+        action=Action.ACKNOWLEDGE,
+        object_type="safetyalert",
+        object_id=alert.pk,
+        patient_id=alert.patient_id,
+        changes={
+            "acknowledged_at": [None, alert.acknowledged_at],
+            "action_taken": ["", action_taken],
+            "note": ["", alert.note],
+        },
+    )
+    return alert
+
+
+def escalation_recipients(clinic: Clinic) -> list[Membership]:
+    """Clinic administrators and on-call prescribers: who hears of an ignored alert."""
+    admin_or_on_call = Q(role=Role.CLINIC_ADMIN.value) | Q(
+        role=Role.PRESCRIBER.value, is_on_call=True
+    )
+    return list(
+        Membership.objects.filter(clinic=clinic, is_active=True, user__is_active=True)
+        .filter(admin_or_on_call)
+        .select_related("user")
+    )
+
+
+@transaction.atomic
+def alerts_escalate_due(*, now: dt.datetime) -> list[SafetyAlert]:
+    """Escalate every alert left unacknowledged past its clinic's limit, once."""
+    escalated = []
+    open_alerts = (
+        SafetyAlert.objects.select_for_update()
+        .filter(acknowledged_at__isnull=True, escalated_at__isnull=True)
+        .select_related("clinic", "patient")
+    )
+    for alert in open_alerts:
+        limit = dt.timedelta(minutes=measure_settings_for(alert.clinic).alert_escalation_minutes)
+        if now - alert.raised_at < limit:
+            continue
+        _notify_escalation(alert)
+        alert.escalated_at = now
+        alert.save(update_fields=["escalated_at", "updated_at"])
+        audit_record(
+            actor=None,
+            clinic=alert.clinic,
+            action=Action.ESCALATE,
+            object_type="safetyalert",
+            object_id=alert.pk,
+            patient_id=alert.patient_id,
+            actor_label="schedule",
+            changes={"escalated_at": [None, now]},
+        )
+        escalated.append(alert)
+    return escalated
+
+
+def _notify_escalation(alert: SafetyAlert) -> None:
+    url = f"{settings.KETACARE_PUBLIC_URL.rstrip('/')}/c/{alert.clinic.slug}/"
+    body = (
+        f"UNACKNOWLEDGED SAFETY ALERT at {alert.clinic.name}: {alert.flag} "
+        f"({alert.severity}) on {alert.instrument} for patient MRN {alert.patient.mrn}, "
+        f"raised {_clinic_time(alert.clinic, alert.raised_at):%H:%M}. Review now: {url}"
+    )
+    for membership in escalation_recipients(alert.clinic):
+        user = membership.user
+        if user.email:
+            message_queue(
+                clinic=alert.clinic,
+                channel="email",
+                to=user.email,
+                body=body,
+                subject="KetaCare: unacknowledged safety alert",
+                purpose="alert_escalation",
+                patient_id=alert.patient_id,
+                recipient_user=user,
+            )
+        if user.mobile_phone:
+            message_queue(
+                clinic=alert.clinic,
+                channel="sms",
+                to=user.mobile_phone,
+                body=body,
+                purpose="alert_escalation",
+                patient_id=alert.patient_id,
+                recipient_user=user,
+            )
+
+
+# --- plans and the schedule ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleInput:
+    kind: str
+    instruments: tuple[str, ...]
+    interval_days: int | None = None
+    hours_after: int | None = None
+    dates: tuple[dt.date, ...] = ()
+
+
+def _validate_rule(index: int, rule: RuleInput) -> None:
+    field = f"rules.{index}"
+    if rule.kind not in MeasurementRule.Kind.values:
+        raise ValidationFailed.single(f"{field}.kind", "Unknown rule kind.")
+    if not rule.instruments:
+        raise ValidationFailed.single(f"{field}.instruments", "Choose at least one scale.")
+    for code in rule.instruments:
+        _known_instrument(f"{field}.instruments", code)
+        if get_instrument(code).respondent != "patient":
+            raise ValidationFailed.single(
+                f"{field}.instruments", f"{code} is clinician-rated; it cannot be sent."
+            )
+    if rule.kind == "every_n_days" and not (rule.interval_days and rule.interval_days >= 1):
+        raise ValidationFailed.single(f"{field}.interval_days", "Give the interval in days.")
+    if rule.kind == "after_session" and rule.hours_after is None:
+        raise ValidationFailed.single(f"{field}.hours_after", "Give the hours after dosing.")
+    if rule.kind == "on_dates" and not rule.dates:
+        raise ValidationFailed.single(f"{field}.dates", "Give at least one date.")
+
+
+@transaction.atomic
+def plan_set(
+    *,
+    access: ClinicAccess,
+    patient_id: uuid.UUID | None,
+    starts_on: dt.date,
+    rules: Sequence[RuleInput],
+) -> MeasurementPlan:
+    """Replace a patient's plan (or, with patient_id None, the clinic default plan)."""
+    access.require(Permission.MANAGE_MEASUREMENT_PLANS)
+    for index, rule in enumerate(rules):
+        _validate_rule(index, rule)
+    patient = patient_get(access=access, patient_id=patient_id) if patient_id else None
+    plan = (
+        MeasurementPlan.objects.select_for_update()
+        .filter(clinic=access.clinic, patient=patient)
+        .first()
+    )
+    before = _plan_summary(plan) if plan else None
+    if plan is None:
+        plan = MeasurementPlan.objects.create(
+            clinic=access.clinic, patient=patient, starts_on=starts_on, created_by=access.user
+        )
+    else:
+        plan.starts_on = starts_on
+        plan.save(update_fields=["starts_on", "updated_at"])
+        plan.rules.all().delete()  # plan configuration, audited below; not clinical data
+    MeasurementRule.objects.bulk_create(
+        [
+            MeasurementRule(
+                plan=plan,
+                kind=r.kind,
+                instruments=list(r.instruments),
+                interval_days=r.interval_days,
+                hours_after=r.hours_after,
+                dates=[d.isoformat() for d in r.dates],
+            )
+            for r in rules
+        ]
+    )
+    audit_as(
+        access,
+        action=Action.UPDATE if before else Action.CREATE,
+        object_type="measurementplan",
+        object_id=plan.pk,
+        patient_id=patient.pk if patient else None,
+        changes={"plan": [before, _plan_summary(plan)]},
+    )
+    return plan
+
+
+def _plan_summary(plan: MeasurementPlan) -> dict[str, Any]:
+    return {
+        "starts_on": plan.starts_on.isoformat(),
+        "rules": [
+            {
+                "kind": r.kind,
+                "instruments": r.instruments,
+                "interval_days": r.interval_days,
+                "hours_after": r.hours_after,
+                "dates": r.dates,
+            }
+            for r in plan.rules.all()
+        ],
+    }
+
+
+def _stable_rule_id(rule: MeasurementRule) -> str:
+    """Invitation keys name a rule by what it asks, not by its row: saving a plan recreates
+    its rows, and an unchanged rule must not send its current invitation again."""
+    amount = rule.interval_days or rule.hours_after or ""
+    return f"{'+'.join(rule.instruments)}/{amount}"
+
+
+def _schedule_rules(plan: MeasurementPlan) -> list[Any]:
+    from ketacare.measures.schedule import Rule
+
+    return [
+        Rule(
+            rule_id=_stable_rule_id(r),
+            kind=r.kind,
+            instruments=tuple(r.instruments),
+            interval_days=r.interval_days,
+            hours_after=r.hours_after,
+            dates=tuple(dt.date.fromisoformat(d) for d in r.dates),
+        )
+        for r in plan.rules.all()
+    ]
+
+
+def schedule_run(*, now: dt.datetime) -> list[SelfReportLink]:
+    """Create the links that measurement plans call for by now; idempotent."""
+    created: list[SelfReportLink] = []
+    for clinic in Clinic.objects.filter(is_active=True):
+        created += _schedule_clinic(clinic, now)
+    return created
+
+
+def _schedule_clinic(clinic: Clinic, now: dt.datetime) -> list[SelfReportLink]:
+    import zoneinfo
+
+    from ketacare.measures import schedule
+
+    plans = {
+        p.patient_id: p
+        for p in MeasurementPlan.objects.filter(clinic=clinic).prefetch_related("rules")
+    }
+    default = plans.pop(None, None)
+    patients = Patient.objects.filter(clinic=clinic, archived_at__isnull=True)
+    if default is None:
+        patients = patients.filter(pk__in=list(plans))
+    config = measure_settings_for(clinic)
+    zone = zoneinfo.ZoneInfo(clinic.time_zone)
+    created = []
+    for patient in patients:
+        plan = plans.get(patient.pk, default)
+        if plan is None:
+            continue
+        # The clinic default plan starts for each patient on the clinic's day of registration.
+        starts_on = (
+            plan.starts_on
+            if plan.patient_id
+            else max(plan.starts_on, timezone.localtime(patient.created_at, zone).date())
+        )
+        settings_ = schedule.ScheduleSettings(
+            starts_on=starts_on,
+            zone=zone,
+            send_hour_local=config.send_hour_local,
+            pre_session_lead=dt.timedelta(hours=config.pre_session_lead_hours),
+            send_window=dt.timedelta(hours=config.link_expiry_hours),
+        )
+        created += _issue(
+            clinic,
+            patient,
+            schedule.due_invitations(
+                rules=_schedule_rules(plan),
+                sessions=_session_times(patient),
+                issued_keys=_issued_keys(patient),
+                now=now,
+                settings=settings_,
+            ),
+            now,
+        )
+    return created
+
+
+def _session_times(patient: Patient) -> list[Any]:
+    from ketacare.measures.schedule import SessionTimes
+
+    return [
+        SessionTimes(
+            session_id=str(s.pk),
+            scheduled_start=s.scheduled_start,
+            dosing_started_at=s.dosing_started_at,
+        )
+        for s in TreatmentSession.objects.filter(
+            patient=patient, status__in=["scheduled", "completed"]
+        )
+    ]
+
+
+def _issued_keys(patient: Patient) -> set[str]:
+    return set(
+        SelfReportLink.objects.filter(patient=patient)
+        .exclude(schedule_key="")
+        .values_list("schedule_key", flat=True)
+    )
+
+
+def _issue(
+    clinic: Clinic, patient: Patient, invitations: Sequence[Any], now: dt.datetime
+) -> list[SelfReportLink]:
+    created = []
+    for invitation in invitations:
+        channel = "email" if patient.email else ("sms" if patient.phone else "none")
+        with transaction.atomic():
+            session = (
+                TreatmentSession.objects.get(pk=invitation.session_id)
+                if invitation.session_id
+                else None
+            )
+            created.append(
+                _create_link(
+                    clinic=clinic,
+                    patient=patient,
+                    instruments=invitation.instruments,
+                    context=invitation.context,
+                    channel=channel,
+                    now=now,
+                    session=session,
+                    offset_hours=invitation.offset_hours,
+                    schedule_key=invitation.key,
+                )
+            )
+    return created
+
+
+@transaction.atomic
+def reminders_send_due(*, now: dt.datetime) -> list[SelfReportLink]:
+    """Remind patients of unanswered links, up to the clinic's count and interval."""
+    reminded = []
+    open_links = (
+        SelfReportLink.objects.select_for_update()
+        .filter(completed_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
+        .exclude(channel=SelfReportLink.Channel.NONE)
+        .select_related("clinic", "patient")
+    )
+    for link in open_links:
+        config = measure_settings_for(link.clinic)
+        interval = dt.timedelta(hours=config.reminder_interval_hours)
+        if link.reminders_sent >= config.reminder_count:
+            continue
+        if link.last_sent_at and now - link.last_sent_at < interval:
+            continue
+        _send_link(link, reminder=True, now=now)
+        link.reminders_sent += 1
+        link.save(update_fields=["reminders_sent", "last_sent_at", "updated_at"])
+        audit_record(
+            actor=None,
+            clinic=link.clinic,
+            action=Action.REMIND,
+            object_type="selfreportlink",
+            object_id=link.pk,
+            patient_id=link.patient_id,
+            actor_label="schedule",
+            changes={"reminders_sent": [link.reminders_sent - 1, link.reminders_sent]},
+        )
+        reminded.append(link)
+    return reminded
+
+
+def scheduler_tick(*, now: dt.datetime) -> dict[str, int]:
+    """All scheduled measurement work due at `now`. The worker runs this every minute."""
+    return {
+        "invitations": len(schedule_run(now=now)),
+        "reminders": len(reminders_send_due(now=now)),
+        "escalations": len(alerts_escalate_due(now=now)),
+    }
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    alerts: list[SafetyAlert]
+    links: list[SelfReportLink]
+    scores: list[Score]
+
+
+@transaction.atomic
+def dashboard_open(
+    *, access: ClinicAccess, now: dt.datetime, recent: int = 20, awaiting: int = 50
+) -> Dashboard:
+    """The care team's dashboard. It names patients, so opening it is audited, once,
+    with the patients it showed (like a registry search)."""
+    from ketacare.measures.selectors import open_alerts, open_links, recent_scores
+
+    access.require(Permission.VIEW_CHART)
+    board = Dashboard(
+        alerts=list(open_alerts(clinic=access.clinic)),
+        links=list(open_links(clinic=access.clinic).filter(expires_at__gt=now)[:awaiting]),
+        scores=recent_scores(clinic=access.clinic, limit=recent),
+    )
+    shown = {row.patient_id for rows in (board.alerts, board.links, board.scores) for row in rows}
+    audit_as(
+        access,
+        action=Action.VIEW,
+        object_type="dashboard",
+        details={"patient_ids": sorted(str(p) for p in shown), "open_alerts": len(board.alerts)},
+    )
+    return board
