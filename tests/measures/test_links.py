@@ -203,9 +203,12 @@ def tampered_tokens(token: str) -> dict[str, str]:
         "empty": "",
         "garbage": "not-a-token",
         "another salt": signing.dumps({"n": "0" * 32}, salt="something-else"),
-        "signed but unknown nonce": signing.dumps({"n": "0" * 32}, salt=services.LINK_SALT),
-        "signed without a nonce": signing.dumps({"x": 1}, salt=services.LINK_SALT),
-        "signed but not a mapping": signing.dumps([1, 2], salt=services.LINK_SALT),
+        "signed but unknown nonce": signing.Signer(salt=services.LINK_SALT).sign_object(
+            {"n": "0" * 32}
+        ),
+        "signed without a nonce": signing.Signer(salt=services.LINK_SALT).sign_object({"x": 1}),
+        "timestamp-signed, not a link token": signing.dumps({"x": 1}, salt=services.LINK_SALT),
+        "signed but not a mapping": signing.Signer(salt=services.LINK_SALT).sign_object([1, 2]),
     }
 
 

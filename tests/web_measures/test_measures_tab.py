@@ -417,6 +417,8 @@ def _lowest_answers(code: str) -> list[Any]:
 
 
 def test_every_instrument_gets_a_table_and_totals_get_a_trend(team: Team) -> None:
+    from django.utils.html import escape
+
     from ketacare.measures import INSTRUMENTS
 
     for code in INSTRUMENTS:
@@ -431,6 +433,7 @@ def test_every_instrument_gets_a_table_and_totals_get_a_trend(team: Team) -> Non
 
     for code, instrument in INSTRUMENTS.items():
         assert f'id="scores-{code}"' in html
+        assert escape(instrument.licence_note) in html  # each licence is stated in the app
         if instrument.total_rule == "none":
             assert f'id="trend-{code}"' not in html
             continue
