@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -818,6 +818,10 @@ def _schedule_clinic(clinic: Clinic, now: dt.datetime) -> list[SelfReportLink]:
         patients = patients.filter(pk__in=list(plans))
     config = measure_settings_for(clinic)
     zone = zoneinfo.ZoneInfo(clinic.time_zone)
+    window = dt.timedelta(hours=config.link_expiry_hours)
+    sessions = _session_times_by_patient(clinic, now, window)
+    issued = _issued_keys_by_patient(clinic, now, window)
+    rules = {plan.pk: _schedule_rules(plan) for plan in [*plans.values(), default] if plan}
     created = []
     for patient in patients:
         plan = plans.get(patient.pk, default)
@@ -834,15 +838,15 @@ def _schedule_clinic(clinic: Clinic, now: dt.datetime) -> list[SelfReportLink]:
             zone=zone,
             send_hour_local=config.send_hour_local,
             pre_session_lead=dt.timedelta(hours=config.pre_session_lead_hours),
-            send_window=dt.timedelta(hours=config.link_expiry_hours),
+            send_window=window,
         )
         created += _issue(
             clinic,
             patient,
             schedule.due_invitations(
-                rules=_schedule_rules(plan),
-                sessions=_session_times(patient),
-                issued_keys=_issued_keys(patient),
+                rules=rules[plan.pk],
+                sessions=sessions.get(patient.pk, []),
+                issued_keys=issued.get(patient.pk, set()),
                 now=now,
                 settings=settings_,
             ),
@@ -851,27 +855,45 @@ def _schedule_clinic(clinic: Clinic, now: dt.datetime) -> list[SelfReportLink]:
     return created
 
 
-def _session_times(patient: Patient) -> list[Any]:
+# How far back a tick looks for sessions: the longest "hours after" a rule may ask for
+# (30 days, the API's limit) plus the link lifetime.
+SESSION_LOOKBACK = dt.timedelta(days=31)
+
+
+def _session_times_by_patient(
+    clinic: Clinic, now: dt.datetime, window: dt.timedelta
+) -> dict[uuid.UUID, list[Any]]:
+    """The sessions a tick can still act on, grouped by patient, in one query."""
     from ketacare.measures.schedule import SessionTimes
 
-    return [
-        SessionTimes(
-            session_id=str(s.pk),
-            scheduled_start=s.scheduled_start,
-            dosing_started_at=s.dosing_started_at,
+    grouped: dict[uuid.UUID, list[Any]] = {}
+    sessions = TreatmentSession.objects.filter(
+        clinic=clinic,
+        status__in=["scheduled", "completed"],
+        scheduled_start__gte=now - SESSION_LOOKBACK - window,
+    ).values_list("patient_id", "pk", "scheduled_start", "dosing_started_at")
+    for patient_id, pk, start, dosed in sessions:
+        grouped.setdefault(patient_id, []).append(
+            SessionTimes(session_id=str(pk), scheduled_start=start, dosing_started_at=dosed)
         )
-        for s in TreatmentSession.objects.filter(
-            patient=patient, status__in=["scheduled", "completed"]
-        )
-    ]
+    return grouped
 
 
-def _issued_keys(patient: Patient) -> set[str]:
-    return set(
-        SelfReportLink.objects.filter(patient=patient)
+def _issued_keys_by_patient(
+    clinic: Clinic, now: dt.datetime, window: dt.timedelta
+) -> dict[uuid.UUID, set[str]]:
+    """Keys of scheduled links that could collide with one due now, in one query: an
+    invitation is sent only within `window` of its due time and its link lives `window`
+    from sending, so a link that expired before `now - window` cannot share its key."""
+    grouped: dict[uuid.UUID, set[str]] = {}
+    links = (
+        SelfReportLink.objects.filter(clinic=clinic, expires_at__gte=now - window)
         .exclude(schedule_key="")
-        .values_list("schedule_key", flat=True)
+        .values_list("patient_id", "schedule_key")
     )
+    for patient_id, key in links:
+        grouped.setdefault(patient_id, set()).add(key)
+    return grouped
 
 
 def _issue(
@@ -880,26 +902,33 @@ def _issue(
     created = []
     for invitation in invitations:
         channel = "email" if patient.email else ("sms" if patient.phone else "none")
-        with transaction.atomic():
-            session = (
-                TreatmentSession.objects.get(pk=invitation.session_id)
-                if invitation.session_id
-                else None
-            )
-            created.append(
-                _create_link(
-                    clinic=clinic,
-                    patient=patient,
-                    instruments=invitation.instruments,
-                    context=invitation.context,
-                    channel=channel,
-                    now=now,
-                    session=session,
-                    offset_hours=invitation.offset_hours,
-                    schedule_key=invitation.key,
-                )
-            )
+        try:
+            created.append(_issue_one(clinic, patient, invitation, channel, now))
+        except IntegrityError:
+            continue  # issued already (the key is unique per patient): nothing to send
     return created
+
+
+def _issue_one(
+    clinic: Clinic, patient: Patient, invitation: Any, channel: str, now: dt.datetime
+) -> SelfReportLink:
+    with transaction.atomic():
+        session = (
+            TreatmentSession.objects.get(pk=invitation.session_id)
+            if invitation.session_id
+            else None
+        )
+        return _create_link(
+            clinic=clinic,
+            patient=patient,
+            instruments=invitation.instruments,
+            context=invitation.context,
+            channel=channel,
+            now=now,
+            session=session,
+            offset_hours=invitation.offset_hours,
+            schedule_key=invitation.key,
+        )
 
 
 @transaction.atomic

@@ -42,3 +42,16 @@ def test_a_changed_rule_is_a_new_rule(team: Team, patient: Patient) -> None:
     )
 
     assert len(services.schedule_run(now=noon)) == 1
+
+
+def test_a_key_missed_by_the_lookup_is_still_issued_once(team: Team, patient: Patient) -> None:
+    # E.g. the clinic lengthened its link lifetime: an old link falls outside the window the
+    # tick reads, but the database's unique key still stops a second invitation.
+    today = timezone.localdate()
+    services.plan_set(access=team.nurse, patient_id=patient.pk, starts_on=today, rules=_weekly())
+    noon = timezone.now().replace(hour=12, minute=0) + dt.timedelta(days=1)
+    services.schedule_run(now=noon)
+    SelfReportLink.objects.filter(patient=patient).update(expires_at=noon - dt.timedelta(days=30))
+
+    assert services.schedule_run(now=noon) == []
+    assert SelfReportLink.objects.filter(patient=patient).count() == 1
