@@ -447,7 +447,7 @@ def link_open(
         nonce = signing.Signer(salt=LINK_SALT).unsign_object(token)["n"]
     except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:  # ValueError: bad JSON
         raise LinkRefused("invalid") from exc
-    links = SelfReportLink.objects.select_related("clinic", "patient")
+    links = SelfReportLink.objects.select_related("clinic", "patient", "session")
     if for_update:
         links = links.select_for_update()
     link = links.filter(nonce=nonce).first()
@@ -455,11 +455,22 @@ def link_open(
         raise LinkRefused("invalid")
     if link.completed_at:
         raise LinkRefused("used", link)
-    if link.revoked_at:
+    if link.revoked_at or _session_called_off(link):
         raise LinkRefused("revoked", link)
     if (now or timezone.now()) >= link.expires_at:
         raise LinkRefused("expired", link)
     return link
+
+
+def _session_called_off(link: SelfReportLink) -> bool:
+    """A pre-session questionnaire for a session that was cancelled (or missed) no longer
+    asks anything useful; the link then answers as revoked."""
+    return (
+        link.context == MeasureContext.PRE_SESSION
+        and link.session is not None
+        and link.session.status
+        in (TreatmentSession.Status.CANCELLED, TreatmentSession.Status.NO_SHOW)
+    )
 
 
 def _draft_answers(link: SelfReportLink, code: str) -> list[Any]:

@@ -473,3 +473,31 @@ def test_the_message_gives_the_expiry_on_the_clinics_clock(db: None) -> None:
     send(team, patient)  # at 08:00 UTC on 3 March, so it expires 08:00 UTC on 6 March
     (message,) = OutboundMessage.objects.all()
     assert "before 06 Mar 03:00:" in message.body  # New York: UTC-5
+
+
+def test_a_pre_session_link_is_refused_once_its_session_is_cancelled(
+    team: Team, patient: Patient
+) -> None:
+    start = dt.datetime(2030, 3, 4, 10, tzinfo=dt.UTC)
+    session = treatment.session_schedule(
+        access=team.nurse, patient_id=patient.pk, scheduled_start=start
+    )
+    link = services.link_create(
+        access=team.nurse,
+        patient_id=patient.pk,
+        instruments=["phq9"],
+        context="pre_session",
+        channel="none",
+        session_id=session.pk,
+        now=start - dt.timedelta(hours=24),
+    )
+    token = services.link_token(link)
+    assert services.link_open(token=token, now=start - dt.timedelta(hours=2)) == link
+
+    treatment.session_cancel(
+        access=team.nurse, patient_id=patient.pk, session_id=session.pk, reason="unwell"
+    )
+
+    with pytest.raises(LinkRefused) as refused:
+        services.link_open(token=token, now=start - dt.timedelta(hours=2))
+    assert refused.value.reason == "revoked"
