@@ -449,7 +449,7 @@ def link_open(
         raise LinkRefused("invalid") from exc
     links = SelfReportLink.objects.select_related("clinic", "patient", "session")
     if for_update:
-        links = links.select_for_update()
+        links = links.select_for_update(of=("self",))  # the session join is nullable
     link = links.filter(nonce=nonce).first()
     if link is None:
         raise LinkRefused("invalid")
