@@ -8,12 +8,16 @@ analytics script) or raised a JavaScript error.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.e2e.helpers import DESKTOP
@@ -21,6 +25,29 @@ from tests.e2e.helpers import DESKTOP
 # Playwright's sync API runs an event loop in this thread; the tests still use the ORM
 # from it (to seed and to check what was saved), which Django would otherwise refuse.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+
+class OneRequestAtATimeServer(ThreadedWSGIServer):
+    """The live server, answering one request at a time.
+
+    With the in-memory SQLite test database every server thread shares the test's one
+    connection, so two requests at once (a page and a late htmx call) would interleave
+    inside one transaction. Production SQLite is a file with its own connection per
+    thread and BEGIN IMMEDIATE, which serialises writers properly.
+    """
+
+    def set_app(self, application: Any) -> None:
+        lock = threading.Lock()
+
+        def serialised(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+            with lock:
+                return application(environ, start_response)  # type: ignore[no-any-return]
+
+        super().set_app(serialised)
+
+
+if settings.DATABASES["default"]["NAME"] == ":memory:":
+    LiveServerThread.server_class = OneRequestAtATimeServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
