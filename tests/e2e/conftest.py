@@ -41,13 +41,13 @@ class OneRequestAtATimeServer(ThreadedWSGIServer):
 
         def serialised(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
             with lock:
-                return application(environ, start_response)  # type: ignore[no-any-return]
+                return application(environ, start_response)
 
         super().set_app(serialised)
 
 
 if settings.DATABASES["default"]["NAME"] == ":memory:":
-    LiveServerThread.server_class = OneRequestAtATimeServer
+    LiveServerThread.server_class = OneRequestAtATimeServer  # type: ignore[attr-defined]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
