@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "ketacare.treatment",
     "ketacare.messaging",
     "ketacare.measures",
+    "ketacare.eligibility",
+    "ketacare.dosing",
     "ketacare.web",
 ]
 

@@ -50,6 +50,14 @@ class Permission(StrEnum):
     SEND_MEASURE_LINKS = "send_measure_links"  # send and revoke patient self-report links
     ACKNOWLEDGE_ALERTS = "acknowledge_alerts"  # act on safety alerts
     MANAGE_MEASUREMENT_PLANS = "manage_measurement_plans"  # patient and clinic default plans
+    EDIT_TREATMENT_HISTORY = "edit_treatment_history"  # episode, antidepressant trials, ECT/TMS
+    RUN_SCREENING = "run_screening"  # run eligibility screening for a protocol
+    ACCEPT_CAUTIONS = "accept_cautions"  # accept a screening caution with a justification
+    ORDER_DOSES = "order_doses"  # dose orders and treatment plans (a prescriber's act)
+    DOUBLE_CHECK_DOSES = "double_check_doses"  # independent second check of a dose order
+    MANAGE_PROTOCOLS = "manage_protocols"  # copy and adjust the clinic's protocols
+    MANAGE_CLINIC_CALENDAR = "manage_clinic_calendar"  # opening days, closures, chairs
+    USE_SIMULATOR = "use_simulator"  # the pharmacology simulator (model predictions)
 
 
 P = Permission
@@ -67,6 +75,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.VIEW_DEIDENTIFIED,
             P.SCHEDULE_SESSIONS,
             P.MANAGE_MEASUREMENT_PLANS,
+            P.MANAGE_PROTOCOLS,
+            P.MANAGE_CLINIC_CALENDAR,
         }
     ),
     Role.PRESCRIBER: frozenset(
@@ -80,6 +90,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.SCHEDULE_SESSIONS,
             P.MANAGE_MEASUREMENT_PLANS,
             *CARE_TEAM_MEASURES,
+            P.EDIT_TREATMENT_HISTORY,
+            P.RUN_SCREENING,
+            P.ACCEPT_CAUTIONS,
+            P.ORDER_DOSES,
+            P.DOUBLE_CHECK_DOSES,
+            P.MANAGE_PROTOCOLS,
+            P.USE_SIMULATOR,
         }
     ),
     Role.NURSE: frozenset(
@@ -92,6 +109,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.SCHEDULE_SESSIONS,
             P.MANAGE_MEASUREMENT_PLANS,
             *CARE_TEAM_MEASURES,
+            P.EDIT_TREATMENT_HISTORY,
+            P.RUN_SCREENING,
+            P.DOUBLE_CHECK_DOSES,
+            P.USE_SIMULATOR,
         }
     ),
     Role.THERAPIST: frozenset({P.VIEW_REGISTRY, P.VIEW_CHART, *CARE_TEAM_MEASURES}),
@@ -102,10 +123,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.RECORD_CONSENT,
             P.SCHEDULE_SESSIONS,
             P.SEND_MEASURE_LINKS,
+            P.MANAGE_CLINIC_CALENDAR,
         }
     ),
     Role.COMPLIANCE: frozenset({P.VIEW_REGISTRY, P.VIEW_CHART, P.VIEW_AUDIT}),
-    Role.RESEARCHER: frozenset({P.VIEW_DEIDENTIFIED}),
+    Role.RESEARCHER: frozenset({P.VIEW_DEIDENTIFIED, P.USE_SIMULATOR}),
 }
 
 

@@ -42,6 +42,14 @@ INTENDED: dict[Permission, list[bool]] = {
     Permission.SEND_MEASURE_LINKS: [N, Y,    Y,    Y,    Y,    N,    N],
     Permission.ACKNOWLEDGE_ALERTS: [N, Y,    Y,    Y,    N,    N,    N],
     Permission.MANAGE_MEASUREMENT_PLANS: [Y, Y, Y,   N,    N,    N,    N],
+    Permission.EDIT_TREATMENT_HISTORY: [N, Y,   Y,    N,    N,    N,    N],
+    Permission.RUN_SCREENING:     [N,  Y,    Y,    N,    N,    N,    N],
+    Permission.ACCEPT_CAUTIONS:   [N,  Y,    N,    N,    N,    N,    N],
+    Permission.ORDER_DOSES:       [N,  Y,    N,    N,    N,    N,    N],
+    Permission.DOUBLE_CHECK_DOSES: [N, Y,    Y,    N,    N,    N,    N],
+    Permission.MANAGE_PROTOCOLS:  [Y,  Y,    N,    N,    N,    N,    N],
+    Permission.MANAGE_CLINIC_CALENDAR: [Y, N,   N,    N,    Y,    N,    N],
+    Permission.USE_SIMULATOR:     [N,  Y,    Y,    N,    N,    N,    Y],
 }  # fmt: skip
 CELLS = [(role, perm, INTENDED[perm][i]) for perm in Permission for i, role in enumerate(ROLES)]
 WRITE_PERMISSIONS = {
@@ -67,8 +75,18 @@ def test_can_matches_the_intended_matrix(role: Role, permission: Permission, all
     assert can(role.value, permission) is allowed  # the stored membership role is a string
 
 
-def test_researcher_has_only_deidentified_access() -> None:
-    assert ROLE_PERMISSIONS[Role.RESEARCHER] == {Permission.VIEW_DEIDENTIFIED}
+def test_researcher_has_only_deidentified_access_and_the_simulator() -> None:
+    # The simulator shows model predictions for a chosen weight; it holds no patient data
+    # unless the user may also see the chart.
+    assert ROLE_PERMISSIONS[Role.RESEARCHER] == {
+        Permission.VIEW_DEIDENTIFIED,
+        Permission.USE_SIMULATOR,
+    }
+
+
+def test_only_prescribers_order_doses_and_accept_cautions() -> None:
+    for permission in (Permission.ORDER_DOSES, Permission.ACCEPT_CAUTIONS):
+        assert {r for r in Role if can(r, permission)} == {Role.PRESCRIBER}
 
 
 def test_compliance_can_read_and_audit_but_never_edit() -> None:

@@ -20,6 +20,7 @@ PURE_MODULES = [
     "ketacare/accounts/policy.py",
     "ketacare/accounts/tokens.py",
     "ketacare/audit/chain.py",
+    "ketacare/dosing/protocols.py",
 ]
 
 
