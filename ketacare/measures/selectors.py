@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 
 from django.db.models import QuerySet
 
 from ketacare.accounts.models import Clinic
-from ketacare.measures.models import MeasurementPlan, SafetyAlert, Score, SelfReportLink
+from ketacare.measures.models import (
+    InstrumentWording,
+    MeasurementPlan,
+    QuestionnaireResponse,
+    SafetyAlert,
+    Score,
+    SelfReportLink,
+)
 from ketacare.patients.models import Patient
 from ketacare.treatment.models import TreatmentSession
 
@@ -20,6 +28,46 @@ def scores_by_instrument(*, patient: Patient) -> dict[str, list[Score]]:
     ):
         grouped[row.instrument].append(row)
     return dict(grouped)
+
+
+def score_history(*, patient: Patient) -> dict[str, list[Score]]:
+    """Every score of the patient, superseded ones too, newest first, per instrument."""
+    grouped: dict[str, list[Score]] = defaultdict(list)
+    rows = (
+        Score.objects.filter(patient=patient)
+        .select_related(
+            "response__entered_by", "response__link", "response__session", "response__supersedes"
+        )
+        .order_by("-answered_at", "-created_at")
+    )
+    for row in rows:
+        grouped[row.instrument].append(row)
+    return dict(grouped)
+
+
+def response_of(
+    *, patient: Patient, response_id: str, instrument: str | None = None
+) -> QuestionnaireResponse | None:
+    """One of the patient's responses by its id as typed in a URL or form; None when the id
+    is malformed or names no response of this patient (and instrument, when given)."""
+    try:
+        pk = uuid.UUID(response_id)
+    except ValueError:
+        return None
+    rows = QuestionnaireResponse.objects.filter(clinic=patient.clinic, patient=patient, pk=pk)
+    if instrument is not None:
+        rows = rows.filter(instrument=instrument)
+    return rows.first()
+
+
+def wordings_of(*, clinic: Clinic, code: str) -> dict[int, InstrumentWording]:
+    """The clinic's licensed wording for an instrument, by item number."""
+    rows = InstrumentWording.objects.filter(clinic=clinic, instrument=code)
+    return {row.item_number: row for row in rows}
+
+
+def alert_exists(*, clinic: Clinic, alert_id: uuid.UUID) -> bool:
+    return SafetyAlert.objects.filter(clinic=clinic, pk=alert_id).exists()
 
 
 def sessions_of(*, patient: Patient) -> QuerySet[TreatmentSession]:

@@ -26,7 +26,6 @@ from ketacare.common.http import HtmxHttpRequest
 from ketacare.measures import INSTRUMENTS, Band, Instrument, Item, get_instrument
 from ketacare.measures import services as measures
 from ketacare.measures.models import (
-    InstrumentWording,
     MeasureContext,
     MeasurementPlan,
     MeasurementRule,
@@ -35,7 +34,16 @@ from ketacare.measures.models import (
     Score,
     SelfReportLink,
 )
-from ketacare.measures.selectors import alerts_of, effective_plan, links_of, sessions_of
+from ketacare.measures.selectors import (
+    alert_exists,
+    alerts_of,
+    effective_plan,
+    links_of,
+    response_of,
+    score_history,
+    sessions_of,
+    wordings_of,
+)
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import patient_get
 from ketacare.patients.services import patient_view
@@ -73,12 +81,6 @@ class ItemView:
         return any(option.checked for option in self.options)
 
 
-def wordings_of(clinic: Clinic, code: str) -> dict[int, InstrumentWording]:
-    """The clinic's licensed wording for an instrument, by item number."""
-    rows = InstrumentWording.objects.filter(clinic=clinic, instrument=code)
-    return {row.item_number: row for row in rows}
-
-
 def encode(value: Answer) -> str:
     if value is None:
         return ""
@@ -107,7 +109,7 @@ def item_views(
     errors: Mapping[int, str] | None = None,
     crisis: Mapping[int, int] | None = None,
 ) -> list[ItemView]:
-    wordings = wordings_of(clinic, instrument.code)
+    wordings = wordings_of(clinic=clinic, code=instrument.code)
     views = []
     for item in instrument.items:
         wording = wordings.get(item.number)
@@ -523,21 +525,6 @@ def _plan_forms(
     return PlanForm(initial={"starts_on": starts}), RuleFormSet(initial=initial, prefix="rules")
 
 
-def _score_rows(patient: Patient) -> dict[str, list[Score]]:
-    """Every score of the patient, superseded ones too, newest first, per instrument."""
-    grouped: dict[str, list[Score]] = {}
-    rows = (
-        Score.objects.filter(patient=patient)
-        .select_related(
-            "response__entered_by", "response__link", "response__session", "response__supersedes"
-        )
-        .order_by("-answered_at", "-created_at")
-    )
-    for row in rows:
-        grouped.setdefault(row.instrument, []).append(row)
-    return grouped
-
-
 def _record_state(
     access: ClinicAccess, patient: Patient, params: Mapping[str, Any]
 ) -> RecordState | None:
@@ -551,12 +538,7 @@ def _record_state(
     initial: dict[str, Any] = {}
     correct_id = params.get("correct") or ""
     if correct_id:
-        try:
-            correcting = QuestionnaireResponse.objects.filter(
-                clinic=access.clinic, patient=patient, instrument=code, pk=uuid.UUID(correct_id)
-            ).first()
-        except ValueError:
-            correcting = None
+        correcting = response_of(patient=patient, response_id=correct_id, instrument=code)
         if correcting is None:
             raise Http404("No such response")
         answers = dict(enumerate(correcting.answers, start=1))
@@ -588,7 +570,7 @@ def _tab_context(
     """The tab's context. params: the query (?record=<code>&correct=<id> opens the record
     form; ?created=<link id> shows a new link's address to copy)."""
     clinic = access.clinic
-    scores = _score_rows(patient)
+    scores = score_history(patient=patient)
     sessions = list(sessions_of(patient=patient))
     now = timezone.now()
     panels = []
@@ -734,12 +716,7 @@ def measure_record(
             return _to_tab(access, patient.pk)
     supersedes_raw = request.POST.get("supersedes") or ""
     if supersedes_raw:
-        try:
-            correcting = QuestionnaireResponse.objects.filter(
-                clinic=access.clinic, patient=patient, pk=uuid.UUID(supersedes_raw)
-            ).first()
-        except ValueError:
-            correcting = None
+        correcting = response_of(patient=patient, response_id=supersedes_raw)
     state = RecordState(
         instrument=instrument,
         form=form,
@@ -807,7 +784,7 @@ def alert_acknowledge(
     fallback = reverse("dashboard", kwargs={"clinic_slug": access.clinic.slug})
     form = AcknowledgeForm(request.POST)
     if not form.is_valid():
-        if not SafetyAlert.objects.filter(clinic=access.clinic, pk=alert_id).exists():
+        if not alert_exists(clinic=access.clinic, alert_id=alert_id):
             raise Http404("No such alert")
         messages.error(request, "Choose the action taken to acknowledge the alert.")
         return redirect(safe_next(request, fallback))
