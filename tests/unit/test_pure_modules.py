@@ -21,6 +21,9 @@ PURE_MODULES = [
     "ketacare/accounts/tokens.py",
     "ketacare/audit/chain.py",
     "ketacare/dosing/protocols.py",
+    "ketacare/treatment/lifecycle.py",
+    "ketacare/treatment/monitoring.py",
+    "ketacare/treatment/discharge.py",
 ]
 
 
