@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from typing import Any
@@ -34,8 +35,15 @@ class Command(BaseCommand):
             [sys.executable, "-m", "ketacare.cli", "worker", "--verbosity", "0"]
         )
         self.stdout.write(self.style.SUCCESS(f"\nKetaCare demo: http://127.0.0.1:{port}/\n"))
+        # SIGTERM (e.g. `kill`, a container stop) ends the demo like Ctrl-C does, so the
+        # `finally` below stops the worker instead of leaving it running.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
         try:
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
         finally:
             worker.terminate()
             worker.wait(timeout=10)
+
+
+def _exit_on_signal(signum: int, frame: Any) -> None:
+    sys.exit(128 + signum)
