@@ -483,11 +483,16 @@ def _no_relapse(
             ids([base, responded, *run]),
             pending_since=run[0].taken_at,
         )
-    last = after[-1] if after else responded
+    if not after:
+        return Relapse(
+            Status.NOT_MET,
+            f"response on {describe(course, responded)}, the latest measurement",
+            ids([base, responded]),
+        )
     return Relapse(
         Status.NOT_MET,
-        f"response held from {describe(course, responded)} to {describe(course, last)}",
-        ids([base, responded, last]),
+        f"response held from {describe(course, responded)} to {describe(course, after[-1])}",
+        ids([base, responded, after[-1]]),
     )
 
 

@@ -287,11 +287,11 @@ def early_warning(course: Course, instrument: str, rules: MaintenanceRules) -> J
             ids([nadir, latest]),
         )
     return Judgement(
-        Status.MET, _warning_reason(course, found, rules), ids([nadir, latest]), latest.taken_at
+        Status.MET, _warning_reason(course, found), ids([nadir, latest]), latest.taken_at
     )
 
 
-def _warning_reason(course: Course, found: Worsening, rules: MaintenanceRules) -> str:
+def _warning_reason(course: Course, found: Worsening) -> str:
     parts = []
     if found.by_points:
         parts.append(f"{found.rise} points above the nadir {describe(course, found.nadir)}")
@@ -394,7 +394,7 @@ def _unstable(
         if found is not None:
             return TaperSuggestion(
                 Status.NOT_MET,
-                f"after the session of {when}, {_warning_reason(course, found, rules)}: keep "
+                f"after the session of {when}, {_warning_reason(course, found)}: keep "
                 "the interval",
                 ids([found.nadir, found.point]),
             )
