@@ -394,8 +394,7 @@ def _unstable(
         if found is not None:
             return TaperSuggestion(
                 Status.NOT_MET,
-                f"after the session of {when}, {_warning_reason(course, found)}: keep "
-                "the interval",
+                f"after the session of {when}, {_warning_reason(course, found)}: keep the interval",
                 ids([found.nadir, found.point]),
             )
         if outcome_rules is not None and base is not None:

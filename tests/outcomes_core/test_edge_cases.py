@@ -118,9 +118,7 @@ def test_measurements_closer_than_five_days_are_not_yet_a_relapse() -> None:
 
 
 def test_a_response_in_between_resets_the_count() -> None:
-    course = build(
-        [0], [score(-1, 30), score(1, 12), score(10, 20), score(12, 14), score(16, 20)]
-    )
+    course = build([0], [score(-1, 30), score(1, 12), score(10, 20), score(12, 14), score(16, 20)])
     found = relapse(course, "madrs", RULES)
     assert found.status is Status.NOT_MET
     assert found.pending_since == at(16, 10)
@@ -156,5 +154,7 @@ def test_end_of_induction_is_judged_as_it_stood() -> None:
 
 
 def test_the_package_imports_without_django() -> None:
-    code = "import sys, ketacare.outcomes; assert not any(m.startswith('django') for m in sys.modules)"
+    code = (
+        "import sys, ketacare.outcomes; assert not any(m.startswith('django') for m in sys.modules)"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
