@@ -227,10 +227,13 @@ def rule_problems(rules: OutcomeRules) -> dict[str, str]:
     for name in ("rapid_24h_tolerance_hours", "rapid_4h_tolerance_hours"):
         if getattr(rules, name) < 0:
             problems[name] = "must not be negative"
-    if rules.relapse_back_to_baseline_percent is not None and not (
-        1 <= rules.relapse_back_to_baseline_percent <= 200
-    ):
-        problems["relapse_back_to_baseline_percent"] = "must be between 1 and 200, or empty"
+    share = rules.relapse_back_to_baseline_percent
+    if share is not None and not (100 - rules.response_reduction_percent < share <= 200):
+        # At or below the response level a score could be a response and a relapse at once.
+        problems["relapse_back_to_baseline_percent"] = (
+            f"must be above {100 - rules.response_reduction_percent} (the response level) "
+            "and at most 200, or empty"
+        )
     for code, cutoff in rules.remission_at_or_below.items():
         if cutoff < 0:
             problems[f"remission_at_or_below.{code}"] = "must not be negative"

@@ -54,6 +54,8 @@ def test_the_defaults_are_valid() -> None:
         ({"sustained_consecutive": 0}, "sustained_consecutive"),
         ({"relapse_min_span_days": -1}, "relapse_min_span_days"),
         ({"relapse_back_to_baseline_percent": 0}, "relapse_back_to_baseline_percent"),
+        ({"relapse_back_to_baseline_percent": 50}, "relapse_back_to_baseline_percent"),
+        ({"relapse_back_to_baseline_percent": 201}, "relapse_back_to_baseline_percent"),
         ({"remission_at_or_below": {"madrs": -1}}, "remission_at_or_below.madrs"),
         ({"rapid_24h_tolerance_hours": -1.0}, "rapid_24h_tolerance_hours"),
     ],
