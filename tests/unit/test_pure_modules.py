@@ -24,6 +24,12 @@ PURE_MODULES = [
     "ketacare/treatment/lifecycle.py",
     "ketacare/treatment/monitoring.py",
     "ketacare/treatment/discharge.py",
+    "ketacare/outcomes/__init__.py",
+    "ketacare/outcomes/data.py",
+    "ketacare/outcomes/rules.py",
+    "ketacare/outcomes/course.py",
+    "ketacare/outcomes/maintenance.py",
+    "ketacare/outcomes/trajectories.py",
 ]
 
 

@@ -1,0 +1,155 @@
+"""Properties of the outcome rules over random courses (Hypothesis)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ketacare.outcomes import (
+    Course,
+    MaintenanceRules,
+    OutcomeRules,
+    ScorePoint,
+    Status,
+    classify_course,
+    recommend_next_session,
+    response,
+    weekly_summary,
+)
+from ketacare.outcomes.course import meets_response
+
+from .builders import T0, sessions
+
+RULES = OutcomeRules()
+HOUR = dt.timedelta(hours=1)
+
+
+def point(hours: int, value: int, n: int) -> ScorePoint:
+    return ScorePoint("madrs", value, T0 + hours * HOUR, id=n)
+
+
+@st.composite
+def courses(draw: st.DrawFn) -> Course:
+    """A first dose at T0, a baseline within the window, sessions over 90 days and
+    follow-up scores at whole hours after the first dose."""
+    session_days = draw(st.lists(st.integers(1, 90), max_size=12, unique=True))
+    base = point(-draw(st.integers(0, 14 * 24)), draw(st.integers(1, 60)), 0)
+    hours = draw(st.lists(st.integers(1, 100 * 24), max_size=20, unique=True))
+    follow_up = [point(h, draw(st.integers(0, 60)), i + 1) for i, h in enumerate(hours)]
+    return Course.build(sessions=sessions(0, *session_days), scores=[base, *follow_up])
+
+
+@settings(max_examples=150, deadline=None)
+@given(courses(), st.lists(st.integers(0, 60), min_size=1, max_size=5), st.integers(1, 500))
+def test_scores_before_the_baseline_window_change_nothing(
+    course: Course, values: list[int], hours_before: int
+) -> None:
+    start = T0 - dt.timedelta(days=RULES.baseline_window_days) - hours_before * HOUR
+    old = [ScorePoint("madrs", v, start - i * HOUR, id=f"old{i}") for i, v in enumerate(values)]
+    longer = Course.build(
+        sessions=course.sessions, scores=[*course.series("madrs"), *old], first_dose_at=T0
+    )
+    assert classify_course(longer, "madrs", RULES) == classify_course(course, "madrs", RULES)
+
+
+@given(st.integers(1, 60), st.integers(0, 60), st.integers(0, 60), st.integers(1, 100))
+def test_a_lower_score_never_loses_a_response(
+    base: int, value: int, lower_by: int, percent: int
+) -> None:
+    rules = OutcomeRules(response_reduction_percent=percent)
+    if meets_response(base, value, rules):
+        assert meets_response(base, max(value - lower_by, 0), rules)
+
+
+@settings(max_examples=150, deadline=None)
+@given(courses(), st.integers(0, 60))
+def test_a_lower_latest_score_keeps_a_responder_a_responder(course: Course, lower: int) -> None:
+    series = course.series("madrs")
+    if not response(course, "madrs", RULES).met:
+        return
+    last = series[-1]
+    better = dataclasses.replace(last, value=min(lower, last.value))
+    changed = Course.build(sessions=course.sessions, scores=[*series[:-1], better])
+    assert response(changed, "madrs", RULES).met
+
+
+@st.composite
+def maintenance_courses(draw: st.DrawFn) -> Course:
+    gaps = draw(st.lists(st.integers(1, 30), min_size=1, max_size=6))
+    days = [0]
+    for gap in gaps:
+        days.append(days[-1] + gap)
+    hours = draw(st.lists(st.integers(1, (days[-1] + 30) * 24), max_size=30, unique=True))
+    points = [point(h, draw(st.integers(0, 60)), i) for i, h in enumerate(hours)]
+    return Course.build(sessions=sessions(*days), scores=points)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    maintenance_courses(),
+    st.integers(0, 40 * 24),
+    st.integers(0, 10),
+    st.integers(1, 10),
+)
+def test_the_recommendation_never_violates_the_minimum_spacing(
+    course: Course, spacing_hours: int, lead: int, rise: int
+) -> None:
+    rules = MaintenanceRules(lead_days=lead, warning_rise_points={"madrs": rise})
+    spacing = spacing_hours * HOUR
+    advice = recommend_next_session(course, "madrs", rules=rules, min_spacing=spacing)
+    if advice.date is None:
+        assert advice.status is Status.MISSING
+        return
+    last = course.sessions[-1].given_at.date()
+    assert (advice.date - last).days * dt.timedelta(days=1) >= spacing
+    assert advice.day is not None and advice.day >= 1
+    assert advice.relief_days is not None
+    if not advice.spacing_applied and lead > 0:
+        assert advice.day < advice.relief_days  # before relief was lost
+    assert advice.reason and advice.score_ids
+
+
+@settings(max_examples=200, deadline=None)
+@given(courses())
+def test_times_are_never_negative_and_events_agree(course: Course) -> None:
+    outcome = classify_course(course, "madrs", RULES)
+    reached, lasted = outcome.time_to_response, outcome.duration_of_response
+    assert reached.days is None or reached.days >= 0
+    assert lasted.days is None or lasted.days >= 0
+    assert lasted.event == (outcome.relapse.status is Status.MET)
+    if reached.event:
+        assert reached.sessions is not None and reached.sessions >= 1
+    if lasted.days is not None:
+        assert reached.event
+
+
+@settings(max_examples=200, deadline=None)
+@given(courses())
+def test_every_verdict_names_its_scores_and_reason(course: Course) -> None:
+    outcome = classify_course(course, "madrs", RULES)
+    known = {p.id for p in course.series("madrs")}
+    for field in dataclasses.fields(outcome)[1:]:
+        verdict = getattr(outcome, field.name)
+        assert verdict.reason
+        assert set(verdict.score_ids) <= known
+        if verdict.status in (Status.MET, Status.NOT_MET) and field.name != "futility":
+            assert verdict.score_ids, field.name
+    for rapid in (outcome.rapid_response_24h, outcome.rapid_response_4h):
+        # Not met only on a measured score: the baseline and the score in the window.
+        if rapid.status is Status.NOT_MET:
+            assert len(rapid.score_ids) == 2
+
+
+@given(
+    st.lists(
+        st.lists(st.tuples(st.floats(-5, 100), st.floats(0, 60)), min_size=1, max_size=10),
+        max_size=8,
+    )
+)
+def test_weekly_quartiles_are_ordered(series: list[list[tuple[float, float]]]) -> None:
+    for week in weekly_summary(series):
+        assert week.q1 <= week.median <= week.q3
+        assert 1 <= week.patients <= len(series)
