@@ -21,6 +21,10 @@ PURE_MODULES = [
     "ketacare/accounts/tokens.py",
     "ketacare/audit/chain.py",
     "ketacare/dosing/protocols.py",
+    "ketacare/eligibility/rules.py",
+    "ketacare/eligibility/history.py",
+    "ketacare/eligibility/medicines.py",
+    "ketacare/eligibility/screening.py",
 ]
 
 
