@@ -40,9 +40,7 @@ class AntidepressantTrial(PatientRecord):
     drug_class = models.CharField(max_length=14, choices=_choices(history.DrugClass))
     max_daily_dose_mg = models.DecimalField(max_digits=7, decimal_places=2)
     weeks_at_dose = models.DecimalField(max_digits=5, decimal_places=1)
-    adherence = models.CharField(
-        max_length=10, choices=_choices(history.Adherence), default=history.Adherence.GOOD
-    )
+    adherence = models.CharField(max_length=10, choices=_choices(history.Adherence), default="good")
     outcome = models.CharField(max_length=18, choices=_choices(history.Outcome))
     in_current_episode = models.BooleanField(default=True)
 

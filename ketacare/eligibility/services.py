@@ -3,10 +3,10 @@ Each checks the role, validates, saves and audits in one transaction."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Mapping
-from dataclasses import asdict
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -144,9 +144,7 @@ def history_add(
     return record
 
 
-def _locked(
-    access: ClinicAccess, patient_id: uuid.UUID, model: type[H], record_id: uuid.UUID
-) -> H:
+def _locked(access: ClinicAccess, patient_id: uuid.UUID, model: type[H], record_id: uuid.UUID) -> H:
     _writable_patient(access, patient_id)
     try:
         record = (
@@ -233,9 +231,7 @@ def _checklist_save(
     errors: dict[str, list[str]] = {}
     for item, answer in answers.items():
         if item not in core.Item.__members__.values() or answer not in set(core.Answer):
-            errors[f"checklist.answers.{item}"] = [
-                "Unknown item or answer (yes, no or unknown)."
-            ]
+            errors[f"checklist.answers.{item}"] = ["Unknown item or answer (yes, no or unknown)."]
     systolic, diastolic = checklist.get("bp_systolic"), checklist.get("bp_diastolic")
     if (systolic is None) != (diastolic is None):
         errors["checklist.bp_systolic"] = ["Give both systolic and diastolic, or neither."]
@@ -307,7 +303,7 @@ def _reason_json(reason: core.Reason) -> dict[str, Any]:
 
 
 def _rules_json(rules: EligibilityRules) -> dict[str, Any]:
-    values = asdict(rules)
+    values = {f.name: getattr(rules, f.name) for f in dataclasses.fields(rules)}
     values["min_daily_dose_mg"] = dict(rules.min_daily_dose_mg)
     return values
 
@@ -319,9 +315,7 @@ def _screen(
     trigger: str,
     checklist: ScreeningChecklist | None,
 ) -> ScreeningResult:
-    data, rules, version = _screening_input(
-        patient, protocol_code, checklist, timezone.localdate()
-    )
+    data, rules, version = _screening_input(patient, protocol_code, checklist, timezone.localdate())
     result = core.screen(data, rules)
     stored = ScreeningResult.objects.create(
         clinic=access.clinic,
@@ -476,17 +470,13 @@ def settings_update(*, access: ClinicAccess, overrides: Mapping[str, Any]) -> El
     access.require(Permission.MANAGE_PROTOCOLS)
     if errors := _setting_errors(overrides):
         raise ValidationFailed(errors)
-    stored, _ = EligibilitySettings.objects.select_for_update().get_or_create(
-        clinic=access.clinic
-    )
+    stored, _ = EligibilitySettings.objects.select_for_update().get_or_create(clinic=access.clinic)
     before = dict(stored.overrides)
     stored.overrides = dict(overrides)
     stored.save()
     changes = diff(before, stored.overrides)
     if changes:
-        audit_as(
-            access, action=Action.UPDATE, object_type="eligibilitysettings", changes=changes
-        )
+        audit_as(access, action=Action.UPDATE, object_type="eligibilitysettings", changes=changes)
     return stored
 
 
