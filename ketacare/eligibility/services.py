@@ -314,16 +314,23 @@ def _screen(
     protocol_code: str,
     trigger: str,
     checklist: ScreeningChecklist | None,
-) -> ScreeningResult:
+) -> ScreeningResult | None:
     data, rules, version = _screening_input(patient, protocol_code, checklist, timezone.localdate())
     result = core.screen(data, rules)
+    reasons = [_reason_json(r) for r in result.reasons]
+    if trigger == ScreeningResult.Trigger.RECORD_CHANGED:
+        latest = ScreeningResult.objects.filter(
+            patient=patient, protocol_code=protocol_code
+        ).first()
+        if latest and (latest.outcome, latest.reasons) == (result.outcome.value, reasons):
+            return None  # the change did not change the result: nothing new to record
     stored = ScreeningResult.objects.create(
         clinic=access.clinic,
         patient=patient,
         protocol_code=protocol_code,
         protocol_version=version,
         outcome=result.outcome.value,
-        reasons=[_reason_json(r) for r in result.reasons],
+        reasons=reasons,
         rules=_rules_json(rules),
         checklist=checklist,
         trigger=trigger,
@@ -363,21 +370,25 @@ def screening_run(
     except NotFound as exc:
         raise ValidationFailed.single("protocol_code", "Unknown protocol.") from exc
     saved = _checklist_save(access, patient, checklist) if checklist is not None else None
-    return _screen(access, patient, protocol_code, trigger, saved or current_checklist(patient))
+    result = _screen(access, patient, protocol_code, trigger, saved or current_checklist(patient))
+    assert result is not None  # only automatic re-runs skip an unchanged result
+    return result
 
 
 def rescreen_after_change(*, access: ClinicAccess, patient_id: uuid.UUID) -> list[ScreeningResult]:
-    """Re-run every protocol the patient was screened for. Called inside the change's
-    transaction, as a consequence of it: needs no screening permission of its own."""
+    """Re-run every protocol the patient was screened for, storing a result only where
+    it differs from the latest. Called inside the change's transaction, as a consequence
+    of it: needs no screening permission of its own."""
     codes = screened_protocols(clinic=access.clinic, patient_id=patient_id)
     if not codes:
         return []
     patient = patient_get(access=access, patient_id=patient_id)
     checklist = current_checklist(patient)
-    return [
+    results = (
         _screen(access, patient, code, ScreeningResult.Trigger.RECORD_CHANGED, checklist)
         for code in codes
-    ]
+    )
+    return [r for r in results if r is not None]
 
 
 @transaction.atomic
