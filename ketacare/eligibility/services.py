@@ -14,7 +14,6 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from ketacare.accounts.access import ClinicAccess
-from ketacare.accounts.models import Clinic
 from ketacare.accounts.policy import Permission
 from ketacare.audit.chain import diff
 from ketacare.audit.services import Action, audit_as
@@ -33,7 +32,6 @@ from ketacare.eligibility.models import (
 )
 from ketacare.eligibility.rules import SETTINGS, EligibilityRules
 from ketacare.eligibility.selectors import (
-    clinic_rules,
     current_checklist,
     history_of,
     open_cautions,
@@ -489,7 +487,3 @@ def settings_update(*, access: ClinicAccess, overrides: Mapping[str, Any]) -> El
     if changes:
         audit_as(access, action=Action.UPDATE, object_type="eligibilitysettings", changes=changes)
     return stored
-
-
-def settings_of(clinic: Clinic) -> EligibilityRules:
-    return clinic_rules(clinic)
