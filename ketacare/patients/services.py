@@ -30,6 +30,7 @@ from ketacare.patients.models import (
     PatientRecord,
 )
 from ketacare.patients.selectors import patient_get, patient_search, record_get
+from ketacare.patients.signals import clinical_record_changed
 
 PATIENT_FIELDS = (
     "mrn",
@@ -86,6 +87,15 @@ RECORD_PERMISSION: dict[type[PatientRecord], Permission] = {
 }
 
 R = TypeVar("R", bound=PatientRecord)
+# Entries whose change may change a patient's eligibility (screening re-runs on them).
+SCREENED_RECORDS = (Allergy, Medication, Diagnosis)
+
+
+def _notify_if_screened(access: ClinicAccess, record: PatientRecord) -> None:
+    if isinstance(record, SCREENED_RECORDS):
+        clinical_record_changed.send(
+            sender=type(record), access=access, patient_id=record.patient_id
+        )
 
 
 def _snapshot(instance: models.Model, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -278,6 +288,7 @@ def record_add(
         patient_id=patient.pk,
         changes=diff({}, _snapshot(record, fields)),
     )
+    _notify_if_screened(access, record)
     return record
 
 
@@ -332,6 +343,7 @@ def record_update(
             patient_id=record.patient_id,
             changes=changes,
         )
+        _notify_if_screened(access, record)
     return record
 
 
@@ -365,6 +377,7 @@ def record_mark_entered_in_error(
             "entered_in_error_reason": ["", record.entered_in_error_reason],
         },
     )
+    _notify_if_screened(access, record)
     return record
 
 
@@ -381,6 +394,8 @@ CHART_SECTIONS: dict[str, Permission] = {
     "consents": Permission.VIEW_REGISTRY,
     "measures": Permission.VIEW_CHART,
     "sessions": Permission.VIEW_REGISTRY,
+    "history": Permission.VIEW_CHART,
+    "eligibility": Permission.VIEW_CHART,
 }
 
 

@@ -7,6 +7,7 @@ from ketacare.web.views import (
     audit,
     clinic,
     dashboard,
+    eligibility,
     home,
     measures,
     patients,
@@ -47,6 +48,24 @@ urlpatterns = [
         f"{patient}/sessions/<uuid:session_id>/cancel/",
         sessions.session_cancel,
         name="session_cancel",
+    ),
+    # Treatment history and eligibility forms, ahead of the generic chart sections.
+    path(f"{patient}/history/<slug:kind>/add/", eligibility.history_add, name="history_add"),
+    path(
+        f"{patient}/history/<slug:kind>/<uuid:entry_id>/entered-in-error/",
+        eligibility.history_retract,
+        name="history_retract",
+    ),
+    path(f"{patient}/eligibility/run/", eligibility.screening_run, name="screening_run"),
+    path(
+        f"{patient}/eligibility/<uuid:screening_id>/accept/",
+        eligibility.caution_accept,
+        name="caution_accept",
+    ),
+    path(
+        "c/<slug:clinic_slug>/settings/eligibility/",
+        eligibility.eligibility_settings,
+        name="eligibility_settings",
     ),
     # The Measures tab and its forms, ahead of the generic chart sections.
     path(f"{patient}/measures/", measures.measures_tab, name="patient_measures"),

@@ -77,6 +77,7 @@ def _record_operations() -> dict[Op, dict[str, Any] | None]:
             ops[("PATCH", f"{entries}/{{entry_id}}")] = correct
         ops[("POST", f"{entries}/{{entry_id}}/entered-in-error")] = REASON
     ops.update(MEASURE_OPERATIONS)
+    ops.update(ELIGIBILITY_OPERATIONS)
     return ops
 
 
@@ -115,6 +116,65 @@ MEASURE_OPERATIONS: dict[Op, dict[str, Any] | None] = {
     ("POST", f"{_session}/given"): {"dosing_started_at": "2024-03-04T10:20:00Z"},
     ("POST", f"{_session}/cancel"): {"reason": "Patient unwell"},
 }
+
+# Treatment history, staging and screening (docs/eligibility.md). The world's clinic-A
+# patient has one episode, one trial, one other treatment and one screening, whose
+# caution "not_treatment_resistant" is open.
+HISTORY_BODIES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    "episodes": (
+        {
+            "start_date": "2024-01-10",
+            "severity": "moderate",
+            "psychotic_features": False,
+            "indication": "major_depression",
+        },
+        {"severity": "severe"},
+    ),
+    "trials": (
+        {
+            "drug": "Venlafaxine",
+            "drug_class": "snri",
+            "max_daily_dose_mg": "225",
+            "weeks_at_dose": "6",
+            "adherence": "good",
+            "outcome": "no_response",
+            "in_current_episode": True,
+        },
+        {"weeks_at_dose": "10"},
+    ),
+    "treatments": (
+        {
+            "kind": "ect",
+            "description": "Bilateral ECT, 12 sessions",
+            "outcome": "no_response",
+            "bilateral": True,
+        },
+        {"outcome": "partial_response"},
+    ),
+}
+ELIGIBILITY_OPERATIONS: dict[Op, dict[str, Any] | None] = {
+    ("GET", f"{_patient}/history"): None,
+    ("GET", f"{_patient}/staging"): None,
+    ("GET", f"{_patient}/screenings"): None,
+    ("POST", f"{_patient}/screenings"): {
+        "protocol_code": "iv_ketamine",
+        "checklist": {
+            "answers": {"hypersensitivity": "no"},
+            "bp_systolic": 120,
+            "bp_diastolic": 80,
+        },
+    },
+    ("POST", f"{_patient}/screenings/{{entry_id}}/accept"): {
+        "code": "not_treatment_resistant",
+        "justification": "Second trial under way; referral letter documents earlier failure.",
+    },
+}
+for _section, (_add, _correct) in HISTORY_BODIES.items():
+    ELIGIBILITY_OPERATIONS[("POST", f"{_patient}/{_section}")] = _add
+    ELIGIBILITY_OPERATIONS[("PATCH", f"{_patient}/{_section}/{{entry_id}}")] = _correct
+    ELIGIBILITY_OPERATIONS[("POST", f"{_patient}/{_section}/{{entry_id}}/entered-in-error")] = (
+        REASON
+    )
 
 
 RECORD_OPERATIONS = _record_operations()

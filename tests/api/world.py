@@ -26,6 +26,16 @@ from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import ApiToken, Clinic, Membership
 from ketacare.accounts.policy import Role
 from ketacare.audit.models import AuditChainHead, AuditEvent
+from ketacare.eligibility import services as eligibility
+from ketacare.eligibility.models import (
+    AntidepressantTrial,
+    CautionAcceptance,
+    EligibilitySettings,
+    Episode,
+    OtherTreatment,
+    ScreeningChecklist,
+    ScreeningResult,
+)
 from ketacare.measures import services as measures
 from ketacare.measures.models import (
     ClinicMeasureSettings,
@@ -122,7 +132,45 @@ def add_chart(
             access=access, patient_id=patient.pk, model=model, data=ENTRY_DATA[section]
         )
         entries[section] = record.pk
-    return patient, entries
+    return patient, entries | add_history(access, patient)
+
+
+# One entry of each kind of treatment history, as a service takes it.
+HISTORY_DATA: dict[str, dict[str, Any]] = {
+    "episodes": {
+        "start_date": dt.date(2024, 1, 10),
+        "severity": "severe",
+        "psychotic_features": False,
+        "indication": "major_depression",
+    },
+    "trials": {
+        "drug": "Sertraline",
+        "drug_class": "ssri",
+        "max_daily_dose_mg": Decimal("150"),
+        "weeks_at_dose": Decimal("8"),
+        "outcome": "no_response",
+    },
+    "treatments": {
+        "kind": "augmentation",
+        "description": "Aripiprazole 5 mg",
+        "outcome": "no_response",
+    },
+}
+
+
+def add_history(access: ClinicAccess, patient: Patient) -> dict[str, uuid.UUID]:
+    """An episode, one failed trial (not yet resistant), an augmentation, and a
+    screening for IV ketamine with the open caution "not_treatment_resistant"."""
+    entries = {
+        section: eligibility.history_add(
+            access=access, patient_id=patient.pk, model=model, data=HISTORY_DATA[section]
+        ).pk
+        for section, model in eligibility.HISTORY_MODELS.items()
+    }
+    screening = eligibility.screening_run(
+        access=access, patient_id=patient.pk, protocol_code="iv_ketamine"
+    )
+    return entries | {"screenings": screening.pk}
 
 
 @dataclass(frozen=True)
@@ -238,6 +286,14 @@ def call(client: Client, method: str, url: str, body: Any = None, **headers: str
     )
 
 
+ELIGIBILITY_MODELS: tuple[type[models.Model], ...] = (
+    Episode,
+    AntidepressantTrial,
+    OtherTreatment,
+    ScreeningChecklist,
+    ScreeningResult,
+    CautionAcceptance,
+)
 MEASURE_MODELS: tuple[type[models.Model], ...] = (
     TreatmentSession,
     QuestionnaireResponse,
@@ -251,7 +307,9 @@ CLINIC_MODELS: tuple[type[models.Model], ...] = (
     Patient,
     *CHART_ENTRY_PATHS.values(),
     *MEASURE_MODELS,
+    *ELIGIBILITY_MODELS,
     ClinicMeasureSettings,
+    EligibilitySettings,
     ApiToken,
     Membership,
 )
@@ -259,6 +317,7 @@ RECORD_MODELS: tuple[type[models.Model], ...] = (
     Patient,
     *CHART_ENTRY_PATHS.values(),
     *MEASURE_MODELS,
+    *ELIGIBILITY_MODELS,
     MeasurementRule,
 )
 

@@ -30,6 +30,10 @@ PURE_MODULES = [
     "ketacare/outcomes/course.py",
     "ketacare/outcomes/maintenance.py",
     "ketacare/outcomes/trajectories.py",
+    "ketacare/eligibility/rules.py",
+    "ketacare/eligibility/history.py",
+    "ketacare/eligibility/medicines.py",
+    "ketacare/eligibility/screening.py",
 ]
 
 

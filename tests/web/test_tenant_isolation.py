@@ -18,6 +18,7 @@ from django.test import Client
 from django.urls import URLPattern, reverse
 
 from ketacare.accounts.policy import Role
+from ketacare.eligibility.screening import Item
 from ketacare.patients.api import CHART_ENTRY_PATHS
 from ketacare.web import urls as web_urls
 from ketacare.web.views.patients import CHART_TABS
@@ -84,6 +85,44 @@ def _section(section: str) -> Callable[[ClinicRecords], dict[str, Any]]:
 
 def _entry(section: str) -> Callable[[ClinicRecords], dict[str, Any]]:
     return lambda r: {**_section(section)(r), "entry_id": r.entries[section]}
+
+
+CHECKLIST_FORM = {
+    "protocol_code": "iv_ketamine",
+    "bp_systolic": "120",
+    "bp_diastolic": "80",
+    **{f"item_{item.value}": "no" for item in Item},
+}
+ELIGIBILITY_PAGES = [
+    Page(
+        "history_add",
+        lambda r: {**_patient(r), "kind": "trials"},
+        post={
+            "drug": "Venlafaxine",
+            "drug_class": "snri",
+            "max_daily_dose_mg": "225",
+            "weeks_at_dose": "6",
+            "adherence": "good",
+            "outcome": "no_response",
+            "in_current_episode": "on",
+        },
+        serves_get=False,
+    ),
+    Page(
+        "history_retract",
+        lambda r: {**_patient(r), "kind": "trials", "entry_id": r.entries["trials"]},
+        post=REASON,
+        serves_get=False,
+    ),
+    Page("screening_run", _patient, post=CHECKLIST_FORM, serves_get=False),
+    Page(
+        "caution_accept",
+        lambda r: {**_patient(r), "screening_id": r.entries["screenings"]},
+        post={"code": "not_treatment_resistant", "justification": "Referral letter documents it."},
+        serves_get=False,
+    ),
+    Page("eligibility_settings", _slug, post={"min_failed_trials": "3"}),
+]
 
 
 def _pages() -> list[Page]:
@@ -160,6 +199,7 @@ def _pages() -> list[Page]:
             post={"reason": "unwell"},
             serves_get=False,
         ),
+        *ELIGIBILITY_PAGES,
     ]
     for section, _label in CHART_TABS:
         pages.append(
@@ -196,7 +236,15 @@ RECORD_PAGES = [
     p
     for p in PAGES
     if p.name
-    not in {"clinic_home", "patient_list", "patient_new", "audit_list", "token_list", "dashboard"}
+    not in {
+        "clinic_home",
+        "patient_list",
+        "patient_new",
+        "audit_list",
+        "token_list",
+        "dashboard",
+        "eligibility_settings",
+    }
 ]
 
 

@@ -26,3 +26,9 @@ def display(obj: models.Model, name: str) -> Any:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value.isoformat()  # the chart shows dates as 2026-11-27 throughout
     return "—" if value in (None, "") else value
+
+
+@register.filter
+def words(code: str) -> str:
+    """A code as words: "eligible_with_cautions" -> "eligible with cautions"."""
+    return str(code).replace("_", " ")

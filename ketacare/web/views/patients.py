@@ -134,6 +134,11 @@ TabRenderer = Callable[[ClinicAccess, Patient], tuple[str, dict[str, Any]]]
 EXTRA_TABS: dict[str, TabRenderer] = {}
 
 
+# Header parts other capabilities add: function(access, patient) -> template context.
+HeaderContext = Callable[[ClinicAccess, Patient], dict[str, Any]]
+HEADER_EXTRAS: list[HeaderContext] = []
+
+
 def register_tab(section: str, label: str, renderer: TabRenderer) -> None:
     EXTRA_TABS[section] = renderer
     if section not in dict(CHART_TABS):
@@ -192,7 +197,10 @@ def _header_context(access: ClinicAccess, patient: Patient) -> dict[str, Any]:
     # Allergies and weights are chart data: roles without view_chart (front desk) see the
     # registry header only, as the API's chart endpoints also refuse them.
     clinical = access.can(Permission.VIEW_CHART)
-    return {
+    extra: dict[str, Any] = {}
+    for header in HEADER_EXTRAS:
+        extra |= header(access, patient)
+    return extra | {
         "summary": summary,
         "show_clinical": clinical,
         "age": rules.age_on(patient.date_of_birth, today),

@@ -1,0 +1,95 @@
+"""A clinic with a prescriber, a nurse, and a patient whose history makes them
+treatment-resistant. Everything is written through the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from ketacare.accounts.access import ClinicAccess
+from ketacare.accounts.models import Clinic
+from ketacare.accounts.policy import Role
+from ketacare.eligibility import services
+from ketacare.eligibility.models import AntidepressantTrial, Episode
+from ketacare.patients import services as patients
+from ketacare.patients.models import Patient
+from tests.api.world import member
+
+ALL_NO = {
+    "aneurysmal_vascular_disease": "no",
+    "arteriovenous_malformation": "no",
+    "intracerebral_haemorrhage": "no",
+    "hypersensitivity": "no",
+    "psychosis_history": "no",
+    "substance_use_disorder": "no",
+    "pregnancy_or_breastfeeding": "no",
+    "uncontrolled_hypertension": "no",
+    "raised_intracranial_pressure": "no",
+    "hepatic_impairment": "no",
+    "recent_cardiovascular_event": "no",
+}
+CLEAN_CHECKLIST: dict[str, Any] = {"answers": ALL_NO, "bp_systolic": 122, "bp_diastolic": 78}
+TRIALS = [
+    {
+        "drug": "Sertraline",
+        "drug_class": "ssri",
+        "max_daily_dose_mg": Decimal("150"),
+        "weeks_at_dose": Decimal("8"),
+        "outcome": "no_response",
+    },
+    {
+        "drug": "Venlafaxine",
+        "drug_class": "snri",
+        "max_daily_dose_mg": Decimal("225"),
+        "weeks_at_dose": Decimal("6"),
+        "outcome": "partial_response",
+    },
+]
+
+
+@dataclass(frozen=True)
+class Team:
+    clinic: Clinic
+    prescriber: ClinicAccess
+    nurse: ClinicAccess
+    patient: Patient
+
+
+def add_history(access: ClinicAccess, patient: Patient) -> None:
+    services.history_add(
+        access=access,
+        patient_id=patient.pk,
+        model=Episode,
+        data={
+            "start_date": dt.date(2024, 1, 10),
+            "severity": "severe",
+            "psychotic_features": False,
+            "indication": "major_depression",
+        },
+    )
+    for data in TRIALS:
+        services.history_add(
+            access=access, patient_id=patient.pk, model=AntidepressantTrial, data=data
+        )
+
+
+@pytest.fixture
+def team(clinic: Clinic) -> Team:
+    prescriber = member(clinic, Role.PRESCRIBER)
+    nurse = member(clinic, Role.NURSE)
+    patient = patients.patient_create(
+        access=prescriber,
+        data={
+            "mrn": "E-1",
+            "legal_given_name": "Erin",
+            "legal_family_name": "Evans",
+            "date_of_birth": dt.date(1985, 4, 2),
+            "sex_at_birth": "female",
+        },
+    )
+    add_history(prescriber, patient)
+    return Team(clinic, prescriber, nurse, patient)
