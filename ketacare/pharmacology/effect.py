@@ -56,3 +56,36 @@ class EffectModel:
     def window_threshold_ng_ml(self, s_fraction: float) -> float:
         """The same threshold on the model's measured (racemic or esketamine) Ce."""
         return self.window_threshold_s_ng_ml() / s_fraction
+
+
+def time_in_window_min(
+    times_min: NDArray[np.float64], ce: NDArray[np.float64], level: float
+) -> float:
+    """Trapezoidal integral of the indicator Ce ≥ level (exact to within one grid step)."""
+    inside = (ce >= level).astype(float)
+    return float(np.sum(np.diff(times_min) * (inside[1:] + inside[:-1]) / 2))
+
+
+@dataclass(frozen=True)
+class HillRow:
+    hill: float
+    window_ce_ng_ml: float
+    minutes_in_window: float
+
+
+def hill_sensitivity(
+    times_min: NDArray[np.float64],
+    ce: NDArray[np.float64],
+    *,
+    s_fraction: float,
+    effect: EffectModel,
+    hills: tuple[float, ...] = (1.0, 1.5, 2.0, 3.0, 4.0),
+) -> list[HillRow]:
+    """How the "dissociation likely" window of one Ce curve moves with the unpublished
+    Hill coefficient (everything else as `effect`)."""
+    rows = []
+    for hill in hills:
+        level = EffectModel(effect.c50_ng_ml, hill, effect.window_fraction)
+        threshold = level.window_threshold_ng_ml(s_fraction)
+        rows.append(HillRow(hill, threshold, time_in_window_min(times_min, ce, threshold)))
+    return rows

@@ -53,20 +53,20 @@ RACEMIC_ABSORPTION: dict[Route, Absorption] = {
     Route.IM: Absorption(
         0.93,
         "F 0.93: Clements 1982 as cited by secondary sources [S]",
-        4.0 * PER_HOUR,
-        "ka 4.0 h⁻¹ ASSUMED (no published ka); gives Tmax ≈ 20 min (BJA Education) [S]",
+        1.4 * PER_HOUR,
+        "ka 1.4 h⁻¹ ASSUMED (no published ka); gives Tmax ≈ 20 min (BJA Education) [S]",
     ),
     Route.ORAL: Absorption(
         0.23,
         "F 23 ± 9%: Chong et al. 2006, Pain Med 7:469",
-        1.3 * PER_HOUR,
-        "ka 1.3 h⁻¹ ASSUMED; gives Tmax ≈ 1 h (Chong 2006: 0.96 ± 0.8 h)",
+        0.57 * PER_HOUR,
+        "ka 0.57 h⁻¹ ASSUMED; gives Tmax ≈ 0.96 h (Chong 2006: 0.96 ± 0.8 h)",
     ),
     Route.SUBLINGUAL: Absorption(
         0.29,
         "F 29% (90% CI 27–31): Rolan et al. 2014, BJCP 77:1011 (SL wafer)",
-        1.9 * PER_HOUR,
-        "ka 1.9 h⁻¹ ASSUMED; gives Tmax ≈ 0.75 h (Rolan 2014: 0.75 h, 0.25–1.0)",
+        0.72 * PER_HOUR,
+        "ka 0.72 h⁻¹ ASSUMED; gives Tmax ≈ 0.75 h (Rolan 2014: 0.75 h, 0.25–1.0)",
     ),
     Route.ORAL_ER: Absorption(
         0.17,
