@@ -22,9 +22,9 @@ from ketacare.pharmacology.effect import (
     EffectModel,
     hill_sensitivity,
 )
-from ketacare.pharmacology.engine import Result, simulate
+from ketacare.pharmacology.engine import Progress, Result, simulate
 from ketacare.pharmacology.models import MODELS
-from ketacare.pharmacology.regimens import Dose, Regimen, repeated
+from ketacare.pharmacology.regimens import Regimen, repeated
 
 DISCLAIMER = "Model prediction, not a measurement and not dosing advice."
 PROGRESS_FROM_SUBJECTS = 1000
@@ -121,18 +121,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         threshold_ng_ml=args.threshold_ng_ml,
         progress=_progress_bar(args.subjects),
     )
-    out: TextIO = open(args.output, "w", newline="") if args.output else sys.stdout
+    write = write_csv if args.format == "csv" else write_json
+    if args.output:
+        with open(args.output, "w", newline="") as out:
+            write(result, out)
+        return 0
     try:
-        (write_csv if args.format == "csv" else write_json)(result, out)
+        write(result, sys.stdout)
     except BrokenPipeError:  # e.g. piped into `head`
         sys.stderr.close()
-    finally:
-        if args.output:
-            out.close()
     return 0
 
 
-def _progress_bar(subjects: int):  # type: ignore[no-untyped-def]
+def _progress_bar(subjects: int) -> Progress | None:
     if subjects < PROGRESS_FROM_SUBJECTS:
         return None
     from tqdm import tqdm
@@ -184,7 +185,9 @@ def summary(result: Result) -> dict[str, object]:
         "time_in_dissociation_window_min": s.time_in_window_min,
     }
     return {
-        name: dict(zip(("p5", "p50", "p95"), np.percentile(values, [5, 50, 95]).tolist()))
+        name: dict(
+            zip(("p5", "p50", "p95"), np.percentile(values, [5, 50, 95]).tolist(), strict=False)
+        )
         for name, values in fields.items()
     }
 

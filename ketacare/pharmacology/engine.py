@@ -295,7 +295,7 @@ def batched_expm(M: Array) -> Array:
     R = np.linalg.solve(V - U, V + U)
     for _ in range(squarings):
         R = R @ R
-    return R
+    return np.asarray(R, dtype=np.float64)
 
 
 class _Stepper:
@@ -306,7 +306,7 @@ class _Stepper:
         S, n, _ = system.A.shape
         self.modal = _diagonalisable(system.A) if modal is None else modal
         if self.modal:
-            values, vectors = np.linalg.eig(system.A)
+            _values, vectors = np.linalg.eig(system.A)
             self.V = np.real(vectors)
             self.W = np.linalg.inv(self.V)
         else:

@@ -140,7 +140,7 @@ _RACEMIC_ASSUMED = (
 
 
 def _racemic(key: str, title: str, citation: str, published: str, typical) -> Model:
-    names = ("V1", "V2", "V3", "CL", "Q2", "Q3")
+    names = typical(70.0, 40.0)  # the parameters this structure has (2 or 3 compartments)
     return Model(
         key=key,
         title=title,

@@ -115,7 +115,7 @@ def test_variability_is_log_normal_with_omega_squared_ln_1_plus_cv_squared() -> 
     assert log_kel.var() == pytest.approx(np.log(1 + 1.20**2), rel=0.02)
     assert np.median(params["kel"]) == pytest.approx(1.11 / 60, rel=0.02)
     # FRn: additive on the logit scale, so it stays a fraction.
-    assert 0 < params["FRn"].min() and params["FRn"].max() < 1
+    assert params["FRn"].min() > 0 and params["FRn"].max() < 1
 
 
 def test_percentiles_match_numpy_and_the_curves() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
@@ -92,7 +94,7 @@ def ode_reference(model_key: str, regimen: tuple[Dose, ...], hours: float, times
     )
     x = np.zeros(n)
     cp = np.zeros(len(times))
-    for a, b in zip(events[:-1], events[1:], strict=True):
+    for a, b in itertools.pairwise(events):
         for item in system.inputs:
             if item.duration == 0 and item.start == a:
                 x[item.state] += item.amount[0]
