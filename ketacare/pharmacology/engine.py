@@ -335,7 +335,9 @@ class _Stepper:
         self.z += self.W[:, :, state].T * amount
 
     def advance(self, dt: float, forcing: Array | None) -> None:
-        phi = self.step_matrices(dt)[0]
+        self.advance_with(self.step_matrices(round(dt, 9))[0], forcing)
+
+    def advance_with(self, phi: Array | None, forcing: Array | None) -> None:
         if self.modal:
             self.z *= phi
         else:
@@ -525,33 +527,37 @@ def simulate(
     pieces: dict[str, list[Array]] = {name: [] for name in readouts}
     kept: dict[str, list[Array]] = {name: [] for name in readouts}
     schedule = _Schedule(system.inputs, times, subjects, len(system.names))
-    rows = {name: np.empty((min(chunk, len(times)), subjects)) for name in readouts}
+    names = list(readouts)
+    weights = np.stack([readouts[name] for name in names])  # (outputs, n, S)
+    block = np.empty((len(names), min(chunk, len(times)), subjects))
     steps = np.round(np.diff(times), 9)
-    forcing_key: tuple[float, int] | None = None
+    # Grid points where something changes: a new step length, a jump, or a rate change.
+    changes = {0, *schedule.event_indices(), *(np.flatnonzero(np.diff(steps)) + 1).tolist()}
+    phi: Array | None = None
     forcing: Array | None = None
     for start in range(0, len(times), chunk):
         stop = min(start + chunk, len(times))
         for k in range(start, stop):
-            if k:
+            if k and k - 1 in changes:
                 dt = float(steps[k - 1])
                 rates = schedule.rates(k - 1)
-                if (dt, schedule.version) != forcing_key:
-                    forcing_key = (dt, schedule.version)
-                    forcing = None if rates is None else stepper.forcing(dt, rates)
-                stepper.advance(dt, forcing)
+                phi = stepper.step_matrices(dt)[0]
+                forcing = None if rates is None else stepper.forcing(dt, rates)
+            if k:  # the hot path: one step for every subject
+                stepper.advance_with(phi, forcing)
             for state, amount in schedule.jumps(k):
                 stepper.jump(state, amount)
-            for name, weights in readouts.items():
-                np.einsum("ns,ns->s", weights, stepper.z, out=rows[name][k - start])
-        outputs = {name: block[: stop - start] for name, block in rows.items()}
-        for block in outputs.values():
+            np.einsum("ons,ns->os", weights, stepper.z, out=block[:, k - start])
+        rows = dict(zip(names, block, strict=True))
+        outputs = {name: values[: stop - start] for name, values in rows.items()}
+        for values in outputs.values():
             # Concentrations cannot be negative; the modal readout leaves ±1e-13 round-off.
-            np.maximum(block, 0.0, out=block)
+            np.maximum(values, 0.0, out=values)
         summaries.update(start, outputs)
-        for name, block in outputs.items():
-            pieces[name].append(percentiles[name](block))
+        for name, values in outputs.items():
+            pieces[name].append(percentiles[name](values))
             if keep_curves:
-                kept[name].append(block.T.copy())
+                kept[name].append(values.T.copy())
         if progress:
             progress(stop, len(times))
     return Result(
@@ -596,6 +602,10 @@ class _Schedule:
         self._current = np.zeros((subjects, n))
         self._active = False
         self.version = 0  # changes whenever the rates do
+
+    def event_indices(self) -> set[int]:
+        """Grid points after which the inputs change."""
+        return set(self._jumps) | set(self._rate_changes)
 
     def jumps(self, k: int) -> list[tuple[int, Array]]:
         return self._jumps.get(k, [])
