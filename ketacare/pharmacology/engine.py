@@ -337,7 +337,7 @@ class _Stepper:
     def advance(self, dt: float, forcing: Array | None) -> None:
         self.advance_with(self.step_matrices(round(dt, 9))[0], forcing)
 
-    def advance_with(self, phi: Array | None, forcing: Array | None) -> None:
+    def advance_with(self, phi: Array, forcing: Array | None) -> None:
         if self.modal:
             self.z *= phi
         else:
@@ -533,7 +533,7 @@ def simulate(
     steps = np.round(np.diff(times), 9)
     # Grid points where something changes: a new step length, a jump, or a rate change.
     changes = {0, *schedule.event_indices(), *(np.flatnonzero(np.diff(steps)) + 1).tolist()}
-    phi: Array | None = None
+    phi = stepper.step_matrices(float(steps[0]))[0] if len(steps) else np.ones(1)
     forcing: Array | None = None
     for start in range(0, len(times), chunk):
         stop = min(start + chunk, len(times))

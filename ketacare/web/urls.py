@@ -12,6 +12,7 @@ from ketacare.web.views import (
     patients,
     selfreport,
     sessions,
+    simulator,
     tokens,
 )
 
@@ -29,6 +30,7 @@ urlpatterns = [
     path("switch-clinic/", home.clinic_switch, name="clinic_switch"),
     path("c/<slug:clinic_slug>/", clinic.clinic_home, name="clinic_home"),
     path("c/<slug:clinic_slug>/dashboard/", dashboard.dashboard, name="dashboard"),
+    path("c/<slug:clinic_slug>/simulator/", simulator.simulator, name="simulator"),
     path(
         "c/<slug:clinic_slug>/alerts/<uuid:alert_id>/acknowledge/",
         measures.alert_acknowledge,

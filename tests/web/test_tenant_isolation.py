@@ -104,6 +104,7 @@ def _pages() -> list[Page]:
             serves_get=False,
         ),
         Page("dashboard", _slug),
+        Page("simulator", _slug),
         Page(
             "alert_acknowledge",
             lambda r: {**_slug(r), "alert_id": r.alert_id},
@@ -196,7 +197,15 @@ RECORD_PAGES = [
     p
     for p in PAGES
     if p.name
-    not in {"clinic_home", "patient_list", "patient_new", "audit_list", "token_list", "dashboard"}
+    not in {
+        "clinic_home",
+        "patient_list",
+        "patient_new",
+        "audit_list",
+        "token_list",
+        "dashboard",
+        "simulator",
+    }
 ]
 
 
