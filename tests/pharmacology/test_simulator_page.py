@@ -105,6 +105,9 @@ def test_two_regimens_overlay_with_a_population_band(
     client = client_for(make_access(Role.PRESCRIBER, clinic))
     added = client.get(url(clinic), {**ONE_IV, "regimens": "2"})
     assert 'data-regimen="2"' in added.content.decode()  # the form grew a second regimen
+    assert 'name="r1-dose" value="56"' in added.content.decode()  # fresh, with defaults
+    assert "This field is required" not in added.content.decode()
+    assert added.content.decode().count('<td class="cmax">') == 1  # regimen 1 still shown
     both = client.get(url(clinic), {**ONE_IV, **NASAL, "regimens": "2", "subjects": "50"})
     data = figure_of(both.content.decode())["data"]
     names = [trace["name"] for trace in data]

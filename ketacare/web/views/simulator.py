@@ -115,8 +115,14 @@ class Simulated:
 
 
 def _regimen_forms(data: Mapping[str, Any] | None, count: int) -> list[RegimenForm]:
+    """Submitted regimens are bound; a regimen just added is a fresh form with defaults."""
     return [
-        RegimenForm(data, prefix=f"r{i}", initial=DEFAULTS[i % len(DEFAULTS)]) for i in range(count)
+        RegimenForm(
+            data if data is not None and f"r{i}-form" in data else None,
+            prefix=f"r{i}",
+            initial=DEFAULTS[i % len(DEFAULTS)],
+        )
+        for i in range(count)
     ]
 
 
@@ -180,8 +186,9 @@ def simulator(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
             RegimenForm(prefix=f"r{i}", initial=initial) for i, initial in enumerate(plan)
         ]
     simulated: list[Simulated] = []
-    if submitted and settings_form.is_valid() and all(f.is_valid() for f in regimen_forms):
-        simulated = _run(settings_form.cleaned_data, [f.cleaned_data for f in regimen_forms])
+    bound = [f for f in regimen_forms if f.is_bound]
+    if submitted and settings_form.is_valid() and all(f.is_valid() for f in bound):
+        simulated = _run(settings_form.cleaned_data, [f.cleaned_data for f in bound])
     context = {
         "access": access,
         "settings_form": settings_form,
