@@ -492,7 +492,7 @@ def simulate(
     effect: EffectModel | None = None,
     threshold_ng_ml: float = 100.0,
     keep_curves: bool = False,
-    chunk: int = 256,
+    chunk: int = 32,
     progress: Progress | None = None,
     modal: bool | None = None,
 ) -> Result:
