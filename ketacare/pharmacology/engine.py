@@ -304,11 +304,13 @@ class _Stepper:
     def __init__(self, system: System, modal: bool | None = None) -> None:
         self.A = system.A
         S, n, _ = system.A.shape
-        self.modal = _diagonalisable(system.A) if modal is None else modal
-        if self.modal:
-            _values, vectors = np.linalg.eig(system.A)
-            self.V = np.real(vectors)
-            self.W = np.linalg.inv(self.V)
+        vectors = _eigenvectors(system.A) if modal is not False else None
+        if modal and vectors is None:
+            raise ValueError("this system has no well-conditioned real eigenbasis")
+        self.modal = vectors is not None
+        if vectors is not None:
+            self.V = vectors
+            self.W = np.asarray(np.linalg.inv(vectors), dtype=np.float64)
         else:
             self.V = self.W = np.broadcast_to(np.eye(n), (S, n, n))
         self.z = np.zeros((n, S))
@@ -350,11 +352,13 @@ class _Stepper:
         return np.ascontiguousarray(self.V[:, state, :].T / scale)
 
 
-def _diagonalisable(A: Array) -> bool:
+def _eigenvectors(A: Array) -> Array | None:
+    """Real, well-conditioned eigenvectors of every subject's A, or None (dense stepping)."""
     values, vectors = np.linalg.eig(A)
     if np.abs(values.imag).max(initial=0.0) > 1e-12 or np.abs(vectors.imag).max() > 1e-12:
-        return False
-    return bool(np.linalg.cond(vectors.real).max() < 1e6)
+        return None
+    real = np.ascontiguousarray(vectors.real)
+    return real if np.linalg.cond(real).max() < 1e6 else None
 
 
 # ---------------------------------------------------------------- streaming outputs
