@@ -3,6 +3,7 @@
 ketacare demo          migrate, seed the demo clinics, print the accounts, serve
 ketacare serve         production-style serving with gunicorn
 ketacare audit-verify  check every clinic's audit hash chain
+ketacare simulate      pharmacology simulation to CSV/JSON (no Django; see --help)
 ketacare <command>     any Django management command (migrate, createsuperuser, ...)
 """
 
@@ -16,6 +17,11 @@ ALIASES = {"audit-verify": "audit_verify"}
 
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv if argv is None else argv)
+    if len(args) > 1 and args[1] == "simulate":
+        # Pure NumPy/SciPy: answer before Django loads, so it starts fast.
+        from ketacare.pharmacology.cli import main as simulate
+
+        sys.exit(simulate(args[2:]))
     if len(args) > 1:
         args[1] = ALIASES.get(args[1], args[1])
         if args[1] == "demo":

@@ -13,6 +13,7 @@ from ketacare.web.views import (
     patients,
     selfreport,
     sessions,
+    simulator,
     tokens,
 )
 
@@ -30,6 +31,7 @@ urlpatterns = [
     path("switch-clinic/", home.clinic_switch, name="clinic_switch"),
     path("c/<slug:clinic_slug>/", clinic.clinic_home, name="clinic_home"),
     path("c/<slug:clinic_slug>/dashboard/", dashboard.dashboard, name="dashboard"),
+    path("c/<slug:clinic_slug>/simulator/", simulator.simulator, name="simulator"),
     path(
         "c/<slug:clinic_slug>/alerts/<uuid:alert_id>/acknowledge/",
         measures.alert_acknowledge,

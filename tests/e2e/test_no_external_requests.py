@@ -80,6 +80,10 @@ def test_no_page_requests_anything_outside_the_live_server(
         page.wait_for_load_state("networkidle")
     _visit(page, f"{chart}edit/")
     _visit(page, "/c/riverside/tokens/")
+    _visit(page, "/c/riverside/simulator/")  # the Plotly chart: served locally
+    page.get_by_role("button", name="Simulate").click()
+    expect(page.locator("#sim-chart")).to_have_attribute("data-rendered", "true")
+    page.wait_for_load_state("networkidle")
     _visit(page, "/api/v1/docs")  # Swagger UI: served from the app's own static files
     expect(page.get_by_text("KetaCare API")).to_be_visible()
     _visit(page, "/c/elsewhere/patients/", status=404)

@@ -143,6 +143,7 @@ def _pages() -> list[Page]:
             serves_get=False,
         ),
         Page("dashboard", _slug),
+        Page("simulator", _slug),
         Page(
             "alert_acknowledge",
             lambda r: {**_slug(r), "alert_id": r.alert_id},
@@ -244,6 +245,7 @@ RECORD_PAGES = [
         "token_list",
         "dashboard",
         "eligibility_settings",
+        "simulator",
     }
 ]
 

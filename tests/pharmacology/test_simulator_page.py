@@ -1,0 +1,168 @@
+"""The simulator page: permissions, the patient start (audited, clinic-scoped), running and
+comparing regimens, and form errors."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from ketacare.accounts.access import ClinicAccess
+from ketacare.accounts.models import Clinic
+from ketacare.accounts.policy import Role
+from ketacare.audit.models import AuditEvent
+from tests.factories import BodyMeasurementFactory, PatientFactory
+
+pytestmark = pytest.mark.django_db
+
+ONE_IV = {
+    "r0-form": "iv",
+    "r0-model": "domino",
+    "r0-dose": "0.5",
+    "r0-unit": "mg_per_kg",
+    "r0-infusion_min": "40",
+    "r0-doses": "1",
+    "weight_kg": "70",
+    "age_years": "40",
+    "hours": "3",
+    "subjects": "1",
+    "hill": "2",
+}
+NASAL = {
+    "r1-form": "intranasal",
+    "r1-model": "",
+    "r1-dose": "84",
+    "r1-unit": "mg",
+    "r1-infusion_min": "40",
+    "r1-doses": "1",
+}
+
+
+def client_for(access: ClinicAccess) -> Client:
+    client = Client()
+    client.force_login(access.user)
+    return client
+
+
+def url(clinic: Clinic) -> str:
+    return reverse("simulator", kwargs={"clinic_slug": clinic.slug})
+
+
+def figure_of(html: str) -> dict[str, Any]:
+    match = re.search(r'<script id="sim-figure" type="application/json">(.*?)</script>', html)
+    assert match, "no figure on the page"
+    document: dict[str, Any] = json.loads(match.group(1))
+    return document
+
+
+@pytest.mark.parametrize("role", [Role.PRESCRIBER, Role.NURSE, Role.RESEARCHER])
+def test_roles_with_the_permission_open_the_page(
+    role: Role, clinic: Clinic, make_access: Callable[..., ClinicAccess]
+) -> None:
+    got = client_for(make_access(role, clinic)).get(url(clinic))
+    assert got.status_code == 200
+    text = got.content.decode()
+    assert "not a measurement and not dosing advice" in text
+    assert "Perez-Ruixo et al. 2021" in text and "Olofsen et al. 2022" in text
+    assert "not concentration-driven" in text
+    assert f'href="{url(clinic)}"' in text  # the nav link
+
+
+@pytest.mark.parametrize("role", [Role.FRONT_DESK, Role.THERAPIST, Role.COMPLIANCE])
+def test_roles_without_it_are_refused(
+    role: Role, clinic: Clinic, make_access: Callable[..., ClinicAccess]
+) -> None:
+    client = client_for(make_access(role, clinic))
+    assert client.get(url(clinic)).status_code == 403
+    assert (
+        f'href="{url(clinic)}"'
+        not in client.get(reverse("patient_list", args=[clinic.slug])).content.decode()
+    )
+
+
+def test_one_regimen_gives_the_chart_and_the_summary(
+    clinic: Clinic, make_access: Callable[..., ClinicAccess]
+) -> None:
+    got = client_for(make_access(Role.PRESCRIBER, clinic)).get(url(clinic), ONE_IV)
+    assert got.status_code == 200
+    names = [trace["name"] for trace in figure_of(got.content.decode())["data"]]
+    assert names[0].endswith("Cp (median)") and names[1].endswith("Ce effect site (median)")
+    # Domino, 0.5 mg/kg over 40 min: Cmax 240.3 ng/mL at 40 min (one typical subject).
+    assert '<td class="cmax">240.3 [240.3–240.3]</td>' in got.content.decode()
+    assert AuditEvent.objects.count() == 0  # a simulation reads no chart and writes nothing
+
+
+def test_two_regimens_overlay_with_a_population_band(
+    clinic: Clinic, make_access: Callable[..., ClinicAccess]
+) -> None:
+    client = client_for(make_access(Role.PRESCRIBER, clinic))
+    added = client.get(url(clinic), {**ONE_IV, "regimens": "2"})
+    assert 'data-regimen="2"' in added.content.decode()  # the form grew a second regimen
+    assert 'name="r1-dose" value="56"' in added.content.decode()  # fresh, with defaults
+    assert "This field is required" not in added.content.decode()
+    assert added.content.decode().count('<td class="cmax">') == 1  # regimen 1 still shown
+    both = client.get(url(clinic), {**ONE_IV, **NASAL, "regimens": "2", "subjects": "50"})
+    data = figure_of(both.content.decode())["data"]
+    names = [trace["name"] for trace in data]
+    assert sum("5–95th percentile" in n for n in names) == 2
+    assert any(n.startswith("Nasal spray (esketamine) 84 mg") for n in names)
+    assert both.content.decode().count('<td class="cmax">') == 2
+    layout = figure_of(both.content.decode())["layout"]
+    assert layout["shapes"]  # dissociation window shaded
+
+
+def test_form_errors_are_shown_not_raised(
+    clinic: Clinic, make_access: Callable[..., ClinicAccess]
+) -> None:
+    bad = {**ONE_IV, "r0-form": "intranasal", "r0-model": "", "r0-dose": "50", "r0-unit": "mg"}
+    got = client_for(make_access(Role.PRESCRIBER, clinic)).get(url(clinic), bad)
+    assert got.status_code == 200
+    assert "whole 28 mg devices" in got.content.decode()
+    wrong_model = {
+        **ONE_IV,
+        "r0-form": "intranasal",
+        "r0-model": "domino",
+        "r0-dose": "56",
+        "r0-unit": "mg",
+    }
+    got = client_for(make_access(Role.PRESCRIBER, clinic)).get(url(clinic), wrong_model)
+    assert "has no intranasal route" in got.content.decode()
+
+
+def test_starting_from_a_patient_uses_the_latest_weight_and_audits_the_read(
+    clinic: Clinic, make_access: Callable[..., ClinicAccess]
+) -> None:
+    access = make_access(Role.PRESCRIBER, clinic)
+    patient = PatientFactory.create(clinic=clinic)
+    BodyMeasurementFactory.create(patient=patient, weight_kg=Decimal("88.0"))
+    got = client_for(access).get(url(clinic), {"patient": str(patient.pk)})
+    assert got.status_code == 200
+    assert "latest recorded weight 88.0 kg" in got.content.decode()
+    assert 'name="weight_kg" value="88.0"' in got.content.decode()
+    event = AuditEvent.objects.get(patient_id=patient.pk)
+    assert (event.action, event.details) == ("view", {"section": "weights"})
+
+
+def test_a_patient_elsewhere_or_unknown_is_404(
+    clinic: Clinic, other_clinic: Clinic, make_access: Callable[..., ClinicAccess]
+) -> None:
+    client = client_for(make_access(Role.PRESCRIBER, clinic))
+    elsewhere = PatientFactory.create(clinic=other_clinic)
+    for patient_id in (str(elsewhere.pk), str(uuid.uuid4()), "not-a-uuid"):
+        assert client.get(url(clinic), {"patient": patient_id}).status_code == 404
+    assert not AuditEvent.objects.exists()
+
+
+def test_a_researcher_may_simulate_but_not_open_a_chart(
+    clinic: Clinic, make_access: Callable[..., ClinicAccess]
+) -> None:
+    patient = PatientFactory.create(clinic=clinic)
+    client = client_for(make_access(Role.RESEARCHER, clinic))
+    assert client.get(url(clinic), {"patient": str(patient.pk)}).status_code == 403
