@@ -21,6 +21,9 @@ PURE_MODULES = [
     "ketacare/accounts/tokens.py",
     "ketacare/audit/chain.py",
     "ketacare/dosing/protocols.py",
+    "ketacare/dosing/calculator.py",
+    "ketacare/dosing/schedule.py",
+    "ketacare/dosing/__init__.py",
 ]
 
 
