@@ -8,6 +8,7 @@ from ketacare.accounts.api import router as accounts_router
 from ketacare.api import errors
 from ketacare.api.auth import AUTH
 from ketacare.audit.api import router as audit_router
+from ketacare.dosing.api import router as dosing_router
 from ketacare.measures.api import router as measures_router
 from ketacare.patients.api import router as patients_router
 from ketacare.treatment.api import router as treatment_router
@@ -28,3 +29,4 @@ api.add_router("/patients", patients_router)
 api.add_router("/audit", audit_router)
 api.add_router("/", measures_router)
 api.add_router("/", treatment_router)
+api.add_router("/", dosing_router)

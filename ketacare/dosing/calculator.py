@@ -244,7 +244,7 @@ def _volume(
 ) -> Decimal:
     """The volume to draw up at the syringe's precision, never above the cap."""
     exact = dose_mg / conc
-    step = policy.syringe_precision_ml
+    step = policy.syringe_precision_ml.normalize()  # 0.100 from the database is 0.1
     volume = (exact / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step
     if volume * conc > cap_mg:
         volume = (exact / step).quantize(Decimal(1), rounding=ROUND_DOWN) * step
@@ -269,7 +269,7 @@ def _rate(
 ) -> tuple[Decimal, Decimal]:
     """Pump rate at its precision, and the infusion time that rate really takes."""
     exact = volume * 60 / minutes
-    step = policy.pump_precision_ml_per_h
+    step = policy.pump_precision_ml_per_h.normalize()
     rate = (exact / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step
     if rate <= 0:
         rate = step

@@ -538,10 +538,6 @@ def plan_create(*, access: ClinicAccess, patient_id: uuid.UUID, given: PlanInput
     if errors := _plan_errors(protocol, given):
         raise ValidationFailed(errors)
     check_latest_screening(access=access, patient=patient, protocol=protocol)
-    if TreatmentPlan.objects.filter(patient=patient, status=TreatmentPlan.Status.ACTIVE).exists():
-        raise ValidationFailed.single(
-            "protocol_code", "The patient already has an active plan: change or stop it first."
-        )
     plan = TreatmentPlan.objects.create(
         clinic=access.clinic,
         patient=patient,
