@@ -182,17 +182,16 @@ def _plan_view(access: ClinicAccess, plan: TreatmentPlan) -> dict[str, Any]:
     }
 
 
+PREVIEW_DEFAULTS = {"protocol_code": "iv_ketamine", "concentration_mg_per_ml": 10}
+
+
 def plan_tab(access: ClinicAccess, patient: Patient) -> tuple[str, dict[str, Any]]:
     active = not patient.is_archived
     return "web/dosing/_tab.html", {
         "plans": [_plan_view(access, p) for p in selectors.plans_of(patient=patient)],
         "orders": list(selectors.orders_of(patient=patient)),
-        "plan_form": PlanForm(
-            access, initial={"protocol_code": "iv_ketamine", "concentration_mg_per_ml": 10}
-        ),
-        "order_form": OrderForm(
-            access, initial={"protocol_code": "iv_ketamine", "concentration_mg_per_ml": 10}
-        ),
+        "plan_form": PlanForm(access, initial=PREVIEW_DEFAULTS, auto_id="plan_%s"),
+        "order_form": OrderForm(access, initial=PREVIEW_DEFAULTS, auto_id="order_%s"),
         "reschedule_form": RescheduleForm(),
         "check_form": CheckForm(),
         "can_order": access.can(Permission.ORDER_DOSES) and active,
