@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
@@ -218,7 +219,7 @@ def dose_calculate(request: HttpRequest, payload: CalculateIn) -> Any:
             infusion_minutes=payload.infusion_minutes,
             weight_basis=payload.weight_basis,
             weight_measured_on=payload.weight_measured_on,
-            today=dt.date.today(),
+            today=timezone.localdate(),
             policy=selectors.dosing_policy(access.clinic),
         )
     except (DosingError, ValueError) as exc:

@@ -99,7 +99,8 @@ class ProtocolDefinition:
     titration_step: Decimal | None = None
     titration_ceiling: Decimal | None = None
     # Scheduling.
-    schedules: Mapping[str, tuple[Phase, ...]] = field(default_factory=dict)
+    # Left out of the hash (a dict is unhashable); still compared for equality.
+    schedules: Mapping[str, tuple[Phase, ...]] = field(default_factory=dict, hash=False)
     min_days_between_sessions: int = 1  # 1: not twice on one day; 2: nor on consecutive days
     futility_review_after: int | None = None
     # Setting of care.

@@ -535,7 +535,10 @@ def plan_create(*, access: ClinicAccess, patient_id: uuid.UUID, given: PlanInput
         protocol = selectors.protocol_definition(clinic=access.clinic, code=given.protocol_code)
     except LookupError:
         raise ValidationFailed.single("protocol_code", "Choose a listed protocol.") from None
-    if errors := _plan_errors(protocol, given):
+    errors = _plan_errors(protocol, given)
+    if given.start_date < timezone.localdate():
+        errors["start_date"] = ["A course cannot start in the past."]
+    if errors:
         raise ValidationFailed(errors)
     check_latest_screening(access=access, patient=patient, protocol=protocol)
     plan = TreatmentPlan.objects.create(

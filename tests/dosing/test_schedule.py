@@ -164,3 +164,9 @@ def test_with_no_closures_and_a_five_day_week_the_label_counts_hold(start: dt.da
     days = esketamine_course(start, ClinicCalendar())
     assert per_week(days, start, range(4)) == [2, 2, 2, 2]
     assert per_week(days, start, range(4, 8)) == [1, 1, 1, 1]
+
+
+def test_protocol_definitions_are_hashable_values() -> None:
+    """Screening and caches may key on a definition: equal versions hash alike."""
+    assert len({*SHIPPED.values(), *SHIPPED.values()}) == len(SHIPPED)
+    assert hash(adjusted(ESK, {}, version=2)) == hash(adjusted(ESK, {}, version=2))

@@ -213,12 +213,12 @@ def test_plan_refusals_leave_nothing_behind(team: Team) -> None:
         indication="ptsd",
         protocol_code="esketamine_trd",
         schedule="weekly",
-        start_date=next_monday(),
+        start_date=dt.date(2020, 1, 6),
         start_dose=D("70"),
     )
     with pytest.raises(ValidationFailed) as refused:
         services.plan_create(access=team.prescriber, patient_id=team.patient.pk, given=bad)
-    assert set(refused.value.errors) == {"indication", "schedule", "start_dose"}
+    assert set(refused.value.errors) == {"indication", "schedule", "start_dose", "start_date"}
     with pytest.raises(PermissionDenied):
         services.plan_create(access=team.nurse, patient_id=team.patient.pk, given=bad)
     assert not TreatmentPlan.objects.exists() and not TreatmentSession.objects.exists()
