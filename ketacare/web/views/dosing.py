@@ -173,6 +173,7 @@ def _plan_view(access: ClinicAccess, plan: TreatmentPlan) -> dict[str, Any]:
         integration = schedule.integration_days(planned, selectors.calendar_rules(access.clinic))
     return {
         "plan": plan,
+        "indication": plan.indication.replace("_", " "),
         "protocol": protocol,
         "weeks": _weeks(plan, live),
         "cancelled": len(sessions) - len(live),
