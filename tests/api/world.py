@@ -183,8 +183,8 @@ def add_dosing(clinic: Clinic, patient: Patient) -> tuple[uuid.UUID, uuid.UUID]:
         patient_id=patient.pk,
         given=dosing.PlanInput(
             indication="major_depression",
-            protocol_code="esketamine_trd",
-            schedule="label_then_every_2_weeks",
+            protocol_code="esketamine_mdsi",  # 8 sessions: the shortest course
+            schedule="label",
             start_date=dt.date(2030, 1, 7),
             start_dose=Decimal("84"),
         ),
@@ -192,7 +192,7 @@ def add_dosing(clinic: Clinic, patient: Patient) -> tuple[uuid.UUID, uuid.UUID]:
     order = dosing.order_create(
         access=prescriber,
         patient_id=patient.pk,
-        given=dosing.DoseInput("esketamine_trd", Decimal("56")),
+        given=dosing.DoseInput("esketamine_mdsi", Decimal("56")),
         plan_id=plan.pk,
     )
     return order.pk, plan.pk
