@@ -8,6 +8,7 @@ from ketacare.accounts.api import router as accounts_router
 from ketacare.api import errors
 from ketacare.api.auth import AUTH
 from ketacare.audit.api import router as audit_router
+from ketacare.dosing.api import router as dosing_router
 from ketacare.eligibility.api import router as eligibility_router
 from ketacare.measures.api import router as measures_router
 from ketacare.patients.api import router as patients_router
@@ -30,3 +31,4 @@ api.add_router("/audit", audit_router)
 api.add_router("/", measures_router)
 api.add_router("/", treatment_router)
 api.add_router("/", eligibility_router)
+api.add_router("/", dosing_router)

@@ -396,6 +396,7 @@ CHART_SECTIONS: dict[str, Permission] = {
     "sessions": Permission.VIEW_REGISTRY,
     "history": Permission.VIEW_CHART,
     "eligibility": Permission.VIEW_CHART,
+    "plan": Permission.VIEW_CHART,  # plans and dose orders (ketacare.dosing)
 }
 
 

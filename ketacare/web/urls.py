@@ -7,6 +7,7 @@ from ketacare.web.views import (
     audit,
     clinic,
     dashboard,
+    dosing,
     eligibility,
     home,
     measures,
@@ -69,6 +70,21 @@ urlpatterns = [
         eligibility.eligibility_settings,
         name="eligibility_settings",
     ),
+    # The Plan & orders tab's forms (ketacare.dosing), ahead of the generic chart sections.
+    path(f"{patient}/plan/preview/", dosing.dose_preview, name="dose_preview"),
+    path(f"{patient}/plan/new/", dosing.plan_create, name="plan_create"),
+    path(f"{patient}/plan/<uuid:plan_id>/change/", dosing.plan_change, name="plan_change"),
+    path(
+        f"{patient}/plan/sessions/<uuid:session_id>/move/",
+        dosing.plan_session_reschedule,
+        name="plan_session_reschedule",
+    ),
+    path(f"{patient}/plan/orders/new/", dosing.order_create, name="order_create"),
+    path(
+        f"{patient}/plan/orders/<uuid:order_id>/double-check/",
+        dosing.order_double_check,
+        name="order_double_check",
+    ),
     # The Measures tab and its forms, ahead of the generic chart sections.
     path(f"{patient}/measures/", measures.measures_tab, name="patient_measures"),
     path(f"{patient}/measures/record/", measures.measure_record, name="measure_record"),
@@ -87,6 +103,9 @@ urlpatterns = [
         name="entry_retract",
     ),
     path("c/<slug:clinic_slug>/audit/", audit.audit_list, name="audit_list"),
+    path("c/<slug:clinic_slug>/protocols/", dosing.clinic_protocols, name="clinic_protocols"),
+    path("c/<slug:clinic_slug>/dosing-settings/", dosing.dosing_settings, name="dosing_settings"),
+    path("c/<slug:clinic_slug>/calendar/", dosing.clinic_calendar, name="clinic_calendar"),
     # A patient's self-report link: public, the signed token is the only key.
     path("r/<str:token>/", selfreport.selfreport, name="selfreport"),
     path("c/<slug:clinic_slug>/tokens/", tokens.token_list, name="token_list"),

@@ -22,7 +22,16 @@ Op = tuple[str, str]  # (HTTP method, path as in the OpenAPI schema)
 
 # Path parameters that name a record of some clinic, and those that name none.
 RECORD_ID_PARAMS = frozenset(
-    {"patient_id", "entry_id", "token_id", "session_id", "link_id", "alert_id"}
+    {
+        "patient_id",
+        "entry_id",
+        "token_id",
+        "session_id",
+        "link_id",
+        "alert_id",
+        "order_id",
+        "plan_id",
+    }
 )
 NON_RECORD_PARAMS = frozenset({"code"})  # an instrument code: the same in every clinic
 
@@ -78,6 +87,7 @@ def _record_operations() -> dict[Op, dict[str, Any] | None]:
         ops[("POST", f"{entries}/{{entry_id}}/entered-in-error")] = REASON
     ops.update(MEASURE_OPERATIONS)
     ops.update(ELIGIBILITY_OPERATIONS)
+    ops.update(DOSING_OPERATIONS)
     return ops
 
 
@@ -177,6 +187,28 @@ for _section, (_add, _correct) in HISTORY_BODIES.items():
     )
 
 
+# Esketamine is a fixed dose: these bodies need no recent weight on the chart.
+ESKETAMINE_DOSE = {"protocol_code": "esketamine_trd", "dose": "56"}
+_plan = f"{_patient}/plans/{{plan_id}}"
+DOSING_OPERATIONS: dict[Op, dict[str, Any] | None] = {
+    ("POST", f"{_patient}/dose-orders/preview"): ESKETAMINE_DOSE,
+    ("GET", f"{_patient}/dose-orders"): None,
+    ("POST", f"{_patient}/dose-orders"): ESKETAMINE_DOSE,
+    ("POST", f"{_patient}/dose-orders/{{order_id}}/double-check"): {"note": "Checked"},
+    ("GET", f"{_patient}/plans"): None,
+    ("POST", f"{_patient}/plans"): {
+        "indication": "major_depression",
+        "protocol_code": "esketamine_trd",
+        "schedule": "label_then_weekly",
+        "start_date": "2030-03-04",
+        "start_dose": "56",
+    },
+    ("GET", _plan): None,
+    ("PATCH", _plan): {"start_dose": "56", "reason": "Tolerability"},
+    ("POST", f"{_session}/reschedule"): {"scheduled_start": "2024-03-05T10:00:00Z"},
+}
+
+
 RECORD_OPERATIONS = _record_operations()
 
 # Each names the test in tests/api/test_tenant_isolation.py that shows the operation
@@ -191,6 +223,17 @@ UNSCOPED_OPERATIONS: dict[Op, str] = {
     ("GET", f"{API}/measures/instruments"): "test_instrument_list_is_the_same_for_every_member",
     ("POST", f"{API}/measures/{{code}}/score"): "test_scoring_works_for_any_member_stores_nothing",
     ("GET", f"{API}/alerts"): "test_alert_list_shows_only_the_callers_clinic",
+    ("GET", f"{API}/protocols"): "test_protocols_and_settings_are_the_callers_clinics",
+    ("GET", f"{API}/protocols/{{code}}"): "test_protocols_and_settings_are_the_callers_clinics",
+    (
+        "POST",
+        f"{API}/protocols/{{code}}/versions",
+    ): "test_protocol_copy_is_made_in_the_callers_clinic",
+    ("GET", f"{API}/dosing/settings"): "test_protocols_and_settings_are_the_callers_clinics",
+    ("PUT", f"{API}/dosing/settings"): "test_protocol_copy_is_made_in_the_callers_clinic",
+    ("POST", f"{API}/dosing/calculate"): "test_dose_calculation_reads_and_writes_nothing",
+    ("GET", f"{API}/clinic/calendar"): "test_protocols_and_settings_are_the_callers_clinics",
+    ("PUT", f"{API}/clinic/calendar"): "test_protocol_copy_is_made_in_the_callers_clinic",
 }
 
 PATIENT_BODY = {
@@ -238,6 +281,8 @@ def url_for(op: Op, records: ClinicRecords, **ids: object) -> str:
         "session_id": records.session_id,
         "link_id": records.link_id,
         "alert_id": records.alert_id,
+        "order_id": records.order_id,
+        "plan_id": records.plan_id,
         "code": "phq9",
         **{name: value for name, value in ids.items() if value is not None},
     }

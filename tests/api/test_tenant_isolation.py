@@ -8,6 +8,7 @@ record are shown to deal only in the caller's clinic.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import pytest
@@ -303,3 +304,88 @@ def test_alert_list_shows_only_the_callers_clinic(world: World, caller: str) -> 
     assert [a["patient_id"] for a in listed.json()] == [str(world.b.patient.pk)]
     in_a = token_client(world.dual_token_a).get(f"{API}/alerts").json()
     assert [a["id"] for a in in_a] == [str(world.a.alert_id)]
+
+
+# --- dosing: protocols, settings and the calendar are per clinic --------------------------
+
+
+def test_protocols_and_settings_are_the_callers_clinics(world: World) -> None:
+    """Clinic A's adjusted protocol, settings and calendar never show in clinic B."""
+    admin_a = member(world.a.clinic, Role.CLINIC_ADMIN)
+    a = session_client(admin_a)
+    assert (
+        call(
+            a,
+            "POST",
+            f"{API}/protocols/iv_ketamine/versions",
+            {"overrides": {"futility_review_after": 5}, "reason": "A's choice"},
+        ).status_code
+        == 201
+    )
+    assert call(a, "PUT", f"{API}/dosing/settings", {"weight_max_age_days": 7}).status_code == 200
+    assert (
+        call(
+            a, "PUT", f"{API}/clinic/calendar", {"open_weekdays": [0, 2], "daily_capacity": 3}
+        ).status_code
+        == 200
+    )
+    for client in (token_client(world.dual_token_b), session_client(world.b_member)):
+        one = client.get(f"{API}/protocols/iv_ketamine").json()
+        assert (one["version"], one["futility_review_after"]) == (1, 3)
+        listed = {p["code"]: p for p in client.get(f"{API}/protocols").json()}
+        assert listed["iv_ketamine"]["version"] == 1
+        assert client.get(f"{API}/dosing/settings").json()["weight_max_age_days"] == 30
+        assert client.get(f"{API}/clinic/calendar").json()["open_weekdays"] == [0, 1, 2, 3, 4]
+    mine = token_client(world.dual_token_a).get(f"{API}/protocols/iv_ketamine").json()
+    assert (mine["version"], mine["futility_review_after"]) == (2, 5)
+
+
+def test_protocol_copy_is_made_in_the_callers_clinic(world: World) -> None:
+    """Writes naming no record (protocol copies, dose settings, calendar) land in the
+    caller's clinic, even for a token naming clinic A in X-Clinic."""
+    before = clinic_state(world.a.clinic)
+    client = token_client(world.dual_token_b, **{"X-Clinic": world.a.clinic.slug})
+    adjusted = call(
+        client,
+        "POST",
+        f"{API}/protocols/iv_ketamine/versions",
+        {"overrides": {"futility_review_after": 4}, "reason": "B's choice"},
+    )
+    assert adjusted.status_code == 201, adjusted.content
+    assert call(client, "PUT", f"{API}/dosing/settings", {"bmi_threshold": "35"}).status_code == 200
+    calendar = call(client, "PUT", f"{API}/clinic/calendar", {"open_weekdays": [1, 3]})
+    assert calendar.status_code == 403  # a prescriber does not run the calendar
+    front_desk_b = session_client(member(world.b.clinic, Role.FRONT_DESK))
+    assert (
+        call(front_desk_b, "PUT", f"{API}/clinic/calendar", {"open_weekdays": [1, 3]}).status_code
+        == 200
+    )
+    assert clinic_state(world.a.clinic) == before
+    b = token_client(world.dual_token_b)
+    assert b.get(f"{API}/protocols/iv_ketamine").json()["futility_review_after"] == 4
+    assert b.get(f"{API}/clinic/calendar").json()["open_weekdays"] == [1, 3]
+
+
+def test_dose_calculation_reads_and_writes_nothing(world: World) -> None:
+    before_a, before_b, counts = (
+        clinic_state(world.a.clinic),
+        clinic_state(world.b.clinic),
+        record_counts(),
+    )
+    body = {
+        "protocol_code": "iv_ketamine",
+        "dose": "0.5",
+        "weight_kg": "70",
+        "height_cm": "170",
+        "sex_at_birth": "male",
+        "concentration_mg_per_ml": "10",
+        "weight_measured_on": dt.date.today().isoformat(),
+    }
+    response = call(token_client(world.b_token), "POST", f"{API}/dosing/calculate", body)
+    assert response.status_code == 200, response.content
+    assert (response.json()["dose_mg"], response.json()["rate_ml_per_h"]) == ("35.0", "5.25")
+    assert clinic_state(world.a.clinic) == before_a
+    after_b = clinic_state(world.b.clinic)
+    after_b.pop("ApiToken"), before_b.pop("ApiToken")  # the token's last use is recorded
+    assert after_b == before_b
+    assert record_counts() == counts

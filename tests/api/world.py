@@ -2,7 +2,9 @@
 
 Each chart also has measurement-based care records: a scheduled treatment session, a
 PHQ-9 response (item 9 = 1) with its score and the open safety alert it raised, an
-open self-report link sent by SMS, and the patient's measurement plan.
+open self-report link sent by SMS, and the patient's measurement plan; and an active
+esketamine treatment plan (its sessions booked in 2030) with a dose order awaiting its
+double-check.
 
 Shared by the API and web integration tests. Everything is written through the
 services, so each clinic's audit trail is real. Clinic A's records are what
@@ -26,6 +28,15 @@ from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import ApiToken, Clinic, Membership
 from ketacare.accounts.policy import Role
 from ketacare.audit.models import AuditChainHead, AuditEvent
+from ketacare.dosing import services as dosing
+from ketacare.dosing.models import (
+    ClinicCalendar,
+    ClinicDosingSettings,
+    ClinicProtocol,
+    DoseOrder,
+    TreatmentPlan,
+    TreatmentPlanVersion,
+)
 from ketacare.eligibility import services as eligibility
 from ketacare.eligibility.models import (
     AntidepressantTrial,
@@ -52,6 +63,7 @@ from ketacare.patients.api import CHART_ENTRY_PATHS
 from ketacare.patients.models import Patient
 from ketacare.treatment import services as treatment
 from ketacare.treatment.models import TreatmentSession
+from tests.clinical import clear_for_protocol
 from tests.factories import UserFactory
 
 if TYPE_CHECKING:
@@ -98,6 +110,8 @@ class ClinicRecords:
     response_id: uuid.UUID  # a PHQ-9 with its score...
     alert_id: uuid.UUID  # ... and the open safety alert it raised
     link_id: uuid.UUID  # an open self-report link
+    order_id: uuid.UUID  # an esketamine dose order, not yet double-checked...
+    plan_id: uuid.UUID  # ... and an active esketamine treatment plan
 
 
 @dataclass(frozen=True)
@@ -209,6 +223,31 @@ def add_measures(access: ClinicAccess, patient: Patient) -> MeasureRecords:
     return MeasureRecords(session.pk, recorded.response.pk, alert.pk, link.pk)
 
 
+def add_dosing(clinic: Clinic, patient: Patient) -> tuple[uuid.UUID, uuid.UUID]:
+    """A plan and an order, by a prescriber other than the world's (so those may
+    double-check the order). Esketamine is a fixed dose: no fresh weight is needed."""
+    prescriber = member(clinic, Role.PRESCRIBER)
+    clear_for_protocol(prescriber, patient.pk, "esketamine_mdsi")
+    plan = dosing.plan_create(
+        access=prescriber,
+        patient_id=patient.pk,
+        given=dosing.PlanInput(
+            indication="major_depression",
+            protocol_code="esketamine_mdsi",  # 8 sessions: the shortest course
+            schedule="label",
+            start_date=dt.date(2030, 1, 7),
+            start_dose=Decimal("84"),
+        ),
+    ).plan
+    order = dosing.order_create(
+        access=prescriber,
+        patient_id=patient.pk,
+        given=dosing.DoseInput("esketamine_mdsi", Decimal("56")),
+        plan_id=plan.pk,
+    )
+    return order.pk, plan.pk
+
+
 def member(clinic: Clinic, role: Role, user: Any = None) -> ClinicAccess:
     user = user or UserFactory()
     accounts.membership_set(clinic=clinic, user=user, role=role, actor=None)
@@ -230,6 +269,7 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
     token_b, raw_b = accounts.api_token_create(access=b_member, name="b", expires_in_days=30)
     measures_a = add_measures(dual_a, patient_a)
     measures_b = add_measures(b_member, patient_b)
+    dosing_a, dosing_b = add_dosing(clinic_a, patient_a), add_dosing(clinic_b, patient_b)
     return World(
         a=ClinicRecords(
             clinic_a,
@@ -240,6 +280,7 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
             measures_a.response_id,
             measures_a.alert_id,
             measures_a.link_id,
+            *dosing_a,
         ),
         b=ClinicRecords(
             clinic_b,
@@ -250,6 +291,7 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
             measures_b.response_id,
             measures_b.alert_id,
             measures_b.link_id,
+            *dosing_b,
         ),
         b_member=b_member,
         dual_a=dual_a,
@@ -303,11 +345,16 @@ MEASURE_MODELS: tuple[type[models.Model], ...] = (
     MeasurementPlan,
     OutboundMessage,
 )
+DOSING_MODELS: tuple[type[models.Model], ...] = (DoseOrder, TreatmentPlan, TreatmentPlanVersion)
 CLINIC_MODELS: tuple[type[models.Model], ...] = (
     Patient,
     *CHART_ENTRY_PATHS.values(),
     *MEASURE_MODELS,
     *ELIGIBILITY_MODELS,
+    *DOSING_MODELS,
+    ClinicProtocol,
+    ClinicDosingSettings,
+    ClinicCalendar,
     ClinicMeasureSettings,
     EligibilitySettings,
     ApiToken,
@@ -318,6 +365,7 @@ RECORD_MODELS: tuple[type[models.Model], ...] = (
     *CHART_ENTRY_PATHS.values(),
     *MEASURE_MODELS,
     *ELIGIBILITY_MODELS,
+    *DOSING_MODELS,
     MeasurementRule,
 )
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
@@ -19,20 +18,6 @@ from ketacare.patients import services as patients
 from ketacare.patients.models import Patient
 from tests.api.world import member
 
-ALL_NO = {
-    "aneurysmal_vascular_disease": "no",
-    "arteriovenous_malformation": "no",
-    "intracerebral_haemorrhage": "no",
-    "hypersensitivity": "no",
-    "psychosis_history": "no",
-    "substance_use_disorder": "no",
-    "pregnancy_or_breastfeeding": "no",
-    "uncontrolled_hypertension": "no",
-    "raised_intracranial_pressure": "no",
-    "hepatic_impairment": "no",
-    "recent_cardiovascular_event": "no",
-}
-CLEAN_CHECKLIST: dict[str, Any] = {"answers": ALL_NO, "bp_systolic": 122, "bp_diastolic": 78}
 TRIALS = [
     {
         "drug": "Sertraline",

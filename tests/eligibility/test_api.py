@@ -9,7 +9,8 @@ from django.test import Client
 from ketacare.accounts.access import ClinicAccess
 from ketacare.eligibility.models import AntidepressantTrial, CautionAcceptance, ScreeningResult
 from tests.api.world import call
-from tests.eligibility.conftest import ALL_NO, CLEAN_CHECKLIST, Team
+from tests.clinical import ALL_NO, CLEAN_CHECKLIST
+from tests.eligibility.conftest import Team
 
 API = "/api/v1"
 

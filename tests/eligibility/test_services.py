@@ -19,7 +19,8 @@ from ketacare.eligibility.models import (
 from ketacare.patients import services as patients
 from ketacare.patients.models import Diagnosis, Medication
 from tests.api.world import member
-from tests.eligibility.conftest import ALL_NO, CLEAN_CHECKLIST, Team
+from tests.clinical import ALL_NO, CLEAN_CHECKLIST
+from tests.eligibility.conftest import Team
 
 TODAY = dt.date(2026, 1, 15)
 

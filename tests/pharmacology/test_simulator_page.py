@@ -3,6 +3,7 @@ comparing regimens, and form errors."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import uuid
@@ -13,11 +14,14 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic
 from ketacare.accounts.policy import Role
 from ketacare.audit.models import AuditEvent
+from ketacare.dosing import services as dosing
+from tests.clinical import clear_for_protocol
 from tests.factories import BodyMeasurementFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -148,6 +152,34 @@ def test_starting_from_a_patient_uses_the_latest_weight_and_audits_the_read(
     assert 'name="weight_kg" value="88.0"' in got.content.decode()
     event = AuditEvent.objects.get(patient_id=patient.pk)
     assert (event.action, event.details) == ("view", {"section": "weights"})
+
+
+def test_a_patients_active_plan_prefills_the_regimen(
+    clinic: Clinic, make_access: Callable[..., ClinicAccess]
+) -> None:
+    access = make_access(Role.PRESCRIBER, clinic)
+    patient = PatientFactory.create(clinic=clinic)
+    BodyMeasurementFactory.create(patient=patient, weight_kg=Decimal("70.0"))
+    clear_for_protocol(access, patient.pk, "esketamine_trd")
+    monday = timezone.localdate() + dt.timedelta(days=7 - timezone.localdate().weekday())
+    dosing.plan_create(
+        access=access,
+        patient_id=patient.pk,
+        given=dosing.PlanInput(
+            indication="major_depression",
+            protocol_code="esketamine_trd",
+            schedule="label_then_weekly",
+            start_date=monday,
+            start_dose=Decimal("56"),
+        ),
+    )
+    html = client_for(access).get(url(clinic), {"patient": str(patient.pk)}).content.decode()
+    assert re.search(r'<option value="intranasal" selected', html)
+    assert 'name="r0-dose" value="56' in html
+    assert 'name="r0-unit"' in html and re.search(r'<option value="mg" selected', html)
+    # The label course: twice weekly first, so the median gap is 3 or 4 days.
+    every = re.search(r'name="r0-every_hours" value="([0-9.]+)"', html)
+    assert every and float(every.group(1)) in (72.0, 84.0, 96.0)
 
 
 def test_a_patient_elsewhere_or_unknown_is_404(

@@ -38,6 +38,9 @@ PURE_MODULES = [
     "ketacare/pharmacology/regimens.py",
     "ketacare/pharmacology/effect.py",
     "ketacare/pharmacology/engine.py",
+    "ketacare/dosing/calculator.py",
+    "ketacare/dosing/schedule.py",
+    "ketacare/dosing/__init__.py",
 ]
 # The pharmacology engine is pure but numerical: NumPy and SciPy are allowed there.
 NUMERICAL_MODULES = {"ketacare/pharmacology/"}

@@ -57,7 +57,7 @@ class Page:
 
     name: str
     kwargs: Callable[[ClinicRecords], dict[str, Any]]
-    post: dict[str, str] = field(default_factory=dict)
+    post: dict[str, Any] = field(default_factory=dict)
     query: str = ""
     serves_get: bool = True  # False: GET is refused (404/405) whoever asks
     role: Role = Role.PRESCRIBER  # who, in the record's own clinic, may use the page
@@ -201,6 +201,83 @@ def _pages() -> list[Page]:
             serves_get=False,
         ),
         *ELIGIBILITY_PAGES,
+        # Plan & orders (ketacare.dosing).
+        Page("dose_preview", _patient, query="?protocol_code=esketamine_trd&dose=56"),
+        Page(
+            "plan_create",
+            _patient,
+            post={
+                "indication": "major_depression",
+                "protocol_code": "esketamine_trd",
+                "schedule": "label_then_weekly",
+                "start_date": "2030-03-04",
+                "session_time": "09:00",
+                "start_dose": "56",
+            },
+            serves_get=False,
+        ),
+        Page(
+            "plan_change",
+            lambda r: {**_patient(r), "plan_id": r.plan_id},
+            post={"start_dose": "56", "reason": "Tolerability"},
+            serves_get=False,
+        ),
+        Page(
+            "plan_session_reschedule",
+            lambda r: {**_patient(r), "session_id": r.session_id},
+            post={"scheduled_start": "2024-03-05T10:00"},
+            serves_get=False,
+        ),
+        Page(
+            "order_create",
+            _patient,
+            post={"protocol_code": "esketamine_trd", "dose": "56"},
+            serves_get=False,
+        ),
+        Page(
+            "order_double_check",
+            lambda r: {**_patient(r), "order_id": r.order_id},
+            post={"note": "Checked"},
+            serves_get=False,
+        ),
+        Page("clinic_protocols", _slug),
+        Page(
+            "clinic_protocols",
+            _slug,
+            query="?code=iv_ketamine",
+            post={
+                "code": "iv_ketamine",
+                "reason": "Local review point",
+                "name": "IV racemic ketamine",
+                "hard_max_basis": "Our cap",
+                "default_dose": "0.5",
+                "dose_min": "0.1",
+                "dose_max": "0.75",
+                "hard_max": "0.75",
+                "infusion_minutes": "40",
+                "futility_review_after": "4",
+                "min_days_between_sessions": "1",
+            },
+            label="clinic_protocols?code",
+        ),
+        Page(
+            "dosing_settings",
+            _slug,
+            post={
+                "basis_policy": "ideal_above_bmi",
+                "bmi_threshold": "30",
+                "adjusted_factor": "0.4",
+                "syringe_precision_ml": "0.1",
+                "pump_precision_ml_per_h": "0.01",
+                "weight_max_age_days": "14",
+            },
+        ),
+        Page(
+            "clinic_calendar",
+            _slug,
+            post={"open_weekdays": ["0", "2", "4"], "closures": "2030-12-25 Christmas"},
+            role=Role.FRONT_DESK,
+        ),
     ]
     for section, _label in CHART_TABS:
         pages.append(
@@ -246,6 +323,9 @@ RECORD_PAGES = [
         "dashboard",
         "eligibility_settings",
         "simulator",
+        "clinic_protocols",
+        "dosing_settings",
+        "clinic_calendar",
     }
 ]
 

@@ -7,6 +7,9 @@ renders the figure. A simulation writes nothing; only a patient's chart read is 
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
+import statistics
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,6 +22,7 @@ from django.shortcuts import render
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
 from ketacare.dosing.protocols import Route
+from ketacare.dosing.selectors import plan_sessions, plan_summary
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import chart_summary
 from ketacare.patients.services import patient_view
@@ -46,6 +50,8 @@ FORMS = {
     "sublingual": ("Sublingual (racemic)", Route.SUBLINGUAL, "kamp2020"),
     "oral_er": ("Extended-release tablet (racemic)", Route.ORAL_ER, "kamp2020"),
 }
+MAX_PLAN_DOSES = 24  # the regimen form's own limit
+INDUCTION = dt.timedelta(weeks=4)
 DEFAULTS: tuple[dict[str, Any], ...] = (
     {"form": "iv", "dose": 0.5, "unit": "mg_per_kg", "infusion_min": 40, "doses": 1},
     {"form": "intranasal", "dose": 56, "unit": "mg", "infusion_min": 40, "doses": 1},
@@ -160,10 +166,28 @@ def _patient_start(access: ClinicAccess, patient_id: str) -> tuple[Patient, floa
 
 
 def active_plan_regimens(access: ClinicAccess, patient: Patient) -> list[dict[str, Any]] | None:
-    """Hook for the integrator: once the treatment-plans feature lands, answer the
-    patient's active plan as regimen form initials (keys of `RegimenForm`), to prefill the
-    page. Until then there is no plan to start from."""
-    return None
+    """The patient's active plan as regimen form initials: its route, starting dose and
+    infusion time, and the sessions of its first four weeks (the induction) at their
+    median spacing (a plan's real days are irregular, e.g. Mon/Wed/Fri; the user can edit
+    the regimen)."""
+    summary = plan_summary(patient=patient)
+    if summary is None or summary.protocol.route.value not in FORMS:
+        return None
+    protocol = summary.protocol
+    sessions = plan_sessions(summary.plan)[:MAX_PLAN_DOSES]
+    starts = [s.scheduled_start for s in sessions]
+    starts = [t for t in starts if t - starts[0] < INDUCTION] if starts else []
+    gaps = [(b - a).total_seconds() / 3600 for a, b in itertools.pairwise(starts)]
+    return [
+        {
+            "form": protocol.route.value,
+            "dose": summary.plan.start_dose,
+            "unit": "mg_per_kg" if protocol.weight_based else "mg",
+            "infusion_min": protocol.infusion_minutes or 40,
+            "doses": max(len(starts), 1),
+            "every_hours": round(statistics.median(gaps) * 2) / 2 if gaps else None,
+        }
+    ]
 
 
 @clinic_view

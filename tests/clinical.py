@@ -1,0 +1,63 @@
+"""Clinical set-up shared by tests: a patient cleared for a protocol the way a clinic
+clears one, through the services (a clean screening checklist, then a prescriber's
+accepted justification for every remaining caution)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from ketacare.accounts.access import ClinicAccess
+from ketacare.eligibility import services as eligibility
+from ketacare.eligibility.models import Episode, ScreeningResult
+from ketacare.eligibility.selectors import open_cautions
+
+ALL_NO = {
+    "aneurysmal_vascular_disease": "no",
+    "arteriovenous_malformation": "no",
+    "intracerebral_haemorrhage": "no",
+    "hypersensitivity": "no",
+    "psychosis_history": "no",
+    "substance_use_disorder": "no",
+    "pregnancy_or_breastfeeding": "no",
+    "uncontrolled_hypertension": "no",
+    "raised_intracranial_pressure": "no",
+    "hepatic_impairment": "no",
+    "recent_cardiovascular_event": "no",
+}
+CLEAN_CHECKLIST: dict[str, Any] = {"answers": ALL_NO, "bp_systolic": 122, "bp_diastolic": 78}
+
+
+CURRENT_EPISODE = {
+    "start_date": dt.date(2024, 1, 10),
+    "severity": "severe",
+    "psychotic_features": False,
+    "indication": "major_depression",
+}
+
+
+def clear_for_protocol(
+    prescriber: ClinicAccess, patient_id: uuid.UUID, *protocol_codes: str
+) -> list[ScreeningResult]:
+    """Record a current episode of major depression where none is recorded, screen the
+    patient for each protocol, and accept what cautions remain."""
+    if not Episode.objects.filter(patient_id=patient_id, entered_in_error_at__isnull=True).exists():
+        eligibility.history_add(
+            access=prescriber, patient_id=patient_id, model=Episode, data=CURRENT_EPISODE
+        )
+    results = []
+    for code in protocol_codes:
+        screening = eligibility.screening_run(
+            access=prescriber, patient_id=patient_id, protocol_code=code, checklist=CLEAN_CHECKLIST
+        )
+        for caution in open_cautions(screening):
+            eligibility.caution_accept(
+                access=prescriber,
+                patient_id=patient_id,
+                screening_id=screening.pk,
+                code=caution["code"],
+                justification="Reviewed with the patient: benefit outweighs the risk.",
+            )
+        results.append(screening)
+    return results
