@@ -397,10 +397,13 @@ class _Percentiles:
     lower rank is selected inside the segment its neighbours already bound, and the next
     rank up (for the interpolation) is the minimum of what lies above it, which costs about
     two single-rank partitions in all. Selection runs on float32 copies: a relative rounding
-    of 6e-8, far below any model or clinical precision, for half the memory traffic. The
-    rows must be non-negative (concentrations): non-negative IEEE floats order exactly as
-    their bit patterns read as integers, and numpy partitions int32 about twice as fast as
-    float32 (no NaN handling)."""
+    of 6e-8, far below any model or clinical precision, for half the memory traffic.
+
+    The values are concentrations, non-negative but for ±1e-13 round-off, and are clipped
+    at zero. Non-negative IEEE floats order exactly as their bits read as integers, and
+    numpy partitions int32 about twice as fast as float32 (no NaN handling). Negative
+    values all order below the others that way too (if not among themselves), so clipping
+    the selected statistics equals clipping the data first, without a pass over it."""
 
     def __init__(self, subjects: int, levels: Sequence[float] = PERCENTILES) -> None:
         position = np.asarray(levels) / 100 * (subjects - 1)
@@ -409,18 +412,20 @@ class _Percentiles:
         self.ranks = sorted(set(self.low.tolist()))
 
     def __call__(self, rows: Array) -> Array:
-        if rows.shape[1] == 1:  # one subject: every percentile is its curve
-            return np.repeat(rows.T, len(self.low), axis=0)
-        work = rows.astype(np.float32)
+        """Percentiles (levels, ...) over the last axis of rows (..., subjects)."""
+        if rows.shape[-1] == 1:  # one subject: every percentile is its curve
+            leading = np.maximum(rows[..., 0], 0.0)
+            return np.repeat(leading[None], len(self.low), axis=0)
+        work = rows.astype(np.float32).reshape(-1, rows.shape[-1])
         _select(work.view(np.int32), 0, work.shape[1], self.ranks)
         bounds = [*self.ranks[1:], work.shape[1] - 1]
         above = {
             rank: work[:, rank + 1 : bound + 1].min(axis=1) if rank + 1 <= bound else work[:, rank]
             for rank, bound in zip(self.ranks, bounds, strict=True)
         }
-        low = work[:, self.low].T.astype(np.float64)
-        high = np.array([above[rank] for rank in self.low], dtype=np.float64)
-        return low + (high - low) * self.weight
+        low = np.maximum(work[:, self.low].T.astype(np.float64), 0.0)
+        high = np.maximum(np.array([above[rank] for rank in self.low], dtype=np.float64), 0.0)
+        return (low + (high - low) * self.weight).reshape(len(self.low), *rows.shape[:-1])
 
 
 def _select(work: NDArray[np.int32], start: int, stop: int, ranks: list[int]) -> None:
@@ -465,13 +470,15 @@ class _Summaries:
             self.tmax[index] = self.times[start + cp[:, index].argmax(axis=0)]
             self.cmax[index] = peak[index]
         weights = self.weights[start:stop]
-        self.auc += weights @ cp / 60
+        # einsum, not a BLAS product: OpenBLAS would start (and spin) threads of its own
+        # next to the stepping thread for these shapes.
+        self.auc += np.einsum("k,ks->s", weights, cp) / 60
         for name, (output, level) in self.thresholds.items():
             rows = outputs[output]
             # Concentrations are mostly far below any threshold: only rows that reach it.
             reaching = np.flatnonzero(rows.max(axis=1) >= level)
             if len(reaching):
-                self.above[name] += weights[reaching] @ (rows[reaching] >= level)
+                self.above[name] += np.einsum("k,ks->s", weights[reaching], rows[reaching] >= level)
 
 
 class _Collector:
@@ -489,14 +496,15 @@ class _Collector:
         self.kept: dict[str, list[Array]] = {name: [] for name in names}
 
     def __call__(self, start: int, block: Array) -> None:
-        # Concentrations cannot be negative; the modal readout leaves ±1e-13 round-off.
-        np.maximum(block, 0.0, out=block)
+        # The modal readout leaves ±1e-13 round-off around zero concentrations: Cmax, the
+        # percentiles and kept curves clip it; AUC integrates it (< 1e-9 ng·h/mL).
         outputs = dict(zip(self.names, block, strict=True))
         self.summaries.update(start, outputs)
-        for name, values in outputs.items():
-            self.pieces[name].append(self.percentiles(values))
+        percentiles = self.percentiles(block)  # (levels, outputs, points): one pass for all
+        for index, (name, values) in enumerate(outputs.items()):
+            self.pieces[name].append(percentiles[:, index])
             if self.keep_curves:
-                self.kept[name].append(values.T.copy())
+                self.kept[name].append(np.maximum(values.T, 0.0))
 
 
 # ---------------------------------------------------------------- results
@@ -624,7 +632,7 @@ def simulate(
         percentile_levels=PERCENTILES,
         percentiles={name: np.hstack(parts) for name, parts in collect.pieces.items()},
         summary=SubjectSummary(
-            summaries.cmax,
+            np.maximum(summaries.cmax, 0.0),
             summaries.tmax,
             summaries.auc,
             summaries.above["above"],
