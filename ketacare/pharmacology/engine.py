@@ -14,11 +14,13 @@ costs n multiply-adds per subject and step instead of n²; otherwise the dense s
 
 A population run streams: it keeps one chunk of time points at a time, updating per-subject
 summaries and the 5/50/95th percentiles per time point, and keeps the full subjects × times
-curves only when asked (`keep_curves=True`).
+curves only when asked (`keep_curves=True`). A worker thread reduces each chunk while the
+caller's thread steps the next, so a run uses two cores.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -598,15 +600,18 @@ def simulate(
     changes = {0, *schedule.event_indices(), *(np.flatnonzero(np.diff(steps)) + 1).tolist()}
     phi = stepper.step_matrices(float(steps[0]))[0] if len(steps) else np.ones(1)
     forcing: Array | None = None
-    # Two buffers and one worker thread: the worker reduces chunk i−1 (summaries and
-    # percentiles; NumPy releases the GIL in partition and in its loops) while this thread
-    # steps chunk i, so both cores work.
-    buffers = [np.empty((len(names), min(chunk, len(times)), subjects)) for _ in range(2)]
+    # A ring of buffers and one worker thread: the worker reduces finished chunks
+    # (summaries and percentiles; NumPy releases the GIL in partition and in its loops)
+    # while this thread steps the next ones, so both cores work. Several buffers, not two,
+    # let either thread run ahead while the other is descheduled on a busy machine.
+    buffers = [np.empty((len(names), min(chunk, len(times)), subjects)) for _ in range(4)]
+    pending: deque[Future[None]] = deque()
     with ThreadPoolExecutor(max_workers=1) as worker:
-        pending: Future[None] | None = None
         for number, start in enumerate(range(0, len(times), chunk)):
             stop = min(start + chunk, len(times))
-            block = buffers[number % 2][:, : stop - start]
+            if len(pending) == len(buffers):
+                pending.popleft().result()  # the worker is done with this buffer
+            block = buffers[number % len(buffers)][:, : stop - start]
             for k in range(start, stop):
                 if k and k - 1 in changes:
                     dt = float(steps[k - 1])
@@ -618,13 +623,11 @@ def simulate(
                 for state, amount in schedule.jumps(k):
                     stepper.jump(state, amount)
                 stepper.read(out=block[:, k - start])
-            if pending:
-                pending.result()  # the worker is done with the other buffer
-            pending = worker.submit(collect, start, block)
+            pending.append(worker.submit(collect, start, block))
             if progress:
                 progress(stop, len(times))
-        if pending:
-            pending.result()
+        for future in pending:
+            future.result()
     return Result(
         model=model,
         regimen=tuple(regimen),
