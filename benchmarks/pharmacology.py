@@ -34,8 +34,11 @@ WEIGHT = 70.0
 def ours(regimen: Regimen, hours: float, subjects: int) -> tuple[float, float, float]:
     """Median wall and CPU seconds of three runs, and the process's peak resident memory
     (MiB) after them (imports included). CPU time is printed too because the machine is
-    shared: it is less disturbed by other processes than wall time. tracemalloc is not
-    used: it slows NumPy's allocations several-fold."""
+    shared: it is less disturbed by other processes than wall time. It adds up both of the
+    engine's threads (stepping, and reducing the previous chunk), so on an idle 2-core
+    machine the wall time is a little over half of it (the threads carry about equal
+    shares). tracemalloc is not used: it slows NumPy's
+    allocations several-fold."""
     runs = []
     for _ in range(3):
         start, cpu = time.perf_counter(), time.process_time()
@@ -121,7 +124,7 @@ def main() -> None:
     )
     print(f"  {'engine':<52} {'seconds':>10} {'x ours':>9}")
     print(f"  {'ketacare.pharmacology (exact, vectorised)':<52} {seconds:>10.2f} {1:>9.1f}")
-    print(f"  {'  the same, CPU time of this process':<52} {cpu_seconds:>10.2f}")
+    print(f"  {'  the same, CPU time of this process (2 threads)':<52} {cpu_seconds:>10.2f}")
     label = f"solve_ivp LSODA (from {args.ivp_subjects} subjects)"
     print(f"  {label:<52} {ivp:>10.1f} {ivp / seconds:>9.0f}")
     if opentiva is None:

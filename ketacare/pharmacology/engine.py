@@ -14,12 +14,15 @@ costs n multiply-adds per subject and step instead of n²; otherwise the dense s
 
 A population run streams: it keeps one chunk of time points at a time, updating per-subject
 summaries and the 5/50/95th percentiles per time point, and keeps the full subjects × times
-curves only when asked (`keep_curves=True`).
+curves only when asked (`keep_curves=True`). A worker thread reduces each chunk while the
+caller's thread steps the next, so a run uses two cores.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -299,7 +302,12 @@ def batched_expm(M: Array) -> Array:
 
 
 class _Stepper:
-    """Advances the state of all subjects over one grid interval."""
+    """Advances the state of all subjects over one grid interval.
+
+    After `track(weights)`, `read` gives the outputs (e.g. Cp and Ce) directly. In modal
+    coordinates the state is then kept once per output, pre-multiplied by that output's
+    weights: a step is still one multiplication, and the readout becomes a plain sum over
+    the modes, with no multiplications (the readout was the costliest part of a step)."""
 
     def __init__(self, system: System, modal: bool | None = None) -> None:
         self.A = system.A
@@ -313,8 +321,15 @@ class _Stepper:
             self.W = np.asarray(np.linalg.inv(vectors), dtype=np.float64)
         else:
             self.V = self.W = np.broadcast_to(np.eye(n), (S, n, n))
-        self.z = np.zeros((n, S))
+        self.z = np.zeros((n, S))  # (outputs, n, S) once tracked in modal coordinates
+        self.weights: Array | None = None
         self._steps: dict[float, tuple[Array, Array]] = {}
+
+    def track(self, weights: Array) -> None:
+        """Read these outputs from now on: weights (outputs, n, S) from `readout`."""
+        self.weights = weights
+        if self.modal:
+            self.z = weights * self.z
 
     def step_matrices(self, key: float) -> tuple[Array, Array]:
         """(φ, Γ) for Δt (rounded to 1e-9 min) in the stepper's coordinates: φ is (n, S)
@@ -331,10 +346,15 @@ class _Stepper:
     def forcing(self, dt: float, rates: Array) -> Array:
         """γ = Γ·r in stepper coordinates, (n, S), for per-subject rates (S, n)."""
         gamma = self.step_matrices(dt)[1]
-        return np.ascontiguousarray(np.einsum("sij,sj->is", gamma, rates))
+        return self._scaled(np.einsum("sij,sj->is", gamma, rates))
 
     def jump(self, state: int, amount: Array) -> None:
-        self.z += self.W[:, :, state].T * amount
+        self.z += self._scaled(self.W[:, :, state].T * amount)
+
+    def _scaled(self, change: Array) -> Array:
+        if self.modal and self.weights is not None:
+            return self.weights * change
+        return np.ascontiguousarray(change)
 
     def advance(self, dt: float, forcing: Array | None) -> None:
         self.advance_with(self.step_matrices(round(dt, 9))[0], forcing)
@@ -346,6 +366,14 @@ class _Stepper:
             self.z = np.einsum("ijs,js->is", phi, self.z)
         if forcing is not None:
             self.z += forcing
+
+    def read(self, out: Array) -> None:
+        """The tracked outputs now, into `out` (outputs, S)."""
+        assert self.weights is not None, "call track() first"
+        if self.modal:
+            np.add.reduce(self.z, axis=1, out=out)
+        else:
+            np.einsum("ons,ns->os", self.weights, self.z, out=out)
 
     def readout(self, state: int, scale: Array) -> Array:
         """Weights (n, S) turning stepper coordinates into state/scale."""
@@ -371,7 +399,13 @@ class _Percentiles:
     lower rank is selected inside the segment its neighbours already bound, and the next
     rank up (for the interpolation) is the minimum of what lies above it, which costs about
     two single-rank partitions in all. Selection runs on float32 copies: a relative rounding
-    of 6e-8, far below any model or clinical precision, for half the memory traffic."""
+    of 6e-8, far below any model or clinical precision, for half the memory traffic.
+
+    The values are concentrations, non-negative but for ±1e-13 round-off, and are clipped
+    at zero. Non-negative IEEE floats order exactly as their bits read as integers, and
+    numpy partitions int32 about twice as fast as float32 (no NaN handling). Negative
+    values all order below the others that way too (if not among themselves), so clipping
+    the selected statistics equals clipping the data first, without a pass over it."""
 
     def __init__(self, subjects: int, levels: Sequence[float] = PERCENTILES) -> None:
         position = np.asarray(levels) / 100 * (subjects - 1)
@@ -380,21 +414,23 @@ class _Percentiles:
         self.ranks = sorted(set(self.low.tolist()))
 
     def __call__(self, rows: Array) -> Array:
-        if rows.shape[1] == 1:  # one subject: every percentile is its curve
-            return np.repeat(rows.T, len(self.low), axis=0)
-        work = rows.astype(np.float32)
-        _select(work, 0, work.shape[1], self.ranks)
+        """Percentiles (levels, ...) over the last axis of rows (..., subjects)."""
+        if rows.shape[-1] == 1:  # one subject: every percentile is its curve
+            leading = np.maximum(rows[..., 0], 0.0)
+            return np.repeat(leading[None], len(self.low), axis=0)
+        work = rows.astype(np.float32).reshape(-1, rows.shape[-1])
+        _select(work.view(np.int32), 0, work.shape[1], self.ranks)
         bounds = [*self.ranks[1:], work.shape[1] - 1]
         above = {
             rank: work[:, rank + 1 : bound + 1].min(axis=1) if rank + 1 <= bound else work[:, rank]
             for rank, bound in zip(self.ranks, bounds, strict=True)
         }
-        low = work[:, self.low].T.astype(np.float64)
-        high = np.array([above[rank] for rank in self.low], dtype=np.float64)
-        return low + (high - low) * self.weight
+        low = np.maximum(work[:, self.low].T.astype(np.float64), 0.0)
+        high = np.maximum(np.array([above[rank] for rank in self.low], dtype=np.float64), 0.0)
+        return (low + (high - low) * self.weight).reshape(len(self.low), *rows.shape[:-1])
 
 
-def _select(work: NDArray[np.float32], start: int, stop: int, ranks: list[int]) -> None:
+def _select(work: NDArray[np.int32], start: int, stop: int, ranks: list[int]) -> None:
     """Partition work[:, start:stop] in place so each rank in `ranks` holds its order
     statistic, bisecting the rank list so every partition works on a shrinking segment."""
     if not ranks:
@@ -436,13 +472,41 @@ class _Summaries:
             self.tmax[index] = self.times[start + cp[:, index].argmax(axis=0)]
             self.cmax[index] = peak[index]
         weights = self.weights[start:stop]
-        self.auc += weights @ cp / 60
+        # einsum, not a BLAS product: OpenBLAS would start (and spin) threads of its own
+        # next to the stepping thread for these shapes.
+        self.auc += np.einsum("k,ks->s", weights, cp) / 60
         for name, (output, level) in self.thresholds.items():
             rows = outputs[output]
             # Concentrations are mostly far below any threshold: only rows that reach it.
             reaching = np.flatnonzero(rows.max(axis=1) >= level)
             if len(reaching):
-                self.above[name] += weights[reaching] @ (rows[reaching] >= level)
+                self.above[name] += np.einsum("k,ks->s", weights[reaching], rows[reaching] >= level)
+
+
+class _Collector:
+    """Turns each chunk of outputs (outputs, points, subjects) into summaries and
+    percentiles, and keeps the curves when asked."""
+
+    def __init__(
+        self, names: list[str], summaries: _Summaries, subjects: int, keep_curves: bool
+    ) -> None:
+        self.names = names
+        self.summaries = summaries
+        self.percentiles = _Percentiles(subjects)
+        self.keep_curves = keep_curves
+        self.pieces: dict[str, list[Array]] = {name: [] for name in names}
+        self.kept: dict[str, list[Array]] = {name: [] for name in names}
+
+    def __call__(self, start: int, block: Array) -> None:
+        # The modal readout leaves ±1e-13 round-off around zero concentrations: Cmax, the
+        # percentiles and kept curves clip it; AUC integrates it (< 1e-9 ng·h/mL).
+        outputs = dict(zip(self.names, block, strict=True))
+        self.summaries.update(start, outputs)
+        percentiles = self.percentiles(block)  # (levels, outputs, points): one pass for all
+        for index, (name, values) in enumerate(outputs.items()):
+            self.pieces[name].append(percentiles[:, index])
+            if self.keep_curves:
+                self.kept[name].append(np.maximum(values.T, 0.0))
 
 
 # ---------------------------------------------------------------- results
@@ -527,51 +591,51 @@ def simulate(
     summaries = _Summaries(
         times, subjects, {"above": ("cp", threshold_ng_ml), "window": ("ce", window)}
     )
-    percentiles = {name: _Percentiles(subjects) for name in readouts}
-    pieces: dict[str, list[Array]] = {name: [] for name in readouts}
-    kept: dict[str, list[Array]] = {name: [] for name in readouts}
-    schedule = _Schedule(system.inputs, times, subjects, len(system.names))
     names = list(readouts)
-    weights = np.stack([readouts[name] for name in names])  # (outputs, n, S)
-    block = np.empty((len(names), min(chunk, len(times)), subjects))
+    collect = _Collector(names, summaries, subjects, keep_curves)
+    schedule = _Schedule(system.inputs, times, subjects, len(system.names))
+    stepper.track(np.stack([readouts[name] for name in names]))
     steps = np.round(np.diff(times), 9)
     # Grid points where something changes: a new step length, a jump, or a rate change.
     changes = {0, *schedule.event_indices(), *(np.flatnonzero(np.diff(steps)) + 1).tolist()}
     phi = stepper.step_matrices(float(steps[0]))[0] if len(steps) else np.ones(1)
     forcing: Array | None = None
-    for start in range(0, len(times), chunk):
-        stop = min(start + chunk, len(times))
-        for k in range(start, stop):
-            if k and k - 1 in changes:
-                dt = float(steps[k - 1])
-                rates = schedule.rates(k - 1)
-                phi = stepper.step_matrices(dt)[0]
-                forcing = None if rates is None else stepper.forcing(dt, rates)
-            if k:  # the hot path: one step for every subject
-                stepper.advance_with(phi, forcing)
-            for state, amount in schedule.jumps(k):
-                stepper.jump(state, amount)
-            np.einsum("ons,ns->os", weights, stepper.z, out=block[:, k - start])
-        rows = dict(zip(names, block, strict=True))
-        outputs = {name: values[: stop - start] for name, values in rows.items()}
-        for values in outputs.values():
-            # Concentrations cannot be negative; the modal readout leaves ±1e-13 round-off.
-            np.maximum(values, 0.0, out=values)
-        summaries.update(start, outputs)
-        for name, values in outputs.items():
-            pieces[name].append(percentiles[name](values))
-            if keep_curves:
-                kept[name].append(values.T.copy())
-        if progress:
-            progress(stop, len(times))
+    # A ring of buffers and one worker thread: the worker reduces finished chunks
+    # (summaries and percentiles; NumPy releases the GIL in partition and in its loops)
+    # while this thread steps the next ones, so both cores work. Several buffers, not two,
+    # let either thread run ahead while the other is descheduled on a busy machine.
+    buffers = [np.empty((len(names), min(chunk, len(times)), subjects)) for _ in range(4)]
+    pending: deque[Future[None]] = deque()
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        for number, start in enumerate(range(0, len(times), chunk)):
+            stop = min(start + chunk, len(times))
+            if len(pending) == len(buffers):
+                pending.popleft().result()  # the worker is done with this buffer
+            block = buffers[number % len(buffers)][:, : stop - start]
+            for k in range(start, stop):
+                if k and k - 1 in changes:
+                    dt = float(steps[k - 1])
+                    rates = schedule.rates(k - 1)
+                    phi = stepper.step_matrices(dt)[0]
+                    forcing = None if rates is None else stepper.forcing(dt, rates)
+                if k:  # the hot path: one step for every subject
+                    stepper.advance_with(phi, forcing)
+                for state, amount in schedule.jumps(k):
+                    stepper.jump(state, amount)
+                stepper.read(out=block[:, k - start])
+            pending.append(worker.submit(collect, start, block))
+            if progress:
+                progress(stop, len(times))
+        for future in pending:
+            future.result()
     return Result(
         model=model,
         regimen=tuple(regimen),
         time_min=times,
         percentile_levels=PERCENTILES,
-        percentiles={name: np.hstack(parts) for name, parts in pieces.items()},
+        percentiles={name: np.hstack(parts) for name, parts in collect.pieces.items()},
         summary=SubjectSummary(
-            summaries.cmax,
+            np.maximum(summaries.cmax, 0.0),
             summaries.tmax,
             summaries.auc,
             summaries.above["above"],
@@ -580,7 +644,11 @@ def simulate(
         threshold_ng_ml=threshold_ng_ml,
         window_ce_ng_ml=window,
         effect=effect,
-        curves={name: np.hstack(parts) for name, parts in kept.items()} if keep_curves else None,
+        curves=(
+            {name: np.hstack(parts) for name, parts in collect.kept.items()}
+            if keep_curves
+            else None
+        ),
         modal=stepper.modal,
     )
 
