@@ -381,6 +381,7 @@ CHART_SECTIONS: dict[str, Permission] = {
     "consents": Permission.VIEW_REGISTRY,
     "measures": Permission.VIEW_CHART,
     "sessions": Permission.VIEW_REGISTRY,
+    "outcomes": Permission.VIEW_CHART,
 }
 
 

@@ -9,6 +9,7 @@ from ketacare.web.views import (
     dashboard,
     home,
     measures,
+    outcomes,
     patients,
     selfreport,
     sessions,
@@ -58,12 +59,32 @@ urlpatterns = [
         name="measure_link_revoke",
     ),
     path(f"{patient}/measures/plan/", measures.measure_plan, name="measure_plan"),
+    # Outcomes: the tab's decisions and the patient report, ahead of the generic sections.
+    path(
+        f"{patient}/outcomes/accept/",
+        outcomes.recommendation_accept,
+        name="recommendation_accept",
+    ),
+    path(
+        f"{patient}/outcomes/dismiss/",
+        outcomes.recommendation_dismiss,
+        name="recommendation_dismiss",
+    ),
+    path(f"{patient}/report/", outcomes.patient_report, name="patient_report"),
+    path(f"{patient}/report/pdf/", outcomes.patient_report_pdf, name="patient_report_pdf"),
     path(f"{patient}/<slug:section>/", patients.patient_chart, name="patient_chart_section"),
     path(f"{patient}/<slug:section>/add/", patients.entry_add, name="entry_add"),
     path(
         f"{patient}/<slug:section>/<uuid:entry_id>/entered-in-error/",
         patients.entry_retract,
         name="entry_retract",
+    ),
+    path("c/<slug:clinic_slug>/worklist/", outcomes.worklist, name="worklist"),
+    path("c/<slug:clinic_slug>/outcomes/", outcomes.outcomes_dashboard, name="outcomes_dashboard"),
+    path(
+        "c/<slug:clinic_slug>/outcomes/settings/",
+        outcomes.outcome_settings,
+        name="outcome_settings",
     ),
     path("c/<slug:clinic_slug>/audit/", audit.audit_list, name="audit_list"),
     # A patient's self-report link: public, the signed token is the only key.

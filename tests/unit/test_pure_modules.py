@@ -30,6 +30,7 @@ PURE_MODULES = [
     "ketacare/outcomes/course.py",
     "ketacare/outcomes/maintenance.py",
     "ketacare/outcomes/trajectories.py",
+    "ketacare/outcomes/options.py",
 ]
 
 
