@@ -9,6 +9,7 @@ from ketacare.api import errors
 from ketacare.api.auth import AUTH
 from ketacare.audit.api import router as audit_router
 from ketacare.measures.api import router as measures_router
+from ketacare.outcomes.api import router as outcomes_router
 from ketacare.patients.api import router as patients_router
 from ketacare.treatment.api import router as treatment_router
 
@@ -28,3 +29,4 @@ api.add_router("/patients", patients_router)
 api.add_router("/audit", audit_router)
 api.add_router("/", measures_router)
 api.add_router("/", treatment_router)
+api.add_router("/", outcomes_router)

@@ -135,7 +135,7 @@ def dashboard_tables(board: OutcomeDashboard) -> dict[str, Table]:
         ),
         "trajectory": (
             ["week", "courses", "median", "lower quartile", "upper quartile"],
-            [[w.week, w.count, w.median, w.q1, w.q3] for w in board.weeks],
+            [[w.week, w.patients, w.median, w.q1, w.q3] for w in board.weeks],
         ),
     }
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from ketacare.accounts.models import Clinic
 from ketacare.common.errors import ValidationFailed
@@ -93,7 +93,7 @@ def _coerce(kind: str, raw: object) -> object:
 
 def _group_of(key: str) -> type[Settings] | None:
     for _label, cls, _sources in GROUPS:
-        if key in setting_keys(cls()):
+        if key in setting_keys(cast(Any, cls())):
             return cls
     return None
 
@@ -110,7 +110,7 @@ def _instance(cls: type[Settings], overrides: Mapping[str, object]) -> Settings:
             }
         elif f.name in overrides:
             value = overrides[f.name]
-            values[f.name] = RelapseRule(value) if f.type == "RelapseRule" else value
+            values[f.name] = RelapseRule(str(value)) if f.type == "RelapseRule" else value
     return cls(**values)
 
 
@@ -177,7 +177,7 @@ def setting_rows(config: OutcomeConfig) -> list[SettingRow]:
     defaults = build_config({})
     rows = []
     for label, cls, sources in GROUPS:
-        for key in setting_keys(cls()):
+        for key in setting_keys(cast(Any, cls())):
             kind = _key_kind(cls, key)
             rows.append(
                 SettingRow(

@@ -190,4 +190,4 @@ def render_pdf(content: ReportContent, *, base_url: str) -> bytes:
     from weasyprint import HTML  # imported late: only the PDF needs it
 
     html = render_to_string("web/outcomes/report_print.html", {"r": content})
-    return HTML(string=html, base_url=base_url).write_pdf()  # type: ignore[no-any-return]
+    return HTML(string=html, base_url=base_url).write_pdf()

@@ -72,8 +72,11 @@ def clinic_courses(
             scores.filter(patient_id__in=wanted),
         )
     given: dict[uuid.UUID, list[tuple[dt.datetime, uuid.UUID, int]]] = defaultdict(list)
-    for row in sessions.values_list("patient_id", "dosing_started_at", "id", "created_by_id"):
-        given[row[0]].append((row[1], row[2], row[3]))
+    for patient_id, given_at, session_id, booked_by in sessions.values_list(
+        "patient_id", "dosing_started_at", "id", "created_by_id"
+    ):
+        assert given_at is not None  # filtered above
+        given[patient_id].append((given_at, session_id, booked_by))
     points: dict[uuid.UUID, list[ScorePoint]] = defaultdict(list)
     rows = scores.order_by("answered_at", "created_at").values_list(
         "patient_id",
@@ -86,16 +89,16 @@ def clinic_courses(
         "response__offset_hours",
     )
     for patient_id, score_id, code, total, at, band, context, offset in rows:
-        if patient_id not in given:
+        if patient_id not in given or total is None:
             continue
-        post = context == MeasureContext.POST_SESSION and offset is not None
+        post = context == MeasureContext.POST_SESSION
         points[patient_id].append(
             ScorePoint(
                 instrument=code,
                 value=total,
                 taken_at=at,
                 id=str(score_id),
-                hours_since_dose=float(offset) if post else None,
+                hours_since_dose=float(offset) if post and offset is not None else None,
                 band=band or None,
                 band_rank=band_rank(code, band),
             )

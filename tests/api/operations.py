@@ -114,6 +114,11 @@ MEASURE_OPERATIONS: dict[Op, dict[str, Any] | None] = {
     ("POST", f"{_patient}/sessions"): {"scheduled_start": "2024-03-11T10:00:00Z"},
     ("POST", f"{_session}/given"): {"dosing_started_at": "2024-03-04T10:20:00Z"},
     ("POST", f"{_session}/cancel"): {"reason": "Patient unwell"},
+    ("GET", f"{_patient}/outcomes"): None,
+    ("POST", f"{_patient}/outcomes/recommendation/accept"): {
+        "scheduled_start": "2030-01-07T10:00:00Z"
+    },
+    ("POST", f"{_patient}/outcomes/recommendation/dismiss"): {"reason": "Patient travelling"},
 }
 
 
@@ -131,6 +136,10 @@ UNSCOPED_OPERATIONS: dict[Op, str] = {
     ("GET", f"{API}/measures/instruments"): "test_instrument_list_is_the_same_for_every_member",
     ("POST", f"{API}/measures/{{code}}/score"): "test_scoring_works_for_any_member_stores_nothing",
     ("GET", f"{API}/alerts"): "test_alert_list_shows_only_the_callers_clinic",
+    ("GET", f"{API}/worklist"): "test_worklist_shows_only_the_callers_clinic",
+    ("GET", f"{API}/outcomes/dashboard"): "test_outcome_dashboard_counts_only_the_callers_clinic",
+    ("GET", f"{API}/outcomes/settings"): "test_outcome_settings_are_the_callers_clinics",
+    ("PUT", f"{API}/outcomes/settings"): "test_outcome_settings_are_the_callers_clinics",
 }
 
 PATIENT_BODY = {

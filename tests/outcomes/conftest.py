@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import pytest
 
@@ -80,7 +80,7 @@ def write_course(
     access: ClinicAccess,
     patient: Patient,
     session_days: Iterable[float],
-    scores: Iterable[tuple[float, int] | tuple[float, int, float]],
+    scores: Iterable[Sequence[float]],
     *,
     instrument: str = "madrs",
 ) -> None:
@@ -88,7 +88,7 @@ def write_course(
     default, all written in time order through the services."""
     events: list[tuple[dt.datetime, str, int]] = [(at(d), "session", 0) for d in session_days]
     for entry in scores:
-        day, total = entry[0], entry[1]
+        day, total = entry[0], int(entry[1])
         hour = entry[2] if len(entry) > 2 else 10
         events.append((at(day, hour), "score", total))
     for when, kind, total in sorted(events):

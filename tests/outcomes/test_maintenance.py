@@ -102,9 +102,7 @@ def test_dismissing_needs_a_reason_and_is_audited(team: Team, maintained: Patien
     assert event.changes["reason"] == [None, "Patient travelling; will phone on return"]
 
 
-def test_roles_without_chart_and_scheduling_may_not_decide(
-    team: Team, maintained: Patient
-) -> None:
+def test_roles_without_chart_and_scheduling_may_not_decide(team: Team, maintained: Patient) -> None:
     for access in (team.front_desk, team.therapist, team.researcher):
         with pytest.raises(PermissionDenied):
             services.recommendation_accept(access=access, patient_id=maintained.pk, now=at(40))

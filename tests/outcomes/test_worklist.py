@@ -83,9 +83,7 @@ def test_a_booked_or_decided_booster_leaves_the_worklist(team: Team) -> None:
     from ketacare.outcomes import services
 
     made = populate(team, 1)
-    services.recommendation_accept(
-        access=team.nurse, patient_id=made["booster"][0].pk, now=at(47)
-    )
+    services.recommendation_accept(access=team.nurse, patient_id=made["booster"][0].pk, now=at(47))
     assert "booster_due" not in kinds_by_patient(team).get("BOO-0", set())
 
 
