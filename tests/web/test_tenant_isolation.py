@@ -160,6 +160,24 @@ def _pages() -> list[Page]:
             post={"reason": "unwell"},
             serves_get=False,
         ),
+        Page(
+            "recommendation_accept",
+            _patient,
+            post={"scheduled_start": "2030-01-07T10:00"},
+            serves_get=False,
+        ),
+        Page(
+            "recommendation_dismiss",
+            _patient,
+            post={"reason": "Patient travelling"},
+            serves_get=False,
+        ),
+        Page("patient_report", _patient),
+        Page("patient_report_pdf", _patient),
+        Page("worklist", _slug),
+        Page("outcomes_dashboard", _slug),
+        Page("outcomes_dashboard", _slug, query="?csv=durability", label="outcomes_csv"),
+        Page("outcome_settings", _slug, post={"lead_days": "2"}),
     ]
     for section, _label in CHART_TABS:
         pages.append(
@@ -196,7 +214,17 @@ RECORD_PAGES = [
     p
     for p in PAGES
     if p.name
-    not in {"clinic_home", "patient_list", "patient_new", "audit_list", "token_list", "dashboard"}
+    not in {
+        "clinic_home",
+        "patient_list",
+        "patient_new",
+        "audit_list",
+        "token_list",
+        "dashboard",
+        "worklist",
+        "outcomes_dashboard",
+        "outcome_settings",
+    }
 ]
 
 
