@@ -30,12 +30,17 @@ from ketacare.treatment import services as treatment
 
 COHORT_CLINIC = "riverside"
 COHORT_SIZE = 150
+# Sorts after the clinic's other patients (RI-...), whose first dozen tell the measures story.
+MRN_PREFIX = "RO-"
 HORIZON_DAYS = 150  # boosters and weekly scores for up to about five months
 KINDS = (["remitter"] * 5 + ["responder"] * 3 + ["relapser"] * 4 + ["non_responder"] * 3) + [
     "missing_baseline",
     "missing_24h",
 ]
 INDUCTION_DAYS = (0, 3, 7, 10, 14, 17)
+# No cohort session in the last week: the measurement scheduler would otherwise invite
+# these patients for the 24-hour questionnaires the seed has already recorded.
+RECENT = dt.timedelta(days=7)
 
 
 @dataclass
@@ -83,7 +88,7 @@ def seed_outcomes(users: dict[str, User], today: dt.date) -> None:
         patient = patients.patient_create(
             access=staff.admin,
             data={
-                "mrn": f"RC-{30000 + number}",
+                "mrn": f"{MRN_PREFIX}{30000 + number}",
                 "legal_given_name": rng.choice(GIVEN_F if sex == "female" else GIVEN_M),
                 "legal_family_name": rng.choice(FAMILY),
                 "date_of_birth": today - dt.timedelta(days=rng.randint(20 * 365, 70 * 365)),
@@ -128,7 +133,7 @@ class Course:
             days.append(last)
         for index, day in enumerate(days):
             when = self.at(start, day, 9.5)
-            if when >= self.now - dt.timedelta(hours=30):
+            if when >= self.now - RECENT:
                 break
             if index:
                 self.phq9(when - dt.timedelta(minutes=30), "pre_session", day)
