@@ -21,8 +21,8 @@ from tests.measures.conftest import Team, make_team, register
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 
-def at(day: float, hour: float = 9) -> dt.datetime:
-    return T0 + dt.timedelta(days=day, hours=hour - 9)
+def at(day: float, hour: float = 9, origin: dt.datetime = T0) -> dt.datetime:
+    return origin + dt.timedelta(days=day, hours=hour - 9)
 
 
 def spread(total: int, count: int, top: int) -> list[int]:
@@ -83,19 +83,33 @@ def write_course(
     scores: Iterable[Sequence[float]],
     *,
     instrument: str = "madrs",
+    origin: dt.datetime = T0,
 ) -> None:
     """Sessions at 09:00 on the given days; scores as (day, total[, hour]) at 10:00 by
-    default, all written in time order through the services."""
-    events: list[tuple[dt.datetime, str, int]] = [(at(d), "session", 0) for d in session_days]
+    default, all written in time order through the services. Day 0 is `origin`."""
+    events: list[tuple[dt.datetime, str, int]] = [
+        (at(d, origin=origin), "session", 0) for d in session_days
+    ]
     for entry in scores:
         day, total = entry[0], int(entry[1])
         hour = entry[2] if len(entry) > 2 else 10
-        events.append((at(day, hour), "score", total))
+        events.append((at(day, hour, origin), "score", total))
     for when, kind, total in sorted(events):
         if kind == "session":
             give(access, patient, when)
         else:
             record(access, patient, when, total, instrument=instrument)
+
+
+def write_recent_two_week_relief(access: ClinicAccess, patient: Patient) -> None:
+    """A maintenance course whose relief is lost 14 days after each of the last two
+    sessions, the last of them nine days ago: a booster is recommended in two days."""
+    from django.utils import timezone
+
+    from tests.outcomes.test_maintenance import TWO_WEEK_RELIEF
+
+    origin = timezone.now() - dt.timedelta(days=46)
+    write_course(access, patient, *TWO_WEEK_RELIEF, instrument="phq9", origin=origin)
 
 
 @pytest.fixture

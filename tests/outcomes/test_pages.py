@@ -17,27 +17,14 @@ from ketacare.patients.models import Patient
 from ketacare.treatment.models import TreatmentSession
 from tests.measures.conftest import Team
 
-from .conftest import write_course
-from .test_maintenance import TWO_WEEK_RELIEF
+from .conftest import write_recent_two_week_relief
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def recent(team: Team, patient: Patient) -> Patient:
-    """The two-week-relief course, moved so that its last session was nine days ago:
-    the booster recommended on day 11 after it is due in two days."""
-    from django.utils import timezone
-
-    from . import conftest
-
-    shift = timezone.now() - conftest.at(46)
-    original = conftest.T0
-    conftest.T0 = original + shift
-    try:
-        write_course(team.nurse, patient, *TWO_WEEK_RELIEF, instrument="phq9")
-    finally:
-        conftest.T0 = original
+    write_recent_two_week_relief(team.nurse, patient)
     return patient
 
 
