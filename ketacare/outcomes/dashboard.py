@@ -20,9 +20,10 @@ from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import User
 from ketacare.accounts.policy import Permission
 from ketacare.audit.services import Action, audit_as
-from ketacare.common.errors import PermissionDenied
+from ketacare.common.errors import PermissionDenied, ValidationFailed
 from ketacare.outcomes.config import OutcomeConfig, config_for
 from ketacare.outcomes.course import Status, classify_course, duration_of_response, time_to_response
+from ketacare.outcomes.options import JUDGED_INSTRUMENTS
 from ketacare.outcomes.sources import PatientCourse, clinic_courses
 from ketacare.outcomes.trajectories import WeekSummary, course_series, weekly_summary
 
@@ -234,6 +235,10 @@ def dashboard_open(*, access: ClinicAccess, filters: Filters, now: dt.datetime) 
     data); individual trajectories (no names) only to those who may read charts."""
     if not (access.can(Permission.VIEW_CHART) or access.can(Permission.VIEW_DEIDENTIFIED)):
         raise PermissionDenied("You may not see the outcome dashboard.")
+    if filters.instrument is not None and filters.instrument not in JUDGED_INSTRUMENTS:
+        raise ValidationFailed.single(
+            "instrument", f"Choose one of {', '.join(JUDGED_INSTRUMENTS)}."
+        )
     board = build_dashboard(
         access, filters, now, individual_lines=access.can(Permission.VIEW_CHART)
     )

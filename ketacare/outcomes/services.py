@@ -111,7 +111,7 @@ def maintenance_for(
     )
 
 
-def _clinic_today(access: ClinicAccess, now: dt.datetime) -> dt.date:
+def clinic_today(access: ClinicAccess, now: dt.datetime) -> dt.date:
     return timezone.localtime(now, zoneinfo.ZoneInfo(access.clinic.time_zone)).date()
 
 
@@ -132,7 +132,7 @@ def outcomes_of(access: ClinicAccess, patient: Patient, now: dt.datetime) -> Pat
     if pc is None:
         return PatientOutcomes(patient, config, None, upcoming=upcoming, decisions=decisions)
     instruments = [code for code in JUDGED_INSTRUMENTS if code in pc.course.instruments]
-    recommendation, warning, taper = maintenance_for(pc, config, _clinic_today(access, now))
+    recommendation, warning, taper = maintenance_for(pc, config, clinic_today(access, now))
     last = uuid.UUID(str(pc.last_session.id))
     return PatientOutcomes(
         patient=patient,

@@ -19,7 +19,7 @@ from ketacare.measures.selectors import open_alerts
 from ketacare.outcomes.config import OutcomeConfig, config_for
 from ketacare.outcomes.course import Status, futility, relapse
 from ketacare.outcomes.models import MaintenanceDecision
-from ketacare.outcomes.services import _clinic_today, maintenance_for
+from ketacare.outcomes.services import clinic_today, maintenance_for
 from ketacare.outcomes.sources import PatientCourse, clinic_courses
 from ketacare.patients.models import Patient
 from ketacare.treatment.models import TreatmentSession
@@ -185,7 +185,7 @@ def _named(items: list[WorkItem]) -> list[WorkItem]:
 
 def build_worklist(access: ClinicAccess, now: dt.datetime) -> Worklist:
     config = config_for(access.clinic)
-    today = _clinic_today(access, now)
+    today = clinic_today(access, now)
     clinic = access.clinic
     booked = set(
         TreatmentSession.objects.filter(
