@@ -230,9 +230,12 @@ def _prescriber_names(ids: Iterable[int | None]) -> dict[int, str]:
 
 
 @transaction.atomic
-def dashboard_open(*, access: ClinicAccess, filters: Filters, now: dt.datetime) -> OutcomeDashboard:
+def dashboard_open(
+    *, access: ClinicAccess, filters: Filters, now: dt.datetime, individual_lines: bool = False
+) -> OutcomeDashboard:
     """Aggregates only: open to the chart's readers and to researchers (de-identified
-    data); individual trajectories (no names) only to those who may read charts."""
+    data); individual trajectories (no names), when asked for, only to those who may
+    read charts."""
     if not (access.can(Permission.VIEW_CHART) or access.can(Permission.VIEW_DEIDENTIFIED)):
         raise PermissionDenied("You may not see the outcome dashboard.")
     if filters.instrument is not None and filters.instrument not in JUDGED_INSTRUMENTS:
@@ -240,7 +243,10 @@ def dashboard_open(*, access: ClinicAccess, filters: Filters, now: dt.datetime) 
             "instrument", f"Choose one of {', '.join(JUDGED_INSTRUMENTS)}."
         )
     board = build_dashboard(
-        access, filters, now, individual_lines=access.can(Permission.VIEW_CHART)
+        access,
+        filters,
+        now,
+        individual_lines=individual_lines and access.can(Permission.VIEW_CHART),
     )
     audit_as(
         access,

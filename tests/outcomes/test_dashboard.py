@@ -85,8 +85,11 @@ def test_filters_narrow_the_courses(team: Team) -> None:
 
 def test_researchers_see_aggregates_only(team: Team) -> None:
     populate(team, 1)
-    board = dashboard_open(access=team.researcher, filters=Filters(instrument="madrs"), now=NOW)
+    everyone = Filters(instrument="madrs")
+    board = dashboard_open(access=team.researcher, filters=everyone, now=NOW, individual_lines=True)
     assert board.started == 7 and board.lines == []
+    mine = dashboard_open(access=team.prescriber, filters=everyone, now=NOW, individual_lines=True)
+    assert len(mine.lines) == 6  # one per course with a baseline, no names
     with pytest.raises(PermissionDenied):
         dashboard_open(access=team.front_desk, filters=Filters(), now=NOW)
 

@@ -142,6 +142,7 @@ class FilterForm(forms.Form):
         required=False,
         choices=[("", "Clinic default"), *[(c, c.upper()) for c in JUDGED_INSTRUMENTS]],
     )
+    lines = forms.BooleanField(required=False, label="Individual lines")
     prescriber = forms.IntegerField(required=False, widget=forms.HiddenInput)
     protocol = forms.CharField(required=False, widget=forms.HiddenInput)
     route = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -176,6 +177,7 @@ def outcomes_dashboard(request: HttpRequest, access: ClinicAccess) -> HttpRespon
         access=access,
         filters=form.filters() if request.GET else outcome_dashboard.Filters(),
         now=timezone.now(),
+        individual_lines=request.GET.get("lines") == "on",
     )
     tables = charts.dashboard_tables(board)
     wanted = request.GET.get("csv")
