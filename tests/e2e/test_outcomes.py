@@ -45,7 +45,8 @@ def test_worklist_to_patient_to_accepted_recommendation(open_page: OpenPage, liv
 
     page.locator("nav.mainnav").get_by_role("link", name="Outcomes").click()
     expect(page.locator("#courses-started")).to_have_text("1")
-    expect(page.locator("#km-chart")).to_have_attribute("data-rendered", "true")
+    # Plotly (about 4 MB, served locally) can take a while on a busy machine.
+    expect(page.locator("#km-chart")).to_have_attribute("data-rendered", "true", timeout=30_000)
     expect(page.locator("#km-chart .main-svg").first).to_be_visible()
     expect(page.locator("#trajectory-chart")).to_have_attribute("data-rendered", "true")
     page.get_by_text("Table").first.click()
