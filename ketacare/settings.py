@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "ketacare.treatment",
     "ketacare.messaging",
     "ketacare.measures",
+    "ketacare.outcomes",
     "ketacare.eligibility",
     "ketacare.dosing",
     "ketacare.web",

@@ -22,6 +22,7 @@ from ketacare.accounts.models import Clinic, User
 from ketacare.accounts.policy import Role
 from ketacare.accounts.services import clinic_create, membership_set
 from ketacare.demo.measures_seed import seed_measures
+from ketacare.demo.outcomes_seed import seed_outcomes
 from ketacare.demo.planning_seed import seed_planning
 from ketacare.patients import services as patients
 from ketacare.patients.models import (
@@ -329,7 +330,11 @@ def _adder(
     return add
 
 
-SEED_STEPS: list[Callable[[dict[str, User], dt.date], None]] = [seed_measures, seed_planning]
+SEED_STEPS: list[Callable[[dict[str, User], dt.date], None]] = [
+    seed_measures,
+    seed_planning,
+    seed_outcomes,
+]
 
 
 def seed_demo(*, progress: Callable[[str], None] = lambda _m: None) -> bool:

@@ -397,6 +397,7 @@ CHART_SECTIONS: dict[str, Permission] = {
     "history": Permission.VIEW_CHART,
     "eligibility": Permission.VIEW_CHART,
     "plan": Permission.VIEW_CHART,  # plans and dose orders (ketacare.dosing)
+    "outcomes": Permission.VIEW_CHART,
 }
 
 

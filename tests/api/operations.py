@@ -125,6 +125,11 @@ MEASURE_OPERATIONS: dict[Op, dict[str, Any] | None] = {
     ("POST", f"{_patient}/sessions"): {"scheduled_start": "2024-03-11T10:00:00Z"},
     ("POST", f"{_session}/given"): {"dosing_started_at": "2024-03-04T10:20:00Z"},
     ("POST", f"{_session}/cancel"): {"reason": "Patient unwell"},
+    ("GET", f"{_patient}/outcomes"): None,
+    ("POST", f"{_patient}/outcomes/recommendation/accept"): {
+        "scheduled_start": "2030-01-07T10:00:00Z"
+    },
+    ("POST", f"{_patient}/outcomes/recommendation/dismiss"): {"reason": "Patient travelling"},
 }
 
 # Treatment history, staging and screening (docs/eligibility.md). The world's clinic-A
@@ -234,6 +239,10 @@ UNSCOPED_OPERATIONS: dict[Op, str] = {
     ("POST", f"{API}/dosing/calculate"): "test_dose_calculation_reads_and_writes_nothing",
     ("GET", f"{API}/clinic/calendar"): "test_protocols_and_settings_are_the_callers_clinics",
     ("PUT", f"{API}/clinic/calendar"): "test_protocol_copy_is_made_in_the_callers_clinic",
+    ("GET", f"{API}/worklist"): "test_worklist_shows_only_the_callers_clinic",
+    ("GET", f"{API}/outcomes/dashboard"): "test_outcome_dashboard_counts_only_the_callers_clinic",
+    ("GET", f"{API}/outcomes/settings"): "test_outcome_settings_are_the_callers_clinics",
+    ("PUT", f"{API}/outcomes/settings"): "test_outcome_settings_are_the_callers_clinics",
 }
 
 PATIENT_BODY = {

@@ -389,3 +389,35 @@ def test_dose_calculation_reads_and_writes_nothing(world: World) -> None:
     after_b.pop("ApiToken"), before_b.pop("ApiToken")  # the token's last use is recorded
     assert after_b == before_b
     assert record_counts() == counts
+
+
+@pytest.mark.parametrize("caller", CLINIC_B_CALLERS)
+def test_worklist_shows_only_the_callers_clinic(world: World, caller: str) -> None:
+    listed = clinic_b_client(world, caller).get(f"{API}/worklist")
+
+    assert listed.status_code == 200, listed.content
+    assert {item["patient_id"] for item in listed.json()} == {str(world.b.patient.pk)}
+    in_a = token_client(world.dual_token_a).get(f"{API}/worklist").json()
+    assert {item["patient_id"] for item in in_a} == {str(world.a.patient.pk)}
+
+
+@pytest.mark.parametrize("caller", CLINIC_B_CALLERS)
+def test_outcome_dashboard_counts_only_the_callers_clinic(world: World, caller: str) -> None:
+    before_a = clinic_state(world.a.clinic)
+    board = clinic_b_client(world, caller).get(f"{API}/outcomes/dashboard?instrument=phq9")
+
+    assert board.status_code == 200, board.content
+    assert board.json()["courses_started"] == 1
+    assert clinic_state(world.a.clinic) == before_a
+
+
+@pytest.mark.parametrize("caller", CLINIC_B_CALLERS)
+def test_outcome_settings_are_the_callers_clinics(world: World, caller: str) -> None:
+    client = clinic_b_client(world, caller)
+    changed = call(client, "PUT", f"{API}/outcomes/settings", {"lead_days": 2})
+
+    assert changed.status_code == 200, changed.content
+    in_b = {row["key"]: row["value"] for row in client.get(f"{API}/outcomes/settings").json()}
+    assert in_b["lead_days"] == 2
+    in_a = token_client(world.dual_token_a).get(f"{API}/outcomes/settings").json()
+    assert {row["key"]: row["value"] for row in in_a}["lead_days"] == 3

@@ -58,6 +58,7 @@ from ketacare.measures.models import (
     SelfReportLink,
 )
 from ketacare.messaging.models import OutboundMessage
+from ketacare.outcomes.models import ClinicOutcomeSettings, MaintenanceDecision
 from ketacare.patients import services as patients
 from ketacare.patients.api import CHART_ENTRY_PATHS
 from ketacare.patients.models import Patient
@@ -195,8 +196,39 @@ class MeasureRecords:
     link_id: uuid.UUID
 
 
+# A maintenance course in January 2024 whose relief was lost 11 days after each of its
+# two sessions, so the outcomes service has a next-session recommendation to act on.
+COURSE_SESSIONS = (
+    dt.datetime(2024, 1, 1, 9, 0, tzinfo=dt.UTC),
+    dt.datetime(2024, 1, 15, 9, 0, tzinfo=dt.UTC),
+)
+COURSE_PHQ9 = ((-1, 20), (1, 5), (11, 11), (15, 4), (25, 10))  # (day from 1 January, total)
+
+
+def add_course(access: ClinicAccess, patient: Patient) -> None:
+    for start in COURSE_SESSIONS:
+        session = treatment.session_schedule(
+            access=access, patient_id=patient.pk, scheduled_start=start
+        )
+        treatment.session_record_given(
+            access=access, patient_id=patient.pk, session_id=session.pk, dosing_started_at=start
+        )
+    for day, total in COURSE_PHQ9:
+        answers = [min(3, max(0, total - 3 * i)) for i in range(8)] + [0, 1]
+        measures.response_record(
+            access=access,
+            patient_id=patient.pk,
+            instrument="phq9",
+            answers=answers,
+            context="between_sessions",
+            answered_at=COURSE_SESSIONS[0] + dt.timedelta(days=day, hours=2),
+        )
+
+
 def add_measures(access: ClinicAccess, patient: Patient) -> MeasureRecords:
-    """A session, a scored PHQ-9 with its open alert, an open link and a plan."""
+    """A given course (see add_course), a scheduled session, a scored PHQ-9 with its open
+    alert, an open link and a plan."""
+    add_course(access, patient)
     session = treatment.session_schedule(
         access=access,
         patient_id=patient.pk,
@@ -344,6 +376,7 @@ MEASURE_MODELS: tuple[type[models.Model], ...] = (
     SelfReportLink,
     MeasurementPlan,
     OutboundMessage,
+    MaintenanceDecision,
 )
 DOSING_MODELS: tuple[type[models.Model], ...] = (DoseOrder, TreatmentPlan, TreatmentPlanVersion)
 CLINIC_MODELS: tuple[type[models.Model], ...] = (
@@ -357,6 +390,7 @@ CLINIC_MODELS: tuple[type[models.Model], ...] = (
     ClinicCalendar,
     ClinicMeasureSettings,
     EligibilitySettings,
+    ClinicOutcomeSettings,
     ApiToken,
     Membership,
 )

@@ -41,6 +41,7 @@ PURE_MODULES = [
     "ketacare/dosing/calculator.py",
     "ketacare/dosing/schedule.py",
     "ketacare/dosing/__init__.py",
+    "ketacare/outcomes/options.py",
 ]
 # The pharmacology engine is pure but numerical: NumPy and SciPy are allowed there.
 NUMERICAL_MODULES = {"ketacare/pharmacology/"}

@@ -278,6 +278,24 @@ def _pages() -> list[Page]:
             post={"open_weekdays": ["0", "2", "4"], "closures": "2030-12-25 Christmas"},
             role=Role.FRONT_DESK,
         ),
+        Page(
+            "recommendation_accept",
+            _patient,
+            post={"scheduled_start": "2030-01-07T10:00"},
+            serves_get=False,
+        ),
+        Page(
+            "recommendation_dismiss",
+            _patient,
+            post={"reason": "Patient travelling"},
+            serves_get=False,
+        ),
+        Page("patient_report", _patient),
+        Page("patient_report_pdf", _patient),
+        Page("worklist", _slug),
+        Page("outcomes_dashboard", _slug),
+        Page("outcomes_dashboard", _slug, query="?csv=durability", label="outcomes_csv"),
+        Page("outcome_settings", _slug, post={"lead_days": "2"}),
     ]
     for section, _label in CHART_TABS:
         pages.append(
@@ -326,6 +344,9 @@ RECORD_PAGES = [
         "clinic_protocols",
         "dosing_settings",
         "clinic_calendar",
+        "worklist",
+        "outcomes_dashboard",
+        "outcome_settings",
     }
 ]
 

@@ -1,0 +1,184 @@
+"""Demo data for the outcome dashboard: a cohort of synthetic courses with varied
+outcomes in the first demo clinic, so the response and remission rates, the time to
+response, the Kaplan-Meier curve of durability and the weekly trajectories have
+something meaningful to show.
+
+Each course is a new patient: a baseline PHQ-9 (and MADRS for some), six induction
+sessions over two and a half weeks with PHQ-9 before sessions and 24 hours after the
+first, weekly PHQ-9 after that, and boosters while the patient benefits. The kinds:
+remitters, responders who do not remit, relapsers (relief lost at varied days),
+non-responders who stop after induction, and courses with missing data (no baseline,
+or no 24-hour score). Everything goes through the services with explicit past times, so
+the audit trail is real; a fixed random seed makes the same cohort every time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import zoneinfo
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from ketacare.accounts.models import Clinic, User
+from ketacare.demo.measures_seed import Staff, _clamp, _staff, madrs_answers, phq9_answers
+from ketacare.measures import services as measures
+from ketacare.patients import services as patients
+from ketacare.patients.models import Patient
+from ketacare.treatment import services as treatment
+
+COHORT_CLINIC = "riverside"
+COHORT_SIZE = 150
+# Sorts after the clinic's other patients (RI-...), whose first dozen tell the measures story.
+MRN_PREFIX = "RO-"
+HORIZON_DAYS = 150  # boosters and weekly scores for up to about five months
+KINDS = (["remitter"] * 5 + ["responder"] * 3 + ["relapser"] * 4 + ["non_responder"] * 3) + [
+    "missing_baseline",
+    "missing_24h",
+]
+INDUCTION_DAYS = (0, 3, 7, 10, 14, 17)
+# No cohort session in the last week: the measurement scheduler would otherwise invite
+# these patients for the 24-hour questionnaires the seed has already recorded.
+RECENT = dt.timedelta(days=7)
+
+
+@dataclass
+class Trajectory:
+    kind: str
+    baseline: float
+    floor: float
+    onset_days: float  # days to reach the floor
+    relapse_day: float | None  # relief lost from this day (relapsers)
+
+    def phq9(self, day: float, rng: random.Random) -> int:
+        if day <= 0:
+            value = self.baseline
+        else:
+            reached = min(1.0, day / self.onset_days)
+            value = self.baseline - (self.baseline - self.floor) * reached
+            if self.relapse_day is not None and day >= self.relapse_day:
+                value = self.baseline * rng.uniform(0.7, 0.95)
+        return _clamp(round(value + rng.gauss(0, 1.2)), 0, 27)
+
+
+def trajectory(kind: str, rng: random.Random) -> Trajectory:
+    baseline = rng.uniform(15, 25)
+    floor = {
+        "remitter": rng.uniform(1, 4),
+        "responder": baseline * rng.uniform(0.35, 0.5),
+        "relapser": rng.uniform(3, 7),
+        "non_responder": baseline * rng.uniform(0.75, 0.95),
+    }.get(kind, rng.uniform(2, 9))
+    relapse = rng.uniform(20, 110) if kind == "relapser" else None
+    return Trajectory(kind, baseline, floor, rng.uniform(3, 21), relapse)
+
+
+def seed_outcomes(users: dict[str, User], today: dt.date) -> None:
+    """SEED_STEPS step: the outcome cohort of the first demo clinic."""
+    from ketacare.demo.seed import FAMILY, GIVEN_F, GIVEN_M
+
+    clinic = Clinic.objects.get(slug=COHORT_CLINIC)
+    staff = _staff(clinic)
+    zone = zoneinfo.ZoneInfo(clinic.time_zone)
+    rng = random.Random("ketacare-demo-outcomes")
+    now = timezone.now()
+    for number in range(COHORT_SIZE):
+        sex = rng.choice(["female", "male"])
+        patient = patients.patient_create(
+            access=staff.admin,
+            data={
+                "mrn": f"{MRN_PREFIX}{30000 + number}",
+                "legal_given_name": rng.choice(GIVEN_F if sex == "female" else GIVEN_M),
+                "legal_family_name": rng.choice(FAMILY),
+                "date_of_birth": today - dt.timedelta(days=rng.randint(20 * 365, 70 * 365)),
+                "sex_at_birth": sex,
+            },
+        )
+        start = today - dt.timedelta(days=rng.randint(30, 540))
+        Course(staff, patient, trajectory(KINDS[number % len(KINDS)], rng), rng, zone, now).tell(
+            start
+        )
+
+
+class Course:
+    def __init__(
+        self,
+        staff: Staff,
+        patient: Patient,
+        path: Trajectory,
+        rng: random.Random,
+        zone: zoneinfo.ZoneInfo,
+        now: dt.datetime,
+    ) -> None:
+        self.staff, self.patient, self.path, self.rng = staff, patient, path, rng
+        self.zone, self.now = zone, now
+
+    def at(self, start: dt.date, day: float, hour: float) -> dt.datetime:
+        base = dt.datetime.combine(start, dt.time(0), tzinfo=self.zone)
+        return base + dt.timedelta(days=int(day), hours=hour)
+
+    def tell(self, start: dt.date) -> None:
+        path, rng = self.path, self.rng
+        if path.kind != "missing_baseline":
+            self.phq9(self.at(start, -rng.randint(1, 6), 10), "baseline", -1)
+            if rng.random() < 0.4:
+                self.madrs(self.at(start, -1, 11), path.phq9(0, rng))
+        induction = INDUCTION_DAYS[:4] if path.kind == "non_responder" else INDUCTION_DAYS
+        days = list(induction)
+        last = days[-1]
+        stop = path.relapse_day or 10_000
+        while path.kind != "non_responder" and last + 21 < min(stop + 14, HORIZON_DAYS):
+            last += rng.randint(14, 28)
+            days.append(last)
+        for index, day in enumerate(days):
+            when = self.at(start, day, 9.5)
+            if when >= self.now - RECENT:
+                break
+            if index:
+                self.phq9(when - dt.timedelta(minutes=30), "pre_session", day)
+            self.session(when)
+            if index == 0 and path.kind != "missing_24h":
+                self.phq9(when + dt.timedelta(hours=24), "post_session", 1, offset=24)
+        final = days[-1] + (28 if path.kind != "non_responder" else 14)
+        week = 7
+        while week <= final:
+            when = self.at(start, week, 18)
+            if when < self.now - dt.timedelta(hours=12) and week not in days:
+                self.phq9(when, "between_sessions", week)
+            week += 7
+
+    def session(self, when: dt.datetime) -> None:
+        nurse = self.staff.nurse
+        booked = treatment.session_schedule(
+            access=nurse, patient_id=self.patient.pk, scheduled_start=when
+        )
+        treatment.session_record_given(
+            access=nurse,
+            patient_id=self.patient.pk,
+            session_id=booked.pk,
+            dosing_started_at=when + dt.timedelta(minutes=10),
+        )
+
+    def phq9(self, when: dt.datetime, context: str, day: float, offset: int | None = None) -> None:
+        total = self.path.phq9(day, self.rng)
+        measures.response_record(
+            access=self.staff.nurse,
+            patient_id=self.patient.pk,
+            instrument="phq9",
+            answers=phq9_answers(self.rng, total),
+            context=context,
+            answered_at=when,
+            offset_hours=offset,
+        )
+
+    def madrs(self, when: dt.datetime, phq9_total: int) -> None:
+        total = _clamp(round(phq9_total * 1.6 + self.rng.gauss(0, 2)), 0, 54)
+        measures.response_record(
+            access=self.staff.prescriber,
+            patient_id=self.patient.pk,
+            instrument="madrs",
+            answers=madrs_answers(self.rng, total),
+            context="baseline",
+            answered_at=when,
+        )

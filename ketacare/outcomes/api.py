@@ -1,0 +1,245 @@
+"""Outcome endpoints: a patient's course outcomes and maintenance plan, accepting or
+dismissing the recommendation, the worklist, the dashboard's data and the settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Body, Field, Query, Router, Schema
+from pydantic import ConfigDict
+
+from ketacare.accounts.policy import Permission
+from ketacare.api.auth import access_of
+from ketacare.outcomes import dashboard, services
+from ketacare.outcomes.charts import dashboard_tables
+from ketacare.outcomes.config import config_for, setting_rows
+from ketacare.outcomes.course import CourseOutcome
+from ketacare.outcomes.worklist import worklist_open
+
+router = Router(tags=["outcomes"])
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AcceptIn(Strict):
+    scheduled_start: dt.datetime | None = None
+
+
+class DismissIn(Strict):
+    reason: str = Field(..., min_length=1, max_length=300)
+
+
+class DecisionOut(Schema):
+    id: uuid.UUID
+    decision: str
+    recommended_date: dt.date
+    recommendation: str
+    reason: str
+    booked_session_id: uuid.UUID | None
+    decided_at: dt.datetime
+
+
+class VerdictOut(Schema):
+    status: str
+    reason: str
+    score_ids: list[str]
+
+
+class JudgedOut(Schema):
+    status: str
+    reason: str
+    score_ids: list[str]
+    date: dt.date | None = None
+    day: int | None = None
+    overdue: bool = False
+
+
+class PatientOutcomesOut(Schema):
+    primary_instrument: str
+    first_dose_at: dt.datetime | None
+    outcomes: dict[str, dict[str, VerdictOut]]
+    recommendation: JudgedOut | None
+    early_warning: JudgedOut | None
+    taper: JudgedOut | None
+    decision: DecisionOut | None
+
+
+class WorkItemOut(Schema):
+    kind: str
+    patient_id: uuid.UUID
+    patient_name: str
+    mrn: str
+    summary: str
+    when: dt.datetime | dt.date | None
+    url: str
+
+
+class SettingOut(Schema):
+    key: str
+    group: str
+    value: Any
+    default: Any
+    source: str
+    alternatives: list[Any]
+
+
+class DashboardFilters(Schema):
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    instrument: str | None = None
+    prescriber_id: int | None = None
+
+
+class TableOut(Schema):
+    header: list[str]
+    rows: list[list[Any]]
+
+
+class DashboardOut(Schema):
+    instrument: str
+    induction_days: int
+    courses_started: int
+    courses_past_induction: int
+    responders: int
+    median_days_to_response: float | None
+    median_sessions_to_response: float | None
+    median_days_free_of_relapse: float | None
+    tables: dict[str, TableOut]
+
+
+def _verdicts(outcome: CourseOutcome) -> dict[str, dict[str, Any]]:
+    from ketacare.outcomes.charts import VERDICTS
+
+    return {
+        attr: {
+            "status": getattr(outcome, attr).status.value,
+            "reason": getattr(outcome, attr).reason,
+            "score_ids": [str(i) for i in getattr(outcome, attr).score_ids],
+        }
+        for attr, _label in VERDICTS
+    }
+
+
+def _judged(found: Any) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {
+        "status": found.status.value,
+        "reason": found.reason,
+        "score_ids": [str(i) for i in found.score_ids],
+        "date": getattr(found, "date", None),
+        "day": getattr(found, "day", None),
+        "overdue": getattr(found, "overdue", False),
+    }
+
+
+@router.get(
+    "/patients/{patient_id}/outcomes",
+    response=PatientOutcomesOut,
+    summary="The patient's course outcomes and maintenance plan",
+)
+def outcomes_get(request: HttpRequest, patient_id: uuid.UUID) -> Any:
+    state = services.patient_outcomes(access=access_of(request), patient_id=patient_id)
+    return {
+        "primary_instrument": state.config.options.primary_instrument,
+        "first_dose_at": state.course.course.first_dose_at if state.course else None,
+        "outcomes": {o.instrument: _verdicts(o) for o in state.outcomes},
+        "recommendation": _judged(state.recommendation),
+        "early_warning": _judged(state.warning),
+        "taper": _judged(state.taper),
+        "decision": state.decision,
+    }
+
+
+@router.post(
+    "/patients/{patient_id}/outcomes/recommendation/accept",
+    response=DecisionOut,
+    summary="Accept the next-session recommendation (books the session)",
+)
+def recommendation_accept(request: HttpRequest, patient_id: uuid.UUID, payload: AcceptIn) -> Any:
+    return services.recommendation_accept(
+        access=access_of(request), patient_id=patient_id, scheduled_start=payload.scheduled_start
+    )
+
+
+@router.post(
+    "/patients/{patient_id}/outcomes/recommendation/dismiss",
+    response=DecisionOut,
+    summary="Dismiss the next-session recommendation, with a reason",
+)
+def recommendation_dismiss(request: HttpRequest, patient_id: uuid.UUID, payload: DismissIn) -> Any:
+    return services.recommendation_dismiss(
+        access=access_of(request), patient_id=patient_id, reason=payload.reason
+    )
+
+
+@router.get("/worklist", response=list[WorkItemOut], summary="The clinician worklist")
+def worklist_get(request: HttpRequest) -> Any:
+    return worklist_open(access=access_of(request), now=timezone.now()).items
+
+
+@router.get(
+    "/outcomes/dashboard", response=DashboardOut, summary="The clinic outcome dashboard's data"
+)
+def dashboard_get(request: HttpRequest, filters: Query[DashboardFilters]) -> Any:
+    board = dashboard.dashboard_open(
+        access=access_of(request),
+        filters=dashboard.Filters(**filters.dict()),
+        now=timezone.now(),
+    )
+    return {
+        "instrument": board.instrument,
+        "induction_days": board.induction_days,
+        "courses_started": board.started,
+        "courses_past_induction": board.completed,
+        "responders": board.responders,
+        "median_days_to_response": board.median_days_to_response,
+        "median_sessions_to_response": board.median_sessions_to_response,
+        "median_days_free_of_relapse": board.durability.median_days if board.durability else None,
+        "tables": {
+            name: {"header": header, "rows": rows}
+            for name, (header, rows) in dashboard_tables(board).items()
+        },
+    }
+
+
+def _rows(request: HttpRequest) -> list[dict[str, Any]]:
+    access = access_of(request)
+    if not (access.can(Permission.VIEW_CHART) or access.can(Permission.MANAGE_PROTOCOLS)):
+        access.require(Permission.VIEW_CHART)
+    return [
+        {
+            "key": r.key,
+            "group": r.group,
+            "value": r.value,
+            "default": r.default,
+            "source": r.source,
+            "alternatives": list(r.alternatives),
+        }
+        for r in setting_rows(config_for(access.clinic))
+    ]
+
+
+@router.get("/outcomes/settings", response=list[SettingOut], summary="The outcome settings")
+def settings_get(request: HttpRequest) -> Any:
+    return _rows(request)
+
+
+@router.put("/outcomes/settings", response=list[SettingOut], summary="Change outcome settings")
+def settings_put(request: HttpRequest, payload: dict[str, Any] = Body(...)) -> Any:  # noqa: B008
+    """Any settings, by name; per-instrument ones nested, e.g.
+    {"remission_at_or_below": {"madrs": 10}, "lead_days": 2}."""
+    flat: dict[str, object] = {}
+    for key, value in payload.items():
+        if isinstance(value, dict):
+            flat |= {f"{key}.{code}": inner for code, inner in value.items()}
+        else:
+            flat[key] = value
+    services.outcome_settings_update(access=access_of(request), values=flat)
+    return _rows(request)

@@ -1,0 +1,257 @@
+"""The clinic outcome dashboard: courses started and completed, response and remission at
+the end of induction (always with numerator, denominator and missing data), median time
+to response, durability of response as a Kaplan-Meier curve (lifelines) and symptom
+trajectories by week. Two SQL queries fetch every course of the clinic (see `sources`);
+the rules of the pure core then judge each course, and the groups are counted here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from lifelines import KaplanMeierFitter
+
+from ketacare.accounts.access import ClinicAccess
+from ketacare.accounts.models import User
+from ketacare.accounts.policy import Permission
+from ketacare.audit.services import Action, audit_as
+from ketacare.common.errors import PermissionDenied, ValidationFailed
+from ketacare.outcomes.config import OutcomeConfig, config_for
+from ketacare.outcomes.course import Status, classify_course, duration_of_response, time_to_response
+from ketacare.outcomes.options import JUDGED_INSTRUMENTS
+from ketacare.outcomes.sources import PatientCourse, clinic_courses
+from ketacare.outcomes.trajectories import WeekSummary, course_series, weekly_summary
+
+MAX_WEEKS = 26  # trajectories are drawn for the first half year of treatment
+
+
+@dataclass(frozen=True)
+class Filters:
+    date_from: dt.date | None = None  # first dose on or after
+    date_to: dt.date | None = None  # first dose on or before
+    instrument: str | None = None  # default: the clinic's primary instrument
+    prescriber_id: int | None = None
+    protocol: str | None = None  # seams: courses carry None until treatment plans land
+    route: str | None = None
+    indication: str | None = None
+
+    def keeps(self, pc: PatientCourse) -> bool:
+        first = pc.course.first_dose_at
+        assert first is not None
+        return (
+            (self.date_from is None or first.date() >= self.date_from)
+            and (self.date_to is None or first.date() <= self.date_to)
+            and (self.prescriber_id is None or pc.prescriber_id == self.prescriber_id)
+            and all(
+                wanted is None or getattr(pc, name) == wanted
+                for name, wanted in (
+                    ("protocol", self.protocol),
+                    ("route", self.route),
+                    ("indication", self.indication),
+                )
+            )
+        )
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A rate with what it rests on: met / (met + not met); missing kept apart."""
+
+    met: int = 0
+    not_met: int = 0
+    missing: int = 0
+    not_applicable: int = 0
+
+    @property
+    def denominator(self) -> int:
+        return self.met + self.not_met
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.met / self.denominator, 1) if self.denominator else None
+
+    def text(self) -> str:
+        share = f"{self.percent:g}%" if self.percent is not None else "—"
+        return f"{share} ({self.met}/{self.denominator}; missing {self.missing})"
+
+
+def rate_of(statuses: Iterable[Status]) -> Rate:
+    counts = Counter(statuses)
+    return Rate(
+        counts[Status.MET],
+        counts[Status.NOT_MET],
+        counts[Status.MISSING],
+        counts[Status.NOT_APPLICABLE],
+    )
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    group: str
+    courses: int
+    response: Rate
+    remission: Rate
+
+
+@dataclass(frozen=True)
+class KMRow:
+    days: float
+    at_risk: int
+    events: int
+    censored: int
+    survival: float
+    lower: float
+    upper: float
+
+
+@dataclass(frozen=True)
+class Durability:
+    rows: list[KMRow]
+    courses: int
+    relapses: int
+    median_days: float | None  # None: the curve never falls to 50%
+
+
+@dataclass
+class OutcomeDashboard:
+    instrument: str
+    induction_days: int
+    started: int = 0
+    completed: int = 0
+    overall: GroupRow | None = None
+    by_period: list[GroupRow] = field(default_factory=list)
+    by_prescriber: list[GroupRow] = field(default_factory=list)
+    responders: int = 0
+    median_days_to_response: float | None = None
+    median_sessions_to_response: float | None = None
+    durability: Durability | None = None
+    weeks: list[WeekSummary] = field(default_factory=list)
+    lines: list[list[tuple[float, float]]] = field(default_factory=list)  # VIEW_CHART only
+    prescribers: dict[int, str] = field(default_factory=dict)
+
+
+def kaplan_meier(durations: Sequence[float], events: Sequence[bool]) -> Durability:
+    """The Kaplan-Meier estimate of staying free of relapse after response, with the
+    95% confidence band lifelines gives (exponential Greenwood)."""
+    if not durations:
+        return Durability([], 0, 0, None)
+    fitter = KaplanMeierFitter().fit(list(durations), event_observed=list(events))
+    table = fitter.event_table
+    survival = fitter.survival_function_.iloc[:, 0]
+    band = fitter.confidence_interval_survival_function_
+    rows = [
+        KMRow(
+            days=float(t),
+            at_risk=int(table.loc[t, "at_risk"]),
+            events=int(table.loc[t, "observed"]),
+            censored=int(table.loc[t, "censored"]),
+            survival=float(survival.loc[t]),
+            lower=float(band.iloc[i, 0]),
+            upper=float(band.iloc[i, 1]),
+        )
+        for i, t in enumerate(survival.index)
+    ]
+    median = float(fitter.median_survival_time_)
+    return Durability(rows, len(durations), sum(events), None if median == float("inf") else median)
+
+
+def _group(label: str, judged: list[tuple[Status, Status]]) -> GroupRow:
+    return GroupRow(
+        label, len(judged), rate_of(r for r, _ in judged), rate_of(m for _, m in judged)
+    )
+
+
+def _median(values: list[float]) -> float | None:
+    return float(statistics.median(values)) if values else None
+
+
+def build_dashboard(
+    access: ClinicAccess, filters: Filters, now: dt.datetime, *, individual_lines: bool
+) -> OutcomeDashboard:
+    config: OutcomeConfig = config_for(access.clinic)
+    instrument = filters.instrument or config.options.primary_instrument
+    induction = dt.timedelta(days=config.options.induction_days)
+    courses = [pc for pc in clinic_courses(access.clinic).values() if filters.keeps(pc)]
+    board = OutcomeDashboard(instrument, config.options.induction_days, started=len(courses))
+    judged: list[tuple[PatientCourse, Status, Status]] = []
+    days, sessions, durations, events, series = [], [], [], [], []
+    for pc in courses:
+        first = pc.course.first_dose_at
+        assert first is not None
+        if first + induction <= now:
+            outcome = classify_course(pc.course, instrument, config.rules, as_of=first + induction)
+            judged.append((pc, outcome.response.status, outcome.remission.status))
+        reached = time_to_response(pc.course, instrument, config.rules)
+        if reached.event and reached.days is not None:
+            days.append(reached.days)
+            sessions.append(float(reached.sessions or 0))
+            lasted = duration_of_response(pc.course, instrument, config.rules)
+            if lasted.days is not None and lasted.event is not None:
+                durations.append(lasted.days)
+                events.append(lasted.event)
+        points = course_series(pc.course, instrument, config.rules)
+        if points:
+            series.append([(d, v) for d, v in points if d <= MAX_WEEKS * 7])
+    board.completed = len(judged)
+    board.overall = _group("All courses", [(r, m) for _, r, m in judged])
+    by_month: dict[str, list[tuple[Status, Status]]] = defaultdict(list)
+    by_prescriber: dict[int | None, list[tuple[Status, Status]]] = defaultdict(list)
+    for pc, r, m in judged:
+        assert pc.course.first_dose_at is not None
+        by_month[f"{pc.course.first_dose_at:%Y-%m}"].append((r, m))
+        by_prescriber[pc.prescriber_id].append((r, m))
+    board.prescribers = _prescriber_names(pc.prescriber_id for pc in courses)
+    board.by_period = [_group(k, v) for k, v in sorted(by_month.items())]
+    board.by_prescriber = [
+        _group(board.prescribers.get(k, "Not recorded") if k else "Not recorded", v)
+        for k, v in by_prescriber.items()
+    ]
+    board.responders = len(days)
+    board.median_days_to_response = _median(days)
+    board.median_sessions_to_response = _median(sessions)
+    board.durability = kaplan_meier(durations, events)
+    board.weeks = weekly_summary(series)
+    if individual_lines:
+        board.lines = series
+    return board
+
+
+def _prescriber_names(ids: Iterable[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    return {
+        u.pk: (u.display_name or u.get_username())
+        for u in User.objects.filter(pk__in=wanted).only("display_name", "username")
+    }
+
+
+@transaction.atomic
+def dashboard_open(
+    *, access: ClinicAccess, filters: Filters, now: dt.datetime, individual_lines: bool = False
+) -> OutcomeDashboard:
+    """Aggregates only: open to the chart's readers and to researchers (de-identified
+    data); individual trajectories (no names), when asked for, only to those who may
+    read charts."""
+    if not (access.can(Permission.VIEW_CHART) or access.can(Permission.VIEW_DEIDENTIFIED)):
+        raise PermissionDenied("You may not see the outcome dashboard.")
+    if filters.instrument is not None and filters.instrument not in JUDGED_INSTRUMENTS:
+        raise ValidationFailed.single(
+            "instrument", f"Choose one of {', '.join(JUDGED_INSTRUMENTS)}."
+        )
+    board = build_dashboard(
+        access,
+        filters,
+        now,
+        individual_lines=individual_lines and access.can(Permission.VIEW_CHART),
+    )
+    audit_as(
+        access,
+        action=Action.VIEW,
+        object_type="outcome_dashboard",
+        details={"courses": board.started, "instrument": board.instrument},
+    )
+    return board

@@ -1,0 +1,274 @@
+"""Writes and audited reads of outcomes: the clinic's settings, a patient's outcomes and
+the clinician's decision on a maintenance recommendation. Each write runs in one
+transaction with its audit event."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from ketacare.accounts.access import ClinicAccess
+from ketacare.accounts.policy import Permission
+from ketacare.audit.services import Action, audit_as
+from ketacare.common.errors import ValidationFailed
+from ketacare.outcomes.config import OutcomeConfig, config_for, settings_row, validated_overrides
+from ketacare.outcomes.course import CourseOutcome, Judgement, Status, classify_course
+from ketacare.outcomes.data import ScorePoint
+from ketacare.outcomes.maintenance import (
+    Recommendation,
+    TaperSuggestion,
+    early_warning,
+    recommend_next_session,
+    taper_suggestion,
+)
+from ketacare.outcomes.models import ClinicOutcomeSettings, MaintenanceDecision
+from ketacare.outcomes.options import JUDGED_INSTRUMENTS
+from ketacare.outcomes.sources import PatientCourse, patient_course
+from ketacare.patients.models import Patient
+from ketacare.patients.selectors import patient_get
+from ketacare.patients.services import patient_view
+from ketacare.treatment.models import TreatmentSession
+from ketacare.treatment.services import session_schedule
+
+BOOKING_HOUR = 10  # a booked booster's default start, clinic time; the form may change it
+
+
+# --- settings ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def outcome_settings_update(
+    *, access: ClinicAccess, values: Mapping[str, object]
+) -> ClinicOutcomeSettings:
+    """Change any of the clinic's outcome settings (keys as the settings page names
+    them). Invalid values answer 422 per key and change nothing."""
+    access.require(Permission.MANAGE_PROTOCOLS)
+    row = ClinicOutcomeSettings.objects.select_for_update().filter(clinic=access.clinic).first()
+    row = row or settings_row(access.clinic)
+    before = dict(row.overrides)
+    row.overrides = validated_overrides(before, values)
+    row.updated_by = access.user
+    row.save()
+    changed = sorted(set(before) | set(row.overrides))
+    audit_as(
+        access,
+        action=Action.UPDATE,
+        object_type="clinicoutcomesettings",
+        object_id=row.pk,
+        changes={
+            key: [before.get(key), row.overrides.get(key)]
+            for key in changed
+            if before.get(key) != row.overrides.get(key)
+        },
+    )
+    return row
+
+
+# --- a patient's outcomes ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PatientOutcomes:
+    patient: Patient
+    config: OutcomeConfig
+    course: PatientCourse | None
+    outcomes: list[CourseOutcome] = field(default_factory=list)
+    scores: dict[str, ScorePoint] = field(default_factory=dict)  # by id, for the evidence
+    recommendation: Recommendation | None = None
+    warning: Judgement | None = None
+    taper: TaperSuggestion | None = None
+    decision: MaintenanceDecision | None = None  # on the recommendation after the last session
+    upcoming: TreatmentSession | None = None  # the next booked session, if any
+    decisions: list[MaintenanceDecision] = field(default_factory=list)
+
+    @property
+    def can_decide(self) -> bool:
+        rec = self.recommendation
+        return rec is not None and rec.status is Status.MET and self.decision is None
+
+
+def maintenance_for(
+    pc: PatientCourse, config: OutcomeConfig, today: dt.date
+) -> tuple[Recommendation, Judgement, TaperSuggestion]:
+    """The next-session recommendation, early warning and taper suggestion, judged on the
+    clinic's primary instrument."""
+    instrument = config.options.primary_instrument
+    spacing = dt.timedelta(hours=config.options.min_spacing_hours)
+    return (
+        recommend_next_session(
+            pc.course, instrument, rules=config.maintenance, min_spacing=spacing, today=today
+        ),
+        early_warning(pc.course, instrument, config.maintenance),
+        taper_suggestion(
+            pc.course, instrument, rules=config.maintenance, outcome_rules=config.rules
+        ),
+    )
+
+
+def clinic_today(access: ClinicAccess, now: dt.datetime) -> dt.date:
+    return timezone.localtime(now, zoneinfo.ZoneInfo(access.clinic.time_zone)).date()
+
+
+def outcomes_of(access: ClinicAccess, patient: Patient, now: dt.datetime) -> PatientOutcomes:
+    """The outcomes of a patient already opened (and audited) by the caller."""
+    config = config_for(access.clinic)
+    pc = patient_course(access.clinic, patient.pk)
+    upcoming = (
+        TreatmentSession.objects.filter(
+            patient=patient, status=TreatmentSession.Status.SCHEDULED, scheduled_start__gte=now
+        )
+        .order_by("scheduled_start")
+        .first()
+    )
+    decisions = list(
+        MaintenanceDecision.objects.filter(patient=patient).select_related("decided_by")
+    )
+    if pc is None:
+        return PatientOutcomes(patient, config, None, upcoming=upcoming, decisions=decisions)
+    instruments = [code for code in JUDGED_INSTRUMENTS if code in pc.course.instruments]
+    recommendation, warning, taper = maintenance_for(pc, config, clinic_today(access, now))
+    last = uuid.UUID(str(pc.last_session.id))
+    return PatientOutcomes(
+        patient=patient,
+        config=config,
+        course=pc,
+        outcomes=[classify_course(pc.course, code, config.rules) for code in instruments],
+        scores={str(p.id): p for points in pc.course.scores.values() for p in points},
+        recommendation=recommendation,
+        warning=warning,
+        taper=taper,
+        decision=next((d for d in decisions if d.last_session_id == last), None),
+        upcoming=upcoming,
+        decisions=decisions,
+    )
+
+
+@transaction.atomic
+def patient_outcomes(
+    *, access: ClinicAccess, patient_id: uuid.UUID, now: dt.datetime | None = None
+) -> PatientOutcomes:
+    """The patient's course outcomes and maintenance plan; the view is audited."""
+    patient = patient_view(access=access, patient_id=patient_id, section="outcomes")
+    return outcomes_of(access, patient, now or timezone.now())
+
+
+# --- decisions on a recommendation ------------------------------------------------------
+
+
+def _require_planning(access: ClinicAccess) -> None:
+    access.require(Permission.VIEW_CHART)
+    access.require(Permission.SCHEDULE_SESSIONS)
+
+
+def _open_recommendation(
+    access: ClinicAccess, patient_id: uuid.UUID, now: dt.datetime
+) -> tuple[PatientOutcomes, Recommendation]:
+    patient = patient_get(access=access, patient_id=patient_id)
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()  # one decision at a time
+    state = outcomes_of(access, patient, now)
+    rec = state.recommendation
+    if rec is None or rec.status is not Status.MET or rec.date is None:
+        reason = rec.reason if rec else "no session has been given yet"
+        raise ValidationFailed.single("recommendation", f"No recommendation to act on: {reason}.")
+    if state.decision is not None:
+        raise ValidationFailed.single(
+            "recommendation",
+            f"This recommendation was already {state.decision.get_decision_display().lower()}.",
+        )
+    return state, rec
+
+
+def _decide(
+    access: ClinicAccess,
+    state: PatientOutcomes,
+    rec: Recommendation,
+    decision: str,
+    now: dt.datetime,
+    *,
+    reason: str = "",
+    booked: TreatmentSession | None = None,
+) -> MaintenanceDecision:
+    assert state.course is not None and rec.date is not None
+    row = MaintenanceDecision.objects.create(
+        clinic=access.clinic,
+        patient=state.patient,
+        instrument=state.config.options.primary_instrument,
+        last_session_id=uuid.UUID(str(state.course.last_session.id)),
+        recommended_date=rec.date,
+        recommendation=rec.reason,
+        decision=decision,
+        reason=reason,
+        booked_session=booked,
+        decided_by=access.user,
+        decided_at=now,
+    )
+    audit_as(
+        access,
+        action=Action.CREATE,
+        object_type="maintenancedecision",
+        object_id=row.pk,
+        patient_id=state.patient.pk,
+        changes={
+            "decision": [None, decision],
+            "recommended_date": [None, rec.date.isoformat()],
+            "reason": [None, reason],
+            "booked_session": [None, str(booked.pk) if booked else None],
+        },
+        details={"recommendation": rec.reason},
+    )
+    return row
+
+
+@transaction.atomic
+def recommendation_accept(
+    *,
+    access: ClinicAccess,
+    patient_id: uuid.UUID,
+    scheduled_start: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> MaintenanceDecision:
+    """Accept the next-session recommendation: book the session (at the recommended date,
+    10:00 clinic time, unless a start is given) and record the decision."""
+    _require_planning(access)
+    now = now or timezone.now()
+    state, rec = _open_recommendation(access, patient_id, now)
+    assert rec.date is not None and state.course is not None
+    zone = zoneinfo.ZoneInfo(access.clinic.time_zone)
+    start = scheduled_start or dt.datetime.combine(rec.date, dt.time(BOOKING_HOUR), tzinfo=zone)
+    spacing = dt.timedelta(hours=state.config.options.min_spacing_hours)
+    if start < state.course.last_session.given_at + spacing:
+        raise ValidationFailed.single(
+            "scheduled_start",
+            f"Sessions must be at least {state.config.options.min_spacing_hours} hours apart "
+            "(the protocol's minimum spacing).",
+        )
+    if start < now:
+        raise ValidationFailed.single("scheduled_start", "Choose a time in the future.")
+    booked = session_schedule(access=access, patient_id=patient_id, scheduled_start=start)
+    return _decide(access, state, rec, MaintenanceDecision.Decision.ACCEPTED, now, booked=booked)
+
+
+@transaction.atomic
+def recommendation_dismiss(
+    *, access: ClinicAccess, patient_id: uuid.UUID, reason: str, now: dt.datetime | None = None
+) -> MaintenanceDecision:
+    """Dismiss the recommendation, with the clinician's reason."""
+    _require_planning(access)
+    if not reason.strip():
+        raise ValidationFailed.single("reason", "Say why the recommendation is dismissed.")
+    now = now or timezone.now()
+    state, rec = _open_recommendation(access, patient_id, now)
+    return _decide(
+        access,
+        state,
+        rec,
+        MaintenanceDecision.Decision.DISMISSED,
+        now,
+        reason=reason.strip()[:300],
+    )

@@ -1,0 +1,261 @@
+"""Outcomes pages: the chart's Outcomes tab (with accepting or dismissing the maintenance
+recommendation), the clinician worklist, the clinic outcome dashboard with its tables and
+CSV downloads, the outcome settings and the patient report. Thin: services decide."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ketacare.accounts.access import ClinicAccess
+from ketacare.accounts.policy import Permission
+from ketacare.common.errors import PermissionDenied, ValidationFailed
+from ketacare.outcomes import charts, report, services
+from ketacare.outcomes import dashboard as outcome_dashboard
+from ketacare.outcomes.config import config_for, setting_rows
+from ketacare.outcomes.options import JUDGED_INSTRUMENTS
+from ketacare.outcomes.worklist import worklist_open
+from ketacare.patients.models import Patient
+from ketacare.patients.selectors import patient_get
+from ketacare.web.views.access import clinic_view
+from ketacare.web.views.patients import register_tab
+from ketacare.web.views.sessions import DateTimeInput
+
+
+class AcceptForm(forms.Form):
+    scheduled_start = forms.DateTimeField(widget=DateTimeInput(), label="Start", required=False)
+
+
+class DismissForm(forms.Form):
+    reason = forms.CharField(max_length=300, label="Why dismiss it")
+
+
+def _tab(access: ClinicAccess, patient: Patient) -> tuple[str, dict[str, Any]]:
+    state = services.outcomes_of(access, patient, timezone.now())
+    rec = state.recommendation
+    initial = None
+    if rec is not None and rec.date is not None:
+        initial = dt.datetime.combine(rec.date, dt.time(services.BOOKING_HOUR))
+    return "web/outcomes/_tab.html", {
+        "state": state,
+        "panels": [charts.outcome_panel(o, state.scores) for o in state.outcomes],
+        "accept_form": AcceptForm(initial={"scheduled_start": initial}),
+        "dismiss_form": DismissForm(),
+        "can_decide": state.can_decide
+        and access.can(Permission.SCHEDULE_SESSIONS)
+        and not patient.is_archived,
+    }
+
+
+register_tab("outcomes", "Outcomes", _tab)
+
+
+def _back(access: ClinicAccess, patient_id: uuid.UUID) -> HttpResponse:
+    return redirect(
+        "patient_chart_section",
+        clinic_slug=access.clinic.slug,
+        patient_id=patient_id,
+        section="outcomes",
+    )
+
+
+def _say_errors(request: HttpRequest, exc: ValidationFailed) -> None:
+    for msgs in exc.errors.values():
+        for msg in msgs:
+            messages.error(request, msg)
+
+
+@require_POST
+@clinic_view
+def recommendation_accept(
+    request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID
+) -> HttpResponse:
+    patient_get(access=access, patient_id=patient_id)  # another clinic's patient: 404
+    form = AcceptForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give a valid start time, or leave it empty.")
+        return _back(access, patient_id)
+    start = form.cleaned_data["scheduled_start"]
+    try:
+        decision = services.recommendation_accept(
+            access=access, patient_id=patient_id, scheduled_start=start
+        )
+    except ValidationFailed as exc:
+        _say_errors(request, exc)
+    else:
+        assert decision.booked_session is not None
+        when = timezone.localtime(decision.booked_session.scheduled_start)
+        messages.success(
+            request, f"Recommendation accepted: session booked for {when:%Y-%m-%d %H:%M}."
+        )
+    return _back(access, patient_id)
+
+
+@require_POST
+@clinic_view
+def recommendation_dismiss(
+    request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID
+) -> HttpResponse:
+    patient_get(access=access, patient_id=patient_id)
+    form = DismissForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say why the recommendation is dismissed.")
+        return _back(access, patient_id)
+    try:
+        services.recommendation_dismiss(
+            access=access, patient_id=patient_id, reason=form.cleaned_data["reason"]
+        )
+    except ValidationFailed as exc:
+        _say_errors(request, exc)
+    else:
+        messages.success(request, "Recommendation dismissed.")
+    return _back(access, patient_id)
+
+
+@clinic_view
+def worklist(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
+    work = worklist_open(access=access, now=timezone.now())
+    return render(request, "web/outcomes/worklist.html", {"access": access, "work": work})
+
+
+# --- dashboard ---------------------------------------------------------------------------
+
+
+class FilterForm(forms.Form):
+    date_from = forms.DateField(
+        required=False, label="First dose from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        required=False, label="to", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    instrument = forms.ChoiceField(
+        required=False,
+        choices=[("", "Clinic default"), *[(c, c.upper()) for c in JUDGED_INSTRUMENTS]],
+    )
+    lines = forms.BooleanField(required=False, label="Individual lines")
+    prescriber = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    protocol = forms.CharField(required=False, widget=forms.HiddenInput)
+    route = forms.CharField(required=False, widget=forms.HiddenInput)
+    indication = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def filters(self) -> outcome_dashboard.Filters:
+        data = self.cleaned_data if self.is_valid() else {}
+        return outcome_dashboard.Filters(
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            instrument=data.get("instrument") or None,
+            prescriber_id=data.get("prescriber"),
+            protocol=data.get("protocol") or None,
+            route=data.get("route") or None,
+            indication=data.get("indication") or None,
+        )
+
+
+def _csv(name: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return response
+
+
+@clinic_view
+def outcomes_dashboard(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
+    form = FilterForm(request.GET or None)
+    board = outcome_dashboard.dashboard_open(
+        access=access,
+        filters=form.filters() if request.GET else outcome_dashboard.Filters(),
+        now=timezone.now(),
+        individual_lines=request.GET.get("lines") == "on",
+    )
+    tables = charts.dashboard_tables(board)
+    wanted = request.GET.get("csv")
+    if wanted in tables:
+        header, rows = tables[wanted]
+        return _csv(f"outcomes-{wanted}", header, rows)
+    query = request.GET.copy()
+    query.pop("csv", None)
+    return render(
+        request,
+        "web/outcomes/dashboard.html",
+        {
+            "access": access,
+            "board": board,
+            "form": form if request.GET else FilterForm(),
+            "tables": tables,
+            "km_figure": charts.km_figure(board),
+            "trajectory_figure": charts.trajectory_figure(board),
+            "query": query.urlencode(),
+        },
+    )
+
+
+# --- settings ----------------------------------------------------------------------------
+
+
+@clinic_view
+def outcome_settings(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
+    if not (access.can(Permission.VIEW_CHART) or access.can(Permission.MANAGE_PROTOCOLS)):
+        raise PermissionDenied("You may not see the outcome settings.")
+    errors: dict[str, list[str]] = {}
+    posted: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        access.require(Permission.MANAGE_PROTOCOLS)
+        rows = setting_rows(config_for(access.clinic))
+        posted = {row.key: request.POST.get(row.key, "") for row in rows if row.key in request.POST}
+        try:
+            services.outcome_settings_update(access=access, values=posted)
+        except ValidationFailed as exc:
+            errors, status = exc.errors, 422
+        else:
+            messages.success(request, "Outcome settings saved.")
+            return redirect("outcome_settings", clinic_slug=access.clinic.slug)
+    return render(
+        request,
+        "web/outcomes/settings.html",
+        {
+            "access": access,
+            "rows": setting_rows(config_for(access.clinic)),
+            "errors": errors,
+            "posted": posted,
+            "can_edit": access.can(Permission.MANAGE_PROTOCOLS),
+        },
+        status=status,
+    )
+
+
+# --- patient report ----------------------------------------------------------------------
+
+
+@clinic_view
+def patient_report(
+    request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID
+) -> HttpResponse:
+    content = report.report_open(access=access, patient_id=patient_id, now=timezone.now())
+    return render(request, "web/outcomes/report.html", {"access": access, "r": content})
+
+
+@clinic_view
+def patient_report_pdf(
+    request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID
+) -> HttpResponse:
+    content = report.report_open(
+        access=access, patient_id=patient_id, now=timezone.now(), export=True
+    )
+    pdf = report.render_pdf(content, base_url=request.build_absolute_uri("/"))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = f"report-{content.patient.mrn}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response

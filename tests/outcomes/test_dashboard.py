@@ -1,0 +1,109 @@
+"""The clinic outcome dashboard: Kaplan-Meier numbers against lifelines fitted here on
+durations known from the course design, rates with numerator, denominator and missing
+data, researcher access, and a query count that does not grow with the patients."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from lifelines import KaplanMeierFitter
+
+from ketacare.common.errors import PermissionDenied
+from ketacare.outcomes.dashboard import Filters, dashboard_open
+from tests.measures.conftest import Team, register
+
+from .conftest import at, write_course
+
+# Every course: MADRS 30 the day before the first dose, sessions on days 0, 2 and 4, and
+# response (MADRS 12) on day 1 at 10:00. A relapser scores 20 on day R and 22 on day
+# R + 5 (two measurements no longer meeting response, 5 days apart): relapse onset day R,
+# so response lasted R - 1 days. A censored course scores 10 on day L: L - 1 days.
+RELAPSE_DAYS = [10, 18, 18, 25]
+CENSORED_DAYS = [15, 30]
+NOW = at(200)
+
+
+def durations() -> tuple[list[float], list[bool]]:
+    days = [r - 1.0 for r in RELAPSE_DAYS] + [c - 1.0 for c in CENSORED_DAYS]
+    return days, [True] * len(RELAPSE_DAYS) + [False] * len(CENSORED_DAYS)
+
+
+def populate(team: Team, copies: int, first: int = 0) -> None:
+    for n in range(first, first + copies):
+        for i, r in enumerate(RELAPSE_DAYS):
+            patient = register(team.nurse, mrn=f"R{n}-{i}")
+            write_course(
+                team.prescriber, patient, [0, 2, 4], [(-1, 30), (1, 12), (r, 20), (r + 5, 22)]
+            )
+        for i, c in enumerate(CENSORED_DAYS):
+            patient = register(team.nurse, mrn=f"C{n}-{i}")
+            write_course(team.prescriber, patient, [0, 2, 4], [(-1, 30), (1, 12), (c, 10)])
+    patient = register(team.nurse, mrn=f"M{first}")  # no baseline: response is missing
+    write_course(team.prescriber, patient, [0, 2, 4], [(1, 12)])
+
+
+def test_kaplan_meier_matches_lifelines(team: Team) -> None:
+    populate(team, 1)
+    board = dashboard_open(access=team.prescriber, filters=Filters(instrument="madrs"), now=NOW)
+    days, events = durations()
+    expected = KaplanMeierFitter().fit(days, event_observed=events)
+    assert board.durability is not None
+    assert [r.days for r in board.durability.rows] == list(expected.survival_function_.index)
+    assert [r.survival for r in board.durability.rows] == pytest.approx(
+        list(expected.survival_function_["KM_estimate"])
+    )
+    band = expected.confidence_interval_survival_function_
+    assert [r.lower for r in board.durability.rows] == pytest.approx(list(band.iloc[:, 0]))
+    assert [r.upper for r in board.durability.rows] == pytest.approx(list(band.iloc[:, 1]))
+    assert board.durability.median_days == expected.median_survival_time_
+    assert (board.durability.courses, board.durability.relapses) == (6, 4)
+
+
+def test_rates_keep_missing_data_apart(team: Team) -> None:
+    populate(team, 1)
+    board = dashboard_open(access=team.prescriber, filters=Filters(instrument="madrs"), now=NOW)
+    assert (board.started, board.completed) == (7, 7)
+    assert board.overall is not None
+    response = board.overall.response
+    # At day 28: relapsers on days 10 and 18 score 22 (no response); on day 25 their
+    # latest is 20; censored courses keep response; the course without a baseline is missing.
+    assert (response.met, response.denominator, response.missing) == (2, 6, 1)
+    assert board.median_days_to_response == pytest.approx(1 + 1 / 24)
+    assert board.weeks[0].week == 0 and board.weeks[0].median == 30
+
+
+def test_filters_narrow_the_courses(team: Team) -> None:
+    populate(team, 1)
+    later = Filters(instrument="madrs", date_from=(NOW + dt.timedelta(days=1)).date())
+    assert dashboard_open(access=team.prescriber, filters=later, now=NOW).started == 0
+    other = Filters(instrument="madrs", prescriber_id=team.nurse.user.pk)
+    assert dashboard_open(access=team.prescriber, filters=other, now=NOW).started == 0
+
+
+def test_researchers_see_aggregates_only(team: Team) -> None:
+    populate(team, 1)
+    everyone = Filters(instrument="madrs")
+    board = dashboard_open(access=team.researcher, filters=everyone, now=NOW, individual_lines=True)
+    assert board.started == 7 and board.lines == []
+    mine = dashboard_open(access=team.prescriber, filters=everyone, now=NOW, individual_lines=True)
+    assert len(mine.lines) == 6  # one per course with a baseline, no names
+    with pytest.raises(PermissionDenied):
+        dashboard_open(access=team.front_desk, filters=Filters(), now=NOW)
+
+
+def _queries(team: Team) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        dashboard_open(access=team.prescriber, filters=Filters(instrument="madrs"), now=NOW)
+    return len(ctx.captured_queries)
+
+
+def test_queries_do_not_grow_with_the_number_of_patients(team: Team) -> None:
+    populate(team, 1)
+    _queries(team)  # the first opening creates the clinic's settings row
+    small = _queries(team)
+    populate(team, 2, first=1)
+    large = _queries(team)
+    assert small == large, (small, large)

@@ -1,0 +1,157 @@
+"""The outcome pages: the chart tab with accepting and dismissing, the worklist, the
+dashboard with its tables and CSV, the settings page, the API's 422s and the report."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from ketacare.accounts.access import ClinicAccess
+from ketacare.outcomes.models import ClinicOutcomeSettings, MaintenanceDecision
+from ketacare.patients.models import Patient
+from ketacare.treatment.models import TreatmentSession
+from tests.measures.conftest import Team
+
+from .conftest import write_recent_two_week_relief
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def recent(team: Team, patient: Patient) -> Patient:
+    write_recent_two_week_relief(team.nurse, patient)
+    return patient
+
+
+def signed_in(access: ClinicAccess) -> Client:
+    client = Client()
+    client.force_login(access.user)
+    return client
+
+
+def tab_url(access: ClinicAccess, patient: Patient) -> str:
+    return reverse(
+        "patient_chart_section",
+        kwargs={"clinic_slug": access.clinic.slug, "patient_id": patient.pk, "section": "outcomes"},
+    )
+
+
+def test_the_tab_shows_verdicts_reasons_and_the_recommendation(team: Team, recent: Patient) -> None:
+    page = signed_in(team.prescriber).get(tab_url(team.prescriber, recent))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Course outcome: PHQ9" in html
+    assert "next session recommended at day 11" in html
+    assert 'data-verdict="response"' in html and "Accept and book" in html
+    assert "Early warning:" in html and "Taper:" in html
+
+
+def test_accepting_from_the_tab_books_the_session(team: Team, recent: Patient) -> None:
+    client = signed_in(team.nurse)
+    url = reverse("recommendation_accept", args=[team.clinic.slug, recent.pk])
+    got = client.post(url, {"scheduled_start": ""})
+    assert got.status_code == 302
+    decision = MaintenanceDecision.objects.get(patient=recent)
+    assert decision.decision == "accepted" and decision.booked_session is not None
+    assert TreatmentSession.objects.filter(patient=recent, status="scheduled").count() == 1
+    page = client.get(tab_url(team.nurse, recent)).content.decode()
+    assert "Accepted by" in page and "Accept and book" not in page
+
+
+def test_dismissing_from_the_tab_needs_a_reason(team: Team, recent: Patient) -> None:
+    client = signed_in(team.prescriber)
+    url = reverse("recommendation_dismiss", args=[team.clinic.slug, recent.pk])
+    client.post(url, {"reason": ""})
+    assert not MaintenanceDecision.objects.exists()
+    client.post(url, {"reason": "Holiday; phone on return"})
+    assert MaintenanceDecision.objects.get().reason == "Holiday; phone on return"
+
+
+def test_the_worklist_page_links_to_the_work(team: Team, recent: Patient) -> None:
+    html = signed_in(team.prescriber).get(reverse("worklist", args=[team.clinic.slug])).content
+    text = html.decode()
+    assert "Boosters due" in text and "REMS forms due" in text
+    assert tab_url(team.prescriber, recent) in text
+
+
+def test_the_dashboard_has_charts_tables_and_csv(team: Team, recent: Patient) -> None:
+    client = signed_in(team.prescriber)
+    url = reverse("outcomes_dashboard", args=[team.clinic.slug])
+    html = client.get(url).content.decode()
+    assert 'id="km-figure"' in html and 'id="trajectory-figure"' in html
+    assert 'id="table-durability"' in html and 'id="table-trajectory"' in html
+    assert "vendor/plotly.min.js" in html and "cdn" not in html.lower()
+    csv = client.get(url, {"csv": "trajectory"})
+    assert csv["Content-Type"].startswith("text/csv")
+    assert (
+        csv.content.decode().splitlines()[0] == "week,courses,median,lower quartile,upper quartile"
+    )
+    assert signed_in(team.researcher).get(url).status_code == 200
+    assert signed_in(team.front_desk).get(url).status_code == 403
+
+
+def test_the_settings_page_shows_sources_and_refuses_bad_values(team: Team) -> None:
+    url = reverse("outcome_settings", args=[team.clinic.slug])
+    admin = signed_in(team.admin)
+    page = admin.get(url).content.decode()
+    assert "remission_at_or_below.madrs" in page and "ASPIRE" in page and "Andrade 2017" in page
+    bad = admin.post(url, {"response_reduction_percent": "0", "lead_days": "2"})
+    assert bad.status_code == 422
+    assert "must be between 1 and 100" in bad.content.decode()
+    assert ClinicOutcomeSettings.objects.get(clinic=team.clinic).overrides == {}
+    assert admin.post(url, {"remission_at_or_below.madrs": "10"}).status_code == 302
+    saved = ClinicOutcomeSettings.objects.get(clinic=team.clinic).overrides
+    assert saved == {"remission_at_or_below.madrs": 10}
+    assert signed_in(team.nurse).post(url, {"lead_days": "2"}).status_code == 403
+
+
+def test_the_settings_api_answers_422_with_the_field(
+    team: Team, api_client: Callable[[ClinicAccess], Client]
+) -> None:
+    client = api_client(team.admin)
+    got = client.put(
+        "/api/v1/outcomes/settings",
+        {"remission_at_or_below": {"madrs": -1}, "nonsense": 1},
+        content_type="application/json",
+    )
+    assert got.status_code == 422
+    locs = [e["loc"] for e in got.json()["detail"]]
+    assert ["body", "payload", "nonsense"] in locs
+    ok = client.put(
+        "/api/v1/outcomes/settings",
+        {"relapse_rule": "madrs_threshold", "taper_max_interval_days": None},
+        content_type="application/json",
+    )
+    assert ok.status_code == 200, ok.content
+    rows = {r["key"]: r["value"] for r in ok.json()}
+    assert rows["relapse_rule"] == "madrs_threshold"
+
+
+def pdf_text(data: bytes) -> bytes:
+    """The PDF with its compressed streams inflated, to search it."""
+    parts = [data]
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            parts.append(zlib.decompress(match.group(1)))
+        except zlib.error:
+            continue
+    return b"\n".join(parts)
+
+
+def test_the_report_renders_as_html_and_pdf(team: Team, recent: Patient) -> None:
+    client = signed_in(team.prescriber)
+    html = client.get(reverse("patient_report", args=[team.clinic.slug, recent.pk]))
+    text = html.content.decode()
+    assert "Maya Moreau" in text and "<svg" in text and "<polyline" in text
+    assert "Response and remission" in text and "Not recorded in this version" in text
+    pdf = client.get(reverse("patient_report_pdf", args=[team.clinic.slug, recent.pk]))
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    inflated = pdf_text(pdf.content)
+    assert len(re.findall(rb"/Type\s*/Page\b", inflated)) >= 1
+    assert b"Maya Moreau" in inflated
