@@ -416,8 +416,8 @@ def trend_figure(
         )
     marked = []
     for session in sessions:
-        if session.status == TreatmentSession.Status.COMPLETED:
-            at, label = session.dosing_started_at or session.scheduled_start, "Session given"
+        if session.dosing_started_at is not None:
+            at, label = session.dosing_started_at, "Session given"
         elif session.status == TreatmentSession.Status.SCHEDULED:
             at, label = session.scheduled_start, "Session scheduled"
         else:
