@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.common import clock
@@ -24,7 +24,12 @@ def at(minutes: float) -> dt.datetime:
     return moment
 
 
-def ids(session: TreatmentSession) -> dict[str, uuid.UUID]:
+class SessionIds(TypedDict):
+    patient_id: uuid.UUID
+    session_id: uuid.UUID
+
+
+def ids(session: TreatmentSession) -> SessionIds:
     return {"patient_id": session.patient_id, "session_id": session.pk}
 
 

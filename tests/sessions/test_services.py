@@ -104,7 +104,7 @@ def test_a_stale_assessment_save_is_refused_with_a_conflict(
             access=prescriber, **ids(session), version=2, data={"medicines_today": "none"}
         )
     assert "since you opened it" in refused(exc)
-    assert session.assessment.medicines_today == "sertraline"  # type: ignore[attr-defined]
+    assert session.assessment.medicines_today == "sertraline"
 
 
 def _dosing(nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient) -> TreatmentSession:
