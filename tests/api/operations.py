@@ -22,7 +22,7 @@ Op = tuple[str, str]  # (HTTP method, path as in the OpenAPI schema)
 
 # Path parameters that name a record of some clinic, and those that name none.
 RECORD_ID_PARAMS = frozenset(
-    {"patient_id", "entry_id", "token_id", "session_id", "link_id", "alert_id"}
+    {"patient_id", "entry_id", "token_id", "session_id", "link_id", "alert_id", "session_alert_id"}
 )
 NON_RECORD_PARAMS = frozenset({"code"})  # an instrument code: the same in every clinic
 
@@ -116,6 +116,43 @@ MEASURE_OPERATIONS: dict[Op, dict[str, Any] | None] = {
     ("POST", f"{_session}/cancel"): {"reason": "Patient unwell"},
 }
 
+# Session charting: on the scheduled session, or on the live one (an IV session dosing,
+# with an open alert: LIVE_SESSION_OPERATIONS).
+SESSION_OPERATIONS: dict[Op, dict[str, Any] | None] = {
+    ("POST", f"{_session}/transition"): {"event": "check_in"},
+    ("PUT", f"{_session}/order"): {"protocol_code": "iv_ketamine", "ordered_dose_mg": "35"},
+    ("POST", f"{_session}/supervisor"): {},
+    ("POST", f"{_session}/attest-on-site"): None,
+    ("POST", f"{_patient}/rems-enrollment"): {"enrolled_on": "2024-02-01"},
+}
+LIVE_SESSION_OPERATIONS: dict[Op, dict[str, Any] | None] = {
+    ("GET", _session): None,
+    ("POST", f"{_session}/vitals"): {
+        "readings": [
+            {
+                "reading_id": "m-1",
+                "taken_at": "2024-03-04T10:10:00Z",
+                "systolic": 130,
+                "diastolic": 80,
+            },
+            {"reading_id": "m-2", "taken_at": "2024-03-04T10:20:00Z", "spo2": 97, "heart_rate": 80},
+        ]
+    },
+    ("POST", f"{_session}/alerts/{{session_alert_id}}/acknowledge"): {
+        "action": "pause_infusion",
+        "note": "Paused; prescriber called",
+    },
+    ("POST", f"{_session}/infusion"): {"kind": "pause", "reason": "BP 185/112"},
+    ("POST", f"{_session}/side-effects"): {"effect": "nausea", "severity": "mild"},
+    ("POST", f"{_session}/adverse-events"): {
+        "description": "Vasovagal episode",
+        "action_taken": "Legs raised",
+        "outcome": "resolved",
+    },
+    ("POST", f"{_session}/stop"): {"dose_given_mg": "35"},
+}
+MEASURE_OPERATIONS |= SESSION_OPERATIONS | LIVE_SESSION_OPERATIONS
+
 
 RECORD_OPERATIONS = _record_operations()
 
@@ -175,7 +212,10 @@ def url_for(op: Op, records: ClinicRecords, **ids: object) -> str:
         "patient_id": records.patient.pk,
         "entry_id": records.entries.get(section) if section else None,
         "token_id": records.token_id,
-        "session_id": records.session_id,
+        "session_id": records.live_session_id
+        if op in LIVE_SESSION_OPERATIONS
+        else records.session_id,
+        "session_alert_id": records.session_alert_id,
         "link_id": records.link_id,
         "alert_id": records.alert_id,
         "code": "phq9",

@@ -26,6 +26,7 @@ from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import ApiToken, Clinic, Membership
 from ketacare.accounts.policy import Role
 from ketacare.audit.models import AuditChainHead, AuditEvent
+from ketacare.common import clock
 from ketacare.measures import services as measures
 from ketacare.measures.models import (
     ClinicMeasureSettings,
@@ -41,7 +42,17 @@ from ketacare.patients import services as patients
 from ketacare.patients.api import CHART_ENTRY_PATHS
 from ketacare.patients.models import Patient
 from ketacare.treatment import services as treatment
-from ketacare.treatment.models import TreatmentSession
+from ketacare.treatment.models import (
+    Administration,
+    AdministrationEvent,
+    AdverseEvent,
+    PreDoseAssessment,
+    RemsEnrollment,
+    SessionAlert,
+    SideEffect,
+    TreatmentSession,
+    VitalReading,
+)
 from tests.factories import UserFactory
 
 if TYPE_CHECKING:
@@ -88,6 +99,8 @@ class ClinicRecords:
     response_id: uuid.UUID  # a PHQ-9 with its score...
     alert_id: uuid.UUID  # ... and the open safety alert it raised
     link_id: uuid.UUID  # an open self-report link
+    live_session_id: uuid.UUID | None = None  # an IV session dosing, with an open alert
+    session_alert_id: uuid.UUID | None = None  # ... that alert
 
 
 @dataclass(frozen=True)
@@ -161,6 +174,18 @@ def add_measures(access: ClinicAccess, patient: Patient) -> MeasureRecords:
     return MeasureRecords(session.pk, recorded.response.pk, alert.pk, link.pk)
 
 
+def add_live_session(access: ClinicAccess, patient: Patient) -> tuple[uuid.UUID, uuid.UUID]:
+    """An IV session under way (the caller is its on-site prescriber) with an open alert."""
+    from tests.sessions.build import start_iv, to_pre_dose, vitals
+
+    session = to_pre_dose(access, access, patient)
+    treatment.supervisor_attest(access=access, patient_id=patient.pk, session_id=session.pk)
+    start_iv(access, session)
+    (stored,) = vitals(access, session, "world-1", systolic=185, diastolic=112)
+    clock.set_for_tests(None)
+    return session.pk, stored.alerts[0].pk
+
+
 def member(clinic: Clinic, role: Role, user: Any = None) -> ClinicAccess:
     user = user or UserFactory()
     accounts.membership_set(clinic=clinic, user=user, role=role, actor=None)
@@ -182,6 +207,8 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
     token_b, raw_b = accounts.api_token_create(access=b_member, name="b", expires_in_days=30)
     measures_a = add_measures(dual_a, patient_a)
     measures_b = add_measures(b_member, patient_b)
+    live_a = add_live_session(dual_a, patient_a)
+    live_b = add_live_session(b_member, patient_b)
     return World(
         a=ClinicRecords(
             clinic_a,
@@ -192,6 +219,7 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
             measures_a.response_id,
             measures_a.alert_id,
             measures_a.link_id,
+            *live_a,
         ),
         b=ClinicRecords(
             clinic_b,
@@ -202,6 +230,7 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
             measures_b.response_id,
             measures_b.alert_id,
             measures_b.link_id,
+            *live_b,
         ),
         b_member=b_member,
         dual_a=dual_a,
@@ -247,10 +276,21 @@ MEASURE_MODELS: tuple[type[models.Model], ...] = (
     MeasurementPlan,
     OutboundMessage,
 )
+SESSION_MODELS: tuple[type[models.Model], ...] = (
+    PreDoseAssessment,
+    VitalReading,
+    SessionAlert,
+    Administration,
+    AdministrationEvent,
+    SideEffect,
+    AdverseEvent,
+    RemsEnrollment,
+)
 CLINIC_MODELS: tuple[type[models.Model], ...] = (
     Patient,
     *CHART_ENTRY_PATHS.values(),
     *MEASURE_MODELS,
+    *SESSION_MODELS,
     ClinicMeasureSettings,
     ApiToken,
     Membership,
@@ -259,6 +299,7 @@ RECORD_MODELS: tuple[type[models.Model], ...] = (
     Patient,
     *CHART_ENTRY_PATHS.values(),
     *MEASURE_MODELS,
+    *SESSION_MODELS,
     MeasurementRule,
 )
 
