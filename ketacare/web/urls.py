@@ -11,6 +11,7 @@ from ketacare.web.views import (
     measures,
     patients,
     selfreport,
+    session_chart,
     sessions,
     tokens,
 )
@@ -48,6 +49,32 @@ urlpatterns = [
         sessions.session_cancel,
         name="session_cancel",
     ),
+    path(
+        f"{patient}/sessions/<uuid:session_id>/chart/",
+        session_chart.session_page,
+        name="session_page",
+    ),
+    path(
+        f"{patient}/sessions/<uuid:session_id>/alerts/",
+        session_chart.session_alerts,
+        name="session_alerts",
+    ),
+    path(
+        f"{patient}/sessions/<uuid:session_id>/do/<slug:action>/",
+        session_chart.session_act,
+        name="session_act",
+    ),
+    path(
+        f"{patient}/sessions/<uuid:session_id>/rems-form/",
+        session_chart.rems_form_page,
+        name="rems_form_page",
+    ),
+    path(
+        f"{patient}/sessions/<uuid:session_id>/rems-form.csv",
+        session_chart.rems_form_csv,
+        name="rems_form_csv",
+    ),
+    path("c/<slug:clinic_slug>/rems-forms/", session_chart.rems_form_list, name="rems_form_list"),
     # The Measures tab and its forms, ahead of the generic chart sections.
     path(f"{patient}/measures/", measures.measures_tab, name="patient_measures"),
     path(f"{patient}/measures/record/", measures.measure_record, name="measure_record"),

@@ -160,6 +160,17 @@ def _pages() -> list[Page]:
             post={"reason": "unwell"},
             serves_get=False,
         ),
+        Page("rems_form_list", _slug),
+        Page("session_page", lambda r: {**_patient(r), "session_id": r.live_session_id}),
+        Page("session_alerts", lambda r: {**_patient(r), "session_id": r.live_session_id}),
+        Page(
+            "session_act",
+            lambda r: {**_patient(r), "session_id": r.live_session_id, "action": "vitals"},
+            post={"reading_id": "web-1", "systolic": "130", "diastolic": "80"},
+            serves_get=False,
+        ),
+        Page("rems_form_page", lambda r: {**_patient(r), "session_id": r.live_session_id}),
+        Page("rems_form_csv", lambda r: {**_patient(r), "session_id": r.live_session_id}),
     ]
     for section, _label in CHART_TABS:
         pages.append(
@@ -196,7 +207,15 @@ RECORD_PAGES = [
     p
     for p in PAGES
     if p.name
-    not in {"clinic_home", "patient_list", "patient_new", "audit_list", "token_list", "dashboard"}
+    not in {
+        "clinic_home",
+        "patient_list",
+        "patient_new",
+        "audit_list",
+        "token_list",
+        "dashboard",
+        "rems_form_list",
+    }
 ]
 
 

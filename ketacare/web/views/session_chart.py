@@ -1,0 +1,257 @@
+"""The session charting page (the nurse's working screen), its alert poll and the REMS
+forms list. Thin: forms post to services; refusals come back as messages."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from ketacare.accounts.access import ClinicAccess
+from ketacare.accounts.policy import Permission
+from ketacare.common import clock
+from ketacare.common.errors import ValidationFailed
+from ketacare.treatment import charting, discharge, rems, services
+from ketacare.treatment.selectors import (
+    next_actions,
+    open_alerts_of,
+    rems_form_values,
+    rems_forms,
+    session_chart_view,
+    session_get,
+)
+from ketacare.web.views.access import clinic_view
+
+VITAL_INPUTS = ("systolic", "diastolic", "heart_rate", "spo2", "respiratory_rate", "moaas")
+
+
+@clinic_view
+def session_page(
+    request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID, session_id: uuid.UUID
+) -> HttpResponse:
+    chart = session_chart_view(access=access, patient_id=patient_id, session_id=session_id)
+    return render(
+        request,
+        "web/sessions/chart.html",
+        {
+            "access": access,
+            "chart": chart,
+            "session": chart.session,
+            "patient": chart.session.patient,
+            "next_actions": next_actions(chart),
+            "checklist": [
+                (name, label, bool(chart.session.discharge_checklist.get(name)))
+                for name, label in discharge.CHECKLIST_LABELS.items()
+            ],
+            "effects": charting.SideEffect.Effect.choices,
+            "ack_actions": charting.SessionAlert.Action.choices,
+            "can_order": access.can(Permission.ORDER_DOSES),
+        },
+    )
+
+
+@clinic_view
+def session_alerts(
+    request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID, session_id: uuid.UUID
+) -> HttpResponse:
+    """The fragment every open screen of the session polls (every 2 s). One query; not
+    audited per poll: the alerts are part of the session chart whose opening is audited."""
+    access.require(Permission.VIEW_CHART)
+    session = session_get(access=access, patient_id=patient_id, session_id=session_id)
+    return render(
+        request,
+        "web/sessions/_alerts.html",
+        {
+            "access": access,
+            "session": session,
+            "alerts": list(open_alerts_of(session=session)),
+            "ack_actions": charting.SessionAlert.Action.choices,
+        },
+    )
+
+
+def _int(raw: str) -> int | None:
+    raw = raw.strip()
+    return int(raw) if raw.lstrip("-").isdigit() else None
+
+
+def _dec(raw: str) -> Decimal | None:
+    try:
+        return Decimal(raw.strip()) if raw.strip() else None
+    except InvalidOperation:
+        return None
+
+
+def _vitals(post: Any) -> dict[str, Any]:
+    return {name: _int(post.get(name, "")) for name in VITAL_INPUTS}
+
+
+def _date(raw: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
+ACTIONS: dict[str, Callable[[ClinicAccess, dict[str, Any], Any], Any]] = {
+    "check_in": lambda a, ids, p: services.session_transition(access=a, **ids, event="check_in"),
+    "mark_ready": lambda a, ids, p: services.session_transition(
+        access=a, **ids, event="mark_ready"
+    ),
+    "order": lambda a, ids, p: services.session_order_set(
+        access=a,
+        **ids,
+        protocol_code=p.get("protocol_code", ""),
+        ordered_dose_mg=_dec(p.get("ordered_dose_mg", "")) or Decimal(0),
+    ),
+    "attest": lambda a, ids, p: services.supervisor_attest(access=a, **ids),
+    "assessment": lambda a, ids, p: services.assessment_save(
+        access=a,
+        **ids,
+        version=_int(p.get("version", "")) or 0,
+        data={
+            "pregnancy_test": p.get("pregnancy_test", ""),
+            "fasting_confirmed": p.get("fasting_confirmed") == "on",
+            "no_decongestant_confirmed": p.get("no_decongestant_confirmed") == "on",
+            "medicines_today": p.get("medicines_today", ""),
+            "medication_changes": p.get("medication_changes", ""),
+        },
+        weight_kg=_dec(p.get("weight_kg", "")),
+        baseline=_vitals(p) if any(_vitals(p).values()) else None,
+    ),
+    "bp_decision": lambda a, ids, p: services.bp_decision_record(
+        access=a, **ids, decision=p.get("decision", ""), reason=p.get("reason", "")
+    ),
+    "start": lambda a, ids, p: charting.administration_start(
+        access=a,
+        **ids,
+        dose_mg=_dec(p.get("dose_mg", "")) or Decimal(0),
+        formulation=p.get("formulation", ""),
+        lot_number=p.get("lot_number", ""),
+        expiry=_date(p.get("expiry", "")) or dt.date.min,
+        concentration_mg_per_ml=_dec(p.get("concentration_mg_per_ml", "")),
+        pump_rate_ml_per_h=_dec(p.get("pump_rate_ml_per_h", "")),
+        injection_site=p.get("injection_site", ""),
+        container_ref=p.get("container_ref", ""),
+    ),
+    "infusion": lambda a, ids, p: charting.infusion_change(
+        access=a,
+        **ids,
+        kind=p.get("kind", ""),
+        reason=p.get("reason", ""),
+        rate_ml_per_h=_dec(p.get("rate_ml_per_h", "")),
+    ),
+    "device": lambda a, ids, p: charting.device_give(access=a, **ids),
+    "stop": lambda a, ids, p: charting.administration_stop(
+        access=a, **ids, dose_given_mg=_dec(p.get("dose_given_mg", "")), reason=p.get("reason", "")
+    ),
+    "vitals": lambda a, ids, p: charting.vitals_record(
+        access=a,
+        **ids,
+        readings=[charting.ReadingIn(p.get("reading_id", ""), clock.now(), _vitals(p))],
+    ),
+    "acknowledge": lambda a, ids, p: charting.alert_acknowledge(
+        access=a,
+        **ids,
+        alert_id=uuid.UUID(p.get("alert_id", "")) if p.get("alert_id") else uuid.uuid4(),
+        action=p.get("action", ""),
+        note=p.get("note", ""),
+    ),
+    "side_effect": lambda a, ids, p: charting.side_effect_record(
+        access=a,
+        **ids,
+        effect=p.get("effect", ""),
+        severity=p.get("severity", ""),
+        sedation_scale=p.get("sedation_scale", ""),
+        sedation_score=_int(p.get("sedation_score", "")),
+        description=p.get("description", ""),
+    ),
+    "checklist": lambda a, ids, p: services.checklist_save(
+        access=a,
+        **ids,
+        version=_int(p.get("version", "")) or 0,
+        items={name: p.get(name) == "on" for name in discharge.CHECKLIST_LABELS},
+    ),
+    "discharge": lambda a, ids, p: services.session_discharge(access=a, **ids),
+    "sign": lambda a, ids, p: services.session_sign(access=a, **ids),
+    "addendum": lambda a, ids, p: services.addendum_add(
+        access=a, **ids, text=p.get("text", ""), reason=p.get("reason", "")
+    ),
+}
+
+
+@require_POST
+@clinic_view
+def session_act(
+    request: HttpRequest,
+    access: ClinicAccess,
+    patient_id: uuid.UUID,
+    session_id: uuid.UUID,
+    action: str,
+) -> HttpResponse:
+    session = session_get(access=access, patient_id=patient_id, session_id=session_id)
+    handler = ACTIONS.get(action)
+    if handler is None:
+        messages.error(request, f"Unknown action {action!r}.")
+    else:
+        try:
+            handler(
+                access, {"patient_id": session.patient_id, "session_id": session.pk}, request.POST
+            )
+        except ValidationFailed as exc:
+            messages.error(request, "; ".join(m for msgs in exc.errors.values() for m in msgs))
+        else:
+            messages.success(request, "Saved.")
+    return redirect(
+        "session_page", clinic_slug=access.clinic.slug, patient_id=patient_id, session_id=session_id
+    )
+
+
+@clinic_view
+def rems_form_list(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
+    access.require(Permission.VIEW_CHART)
+    rows = rems_forms(clinic=access.clinic, include_submitted=request.GET.get("all") == "1")
+    return render(request, "web/sessions/rems_list.html", {"access": access, "rows": rows})
+
+
+@clinic_view
+def rems_form_csv(
+    request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID, session_id: uuid.UUID
+) -> HttpResponse:
+    """The session's REMS Patient Monitoring Form as CSV (field, value), audited as a view."""
+    chart = session_chart_view(access=access, patient_id=patient_id, session_id=session_id)
+    values = rems_form_values(chart.session)
+    response = HttpResponse(content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="rems-form-{session_id}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["field", "value"])
+    for name, value in values.items():
+        writer.writerow([rems.FIELD_LABELS[name], value])
+    return response
+
+
+@clinic_view
+def rems_form_page(
+    request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID, session_id: uuid.UUID
+) -> HttpResponse:
+    """The form as a printable page (print to PDF from the browser)."""
+    chart = session_chart_view(access=access, patient_id=patient_id, session_id=session_id)
+    values = rems_form_values(chart.session)
+    return render(
+        request,
+        "web/sessions/rems_form.html",
+        {
+            "access": access,
+            "session": chart.session,
+            "fields": [(rems.FIELD_LABELS[k], v) for k, v in values.items()],
+            "missing": rems.missing_fields(values),
+        },
+    )

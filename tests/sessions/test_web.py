@@ -1,0 +1,100 @@
+"""The charting page: it renders every part, posts reach the services, refusals show
+their reasons, the alert poll shows a new alert, and the page's queries do not grow with
+the number of readings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from ketacare.accounts.access import ClinicAccess
+from ketacare.patients.models import Patient
+from ketacare.treatment import services
+from ketacare.treatment.models import TreatmentSession
+from tests.sessions.build import at, ids, start_iv, to_pre_dose, vitals
+
+pytestmark = pytest.mark.django_db
+
+
+def _url(name: str, session: TreatmentSession, **extra: str) -> str:
+    return reverse(
+        name,
+        kwargs={
+            "clinic_slug": session.clinic.slug,
+            "patient_id": session.patient_id,
+            "session_id": session.pk,
+            **extra,
+        },
+    )
+
+
+def _live(nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient) -> TreatmentSession:
+    session = to_pre_dose(nurse, prescriber, patient)
+    services.supervisor_attest(access=prescriber, **ids(session))
+    start_iv(nurse, session)
+    return session
+
+
+def test_dosing_refusal_shows_its_reason(
+    nurse: ClinicAccess,
+    prescriber: ClinicAccess,
+    patient: Patient,
+    api_client: Callable[[ClinicAccess], Client],
+) -> None:
+    session = to_pre_dose(nurse, prescriber, patient)
+    client = api_client(nurse)
+    response = client.post(
+        _url("session_act", session, action="start"),
+        {"dose_mg": "35", "formulation": "x", "lot_number": "L", "expiry": "2030-01-01",
+         "pump_rate_ml_per_h": "100"},
+        follow=True,
+    )  # fmt: skip
+    assert "dosing cannot start: no supervising prescriber is assigned" in response.content.decode()
+
+
+def test_an_alert_appears_in_the_poll_of_another_open_screen(
+    nurse: ClinicAccess,
+    prescriber: ClinicAccess,
+    patient: Patient,
+    api_client: Callable[[ClinicAccess], Client],
+) -> None:
+    session = _live(nurse, prescriber, patient)
+    poll = api_client(prescriber).get(_url("session_alerts", session))
+    assert 'hx-trigger="every 2s"' in poll.content.decode()
+    assert "185/112" not in poll.content.decode()
+    api_client(nurse).post(
+        _url("session_act", session, action="vitals"),
+        {"reading_id": "w1", "systolic": "185", "diastolic": "112"},
+    )
+    poll = api_client(prescriber).get(_url("session_alerts", session))
+    assert "Blood pressure 185/112" in poll.content.decode()
+    assert "Acknowledge" in poll.content.decode()
+
+
+def test_page_queries_do_not_grow_with_readings(
+    nurse: ClinicAccess,
+    prescriber: ClinicAccess,
+    patient: Patient,
+    api_client: Callable[[ClinicAccess], Client],
+) -> None:
+    session = _live(nurse, prescriber, patient)
+    client = api_client(nurse)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(_url("session_page", session)).status_code == 200
+        return len(ctx.captured_queries)
+
+    at(5)
+    vitals(nurse, session, "a", systolic=130, diastolic=80)
+    queries()  # the first request also remembers the clinic in the login session
+    few = queries()
+    for n in range(200):
+        at(6 + n * 0.1)
+        vitals(nurse, session, f"b{n}", systolic=130, diastolic=80, heart_rate=70)
+    assert queries() == few
