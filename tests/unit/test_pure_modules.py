@@ -24,6 +24,8 @@ PURE_MODULES = [
     "ketacare/treatment/lifecycle.py",
     "ketacare/treatment/monitoring.py",
     "ketacare/treatment/discharge.py",
+    "ketacare/treatment/rules.py",
+    "ketacare/treatment/rems.py",
 ]
 
 
