@@ -12,11 +12,12 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from ketacare.accounts.access import ClinicAccess
-from ketacare.accounts.models import Clinic
-from ketacare.accounts.policy import Permission
+from ketacare.accounts.models import Clinic, Membership, User
+from ketacare.accounts.policy import Permission, Role, can
 from ketacare.audit.services import Action, audit_as
 from ketacare.common import clock
 from ketacare.common.errors import NotFound
+from ketacare.measures.models import Score
 from ketacare.patients.models import Medication
 from ketacare.treatment import discharge, lifecycle, monitoring, rems, rules
 from ketacare.treatment.models import (
@@ -53,6 +54,13 @@ def session_get(
     return session
 
 
+@dataclass(frozen=True)
+class VitalsRow:
+    at: dt.datetime
+    kind: str  # reading, due or overdue
+    reading: VitalReading | None
+
+
 @dataclass
 class SessionChart:
     session: TreatmentSession
@@ -68,6 +76,7 @@ class SessionChart:
     adverse_events: list[AdverseEvent]
     addenda: list[Addendum]
     enrolled: bool
+    ratings: list[Score]
     due: list[monitoring.DueReading] = field(default_factory=list)
     now: dt.datetime = field(default_factory=clock.now)
 
@@ -90,8 +99,23 @@ class SessionChart:
 
     @property
     def overdue(self) -> list[monitoring.DueReading]:
-        tolerance = dt.timedelta(minutes=monitoring.IV_SCHEDULE.tolerance_min)
-        return [d for d in self.due if d.overdue(self.now, tolerance)]
+        return [d for d in self.due if d.overdue(self.now, self._tolerance)]
+
+    @property
+    def _tolerance(self) -> dt.timedelta:
+        return dt.timedelta(minutes=rules.schedule_for(self.protocol).tolerance_min)
+
+    @property
+    def vitals_rows(self) -> list[VitalsRow]:
+        """The readings and the scheduled readings still missing, in time order: a missed
+        due time is overdue, the next one is due."""
+        rows = [VitalsRow(r.taken_at, "reading", r) for r in self.readings]
+        missing = [d for d in self.due if d.taken_at is None]
+        rows += [VitalsRow(d.due_at, "overdue", None) for d in self.overdue]
+        upcoming = [d for d in missing if not d.overdue(self.now, self._tolerance)]
+        if upcoming and self.session.state in lifecycle.CHARTING_STATES:
+            rows.append(VitalsRow(upcoming[0].due_at, "due", None))
+        return sorted(rows, key=lambda row: row.at)
 
     @property
     def gate_reason(self) -> str:
@@ -156,6 +180,11 @@ def session_chart(session: TreatmentSession) -> SessionChart:
         ),
         addenda=list(Addendum.objects.filter(session=session).select_related("entered_by")),
         enrolled=_enrolled(session),
+        ratings=list(
+            Score.objects.filter(response__session=session, is_current=True).order_by(
+                "answered_at"
+            )
+        ),
     )
     chart.due = _due(chart)
     return chart
@@ -183,9 +212,22 @@ def session_chart_view(
     return session_chart(session)
 
 
+def prescribers_of(clinic: Clinic) -> list[User]:
+    """The clinic's active staff who may supervise a session (they can order doses)."""
+    roles = [role.value for role in Role if can(role, Permission.ORDER_DOSES)]
+    return [
+        m.user
+        for m in Membership.objects.filter(clinic=clinic, is_active=True, role__in=roles)
+        .select_related("user")
+        .order_by("user__display_name", "user__username")
+    ]
+
+
 def open_alerts_of(*, session: TreatmentSession) -> QuerySet[SessionAlert]:
     """The alert poll's one query: unacknowledged alerts of the session."""
-    return SessionAlert.objects.filter(session=session, acknowledged_at__isnull=True)
+    return SessionAlert.objects.filter(session=session, acknowledged_at__isnull=True).order_by(
+        "raised_at", "pk"
+    )
 
 
 def next_actions(chart: SessionChart) -> list[str]:

@@ -657,7 +657,9 @@ def checklist_save(
     items: Mapping[str, bool],
     stable_at: dt.datetime | None = None,
 ) -> TreatmentSession:
-    """Save the discharge checklist; `version` guards against overwriting a colleague."""
+    """Save the discharge checklist; `version` guards against overwriting a colleague.
+    The first save with every criterion met stamps when the patient was ready to leave,
+    unless `stable_at` says when."""
     access.require(Permission.EDIT_CLINICAL)
     session = locked_session(access, patient_id, session_id)
     if session.state not in {State.MONITORING, State.READY_FOR_DISCHARGE}:
@@ -667,6 +669,8 @@ def checklist_save(
     before = dict(session.discharge_checklist)
     after = {name: bool(items.get(name)) for name in discharge.CHECKLIST_LABELS}
     session.discharge_checklist = after
+    if stable_at is None and all(after.values()) and session.stable_at is None:
+        stable_at = clock.now()  # every criterion met: ready to leave (the REMS form asks)
     if stable_at is not None:
         session.stable_at = stable_at
     session.version += 1

@@ -13,6 +13,8 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from ketacare.accounts.access import ClinicAccess
@@ -23,12 +25,14 @@ from ketacare.treatment import charting, discharge, rems, services
 from ketacare.treatment.selectors import (
     next_actions,
     open_alerts_of,
+    prescribers_of,
     rems_form_values,
     rems_forms,
     session_chart_view,
     session_get,
 )
 from ketacare.web.views.access import clinic_view
+from ketacare.web.views.session_timeline import timeline_figure
 
 VITAL_INPUTS = ("systolic", "diastolic", "heart_rate", "spo2", "respiratory_rate", "moaas")
 
@@ -38,6 +42,7 @@ def session_page(
     request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID, session_id: uuid.UUID
 ) -> HttpResponse:
     chart = session_chart_view(access=access, patient_id=patient_id, session_id=session_id)
+    here = request.path
     return render(
         request,
         "web/sessions/chart.html",
@@ -52,8 +57,18 @@ def session_page(
                 for name, label in discharge.CHECKLIST_LABELS.items()
             ],
             "effects": charting.SideEffect.Effect.choices,
+            "outcomes": charting.AdverseEvent.Outcome.choices,
             "ack_actions": charting.SessionAlert.Action.choices,
             "can_order": access.can(Permission.ORDER_DOSES),
+            "prescribers": prescribers_of(access.clinic),
+            "timeline": timeline_figure(chart),
+            "cadss_url": reverse(
+                "patient_measures",
+                kwargs={"clinic_slug": access.clinic.slug, "patient_id": patient_id},
+            )
+            + "?"
+            + urlencode({"record": "cadss6", "session": session_id, "next": here})
+            + "#record",
         },
     )
 
@@ -63,19 +78,28 @@ def session_alerts(
     request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID, session_id: uuid.UUID
 ) -> HttpResponse:
     """The fragment every open screen of the session polls (every 2 s). One query; not
-    audited per poll: the alerts are part of the session chart whose opening is audited."""
+    audited per poll: the alerts are part of the session chart whose opening is audited.
+    The poll names the alerts it shows (?shown=); while they are still the open ones the
+    answer is 204, so htmx leaves the screen alone (a half-filled acknowledgement stays)."""
     access.require(Permission.VIEW_CHART)
     session = session_get(access=access, patient_id=patient_id, session_id=session_id)
+    alerts = list(open_alerts_of(session=session))
+    if "shown" in request.GET and request.GET["shown"] == alert_ids(alerts):
+        return HttpResponse(status=204)
     return render(
         request,
         "web/sessions/_alerts.html",
         {
             "access": access,
             "session": session,
-            "alerts": list(open_alerts_of(session=session)),
+            "alerts": alerts,
             "ack_actions": charting.SessionAlert.Action.choices,
         },
     )
+
+
+def alert_ids(alerts: list[charting.SessionAlert]) -> str:
+    return ",".join(str(a.pk) for a in alerts)
 
 
 def _int(raw: str) -> int | None:
@@ -112,7 +136,16 @@ ACTIONS: dict[str, Callable[[ClinicAccess, dict[str, Any], Any], Any]] = {
         protocol_code=p.get("protocol_code", ""),
         ordered_dose_mg=_dec(p.get("ordered_dose_mg", "")) or Decimal(0),
     ),
+    "assign": lambda a, ids, p: services.supervisor_assign(
+        access=a, **ids, prescriber_id=_int(p.get("prescriber_id", ""))
+    ),
     "attest": lambda a, ids, p: services.supervisor_attest(access=a, **ids),
+    "rems_enroll": lambda a, ids, p: services.rems_enroll(
+        access=a,
+        patient_id=ids["patient_id"],
+        enrolled_on=_date(p.get("enrolled_on", "")) or clock.now().date(),
+        status=p.get("status", "enrolled"),
+    ),
     "assessment": lambda a, ids, p: services.assessment_save(
         access=a,
         **ids,
@@ -173,6 +206,15 @@ ACTIONS: dict[str, Callable[[ClinicAccess, dict[str, Any], Any], Any]] = {
         sedation_scale=p.get("sedation_scale", ""),
         sedation_score=_int(p.get("sedation_score", "")),
         description=p.get("description", ""),
+    ),
+    "adverse_event": lambda a, ids, p: charting.adverse_event_record(
+        access=a,
+        **ids,
+        description=p.get("description", ""),
+        serious=p.get("serious") == "on",
+        seriousness=p.get("seriousness", ""),
+        action_taken=p.get("action_taken", ""),
+        outcome=p.get("outcome", ""),
     ),
     "checklist": lambda a, ids, p: services.checklist_save(
         access=a,
