@@ -181,9 +181,7 @@ def session_chart(session: TreatmentSession) -> SessionChart:
         addenda=list(Addendum.objects.filter(session=session).select_related("entered_by")),
         enrolled=_enrolled(session),
         ratings=list(
-            Score.objects.filter(response__session=session, is_current=True).order_by(
-                "answered_at"
-            )
+            Score.objects.filter(response__session=session, is_current=True).order_by("answered_at")
         ),
     )
     chart.due = _due(chart)

@@ -17,6 +17,7 @@ VITALS = (
     ("heart_rate", "Heart rate", "#1f5fa8"),
     ("spo2", "SpO2", "#2e7d32"),
 )
+RANGE = [30, 220]  # mmHg, beats/min and SpO2 % share one axis
 LANES = ("Dosing", "Alerts", "Ratings and side effects")
 
 
@@ -96,6 +97,7 @@ def timeline_figure(chart: SessionChart) -> dict[str, Any]:
     """The figure, or an empty dict before anything is charted."""
     if not chart.readings and not chart.events:
         return {}
+    zone = chart.session.clinic.time_zone
     shapes, annotations = [], []
     for label, value, colour in _threshold_lines(chart):
         shapes.append(
@@ -131,8 +133,8 @@ def timeline_figure(chart: SessionChart) -> dict[str, Any]:
             "shapes": shapes,
             "annotations": annotations,
             "legend": {"orientation": "h", "y": -0.12},
-            "xaxis": {"type": "date", "title": {"text": f"Time ({chart.session.clinic.time_zone})"}},
-            "yaxis": {"domain": [0.38, 1], "title": {"text": "mmHg · /min · %"}, "range": [30, 220]},
+            "xaxis": {"type": "date", "title": {"text": f"Time ({zone})"}},
+            "yaxis": {"domain": [0.38, 1], "title": {"text": "mmHg · /min · %"}, "range": RANGE},
             "yaxis2": {
                 "domain": [0, 0.3],
                 "type": "category",
