@@ -277,9 +277,7 @@ def _facts(chart: SessionChart) -> rems.FormFacts:
         first_treatment=not earlier,
         enrolled=chart.enrolled,
         medicines=rems.medicine_classes(medicines),
-        monitoring_hcp=(prescriber.get_full_name() or prescriber.get_username())
-        if prescriber
-        else "",
+        monitoring_hcp=str(prescriber) if prescriber else "",  # the display name
         setting=session.clinic.name,
         treatment_date=(session.dosing_started_at or session.scheduled_start).date(),
         devices=len(chart.devices),

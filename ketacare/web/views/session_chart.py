@@ -216,6 +216,12 @@ ACTIONS: dict[str, Callable[[ClinicAccess, dict[str, Any], Any], Any]] = {
         action_taken=p.get("action_taken", ""),
         outcome=p.get("outcome", ""),
     ),
+    "rems_submit": lambda a, ids, p: services.rems_form_submit(
+        access=a,
+        **ids,
+        submitted_on=_date(p.get("submitted_on", "")) or clock.now().date(),
+        confirmation_number=p.get("confirmation_number", ""),
+    ),
     "checklist": lambda a, ids, p: services.checklist_save(
         access=a,
         **ids,
