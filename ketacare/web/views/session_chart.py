@@ -67,7 +67,7 @@ def session_page(
                 kwargs={"clinic_slug": access.clinic.slug, "patient_id": patient_id},
             )
             + "?"
-            + urlencode({"record": "cadss6", "session": session_id, "next": here})
+            + urlencode({"record": "cadss6", "session": str(session_id), "next": here})
             + "#record",
         },
     )
