@@ -278,6 +278,32 @@ def entry_mark_in_error(
     return entry
 
 
+@transaction.atomic
+def reading_mark_in_error(
+    *,
+    access: ClinicAccess,
+    patient_id: uuid.UUID,
+    session_id: uuid.UUID,
+    reading_id: str,
+    reason: str,
+) -> VitalReading:
+    """Mark a reading entered in error, naming it by the client's reading id (what a
+    monitor integration knows)."""
+    access.require(Permission.EDIT_CLINICAL)
+    session = locked_session(access, patient_id, session_id)
+    row = VitalReading.objects.filter(session=session, reading_id=reading_id).first()
+    if row is None:
+        raise NotFound("reading")
+    return entry_mark_in_error(
+        access=access,
+        patient_id=patient_id,
+        session_id=session_id,
+        kind="vitals",
+        entry_id=row.pk,
+        reason=reason,
+    )
+
+
 # --- alerts ------------------------------------------------------------------------------
 
 

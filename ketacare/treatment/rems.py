@@ -164,6 +164,11 @@ def assemble(facts: FormFacts) -> dict[str, str]:
     return {name: values[name] for name in FIELD_LABELS}
 
 
+def form_rows(values: dict[str, str]) -> list[list[str]]:
+    """The form as CSV rows: a header, then (field label, value) in the form's order."""
+    return [["field", "value"], *[[FIELD_LABELS[k], v] for k, v in values.items()]]
+
+
 def missing_fields(values: dict[str, str]) -> list[str]:
     """Fields the record could not fill: the form cannot be submitted until they are."""
     return [FIELD_LABELS[name] for name, value in values.items() if value == ""]

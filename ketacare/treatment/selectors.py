@@ -307,10 +307,27 @@ def rems_form_values(session: TreatmentSession) -> dict[str, str]:
     return rems.assemble(_facts(session_chart(session)))
 
 
+@transaction.atomic
+def rems_form_view(
+    *, access: ClinicAccess, patient_id: uuid.UUID, session_id: uuid.UUID
+) -> tuple[RemsMonitoringForm, dict[str, str]]:
+    """A session's REMS form and its values from the record, audited as a view."""
+    chart = session_chart_view(access=access, patient_id=patient_id, session_id=session_id)
+    form = RemsMonitoringForm.objects.filter(session=chart.session).first()
+    if form is None:
+        raise NotFound("rems form")
+    return form, rems.assemble(_facts(chart))
+
+
 @dataclass(frozen=True)
 class FormRow:
     form: RemsMonitoringForm
     status: str
+
+
+def rems_form_list(*, access: ClinicAccess, include_submitted: bool = False) -> list[FormRow]:
+    access.require(Permission.VIEW_CHART)
+    return rems_forms(clinic=access.clinic, include_submitted=include_submitted)
 
 
 def rems_forms(*, clinic: Clinic, include_submitted: bool = False) -> list[FormRow]:

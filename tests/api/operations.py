@@ -22,7 +22,17 @@ Op = tuple[str, str]  # (HTTP method, path as in the OpenAPI schema)
 
 # Path parameters that name a record of some clinic, and those that name none.
 RECORD_ID_PARAMS = frozenset(
-    {"patient_id", "entry_id", "token_id", "session_id", "link_id", "alert_id", "session_alert_id"}
+    {
+        "patient_id",
+        "entry_id",
+        "token_id",
+        "session_id",
+        "link_id",
+        "alert_id",
+        "session_alert_id",
+        "session_entry_id",
+        "reading_id",  # a monitor's reading id: unique per session, so naming the session
+    }
 )
 NON_RECORD_PARAMS = frozenset({"code"})  # an instrument code: the same in every clinic
 
@@ -150,8 +160,63 @@ LIVE_SESSION_OPERATIONS: dict[Op, dict[str, Any] | None] = {
         "outcome": "resolved",
     },
     ("POST", f"{_session}/stop"): {"dose_given_mg": "35"},
+    ("POST", f"{_session}/vitals/{{reading_id}}/entered-in-error"): REASON,
+    ("POST", f"{_session}/side-effects/{{session_entry_id}}/entered-in-error"): REASON,
+    ("POST", f"{_session}/adverse-events/{{session_entry_id}}/entered-in-error"): REASON,
+}
+# Actions that need a session in another state: the world's ClinicRecords.sessions[kind].
+STATE_SESSION_OPERATIONS: dict[str, dict[Op, dict[str, Any] | None]] = {
+    "pre_dose": {
+        ("PUT", f"{_session}/assessment"): {
+            "version": 2,
+            "medicines_today": "Sertraline 100 mg at 08:00",
+            "fasting_confirmed": True,
+            "no_decongestant_confirmed": True,
+        },
+        ("POST", f"{_session}/bp-decision"): {"decision": "proceed", "reason": "Baseline fine"},
+        ("POST", f"{_session}/start"): {
+            "dose_mg": "56",
+            "formulation": "Spravato 28 mg nasal spray device",
+            "lot_number": "LOT-ESK-1",
+            "expiry": "2030-01-01",
+            "container_ref": "PACK-1",
+        },
+    },
+    "esketamine_dosing": {("POST", f"{_session}/devices"): None},
+    "ready": {
+        ("PUT", f"{_session}/discharge-checklist"): {
+            "version": 9,  # the ready session's (tests.sessions.build.iv_ready)
+            "items": {
+                "vitals_within_thresholds": True,
+                "alert_and_oriented": True,
+                "walking_steadily": True,
+                "sedation_resolved": True,
+                "responsible_adult_escort": True,
+                "no_driving_acknowledged": True,
+            },
+        },
+        ("POST", f"{_session}/discharge"): None,
+    },
+    "discharged": {("POST", f"{_session}/sign"): None},
+    "signed": {
+        ("GET", f"{_session}/addenda"): None,
+        ("POST", f"{_session}/addenda"): {"text": "Late entry: BP 130/80", "reason": "Late"},
+    },
+    "rems": {
+        ("GET", f"{_session}/rems-form"): None,
+        ("GET", f"{_session}/rems-form.csv"): None,
+        ("POST", f"{_session}/rems-form/submit"): {
+            "submitted_on": "2024-03-05",
+            "confirmation_number": "REMS-1",
+        },
+    },
+}
+SESSION_KIND: dict[Op, str] = {
+    op: kind for kind, ops in STATE_SESSION_OPERATIONS.items() for op in ops
 }
 MEASURE_OPERATIONS |= SESSION_OPERATIONS | LIVE_SESSION_OPERATIONS
+for _ops in STATE_SESSION_OPERATIONS.values():
+    MEASURE_OPERATIONS |= _ops
 
 
 RECORD_OPERATIONS = _record_operations()
@@ -168,6 +233,8 @@ UNSCOPED_OPERATIONS: dict[Op, str] = {
     ("GET", f"{API}/measures/instruments"): "test_instrument_list_is_the_same_for_every_member",
     ("POST", f"{API}/measures/{{code}}/score"): "test_scoring_works_for_any_member_stores_nothing",
     ("GET", f"{API}/alerts"): "test_alert_list_shows_only_the_callers_clinic",
+    ("GET", f"{API}/rems-forms"): "test_rems_form_list_shows_only_the_callers_clinic",
+    ("GET", f"{API}/rems-forms.csv"): "test_rems_form_list_shows_only_the_callers_clinic",
 }
 
 PATIENT_BODY = {
@@ -212,16 +279,27 @@ def url_for(op: Op, records: ClinicRecords, **ids: object) -> str:
         "patient_id": records.patient.pk,
         "entry_id": records.entries.get(section) if section else None,
         "token_id": records.token_id,
-        "session_id": records.live_session_id
-        if op in LIVE_SESSION_OPERATIONS
-        else records.session_id,
+        "session_id": _session_of(op, records),
         "session_alert_id": records.session_alert_id,
+        "session_entry_id": records.session_entry_ids.get(section_after_session(path), None),
+        "reading_id": "world-1",
         "link_id": records.link_id,
         "alert_id": records.alert_id,
         "code": "phq9",
         **{name: value for name, value in ids.items() if value is not None},
     }
     return re.sub(r"{(\w+)}", lambda m: str(values[m.group(1)]), path)
+
+
+def _session_of(op: Op, records: ClinicRecords) -> object:
+    if op in SESSION_KIND:
+        return records.sessions.get(SESSION_KIND[op])  # see world.add_state_session
+    return records.live_session_id if op in LIVE_SESSION_OPERATIONS else records.session_id
+
+
+def section_after_session(path: str) -> str:
+    match = re.search(r"/sessions/{session_id}/([a-z-]+)/", path)
+    return match.group(1) if match else ""
 
 
 def op_id(op: Op) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +41,7 @@ from ketacare.messaging.models import OutboundMessage
 from ketacare.patients import services as patients
 from ketacare.patients.api import CHART_ENTRY_PATHS
 from ketacare.patients.models import Patient
+from ketacare.treatment import charting
 from ketacare.treatment import services as treatment
 from ketacare.treatment.models import (
     Administration,
@@ -101,6 +102,9 @@ class ClinicRecords:
     link_id: uuid.UUID  # an open self-report link
     live_session_id: uuid.UUID | None = None  # an IV session dosing, with an open alert
     session_alert_id: uuid.UUID | None = None  # ... that alert
+    session_entry_ids: dict[str, uuid.UUID] = field(default_factory=dict)  # on the live one
+    # Sessions in the other states an action needs (see add_state_session).
+    sessions: dict[str, uuid.UUID] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -174,16 +178,59 @@ def add_measures(access: ClinicAccess, patient: Patient) -> MeasureRecords:
     return MeasureRecords(session.pk, recorded.response.pk, alert.pk, link.pk)
 
 
-def add_live_session(access: ClinicAccess, patient: Patient) -> tuple[uuid.UUID, uuid.UUID]:
-    """An IV session under way (the caller is its on-site prescriber) with an open alert."""
-    from tests.sessions.build import start_iv, to_pre_dose, vitals
+@dataclass(frozen=True)
+class LiveSession:
+    session_id: uuid.UUID
+    alert_id: uuid.UUID
+    entry_ids: dict[str, uuid.UUID]
+
+
+def add_live_session(access: ClinicAccess, patient: Patient) -> LiveSession:
+    """An IV session under way (the caller is its on-site prescriber) with an open alert,
+    a side effect and an adverse event."""
+    from tests.sessions.build import ids, start_iv, to_pre_dose, vitals
 
     session = to_pre_dose(access, access, patient)
     treatment.supervisor_attest(access=access, patient_id=patient.pk, session_id=session.pk)
     start_iv(access, session)
     (stored,) = vitals(access, session, "world-1", systolic=185, diastolic=112)
+    effect = charting.side_effect_record(
+        access=access, **ids(session), effect="nausea", severity="mild"
+    )
+    event = charting.adverse_event_record(
+        access=access,
+        **ids(session),
+        description="Vasovagal episode",
+        serious=False,
+        action_taken="Legs raised",
+        outcome="resolved",
+    )
     clock.set_for_tests(None)
-    return session.pk, stored.alerts[0].pk
+    return LiveSession(
+        session.pk,
+        stored.alerts[0].pk,
+        {"side-effects": effect.pk, "adverse-events": event.pk},
+    )
+
+
+def add_state_session(world: World, kind: str) -> None:
+    """Give each clinic's patient a session in the state an action needs (kinds as in
+    tests.api.operations.STATE_SESSION_OPERATIONS). Built on the test clock (2024), which
+    then goes back to the real one; only the tests of such actions pay for it."""
+    from tests.sessions import build
+
+    builders: dict[str, Any] = {
+        "pre_dose": lambda a, p: build.esketamine_pre_dose(a, a, p),
+        "esketamine_dosing": lambda a, p: build.esketamine_dosing(a, a, p),
+        "ready": lambda a, p: build.iv_ready(a, a, p),
+        "discharged": build.given,
+        "signed": build.signed,
+        "rems": lambda a, p: build.esketamine_discharged(a, a, p),
+    }
+    for records, access in ((world.a, world.dual_a), (world.b, world.b_member)):
+        if kind not in records.sessions:
+            records.sessions[kind] = builders[kind](access, records.patient).pk
+    clock.set_for_tests(None)
 
 
 def member(clinic: Clinic, role: Role, user: Any = None) -> ClinicAccess:
@@ -219,7 +266,9 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
             measures_a.response_id,
             measures_a.alert_id,
             measures_a.link_id,
-            *live_a,
+            live_a.session_id,
+            live_a.alert_id,
+            live_a.entry_ids,
         ),
         b=ClinicRecords(
             clinic_b,
@@ -230,7 +279,9 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
             measures_b.response_id,
             measures_b.alert_id,
             measures_b.link_id,
-            *live_b,
+            live_b.session_id,
+            live_b.alert_id,
+            live_b.entry_ids,
         ),
         b_member=b_member,
         dual_a=dual_a,

@@ -104,3 +104,80 @@ ALL_CLEAR = {
     "responsible_adult_escort": True,
     "no_driving_acknowledged": True,
 }
+
+
+# --- sessions in a given state (for the API and web registries' test world) -------------
+
+
+def esketamine_pre_dose(
+    nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
+) -> TreatmentSession:
+    """Pre-dose, every precondition met: REMS enrolled, prescriber on site, assessment at
+    version 2. Esketamine is not weight-based, so the start works on any later clock."""
+    session = to_pre_dose(nurse, prescriber, patient, protocol="esketamine_trd", dose="56")
+    services.rems_enroll(access=nurse, patient_id=patient.pk, enrolled_on=dt.date(2024, 2, 1))
+    services.supervisor_attest(access=prescriber, **ids(session))
+    return session
+
+
+def esketamine_dosing(
+    nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
+) -> TreatmentSession:
+    """Dosing, first of two devices given at T0 + 1 min."""
+    session = esketamine_pre_dose(nurse, prescriber, patient)
+    at(1)
+    start_esketamine(nurse, session)
+    return session
+
+
+def esketamine_discharged(
+    nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
+) -> TreatmentSession:
+    """Discharged after 2 h, with a REMS form whose every field is filled (a draft)."""
+    session = esketamine_dosing(nurse, prescriber, patient)
+    at(6)
+    charting.device_give(access=nurse, **ids(session))
+    charting.administration_stop(access=nurse, **ids(session))
+    at(41)
+    vitals(nurse, session, "r40", systolic=142, diastolic=88, heart_rate=80, spo2=97)
+    at(95)
+    vitals(nurse, session, "r95", systolic=126, diastolic=80, heart_rate=72, spo2=98)
+    _clear_and_discharge(nurse, session, at_minutes=122)
+    return session
+
+
+def iv_ready(nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient) -> TreatmentSession:
+    """Ready for discharge after a 40-min infusion and 61 min of observation."""
+    session = to_pre_dose(nurse, prescriber, patient)
+    services.supervisor_attest(access=prescriber, **ids(session))
+    start_iv(nurse, session)
+    at(40)
+    charting.administration_stop(access=nurse, **ids(session), dose_given_mg=Decimal("35"))
+    at(61)
+    vitals(nurse, session, "r61", systolic=124, diastolic=80, heart_rate=70, spo2=98)
+    session.refresh_from_db()
+    services.checklist_save(access=nurse, **ids(session), version=session.version, items=ALL_CLEAR)
+    services.session_transition(access=nurse, **ids(session), event="mark_ready")
+    return TreatmentSession.objects.get(pk=session.pk)
+
+
+def _clear_and_discharge(nurse: ClinicAccess, session: TreatmentSession, at_minutes: int) -> None:
+    session.refresh_from_db()
+    services.checklist_save(access=nurse, **ids(session), version=session.version, items=ALL_CLEAR)
+    at(at_minutes)
+    services.session_transition(access=nurse, **ids(session), event="mark_ready")
+    services.session_discharge(access=nurse, **ids(session))
+
+
+def given(access: ClinicAccess, patient: Patient) -> TreatmentSession:
+    """Recorded as given off-system: discharged, awaiting the prescriber's signature."""
+    at(0)
+    session = services.session_schedule(
+        access=access, patient_id=patient.pk, scheduled_start=T0, protocol_code="iv_ketamine"
+    )
+    return services.session_record_given(access=access, **ids(session), dosing_started_at=T0)
+
+
+def signed(prescriber: ClinicAccess, patient: Patient) -> TreatmentSession:
+    session = given(prescriber, patient)
+    return services.session_sign(access=prescriber, **ids(session))

@@ -3,7 +3,6 @@ forms list. Thin: forms post to services; refusals come back as messages."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import uuid
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
 from ketacare.common import clock
 from ketacare.common.errors import ValidationFailed
+from ketacare.common.http import csv_response
 from ketacare.treatment import charting, discharge, rems, services
 from ketacare.treatment.selectors import (
     next_actions,
@@ -277,13 +277,7 @@ def rems_form_csv(
     """The session's REMS Patient Monitoring Form as CSV (field, value), audited as a view."""
     chart = session_chart_view(access=access, patient_id=patient_id, session_id=session_id)
     values = rems_form_values(chart.session)
-    response = HttpResponse(content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="rems-form-{session_id}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["field", "value"])
-    for name, value in values.items():
-        writer.writerow([rems.FIELD_LABELS[name], value])
-    return response
+    return csv_response(f"rems-form-{session_id}.csv", rems.form_rows(values))
 
 
 @clinic_view
