@@ -4,6 +4,8 @@ the number of readings."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 
 import pytest
@@ -14,7 +16,7 @@ from django.urls import reverse
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.patients.models import Patient
-from ketacare.treatment import services
+from ketacare.treatment import charting, services
 from ketacare.treatment.models import TreatmentSession
 from tests.sessions.build import at, ids, start_iv, to_pre_dose, vitals
 
@@ -98,3 +100,63 @@ def test_page_queries_do_not_grow_with_readings(
         at(6 + n * 0.1)
         vitals(nurse, session, f"b{n}", systolic=130, diastolic=80, heart_rate=70)
     assert queries() == few
+
+
+def test_the_timeline_puts_vitals_thresholds_dosing_alerts_and_effects_on_one_axis(
+    nurse: ClinicAccess,
+    prescriber: ClinicAccess,
+    patient: Patient,
+    api_client: Callable[[ClinicAccess], Client],
+) -> None:
+    session = _live(nurse, prescriber, patient)
+    at(10)
+    vitals(nurse, session, "t1", systolic=185, diastolic=112, heart_rate=90, spo2=97)
+    charting.side_effect_record(access=nurse, **ids(session), effect="nausea", severity="mild")
+    page = api_client(nurse).get(_url("session_page", session)).content.decode()
+    assert "/static/vendor/plotly.min.js" in page
+    assert "cdn" not in page.lower()
+    figure = json.loads(
+        re.search(r'<script id="session-timeline" type="application/json">(.*?)</script>',
+                  page, re.S).group(1)  # type: ignore[union-attr]
+    )  # fmt: skip
+    traces = {trace["name"]: trace for trace in figure["data"]}
+    assert traces["Systolic"]["y"] == [128, 185]  # the baseline, then the reading
+    assert traces["Dosing events"]["y"] == ["Dosing"]
+    assert len(traces["Alerts"]["x"]) == 3  # BP urgent, and both rises from baseline
+    assert traces["Side effects"]["text"] == ["Nausea or vomiting (mild)"]
+    lines = {s["y0"] for s in figure["layout"]["shapes"]}
+    assert {180, 110, 130, 50, 92} <= lines  # the clinic's thresholds, as set
+    assert all(x.startswith("2024-03-04") for t in figure["data"] for x in t["x"])
+
+
+def test_overdue_readings_are_highlighted(
+    nurse: ClinicAccess,
+    prescriber: ClinicAccess,
+    patient: Patient,
+    api_client: Callable[[ClinicAccess], Client],
+) -> None:
+    session = _live(nurse, prescriber, patient)  # the infusion starts at T0
+    at(10)
+    vitals(nurse, session, "d1", systolic=130, diastolic=80)
+    at(26)  # the 20-min reading was missed (5 min tolerance)
+    page = api_client(nurse).get(_url("session_page", session)).content.decode()
+    assert re.search(r'<tr class="overdue" data-due="overdue"><td>10:20</td>', page)
+    assert re.search(r'<tr class="due" data-due="due"><td>10:30</td>', page)
+    assert "Overdue readings: 10:20" in page
+
+
+def test_the_cadss6_link_opens_the_measures_form_set_for_the_session(
+    nurse: ClinicAccess,
+    prescriber: ClinicAccess,
+    patient: Patient,
+    api_client: Callable[[ClinicAccess], Client],
+) -> None:
+    session = _live(nurse, prescriber, patient)
+    client = api_client(nurse)
+    page = client.get(_url("session_page", session)).content.decode()
+    link = re.search(r'<a href="([^"]+)" id="rate-cadss">', page)
+    assert link
+    form = client.get(link.group(1).replace("&amp;", "&")).content.decode()
+    assert re.search(rf'<option value="{session.pk}" selected>', form)
+    assert 'name="next" value="' + _url("session_page", session) in form
+    assert '<option value="post_session" selected>' in form
