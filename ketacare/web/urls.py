@@ -74,6 +74,11 @@ urlpatterns = [
         session_chart.rems_form_csv,
         name="rems_form_csv",
     ),
+    path(
+        f"{patient}/sessions/<uuid:session_id>/rems-form.pdf",
+        session_chart.rems_form_pdf,
+        name="rems_form_pdf",
+    ),
     path("c/<slug:clinic_slug>/rems-forms/", session_chart.rems_form_list, name="rems_form_list"),
     # The Measures tab and its forms, ahead of the generic chart sections.
     path(f"{patient}/measures/", measures.measures_tab, name="patient_measures"),

@@ -4,6 +4,7 @@ the number of readings."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Callable
@@ -13,12 +14,13 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from pypdf import PdfReader
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.patients.models import Patient
 from ketacare.treatment import charting, services
 from ketacare.treatment.models import TreatmentSession
-from tests.sessions.build import at, ids, start_iv, to_pre_dose, vitals
+from tests.sessions.build import at, esketamine_discharged, ids, start_iv, to_pre_dose, vitals
 
 pytestmark = pytest.mark.django_db
 
@@ -160,3 +162,19 @@ def test_the_cadss6_link_opens_the_measures_form_set_for_the_session(
     assert re.search(rf'<option value="{session.pk}" selected>', form)
     assert 'name="next" value="' + _url("session_page", session) in form
     assert '<option value="post_session" selected>' in form
+
+
+def test_the_rems_form_prints_to_pdf(
+    nurse: ClinicAccess,
+    prescriber: ClinicAccess,
+    patient: Patient,
+    api_client: Callable[[ClinicAccess], Client],
+) -> None:
+    session = esketamine_discharged(nurse, prescriber, patient)
+    response = api_client(nurse).get(_url("rems_form_pdf", session))
+    assert response["Content-Type"] == "application/pdf"
+    pdf = PdfReader(io.BytesIO(response.content))
+    assert len(pdf.pages) >= 1
+    text = " ".join(page.extract_text() for page in pdf.pages)
+    assert f"{patient.legal_given_name} {patient.legal_family_name}" in text
+    assert "Spravato REMS Patient Monitoring Form" in text

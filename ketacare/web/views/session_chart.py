@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
@@ -27,10 +28,12 @@ from ketacare.treatment.selectors import (
     open_alerts_of,
     prescribers_of,
     rems_form_values,
+    rems_form_view,
     rems_forms,
     session_chart_view,
     session_get,
 )
+from ketacare.web.pdf import html_to_pdf
 from ketacare.web.views.access import clinic_view
 from ketacare.web.views.session_timeline import timeline_figure
 
@@ -297,3 +300,25 @@ def rems_form_page(
             "missing": rems.missing_fields(values),
         },
     )
+
+
+@clinic_view
+def rems_form_pdf(
+    request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID, session_id: uuid.UUID
+) -> HttpResponse:
+    """The form as a PDF (WeasyPrint), audited as a view of the session."""
+    form, values = rems_form_view(access=access, patient_id=patient_id, session_id=session_id)
+    html = render_to_string(
+        "web/sessions/rems_form_pdf.html",
+        {
+            "clinic": access.clinic,
+            "session": form.session,
+            "form": form,
+            "fields": [(rems.FIELD_LABELS[k], v) for k, v in values.items()],
+            "missing": rems.missing_fields(values),
+            "printed": clock.now(),
+        },
+    )
+    response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="rems-form-{session_id}.pdf"'
+    return response
