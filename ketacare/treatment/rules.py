@@ -20,6 +20,7 @@ from ketacare.treatment.discharge import (
 from ketacare.treatment.monitoring import (
     ESKETAMINE_SCHEDULE,
     IV_SCHEDULE,
+    THRESHOLD_SOURCES,
     ReadingSchedule,
     Thresholds,
 )
@@ -96,3 +97,67 @@ def schedule_for(protocol: ProtocolDefinition | None) -> ReadingSchedule:
 
 def weight_current(last_weighed: dt.date | None, today: dt.date, max_age_days: int) -> bool:
     return last_weighed is not None and (today - last_weighed).days <= max_age_days
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """One clinic session setting as the settings page shows it: what it is, its unit,
+    the values accepted (outside them it is a typing error) and the basis of its default."""
+
+    name: str
+    label: str
+    unit: str
+    low: int
+    high: int
+    source: str
+
+
+def _source(name: str) -> str:
+    """The basis of a setting's default: the threshold's, or the rule's (both BP gate
+    values share their gate's)."""
+    if name in THRESHOLD_SOURCES:
+        return THRESHOLD_SOURCES[name]
+    return RULE_SOURCES[name.removesuffix("_systolic").removesuffix("_diastolic")]
+
+
+_ROWS: tuple[tuple[str, str, str, int, int], ...] = (
+    ("systolic_urgent", "Urgent alert: systolic at or above", "mmHg", 140, 240),
+    ("diastolic_urgent", "Urgent alert: diastolic at or above", "mmHg", 80, 150),
+    ("spo2_urgent_below", "Urgent alert: SpO2 below", "%", 80, 98),
+    ("heart_rate_high", "Alert: heart rate above", "/min", 90, 200),
+    ("heart_rate_low", "Alert: heart rate below", "/min", 30, 70),
+    ("systolic_rise_from_baseline", "Alert: systolic rise from baseline above", "mmHg", 10, 100),
+    ("diastolic_rise_from_baseline", "Alert: diastolic rise from baseline above", "mmHg", 5, 80),
+    ("moaas_alert_at_or_below", "Alert: MOAA/S sedation at or below", "score 0-5", 0, 4),
+    ("esketamine_gate_systolic", "Esketamine BP gate: systolic above", "mmHg", 120, 200),
+    ("esketamine_gate_diastolic", "Esketamine BP gate: diastolic above", "mmHg", 70, 130),
+    ("ketamine_gate_systolic", "IV ketamine BP gate: systolic above", "mmHg", 120, 200),
+    ("ketamine_gate_diastolic", "IV ketamine BP gate: diastolic above", "mmHg", 70, 130),
+    (
+        "prescriber_on_site_other_protocols",
+        "Prescriber on site for other protocols",
+        "yes/no",
+        0,
+        1,
+    ),
+    ("iv_min_observation_min", "IV ketamine: minimum observation from the start", "min", 30, 240),
+    ("weight_max_age_days", "Re-weigh for a weight-based dose when older than", "days", 0, 365),
+    ("pregnancy_test_required", "Pregnancy test result needed before dosing", "yes/no", 0, 1),
+)
+SETTING_SPECS: tuple[SettingSpec, ...] = tuple(
+    SettingSpec(name, label, unit, low, high, _source(name))
+    for name, label, unit, low, high in _ROWS
+)
+FLAG_SETTINGS = frozenset({"prescriber_on_site_other_protocols", "pregnancy_test_required"})
+
+
+def setting_errors(values: dict[str, int | bool]) -> dict[str, list[str]]:
+    """Each value outside its accepted range, by setting name."""
+    errors: dict[str, list[str]] = {}
+    for spec in SETTING_SPECS:
+        value = values.get(spec.name)
+        if value is None or spec.name in FLAG_SETTINGS:
+            continue
+        if not spec.low <= int(value) <= spec.high:
+            errors[spec.name] = [f"Enter {spec.low}-{spec.high} {spec.unit}."]
+    return errors

@@ -854,7 +854,14 @@ SETTING_FIELDS = tuple(
 
 @transaction.atomic
 def settings_save(*, access: ClinicAccess, data: Mapping[str, Any]) -> ClinicSessionSettings:
+    """Save the clinic's session settings; each value is checked against its accepted
+    range (ketacare.treatment.rules.SETTING_SPECS)."""
     access.require(Permission.MANAGE_PROTOCOLS)
+    unknown = set(data) - set(SETTING_FIELDS)
+    errors = {name: ["Not a session setting."] for name in unknown}
+    errors |= rules.setting_errors({k: v for k, v in data.items() if k not in unknown})
+    if errors:
+        raise ValidationFailed(errors)
     row, _ = ClinicSessionSettings.objects.select_for_update().get_or_create(clinic=access.clinic)
     before = {f: getattr(row, f) for f in SETTING_FIELDS}
     for name in SETTING_FIELDS:

@@ -12,6 +12,7 @@ from ketacare.web.views import (
     patients,
     selfreport,
     session_chart,
+    session_settings,
     sessions,
     tokens,
 )
@@ -80,6 +81,11 @@ urlpatterns = [
         name="rems_form_pdf",
     ),
     path("c/<slug:clinic_slug>/rems-forms/", session_chart.rems_form_list, name="rems_form_list"),
+    path(
+        "c/<slug:clinic_slug>/session-settings/",
+        session_settings.session_settings_page,
+        name="session_settings",
+    ),
     # The Measures tab and its forms, ahead of the generic chart sections.
     path(f"{patient}/measures/", measures.measures_tab, name="patient_measures"),
     path(f"{patient}/measures/record/", measures.measure_record, name="measure_record"),

@@ -19,6 +19,7 @@ from django.urls import URLPattern, reverse
 
 from ketacare.accounts.policy import Role
 from ketacare.patients.api import CHART_ENTRY_PATHS
+from ketacare.treatment.rules import FLAG_SETTINGS, SETTING_SPECS
 from ketacare.web import urls as web_urls
 from ketacare.web.views.patients import CHART_TABS
 from tests.api.world import (
@@ -55,6 +56,10 @@ ENTRY_FORMS: dict[str, dict[str, str]] = {
     },
 }
 REASON = {"reason": "Entered on the wrong chart"}
+SETTINGS_FORM = {
+    **{spec.name: str(spec.low) for spec in SETTING_SPECS if spec.name not in FLAG_SETTINGS},
+    "pregnancy_test_required": "on",
+}
 
 
 @dataclass(frozen=True)
@@ -169,6 +174,7 @@ def _pages() -> list[Page]:
             serves_get=False,
         ),
         Page("rems_form_list", _slug),
+        Page("session_settings", _slug, post=SETTINGS_FORM),
         Page("session_page", lambda r: {**_patient(r), "session_id": r.live_session_id}),
         Page("session_alerts", lambda r: {**_patient(r), "session_id": r.live_session_id}),
         Page(
@@ -228,6 +234,7 @@ RECORD_PAGES = [
         "token_list",
         "dashboard",
         "rems_form_list",
+        "session_settings",
     }
 ]
 
