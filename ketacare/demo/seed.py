@@ -22,6 +22,7 @@ from ketacare.accounts.models import Clinic, User
 from ketacare.accounts.policy import Role
 from ketacare.accounts.services import clinic_create, membership_set
 from ketacare.demo.measures_seed import seed_measures
+from ketacare.demo.sessions_seed import seed_sessions
 from ketacare.patients import services as patients
 from ketacare.patients.models import (
     Allergy,
@@ -328,7 +329,7 @@ def _adder(
     return add
 
 
-SEED_STEPS: list[Callable[[dict[str, User], dt.date], None]] = [seed_measures]
+SEED_STEPS: list[Callable[[dict[str, User], dt.date], None]] = [seed_measures, seed_sessions]
 
 
 def seed_demo(*, progress: Callable[[str], None] = lambda _m: None) -> bool:

@@ -17,7 +17,6 @@ from ketacare.treatment import rules, services
 from ketacare.treatment.models import ClinicSessionSettings
 from ketacare.web.views.access import clinic_view
 
-
 DEFAULTS = ClinicSessionSettings()  # an unsaved row holds the cited defaults
 
 
