@@ -12,6 +12,7 @@ added that is in neither.
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 from ketacare.api.urls import api
@@ -291,9 +292,14 @@ def url_for(op: Op, records: ClinicRecords, **ids: object) -> str:
     return re.sub(r"{(\w+)}", lambda m: str(values[m.group(1)]), path)
 
 
+NOT_BUILT = uuid.UUID(int=0)
+
+
 def _session_of(op: Op, records: ClinicRecords) -> object:
     if op in SESSION_KIND:
-        return records.sessions.get(SESSION_KIND[op])  # see world.add_state_session
+        # Built only by the tests that need the real session (world.add_state_session);
+        # elsewhere (401, 403 and 422 checks) an id no session has.
+        return records.sessions.get(SESSION_KIND[op], NOT_BUILT)
     return records.live_session_id if op in LIVE_SESSION_OPERATIONS else records.session_id
 
 
