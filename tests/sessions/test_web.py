@@ -178,3 +178,27 @@ def test_the_rems_form_prints_to_pdf(
     text = " ".join(page.extract_text() for page in pdf.pages)
     assert f"{patient.legal_given_name} {patient.legal_family_name}" in text
     assert "Spravato REMS Patient Monitoring Form" in text
+
+
+def test_an_adverse_event_is_recorded_from_the_page(
+    nurse: ClinicAccess,
+    prescriber: ClinicAccess,
+    patient: Patient,
+    api_client: Callable[[ClinicAccess], Client],
+) -> None:
+    session = _live(nurse, prescriber, patient)
+    client = api_client(nurse)
+    refused = client.post(
+        _url("session_act", session, action="adverse_event"),
+        {"description": "Fainted", "serious": "on", "action_taken": "", "outcome": "resolved"},
+        follow=True,
+    ).content.decode()
+    assert "Record the action taken." in refused
+    assert "Say why it is serious" in refused
+    page = client.post(
+        _url("session_act", session, action="adverse_event"),
+        {"description": "Vasovagal faint", "action_taken": "Legs raised, infusion paused",
+         "outcome": "resolved"},
+        follow=True,
+    ).content.decode()  # fmt: skip
+    assert "Adverse event: Vasovagal faint — Legs raised, infusion paused; Resolved" in page
