@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: demo test lint typecheck pytest serve browser lock clean
+.PHONY: demo test lint typecheck pytest serve browser pango lock clean
 
 $(VENV)/.python-ok:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "KetaCare needs Python 3.11 or later")'
@@ -23,7 +23,7 @@ $(VENV)/.dev: requirements-dev.lock $(VENV)/.runtime
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.lock
 	@touch $@
 
-demo: $(VENV)/.runtime
+demo: $(VENV)/.runtime pango
 	$(BIN)/ketacare demo --port $(PORT)
 
 serve: $(VENV)/.runtime
@@ -37,6 +37,16 @@ browser:
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
+# WeasyPrint (the REMS form as PDF) renders text with Pango; install Debian's where
+# it is missing.
+pango:
+	@[ -e /usr/lib/$$(uname -m)-linux-gnu/libpango-1.0.so.0 ] && \
+	  [ -e /usr/lib/$$(uname -m)-linux-gnu/libpangoft2-1.0.so.0 ] || { \
+	  echo "Installing Debian's Pango for WeasyPrint"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    $$SUDO apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0; }
+
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -44,7 +54,7 @@ lint: $(VENV)/.dev
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy ketacare tests benchmarks
 
-pytest: $(VENV)/.dev browser
+pytest: $(VENV)/.dev browser pango
 	$(BIN)/pytest
 
 test: lint typecheck pytest

@@ -24,6 +24,7 @@ from ketacare.accounts.services import clinic_create, membership_set
 from ketacare.demo.measures_seed import seed_measures
 from ketacare.demo.outcomes_seed import seed_outcomes
 from ketacare.demo.planning_seed import seed_planning
+from ketacare.demo.sessions_seed import seed_sessions
 from ketacare.patients import services as patients
 from ketacare.patients.models import (
     Allergy,
@@ -333,6 +334,7 @@ def _adder(
 SEED_STEPS: list[Callable[[dict[str, User], dt.date], None]] = [
     seed_measures,
     seed_planning,
+    seed_sessions,
     seed_outcomes,
 ]
 

@@ -95,7 +95,7 @@ def local_day(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment).date()
 
 
-BOOKED = (TreatmentSession.Status.SCHEDULED, TreatmentSession.Status.COMPLETED)
+BOOKED = TreatmentSession.BOOKED_STATUSES
 
 
 def calendar_rules(
@@ -187,7 +187,7 @@ def plan_summary(*, patient: Patient) -> PlanSummary | None:
     return PlanSummary(
         plan=plan,
         protocol=protocol_definition(clinic=plan.clinic, code=plan.protocol_code),
-        given=sum(1 for s in sessions if s.status == TreatmentSession.Status.COMPLETED),
+        given=sum(1 for s in sessions if s.status in TreatmentSession.GIVEN_STATUSES),
         total=len(sessions),
         next_session=upcoming[0] if upcoming else None,
         active_order=orders_of(patient=patient).filter(status=DoseOrder.Status.ACTIVE).first(),

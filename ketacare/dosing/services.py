@@ -675,7 +675,7 @@ def _plan_value(field: str, value: Any) -> Any:
 def plan_sessions_done(plan: TreatmentPlan) -> int:
     return TreatmentSession.objects.filter(
         plan=plan,
-        status__in=(TreatmentSession.Status.COMPLETED, TreatmentSession.Status.NO_SHOW),
+        status__in=(*TreatmentSession.GIVEN_STATUSES, TreatmentSession.Status.NO_SHOW),
     ).count()
 
 

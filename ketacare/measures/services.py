@@ -878,11 +878,13 @@ def _session_times_by_patient(
     from ketacare.measures.schedule import SessionTimes
 
     grouped: dict[uuid.UUID, list[Any]] = {}
-    sessions = TreatmentSession.objects.filter(
-        clinic=clinic,
-        status__in=["scheduled", "completed"],
-        scheduled_start__gte=now - SESSION_LOOKBACK - window,
-    ).values_list("patient_id", "pk", "scheduled_start", "dosing_started_at")
+    sessions = (
+        TreatmentSession.objects.filter(
+            clinic=clinic, scheduled_start__gte=now - SESSION_LOOKBACK - window
+        )
+        .exclude(status__in=["cancelled", "no_show"])
+        .values_list("patient_id", "pk", "scheduled_start", "dosing_started_at")
+    )
     for patient_id, pk, start, dosed in sessions:
         grouped.setdefault(patient_id, []).append(
             SessionTimes(session_id=str(pk), scheduled_start=start, dosing_started_at=dosed)

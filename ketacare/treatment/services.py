@@ -1,57 +1,207 @@
+"""Session writes: scheduling, the lifecycle, supervision, the order, the pre-dose
+assessment, discharge, signing, addenda and the clinic's session settings.
+
+Every write runs in one transaction, checks the permission, takes the session row lock,
+asks ketacare.treatment.lifecycle.decide before any transition (refusing with its
+message), and writes its audit event. Charting entries are in ketacare.treatment.charting.
+"""
+
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 
 from ketacare.accounts.access import ClinicAccess
-from ketacare.accounts.policy import Permission
+from ketacare.accounts.models import Membership, User
+from ketacare.accounts.policy import Permission, can
 from ketacare.audit.services import Action, audit_as
+from ketacare.common import clock
 from ketacare.common.errors import NotFound, ValidationFailed
+from ketacare.patients import services as patients
+from ketacare.patients.models import BodyMeasurement, Patient
 from ketacare.patients.selectors import patient_get
-from ketacare.treatment.models import TreatmentSession
+from ketacare.treatment import discharge, lifecycle, rems, rules
+from ketacare.treatment.integration import active_order_dose, screening_allows
+from ketacare.treatment.lifecycle import Event, State
+from ketacare.treatment.models import (
+    Addendum,
+    ClinicSessionSettings,
+    PreDoseAssessment,
+    RemsEnrollment,
+    RemsMonitoringForm,
+    TreatmentSession,
+    VitalReading,
+)
+from ketacare.treatment.monitoring import Reading
+
+OBJECT = "treatmentsession"
+
+
+# --- helpers shared with ketacare.treatment.charting -----------------------------------
+
+
+def session_settings(clinic: Any) -> ClinicSessionSettings:
+    """The clinic's settings row, or an unsaved one holding the cited defaults."""
+    return ClinicSessionSettings.objects.filter(clinic=clinic).first() or ClinicSessionSettings(
+        clinic=clinic
+    )
+
+
+def locked_session(
+    access: ClinicAccess, patient_id: uuid.UUID, session_id: uuid.UUID
+) -> TreatmentSession:
+    """The session row, locked for this transaction; another clinic's answers NotFound."""
+    try:
+        session = (
+            TreatmentSession.objects.select_for_update(of=("self",))
+            .select_related("patient")
+            .filter(clinic=access.clinic, patient_id=patient_id, pk=session_id)
+            .first()
+        )
+    except (ValueError, TypeError) as exc:
+        raise NotFound("session") from exc
+    if session is None:
+        raise NotFound("session")
+    return session
+
+
+def require_charting(session: TreatmentSession) -> None:
+    """Charting is open from check-in until signing; afterwards only addenda."""
+    if session.state in lifecycle.CHARTING_STATES:
+        return
+    if session.state is State.SIGNED:
+        message = "The session is signed and locked: record a correction as an addendum."
+    elif session.state in lifecycle.LOCKED_STATES:
+        message = f"The session is {session.get_status_display().lower()}: nothing to chart."
+    else:
+        message = "Check the patient in before charting."
+    raise ValidationFailed.single("status", message)
+
+
+def audit_session(
+    access: ClinicAccess,
+    session: TreatmentSession,
+    *,
+    action: str = Action.UPDATE,
+    object_type: str = OBJECT,
+    object_id: Any = None,
+    changes: Mapping[str, list[Any]] | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    audit_as(
+        access,
+        action=action,
+        object_type=object_type,
+        object_id=object_id or session.pk,
+        patient_id=session.patient_id,
+        changes=changes,
+        details={"session_id": str(session.pk), **(details or {})},
+    )
+
+
+def protocol_of(session: TreatmentSession) -> Any:
+    return rules.protocol_of(session.protocol_code)
+
+
+def apply(
+    access: ClinicAccess,
+    session: TreatmentSession,
+    event: Event,
+    *,
+    dosing: lifecycle.DosingFacts | None = None,
+    discharge_blockers: tuple[str, ...] = (),
+    stamp: Mapping[str, Any] | None = None,
+) -> TreatmentSession:
+    """Move the session through `event` if the state machine allows it, else refuse."""
+    decision = lifecycle.decide(
+        session.state, event, dosing=dosing, discharge_blockers=discharge_blockers
+    )
+    if not decision.allowed or decision.to_state is None:
+        raise ValidationFailed({"status": list(decision.reasons)})
+    before = session.status
+    session.status = decision.to_state.value
+    for name, value in (stamp or {}).items():
+        setattr(session, name, value)
+    session.version += 1
+    session.save()
+    audit_session(
+        access,
+        session,
+        changes={
+            "status": [before, session.status],
+            **{k: [None, getattr(v, "pk", v)] for k, v in (stamp or {}).items()},
+        },
+        details={"event": event.value},
+    )
+    return session
+
+
+def baseline_of(session: TreatmentSession) -> VitalReading | None:
+    return (
+        VitalReading.objects.filter(
+            session=session, is_baseline=True, entered_in_error_at__isnull=True
+        )
+        .order_by("-taken_at", "-created_at")
+        .first()
+    )
+
+
+def as_reading(row: VitalReading) -> Reading:
+    return Reading(
+        taken_at=row.taken_at,
+        systolic=row.systolic,
+        diastolic=row.diastolic,
+        heart_rate=row.heart_rate,
+        spo2=row.spo2,
+        respiratory_rate=row.respiratory_rate,
+        moaas=row.moaas,
+    )
+
+
+# --- scheduling -------------------------------------------------------------------------
+
+
+def _check_protocol(code: str) -> None:
+    if code and rules.protocol_of(code) is None:
+        raise ValidationFailed.single("protocol_code", f"Unknown protocol {code!r}.")
 
 
 @transaction.atomic
 def session_schedule(
-    *, access: ClinicAccess, patient_id: uuid.UUID, scheduled_start: dt.datetime
+    *,
+    access: ClinicAccess,
+    patient_id: uuid.UUID,
+    scheduled_start: dt.datetime,
+    protocol_code: str = "",
 ) -> TreatmentSession:
     access.require(Permission.SCHEDULE_SESSIONS)
     patient = patient_get(access=access, patient_id=patient_id)
     if patient.is_archived:
         raise ValidationFailed.single("patient", "This patient is archived.")
+    _check_protocol(protocol_code)
     session = TreatmentSession.objects.create(
         clinic=access.clinic,
         patient=patient,
         scheduled_start=scheduled_start,
+        protocol_code=protocol_code,
         created_by=access.user,
     )
     audit_as(
         access,
         action=Action.CREATE,
-        object_type="treatmentsession",
+        object_type=OBJECT,
         object_id=session.pk,
         patient_id=patient.pk,
-        changes={"scheduled_start": [None, scheduled_start]},
+        changes={
+            "scheduled_start": [None, scheduled_start],
+            "protocol_code": [None, protocol_code],
+        },
     )
-    return session
-
-
-def _open_session(
-    access: ClinicAccess, patient_id: uuid.UUID, session_id: uuid.UUID
-) -> TreatmentSession:
-    session = (
-        TreatmentSession.objects.select_for_update()
-        .filter(clinic=access.clinic, patient_id=patient_id, pk=session_id)
-        .first()
-    )
-    if session is None:
-        raise NotFound("session")
-    if session.status != TreatmentSession.Status.SCHEDULED:
-        raise ValidationFailed.single(
-            "status", f"This session is already {session.get_status_display().lower()}."
-        )
     return session
 
 
@@ -63,22 +213,27 @@ def session_record_given(
     session_id: uuid.UUID,
     dosing_started_at: dt.datetime,
 ) -> TreatmentSession:
-    """Mark a session as given; post-session measures count from dosing_started_at."""
+    """Record, after the fact, a session given without charting in KetaCare (e.g. charted
+    on paper): it becomes discharged, awaiting a prescriber's signature. Post-session
+    measures count from dosing_started_at."""
     access.require(Permission.SCHEDULE_SESSIONS)
-    session = _open_session(access, patient_id, session_id)
-    session.status = TreatmentSession.Status.COMPLETED
+    session = locked_session(access, patient_id, session_id)
+    if session.state is not State.SCHEDULED:
+        raise ValidationFailed.single(
+            "status", f"This session is already {session.get_status_display().lower()}."
+        )
+    session.status = State.DISCHARGED.value
     session.dosing_started_at = dosing_started_at
-    session.save(update_fields=["status", "dosing_started_at", "updated_at"])
-    audit_as(
+    session.version += 1
+    session.save(update_fields=["status", "dosing_started_at", "version", "updated_at"])
+    audit_session(
         access,
-        action=Action.UPDATE,
-        object_type="treatmentsession",
-        object_id=session.pk,
-        patient_id=session.patient_id,
+        session,
         changes={
             "status": ["scheduled", session.status],
             "dosing_started_at": [None, dosing_started_at],
         },
+        details={"event": "recorded_given"},
     )
     return session
 
@@ -95,21 +250,632 @@ def session_cancel(
     access.require(Permission.SCHEDULE_SESSIONS)
     if not reason.strip():
         raise ValidationFailed.single("reason", "Give a reason.")
-    session = _open_session(access, patient_id, session_id)
-    session.status = (
-        TreatmentSession.Status.NO_SHOW if no_show else TreatmentSession.Status.CANCELLED
+    session = locked_session(access, patient_id, session_id)
+    return apply(
+        access,
+        session,
+        Event.NO_SHOW if no_show else Event.CANCEL,
+        stamp={"status_reason": reason.strip()[:300]},
     )
-    session.status_reason = reason.strip()[:300]
-    session.save(update_fields=["status", "status_reason", "updated_at"])
+
+
+# --- lifecycle ---------------------------------------------------------------------------
+
+SIMPLE_EVENTS = {
+    Event.CHECK_IN: ("checked_in_at", Permission.SCHEDULE_SESSIONS),
+    Event.START_ASSESSMENT: ("", Permission.EDIT_CLINICAL),
+}
+
+
+@transaction.atomic
+def session_transition(
+    *, access: ClinicAccess, patient_id: uuid.UUID, session_id: uuid.UUID, event: str
+) -> TreatmentSession:
+    """Check-in, start of the pre-dose assessment, and readiness for discharge. Dosing
+    starts with the administration, ends with its stop; discharge and signing have their
+    own services."""
+    try:
+        chosen = Event(event)
+    except ValueError as exc:
+        raise ValidationFailed.single("event", f"Unknown event {event!r}.") from exc
+    if chosen is Event.MARK_READY:
+        access.require(Permission.EDIT_CLINICAL)
+        session = locked_session(access, patient_id, session_id)
+        return apply(
+            access,
+            session,
+            chosen,
+            discharge_blockers=discharge_blockers_of(session),
+            stamp={"ready_at": clock.now()},
+        )
+    if chosen not in SIMPLE_EVENTS:
+        raise ValidationFailed.single("event", f"Use the {chosen.value} action itself.")
+    stamp_field, permission = SIMPLE_EVENTS[chosen]
+    access.require(permission)
+    session = locked_session(access, patient_id, session_id)
+    session = apply(
+        access, session, chosen, stamp={stamp_field: clock.now()} if stamp_field else None
+    )
+    if chosen is Event.START_ASSESSMENT:
+        _assessment_of(access, session)
+    return session
+
+
+@transaction.atomic
+def session_order_set(
+    *,
+    access: ClinicAccess,
+    patient_id: uuid.UUID,
+    session_id: uuid.UUID,
+    protocol_code: str,
+    ordered_dose_mg: Decimal,
+) -> TreatmentSession:
+    """The prescriber's protocol and dose for this session (until dose orders land: see
+    ketacare.treatment.integration). Changing it before dosing is a new order."""
+    access.require(Permission.ORDER_DOSES)
+    session = locked_session(access, patient_id, session_id)
+    if session.state not in {State.SCHEDULED, State.CHECKED_IN, State.PRE_DOSE}:
+        raise ValidationFailed.single(
+            "status", "The dose can only be ordered before dosing starts."
+        )
+    protocol = rules.protocol_of(protocol_code)
+    if protocol is None:
+        raise ValidationFailed.single("protocol_code", f"Unknown protocol {protocol_code!r}.")
+    if ordered_dose_mg <= 0:
+        raise ValidationFailed.single("ordered_dose_mg", "The dose must be above zero.")
+    if rules.is_esketamine(protocol) and ordered_dose_mg % rems.DEVICE_MG:
+        raise ValidationFailed.single(
+            "ordered_dose_mg",
+            f"Esketamine is given in {rems.DEVICE_MG} mg devices: order 28, 56 or 84 mg.",
+        )
+    before = [session.protocol_code, session.ordered_dose_mg]
+    session.protocol_code = protocol_code
+    session.ordered_dose_mg = ordered_dose_mg
+    session.ordered_by = access.user
+    session.ordered_at = clock.now()
+    session.version += 1
+    session.save()
+    audit_session(
+        access,
+        session,
+        changes={
+            "protocol_code": [before[0], protocol_code],
+            "ordered_dose_mg": [before[1], ordered_dose_mg],
+        },
+        details={"event": "order"},
+    )
+    return session
+
+
+def _prescriber(access: ClinicAccess, user_id: int) -> User:
+    membership = (
+        Membership.objects.select_related("user")
+        .filter(clinic=access.clinic, user_id=user_id, is_active=True)
+        .first()
+    )
+    if membership is None or not can(membership.role, Permission.ORDER_DOSES):
+        raise ValidationFailed.single("prescriber_id", "Choose a prescriber of this clinic.")
+    return membership.user
+
+
+def _supervision_open(session: TreatmentSession) -> None:
+    if session.state not in {
+        State.SCHEDULED,
+        State.CHECKED_IN,
+        State.PRE_DOSE,
+        State.DOSING,
+        State.MONITORING,
+        State.READY_FOR_DISCHARGE,
+    }:
+        raise ValidationFailed.single(
+            "status", f"The session is {session.get_status_display().lower()}."
+        )
+
+
+@transaction.atomic
+def supervisor_assign(
+    *,
+    access: ClinicAccess,
+    patient_id: uuid.UUID,
+    session_id: uuid.UUID,
+    prescriber_id: int | None = None,
+) -> TreatmentSession:
+    """Assign the supervising prescriber (yourself when none is named). A new supervisor
+    must attest being on site again."""
+    access.require(Permission.SCHEDULE_SESSIONS)
+    session = locked_session(access, patient_id, session_id)
+    _supervision_open(session)
+    prescriber = _prescriber(access, prescriber_id or access.user.pk)
+    before = session.supervising_prescriber_id
+    if before != prescriber.pk:
+        session.supervising_prescriber = prescriber
+        session.supervisor_on_site_at = None
+        session.version += 1
+        session.save()
+    audit_session(
+        access,
+        session,
+        changes={"supervising_prescriber": [before, prescriber.pk]},
+        details={"event": "assign_supervisor"},
+    )
+    return session
+
+
+@transaction.atomic
+def supervisor_attest(
+    *, access: ClinicAccess, patient_id: uuid.UUID, session_id: uuid.UUID
+) -> TreatmentSession:
+    """The supervising prescriber attests being on site (assigning themselves if no one
+    is assigned yet). Only the prescriber can attest for themselves."""
+    access.require(Permission.ORDER_DOSES)
+    session = locked_session(access, patient_id, session_id)
+    _supervision_open(session)
+    if session.supervising_prescriber_id not in (None, access.user.pk):
+        raise ValidationFailed.single(
+            "supervising_prescriber",
+            "Another prescriber is assigned: only they can attest being on site.",
+        )
+    session.supervising_prescriber = access.user
+    session.supervisor_on_site_at = clock.now()
+    session.version += 1
+    session.save()
+    audit_session(
+        access,
+        session,
+        changes={"supervisor_on_site_at": [None, session.supervisor_on_site_at]},
+        details={"event": "attest_on_site"},
+    )
+    return session
+
+
+# --- pre-dose assessment ---------------------------------------------------------------
+
+ASSESSMENT_FIELDS = (
+    "pregnancy_test",
+    "fasting_confirmed",
+    "no_decongestant_confirmed",
+    "medicines_today",
+    "medication_changes",
+)
+
+
+def _assessment_of(access: ClinicAccess, session: TreatmentSession) -> PreDoseAssessment:
+    assessment, _ = PreDoseAssessment.objects.select_for_update().get_or_create(
+        session=session, defaults={"clinic": access.clinic, "updated_by": access.user}
+    )
+    return assessment
+
+
+def _conflict(what: str, by: Any, at: dt.datetime) -> ValidationFailed:
+    return ValidationFailed.single(
+        "version",
+        f"{what} was changed by {by} at {at:%H:%M:%S} since you opened it. Reload to see "
+        "their changes; nothing of yours was saved.",
+    )
+
+
+@transaction.atomic
+def assessment_save(
+    *,
+    access: ClinicAccess,
+    patient_id: uuid.UUID,
+    session_id: uuid.UUID,
+    version: int,
+    data: Mapping[str, Any],
+    weight_kg: Decimal | None = None,
+    baseline: Mapping[str, Any] | None = None,
+) -> PreDoseAssessment:
+    """Save the pre-dose assessment. `version` is the one the form was opened with: an
+    older one is refused (someone else saved in between). A weight is also recorded on the
+    chart (BodyMeasurement); baseline vital signs become the session's baseline reading."""
+    access.require(Permission.EDIT_CLINICAL)
+    session = locked_session(access, patient_id, session_id)
+    if session.state is State.CHECKED_IN:
+        session = apply(access, session, Event.START_ASSESSMENT)
+    if session.state is not State.PRE_DOSE:
+        raise ValidationFailed.single(
+            "status", "The pre-dose assessment is open between check-in and the first dose."
+        )
+    assessment = _assessment_of(access, session)
+    if version != assessment.version:
+        raise _conflict("The assessment", assessment.updated_by, assessment.updated_at)
+    before = {f: getattr(assessment, f) for f in ASSESSMENT_FIELDS}
+    for name in ASSESSMENT_FIELDS:
+        if name in data:
+            setattr(assessment, name, data[name])
+    if assessment.pregnancy_test not in PreDoseAssessment.Pregnancy.values:
+        raise ValidationFailed.single("pregnancy_test", "Choose a result.")
+    if weight_kg is not None:
+        assessment.weight = patients.record_add(
+            access=access,
+            patient_id=session.patient_id,
+            model=BodyMeasurement,
+            data={"measured_on": clock.now().date(), "weight_kg": weight_kg},
+        )
+    if baseline:
+        from ketacare.treatment.charting import baseline_record  # charting imports us
+
+        baseline_record(access, session, baseline)
+    assessment.updated_by = access.user
+    assessment.version += 1
+    assessment.save()
+    audit_session(
+        access,
+        session,
+        object_type="predoseassessment",
+        object_id=assessment.pk,
+        changes={
+            f: [before[f], getattr(assessment, f)]
+            for f in ASSESSMENT_FIELDS
+            if before[f] != getattr(assessment, f)
+        }
+        | ({"weight_kg": [None, weight_kg]} if weight_kg is not None else {}),
+    )
+    return assessment
+
+
+@transaction.atomic
+def bp_decision_record(
+    *,
+    access: ClinicAccess,
+    patient_id: uuid.UUID,
+    session_id: uuid.UUID,
+    decision: str,
+    reason: str,
+) -> PreDoseAssessment:
+    """The prescriber's decision on a baseline above the blood-pressure gate."""
+    access.require(Permission.ORDER_DOSES)
+    session = locked_session(access, patient_id, session_id)
+    if session.state not in {State.CHECKED_IN, State.PRE_DOSE}:
+        raise ValidationFailed.single("status", "The decision is made before dosing.")
+    if decision not in {"proceed", "treat", "defer"}:
+        raise ValidationFailed.single("decision", "Choose proceed, treat or defer.")
+    if not reason.strip():
+        raise ValidationFailed.single("reason", "Give the reason for the decision.")
+    assessment = _assessment_of(access, session)
+    before = assessment.bp_decision
+    assessment.bp_decision = decision
+    assessment.bp_decision_reason = reason.strip()[:500]
+    assessment.bp_decided_by = access.user
+    assessment.bp_decided_at = clock.now()
+    assessment.version += 1
+    assessment.save()
+    audit_session(
+        access,
+        session,
+        object_type="predoseassessment",
+        object_id=assessment.pk,
+        changes={"bp_decision": [before, decision], "bp_decision_reason": ["", reason]},
+    )
+    return assessment
+
+
+# --- dosing preconditions --------------------------------------------------------------
+
+
+def rems_enrolled(patient: Patient) -> bool:
+    latest = RemsEnrollment.objects.filter(patient=patient).first()
+    return latest is not None and latest.status == RemsEnrollment.Status.ENROLLED
+
+
+def _weight_current(session: TreatmentSession, max_age_days: int) -> bool:
+    latest = (
+        BodyMeasurement.objects.filter(patient_id=session.patient_id, entered_in_error_at=None)
+        .order_by("-measured_on")
+        .values_list("measured_on", flat=True)
+        .first()
+    )
+    return rules.weight_current(latest, clock.now().date(), max_age_days)
+
+
+def dosing_facts(session: TreatmentSession, dose_mg: Decimal | None) -> lifecycle.DosingFacts:
+    """Everything the first dose needs, gathered from the record."""
+    settings_ = session_settings(session.clinic).rules()
+    protocol = protocol_of(session)
+    assessment = PreDoseAssessment.objects.filter(session=session).first()
+    baseline = baseline_of(session)
+    complete = baseline is not None and None not in (
+        baseline.systolic,
+        baseline.diastolic,
+        baseline.heart_rate,
+        baseline.spo2,
+        baseline.respiratory_rate,
+    )
+    gate_open = (
+        complete
+        and baseline is not None
+        and (
+            not rules.gate_for(settings_, protocol).closed_by(
+                baseline.systolic or 0, baseline.diastolic or 0
+            )
+            or (assessment is not None and assessment.bp_decision == "proceed")
+        )
+    )
+    ordered, _why = active_order_dose(session)
+    esketamine = rules.is_esketamine(protocol)
+    female = session.patient.sex_at_birth == "female"
+    return lifecycle.DosingFacts(
+        prescriber_required_on_site=rules.prescriber_required_on_site(settings_, protocol),
+        prescriber_assigned=session.supervising_prescriber_id is not None,
+        prescriber_attested_on_site=session.supervisor_on_site_at is not None,
+        baseline_vitals_recorded=complete,
+        blood_pressure_gate_open=bool(gate_open),
+        order_matches_dose=ordered is not None and dose_mg is not None and ordered == dose_mg,
+        weight_current=not rules.is_weight_based(protocol)
+        or _weight_current(session, settings_.weight_max_age_days),
+        pregnancy_test_done=not (settings_.pregnancy_test_required and female)
+        or (assessment is not None and assessment.pregnancy_test in {"negative", "not_applicable"}),
+        fasting_confirmed=not esketamine
+        or (
+            assessment is not None
+            and assessment.fasting_confirmed
+            and assessment.no_decongestant_confirmed
+        ),
+        rems_enrolled=not esketamine or rems_enrolled(session.patient),
+        screening_allows=screening_allows(session)[0],
+    )
+
+
+# --- discharge, signing, addenda -------------------------------------------------------
+
+
+def discharge_blockers_of(session: TreatmentSession) -> tuple[str, ...]:
+    settings_ = session_settings(session.clinic).rules()
+    protocol = protocol_of(session)
+    checklist = discharge.DischargeChecklist(
+        **{k: bool(session.discharge_checklist.get(k)) for k in discharge.CHECKLIST_LABELS}
+    )
+    latest = (
+        VitalReading.objects.filter(session=session, entered_in_error_at=None)
+        .order_by("-taken_at", "-created_at")
+        .first()
+    )
+    baseline = baseline_of(session)
+    from ketacare.treatment.monitoring import within_thresholds
+
+    last_ok = latest is None or within_thresholds(
+        as_reading(latest),
+        baseline=as_reading(baseline) if baseline else None,
+        limits=settings_.thresholds,
+    )
+    return discharge.discharge_blockers(
+        checklist,
+        first_dose_at=session.dosing_started_at,
+        now=clock.now(),
+        minimum_observation=rules.minimum_observation(settings_, protocol),
+        last_reading_ok=last_ok,
+    )
+
+
+@transaction.atomic
+def checklist_save(
+    *,
+    access: ClinicAccess,
+    patient_id: uuid.UUID,
+    session_id: uuid.UUID,
+    version: int,
+    items: Mapping[str, bool],
+    stable_at: dt.datetime | None = None,
+) -> TreatmentSession:
+    """Save the discharge checklist; `version` guards against overwriting a colleague.
+    The first save with every criterion met stamps when the patient was ready to leave,
+    unless `stable_at` says when."""
+    access.require(Permission.EDIT_CLINICAL)
+    session = locked_session(access, patient_id, session_id)
+    if session.state not in {State.MONITORING, State.READY_FOR_DISCHARGE}:
+        raise ValidationFailed.single("status", "The checklist is filled in after dosing ends.")
+    if version != session.version:
+        raise _conflict("This session", "a colleague", session.updated_at)
+    before = dict(session.discharge_checklist)
+    after = {name: bool(items.get(name)) for name in discharge.CHECKLIST_LABELS}
+    session.discharge_checklist = after
+    if stable_at is None and all(after.values()) and session.stable_at is None:
+        stable_at = clock.now()  # every criterion met: ready to leave (the REMS form asks)
+    if stable_at is not None:
+        session.stable_at = stable_at
+    session.version += 1
+    session.save()
+    audit_session(
+        access,
+        session,
+        changes={"discharge_checklist": [before, after], "stable_at": [None, stable_at]},
+        details={"event": "checklist"},
+    )
+    return session
+
+
+@transaction.atomic
+def session_discharge(
+    *, access: ClinicAccess, patient_id: uuid.UUID, session_id: uuid.UUID
+) -> TreatmentSession:
+    """Discharge the patient, when every criterion holds (and, for esketamine, 2 hours have
+    passed since the first device). An outpatient esketamine session opens its REMS form."""
+    access.require(Permission.EDIT_CLINICAL)
+    session = locked_session(access, patient_id, session_id)
+    now = clock.now()
+    session = apply(
+        access,
+        session,
+        Event.DISCHARGE,
+        discharge_blockers=discharge_blockers_of(session),
+        stamp={"discharged_at": now, "discharged_by": access.user},
+    )
+    if rules.is_esketamine(protocol_of(session)):
+        form, created = RemsMonitoringForm.objects.get_or_create(
+            session=session,
+            defaults={"clinic": access.clinic, "due_on": rems.due_on(now.date())},
+        )
+        if created:
+            audit_session(
+                access,
+                session,
+                action=Action.CREATE,
+                object_type="remsmonitoringform",
+                object_id=form.pk,
+                changes={"due_on": [None, form.due_on]},
+            )
+    return session
+
+
+@transaction.atomic
+def session_sign(
+    *, access: ClinicAccess, patient_id: uuid.UUID, session_id: uuid.UUID
+) -> TreatmentSession:
+    """The prescriber signs: the record locks; corrections are addenda from now on."""
+    access.require(Permission.ORDER_DOSES)
+    session = locked_session(access, patient_id, session_id)
+    return apply(
+        access, session, Event.SIGN, stamp={"signed_at": clock.now(), "signed_by": access.user}
+    )
+
+
+@transaction.atomic
+def addendum_add(
+    *, access: ClinicAccess, patient_id: uuid.UUID, session_id: uuid.UUID, text: str, reason: str
+) -> Addendum:
+    """A correction or late entry on a locked session: who, when and why; the original
+    record is untouched and stays visible."""
+    access.require(Permission.EDIT_CLINICAL)
+    session = locked_session(access, patient_id, session_id)
+    if session.state not in lifecycle.LOCKED_STATES:
+        raise ValidationFailed.single(
+            "status", "The session is not locked yet: correct the entry itself."
+        )
+    if not text.strip() or not reason.strip():
+        raise ValidationFailed(
+            {k: ["Required."] for k, v in (("text", text), ("reason", reason)) if not v.strip()}
+        )
+    addendum = Addendum.objects.create(
+        clinic=access.clinic,
+        session=session,
+        entered_by=access.user,
+        text=text.strip(),
+        reason=reason.strip()[:300],
+    )
+    audit_session(
+        access,
+        session,
+        action=Action.CREATE,
+        object_type="addendum",
+        object_id=addendum.pk,
+        changes={"text": [None, addendum.text], "reason": [None, addendum.reason]},
+    )
+    return addendum
+
+
+# --- REMS -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def rems_enroll(
+    *,
+    access: ClinicAccess,
+    patient_id: uuid.UUID,
+    enrolled_on: dt.date,
+    status: str = RemsEnrollment.Status.ENROLLED,
+) -> RemsEnrollment:
+    """Record the patient's Spravato REMS enrollment (clinical.md §5.2): a new row per
+    change, so the history stays."""
+    access.require(Permission.EDIT_CLINICAL)
+    patient = patient_get(access=access, patient_id=patient_id)
+    if status not in RemsEnrollment.Status.values:
+        raise ValidationFailed.single("status", "Choose enrolled, pending or disenrolled.")
+    if enrolled_on > clock.now().date():
+        raise ValidationFailed.single("enrolled_on", "The date cannot be in the future.")
+    enrollment = RemsEnrollment.objects.create(
+        clinic=access.clinic,
+        patient=patient,
+        enrolled_on=enrolled_on,
+        status=status,
+        recorded_by=access.user,
+    )
+    audit_as(
+        access,
+        action=Action.CREATE,
+        object_type="remsenrollment",
+        object_id=enrollment.pk,
+        patient_id=patient.pk,
+        changes={"enrolled_on": [None, enrolled_on], "status": [None, status]},
+    )
+    return enrollment
+
+
+@transaction.atomic
+def rems_form_submit(
+    *,
+    access: ClinicAccess,
+    patient_id: uuid.UUID,
+    session_id: uuid.UUID,
+    submitted_on: dt.date,
+    confirmation_number: str,
+) -> RemsMonitoringForm:
+    """Record that the form was submitted to the REMS (date and confirmation number).
+    Refused while a field of the form is still empty."""
+    from ketacare.treatment.selectors import rems_form_values
+
+    access.require(Permission.EDIT_CLINICAL)
+    session = locked_session(access, patient_id, session_id)
+    form = RemsMonitoringForm.objects.select_for_update().filter(session=session).first()
+    if form is None:
+        raise NotFound("rems form")
+    if form.status == RemsMonitoringForm.Status.SUBMITTED:
+        raise ValidationFailed.single("status", "The form is already submitted.")
+    if not confirmation_number.strip():
+        raise ValidationFailed.single("confirmation_number", "Enter the confirmation number.")
+    missing = rems.missing_fields(rems_form_values(session))
+    if missing:
+        raise ValidationFailed.single("form", "Not filled from the record: " + ", ".join(missing))
+    form.status = RemsMonitoringForm.Status.SUBMITTED
+    form.submitted_on = submitted_on
+    form.confirmation_number = confirmation_number.strip()[:60]
+    form.submitted_by = access.user
+    form.save()
+    audit_session(
+        access,
+        session,
+        object_type="remsmonitoringform",
+        object_id=form.pk,
+        changes={
+            "status": ["draft", "submitted"],
+            "confirmation_number": [None, form.confirmation_number],
+        },
+    )
+    return form
+
+
+# --- settings ---------------------------------------------------------------------------
+
+SETTING_FIELDS = tuple(
+    f.name
+    for f in ClinicSessionSettings._meta.get_fields()
+    if f.name not in {"id", "clinic", "updated_at", "updated_by"}
+)
+
+
+@transaction.atomic
+def settings_save(*, access: ClinicAccess, data: Mapping[str, Any]) -> ClinicSessionSettings:
+    """Save the clinic's session settings; each value is checked against its accepted
+    range (ketacare.treatment.rules.SETTING_SPECS)."""
+    access.require(Permission.MANAGE_PROTOCOLS)
+    unknown = set(data) - set(SETTING_FIELDS)
+    errors = {name: ["Not a session setting."] for name in unknown}
+    errors |= rules.setting_errors({k: v for k, v in data.items() if k not in unknown})
+    if errors:
+        raise ValidationFailed(errors)
+    row, _ = ClinicSessionSettings.objects.select_for_update().get_or_create(clinic=access.clinic)
+    before = {f: getattr(row, f) for f in SETTING_FIELDS}
+    for name in SETTING_FIELDS:
+        if name in data:
+            setattr(row, name, data[name])
+    row.updated_by = access.user
+    row.save()
     audit_as(
         access,
         action=Action.UPDATE,
-        object_type="treatmentsession",
-        object_id=session.pk,
-        patient_id=session.patient_id,
+        object_type="clinicsessionsettings",
+        object_id=row.pk,
         changes={
-            "status": ["scheduled", session.status],
-            "status_reason": ["", session.status_reason],
+            f: [before[f], getattr(row, f)] for f in SETTING_FIELDS if before[f] != getattr(row, f)
         },
     )
-    return session
+    return row

@@ -14,6 +14,8 @@ from ketacare.web.views import (
     outcomes,
     patients,
     selfreport,
+    session_chart,
+    session_settings,
     sessions,
     simulator,
     tokens,
@@ -85,6 +87,42 @@ urlpatterns = [
         f"{patient}/plan/orders/<uuid:order_id>/double-check/",
         dosing.order_double_check,
         name="order_double_check",
+    ),
+    path(
+        f"{patient}/sessions/<uuid:session_id>/chart/",
+        session_chart.session_page,
+        name="session_page",
+    ),
+    path(
+        f"{patient}/sessions/<uuid:session_id>/alerts/",
+        session_chart.session_alerts,
+        name="session_alerts",
+    ),
+    path(
+        f"{patient}/sessions/<uuid:session_id>/do/<slug:action>/",
+        session_chart.session_act,
+        name="session_act",
+    ),
+    path(
+        f"{patient}/sessions/<uuid:session_id>/rems-form/",
+        session_chart.rems_form_page,
+        name="rems_form_page",
+    ),
+    path(
+        f"{patient}/sessions/<uuid:session_id>/rems-form.csv",
+        session_chart.rems_form_csv,
+        name="rems_form_csv",
+    ),
+    path(
+        f"{patient}/sessions/<uuid:session_id>/rems-form.pdf",
+        session_chart.rems_form_pdf,
+        name="rems_form_pdf",
+    ),
+    path("c/<slug:clinic_slug>/rems-forms/", session_chart.rems_form_list, name="rems_form_list"),
+    path(
+        "c/<slug:clinic_slug>/session-settings/",
+        session_settings.session_settings_page,
+        name="session_settings",
     ),
     # The Measures tab and its forms, ahead of the generic chart sections.
     path(f"{patient}/measures/", measures.measures_tab, name="patient_measures"),

@@ -12,6 +12,7 @@ added that is in neither.
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 from ketacare.api.urls import api
@@ -31,6 +32,9 @@ RECORD_ID_PARAMS = frozenset(
         "alert_id",
         "order_id",
         "plan_id",
+        "session_alert_id",
+        "session_entry_id",
+        "reading_id",  # a monitor's reading id: unique per session, so naming the session
     }
 )
 NON_RECORD_PARAMS = frozenset({"code"})  # an instrument code: the same in every clinic
@@ -213,6 +217,98 @@ DOSING_OPERATIONS: dict[Op, dict[str, Any] | None] = {
     ("POST", f"{_session}/reschedule"): {"scheduled_start": "2024-03-05T10:00:00Z"},
 }
 
+# Session charting: on the scheduled session, or on the live one (an IV session dosing,
+# with an open alert: LIVE_SESSION_OPERATIONS).
+SESSION_OPERATIONS: dict[Op, dict[str, Any] | None] = {
+    ("POST", f"{_session}/transition"): {"event": "check_in"},
+    ("PUT", f"{_session}/order"): {"protocol_code": "iv_ketamine", "ordered_dose_mg": "35"},
+    ("POST", f"{_session}/supervisor"): {},
+    ("POST", f"{_session}/attest-on-site"): None,
+    ("POST", f"{_patient}/rems-enrollment"): {"enrolled_on": "2024-02-01"},
+}
+LIVE_SESSION_OPERATIONS: dict[Op, dict[str, Any] | None] = {
+    ("GET", _session): None,
+    ("POST", f"{_session}/vitals"): {
+        "readings": [
+            {
+                "reading_id": "m-1",
+                "taken_at": "2024-03-04T10:10:00Z",
+                "systolic": 130,
+                "diastolic": 80,
+            },
+            {"reading_id": "m-2", "taken_at": "2024-03-04T10:20:00Z", "spo2": 97, "heart_rate": 80},
+        ]
+    },
+    ("POST", f"{_session}/alerts/{{session_alert_id}}/acknowledge"): {
+        "action": "pause_infusion",
+        "note": "Paused; prescriber called",
+    },
+    ("POST", f"{_session}/infusion"): {"kind": "pause", "reason": "BP 185/112"},
+    ("POST", f"{_session}/side-effects"): {"effect": "nausea", "severity": "mild"},
+    ("POST", f"{_session}/adverse-events"): {
+        "description": "Vasovagal episode",
+        "action_taken": "Legs raised",
+        "outcome": "resolved",
+    },
+    ("POST", f"{_session}/stop"): {"dose_given_mg": "35"},
+    ("POST", f"{_session}/vitals/{{reading_id}}/entered-in-error"): REASON,
+    ("POST", f"{_session}/side-effects/{{session_entry_id}}/entered-in-error"): REASON,
+    ("POST", f"{_session}/adverse-events/{{session_entry_id}}/entered-in-error"): REASON,
+}
+# Actions that need a session in another state: the world's ClinicRecords.sessions[kind].
+STATE_SESSION_OPERATIONS: dict[str, dict[Op, dict[str, Any] | None]] = {
+    "pre_dose": {
+        ("PUT", f"{_session}/assessment"): {
+            "version": 2,
+            "medicines_today": "Sertraline 100 mg at 08:00",
+            "fasting_confirmed": True,
+            "no_decongestant_confirmed": True,
+        },
+        ("POST", f"{_session}/bp-decision"): {"decision": "proceed", "reason": "Baseline fine"},
+        ("POST", f"{_session}/start"): {
+            "dose_mg": "56",
+            "formulation": "Spravato 28 mg nasal spray device",
+            "lot_number": "LOT-ESK-1",
+            "expiry": "2030-01-01",
+            "container_ref": "PACK-1",
+        },
+    },
+    "esketamine_dosing": {("POST", f"{_session}/devices"): None},
+    "ready": {
+        ("PUT", f"{_session}/discharge-checklist"): {
+            "version": 9,  # the ready session's (tests.sessions.build.iv_ready)
+            "items": {
+                "vitals_within_thresholds": True,
+                "alert_and_oriented": True,
+                "walking_steadily": True,
+                "sedation_resolved": True,
+                "responsible_adult_escort": True,
+                "no_driving_acknowledged": True,
+            },
+        },
+        ("POST", f"{_session}/discharge"): None,
+    },
+    "discharged": {("POST", f"{_session}/sign"): None},
+    "signed": {
+        ("GET", f"{_session}/addenda"): None,
+        ("POST", f"{_session}/addenda"): {"text": "Late entry: BP 130/80", "reason": "Late"},
+    },
+    "rems": {
+        ("GET", f"{_session}/rems-form"): None,
+        ("GET", f"{_session}/rems-form.csv"): None,
+        ("POST", f"{_session}/rems-form/submit"): {
+            "submitted_on": "2024-03-05",
+            "confirmation_number": "REMS-1",
+        },
+    },
+}
+SESSION_KIND: dict[Op, str] = {
+    op: kind for kind, ops in STATE_SESSION_OPERATIONS.items() for op in ops
+}
+MEASURE_OPERATIONS |= SESSION_OPERATIONS | LIVE_SESSION_OPERATIONS
+for _ops in STATE_SESSION_OPERATIONS.values():
+    MEASURE_OPERATIONS |= _ops
+
 
 RECORD_OPERATIONS = _record_operations()
 
@@ -243,6 +339,8 @@ UNSCOPED_OPERATIONS: dict[Op, str] = {
     ("GET", f"{API}/outcomes/dashboard"): "test_outcome_dashboard_counts_only_the_callers_clinic",
     ("GET", f"{API}/outcomes/settings"): "test_outcome_settings_are_the_callers_clinics",
     ("PUT", f"{API}/outcomes/settings"): "test_outcome_settings_are_the_callers_clinics",
+    ("GET", f"{API}/rems-forms"): "test_rems_form_list_shows_only_the_callers_clinic",
+    ("GET", f"{API}/rems-forms.csv"): "test_rems_form_list_shows_only_the_callers_clinic",
 }
 
 PATIENT_BODY = {
@@ -287,7 +385,10 @@ def url_for(op: Op, records: ClinicRecords, **ids: object) -> str:
         "patient_id": records.patient.pk,
         "entry_id": records.entries.get(section) if section else None,
         "token_id": records.token_id,
-        "session_id": records.session_id,
+        "session_id": _session_of(op, records),
+        "session_alert_id": records.session_alert_id,
+        "session_entry_id": records.session_entry_ids.get(section_after_session(path), None),
+        "reading_id": "world-1",
         "link_id": records.link_id,
         "alert_id": records.alert_id,
         "order_id": records.order_id,
@@ -296,6 +397,22 @@ def url_for(op: Op, records: ClinicRecords, **ids: object) -> str:
         **{name: value for name, value in ids.items() if value is not None},
     }
     return re.sub(r"{(\w+)}", lambda m: str(values[m.group(1)]), path)
+
+
+NOT_BUILT = uuid.UUID(int=0)
+
+
+def _session_of(op: Op, records: ClinicRecords) -> object:
+    if op in SESSION_KIND:
+        # Built only by the tests that need the real session (world.add_state_session);
+        # elsewhere (401, 403 and 422 checks) an id no session has.
+        return records.sessions.get(SESSION_KIND[op], NOT_BUILT)
+    return records.live_session_id if op in LIVE_SESSION_OPERATIONS else records.session_id
+
+
+def section_after_session(path: str) -> str:
+    match = re.search(r"/sessions/{session_id}/([a-z-]+)/", path)
+    return match.group(1) if match else ""
 
 
 def op_id(op: Op) -> str:

@@ -26,6 +26,7 @@ from tests.api.operations import (
     PHQ9_BODY,
     RECORD_ID_PARAMS,
     RECORD_OPERATIONS,
+    SESSION_KIND,
     UNSCOPED_OPERATIONS,
     Op,
     expected_success,
@@ -37,6 +38,7 @@ from tests.api.operations import (
 )
 from tests.api.world import (
     World,
+    add_state_session,
     call,
     clinic_state,
     member,
@@ -92,10 +94,17 @@ def test_every_api_operation_is_known() -> None:
     assert with_record_ids <= set(RECORD_OPERATIONS)
 
 
+def prepare(world: World, op: Op) -> None:
+    """The session in the state the action needs, when it needs one."""
+    if op in SESSION_KIND:
+        add_state_session(world, SESSION_KIND[op])
+
+
 @pytest.mark.parametrize("op", sorted(RECORD_OPERATIONS), ids=op_id)
 def test_operation_succeeds_on_its_own_clinics_records(world: World, op: Op) -> None:
     """The control: the same request, with a token for clinic A, works. So the bodies
     are valid and the 404s below come from clinic scoping alone."""
+    prepare(world, op)
     response = call(
         token_client(world.dual_token_a), op[0], url_for(op, world.a), RECORD_OPERATIONS[op]
     )
@@ -105,6 +114,7 @@ def test_operation_succeeds_on_its_own_clinics_records(world: World, op: Op) -> 
 @pytest.mark.parametrize("caller", CLINIC_B_CALLERS)
 @pytest.mark.parametrize("op", sorted(RECORD_OPERATIONS), ids=op_id)
 def test_clinic_b_caller_gets_404_for_clinic_a_records(world: World, op: Op, caller: str) -> None:
+    prepare(world, op)
     client = clinic_b_client(world, caller)
     before, counts = clinic_state(world.a.clinic), record_counts()
 
@@ -125,6 +135,7 @@ ENTRY_OPERATIONS = sorted(
 @pytest.mark.parametrize("op", ENTRY_OPERATIONS, ids=op_id)
 def test_clinic_a_entry_under_a_clinic_b_patient_is_404(world: World, op: Op, caller: str) -> None:
     """A chart entry or treatment session of clinic A, named under clinic B's patient."""
+    prepare(world, op)
     section = section_of(op[1])
     assert section
     before_a, before_b = clinic_state(world.a.clinic), clinic_state(world.b.clinic)
@@ -421,3 +432,20 @@ def test_outcome_settings_are_the_callers_clinics(world: World, caller: str) -> 
     assert in_b["lead_days"] == 2
     in_a = token_client(world.dual_token_a).get(f"{API}/outcomes/settings").json()
     assert {row["key"]: row["value"] for row in in_a}["lead_days"] == 3
+
+
+@pytest.mark.parametrize("caller", CLINIC_B_CALLERS)
+def test_rems_form_list_shows_only_the_callers_clinic(world: World, caller: str) -> None:
+    add_state_session(world, "rems")
+    client = clinic_b_client(world, caller)
+    listed = client.get(f"{API}/rems-forms")
+
+    assert listed.status_code == 200, listed.content
+    assert [f["session_id"] for f in listed.json()] == [str(world.b.sessions["rems"])]
+    exported = client.get(f"{API}/rems-forms.csv?include_submitted=true")
+    assert exported.status_code == 200
+    text = exported.content.decode()
+    assert str(world.b.sessions["rems"]) in text
+    assert str(world.a.sessions["rems"]) not in text
+    in_a = token_client(world.dual_token_a).get(f"{API}/rems-forms").json()
+    assert [f["session_id"] for f in in_a] == [str(world.a.sessions["rems"])]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,7 @@ from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import ApiToken, Clinic, Membership
 from ketacare.accounts.policy import Role
 from ketacare.audit.models import AuditChainHead, AuditEvent
+from ketacare.common import clock
 from ketacare.dosing import services as dosing
 from ketacare.dosing.models import (
     ClinicCalendar,
@@ -62,8 +63,19 @@ from ketacare.outcomes.models import ClinicOutcomeSettings, MaintenanceDecision
 from ketacare.patients import services as patients
 from ketacare.patients.api import CHART_ENTRY_PATHS
 from ketacare.patients.models import Patient
+from ketacare.treatment import charting
 from ketacare.treatment import services as treatment
-from ketacare.treatment.models import TreatmentSession
+from ketacare.treatment.models import (
+    Administration,
+    AdministrationEvent,
+    AdverseEvent,
+    PreDoseAssessment,
+    RemsEnrollment,
+    SessionAlert,
+    SideEffect,
+    TreatmentSession,
+    VitalReading,
+)
 from tests.clinical import clear_for_protocol
 from tests.factories import UserFactory
 
@@ -113,6 +125,11 @@ class ClinicRecords:
     link_id: uuid.UUID  # an open self-report link
     order_id: uuid.UUID  # an esketamine dose order, not yet double-checked...
     plan_id: uuid.UUID  # ... and an active esketamine treatment plan
+    live_session_id: uuid.UUID | None = None  # an IV session dosing, with an open alert
+    session_alert_id: uuid.UUID | None = None  # ... that alert
+    session_entry_ids: dict[str, uuid.UUID] = field(default_factory=dict)  # on the live one
+    # Sessions in the other states an action needs (see add_state_session).
+    sessions: dict[str, uuid.UUID] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -259,7 +276,7 @@ def add_dosing(clinic: Clinic, patient: Patient) -> tuple[uuid.UUID, uuid.UUID]:
     """A plan and an order, by a prescriber other than the world's (so those may
     double-check the order). Esketamine is a fixed dose: no fresh weight is needed."""
     prescriber = member(clinic, Role.PRESCRIBER)
-    clear_for_protocol(prescriber, patient.pk, "esketamine_mdsi")
+    clear_for_protocol(prescriber, patient.pk, "esketamine_mdsi", "esketamine_trd")
     plan = dosing.plan_create(
         access=prescriber,
         patient_id=patient.pk,
@@ -278,6 +295,61 @@ def add_dosing(clinic: Clinic, patient: Patient) -> tuple[uuid.UUID, uuid.UUID]:
         plan_id=plan.pk,
     )
     return order.pk, plan.pk
+
+
+@dataclass(frozen=True)
+class LiveSession:
+    session_id: uuid.UUID
+    alert_id: uuid.UUID
+    entry_ids: dict[str, uuid.UUID]
+
+
+def add_live_session(access: ClinicAccess, patient: Patient) -> LiveSession:
+    """An IV session under way (the caller is its on-site prescriber) with an open alert,
+    a side effect and an adverse event."""
+    from tests.sessions.build import ids, start_iv, to_pre_dose, vitals
+
+    session = to_pre_dose(access, access, patient)
+    treatment.supervisor_attest(access=access, patient_id=patient.pk, session_id=session.pk)
+    start_iv(access, session)
+    (stored,) = vitals(access, session, "world-1", systolic=185, diastolic=112)
+    effect = charting.side_effect_record(
+        access=access, **ids(session), effect="nausea", severity="mild"
+    )
+    event = charting.adverse_event_record(
+        access=access,
+        **ids(session),
+        description="Vasovagal episode",
+        serious=False,
+        action_taken="Legs raised",
+        outcome="resolved",
+    )
+    clock.set_for_tests(None)
+    return LiveSession(
+        session.pk,
+        stored.alerts[0].pk,
+        {"side-effects": effect.pk, "adverse-events": event.pk},
+    )
+
+
+def add_state_session(world: World, kind: str) -> None:
+    """Give each clinic's patient a session in the state an action needs (kinds as in
+    tests.api.operations.STATE_SESSION_OPERATIONS). Built on the test clock (2024), which
+    then goes back to the real one; only the tests of such actions pay for it."""
+    from tests.sessions import build
+
+    builders: dict[str, Any] = {
+        "pre_dose": lambda a, p: build.esketamine_pre_dose(a, a, p),
+        "esketamine_dosing": lambda a, p: build.esketamine_dosing(a, a, p),
+        "ready": lambda a, p: build.iv_ready(a, a, p),
+        "discharged": build.given,
+        "signed": build.signed,
+        "rems": lambda a, p: build.esketamine_discharged(a, a, p),
+    }
+    for records, access in ((world.a, world.dual_a), (world.b, world.b_member)):
+        if kind not in records.sessions:
+            records.sessions[kind] = builders[kind](access, records.patient).pk
+    clock.set_for_tests(None)
 
 
 def member(clinic: Clinic, role: Role, user: Any = None) -> ClinicAccess:
@@ -302,6 +374,8 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
     measures_a = add_measures(dual_a, patient_a)
     measures_b = add_measures(b_member, patient_b)
     dosing_a, dosing_b = add_dosing(clinic_a, patient_a), add_dosing(clinic_b, patient_b)
+    live_a = add_live_session(dual_a, patient_a)
+    live_b = add_live_session(b_member, patient_b)
     return World(
         a=ClinicRecords(
             clinic_a,
@@ -313,6 +387,9 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
             measures_a.alert_id,
             measures_a.link_id,
             *dosing_a,
+            live_a.session_id,
+            live_a.alert_id,
+            live_a.entry_ids,
         ),
         b=ClinicRecords(
             clinic_b,
@@ -324,6 +401,9 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
             measures_b.alert_id,
             measures_b.link_id,
             *dosing_b,
+            live_b.session_id,
+            live_b.alert_id,
+            live_b.entry_ids,
         ),
         b_member=b_member,
         dual_a=dual_a,
@@ -379,6 +459,16 @@ MEASURE_MODELS: tuple[type[models.Model], ...] = (
     MaintenanceDecision,
 )
 DOSING_MODELS: tuple[type[models.Model], ...] = (DoseOrder, TreatmentPlan, TreatmentPlanVersion)
+SESSION_MODELS: tuple[type[models.Model], ...] = (
+    PreDoseAssessment,
+    VitalReading,
+    SessionAlert,
+    Administration,
+    AdministrationEvent,
+    SideEffect,
+    AdverseEvent,
+    RemsEnrollment,
+)
 CLINIC_MODELS: tuple[type[models.Model], ...] = (
     Patient,
     *CHART_ENTRY_PATHS.values(),
@@ -388,6 +478,7 @@ CLINIC_MODELS: tuple[type[models.Model], ...] = (
     ClinicProtocol,
     ClinicDosingSettings,
     ClinicCalendar,
+    *SESSION_MODELS,
     ClinicMeasureSettings,
     EligibilitySettings,
     ClinicOutcomeSettings,
@@ -400,6 +491,7 @@ RECORD_MODELS: tuple[type[models.Model], ...] = (
     *MEASURE_MODELS,
     *ELIGIBILITY_MODELS,
     *DOSING_MODELS,
+    *SESSION_MODELS,
     MeasurementRule,
 )
 

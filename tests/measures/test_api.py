@@ -519,7 +519,7 @@ def test_booking_giving_and_cancelling_sessions(
     )
     assert given.status_code == 200, given.content
     assert (given.json()["status"], given.json()["dosing_started_at"]) == (
-        "completed",
+        "discharged",
         "2025-03-04T10:20:00Z",
     )
     cancelled = post(nurse, f"{url}/{second.json()['id']}/cancel", {"reason": "Unwell"})
@@ -538,7 +538,7 @@ def test_booking_giving_and_cancelling_sessions(
     assert list(errors(again)) == ["status"]
     assert post(nurse, f"{url}/{second.json()['id']}/cancel", {"reason": ""}).status_code == 422
     listed = client.get(url).json()
-    assert [s["status"] for s in listed] == ["completed", "cancelled", "no_show"]
+    assert [s["status"] for s in listed] == ["discharged", "cancelled", "no_show"]
 
 
 def test_who_may_book_sessions(team: Team, patient: Patient, api_client: ClientFor) -> None:

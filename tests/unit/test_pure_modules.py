@@ -42,6 +42,8 @@ PURE_MODULES = [
     "ketacare/dosing/schedule.py",
     "ketacare/dosing/__init__.py",
     "ketacare/outcomes/options.py",
+    "ketacare/treatment/rules.py",
+    "ketacare/treatment/rems.py",
 ]
 # The pharmacology engine is pure but numerical: NumPy and SciPy are allowed there.
 NUMERICAL_MODULES = {"ketacare/pharmacology/"}

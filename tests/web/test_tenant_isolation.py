@@ -20,9 +20,17 @@ from django.urls import URLPattern, reverse
 from ketacare.accounts.policy import Role
 from ketacare.eligibility.screening import Item
 from ketacare.patients.api import CHART_ENTRY_PATHS
+from ketacare.treatment.rules import FLAG_SETTINGS, SETTING_SPECS
 from ketacare.web import urls as web_urls
 from ketacare.web.views.patients import CHART_TABS
-from tests.api.world import ClinicRecords, World, clinic_state, member, record_counts
+from tests.api.world import (
+    ClinicRecords,
+    World,
+    add_state_session,
+    clinic_state,
+    member,
+    record_counts,
+)
 
 PATIENT_FORM = {
     "mrn": "N-3001",
@@ -49,6 +57,10 @@ ENTRY_FORMS: dict[str, dict[str, str]] = {
     },
 }
 REASON = {"reason": "Entered on the wrong chart"}
+SETTINGS_FORM = {
+    **{spec.name: str(spec.low) for spec in SETTING_SPECS if spec.name not in FLAG_SETTINGS},
+    "pregnancy_test_required": "on",
+}
 
 
 @dataclass(frozen=True)
@@ -62,6 +74,7 @@ class Page:
     serves_get: bool = True  # False: GET is refused (404/405) whoever asks
     role: Role = Role.PRESCRIBER  # who, in the record's own clinic, may use the page
     label: str = ""
+    session_kind: str = ""  # a session in this state (tests.api.world.add_state_session)
 
     @property
     def id(self) -> str:
@@ -296,6 +309,23 @@ def _pages() -> list[Page]:
         Page("outcomes_dashboard", _slug),
         Page("outcomes_dashboard", _slug, query="?csv=durability", label="outcomes_csv"),
         Page("outcome_settings", _slug, post={"lead_days": "2"}),
+        Page("rems_form_list", _slug),
+        Page("session_settings", _slug, post=SETTINGS_FORM),
+        Page("session_page", lambda r: {**_patient(r), "session_id": r.live_session_id}),
+        Page("session_alerts", lambda r: {**_patient(r), "session_id": r.live_session_id}),
+        Page(
+            "session_act",
+            lambda r: {**_patient(r), "session_id": r.live_session_id, "action": "vitals"},
+            post={"reading_id": "web-1", "systolic": "130", "diastolic": "80"},
+            serves_get=False,
+        ),
+        Page("rems_form_page", lambda r: {**_patient(r), "session_id": r.live_session_id}),
+        Page("rems_form_csv", lambda r: {**_patient(r), "session_id": r.live_session_id}),
+        Page(
+            "rems_form_pdf",
+            lambda r: {**_patient(r), "session_id": r.sessions.get("rems")},
+            session_kind="rems",
+        ),
     ]
     for section, _label in CHART_TABS:
         pages.append(
@@ -347,6 +377,8 @@ RECORD_PAGES = [
         "worklist",
         "outcomes_dashboard",
         "outcome_settings",
+        "rems_form_list",
+        "session_settings",
     }
 ]
 
@@ -371,6 +403,11 @@ def test_every_clinic_page_is_known(world: World) -> None:
     }
 
 
+def prepare(world: World, page: Page) -> None:
+    if page.session_kind:
+        add_state_session(world, page.session_kind)
+
+
 def _signed_in(user: Any) -> Client:
     client = Client()
     client.force_login(user)
@@ -380,6 +417,7 @@ def _signed_in(user: Any) -> Client:
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.id)
 def test_page_works_for_its_own_clinic(world: World, page: Page) -> None:
     """The control: the page's own staff get it, so the 404s below are the scoping."""
+    prepare(world, page)
     if page.role == Role.PRESCRIBER:
         user = world.dual_a.user
     else:
@@ -411,6 +449,7 @@ def _assert_404_and_nothing_written(world: World, client: Client, page: Page, ur
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.id)
 def test_clinic_b_member_gets_404_for_clinic_a_pages(world: World, page: Page) -> None:
+    prepare(world, page)
     client = _signed_in(world.b_member.user)
     _assert_404_and_nothing_written(world, client, page, page.url(world.a))
 
@@ -420,6 +459,7 @@ def test_clinic_b_member_gets_404_for_clinic_a_pages(world: World, page: Page) -
 def test_own_clinic_slug_with_clinic_a_ids_is_404(world: World, page: Page, who: str) -> None:
     """Staff of clinic B, in clinic B's pages, naming clinic A's records. The dual member
     could see these records under clinic A's slug, but not from clinic B."""
+    prepare(world, page)
     user = world.b_member.user if who == "b-member" else world.dual_b.user
     url = page.url(world.a, clinic_slug=world.b.clinic.slug)
     _assert_404_and_nothing_written(world, _signed_in(user), page, url)

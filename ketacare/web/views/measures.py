@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic
 from ketacare.accounts.policy import Permission
+from ketacare.common import clock
 from ketacare.common.errors import ValidationFailed
 from ketacare.common.http import HtmxHttpRequest
 from ketacare.measures import INSTRUMENTS, Band, Instrument, Item, get_instrument
@@ -416,8 +417,8 @@ def trend_figure(
         )
     marked = []
     for session in sessions:
-        if session.status == TreatmentSession.Status.COMPLETED:
-            at, label = session.dosing_started_at or session.scheduled_start, "Session given"
+        if session.dosing_started_at is not None:
+            at, label = session.dosing_started_at, "Session given"
         elif session.status == TreatmentSession.Status.SCHEDULED:
             at, label = session.scheduled_start, "Session scheduled"
         else:
@@ -503,6 +504,7 @@ class RecordState:
     items: list[ItemView]
     correcting: QuestionnaireResponse | None = None
     errors: list[str] = field(default_factory=list)
+    next: str = ""  # where to go once recorded (a session's page)
 
 
 def _plan_forms(
@@ -549,12 +551,21 @@ def _record_state(
             "answered_at": timezone.localtime(correcting.answered_at),
             "supersedes": correcting.pk,
         }
+    elif params.get("session"):
+        # From a session's charting page: rated during that session, on its clock.
+        initial = {
+            "context": MeasureContext.POST_SESSION,
+            "session": params["session"],
+            "offset_hours": 0,
+            "answered_at": timezone.localtime(clock.now()),
+        }
     form = RecordScaleForm(initial=initial, patient=patient)
     return RecordState(
         instrument=instrument,
         form=form,
         items=item_views(access.clinic, instrument, answers),
         correcting=correcting,
+        next=params.get("next") or "",
     )
 
 
@@ -665,11 +676,14 @@ def measures_tab(
     return _render_tab(request, access, patient_id)
 
 
-def _to_tab(access: ClinicAccess, patient_id: uuid.UUID, query: str = "") -> HttpResponse:
-    url = reverse(
+def _tab_url(access: ClinicAccess, patient_id: uuid.UUID) -> str:
+    return reverse(
         "patient_measures", kwargs={"clinic_slug": access.clinic.slug, "patient_id": patient_id}
     )
-    return redirect(url + query)
+
+
+def _to_tab(access: ClinicAccess, patient_id: uuid.UUID, query: str = "") -> HttpResponse:
+    return redirect(_tab_url(access, patient_id) + query)
 
 
 @require_POST
@@ -713,7 +727,7 @@ def measure_record(
         else:
             verb = "Correction recorded" if supersedes else "Recorded"
             messages.success(request, f"{verb}: {instrument.name}.")
-            return _to_tab(access, patient.pk)
+            return redirect(safe_next(request, _tab_url(access, patient.pk)))
     supersedes_raw = request.POST.get("supersedes") or ""
     if supersedes_raw:
         correcting = response_of(patient=patient, response_id=supersedes_raw)
@@ -723,6 +737,7 @@ def measure_record(
         items=item_views(access.clinic, instrument, answers, errors=errors),
         correcting=correcting,
         errors=other,
+        next=request.POST.get("next") or "",
     )
     return _render_tab(request, access, patient.pk, status=422, record=state)
 

@@ -1,0 +1,351 @@
+"""Reads of a session's chart: everything the charting page shows in a fixed number of
+queries (however many readings), the alerts fragment, and the REMS form values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from ketacare.accounts.access import ClinicAccess
+from ketacare.accounts.models import Clinic, Membership, User
+from ketacare.accounts.policy import Permission, Role, can
+from ketacare.audit.services import Action, audit_as
+from ketacare.common import clock
+from ketacare.common.errors import NotFound
+from ketacare.measures.models import Score
+from ketacare.patients.models import Medication
+from ketacare.treatment import discharge, lifecycle, monitoring, rems, rules
+from ketacare.treatment.models import (
+    Addendum,
+    Administration,
+    AdministrationEvent,
+    AdverseEvent,
+    PreDoseAssessment,
+    RemsEnrollment,
+    RemsMonitoringForm,
+    SessionAlert,
+    SideEffect,
+    TreatmentSession,
+    VitalReading,
+)
+from ketacare.treatment.services import as_reading, session_settings
+
+
+def session_get(
+    *, access: ClinicAccess, patient_id: uuid.UUID, session_id: uuid.UUID
+) -> TreatmentSession:
+    try:
+        session = (
+            TreatmentSession.objects.select_related(
+                "patient", "supervising_prescriber", "signed_by", "discharged_by", "ordered_by"
+            )
+            .filter(clinic=access.clinic, patient_id=patient_id, pk=session_id)
+            .first()
+        )
+    except (ValueError, TypeError) as exc:
+        raise NotFound("session") from exc
+    if session is None:
+        raise NotFound("session")
+    return session
+
+
+@dataclass(frozen=True)
+class VitalsRow:
+    at: dt.datetime
+    kind: str  # reading, due or overdue
+    reading: VitalReading | None
+
+
+@dataclass
+class SessionChart:
+    session: TreatmentSession
+    rules: rules.SessionRules
+    protocol: Any
+    assessment: PreDoseAssessment | None
+    readings: list[VitalReading]
+    baseline: VitalReading | None
+    alerts: list[SessionAlert]
+    administration: Administration | None
+    events: list[AdministrationEvent]
+    side_effects: list[SideEffect]
+    adverse_events: list[AdverseEvent]
+    addenda: list[Addendum]
+    enrolled: bool
+    ratings: list[Score]
+    due: list[monitoring.DueReading] = field(default_factory=list)
+    now: dt.datetime = field(default_factory=clock.now)
+
+    @property
+    def open_alerts(self) -> list[SessionAlert]:
+        return [a for a in self.alerts if a.acknowledged_at is None]
+
+    @property
+    def devices(self) -> list[AdministrationEvent]:
+        return [e for e in self.events if e.kind == "device" and e.entered_in_error_at is None]
+
+    @property
+    def pump_running(self) -> bool:
+        kinds = [e.kind for e in self.events if e.kind in {"start", "pause", "resume"}]
+        return bool(kinds) and kinds[-1] != "pause"
+
+    @property
+    def device_wait(self) -> discharge.Wait:
+        return discharge.next_device([e.at for e in self.devices], self.now)
+
+    @property
+    def overdue(self) -> list[monitoring.DueReading]:
+        return [d for d in self.due if d.overdue(self.now, self._tolerance)]
+
+    @property
+    def _tolerance(self) -> dt.timedelta:
+        return dt.timedelta(minutes=rules.schedule_for(self.protocol).tolerance_min)
+
+    @property
+    def vitals_rows(self) -> list[VitalsRow]:
+        """The readings and the scheduled readings still missing, in time order: a missed
+        due time is overdue, the next one is due."""
+        rows = [VitalsRow(r.taken_at, "reading", r) for r in self.readings]
+        missing = [d for d in self.due if d.taken_at is None]
+        rows += [VitalsRow(d.due_at, "overdue", None) for d in self.overdue]
+        upcoming = [d for d in missing if not d.overdue(self.now, self._tolerance)]
+        if upcoming and self.session.state in lifecycle.CHARTING_STATES:
+            rows.append(VitalsRow(upcoming[0].due_at, "due", None))
+        return sorted(rows, key=lambda row: row.at)
+
+    @property
+    def gate_reason(self) -> str:
+        if self.baseline is None or self.baseline.systolic is None:
+            return ""
+        return rules.gate_for(self.rules, self.protocol).closed_by(
+            self.baseline.systolic, self.baseline.diastolic or 0
+        )
+
+    @property
+    def observation(self) -> discharge.Wait:
+        return discharge.observation_wait(
+            self.session.dosing_started_at,
+            self.now,
+            rules.minimum_observation(self.rules, self.protocol),
+        )
+
+
+def _due(chart: SessionChart) -> list[monitoring.DueReading]:
+    session = chart.session
+    if session.dosing_started_at is None:
+        return []
+    schedule = rules.schedule_for(chart.protocol)
+    times = monitoring.due_times(
+        schedule,
+        dosing_started=session.dosing_started_at,
+        dosing_ended=session.dosing_ended_at,
+        now=chart.now,
+    )
+    if session.discharged_at:
+        times = [t for t in times if t <= session.discharged_at]
+    taken = [r.taken_at for r in chart.readings if not r.is_baseline and not r.entered_in_error_at]
+    return monitoring.match_readings(
+        times, taken, tolerance=dt.timedelta(minutes=schedule.tolerance_min)
+    )
+
+
+def session_chart(session: TreatmentSession) -> SessionChart:
+    """The whole chart of one session: a fixed number of queries, whatever its size."""
+    readings = list(VitalReading.objects.filter(session=session).select_related("entered_by"))
+    baseline = next(
+        (r for r in reversed(readings) if r.is_baseline and r.entered_in_error_at is None), None
+    )
+    administration = Administration.objects.filter(session=session).first()
+    chart = SessionChart(
+        session=session,
+        rules=session_settings(session.clinic).rules(),
+        protocol=rules.protocol_of(session.protocol_code),
+        assessment=PreDoseAssessment.objects.filter(session=session)
+        .select_related("weight", "bp_decided_by")
+        .first(),
+        readings=readings,
+        baseline=baseline,
+        alerts=list(SessionAlert.objects.filter(session=session).select_related("acknowledged_by")),
+        administration=administration,
+        events=list(
+            AdministrationEvent.objects.filter(session=session).select_related("entered_by")
+        ),
+        side_effects=list(SideEffect.objects.filter(session=session).select_related("entered_by")),
+        adverse_events=list(
+            AdverseEvent.objects.filter(session=session).select_related("entered_by")
+        ),
+        addenda=list(Addendum.objects.filter(session=session).select_related("entered_by")),
+        enrolled=_enrolled(session),
+        ratings=list(
+            Score.objects.filter(response__session=session, is_current=True).order_by("answered_at")
+        ),
+    )
+    chart.due = _due(chart)
+    return chart
+
+
+def _enrolled(session: TreatmentSession) -> bool:
+    latest = RemsEnrollment.objects.filter(patient_id=session.patient_id).first()
+    return latest is not None and latest.status == RemsEnrollment.Status.ENROLLED
+
+
+@transaction.atomic
+def session_chart_view(
+    *, access: ClinicAccess, patient_id: uuid.UUID, session_id: uuid.UUID
+) -> SessionChart:
+    """Open a session's chart, audited as a view of the patient's record."""
+    access.require(Permission.VIEW_CHART)
+    session = session_get(access=access, patient_id=patient_id, session_id=session_id)
+    audit_as(
+        access,
+        action=Action.VIEW,
+        object_type="treatmentsession",
+        object_id=session.pk,
+        patient_id=session.patient_id,
+    )
+    return session_chart(session)
+
+
+def prescribers_of(clinic: Clinic) -> list[User]:
+    """The clinic's active staff who may supervise a session (they can order doses)."""
+    roles = [role.value for role in Role if can(role, Permission.ORDER_DOSES)]
+    return [
+        m.user
+        for m in Membership.objects.filter(clinic=clinic, is_active=True, role__in=roles)
+        .select_related("user")
+        .order_by("user__display_name", "user__username")
+    ]
+
+
+def open_alerts_of(*, session: TreatmentSession) -> QuerySet[SessionAlert]:
+    """The alert poll's one query: unacknowledged alerts of the session."""
+    return SessionAlert.objects.filter(session=session, acknowledged_at__isnull=True).order_by(
+        "raised_at", "pk"
+    )
+
+
+def next_actions(chart: SessionChart) -> list[str]:
+    """What can happen next, for the page's header."""
+    state = chart.session.state
+    return [
+        lifecycle.EVENT_VERBS[event]
+        for event, (sources, _to) in lifecycle.TRANSITIONS.items()
+        if state in sources
+    ]
+
+
+# --- REMS monitoring form ----------------------------------------------------------------
+
+FORTY_MIN = dt.timedelta(minutes=40)
+NEAR = dt.timedelta(minutes=10)
+
+
+def _facts(chart: SessionChart) -> rems.FormFacts:
+    session, patient = chart.session, chart.session.patient
+    valid = [r for r in chart.readings if r.entered_in_error_at is None]
+    dosed = [r for r in valid if not r.is_baseline]
+    bps = [(r.taken_at, r.systolic, r.diastolic) for r in dosed]
+    first = chart.devices[0].at if chart.devices else session.dosing_started_at
+    baseline = chart.baseline
+    last = dosed[-1] if dosed else None
+    limits = chart.rules.thresholds
+    base_reading = as_reading(baseline) if baseline else None
+    effects = {e.effect for e in chart.side_effects if e.entered_in_error_at is None}
+    medicines = list(
+        Medication.objects.filter(
+            patient_id=patient.pk, status="active", entered_in_error_at=None
+        ).values_list("name", flat=True)
+    )
+    earlier = (
+        TreatmentSession.objects.filter(
+            patient_id=patient.pk,
+            protocol_code=session.protocol_code,
+            dosing_started_at__lt=session.dosing_started_at or clock.now(),
+        )
+        .exclude(pk=session.pk)
+        .exists()
+    )
+    prescriber = session.supervising_prescriber
+    return rems.FormFacts(
+        patient_name=f"{patient.legal_given_name} {patient.legal_family_name}",
+        date_of_birth=patient.date_of_birth,
+        sex=patient.get_sex_at_birth_display(),
+        first_treatment=not earlier,
+        enrolled=chart.enrolled,
+        medicines=rems.medicine_classes(medicines),
+        monitoring_hcp=str(prescriber) if prescriber else "",  # the display name
+        setting=session.clinic.name,
+        treatment_date=(session.dosing_started_at or session.scheduled_start).date(),
+        devices=len(chart.devices),
+        lot_number=chart.administration.lot_number if chart.administration else "",
+        first_device_at=first,
+        monitoring_ended_at=session.discharged_at,
+        ready_to_leave_at=session.stable_at,
+        vitals_ok_before=baseline is not None
+        and (
+            not chart.gate_reason
+            or (chart.assessment is not None and chart.assessment.bp_decision == "proceed")
+        ),
+        vitals_ok_at_end=last is not None
+        and monitoring.within_thresholds(as_reading(last), baseline=base_reading, limits=limits),
+        bp_pre_dose=rems.BP(baseline.systolic, baseline.diastolic)
+        if baseline
+        else rems.BP(None, None),
+        bp_40_min=rems.reading_near(bps, first + FORTY_MIN, NEAR) if first else rems.BP(None, None),
+        bp_at_end=rems.BP(last.systolic, last.diastolic) if last else rems.BP(None, None),
+        sedation="sedation" in effects,
+        dissociation="dissociation" in effects,
+        respiratory_depression="respiratory_depression" in effects,
+    )
+
+
+def rems_form_values(session: TreatmentSession) -> dict[str, str]:
+    return rems.assemble(_facts(session_chart(session)))
+
+
+@transaction.atomic
+def rems_form_view(
+    *, access: ClinicAccess, patient_id: uuid.UUID, session_id: uuid.UUID
+) -> tuple[RemsMonitoringForm, dict[str, str]]:
+    """A session's REMS form and its values from the record, audited as a view."""
+    chart = session_chart_view(access=access, patient_id=patient_id, session_id=session_id)
+    form = RemsMonitoringForm.objects.filter(session=chart.session).first()
+    if form is None:
+        raise NotFound("rems form")
+    return form, rems.assemble(_facts(chart))
+
+
+@dataclass(frozen=True)
+class FormRow:
+    form: RemsMonitoringForm
+    status: str
+
+
+def rems_form_list(*, access: ClinicAccess, include_submitted: bool = False) -> list[FormRow]:
+    access.require(Permission.VIEW_CHART)
+    return rems_forms(clinic=access.clinic, include_submitted=include_submitted)
+
+
+def rems_forms(*, clinic: Clinic, include_submitted: bool = False) -> list[FormRow]:
+    """The clinic's REMS monitoring forms, due and overdue first."""
+    forms = RemsMonitoringForm.objects.filter(clinic=clinic).select_related(
+        "session", "session__patient"
+    )
+    if not include_submitted:
+        forms = forms.exclude(status=RemsMonitoringForm.Status.SUBMITTED)
+    today = clock.now().date()
+    return [
+        FormRow(
+            form,
+            rems.form_status(
+                submitted=form.status == RemsMonitoringForm.Status.SUBMITTED,
+                due=form.due_on,
+                today=today,
+            ),
+        )
+        for form in forms
+    ]

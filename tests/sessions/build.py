@@ -1,0 +1,183 @@
+"""Drive sessions through their lifecycle with the services, for tests and fixtures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any, TypedDict
+
+from ketacare.accounts.access import ClinicAccess
+from ketacare.common import clock
+from ketacare.patients.models import Patient
+from ketacare.treatment import charting, services
+from ketacare.treatment.models import TreatmentSession
+
+T0 = dt.datetime(2024, 3, 4, 10, 0, tzinfo=dt.UTC)
+BASELINE = {"systolic": 128, "diastolic": 82, "heart_rate": 72, "spo2": 98, "respiratory_rate": 14}
+
+
+def at(minutes: float) -> dt.datetime:
+    """Set the test clock `minutes` after T0 and answer that instant."""
+    moment = T0 + dt.timedelta(minutes=minutes)
+    clock.set_for_tests(moment)
+    return moment
+
+
+class SessionIds(TypedDict):
+    patient_id: uuid.UUID
+    session_id: uuid.UUID
+
+
+def ids(session: TreatmentSession) -> SessionIds:
+    return {"patient_id": session.patient_id, "session_id": session.pk}
+
+
+def to_pre_dose(
+    nurse: ClinicAccess,
+    prescriber: ClinicAccess,
+    patient: Patient,
+    *,
+    protocol: str = "iv_ketamine",
+    dose: str = "35",
+    baseline: dict[str, Any] | None = None,
+) -> TreatmentSession:
+    """Scheduled, ordered, checked in, weighed, baseline recorded: ready for a prescriber."""
+    at(0)
+    session = services.session_schedule(
+        access=nurse, patient_id=patient.pk, scheduled_start=T0, protocol_code=protocol
+    )
+    services.session_order_set(
+        access=prescriber, **ids(session), protocol_code=protocol, ordered_dose_mg=Decimal(dose)
+    )
+    services.session_transition(access=nurse, **ids(session), event="check_in")
+    services.assessment_save(
+        access=nurse,
+        **ids(session),
+        version=1,
+        data={"fasting_confirmed": True, "no_decongestant_confirmed": True},
+        weight_kg=Decimal("70.0"),
+        baseline=baseline or BASELINE,
+    )
+    return TreatmentSession.objects.get(pk=session.pk)
+
+
+def start_iv(nurse: ClinicAccess, session: TreatmentSession, dose: str = "35") -> None:
+    charting.administration_start(
+        access=nurse,
+        **ids(session),
+        dose_mg=Decimal(dose),
+        formulation="Ketamine 50 mg/mL in 100 mL NaCl 0.9%",
+        concentration_mg_per_ml=Decimal("0.35"),
+        lot_number="LOT-IV-1",
+        expiry=dt.date(2030, 1, 1),
+        pump_rate_ml_per_h=Decimal("150"),
+        container_ref="VIAL-0001",
+    )
+
+
+def start_esketamine(nurse: ClinicAccess, session: TreatmentSession) -> None:
+    charting.administration_start(
+        access=nurse,
+        **ids(session),
+        dose_mg=Decimal("56"),
+        formulation="Spravato 28 mg nasal spray device",
+        lot_number="LOT-ESK-9",
+        expiry=dt.date(2030, 1, 1),
+        container_ref="PACK-0042",
+    )
+
+
+def vitals(nurse: ClinicAccess, session: TreatmentSession, reading_id: str, **values: Any) -> Any:
+    return charting.vitals_record(
+        access=nurse,
+        **ids(session),
+        readings=[charting.ReadingIn(reading_id, clock.now(), values)],
+    )
+
+
+ALL_CLEAR = {
+    "vitals_within_thresholds": True,
+    "alert_and_oriented": True,
+    "walking_steadily": True,
+    "sedation_resolved": True,
+    "responsible_adult_escort": True,
+    "no_driving_acknowledged": True,
+}
+
+
+# --- sessions in a given state (for the API and web registries' test world) -------------
+
+
+def esketamine_pre_dose(
+    nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
+) -> TreatmentSession:
+    """Pre-dose, every precondition met: REMS enrolled, prescriber on site, assessment at
+    version 2. Esketamine is not weight-based, so the start works on any later clock."""
+    session = to_pre_dose(nurse, prescriber, patient, protocol="esketamine_trd", dose="56")
+    services.rems_enroll(access=nurse, patient_id=patient.pk, enrolled_on=dt.date(2024, 2, 1))
+    services.supervisor_attest(access=prescriber, **ids(session))
+    return session
+
+
+def esketamine_dosing(
+    nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
+) -> TreatmentSession:
+    """Dosing, first of two devices given at T0 + 1 min."""
+    session = esketamine_pre_dose(nurse, prescriber, patient)
+    at(1)
+    start_esketamine(nurse, session)
+    return session
+
+
+def esketamine_discharged(
+    nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
+) -> TreatmentSession:
+    """Discharged after 2 h, with a REMS form whose every field is filled (a draft)."""
+    session = esketamine_dosing(nurse, prescriber, patient)
+    at(6)
+    charting.device_give(access=nurse, **ids(session))
+    charting.administration_stop(access=nurse, **ids(session))
+    at(41)
+    vitals(nurse, session, "r40", systolic=142, diastolic=88, heart_rate=80, spo2=97)
+    at(95)
+    vitals(nurse, session, "r95", systolic=126, diastolic=80, heart_rate=72, spo2=98)
+    _clear_and_discharge(nurse, session, at_minutes=122)
+    return session
+
+
+def iv_ready(nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient) -> TreatmentSession:
+    """Ready for discharge after a 40-min infusion and 61 min of observation."""
+    session = to_pre_dose(nurse, prescriber, patient)
+    services.supervisor_attest(access=prescriber, **ids(session))
+    start_iv(nurse, session)
+    at(40)
+    charting.administration_stop(access=nurse, **ids(session), dose_given_mg=Decimal("35"))
+    at(61)
+    vitals(nurse, session, "r61", systolic=124, diastolic=80, heart_rate=70, spo2=98)
+    session.refresh_from_db()
+    services.checklist_save(access=nurse, **ids(session), version=session.version, items=ALL_CLEAR)
+    services.session_transition(access=nurse, **ids(session), event="mark_ready")
+    return TreatmentSession.objects.get(pk=session.pk)
+
+
+def _clear_and_discharge(nurse: ClinicAccess, session: TreatmentSession, at_minutes: int) -> None:
+    session.refresh_from_db()
+    services.checklist_save(access=nurse, **ids(session), version=session.version, items=ALL_CLEAR)
+    at(at_minutes)
+    services.session_transition(access=nurse, **ids(session), event="mark_ready")
+    services.session_discharge(access=nurse, **ids(session))
+
+
+def given(access: ClinicAccess, patient: Patient) -> TreatmentSession:
+    """Recorded as given off-system: discharged, awaiting the prescriber's signature."""
+    at(0)
+    session = services.session_schedule(
+        access=access, patient_id=patient.pk, scheduled_start=T0, protocol_code="iv_ketamine"
+    )
+    return services.session_record_given(access=access, **ids(session), dosing_started_at=T0)
+
+
+def signed(prescriber: ClinicAccess, patient: Patient) -> TreatmentSession:
+    session = given(prescriber, patient)
+    return services.session_sign(access=prescriber, **ids(session))

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from ketacare.accounts.access import ClinicAccess
+from ketacare.accounts.models import Clinic
+from ketacare.accounts.policy import Role
+from ketacare.common import clock
+from ketacare.patients.models import Patient
+from tests.factories import PatientFactory
+
+
+@pytest.fixture(autouse=True)
+def _real_clock_after() -> Iterator[None]:
+    yield
+    clock.set_for_tests(None)
+
+
+@pytest.fixture
+def nurse(clinic: Clinic, make_access: Callable[..., ClinicAccess]) -> ClinicAccess:
+    return make_access(Role.NURSE, clinic)
+
+
+@pytest.fixture
+def prescriber(clinic: Clinic, make_access: Callable[..., ClinicAccess]) -> ClinicAccess:
+    return make_access(Role.PRESCRIBER, clinic)
+
+
+@pytest.fixture
+def patient(clinic: Clinic, nurse: ClinicAccess) -> Patient:
+    return PatientFactory.create(clinic=clinic, created_by=nurse.user, sex_at_birth="female")
