@@ -16,7 +16,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENV = Path(os.environ.get("KETACARE_OPENTIVA_VENV", ROOT / "var" / "opentiva-venv"))
 SCRIPT = Path(__file__).with_name("opentiva_cp.py")
-UNAVAILABLE = "opentiva 1.1.2 needs Python ≤ 3.10; no python3.10 found (pyenv or PATH)"
+UNAVAILABLE = (
+    "opentiva 1.1.2 needs Python ≤ 3.10 and a package index to install from; "
+    "no python3.10 was found (pyenv or PATH), or installing opentiva failed"
+)
 MODEL_NAMES = {
     "domino": "Domino",
     "clements": "Clements250",
@@ -48,10 +51,15 @@ def environment() -> Path | None:
     base = python310()
     if base is None:
         return None
-    subprocess.run([base, "-m", "venv", str(VENV)], check=True)  # noqa: S603 - fixed arguments
-    subprocess.run(  # noqa: S603 - fixed arguments
-        [str(python), "-m", "pip", "install", "--quiet", "opentiva==1.1.2", "scipy"], check=True
-    )
+    try:
+        subprocess.run([base, "-m", "venv", str(VENV)], check=True)  # noqa: S603 - fixed arguments
+        subprocess.run(  # noqa: S603 - fixed arguments
+            [str(python), "-m", "pip", "install", "--quiet", "opentiva==1.1.2", "scipy"],
+            check=True,
+        )
+    except subprocess.CalledProcessError:
+        shutil.rmtree(VENV, ignore_errors=True)  # no half-built environment next time
+        return None
     ready.touch()
     return python
 
