@@ -1,12 +1,5 @@
 from __future__ import annotations
 
-import pytest
+from tests.world_fixtures import clinic, module_world, other_clinic, world
 
-from ketacare.accounts.models import Clinic
-from tests.api.world import World, build_world
-
-
-@pytest.fixture
-def world(clinic: Clinic, other_clinic: Clinic) -> World:
-    """Clinic A ("clinic-a") and clinic B ("clinic-b"), each with a full chart."""
-    return build_world(clinic, other_clinic)
+__all__ = ["clinic", "module_world", "other_clinic", "world"]

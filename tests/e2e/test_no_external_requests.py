@@ -36,6 +36,10 @@ CHART_TABS = [
     "Consents",
     "Measures",
     "Sessions",
+    "Plan & orders",
+    "History",
+    "Eligibility",
+    "Outcomes",
     "Overview",
 ]
 

@@ -33,6 +33,10 @@ TABS = {
     "Consents": "Consents",
     "Measures": "Measures",
     "Sessions": "Sessions",
+    "Plan & orders": "Plan & orders",
+    "History": "History",
+    "Eligibility": "Eligibility",
+    "Outcomes": "Outcomes",
 }
 
 
