@@ -11,21 +11,10 @@ from typing import Any
 from ketacare.accounts.access import ClinicAccess
 from ketacare.eligibility import services as eligibility
 from ketacare.eligibility.models import Episode, ScreeningResult
+from ketacare.eligibility.screening import NOTHING_PRESENT
 from ketacare.eligibility.selectors import open_cautions
 
-ALL_NO = {
-    "aneurysmal_vascular_disease": "no",
-    "arteriovenous_malformation": "no",
-    "intracerebral_haemorrhage": "no",
-    "hypersensitivity": "no",
-    "psychosis_history": "no",
-    "substance_use_disorder": "no",
-    "pregnancy_or_breastfeeding": "no",
-    "uncontrolled_hypertension": "no",
-    "raised_intracranial_pressure": "no",
-    "hepatic_impairment": "no",
-    "recent_cardiovascular_event": "no",
-}
+ALL_NO = NOTHING_PRESENT
 CLEAN_CHECKLIST: dict[str, Any] = {"answers": ALL_NO, "bp_systolic": 122, "bp_diastolic": 78}
 
 

@@ -24,27 +24,13 @@ from ketacare.accounts.policy import Role
 from ketacare.dosing import services as dosing
 from ketacare.eligibility import services as eligibility
 from ketacare.eligibility.models import AntidepressantTrial, Episode, OtherTreatment
+from ketacare.eligibility.screening import NOTHING_PRESENT
 from ketacare.eligibility.selectors import open_cautions
 from ketacare.patients import services as patients
 from ketacare.patients.models import BodyMeasurement, Medication, Patient
 from ketacare.treatment import services as treatment
 
-CLEAR = {
-    item: "no"
-    for item in (
-        "aneurysmal_vascular_disease",
-        "arteriovenous_malformation",
-        "intracerebral_haemorrhage",
-        "hypersensitivity",
-        "psychosis_history",
-        "substance_use_disorder",
-        "pregnancy_or_breastfeeding",
-        "uncontrolled_hypertension",
-        "raised_intracranial_pressure",
-        "hepatic_impairment",
-        "recent_cardiovascular_event",
-    )
-}
+CLEAR = NOTHING_PRESENT
 FAILED_TRIALS = [
     ("Sertraline", "ssri", "150", "8", "no_response"),
     ("Venlafaxine", "snri", "225", "6", "partial_response"),
@@ -93,7 +79,7 @@ def _episode(access: ClinicAccess, patient: Patient, today: dt.date) -> None:
     )
 
 
-def _resistant_history(access: ClinicAccess, patient: Patient, today: dt.date) -> None:
+def resistant_history(access: ClinicAccess, patient: Patient, today: dt.date) -> None:
     _episode(access, patient, today)
     for drug, drug_class, dose, weeks, outcome in FAILED_TRIALS:
         eligibility.history_add(
@@ -120,7 +106,7 @@ def _resistant_history(access: ClinicAccess, patient: Patient, today: dt.date) -
     )
 
 
-def _screen(
+def screen_and_accept(
     access: ClinicAccess, patient: Patient, protocol: str, answers: dict[str, str] | None = None
 ) -> None:
     screening = eligibility.screening_run(
@@ -141,23 +127,23 @@ def _screen(
 
 
 def screened(access: ClinicAccess, patient: Patient, today: dt.date) -> None:
-    _resistant_history(access, patient, today)
-    _screen(access, patient, "iv_ketamine")
+    resistant_history(access, patient, today)
+    screen_and_accept(access, patient, "iv_ketamine")
 
 
 def screened_with_benzodiazepine(access: ClinicAccess, patient: Patient, today: dt.date) -> None:
-    _resistant_history(access, patient, today)
+    resistant_history(access, patient, today)
     patients.record_add(
         access=access,
         patient_id=patient.pk,
         model=Medication,
         data={"name": "Lorazepam", "dose": "2 mg", "frequency": "twice daily", "route": "oral"},
     )
-    _screen(access, patient, "iv_ketamine")  # the 4 mg/day caution, accepted
+    screen_and_accept(access, patient, "iv_ketamine")  # the 4 mg/day caution, accepted
 
 
 def not_eligible(access: ClinicAccess, patient: Patient, today: dt.date) -> None:
-    _resistant_history(access, patient, today)
+    resistant_history(access, patient, today)
     eligibility.screening_run(
         access=access,
         patient_id=patient.pk,
@@ -210,8 +196,8 @@ def _weigh_today(access: ClinicAccess, patient: Patient, today: dt.date) -> None
 
 
 def in_induction(access: ClinicAccess, patient: Patient, today: dt.date) -> None:
-    _resistant_history(access, patient, today)
-    _screen(access, patient, "esketamine_trd")
+    resistant_history(access, patient, today)
+    screen_and_accept(access, patient, "esketamine_trd")
     result = dosing.plan_create(
         access=access,
         patient_id=patient.pk,

@@ -26,6 +26,7 @@ from django.utils import timezone
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic, User
 from ketacare.common import clock
+from ketacare.demo import planning_seed as planning
 from ketacare.demo.measures_seed import STORY_PATIENTS, Staff, _staff
 from ketacare.measures import services as measures
 from ketacare.patients.models import BodyMeasurement, Patient
@@ -264,6 +265,12 @@ def in_progress(staff: Staff, patient: Patient, rng: random.Random, now: dt.date
         c.reading(minute)
 
 
+def cleared_for(prescriber: ClinicAccess, patient: Patient, protocol: str, today: dt.date) -> None:
+    """The treatment-resistant history and accepted screening a first dose needs."""
+    planning.resistant_history(prescriber, patient, today)
+    planning.screen_and_accept(prescriber, patient, protocol)
+
+
 def _morning(day: dt.date, zone: Any, hour: int) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, 0), tzinfo=zone)
 
@@ -282,6 +289,9 @@ def seed_sessions(users: dict[str, User], today: dt.date) -> None:
                 STORY_PATIENTS : STORY_PATIENTS + 4
             ]
         )
+        with at(_morning(today - dt.timedelta(days=20), staff.zone, 8)):
+            for patient, protocol in zip(patients, (IV, IV, ESKETAMINE, IV), strict=True):
+                cleared_for(staff.prescriber, patient, protocol, today)
         for day, hour in ((12, 9), (5, 9)):
             when = _morning(today - dt.timedelta(days=day), staff.zone, hour)
             iv_session(staff, patients[0], rng, when, spike=day == 5)

@@ -66,6 +66,10 @@ class Item(StrEnum):
     CARDIOVASCULAR = "recent_cardiovascular_event"
 
 
+# A checklist with every item answered "no" (nothing present), as stored answers.
+NOTHING_PRESENT: dict[str, str] = {item.value: Answer.NO.value for item in Item}
+
+
 @dataclass(frozen=True)
 class ItemInfo:
     question: str

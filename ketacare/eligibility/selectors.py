@@ -21,6 +21,7 @@ from ketacare.eligibility.models import (
     ScreeningResult,
 )
 from ketacare.eligibility.rules import EligibilityRules
+from ketacare.eligibility.screening import BLOCKING
 from ketacare.patients.models import Patient, PatientRecord
 
 
@@ -196,3 +197,42 @@ def latest_screenings(*, clinic: Clinic, patient_id: uuid.UUID) -> list[Screenin
         for code in screened_protocols(clinic=clinic, patient_id=patient_id)
     )
     return [s for s in found if s is not None]
+
+
+BLOCKING_KINDS = frozenset(kind.value for kind in BLOCKING)
+
+
+@dataclass(frozen=True)
+class SessionScreening:
+    """The latest screening of a session's protocol as the session screen shows it."""
+
+    latest: ScreeningResult | None
+    open_cautions: list[dict[str, Any]]
+    new_cautions: list[dict[str, Any]]  # open ones the screening before it did not raise
+
+    @property
+    def blocking(self) -> list[dict[str, Any]]:
+        """Why the result is "not eligible": contraindications, protocol limits, gaps."""
+        found = self.latest.reasons if self.latest else []
+        return [r for r in found if r["kind"] in BLOCKING_KINDS]
+
+
+def session_screening(
+    *, clinic: Clinic, patient_id: uuid.UUID, protocol_code: str
+) -> SessionScreening:
+    """Three queries, whatever the history: the last two results and the acceptances."""
+    recent = list(
+        ScreeningResult.objects.filter(
+            clinic=clinic, patient_id=patient_id, protocol_code=protocol_code
+        ).order_by("-screened_at", "-created_at")[:2]
+    )
+    if not recent:
+        return SessionScreening(latest=None, open_cautions=[], new_cautions=[])
+    latest, *earlier = recent
+    still_open = open_cautions(latest)
+    before = {(r["code"], r["detail"]) for r in (earlier[0].reasons if earlier else [])}
+    return SessionScreening(
+        latest=latest,
+        open_cautions=still_open,
+        new_cautions=[r for r in still_open if (r["code"], r["detail"]) not in before],
+    )

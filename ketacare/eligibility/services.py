@@ -358,7 +358,7 @@ def screening_run(
 ) -> ScreeningResult:
     """Screen the patient for a protocol and store the result (a new row every time).
     With `checklist`, the clinician's new answers are saved first; without, the latest
-    answers stand. The sessions capability calls this with trigger="before_session"."""
+    answers stand."""
     access.require(Permission.RUN_SCREENING)
     if trigger not in ScreeningResult.Trigger.values:
         raise ValidationFailed.single("trigger", "Unknown trigger.")
@@ -387,6 +387,25 @@ def rescreen_after_change(*, access: ClinicAccess, patient_id: uuid.UUID) -> lis
         for code in codes
     )
     return [r for r in results if r is not None]
+
+
+def rescreen_before_session(
+    *, access: ClinicAccess, patient_id: uuid.UUID, protocol_code: str
+) -> ScreeningResult:
+    """Screen again as a session's pre-dose assessment opens, so today's chart is what
+    the dose is checked against. Called inside the session's transaction, as a
+    consequence of it: needs no screening permission of its own. Always stored (trigger
+    "before_session"), so the session's record shows the screening it went ahead on."""
+    patient = patient_get(access=access, patient_id=patient_id)
+    result = _screen(
+        access,
+        patient,
+        protocol_code,
+        ScreeningResult.Trigger.BEFORE_SESSION,
+        current_checklist(patient),
+    )
+    assert result is not None  # only "record_changed" re-runs skip an unchanged result
+    return result
 
 
 @transaction.atomic

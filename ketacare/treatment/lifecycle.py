@@ -107,7 +107,8 @@ class DosingFacts:
     pregnancy_test_done: bool = True  # not required, or a result recorded
     fasting_confirmed: bool = True  # not required (non-esketamine), or confirmed
     rems_enrolled: bool = True  # not required (non-esketamine), or enrolled
-    screening_allows: bool = True  # the latest screening is not "not eligible"
+    screening_allows: bool = True  # the latest screening lets this protocol go ahead
+    screening_reason: str = ""  # why not, in the screening's own words
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ def dosing_blockers(facts: DosingFacts) -> tuple[str, ...]:
         (facts.rems_enrolled, "the patient is not enrolled in the Spravato REMS"),
         (
             facts.screening_allows,
-            "the latest eligibility screening found the patient not eligible",
+            facts.screening_reason or "the latest eligibility screening does not allow it",
         ),
         (not prescriber, prescriber),
         (facts.baseline_vitals_recorded, "baseline vital signs are not recorded"),

@@ -17,9 +17,10 @@ from ketacare.accounts.policy import Permission, Role, can
 from ketacare.audit.services import Action, audit_as
 from ketacare.common import clock
 from ketacare.common.errors import NotFound
+from ketacare.eligibility.selectors import SessionScreening
 from ketacare.measures.models import Score
 from ketacare.patients.models import Medication
-from ketacare.treatment import discharge, lifecycle, monitoring, rems, rules
+from ketacare.treatment import discharge, integration, lifecycle, monitoring, rems, rules
 from ketacare.treatment.models import (
     Addendum,
     Administration,
@@ -77,8 +78,14 @@ class SessionChart:
     addenda: list[Addendum]
     enrolled: bool
     ratings: list[Score]
+    order: integration.ActiveOrder
+    screening: SessionScreening
     due: list[monitoring.DueReading] = field(default_factory=list)
     now: dt.datetime = field(default_factory=clock.now)
+
+    @property
+    def screening_verdict(self) -> tuple[bool, str]:
+        return integration.screening_verdict(self.screening)
 
     @property
     def open_alerts(self) -> list[SessionAlert]:
@@ -183,6 +190,8 @@ def session_chart(session: TreatmentSession) -> SessionChart:
         ratings=list(
             Score.objects.filter(response__session=session, is_current=True).order_by("answered_at")
         ),
+        order=integration.active_order(session),
+        screening=integration.screening_of(session),
     )
     chart.due = _due(chart)
     return chart

@@ -26,7 +26,11 @@ from ketacare.patients import services as patients
 from ketacare.patients.models import BodyMeasurement, Patient
 from ketacare.patients.selectors import patient_get
 from ketacare.treatment import discharge, lifecycle, rems, rules
-from ketacare.treatment.integration import active_order_dose, screening_allows
+from ketacare.treatment.integration import (
+    active_order_dose,
+    rescreen_before_session,
+    screening_allows,
+)
 from ketacare.treatment.lifecycle import Event, State
 from ketacare.treatment.models import (
     Addendum,
@@ -293,11 +297,17 @@ def session_transition(
     stamp_field, permission = SIMPLE_EVENTS[chosen]
     access.require(permission)
     session = locked_session(access, patient_id, session_id)
-    session = apply(
-        access, session, chosen, stamp={stamp_field: clock.now()} if stamp_field else None
-    )
     if chosen is Event.START_ASSESSMENT:
+        session = _start_assessment(access, session)
         _assessment_of(access, session)
+        return session
+    return apply(access, session, chosen, stamp={stamp_field: clock.now()} if stamp_field else None)
+
+
+def _start_assessment(access: ClinicAccess, session: TreatmentSession) -> TreatmentSession:
+    """Open the pre-dose assessment and screen the patient again against today's chart."""
+    session = apply(access, session, Event.START_ASSESSMENT)
+    rescreen_before_session(access, session)
     return session
 
 
@@ -471,7 +481,7 @@ def assessment_save(
     access.require(Permission.EDIT_CLINICAL)
     session = locked_session(access, patient_id, session_id)
     if session.state is State.CHECKED_IN:
-        session = apply(access, session, Event.START_ASSESSMENT)
+        session = _start_assessment(access, session)
     if session.state is not State.PRE_DOSE:
         raise ValidationFailed.single(
             "status", "The pre-dose assessment is open between check-in and the first dose."
@@ -592,6 +602,7 @@ def dosing_facts(session: TreatmentSession, dose_mg: Decimal | None) -> lifecycl
         )
     )
     ordered, _why = active_order_dose(session)
+    allows, screening_why = screening_allows(session)
     esketamine = rules.is_esketamine(protocol)
     female = session.patient.sex_at_birth == "female"
     return lifecycle.DosingFacts(
@@ -612,7 +623,8 @@ def dosing_facts(session: TreatmentSession, dose_mg: Decimal | None) -> lifecycl
             and assessment.no_decongestant_confirmed
         ),
         rems_enrolled=not esketamine or rems_enrolled(session.patient),
-        screening_allows=screening_allows(session)[0],
+        screening_allows=allows,
+        screening_reason="" if allows else screening_why,
     )
 
 

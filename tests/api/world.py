@@ -192,7 +192,8 @@ HISTORY_DATA: dict[str, dict[str, Any]] = {
 
 def add_history(access: ClinicAccess, patient: Patient) -> dict[str, uuid.UUID]:
     """An episode, one failed trial (not yet resistant), an augmentation, and a
-    screening for IV ketamine with the open caution "not_treatment_resistant"."""
+    screening for IM ketamine (no session uses it, so nothing accepts it) with the open
+    caution "not_treatment_resistant"."""
     entries = {
         section: eligibility.history_add(
             access=access, patient_id=patient.pk, model=model, data=HISTORY_DATA[section]
@@ -200,7 +201,7 @@ def add_history(access: ClinicAccess, patient: Patient) -> dict[str, uuid.UUID]:
         for section, model in eligibility.HISTORY_MODELS.items()
     }
     screening = eligibility.screening_run(
-        access=access, patient_id=patient.pk, protocol_code="iv_ketamine"
+        access=access, patient_id=patient.pk, protocol_code="im_ketamine"
     )
     return entries | {"screenings": screening.pk}
 

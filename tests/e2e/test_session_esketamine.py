@@ -18,6 +18,7 @@ from ketacare.accounts.policy import Role
 from ketacare.common import clock
 from ketacare.treatment import rems, services
 from ketacare.treatment.models import RemsMonitoringForm
+from tests.clinical import clear_for_protocol
 from tests.e2e.conftest import OpenPage
 from tests.e2e.helpers import access_for, log_in, make_clinic, make_staff, register
 
@@ -47,6 +48,7 @@ def test_an_esketamine_session_and_its_rems_form(open_page: OpenPage, test_clock
     doctor = make_staff("dr.okafor", {clinic: Role.PRESCRIBER}, "Dr Adaeze Okafor")
     patient = register(access_for(nurse, clinic), "RKC-0301", "Bea", "Lindqvist")
     prescriber = access_for(doctor, clinic)
+    clear_for_protocol(prescriber, patient.pk, "esketamine_trd")  # screened, cautions accepted
     ids = {"patient_id": patient.pk}
     session = services.session_schedule(
         access=access_for(nurse, clinic),

@@ -26,6 +26,7 @@ from ketacare.treatment.models import (
     SideEffect,
     TreatmentSession,
 )
+from tests.clinical import clear_for_protocol
 from tests.e2e.conftest import OpenPage
 from tests.e2e.helpers import access_for, log_in, make_clinic, make_staff, register
 
@@ -55,6 +56,7 @@ def test_a_full_iv_session(open_page: OpenPage, test_clock: None) -> None:
     doctor = make_staff("dr.okafor", {clinic: Role.PRESCRIBER}, "Dr Adaeze Okafor")
     patient = register(access_for(nurse, clinic), "RKC-0201", "Amara", "Okonkwo")
     prescriber_access = access_for(doctor, clinic)
+    clear_for_protocol(prescriber_access, patient.pk, "iv_ketamine")  # screened, cautions accepted
     session = services.session_schedule(
         access=access_for(nurse, clinic),
         patient_id=patient.pk,
@@ -97,7 +99,7 @@ def test_a_full_iv_session(open_page: OpenPage, test_clock: None) -> None:
     # 2. Dosing is refused without a supervising prescriber; one is assigned and attests.
     def start_dosing() -> None:
         start = page.locator("form[action$='/do/start/']")
-        expect(start.get_by_label("Dose to give (mg)")).to_have_value("35.0")
+        expect(start.get_by_label("Dose to give (mg)")).to_have_value("35")
         start.get_by_label("Formulation").fill("Ketamine 50 mg/mL diluted in 100 mL NaCl 0.9%")
         start.get_by_label("Concentration (mg/mL)").fill("0.35")
         start.get_by_label("Lot", exact=True).fill("LOT-IV-77")

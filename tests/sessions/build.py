@@ -12,6 +12,7 @@ from ketacare.common import clock
 from ketacare.patients.models import Patient
 from ketacare.treatment import charting, services
 from ketacare.treatment.models import TreatmentSession
+from tests.clinical import clear_for_protocol
 
 T0 = dt.datetime(2024, 3, 4, 10, 0, tzinfo=dt.UTC)
 BASELINE = {"systolic": 128, "diastolic": 82, "heart_rate": 72, "spo2": 98, "respiratory_rate": 14}
@@ -42,7 +43,9 @@ def to_pre_dose(
     dose: str = "35",
     baseline: dict[str, Any] | None = None,
 ) -> TreatmentSession:
-    """Scheduled, ordered, checked in, weighed, baseline recorded: ready for a prescriber."""
+    """Screened, scheduled, ordered, checked in, weighed, baseline recorded: ready for a
+    prescriber."""
+    clear_for_protocol(prescriber, patient.pk, protocol)
     at(0)
     session = services.session_schedule(
         access=nurse, patient_id=patient.pk, scheduled_start=T0, protocol_code=protocol

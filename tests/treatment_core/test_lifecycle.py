@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -115,5 +116,6 @@ def test_dosing_is_allowed_only_when_every_fact_holds(flags: list[bool]) -> None
         "rems_enrolled",
         "screening_allows",
     ]
-    facts = replace(READY, **dict(zip(names, flags, strict=True)))
+    chosen: dict[str, Any] = dict(zip(names, flags, strict=True))
+    facts = replace(READY, **chosen)
     assert decide(State.PRE_DOSE, Event.START_DOSING, dosing=facts).allowed == all(flags)

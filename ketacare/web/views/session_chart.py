@@ -22,7 +22,7 @@ from ketacare.accounts.policy import Permission
 from ketacare.common import clock
 from ketacare.common.errors import ValidationFailed
 from ketacare.common.http import csv_response
-from ketacare.treatment import charting, discharge, rems, services
+from ketacare.treatment import charting, discharge, rems, rules, services
 from ketacare.treatment.selectors import (
     next_actions,
     open_alerts_of,
@@ -63,6 +63,7 @@ def session_page(
             "outcomes": charting.AdverseEvent.Outcome.choices,
             "ack_actions": charting.SessionAlert.Action.choices,
             "can_order": access.can(Permission.ORDER_DOSES),
+            "protocols": [(code, p.name) for code, p in rules.SHIPPED.items()],
             "prescribers": prescribers_of(access.clinic),
             "timeline": timeline_figure(chart),
             "cadss_url": reverse(
