@@ -38,6 +38,13 @@ from ketacare.patients.selectors import patient_get
 from ketacare.treatment.models import AdverseEvent, SideEffect, TreatmentSession
 
 CHART_W, CHART_H, PAD = 640, 220, 36
+
+
+def num(value: object) -> str:
+    """A stored decimal without its trailing zeros: 56.000 -> '56', 0.500 -> '0.5'."""
+    return f"{float(str(value)):g}"
+
+
 GIVEN = TreatmentSession.GIVEN_STATUSES
 
 
@@ -106,7 +113,8 @@ def resistance_history(patient: Patient, today: dt.date) -> list[str]:
         if t.entered_in_error_at is not None:
             continue
         lines.append(
-            f"Trial: {t.drug} up to {t.max_daily_dose_mg:g} mg/day for {t.weeks_at_dose:g} weeks, "
+            f"Trial: {t.drug} up to {num(t.max_daily_dose_mg)} mg/day for "
+            f"{num(t.weeks_at_dose)} weeks, "
             f"{t.get_outcome_display().lower()}: {trial.adequacy.reason}"
         )
     return lines
@@ -146,12 +154,12 @@ def plan_summary(
         phases = protocol.schedules.get(plan.schedule, ()) if protocol else ()
         schedule = _phases(phases) if phases else plan.schedule
         unit = "mg/kg" if protocol and protocol.weight_based else "mg"
-        step = f", step {plan.titration_step:g} {unit}" if plan.titration_step else ""
+        step = f", step {num(plan.titration_step)} {unit}" if plan.titration_step else ""
         lines.append(
             f"{name} (protocol version {plan.protocol_version}) for "
             f"{plan.indication.replace('_', ' ')}: {plan.get_status_display().lower()}, "
             f"from {plan.start_date:%Y-%m-%d} at {plan.session_time:%H:%M}; {schedule}; "
-            f"start dose {plan.start_dose:g} {unit}{step}; plan version {plan.version}; "
+            f"start dose {num(plan.start_dose)} {unit}{step}; plan version {plan.version}; "
             f"{plan.given} of {plan.booked} sessions given"
         )
     course = state.course
@@ -188,17 +196,17 @@ def _dose_text(s: TreatmentSession, protocol: ProtocolDefinition | None) -> str:
     if given is not None:
         route = ROUTE_LABELS.get(given.route, given.route)
         if given.dose_given_mg is not None:
-            dose = f"{given.dose_given_mg:g} mg given"
+            dose = f"{num(given.dose_given_mg)} mg given"
         else:
-            dose = f"{given.dose_ordered_mg:g} mg ordered (given dose not recorded)"
+            dose = f"{num(given.dose_ordered_mg)} mg ordered (given dose not recorded)"
         return f"{dose}, {given.drug} {route}"
     route = ROUTE_LABELS.get(protocol.route.value, protocol.route.value) if protocol else ""
     tail = f", {route} (not charted)" if route else " (not charted)"
     if s.ordered_dose_mg is not None:
-        return f"{s.ordered_dose_mg:g} mg ordered{tail}"
+        return f"{num(s.ordered_dose_mg)} mg ordered{tail}"
     if s.planned_dose is not None:
         unit = "mg/kg" if s.planned_dose_unit == "mg_per_kg" else "mg"
-        return f"{s.planned_dose:g} {unit} planned{tail}"
+        return f"{num(s.planned_dose)} {unit} planned{tail}"
     return "not recorded"
 
 

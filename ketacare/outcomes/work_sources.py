@@ -110,8 +110,8 @@ def unchecked_orders(access: ClinicAccess, now: dt.datetime) -> list[WorkItem]:
         WorkItem(
             "plans_awaiting_prescriber",
             patient_id,
-            f"Dose order {dose:g} mg ({_protocol_name(code)}) of {_local_day(access, at):%Y-%m-%d} "
-            "awaits a second clinician's double-check",
+            f"Dose order {float(dose):g} mg ({_protocol_name(code)}) of "
+            f"{_local_day(access, at):%Y-%m-%d} awaits a second clinician's double-check",
             at,
             _plan_url(access, patient_id),
         )
