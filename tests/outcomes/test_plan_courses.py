@@ -302,3 +302,14 @@ def test_dashboard_queries_do_not_grow_with_plans(team: Team) -> None:
         patient = register(team.nurse, mrn=f"Q-{n}")
         write_plan_course(team, patient, make_plan(team, patient), *RESPONDER, instrument="madrs")
     assert count() == small
+
+
+def test_the_tab_says_which_course_and_spacing_it_judges(team: Team, patient: Patient) -> None:
+    plan = make_plan(team, patient)
+    write_plan_course(team, patient, plan, *SHORT_RELIEF)
+    client = Client()
+    client.force_login(team.prescriber.user)
+    url = reverse("patient_chart_section", args=[team.clinic.slug, patient.pk, "outcomes"])
+    html = client.get(url).content.decode()
+    assert "Judging the current course: first dose 2026-03-02, 3 sessions given, under a " in html
+    assert "(esketamine_trd, intranasal). Minimum spacing: the protocol&#x27;s minimum" in html
