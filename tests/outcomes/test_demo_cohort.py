@@ -42,17 +42,7 @@ def test_the_demo_dashboard_has_meaningful_numbers() -> None:
         access, Filters(route="intranasal"), timezone.now(), individual_lines=False
     )
     assert 30 <= nasal.started < board.started
-    print(
-        "DEMO",
-        board.started,
-        board.overall.response.text(),
-        board.overall.remission.text(),
-        board.median_days_to_response,
-        board.durability.courses,
-        board.durability.relapses,
-        board.indications,
-        [(r.group, r.response.text()) for r in board.by_protocol + board.by_route],
-    )
+    assert board.indications  # from the story patients' treatment plans
     # Written through the services: every session is audited.
     assert (
         AuditEvent.objects.filter(object_type="treatmentsession", action="create").count()
