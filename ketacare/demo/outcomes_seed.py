@@ -38,6 +38,10 @@ KINDS = (["remitter"] * 5 + ["responder"] * 3 + ["relapser"] * 4 + ["non_respond
     "missing_24h",
 ]
 INDUCTION_DAYS = (0, 3, 7, 10, 14, 17)
+# The protocol each course's sessions are booked under (no plan: the cohort's sessions are
+# booked one by one), so the dashboard's protocol and route filters have values. Taken in
+# turn, not from the random stream, so the cohort's outcomes stay as they were.
+COHORT_PROTOCOLS = ("iv_ketamine", "iv_ketamine", "esketamine_trd", "im_ketamine")
 # No cohort session in the last week: the measurement scheduler would otherwise invite
 # these patients for the 24-hour questionnaires the seed has already recorded.
 RECENT = dt.timedelta(days=7)
@@ -96,9 +100,9 @@ def seed_outcomes(users: dict[str, User], today: dt.date) -> None:
             },
         )
         start = today - dt.timedelta(days=rng.randint(30, 540))
-        Course(staff, patient, trajectory(KINDS[number % len(KINDS)], rng), rng, zone, now).tell(
-            start
-        )
+        path = trajectory(KINDS[number % len(KINDS)], rng)
+        protocol = COHORT_PROTOCOLS[number % len(COHORT_PROTOCOLS)]
+        Course(staff, patient, path, rng, zone, now, protocol).tell(start)
 
 
 class Course:
@@ -110,9 +114,10 @@ class Course:
         rng: random.Random,
         zone: zoneinfo.ZoneInfo,
         now: dt.datetime,
+        protocol: str = "",
     ) -> None:
         self.staff, self.patient, self.path, self.rng = staff, patient, path, rng
-        self.zone, self.now = zone, now
+        self.zone, self.now, self.protocol = zone, now, protocol
 
     def at(self, start: dt.date, day: float, hour: float) -> dt.datetime:
         base = dt.datetime.combine(start, dt.time(0), tzinfo=self.zone)
@@ -151,7 +156,10 @@ class Course:
     def session(self, when: dt.datetime) -> None:
         nurse = self.staff.nurse
         booked = treatment.session_schedule(
-            access=nurse, patient_id=self.patient.pk, scheduled_start=when
+            access=nurse,
+            patient_id=self.patient.pk,
+            scheduled_start=when,
+            protocol_code=self.protocol,
         )
         treatment.session_record_given(
             access=nurse,

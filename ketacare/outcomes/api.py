@@ -94,6 +94,9 @@ class DashboardFilters(Schema):
     date_to: dt.date | None = None
     instrument: str | None = None
     prescriber_id: int | None = None
+    protocol: str | None = None
+    route: str | None = None
+    indication: str | None = None
 
 
 class TableOut(Schema):

@@ -108,7 +108,9 @@ def dashboard_tables(board: OutcomeDashboard) -> dict[str, Table]:
             RATE_HEADER,
             [_rate_row(r) for r in ([board.overall] if board.overall else [])]
             + [_rate_row(r) for r in board.by_period]
-            + [_rate_row(r) for r in board.by_prescriber],
+            + [_rate_row(r) for r in board.by_prescriber]
+            + [_rate_row(r) for r in board.by_protocol]
+            + [_rate_row(r) for r in board.by_route],
         ),
         "durability": (
             [

@@ -1,7 +1,8 @@
 """The clinic outcome dashboard: courses started and completed, response and remission at
 the end of induction (always with numerator, denominator and missing data), median time
 to response, durability of response as a Kaplan-Meier curve (lifelines) and symptom
-trajectories by week. Two SQL queries fetch every course of the clinic (see `sources`);
+trajectories by week, filtered by first-dose date, protocol, route, prescriber and
+indication. Two SQL queries fetch every course of the clinic (see `sources`);
 the rules of the pure core then judge each course, and the groups are counted here.
 """
 
@@ -21,10 +22,12 @@ from ketacare.accounts.models import User
 from ketacare.accounts.policy import Permission
 from ketacare.audit.services import Action, audit_as
 from ketacare.common.errors import PermissionDenied, ValidationFailed
+from ketacare.dosing.protocols import Route
+from ketacare.dosing.selectors import protocol_catalogue
 from ketacare.outcomes.config import OutcomeConfig, config_for
 from ketacare.outcomes.course import Status, classify_course, duration_of_response, time_to_response
 from ketacare.outcomes.options import JUDGED_INSTRUMENTS
-from ketacare.outcomes.sources import PatientCourse, clinic_courses
+from ketacare.outcomes.sources import PatientCourse, all_courses
 from ketacare.outcomes.trajectories import WeekSummary, course_series, weekly_summary
 
 MAX_WEEKS = 26  # trajectories are drawn for the first half year of treatment
@@ -36,9 +39,9 @@ class Filters:
     date_to: dt.date | None = None  # first dose on or before
     instrument: str | None = None  # default: the clinic's primary instrument
     prescriber_id: int | None = None
-    protocol: str | None = None  # seams: courses carry None until treatment plans land
-    route: str | None = None
-    indication: str | None = None
+    protocol: str | None = None  # protocol code (the plan's, else the sessions')
+    route: str | None = None  # ketacare.dosing.protocols.Route value
+    indication: str | None = None  # the plan's indication
 
     def keeps(self, pc: PatientCourse) -> bool:
         first = pc.course.first_dose_at
@@ -126,6 +129,8 @@ class OutcomeDashboard:
     overall: GroupRow | None = None
     by_period: list[GroupRow] = field(default_factory=list)
     by_prescriber: list[GroupRow] = field(default_factory=list)
+    by_protocol: list[GroupRow] = field(default_factory=list)
+    by_route: list[GroupRow] = field(default_factory=list)
     responders: int = 0
     median_days_to_response: float | None = None
     median_sessions_to_response: float | None = None
@@ -133,6 +138,10 @@ class OutcomeDashboard:
     weeks: list[WeekSummary] = field(default_factory=list)
     lines: list[list[tuple[float, float]]] = field(default_factory=list)  # VIEW_CHART only
     prescribers: dict[int, str] = field(default_factory=dict)
+    # The values the filters offer: those present in the clinic's courses (any filter).
+    protocols: dict[str, str] = field(default_factory=dict)  # code -> name
+    routes: dict[str, str] = field(default_factory=dict)  # value -> label
+    indications: dict[str, str] = field(default_factory=dict)  # value -> label
 
 
 def kaplan_meier(durations: Sequence[float], events: Sequence[bool]) -> Durability:
@@ -176,8 +185,10 @@ def build_dashboard(
     config: OutcomeConfig = config_for(access.clinic)
     instrument = filters.instrument or config.options.primary_instrument
     induction = dt.timedelta(days=config.options.induction_days)
-    courses = [pc for pc in clinic_courses(access.clinic).values() if filters.keeps(pc)]
+    every = all_courses(access.clinic)
+    courses = [pc for pc in every if filters.keeps(pc)]
     board = OutcomeDashboard(instrument, config.options.induction_days, started=len(courses))
+    _filter_choices(access, board, every)
     judged: list[tuple[PatientCourse, Status, Status]] = []
     days, sessions, durations, events, series = [], [], [], [], []
     for pc in courses:
@@ -201,15 +212,27 @@ def build_dashboard(
     board.overall = _group("All courses", [(r, m) for _, r, m in judged])
     by_month: dict[str, list[tuple[Status, Status]]] = defaultdict(list)
     by_prescriber: dict[int | None, list[tuple[Status, Status]]] = defaultdict(list)
+    by_protocol: dict[str | None, list[tuple[Status, Status]]] = defaultdict(list)
+    by_route: dict[str | None, list[tuple[Status, Status]]] = defaultdict(list)
     for pc, r, m in judged:
         assert pc.course.first_dose_at is not None
         by_month[f"{pc.course.first_dose_at:%Y-%m}"].append((r, m))
         by_prescriber[pc.prescriber_id].append((r, m))
-    board.prescribers = _prescriber_names(pc.prescriber_id for pc in courses)
+        by_protocol[pc.protocol].append((r, m))
+        by_route[pc.route].append((r, m))
+    board.prescribers = _prescriber_names(pc.prescriber_id for pc in every)
     board.by_period = [_group(k, v) for k, v in sorted(by_month.items())]
     board.by_prescriber = [
         _group(board.prescribers.get(k, "Not recorded") if k else "Not recorded", v)
         for k, v in by_prescriber.items()
+    ]
+    board.by_protocol = [
+        _group(f"Protocol: {board.protocols.get(k, k) if k else 'not recorded'}", v)
+        for k, v in sorted(by_protocol.items(), key=lambda kv: kv[0] or "~")
+    ]
+    board.by_route = [
+        _group(f"Route: {board.routes.get(k, k) if k else 'not recorded'}", v)
+        for k, v in sorted(by_route.items(), key=lambda kv: kv[0] or "~")
     ]
     board.responders = len(days)
     board.median_days_to_response = _median(days)
@@ -219,6 +242,34 @@ def build_dashboard(
     if individual_lines:
         board.lines = series
     return board
+
+
+ROUTE_LABELS: dict[str, str] = {
+    Route.IV.value: "IV",
+    Route.IM.value: "IM",
+    Route.INTRANASAL.value: "Intranasal",
+    Route.ORAL.value: "Oral",
+    Route.SUBLINGUAL.value: "Sublingual",
+    Route.ORAL_ER.value: "Oral, extended release",
+}
+
+
+def _filter_choices(
+    access: ClinicAccess, board: OutcomeDashboard, courses: list[PatientCourse]
+) -> None:
+    """The protocols (named as the clinic's catalogue names them), routes and indications
+    the clinic's courses have: what the filters offer."""
+    names = {p.code: p.name for p in protocol_catalogue(clinic=access.clinic)}
+    codes = sorted({pc.protocol for pc in courses if pc.protocol})
+    board.protocols = {code: names.get(code, code) for code in codes}
+    board.routes = {
+        value: ROUTE_LABELS.get(value, value)
+        for value in sorted({pc.route for pc in courses if pc.route})
+    }
+    board.indications = {
+        value: value.replace("_", " ").capitalize()
+        for value in sorted({pc.indication for pc in courses if pc.indication})
+    }
 
 
 def _prescriber_names(ids: Iterable[int | None]) -> dict[int, str]:

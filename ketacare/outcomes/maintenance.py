@@ -198,9 +198,12 @@ def recommend_next_session(
     rules: MaintenanceRules,
     min_spacing: dt.timedelta,
     today: dt.date | None = None,
+    spacing_rule: str | None = None,
 ) -> Recommendation:
     """The next session date: `lead_days` before the day relief was lost, counted from the
-    last session, and never sooner than `min_spacing` after it (nor the same day)."""
+    last session, and never sooner than `min_spacing` after it (nor the same day).
+    `spacing_rule` names where the spacing comes from (e.g. the course's protocol); given,
+    the reason always says which rule the date respects."""
     if not course.sessions:
         return Recommendation(Status.MISSING, "no session has been given yet")
     last = course.sessions[-1]
@@ -222,11 +225,13 @@ def recommend_next_session(
             f", {rules.lead_days} days before relief was lost (Andrade 2017: dose a little "
             "before the previous effect wears off)"
         )
+        if spacing_rule:
+            reason += f"; it respects {spacing_rule}"
     else:
+        rule = spacing_rule or f"the minimum spacing of {spacing_words(min_spacing)}"
         reason += (
-            f", the earliest the minimum spacing of {_spacing_words(min_spacing)} after the "
-            f"last session allows (day {wanted} would be {rules.lead_days} days before "
-            "relief was lost)"
+            f", the earliest {rule} after the last session allows (day {wanted} would be "
+            f"{rules.lead_days} days before relief was lost)"
         )
     if day >= estimate.days:
         reason += "; this is not before relief was lost last time: review the plan"
@@ -245,7 +250,7 @@ def recommend_next_session(
     )
 
 
-def _spacing_words(spacing: dt.timedelta) -> str:
+def spacing_words(spacing: dt.timedelta) -> str:
     hours = spacing / dt.timedelta(hours=1)
     if hours % 24 == 0:
         days = int(hours // 24)

@@ -1,7 +1,8 @@
 """Clinic-level choices around the outcome rules: which instrument the worklist and the
 dashboard judge by, how long induction lasts (when response and remission are read for
-the dashboard), and the minimum spacing of sessions until treatment plans carry their
-protocol's spacing. Pure Python, no Django; defaults with their sources, as in `rules`.
+the dashboard), and the minimum spacing of sessions for courses without a protocol (a
+course with one uses the protocol's `min_days_between_sessions`). Pure Python, no
+Django; defaults with their sources, as in `rules`.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ OPTION_SOURCES: dict[str, str] = {
         "2-3 weeks (§1.3). Response and remission on the dashboard are read on day 28."
     ),
     "min_spacing_hours": (
-        "Placeholder until treatment plans give the protocol's own spacing: twice weekly in "
+        "For courses without a protocol only (a course with one keeps the protocol's own "
+        "minimum days between sessions, ketacare.dosing.protocols): twice weekly in "
         "Spravato induction (clinical.md §2.1 [V]) means sessions about 3 days apart. A "
         "recommended session is never sooner than this after the last one."
     ),

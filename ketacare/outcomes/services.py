@@ -17,6 +17,8 @@ from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
 from ketacare.audit.services import Action, audit_as
 from ketacare.common.errors import ValidationFailed
+from ketacare.dosing.protocols import ProtocolDefinition
+from ketacare.dosing.selectors import protocol_catalogue
 from ketacare.outcomes.config import OutcomeConfig, config_for, settings_row, validated_overrides
 from ketacare.outcomes.course import CourseOutcome, Judgement, Status, classify_course
 from ketacare.outcomes.data import ScorePoint
@@ -25,6 +27,7 @@ from ketacare.outcomes.maintenance import (
     TaperSuggestion,
     early_warning,
     recommend_next_session,
+    spacing_words,
     taper_suggestion,
 )
 from ketacare.outcomes.models import ClinicOutcomeSettings, MaintenanceDecision
@@ -86,6 +89,7 @@ class PatientOutcomes:
     decision: MaintenanceDecision | None = None  # on the recommendation after the last session
     upcoming: TreatmentSession | None = None  # the next booked session, if any
     decisions: list[MaintenanceDecision] = field(default_factory=list)
+    spacing: Spacing | None = None  # the course's minimum spacing and its rule
 
     @property
     def can_decide(self) -> bool:
@@ -93,16 +97,69 @@ class PatientOutcomes:
         return rec is not None and rec.status is Status.MET and self.decision is None
 
 
+Protocols = Mapping[str, ProtocolDefinition]
+
+
+def clinic_protocols(access: ClinicAccess) -> dict[str, ProtocolDefinition]:
+    """The clinic's current version of every protocol, by code (one query)."""
+    return {p.code: p for p in protocol_catalogue(clinic=access.clinic)}
+
+
+@dataclass(frozen=True)
+class Spacing:
+    """The minimum spacing between a course's sessions and the rule it comes from: the
+    protocol's `min_days_between_sessions` (calendar days, clinic time) when the course
+    has a protocol, else the clinic's `min_spacing_hours` (hours after the last dose)."""
+
+    min_spacing: dt.timedelta
+    rule: str
+    min_days: int | None = None  # set when the protocol's rule applies
+
+    def refusal(self, start: dt.datetime, last_given: dt.datetime, zone: dt.tzinfo) -> str | None:
+        """Why a session starting at `start` is too soon after the last one, or None."""
+        if self.min_days is not None:
+            gap = start.astimezone(zone).date() - last_given.astimezone(zone).date()
+            if gap < dt.timedelta(days=self.min_days):
+                return f"Too soon after the last session: {self.rule}."
+            return None
+        if start < last_given + self.min_spacing:
+            return f"Too soon after the last session: {self.rule}."
+        return None
+
+
+def spacing_for(pc: PatientCourse, config: OutcomeConfig, protocols: Protocols) -> Spacing:
+    protocol = protocols.get(pc.protocol or "")
+    if protocol is not None:
+        days = protocol.min_days_between_sessions
+        return Spacing(
+            dt.timedelta(days=days),
+            f"the protocol's minimum spacing ({protocol.name}: sessions at least "
+            f"{spacing_words(dt.timedelta(days=days))} apart, by calendar day)",
+            min_days=days,
+        )
+    hours = config.options.min_spacing_hours
+    return Spacing(
+        dt.timedelta(hours=hours),
+        f"the clinic's default minimum spacing ({spacing_words(dt.timedelta(hours=hours))} "
+        "after the last session; the course has no protocol)",
+    )
+
+
 def maintenance_for(
-    pc: PatientCourse, config: OutcomeConfig, today: dt.date
+    pc: PatientCourse, config: OutcomeConfig, today: dt.date, protocols: Protocols
 ) -> tuple[Recommendation, Judgement, TaperSuggestion]:
-    """The next-session recommendation, early warning and taper suggestion, judged on the
-    clinic's primary instrument."""
+    """The next-session recommendation (never sooner than the course's minimum spacing),
+    early warning and taper suggestion, judged on the clinic's primary instrument."""
     instrument = config.options.primary_instrument
-    spacing = dt.timedelta(hours=config.options.min_spacing_hours)
+    spacing = spacing_for(pc, config, protocols)
     return (
         recommend_next_session(
-            pc.course, instrument, rules=config.maintenance, min_spacing=spacing, today=today
+            pc.course,
+            instrument,
+            rules=config.maintenance,
+            min_spacing=spacing.min_spacing,
+            spacing_rule=spacing.rule,
+            today=today,
         ),
         early_warning(pc.course, instrument, config.maintenance),
         taper_suggestion(
@@ -131,8 +188,11 @@ def outcomes_of(access: ClinicAccess, patient: Patient, now: dt.datetime) -> Pat
     )
     if pc is None:
         return PatientOutcomes(patient, config, None, upcoming=upcoming, decisions=decisions)
+    protocols = clinic_protocols(access)
     instruments = [code for code in JUDGED_INSTRUMENTS if code in pc.course.instruments]
-    recommendation, warning, taper = maintenance_for(pc, config, clinic_today(access, now))
+    recommendation, warning, taper = maintenance_for(
+        pc, config, clinic_today(access, now), protocols
+    )
     last = uuid.UUID(str(pc.last_session.id))
     return PatientOutcomes(
         patient=patient,
@@ -146,6 +206,7 @@ def outcomes_of(access: ClinicAccess, patient: Patient, now: dt.datetime) -> Pat
         decision=next((d for d in decisions if d.last_session_id == last), None),
         upcoming=upcoming,
         decisions=decisions,
+        spacing=spacing_for(pc, config, protocols),
     )
 
 
@@ -225,6 +286,32 @@ def _decide(
     return row
 
 
+def _book_in_course(
+    access: ClinicAccess, pc: PatientCourse, start: dt.datetime
+) -> TreatmentSession:
+    """Book the session in the course: with its protocol and, for a plan's course, in the
+    plan (the booking is audited by session_schedule, joining the plan here)."""
+    booked = session_schedule(
+        access=access,
+        patient_id=pc.patient_id,
+        scheduled_start=start,
+        protocol_code=pc.protocol or "",
+    )
+    if pc.plan_id is not None:
+        booked.plan_id = pc.plan_id
+        booked.save(update_fields=["plan", "updated_at"])
+        audit_as(
+            access,
+            action=Action.UPDATE,
+            object_type="treatmentsession",
+            object_id=booked.pk,
+            patient_id=pc.patient_id,
+            changes={"plan": [None, str(pc.plan_id)]},
+            details={"reason": "maintenance recommendation accepted"},
+        )
+    return booked
+
+
 @transaction.atomic
 def recommendation_accept(
     *,
@@ -241,16 +328,13 @@ def recommendation_accept(
     assert rec.date is not None and state.course is not None
     zone = zoneinfo.ZoneInfo(access.clinic.time_zone)
     start = scheduled_start or dt.datetime.combine(rec.date, dt.time(BOOKING_HOUR), tzinfo=zone)
-    spacing = dt.timedelta(hours=state.config.options.min_spacing_hours)
-    if start < state.course.last_session.given_at + spacing:
-        raise ValidationFailed.single(
-            "scheduled_start",
-            f"Sessions must be at least {state.config.options.min_spacing_hours} hours apart "
-            "(the protocol's minimum spacing).",
-        )
+    assert state.spacing is not None
+    too_soon = state.spacing.refusal(start, state.course.last_session.given_at, zone)
+    if too_soon:
+        raise ValidationFailed.single("scheduled_start", too_soon)
     if start < now:
         raise ValidationFailed.single("scheduled_start", "Choose a time in the future.")
-    booked = session_schedule(access=access, patient_id=patient_id, scheduled_start=start)
+    booked = _book_in_course(access, state.course, start)
     return _decide(access, state, rec, MaintenanceDecision.Decision.ACCEPTED, now, booked=booked)
 
 

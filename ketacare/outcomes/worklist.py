@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -19,10 +18,21 @@ from ketacare.measures.selectors import open_alerts
 from ketacare.outcomes.config import OutcomeConfig, config_for
 from ketacare.outcomes.course import Status, futility, relapse
 from ketacare.outcomes.models import MaintenanceDecision
-from ketacare.outcomes.services import clinic_today, maintenance_for
+from ketacare.outcomes.services import Protocols, clinic_protocols, clinic_today, maintenance_for
 from ketacare.outcomes.sources import PatientCourse, clinic_courses
+from ketacare.outcomes.work_sources import WORK_SOURCES, WorkItem, WorkSource
 from ketacare.patients.models import Patient
 from ketacare.treatment.models import TreatmentSession
+
+__all__ = [
+    "KINDS",
+    "WORK_SOURCES",
+    "WorkItem",
+    "WorkSource",
+    "Worklist",
+    "build_worklist",
+    "worklist_open",
+]
 
 # Display windows, not clinical thresholds: which courses are still active, how soon a
 # booster counts as due, how far back an unanswered self-report link is shown.
@@ -39,21 +49,10 @@ KINDS = {
     "booster_overdue": "Boosters overdue",
     "booster_due": "Boosters due",
     "measures_overdue": "Measures overdue",
-    # Filled by the other capabilities through WORK_SOURCES (see below):
+    # Filled from the other capabilities through WORK_SOURCES (work_sources.py):
     "rems_forms_due": "REMS forms due",
     "plans_awaiting_prescriber": "Plans awaiting prescriber action",
 }
-
-
-@dataclass(frozen=True)
-class WorkItem:
-    kind: str
-    patient_id: uuid.UUID
-    summary: str
-    when: dt.datetime | dt.date | None
-    url: str
-    patient_name: str = ""
-    mrn: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,13 +64,6 @@ class Worklist:
             (kind, label, [i for i in self.items if i.kind == kind])
             for kind, label in KINDS.items()
         ]
-
-
-# Other capabilities register a function (access, now) -> list[WorkItem] here:
-# REMS forms due (ketacare.treatment / REMS) and plans awaiting prescriber action
-# (ketacare.dosing). Each must use a fixed number of queries.
-WorkSource = Callable[[ClinicAccess, dt.datetime], list[WorkItem]]
-WORK_SOURCES: list[WorkSource] = []
 
 
 def _outcomes_url(access: ClinicAccess, patient_id: uuid.UUID) -> str:
@@ -133,6 +125,7 @@ def _course_items(
     today: dt.date,
     booked: set[uuid.UUID],
     decided: set[str],
+    protocols: Protocols,
 ) -> list[WorkItem]:
     instrument = config.options.primary_instrument
     url = _outcomes_url(access, pc.patient_id)
@@ -141,7 +134,7 @@ def _course_items(
     last_given = pc.last_session.given_at
     if lost.status is Status.MET and lost.confirmed_at and lost.confirmed_at > last_given:
         items.append(WorkItem("relapse", pc.patient_id, lost.reason, lost.confirmed_at, url))
-    recommendation, warning, _taper = maintenance_for(pc, config, today)
+    recommendation, warning, _taper = maintenance_for(pc, config, today, protocols)
     if warning.status is Status.MET and not items:
         items.append(WorkItem("early_warning", pc.patient_id, warning.reason, warning.at, url))
     review = futility(pc.course, instrument, config.rules)
@@ -199,10 +192,11 @@ def build_worklist(access: ClinicAccess, now: dt.datetime) -> Worklist:
         )
     }
     active_since = now - dt.timedelta(days=ACTIVE_DAYS)
+    protocols = clinic_protocols(access)
     items = _alert_items(access)
-    for pc in clinic_courses(clinic).values():
+    for pc in clinic_courses(clinic).values():  # each patient's current course
         if pc.last_session.given_at >= active_since or pc.patient_id in booked:
-            items += _course_items(access, pc, config, today, booked, decided)
+            items += _course_items(access, pc, config, today, booked, decided, protocols)
     items += _unanswered_items(access, now)
     for source in WORK_SOURCES:
         items += source(access, now)

@@ -35,6 +35,14 @@ def test_the_demo_dashboard_has_meaningful_numbers() -> None:
     assert board.durability is not None and board.durability.relapses >= 20
     assert board.durability.courses - board.durability.relapses >= 20  # censored too
     assert len(board.weeks) >= 10 and board.weeks[0].median > board.weeks[4].median
+    # The cohort's sessions carry their protocol: the filters offer it and narrow by it.
+    assert {"iv_ketamine", "esketamine_trd", "im_ketamine"} <= set(board.protocols)
+    assert {"iv", "intranasal", "im"} <= set(board.routes)
+    nasal = build_dashboard(
+        access, Filters(route="intranasal"), timezone.now(), individual_lines=False
+    )
+    assert 30 <= nasal.started < board.started
+    assert board.indications  # from the story patients' treatment plans
     # Written through the services: every session is audited.
     assert (
         AuditEvent.objects.filter(object_type="treatmentsession", action="create").count()

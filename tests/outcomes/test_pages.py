@@ -148,7 +148,7 @@ def test_the_report_renders_as_html_and_pdf(team: Team, recent: Patient) -> None
     html = client.get(reverse("patient_report", args=[team.clinic.slug, recent.pk]))
     text = html.content.decode()
     assert "Maya Moreau" in text and "<svg" in text and "<polyline" in text
-    assert "Response and remission" in text and "Not recorded in this version" in text
+    assert "Response and remission" in text and "None recorded." in text
     pdf = client.get(reverse("patient_report_pdf", args=[team.clinic.slug, recent.pk]))
     assert pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")

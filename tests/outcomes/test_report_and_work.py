@@ -1,0 +1,248 @@
+"""The report's parts read from the other capabilities (resistance history and staging,
+the treatment plan, doses and routes, adverse events), and the worklist's sections fed by
+them (REMS forms due, plans awaiting prescriber action), each linked to where the work is
+done, in a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from ketacare.common import clock
+from ketacare.dosing import services as dosing
+from ketacare.eligibility import services as eligibility
+from ketacare.eligibility.models import AntidepressantTrial
+from ketacare.outcomes.report import report_open
+from ketacare.outcomes.worklist import build_worklist
+from ketacare.patients.models import Patient
+from ketacare.treatment import charting
+from ketacare.treatment import services as treatment
+from ketacare.treatment.models import AdverseEvent
+from tests.clinical import ALL_NO, CLEAN_CHECKLIST
+from tests.factories import BodyMeasurementFactory
+from tests.measures.conftest import Team, register
+from tests.sessions import build
+
+from .plans import make_plan
+
+ESKETAMINE = "Intranasal esketamine (Spravato), treatment-resistant depression"
+TRIALS = [
+    {
+        "drug": "Sertraline",
+        "drug_class": "ssri",
+        "max_daily_dose_mg": Decimal("150"),
+        "weeks_at_dose": Decimal("8"),
+        "outcome": "no_response",
+    },
+    {
+        "drug": "Venlafaxine",
+        "drug_class": "snri",
+        "max_daily_dose_mg": Decimal("225"),
+        "weeks_at_dose": Decimal("8"),
+        "outcome": "no_response",
+    },
+]
+
+
+@pytest.fixture(autouse=True)
+def _real_clock_after() -> Iterator[None]:
+    yield
+    clock.set_for_tests(None)
+
+
+def charted(team: Team, patient: Patient) -> None:
+    """An esketamine session charted live to discharge (56 mg, two devices; its REMS form
+    a draft), with an adverse event, one entered in error, and a side effect."""
+    session = build.esketamine_discharged(team.nurse, team.prescriber, patient)
+    for description in ("Vasovagal episode after the second device", "Typo"):
+        charting.adverse_event_record(
+            access=team.nurse,
+            patient_id=patient.pk,
+            session_id=session.pk,
+            description=description,
+            serious=False,
+            action_taken="Lay flat, observed 30 minutes",
+            outcome="resolved",
+        )
+    wrong = AdverseEvent.objects.get(description="Typo")
+    charting.entry_mark_in_error(
+        access=team.nurse,
+        patient_id=patient.pk,
+        session_id=session.pk,
+        kind="adverse-events",
+        entry_id=wrong.pk,
+        reason="Entered on the wrong patient",
+    )
+    charting.side_effect_record(
+        access=team.nurse,
+        patient_id=patient.pk,
+        session_id=session.pk,
+        effect="nausea",
+        severity="mild",
+    )
+
+
+def test_an_empty_report_says_none_recorded(team: Team, patient: Patient) -> None:
+    content = report_open(access=team.prescriber, patient_id=patient.pk, now=timezone.now())
+    assert (content.resistance, content.plan, content.sessions, content.adverse_events) == (
+        [],
+        [],
+        [],
+        [],
+    )
+    from django.test import Client
+
+    client = Client()
+    client.force_login(team.prescriber.user)
+    html = client.get(reverse("patient_report", args=[team.clinic.slug, patient.pk])).content
+    text = html.decode()
+    assert text.count("None recorded.") >= 4 and "not recorded in this version" not in text.lower()
+
+
+def test_the_report_reads_history_plan_doses_and_adverse_events(
+    team: Team, patient: Patient
+) -> None:
+    plan = make_plan(team, patient)  # records the current episode and screens the patient
+    for data in TRIALS:
+        eligibility.history_add(
+            access=team.prescriber, patient_id=patient.pk, model=AntidepressantTrial, data=data
+        )
+    charted(team, patient)
+    content = report_open(access=team.prescriber, patient_id=patient.pk, now=timezone.now())
+    resistance = "\n".join(content.resistance)
+    assert "Current episode since 2024-01-10: severe" in resistance
+    assert "Treatment-resistance status: treatment-resistant (2 different drug(s)" in resistance
+    assert "Thase-Rush stage: " in resistance and "Maudsley Staging Method: " in resistance
+    assert "Trial: Sertraline up to 150 mg/day for 8 weeks, no response: Adequate" in resistance
+    (plan_line,) = content.plan
+    assert plan_line.startswith(f"{ESKETAMINE} (protocol version 1) for major depression: active")
+    assert f"from {plan.start_date:%Y-%m-%d} at 09:00; Induction: 2 times a week for 4 weeks" in (
+        plan_line
+    )
+    assert "plan version 1; 0 of " in plan_line
+    (row,) = content.sessions
+    assert row.course == ESKETAMINE
+    assert row.dose == "56 mg given, esketamine Intranasal"
+    events = content.adverse_events
+    assert len(events) == 2
+    assert events[0].startswith("Adverse event 2024-03-04: Vasovagal episode after the second")
+    assert "not serious; action: Lay flat, observed 30 minutes; outcome: resolved" in events[0]
+    assert events[1] == "Side effect 2024-03-04: nausea or vomiting, mild"
+    assert not any("Typo" in line for line in events)
+
+
+def test_the_reports_queries_do_not_grow_with_the_sessions(team: Team, patient: Patient) -> None:
+    charted(team, patient)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            report_open(access=team.prescriber, patient_id=patient.pk, now=timezone.now())
+        return len(ctx.captured_queries)
+
+    count()
+    small = count()
+    for _ in range(3):
+        build.given(team.nurse, patient)
+    content = report_open(access=team.prescriber, patient_id=patient.pk, now=timezone.now())
+    assert len(content.sessions) == 4
+    assert [row.dose for row in content.sessions].count("not recorded") == 3
+    assert count() == small
+
+
+# --- the worklist ------------------------------------------------------------------------
+
+
+def items(team: Team, kind: str) -> list[tuple[str, str, str]]:
+    work = build_worklist(team.prescriber, timezone.now())
+    return [(i.mrn, i.summary, i.url) for i in work.items if i.kind == kind]
+
+
+def test_rems_forms_due_link_to_the_form_until_submitted(team: Team, patient: Patient) -> None:
+    session = build.esketamine_discharged(team.nurse, team.prescriber, patient)
+    ((mrn, summary, url),) = items(team, "rems_forms_due")
+    assert mrn == patient.mrn
+    assert summary == (
+        "REMS patient monitoring form for the session of 2024-03-04: not submitted, "
+        "overdue since 2024-03-11"
+    )
+    assert url == reverse("rems_form_page", args=[team.clinic.slug, patient.pk, session.pk])
+    treatment.rems_form_submit(
+        access=team.nurse,
+        patient_id=patient.pk,
+        session_id=session.pk,
+        submitted_on=dt.date(2024, 3, 5),
+        confirmation_number="RMS-123",
+    )
+    assert items(team, "rems_forms_due") == []
+
+
+def weigh(patient: Patient) -> None:
+    BodyMeasurementFactory.create(
+        patient=patient,
+        measured_on=timezone.localdate(),
+        weight_kg=Decimal("70.0"),
+        height_cm=Decimal("170.0"),
+    )
+
+
+def test_plans_awaiting_the_prescriber(team: Team, patient: Patient) -> None:
+    plan_url = reverse("patient_chart_section", args=[team.clinic.slug, patient.pk, "plan"])
+    make_plan(team, patient)
+    ((_mrn, summary, url),) = items(team, "plans_awaiting_prescriber")
+    assert summary.startswith(f"{ESKETAMINE} plan (from ")
+    assert summary.endswith("has sessions booked but no active dose order")
+    assert url == plan_url
+    weigh(patient)
+    order = dosing.order_create(
+        access=team.prescriber,
+        patient_id=patient.pk,
+        given=dosing.DoseInput("esketamine_trd", Decimal("56")),
+    )
+    ((_mrn, summary, url),) = items(team, "plans_awaiting_prescriber")
+    assert summary.startswith(f"Dose order 56 mg ({ESKETAMINE}) of ")
+    assert summary.endswith("awaits a second clinician's double-check") and url == plan_url
+    dosing.order_double_check(
+        access=team.prescriber_off_call, patient_id=patient.pk, order_id=order.pk
+    )
+    assert items(team, "plans_awaiting_prescriber") == []
+    eligibility.screening_run(
+        access=team.prescriber,
+        patient_id=patient.pk,
+        protocol_code="esketamine_trd",
+        checklist={**CLEAN_CHECKLIST, "answers": {**ALL_NO, "aneurysmal_vascular_disease": "yes"}},
+    )
+    ((_mrn, summary, url),) = items(team, "plans_awaiting_prescriber")
+    assert "found the patient not eligible: review the plan" in summary and url == plan_url
+
+
+def test_the_sources_queries_do_not_grow(team: Team) -> None:
+    def populate(first: int, count: int) -> None:
+        for n in range(first, first + count):
+            patient = register(team.nurse, mrn=f"W-{n}")
+            make_plan(team, patient)
+            other = register(team.nurse, mrn=f"O-{n}")
+            weigh(other)
+            dosing.order_create(
+                access=team.prescriber,
+                patient_id=other.pk,
+                given=dosing.DoseInput("esketamine_trd", Decimal("56")),
+            )
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            build_worklist(team.prescriber, timezone.now())
+        return len(ctx.captured_queries)
+
+    populate(0, 1)
+    count()
+    small = count()
+    populate(1, 3)
+    assert len(items(team, "plans_awaiting_prescriber")) == 8
+    assert count() == small
