@@ -626,48 +626,34 @@ def session_reading_in_error(
     )
 
 
-@router.post(
-    f"{_session}/side-effects/{{session_entry_id}}/entered-in-error",
-    response=EntryOut,
-    summary="Mark a side effect entered in error",
-)
-def session_side_effect_in_error(
-    request: HttpRequest,
-    patient_id: uuid.UUID,
-    session_id: uuid.UUID,
-    session_entry_id: uuid.UUID,
-    payload: InErrorIn,
-) -> Any:
-    return charting.entry_mark_in_error(
-        access=access_of(request),
-        patient_id=patient_id,
-        session_id=session_id,
-        kind="side-effects",
-        entry_id=session_entry_id,
-        reason=payload.reason,
+def _entry_in_error_route(kind: str, noun: str, name: str) -> None:
+    """POST …/{kind}/{session_entry_id}/entered-in-error for one kind of session entry."""
+
+    @router.post(
+        f"{_session}/{kind}/{{session_entry_id}}/entered-in-error",
+        response=EntryOut,
+        operation_id=f"ketacare_treatment_api_session_{name}_in_error",
+        summary=f"Mark {noun} entered in error",
     )
+    def entry_in_error(
+        request: HttpRequest,
+        patient_id: uuid.UUID,
+        session_id: uuid.UUID,
+        session_entry_id: uuid.UUID,
+        payload: InErrorIn,
+    ) -> Any:
+        return charting.entry_mark_in_error(
+            access=access_of(request),
+            patient_id=patient_id,
+            session_id=session_id,
+            kind=kind,
+            entry_id=session_entry_id,
+            reason=payload.reason,
+        )
 
 
-@router.post(
-    f"{_session}/adverse-events/{{session_entry_id}}/entered-in-error",
-    response=EntryOut,
-    summary="Mark an adverse event entered in error",
-)
-def session_adverse_event_in_error(
-    request: HttpRequest,
-    patient_id: uuid.UUID,
-    session_id: uuid.UUID,
-    session_entry_id: uuid.UUID,
-    payload: InErrorIn,
-) -> Any:
-    return charting.entry_mark_in_error(
-        access=access_of(request),
-        patient_id=patient_id,
-        session_id=session_id,
-        kind="adverse-events",
-        entry_id=session_entry_id,
-        reason=payload.reason,
-    )
+_entry_in_error_route("side-effects", "a side effect", "side_effect")
+_entry_in_error_route("adverse-events", "an adverse event", "adverse_event")
 
 
 # --- REMS monitoring forms ------------------------------------------------------------

@@ -162,7 +162,11 @@ def _due(chart: SessionChart) -> list[monitoring.DueReading]:
 
 def session_chart(session: TreatmentSession) -> SessionChart:
     """The whole chart of one session: a fixed number of queries, whatever its size."""
-    readings = list(VitalReading.objects.filter(session=session).select_related("entered_by"))
+    readings = list(
+        VitalReading.objects.filter(session=session).select_related(
+            "entered_by", "entered_in_error_by"
+        )
+    )
     baseline = next(
         (r for r in reversed(readings) if r.is_baseline and r.entered_in_error_at is None), None
     )
@@ -181,9 +185,15 @@ def session_chart(session: TreatmentSession) -> SessionChart:
         events=list(
             AdministrationEvent.objects.filter(session=session).select_related("entered_by")
         ),
-        side_effects=list(SideEffect.objects.filter(session=session).select_related("entered_by")),
+        side_effects=list(
+            SideEffect.objects.filter(session=session).select_related(
+                "entered_by", "entered_in_error_by"
+            )
+        ),
         adverse_events=list(
-            AdverseEvent.objects.filter(session=session).select_related("entered_by")
+            AdverseEvent.objects.filter(session=session).select_related(
+                "entered_by", "entered_in_error_by"
+            )
         ),
         addenda=list(Addendum.objects.filter(session=session).select_related("entered_by")),
         enrolled=_enrolled(session),

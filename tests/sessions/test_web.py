@@ -202,3 +202,73 @@ def test_an_adverse_event_is_recorded_from_the_page(
         follow=True,
     ).content.decode()  # fmt: skip
     assert "Adverse event: Vasovagal faint — Legs raised, infusion paused; Resolved" in page
+
+
+@pytest.mark.parametrize(
+    ("kind", "record"),
+    [
+        ("vitals", lambda n, s: vitals(n, s, "r12", systolic=300, diastolic=80, heart_rate=72)),
+        (
+            "side-effects",
+            lambda n, s: charting.side_effect_record(
+                access=n, **ids(s), effect="nausea", severity="mild"
+            ),
+        ),
+        (
+            "adverse-events",
+            lambda n, s: charting.adverse_event_record(
+                access=n,
+                **ids(s),
+                description="Wrong patient's event",
+                serious=False,
+                action_taken="None",
+                outcome="resolved",
+            ),
+        ),
+    ],
+)
+def test_an_entry_is_marked_entered_in_error_from_the_page(
+    nurse: ClinicAccess,
+    prescriber: ClinicAccess,
+    patient: Patient,
+    api_client: Callable[[ClinicAccess], Client],
+    kind: str,
+    record: Callable[[ClinicAccess, TreatmentSession], object],
+) -> None:
+    session = _live(nurse, prescriber, patient)
+    at(12)
+    record(nurse, session)
+    entry = charting.ENTRY_MODELS[kind].objects.filter(session=session).latest("created_at")
+    client = api_client(nurse)
+    page = client.get(_url("session_page", session)).content.decode()
+    assert f'name="entry_id" value="{entry.pk}"' in page
+    without_reason = client.post(
+        _url("session_act", session, action="in_error"),
+        {"kind": kind, "entry_id": str(entry.pk), "reason": " "},
+        follow=True,
+    ).content.decode()
+    assert "Give a reason." in without_reason
+    page = client.post(
+        _url("session_act", session, action="in_error"),
+        {"kind": kind, "entry_id": str(entry.pk), "reason": "Typed into the wrong row"},
+        follow=True,
+    ).content.decode()
+    entry.refresh_from_db()
+    assert entry.entered_in_error_at is not None
+    assert entry.entered_in_error_reason == "Typed into the wrong row"
+    assert f"(entered in error by {nurse.user}: Typed into the wrong row)" in page
+    assert f'name="entry_id" value="{entry.pk}"' not in page  # the record stays, the control goes
+
+
+def test_a_malformed_entry_id_is_not_found(
+    nurse: ClinicAccess,
+    prescriber: ClinicAccess,
+    patient: Patient,
+    api_client: Callable[[ClinicAccess], Client],
+) -> None:
+    session = _live(nurse, prescriber, patient)
+    response = api_client(nurse).post(
+        _url("session_act", session, action="in_error"),
+        {"kind": "side-effects", "entry_id": "not-a-uuid", "reason": "x"},
+    )
+    assert response.status_code == 404

@@ -22,7 +22,7 @@ from ketacare.accounts.policy import Permission
 from ketacare.common import clock
 from ketacare.common.errors import ValidationFailed
 from ketacare.common.http import csv_response
-from ketacare.treatment import charting, discharge, rems, rules, services
+from ketacare.treatment import charting, discharge, lifecycle, rems, rules, services
 from ketacare.treatment.selectors import (
     next_actions,
     open_alerts_of,
@@ -63,6 +63,8 @@ def session_page(
             "outcomes": charting.AdverseEvent.Outcome.choices,
             "ack_actions": charting.SessionAlert.Action.choices,
             "can_order": access.can(Permission.ORDER_DOSES),
+            "can_chart": access.can(Permission.EDIT_CLINICAL)
+            and chart.session.state in lifecycle.CHARTING_STATES,
             "protocols": [(code, p.name) for code, p in rules.SHIPPED.items()],
             "prescribers": prescribers_of(access.clinic),
             "timeline": timeline_figure(chart),
@@ -120,6 +122,14 @@ def _dec(raw: str) -> Decimal | None:
 
 def _vitals(post: Any) -> dict[str, Any]:
     return {name: _int(post.get(name, "")) for name in VITAL_INPUTS}
+
+
+def _uuid(raw: str) -> uuid.UUID:
+    """A malformed id names no entry: the service answers "not found" for it."""
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        return uuid.UUID(int=0)
 
 
 def _date(raw: str) -> dt.date | None:
@@ -219,6 +229,13 @@ ACTIONS: dict[str, Callable[[ClinicAccess, dict[str, Any], Any], Any]] = {
         seriousness=p.get("seriousness", ""),
         action_taken=p.get("action_taken", ""),
         outcome=p.get("outcome", ""),
+    ),
+    "in_error": lambda a, ids, p: charting.entry_mark_in_error(
+        access=a,
+        **ids,
+        kind=p.get("kind", ""),
+        entry_id=_uuid(p.get("entry_id", "")),
+        reason=p.get("reason", ""),
     ),
     "rems_submit": lambda a, ids, p: services.rems_form_submit(
         access=a,
