@@ -673,8 +673,11 @@ def _plan_value(field: str, value: Any) -> Any:
 
 
 def plan_sessions_done(plan: TreatmentPlan) -> int:
+    """How many of the plan's scheduled sessions are behind it (given or missed). A session
+    joined to the plan outside its schedule (a booster) has no number and uses none up."""
     return TreatmentSession.objects.filter(
         plan=plan,
+        plan_number__isnull=False,
         status__in=(*TreatmentSession.GIVEN_STATUSES, TreatmentSession.Status.NO_SHOW),
     ).count()
 

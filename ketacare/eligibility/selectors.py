@@ -136,14 +136,20 @@ def acceptance_of(screening: ScreeningResult, code: str) -> CautionAcceptance | 
     )
 
 
+def unaccepted_cautions(
+    reasons: list[dict[str, Any]], accepted: set[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """The cautions among `reasons` whose (code, evidence) is not in `accepted`."""
+    return [
+        r for r in reasons if r["kind"] == "caution" and (r["code"], r["detail"]) not in accepted
+    ]
+
+
 def open_cautions(screening: ScreeningResult) -> list[dict[str, Any]]:
     """The screening's cautions that no prescriber has accepted for this evidence."""
-    accepted = _accepted_keys(screening.patient_id, screening.protocol_code)
-    return [
-        r
-        for r in screening.reasons
-        if r["kind"] == "caution" and (r["code"], r["detail"]) not in accepted
-    ]
+    return unaccepted_cautions(
+        screening.reasons, _accepted_keys(screening.patient_id, screening.protocol_code)
+    )
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 import zoneinfo
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,7 +20,8 @@ from django.utils import timezone
 from ketacare.accounts.access import ClinicAccess
 from ketacare.dosing.models import DoseOrder, TreatmentPlan
 from ketacare.dosing.protocols import SHIPPED
-from ketacare.eligibility.models import ScreeningResult
+from ketacare.eligibility.models import CautionAcceptance, ScreeningResult
+from ketacare.eligibility.selectors import unaccepted_cautions
 from ketacare.treatment import rems
 from ketacare.treatment.models import RemsMonitoringForm, TreatmentSession
 
@@ -156,38 +158,61 @@ def plans_without_order(access: ClinicAccess, now: dt.datetime) -> list[WorkItem
     ]
 
 
-def plans_screened_out(access: ClinicAccess, now: dt.datetime) -> list[WorkItem]:
-    """Active plans whose latest eligibility screening for the plan's protocol found the
-    patient not eligible: the plan needs the prescriber's review. One query."""
+def _blocking_words(screening: ScreeningResult, accepted: set[tuple[str, str]]) -> str:
+    """What in the screening holds the plan up, or "" when nothing does."""
+    if screening.outcome == "not_eligible":
+        return "found the patient not eligible: review the plan"
+    waiting = unaccepted_cautions(screening.reasons, accepted)
+    if not waiting:
+        return ""
+    return (
+        f"raised {len(waiting)} caution{'s' if len(waiting) > 1 else ''} no prescriber has "
+        f"accepted ({'; '.join(r['text'] for r in waiting)}): dosing waits for a decision"
+    )
+
+
+def plans_held_by_screening(access: ClinicAccess, now: dt.datetime) -> list[WorkItem]:
+    """Active plans whose latest screening for the plan's protocol found the patient not
+    eligible, or raised a caution no prescriber has accepted: either way no session of the
+    plan can be dosed until a prescriber acts. Three queries."""
     latest = ScreeningResult.objects.filter(
         patient=OuterRef("patient"), protocol_code=OuterRef("protocol_code")
     ).order_by("-screened_at", "-created_at")
-    plans = (
+    plans = list(
         TreatmentPlan.objects.filter(clinic=access.clinic, status=TreatmentPlan.Status.ACTIVE)
-        .annotate(
-            latest_outcome=Subquery(latest.values("outcome")[:1]),
-            latest_at=Subquery(latest.values("screened_at")[:1]),
-        )
-        .filter(latest_outcome="not_eligible")
+        .annotate(latest_id=Subquery(latest.values("pk")[:1]))
+        .filter(latest_id__isnull=False)
         .order_by("start_date")
-        .values_list("patient_id", "protocol_code", "latest_at")
+        .values_list("patient_id", "protocol_code", "latest_id")
     )
-    return [
-        WorkItem(
-            "plans_awaiting_prescriber",
-            patient_id,
-            f"{_protocol_name(code)} plan is active, but the latest screening "
-            f"({_local_day(access, at):%Y-%m-%d}) found the patient not eligible: review the plan",
-            at,
-            _plan_url(access, patient_id),
-        )
-        for patient_id, code, at in plans
-    ]
+    screenings = ScreeningResult.objects.in_bulk([latest_id for _, _, latest_id in plans])
+    accepted: dict[tuple[uuid.UUID, str], set[tuple[str, str]]] = defaultdict(set)
+    for patient_id, code, caution, detail in CautionAcceptance.objects.filter(
+        clinic=access.clinic, patient_id__in={patient_id for patient_id, _, _ in plans}
+    ).values_list("patient_id", "protocol_code", "code", "detail"):
+        accepted[patient_id, code].add((caution, detail))
+    items = []
+    for patient_id, code, latest_id in plans:
+        screening = screenings[latest_id]
+        words = _blocking_words(screening, accepted[patient_id, code])
+        if words:
+            day = _local_day(access, screening.screened_at)
+            items.append(
+                WorkItem(
+                    "plans_awaiting_prescriber",
+                    patient_id,
+                    f"{_protocol_name(code)} plan is active, but the latest screening "
+                    f"({day:%Y-%m-%d}) {words}",
+                    screening.screened_at,
+                    _plan_url(access, patient_id),
+                )
+            )
+    return items
 
 
 WORK_SOURCES: list[WorkSource] = [
     rems_forms_due,
     unchecked_orders,
     plans_without_order,
-    plans_screened_out,
+    plans_held_by_screening,
 ]

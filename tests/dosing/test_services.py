@@ -325,6 +325,35 @@ def test_plan_change_is_versioned_and_replans_sessions_not_given(team: Team) -> 
         )
 
 
+def test_a_booster_in_the_plan_does_not_use_up_a_planned_session(team: Team) -> None:
+    """A session joined to the plan outside its schedule (an accepted maintenance booster)
+    has no plan number: when the plan changes, it must not skip a planned session."""
+    plan = esketamine_plan(team).plan
+    first = TreatmentSession.objects.filter(plan=plan).order_by("plan_number").first()
+    assert first is not None
+    given_at = first.scheduled_start
+    treatment.session_record_given(
+        access=team.nurse,
+        patient_id=team.patient.pk,
+        session_id=first.pk,
+        dosing_started_at=given_at,
+    )
+    booster = treatment.session_schedule(
+        access=team.nurse,
+        patient_id=team.patient.pk,
+        scheduled_start=given_at + dt.timedelta(days=2),
+        protocol_code=plan.protocol_code,
+    )
+    TreatmentSession.objects.filter(pk=booster.pk).update(plan=plan)
+    treatment.session_record_given(
+        access=team.nurse,
+        patient_id=team.patient.pk,
+        session_id=booster.pk,
+        dosing_started_at=booster.scheduled_start,
+    )
+    assert services.plan_sessions_done(plan) == 1
+
+
 def test_reschedule_flags_each_violation_and_records_an_override(team: Team) -> None:
     result = esketamine_plan(team)
     first, second = result.sessions[:2]

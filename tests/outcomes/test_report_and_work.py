@@ -18,10 +18,12 @@ from django.utils import timezone
 from ketacare.common import clock
 from ketacare.dosing import services as dosing
 from ketacare.eligibility import services as eligibility
-from ketacare.eligibility.models import AntidepressantTrial
+from ketacare.eligibility.models import AntidepressantTrial, ScreeningResult
+from ketacare.eligibility.selectors import open_cautions
 from ketacare.outcomes.report import report_open
 from ketacare.outcomes.worklist import build_worklist
-from ketacare.patients.models import Patient
+from ketacare.patients import services as patients
+from ketacare.patients.models import Medication, Patient
 from ketacare.treatment import charting
 from ketacare.treatment import services as treatment
 from ketacare.treatment.models import AdverseEvent
@@ -220,6 +222,42 @@ def test_plans_awaiting_the_prescriber(team: Team, patient: Patient) -> None:
     )
     ((_mrn, summary, url),) = items(team, "plans_awaiting_prescriber")
     assert "found the patient not eligible: review the plan" in summary and url == plan_url
+
+
+def test_a_new_caution_holds_the_plan_until_a_prescriber_accepts_it(
+    team: Team, patient: Patient
+) -> None:
+    plan_url = reverse("patient_chart_section", args=[team.clinic.slug, patient.pk, "plan"])
+    make_plan(team, patient)
+    weigh(patient)
+    order = dosing.order_create(
+        access=team.prescriber,
+        patient_id=patient.pk,
+        given=dosing.DoseInput("esketamine_trd", Decimal("56")),
+    )
+    dosing.order_double_check(
+        access=team.prescriber_off_call, patient_id=patient.pk, order_id=order.pk
+    )
+    assert items(team, "plans_awaiting_prescriber") == []
+    patients.record_add(
+        access=team.nurse,
+        patient_id=patient.pk,
+        model=Medication,
+        data={"name": "Phenelzine", "dose": "15 mg", "frequency": "three times daily"},
+    )  # the automatic re-screen raises the MAOI caution
+    ((_mrn, summary, url),) = items(team, "plans_awaiting_prescriber")
+    assert "raised 1 caution no prescriber has accepted (Phenelzine (phenelzine, maoi)" in summary
+    assert summary.endswith("dosing waits for a decision") and url == plan_url
+    screening = ScreeningResult.objects.filter(patient=patient).latest("created_at")
+    for caution in open_cautions(screening):
+        eligibility.caution_accept(
+            access=team.prescriber,
+            patient_id=patient.pk,
+            screening_id=screening.pk,
+            code=caution["code"],
+            justification="Blood pressure checked every 10 minutes.",
+        )
+    assert items(team, "plans_awaiting_prescriber") == []
 
 
 def test_the_sources_queries_do_not_grow(team: Team) -> None:
