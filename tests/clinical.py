@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from ketacare.accounts.access import ClinicAccess
@@ -16,6 +17,29 @@ from ketacare.eligibility.selectors import open_cautions
 
 ALL_NO = NOTHING_PRESENT
 CLEAN_CHECKLIST: dict[str, Any] = {"answers": ALL_NO, "bp_systolic": 122, "bp_diastolic": 78}
+ANEURYSM_CHECKLIST: dict[str, Any] = {
+    **CLEAN_CHECKLIST,
+    "answers": {**ALL_NO, "aneurysmal_vascular_disease": "yes"},
+}
+MAOI = {"name": "Phenelzine", "dose": "15 mg", "frequency": "three times daily"}
+
+# Two adequate failed antidepressant trials in the current episode: resistant by default.
+FAILED_TRIALS: list[dict[str, Any]] = [
+    {
+        "drug": "Sertraline",
+        "drug_class": "ssri",
+        "max_daily_dose_mg": Decimal("150"),
+        "weeks_at_dose": Decimal("8"),
+        "outcome": "no_response",
+    },
+    {
+        "drug": "Venlafaxine",
+        "drug_class": "snri",
+        "max_daily_dose_mg": Decimal("225"),
+        "weeks_at_dose": Decimal("6"),
+        "outcome": "partial_response",
+    },
+]
 
 
 CURRENT_EPISODE = {

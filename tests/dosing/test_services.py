@@ -20,7 +20,7 @@ from ketacare.eligibility.models import Episode
 from ketacare.patients.models import BodyMeasurement
 from ketacare.treatment import services as treatment
 from ketacare.treatment.models import TreatmentSession
-from tests.clinical import ALL_NO, CLEAN_CHECKLIST, CURRENT_EPISODE
+from tests.clinical import ANEURYSM_CHECKLIST, CLEAN_CHECKLIST, CURRENT_EPISODE
 from tests.dosing.conftest import Team, next_monday
 from tests.factories import PatientFactory
 
@@ -262,7 +262,7 @@ def test_a_course_is_planned_only_after_a_screening_that_allows_it(team: Team) -
         access=team.prescriber,
         patient_id=other.pk,
         protocol_code="esketamine_trd",
-        checklist={**CLEAN_CHECKLIST, "answers": {**ALL_NO, "aneurysmal_vascular_disease": "yes"}},
+        checklist=ANEURYSM_CHECKLIST,
     )
     assert "not eligible" in refusal()
     assert not TreatmentPlan.objects.filter(patient=other).exists()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 
 import pytest
 
@@ -17,23 +16,7 @@ from ketacare.eligibility.models import AntidepressantTrial, Episode
 from ketacare.patients import services as patients
 from ketacare.patients.models import Patient
 from tests.api.world import member
-
-TRIALS = [
-    {
-        "drug": "Sertraline",
-        "drug_class": "ssri",
-        "max_daily_dose_mg": Decimal("150"),
-        "weeks_at_dose": Decimal("8"),
-        "outcome": "no_response",
-    },
-    {
-        "drug": "Venlafaxine",
-        "drug_class": "snri",
-        "max_daily_dose_mg": Decimal("225"),
-        "weeks_at_dose": Decimal("6"),
-        "outcome": "partial_response",
-    },
-]
+from tests.clinical import FAILED_TRIALS
 
 
 @dataclass(frozen=True)
@@ -56,7 +39,7 @@ def add_history(access: ClinicAccess, patient: Patient) -> None:
             "indication": "major_depression",
         },
     )
-    for data in TRIALS:
+    for data in FAILED_TRIALS:
         services.history_add(
             access=access, patient_id=patient.pk, model=AntidepressantTrial, data=data
         )

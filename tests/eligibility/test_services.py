@@ -19,7 +19,7 @@ from ketacare.eligibility.models import (
 from ketacare.patients import services as patients
 from ketacare.patients.models import Diagnosis, Medication
 from tests.api.world import member
-from tests.clinical import ALL_NO, CLEAN_CHECKLIST
+from tests.clinical import ANEURYSM_CHECKLIST, CLEAN_CHECKLIST, MAOI
 from tests.eligibility.conftest import Team
 
 TODAY = dt.date(2026, 1, 15)
@@ -152,7 +152,7 @@ def test_aneurysm_is_not_eligible_and_cannot_be_accepted(team: Team) -> None:
         access=team.prescriber,
         patient_id=team.patient.pk,
         protocol_code="iv_ketamine",
-        checklist={**CLEAN_CHECKLIST, "answers": {**ALL_NO, "aneurysmal_vascular_disease": "yes"}},
+        checklist=ANEURYSM_CHECKLIST,
     )
     assert result.outcome == "not_eligible"
     with pytest.raises(ValidationFailed) as exc:
@@ -172,7 +172,7 @@ def test_a_prescriber_accepts_a_caution_with_a_justification(team: Team) -> None
         access=team.nurse,
         patient_id=team.patient.pk,
         model=Medication,
-        data={"name": "Phenelzine", "dose": "15 mg", "frequency": "three times daily"},
+        data=MAOI,
     )
     result = services.screening_run(
         access=team.prescriber,

@@ -27,7 +27,7 @@ from ketacare.patients.models import Medication, Patient
 from ketacare.treatment import charting
 from ketacare.treatment import services as treatment
 from ketacare.treatment.models import AdverseEvent
-from tests.clinical import ALL_NO, CLEAN_CHECKLIST
+from tests.clinical import ANEURYSM_CHECKLIST, FAILED_TRIALS, MAOI
 from tests.factories import BodyMeasurementFactory
 from tests.measures.conftest import Team, register
 from tests.sessions import build
@@ -35,22 +35,6 @@ from tests.sessions import build
 from .plans import make_plan
 
 ESKETAMINE = "Intranasal esketamine (Spravato), treatment-resistant depression"
-TRIALS = [
-    {
-        "drug": "Sertraline",
-        "drug_class": "ssri",
-        "max_daily_dose_mg": Decimal("150"),
-        "weeks_at_dose": Decimal("8"),
-        "outcome": "no_response",
-    },
-    {
-        "drug": "Venlafaxine",
-        "drug_class": "snri",
-        "max_daily_dose_mg": Decimal("225"),
-        "weeks_at_dose": Decimal("8"),
-        "outcome": "no_response",
-    },
-]
 
 
 @pytest.fixture(autouse=True)
@@ -112,7 +96,7 @@ def test_the_report_reads_history_plan_doses_and_adverse_events(
     team: Team, patient: Patient
 ) -> None:
     plan = make_plan(team, patient)  # records the current episode and screens the patient
-    for data in TRIALS:
+    for data in FAILED_TRIALS:
         eligibility.history_add(
             access=team.prescriber, patient_id=patient.pk, model=AntidepressantTrial, data=data
         )
@@ -218,7 +202,7 @@ def test_plans_awaiting_the_prescriber(team: Team, patient: Patient) -> None:
         access=team.prescriber,
         patient_id=patient.pk,
         protocol_code="esketamine_trd",
-        checklist={**CLEAN_CHECKLIST, "answers": {**ALL_NO, "aneurysmal_vascular_disease": "yes"}},
+        checklist=ANEURYSM_CHECKLIST,
     )
     ((_mrn, summary, url),) = items(team, "plans_awaiting_prescriber")
     assert "found the patient not eligible: review the plan" in summary and url == plan_url
@@ -243,7 +227,7 @@ def test_a_new_caution_holds_the_plan_until_a_prescriber_accepts_it(
         access=team.nurse,
         patient_id=patient.pk,
         model=Medication,
-        data={"name": "Phenelzine", "dose": "15 mg", "frequency": "three times daily"},
+        data=MAOI,
     )  # the automatic re-screen raises the MAOI caution
     ((_mrn, summary, url),) = items(team, "plans_awaiting_prescriber")
     assert "raised 1 caution no prescriber has accepted (Phenelzine (phenelzine, maoi)" in summary

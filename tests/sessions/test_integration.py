@@ -24,7 +24,7 @@ from ketacare.patients import services as patients
 from ketacare.patients.models import BodyMeasurement, Medication, Patient
 from ketacare.treatment import integration, services
 from ketacare.treatment.models import TreatmentSession
-from tests.clinical import ALL_NO, CLEAN_CHECKLIST, clear_for_protocol
+from tests.clinical import ANEURYSM_CHECKLIST, MAOI, clear_for_protocol
 from tests.sessions.build import T0, at, ids, start_esketamine, start_iv, to_pre_dose
 
 pytestmark = pytest.mark.django_db
@@ -95,7 +95,7 @@ def test_an_absolute_contraindication_blocks_dosing_with_its_reason(
         access=prescriber,
         patient_id=patient.pk,
         protocol_code=ESK,
-        checklist={**CLEAN_CHECKLIST, "answers": {**ALL_NO, "aneurysmal_vascular_disease": "yes"}},
+        checklist=ANEURYSM_CHECKLIST,
     )
     with pytest.raises(ValidationFailed) as exc:
         start_esketamine(nurse, session)
@@ -111,7 +111,7 @@ def test_a_new_medicine_raises_a_caution_that_blocks_until_accepted(
         access=nurse,
         patient_id=patient.pk,
         model=Medication,
-        data={"name": "Phenelzine", "dose": "15 mg", "frequency": "three times daily"},
+        data=MAOI,
     )
     screening = integration.screening_of(session)
     assert [c["code"] for c in screening.new_cautions] == [
@@ -255,7 +255,7 @@ def test_the_session_page_shows_the_order_and_the_new_caution(
         access=nurse,
         patient_id=patient.pk,
         model=Medication,
-        data={"name": "Phenelzine", "dose": "15 mg", "frequency": "three times daily"},
+        data=MAOI,
     )
     url = reverse(
         "session_page",
