@@ -62,6 +62,17 @@ def ready_but_for_screening(
     return session
 
 
+def cleared_then_on_an_maoi(
+    nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
+) -> TreatmentSession:
+    """Cleared for esketamine and ready to dose, then an MAOI is added to the medication
+    list: the automatic re-screen raises a blood-pressure caution nobody has accepted."""
+    clear_for_protocol(prescriber, patient.pk, ESK)
+    session = ready_but_for_screening(nurse, prescriber, patient)
+    patients.record_add(access=nurse, patient_id=patient.pk, model=Medication, data=MAOI)
+    return session
+
+
 def test_dosing_waits_for_a_screening_of_the_protocol(
     nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
 ) -> None:
@@ -105,14 +116,7 @@ def test_an_absolute_contraindication_blocks_dosing_with_its_reason(
 def test_a_new_medicine_raises_a_caution_that_blocks_until_accepted(
     nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
 ) -> None:
-    clear_for_protocol(prescriber, patient.pk, ESK)
-    session = ready_but_for_screening(nurse, prescriber, patient)
-    patients.record_add(
-        access=nurse,
-        patient_id=patient.pk,
-        model=Medication,
-        data=MAOI,
-    )
+    session = cleared_then_on_an_maoi(nurse, prescriber, patient)
     screening = integration.screening_of(session)
     assert [c["code"] for c in screening.new_cautions] == [
         c["code"] for c in screening.open_cautions
@@ -249,14 +253,7 @@ def test_the_session_page_shows_the_order_and_the_new_caution(
     patient: Patient,
     api_client: Callable[[ClinicAccess], Client],
 ) -> None:
-    clear_for_protocol(prescriber, patient.pk, ESK)
-    session = ready_but_for_screening(nurse, prescriber, patient)
-    patients.record_add(
-        access=nurse,
-        patient_id=patient.pk,
-        model=Medication,
-        data=MAOI,
-    )
+    session = cleared_then_on_an_maoi(nurse, prescriber, patient)
     url = reverse(
         "session_page",
         kwargs={
