@@ -55,16 +55,28 @@ def _standing_words(order: DoseOrder) -> str:
         if order.checked_at
         else ", not yet double-checked"
     )
-    return f"{order.dose_mg.normalize():f} mg ordered by {_who(order.ordered_by)}{check}"
+    return f"{_plain(order.dose_mg)} mg ordered by {_who(order.ordered_by)}{check}"
+
+
+def _plain(dose: Decimal) -> Decimal:
+    """The dose without trailing zeros (84.000 → 84, 32.200 → 32.2), as the page shows it."""
+    return dose.quantize(Decimal(1)) if dose == dose.to_integral_value() else dose.normalize()
 
 
 def active_order(session: TreatmentSession) -> ActiveOrder:
     """The dose the prescriber's order gives for this session, and where it came from."""
+    found = _active_order(session)
+    return ActiveOrder(
+        None if found.dose_mg is None else _plain(found.dose_mg), found.reason, found.standing
+    )
+
+
+def _active_order(session: TreatmentSession) -> ActiveOrder:
     standing = _standing_order(session) if session.protocol_code else None
     if session.ordered_dose_mg is not None:
         reason = f"session order by {_who(session.ordered_by)}"
         if standing is not None and standing.dose_mg != session.ordered_dose_mg:
-            reason += f", overriding the standing order of {standing.dose_mg.normalize():f} mg"
+            reason += f", overriding the standing order of {_plain(standing.dose_mg)} mg"
         return ActiveOrder(session.ordered_dose_mg, reason, standing)
     if standing is not None:
         return ActiveOrder(
@@ -84,8 +96,12 @@ def screening_of(session: TreatmentSession) -> eligibility.SessionScreening:
     )
 
 
-def screening_verdict(screening: eligibility.SessionScreening) -> tuple[bool, str]:
+def screening_verdict(
+    screening: eligibility.SessionScreening, protocol_code: str
+) -> tuple[bool, str]:
     """Whether the screening lets the dose go ahead, and if not, why."""
+    if not protocol_code:
+        return False, "no protocol is set for this session: a prescriber orders one"
     if screening.latest is None:
         return False, "the patient has not been screened for this protocol"
     if screening.blocking:
@@ -98,7 +114,7 @@ def screening_verdict(screening: eligibility.SessionScreening) -> tuple[bool, st
 
 
 def screening_allows(session: TreatmentSession) -> tuple[bool, str]:
-    return screening_verdict(screening_of(session))
+    return screening_verdict(screening_of(session), session.protocol_code)
 
 
 def rescreen_before_session(access: ClinicAccess, session: TreatmentSession) -> None:

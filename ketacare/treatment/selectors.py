@@ -85,7 +85,7 @@ class SessionChart:
 
     @property
     def screening_verdict(self) -> tuple[bool, str]:
-        return integration.screening_verdict(self.screening)
+        return integration.screening_verdict(self.screening, self.session.protocol_code)
 
     @property
     def open_alerts(self) -> list[SessionAlert]:

@@ -20,6 +20,7 @@ from ketacare.common.errors import ValidationFailed
 from ketacare.dosing import services as dosing
 from ketacare.eligibility import services as eligibility
 from ketacare.eligibility.models import ScreeningResult
+from ketacare.eligibility.selectors import SessionScreening
 from ketacare.patients import services as patients
 from ketacare.patients.models import BodyMeasurement, Medication, Patient
 from ketacare.treatment import integration, services
@@ -274,3 +275,32 @@ def test_the_session_page_shows_the_order_and_the_new_caution(
         f'56 mg</strong> <span class="muted">(session order by {prescriber.user.get_username()})'
         in page
     )
+
+
+def test_a_session_without_a_protocol_says_so_rather_than_not_screened() -> None:
+    nothing = SessionScreening(latest=None, open_cautions=[], new_cautions=[])
+    assert integration.screening_verdict(nothing, "") == (
+        False,
+        "no protocol is set for this session: a prescriber orders one",
+    )
+    assert integration.screening_verdict(nothing, ESK) == (
+        False,
+        "the patient has not been screened for this protocol",
+    )
+
+
+def test_the_standing_dose_is_shown_without_trailing_zeros(
+    nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
+) -> None:
+    dosing.order_create(
+        access=prescriber,
+        patient_id=patient.pk,
+        given=dosing.DoseInput(protocol_code=ESK, dose=Decimal("56")),
+    )
+    at(0)
+    session = services.session_schedule(
+        access=nurse, patient_id=patient.pk, scheduled_start=T0, protocol_code=ESK
+    )
+    found = integration.active_order(session)
+    assert str(found.dose_mg) == "56"  # stored as 56.000
+    assert found.standing is not None and str(found.standing.dose_mg) == "56.000"
