@@ -65,22 +65,15 @@ def _plain(dose: Decimal) -> Decimal:
 
 def active_order(session: TreatmentSession) -> ActiveOrder:
     """The dose the prescriber's order gives for this session, and where it came from."""
-    found = _active_order(session)
-    return ActiveOrder(
-        None if found.dose_mg is None else _plain(found.dose_mg), found.reason, found.standing
-    )
-
-
-def _active_order(session: TreatmentSession) -> ActiveOrder:
     standing = _standing_order(session) if session.protocol_code else None
     if session.ordered_dose_mg is not None:
         reason = f"session order by {_who(session.ordered_by)}"
         if standing is not None and standing.dose_mg != session.ordered_dose_mg:
             reason += f", overriding the standing order of {_plain(standing.dose_mg)} mg"
-        return ActiveOrder(session.ordered_dose_mg, reason, standing)
+        return ActiveOrder(_plain(session.ordered_dose_mg), reason, standing)
     if standing is not None:
         return ActiveOrder(
-            standing.dose_mg, f"standing order: {_standing_words(standing)}", standing
+            _plain(standing.dose_mg), f"standing order: {_standing_words(standing)}", standing
         )
     return ActiveOrder(None, "no dose has been ordered for this protocol", None)
 

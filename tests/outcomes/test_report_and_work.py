@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from ketacare.common import clock
 from ketacare.dosing import services as dosing
+from ketacare.dosing.models import DoseOrder
 from ketacare.eligibility import services as eligibility
 from ketacare.eligibility.models import AntidepressantTrial, ScreeningResult
 from ketacare.eligibility.selectors import open_cautions
@@ -178,6 +179,16 @@ def weigh(patient: Patient) -> None:
     )
 
 
+def weighed_and_ordered(team: Team, patient: Patient) -> DoseOrder:
+    """Weighed today, then a prescriber's esketamine order of 56 mg, not yet double-checked."""
+    weigh(patient)
+    return dosing.order_create(
+        access=team.prescriber,
+        patient_id=patient.pk,
+        given=dosing.DoseInput("esketamine_trd", Decimal("56")),
+    )
+
+
 def test_plans_awaiting_the_prescriber(team: Team, patient: Patient) -> None:
     plan_url = reverse("patient_chart_section", args=[team.clinic.slug, patient.pk, "plan"])
     make_plan(team, patient)
@@ -185,12 +196,7 @@ def test_plans_awaiting_the_prescriber(team: Team, patient: Patient) -> None:
     assert summary.startswith(f"{ESKETAMINE} plan (from ")
     assert summary.endswith("has sessions booked but no active dose order")
     assert url == plan_url
-    weigh(patient)
-    order = dosing.order_create(
-        access=team.prescriber,
-        patient_id=patient.pk,
-        given=dosing.DoseInput("esketamine_trd", Decimal("56")),
-    )
+    order = weighed_and_ordered(team, patient)
     ((_mrn, summary, url),) = items(team, "plans_awaiting_prescriber")
     assert summary.startswith(f"Dose order 56 mg ({ESKETAMINE}) of ")
     assert summary.endswith("awaits a second clinician's double-check") and url == plan_url
@@ -213,12 +219,7 @@ def test_a_new_caution_holds_the_plan_until_a_prescriber_accepts_it(
 ) -> None:
     plan_url = reverse("patient_chart_section", args=[team.clinic.slug, patient.pk, "plan"])
     make_plan(team, patient)
-    weigh(patient)
-    order = dosing.order_create(
-        access=team.prescriber,
-        patient_id=patient.pk,
-        given=dosing.DoseInput("esketamine_trd", Decimal("56")),
-    )
+    order = weighed_and_ordered(team, patient)
     dosing.order_double_check(
         access=team.prescriber_off_call, patient_id=patient.pk, order_id=order.pk
     )
@@ -250,12 +251,7 @@ def test_the_sources_queries_do_not_grow(team: Team) -> None:
             patient = register(team.nurse, mrn=f"W-{n}")
             make_plan(team, patient)
             other = register(team.nurse, mrn=f"O-{n}")
-            weigh(other)
-            dosing.order_create(
-                access=team.prescriber,
-                patient_id=other.pk,
-                given=dosing.DoseInput("esketamine_trd", Decimal("56")),
-            )
+            weighed_and_ordered(team, other)
 
     def count() -> int:
         with CaptureQueriesContext(connection) as ctx:

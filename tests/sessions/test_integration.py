@@ -18,6 +18,7 @@ from ketacare.accounts.access import ClinicAccess
 from ketacare.audit.models import AuditEvent
 from ketacare.common.errors import ValidationFailed
 from ketacare.dosing import services as dosing
+from ketacare.dosing.models import DoseOrder
 from ketacare.eligibility import services as eligibility
 from ketacare.eligibility.models import ScreeningResult
 from ketacare.eligibility.selectors import SessionScreening
@@ -72,6 +73,21 @@ def cleared_then_on_an_maoi(
     session = ready_but_for_screening(nurse, prescriber, patient)
     patients.record_add(access=nurse, patient_id=patient.pk, model=Medication, data=MAOI)
     return session
+
+
+def booked_with_standing_order(
+    nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient, *, dose: str, protocol: str
+) -> TreatmentSession:
+    """A standing esketamine order of `dose` mg, then a session booked for `protocol`."""
+    dosing.order_create(
+        access=prescriber,
+        patient_id=patient.pk,
+        given=dosing.DoseInput(protocol_code=ESK, dose=Decimal(dose)),
+    )
+    at(0)
+    return services.session_schedule(
+        access=nurse, patient_id=patient.pk, scheduled_start=T0, protocol_code=protocol
+    )
 
 
 def test_dosing_waits_for_a_screening_of_the_protocol(
@@ -166,15 +182,8 @@ def test_the_dose_comes_from_the_standing_order_without_a_session_order(
     nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
 ) -> None:
     clear_for_protocol(prescriber, patient.pk, ESK)
-    order = dosing.order_create(
-        access=prescriber,
-        patient_id=patient.pk,
-        given=dosing.DoseInput(protocol_code=ESK, dose=Decimal("84")),
-    )
-    at(0)
-    session = services.session_schedule(
-        access=nurse, patient_id=patient.pk, scheduled_start=T0, protocol_code=ESK
-    )
+    session = booked_with_standing_order(nurse, prescriber, patient, dose="84", protocol=ESK)
+    order = DoseOrder.objects.get(patient=patient, status=DoseOrder.Status.ACTIVE)
     found = integration.active_order(session)
     assert found.dose_mg == Decimal("84")
     assert found.standing == order
@@ -193,14 +202,8 @@ def test_the_dose_comes_from_the_standing_order_without_a_session_order(
 def test_a_standing_order_for_another_protocol_is_not_this_sessions_dose(
     nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
 ) -> None:
-    dosing.order_create(
-        access=prescriber,
-        patient_id=patient.pk,
-        given=dosing.DoseInput(protocol_code=ESK, dose=Decimal("84")),
-    )
-    at(0)
-    session = services.session_schedule(
-        access=nurse, patient_id=patient.pk, scheduled_start=T0, protocol_code="iv_ketamine"
+    session = booked_with_standing_order(
+        nurse, prescriber, patient, dose="84", protocol="iv_ketamine"
     )
     assert integration.active_order_dose(session) == (
         None,
@@ -292,15 +295,7 @@ def test_a_session_without_a_protocol_says_so_rather_than_not_screened() -> None
 def test_the_standing_dose_is_shown_without_trailing_zeros(
     nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
 ) -> None:
-    dosing.order_create(
-        access=prescriber,
-        patient_id=patient.pk,
-        given=dosing.DoseInput(protocol_code=ESK, dose=Decimal("56")),
-    )
-    at(0)
-    session = services.session_schedule(
-        access=nurse, patient_id=patient.pk, scheduled_start=T0, protocol_code=ESK
-    )
+    session = booked_with_standing_order(nurse, prescriber, patient, dose="56", protocol=ESK)
     found = integration.active_order(session)
     assert str(found.dose_mg) == "56"  # stored as 56.000
     assert found.standing is not None and str(found.standing.dose_mg) == "56.000"
