@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.test import Client
@@ -8,7 +8,15 @@ from django.test import Client
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic, User
 from ketacare.accounts.policy import Role
+from tests.clock import release_clock
 from tests.factories import ClinicFactory, MembershipFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _release_the_clock_after_each_test() -> Iterator[None]:
+    """A clock a test fixed (tests/clock.py) never leaks into the next test."""
+    yield
+    release_clock()
 
 
 @pytest.fixture

@@ -26,6 +26,3 @@ STORAGES["staticfiles"] = {  # noqa: F405
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 KETACARE_SMS_BACKEND = "ketacare.messaging.sms.FileSmsBackend"
-
-# ketacare.common.clock honours a test-set KETACARE_CLOCK only with this (or DEBUG).
-KETACARE_TESTING = True

@@ -17,7 +17,8 @@ import pytest
 from django.db import transaction
 
 from ketacare.accounts.models import Clinic
-from tests.api.world import World, build_world
+from tests.api.world import WORLD_NOW, World, build_world
+from tests.clock import fix_clock
 from tests.factories import ClinicFactory
 
 
@@ -40,7 +41,8 @@ def module_world(django_db_setup: None, django_db_blocker: Any) -> Iterator[Worl
 def world(module_world: World, db: None) -> World:
     """Clinic A ("clinic-a") and clinic B ("clinic-b"), each with a full chart. The
     sessions a test builds on demand (add_state_session) start empty for every test,
-    since the rows of an earlier test were rolled back."""
+    since the rows of an earlier test were rolled back. The clock is fixed at WORLD_NOW."""
+    fix_clock(WORLD_NOW)
     return dataclasses.replace(
         module_world,
         a=dataclasses.replace(module_world.a, sessions={}),

@@ -1,43 +1,28 @@
-"""The clock services read, so tests can move time (device spacing, 2-h observation).
-
-`KETACARE_CLOCK` (an ISO-8601 instant) is honoured only when settings.DEBUG or
-settings.KETACARE_TESTING is true: production always uses the real clock.
+"""The clock services read: `now()`.
 
 `writing_history_at(moment)` sets the clock for the code inside it, so that the demo
 seed writes past sessions through the same services (device spacing, observation times)
 a nurse uses. It is code, not configuration: nothing outside can set it.
+
+Tests move time with time-machine (tests/clock.py), which moves this clock together with
+`timezone.now()` and `date.today()`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.conf import settings
 from django.utils import timezone
-
-ENV = "KETACARE_CLOCK"
-
-
-def _override() -> dt.datetime | None:
-    if not (settings.DEBUG or getattr(settings, "KETACARE_TESTING", False)):
-        return None
-    raw = os.environ.get(ENV, "").strip()
-    if not raw:
-        return None
-    moment = dt.datetime.fromisoformat(raw)
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
 
 _history: ContextVar[dt.datetime | None] = ContextVar("ketacare_history", default=None)
 
 
 def now() -> dt.datetime:
-    """The current instant (aware), or the test-set one."""
-    return _history.get() or _override() or timezone.now()
+    """The current instant (aware), or the one history is being written at."""
+    return _history.get() or timezone.now()
 
 
 @contextmanager
@@ -48,11 +33,3 @@ def writing_history_at(moment: dt.datetime) -> Iterator[None]:
         yield
     finally:
         _history.reset(token)
-
-
-def set_for_tests(moment: dt.datetime | None) -> None:
-    """Fix the clock at `moment` (None: back to the real clock). Tests only."""
-    if moment is None:
-        os.environ.pop(ENV, None)
-    else:
-        os.environ[ENV] = moment.isoformat()

@@ -6,6 +6,10 @@ open self-report link sent by SMS, and the patient's measurement plan; and an ac
 esketamine treatment plan (its sessions booked in 2030) with a dose order awaiting its
 double-check.
 
+The world is built on the test clock at WORLD_BUILT_AT (the live sessions are dosed on
+the session builders' clock, an hour later), and its tests run at WORLD_NOW, so that what
+they read (overdue readings, "today") does not depend on the real date.
+
 Shared by the API and web integration tests. Everything is written through the
 services, so each clinic's audit trail is real. Clinic A's records are what
 clinic-B users try to reach; clinic B's are theirs.
@@ -28,7 +32,6 @@ from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import ApiToken, Clinic, Membership
 from ketacare.accounts.policy import Role
 from ketacare.audit.models import AuditChainHead, AuditEvent
-from ketacare.common import clock
 from ketacare.dosing import services as dosing
 from ketacare.dosing.models import (
     ClinicCalendar,
@@ -77,7 +80,14 @@ from ketacare.treatment.models import (
     VitalReading,
 )
 from tests.clinical import clear_for_protocol
+from tests.clock import fix_clock
 from tests.factories import UserFactory
+from tests.sessions.build import T0 as SESSIONS_T0
+
+# A Monday. The chart is written an hour before the live sessions start (SESSIONS_T0);
+# the tests read it two hours after they did.
+WORLD_BUILT_AT = SESSIONS_T0 - dt.timedelta(hours=1)
+WORLD_NOW = SESSIONS_T0 + dt.timedelta(hours=2)
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as Response
@@ -325,7 +335,6 @@ def add_live_session(access: ClinicAccess, patient: Patient) -> LiveSession:
         action_taken="Legs raised",
         outcome="resolved",
     )
-    clock.set_for_tests(None)
     return LiveSession(
         session.pk,
         stored.alerts[0].pk,
@@ -336,7 +345,7 @@ def add_live_session(access: ClinicAccess, patient: Patient) -> LiveSession:
 def add_state_session(world: World, kind: str) -> None:
     """Give each clinic's patient a session in the state an action needs (kinds as in
     tests.api.operations.STATE_SESSION_OPERATIONS). Built on the test clock (2024), which
-    then goes back to the real one; only the tests of such actions pay for it."""
+    then goes back to WORLD_NOW; only the tests of such actions pay for it."""
     from tests.sessions import build
 
     builders: dict[str, Any] = {
@@ -350,7 +359,7 @@ def add_state_session(world: World, kind: str) -> None:
     for records, access in ((world.a, world.dual_a), (world.b, world.b_member)):
         if kind not in records.sessions:
             records.sessions[kind] = builders[kind](access, records.patient).pk
-    clock.set_for_tests(None)
+    fix_clock(WORLD_NOW)
 
 
 def member(clinic: Clinic, role: Role, user: Any = None) -> ClinicAccess:
@@ -360,6 +369,8 @@ def member(clinic: Clinic, role: Role, user: Any = None) -> ClinicAccess:
 
 
 def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
+    """Both clinics' records, built on the test clock; the clock is left at WORLD_NOW."""
+    fix_clock(WORLD_BUILT_AT)
     dual_a = member(clinic_a, Role.PRESCRIBER)
     dual_b = member(clinic_b, Role.PRESCRIBER, user=dual_a.user)
     b_member = member(clinic_b, Role.PRESCRIBER)
@@ -377,6 +388,7 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
     dosing_a, dosing_b = add_dosing(clinic_a, patient_a), add_dosing(clinic_b, patient_b)
     live_a = add_live_session(dual_a, patient_a)
     live_b = add_live_session(b_member, patient_b)
+    fix_clock(WORLD_NOW)
     return World(
         a=ClinicRecords(
             clinic_a,

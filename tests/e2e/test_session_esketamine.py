@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from ketacare.accounts.policy import Role
-from ketacare.common import clock
 from ketacare.treatment import rems, services
 from ketacare.treatment.models import RemsMonitoringForm
 from tests.clinical import clear_for_protocol
+from tests.clock import fix_clock
 from tests.e2e.conftest import OpenPage
 from tests.e2e.helpers import access_for, log_in, make_clinic, make_staff, register
 
@@ -27,21 +26,15 @@ pytestmark = pytest.mark.e2e
 T0 = dt.datetime(2024, 3, 4, 10, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture
-def test_clock() -> Iterator[None]:
-    yield
-    clock.set_for_tests(None)
-
-
 def at(minutes: float) -> None:
-    clock.set_for_tests(T0 + dt.timedelta(minutes=minutes))
+    fix_clock(T0 + dt.timedelta(minutes=minutes))
 
 
 def said(page: Page, text: str) -> None:
     expect(page.locator("ul.messages")).to_contain_text(text)
 
 
-def test_an_esketamine_session_and_its_rems_form(open_page: OpenPage, test_clock: None) -> None:
+def test_an_esketamine_session_and_its_rems_form(open_page: OpenPage) -> None:
     at(-20)
     clinic = make_clinic("riverside", "Riverside Ketamine Clinic")
     nurse = make_staff("nurse.lee", {clinic: Role.NURSE}, "Jordan Lee RN")

@@ -6,16 +6,13 @@ done, in a fixed number of queries."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from decimal import Decimal
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from ketacare.common import clock
 from ketacare.dosing import services as dosing
 from ketacare.dosing.models import DoseOrder
 from ketacare.eligibility import services as eligibility
@@ -36,12 +33,6 @@ from tests.sessions import build
 from .plans import make_plan
 
 ESKETAMINE = "Intranasal esketamine (Spravato), treatment-resistant depression"
-
-
-@pytest.fixture(autouse=True)
-def _real_clock_after() -> Iterator[None]:
-    yield
-    clock.set_for_tests(None)
 
 
 def charted(team: Team, patient: Patient) -> None:

@@ -13,6 +13,7 @@ from ketacare.patients.models import Patient
 from ketacare.treatment import charting, services
 from ketacare.treatment.models import TreatmentSession
 from tests.clinical import clear_for_protocol
+from tests.clock import fix_clock
 
 T0 = dt.datetime(2024, 3, 4, 10, 0, tzinfo=dt.UTC)
 BASELINE = {"systolic": 128, "diastolic": 82, "heart_rate": 72, "spo2": 98, "respiratory_rate": 14}
@@ -20,9 +21,7 @@ BASELINE = {"systolic": 128, "diastolic": 82, "heart_rate": 72, "spo2": 98, "res
 
 def at(minutes: float) -> dt.datetime:
     """Set the test clock `minutes` after T0 and answer that instant."""
-    moment = T0 + dt.timedelta(minutes=minutes)
-    clock.set_for_tests(moment)
-    return moment
+    return fix_clock(T0 + dt.timedelta(minutes=minutes))
 
 
 class SessionIds(TypedDict):

@@ -1,21 +1,14 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic
 from ketacare.accounts.policy import Role
-from ketacare.common import clock
 from ketacare.patients.models import Patient
 from tests.factories import PatientFactory
-
-
-@pytest.fixture(autouse=True)
-def _real_clock_after() -> Iterator[None]:
-    yield
-    clock.set_for_tests(None)
 
 
 @pytest.fixture

@@ -1,6 +1,22 @@
-"""The demo's measurement data tells a story: months of scores on several instruments,
-induction then maintenance, relief fading before boosters, responders and not, an open
-and an acknowledged safety alert, open links; all in the past, all audited."""
+"""The seeded demo, checked once: both demo clinics are seeded a single time per run (a
+module-wide transaction, rolled back at the end, as tests/world_fixtures.py does), and each
+test reads the same seeded data in a savepoint of its own.
+
+The seed is written relative to "today", as a demo should be. Here the clock is fixed at
+DEMO_NOW (tests/clock.py) while it seeds and while each test reads, and the expectations
+are worked out from that same clock, so the checks hold on any real date.
+
+- Measurements tell a story: months of scores on several instruments, induction then
+  maintenance, relief fading before boosters, responders and not, an open and an
+  acknowledged safety alert, open links; all in the past, all audited.
+- Sessions are fully charted with realistic vital-sign series (a rise that peaks
+  mid-infusion and settles), signed; esketamine sessions have a submitted and a
+  still-to-submit REMS form; one IV session is under way at Riverside.
+- The outcome dashboard shows meaningful numbers and curves from at least 150 synthetic
+  courses with varied outcomes, written through the services.
+- `audit_verify` passes: every event the seed writes chains correctly, and seeding again
+  adds nothing.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +24,19 @@ import datetime as dt
 import itertools
 import statistics
 from collections import Counter
+from collections.abc import Iterator
+from io import StringIO
+from typing import Any
 
 import pytest
+from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
+from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic, Membership
-from ketacare.audit.models import AuditEvent
+from ketacare.accounts.policy import Role
+from ketacare.audit.models import AuditChainHead, AuditEvent
 from ketacare.demo.measures_seed import (
     ACKNOWLEDGED_ALERT_PATIENT,
     COURSES,
@@ -22,7 +45,7 @@ from ketacare.demo.measures_seed import (
     OPEN_LINK_PATIENTS,
     STORY_PATIENTS,
 )
-from ketacare.demo.outcomes_seed import MRN_PREFIX
+from ketacare.demo.outcomes_seed import COHORT_CLINIC, MRN_PREFIX
 from ketacare.demo.seed import CLINICS, seed_demo
 from ketacare.measures import services
 from ketacare.measures.models import (
@@ -33,10 +56,42 @@ from ketacare.measures.models import (
     SelfReportLink,
 )
 from ketacare.messaging.models import OutboundMessage
+from ketacare.outcomes.dashboard import Filters, build_dashboard
 from ketacare.patients.models import Patient
-from ketacare.treatment.models import TreatmentSession
+from ketacare.treatment.models import (
+    RemsMonitoringForm,
+    SessionAlert,
+    TreatmentSession,
+    VitalReading,
+)
+from tests.clock import fix_clock, release_clock
 
-pytestmark = pytest.mark.django_db
+# A Wednesday at 14:00 UTC: 14:00 in London (GMT) and 09:00 in New York (EST).
+DEMO_NOW = dt.datetime(2026, 1, 14, 14, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def _seeded(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            fix_clock(DEMO_NOW)
+            assert seed_demo() is True
+            release_clock()
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture(autouse=True)
+def seeded(_seeded: None, db: None) -> None:
+    """The seeded demo, read at DEMO_NOW; a test's own writes are rolled back after it."""
+    fix_clock(DEMO_NOW)
+
+
+# --- measurement-based care --------------------------------------------------------------
 
 
 def phq9(patient: Patient, context: str | None = None) -> list[Score]:
@@ -47,9 +102,7 @@ def phq9(patient: Patient, context: str | None = None) -> list[Score]:
 
 
 def test_the_demo_tells_a_measurement_story() -> None:
-    before = timezone.now()
-    assert seed_demo() is True
-    after = timezone.now()
+    before = after = timezone.now()  # the seed ran at this instant (DEMO_NOW)
 
     for spec in CLINICS:
         clinic = Clinic.objects.get(slug=spec.slug)
@@ -215,3 +268,97 @@ def check_patient(patient: Patient, kind: str, before: dt.datetime) -> None:
     # booster's 24-hour score.
     rises = sum(1 for a, b in itertools.pairwise(boosters) if pre[b.pk] > post[a.pk])
     assert rises >= 0.75 * (len(boosters) - 1), (pre, post)
+
+
+# --- treatment sessions ----------------------------------------------------------------
+
+
+def test_the_demo_has_charted_sessions_and_one_under_way() -> None:
+    signed = TreatmentSession.objects.filter(status="signed")
+    assert signed.count() == 2 * (4 + 2)  # per clinic: four IV, two esketamine
+    for session in signed:
+        readings = list(VitalReading.objects.filter(session=session).order_by("taken_at"))
+        baseline, *after = readings
+        assert baseline.is_baseline and len(after) >= 4
+        peak = max(after, key=lambda r: r.systolic or 0)
+        assert peak.systolic is not None and baseline.systolic is not None
+        assert peak.systolic > baseline.systolic  # the usual rise
+        assert abs((after[-1].systolic or 0) - baseline.systolic) < 25  # settled by the end
+        assert all(96 <= (r.spo2 or 0) <= 99 for r in readings)
+        assert session.discharged_at and session.signed_at and session.discharged_by_id
+    acknowledged = SessionAlert.objects.exclude(acknowledged_at=None)
+    assert acknowledged.exists()
+    assert not SessionAlert.objects.filter(acknowledged_at=None, session__status="signed")
+    forms = RemsMonitoringForm.objects.order_by("due_on")
+    assert [f.status for f in forms] == ["submitted", "submitted", "draft", "draft"]
+    (live,) = TreatmentSession.objects.filter(status="dosing")
+    assert live.clinic.slug == "riverside"
+    assert live.dosing_started_at is not None
+    assert timezone.now() - live.dosing_started_at < dt.timedelta(minutes=30)
+    assert VitalReading.objects.filter(session=live, is_baseline=False).count() == 2
+
+
+# --- outcomes ---------------------------------------------------------------------------
+
+
+def test_the_demo_dashboard_has_meaningful_numbers() -> None:
+    clinic = Clinic.objects.get(slug=COHORT_CLINIC)
+    member = Membership.objects.filter(clinic=clinic, role="prescriber").first()
+    assert member is not None
+    access = ClinicAccess(user=member.user, clinic=clinic, role=Role.PRESCRIBER)
+    board = build_dashboard(access, Filters(), timezone.now(), individual_lines=False)
+    assert board.started >= 150 and board.completed >= 150
+    assert board.overall is not None
+    response, remission = board.overall.response, board.overall.remission
+    assert 0.3 < response.met / response.denominator < 0.95
+    assert response.missing > 0  # courses without a baseline are reported as missing
+    assert 0.2 < remission.met / remission.denominator < 0.8
+    assert board.median_days_to_response is not None
+    assert board.durability is not None and board.durability.relapses >= 20
+    assert board.durability.courses - board.durability.relapses >= 20  # censored too
+    assert len(board.weeks) >= 10 and board.weeks[0].median > board.weeks[4].median
+    # The cohort's sessions carry their protocol: the filters offer it and narrow by it.
+    assert {"iv_ketamine", "esketamine_trd", "im_ketamine"} <= set(board.protocols)
+    assert {"iv", "intranasal", "im"} <= set(board.routes)
+    nasal = build_dashboard(
+        access, Filters(route="intranasal"), timezone.now(), individual_lines=False
+    )
+    assert 30 <= nasal.started < board.started
+    assert board.indications  # from the story patients' treatment plans
+    # Written through the services: every session is audited.
+    assert (
+        AuditEvent.objects.filter(object_type="treatmentsession", action="create").count()
+        == TreatmentSession.objects.count()
+    )
+
+
+# --- audit trail ------------------------------------------------------------------------
+
+
+def test_audit_verify_passes_on_a_freshly_seeded_demo() -> None:
+    total = AuditEvent.objects.count()
+    assert total > 0
+
+    out, err = StringIO(), StringIO()
+    call_command("audit_verify", "--no-progress", stdout=out, stderr=err)
+
+    output = out.getvalue()
+    assert f"Audit trail intact: {total} events verified." in output
+    assert "BROKEN" not in err.getvalue()
+    for spec in CLINICS:
+        clinic = Clinic.objects.get(slug=spec.slug)
+        events = AuditEvent.objects.filter(clinic=clinic).count()
+        assert f"OK      clinic {spec.slug}: {events} events" in output
+        head = AuditChainHead.objects.get(clinic=clinic)
+        assert head.sequence == events
+
+
+def test_seeding_twice_adds_nothing_and_still_verifies() -> None:
+    total = AuditEvent.objects.count()
+
+    assert seed_demo() is False
+    assert AuditEvent.objects.count() == total
+    out = StringIO()
+    call_command("audit_verify", "--no-progress", "--clinic", "harbour", stdout=out)
+    assert "Audit trail intact" in out.getvalue()
+    assert "riverside" not in out.getvalue()
