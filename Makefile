@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: demo test lint typecheck pytest serve browser pango lock clean
+.PHONY: demo test lint typecheck check pytest test-shifted serve browser pango faketime lock clean
 
 $(VENV)/.python-ok:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "KetaCare needs Python 3.11 or later")'
@@ -47,6 +47,14 @@ pango:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	    $$SUDO apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0; }
 
+# The shifted-clock pass runs the whole process under Debian's libfaketime; install it
+# where it is missing.
+faketime:
+	@command -v faketime >/dev/null 2>&1 || { \
+	  echo "Installing Debian's faketime for the shifted-clock tests"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq faketime; }
+
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -54,10 +62,22 @@ lint: $(VENV)/.dev
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy ketacare tests benchmarks
 
+# The locked dependencies agree with each other, and no model change lacks a migration.
+check: $(VENV)/.dev
+	$(BIN)/pip check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
 pytest: $(VENV)/.dev browser pango
 	$(BIN)/pytest
 
-test: lint typecheck pytest
+# The non-browser suite on SQLite with the whole process clock shifted (libfaketime) to
+# AT (UTC), by default the date CI picks for the commit checked out (tests/shifted_clock.py).
+test-shifted: $(VENV)/.dev pango faketime
+	@at="$${AT:-$$($(BIN)/python -m tests.shifted_clock)}"; \
+	  echo "Shifted clock: $$at UTC; again with: make test-shifted AT='$$at'"; \
+	  env -u KETACARE_TEST_DATABASE_URL TZ=UTC faketime -m "$$at" $(BIN)/pytest -m "not e2e"
+
+test: lint typecheck check pytest
 
 # Re-pin the lock files after changing pyproject.toml (needs pip-tools).
 lock:

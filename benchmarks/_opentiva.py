@@ -1,7 +1,9 @@
 """A side environment with opentiva 1.1.2, the independent implementation of the racemic
 ketamine IV models. Its C extension builds only on Python ≤ 3.10, so the environment uses
-pyenv's 3.10 or `python3.10` on PATH, lives in `var/opentiva-venv` (reused across runs),
-and is None where no Python 3.10 exists; callers skip with `UNAVAILABLE`.
+pyenv's 3.10 or `python3.10` on PATH, and is None where no Python 3.10 exists; callers
+skip with `UNAVAILABLE`. It lives in the user's cache (`~/.cache/ketacare/opentiva-1.1.2`,
+or `KETACARE_OPENTIVA_VENV`), outside the checkout, so that it is built once per machine
+rather than once per clone: building it takes about half a minute.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV = Path(os.environ.get("KETACARE_OPENTIVA_VENV", ROOT / "var" / "opentiva-venv"))
+CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+VENV = Path(os.environ.get("KETACARE_OPENTIVA_VENV") or CACHE / "ketacare" / "opentiva-1.1.2")
 SCRIPT = Path(__file__).with_name("opentiva_cp.py")
 UNAVAILABLE = (
     "opentiva 1.1.2 needs Python ≤ 3.10 and a package index to install from; "

@@ -14,6 +14,7 @@ from ketacare.eligibility import services as eligibility
 from ketacare.eligibility.models import Episode, ScreeningResult
 from ketacare.eligibility.screening import NOTHING_PRESENT
 from ketacare.eligibility.selectors import open_cautions
+from tests.clock import advance_clock
 
 ALL_NO = NOTHING_PRESENT
 CLEAN_CHECKLIST: dict[str, Any] = {"answers": ALL_NO, "bp_systolic": 122, "bp_diastolic": 78}
@@ -58,7 +59,8 @@ def clear_for_protocol(
     if not Episode.objects.filter(patient_id=patient_id, entered_in_error_at__isnull=True).exists():
         eligibility.history_add(
             access=prescriber, patient_id=patient_id, model=Episode, data=CURRENT_EPISODE
-        )
+        )  # which screens again by itself
+        advance_clock(minutes=1)  # so the screening below is the latest, not a tie
     results = []
     for code in protocol_codes:
         screening = eligibility.screening_run(

@@ -8,13 +8,19 @@ from django.test import Client
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic, User
 from ketacare.accounts.policy import Role
-from tests.clock import release_clock
+from tests.clock import RUN_STARTED, fix_clock, release_clock
 from tests.factories import ClinicFactory, MembershipFactory, UserFactory
 
 
+def pytest_report_header() -> str:
+    return f"test clock: {RUN_STARTED:%Y-%m-%d %H:%M:%S} UTC unless a test fixes its own"
+
+
 @pytest.fixture(autouse=True)
-def _release_the_clock_after_each_test() -> Iterator[None]:
-    """A clock a test fixed (tests/clock.py) never leaks into the next test."""
+def _fixed_clock() -> Iterator[None]:
+    """Each test starts on the clock fixed at RUN_STARTED, and it is released after the
+    test (tests/clock.py)."""
+    fix_clock(RUN_STARTED)
     yield
     release_clock()
 

@@ -121,9 +121,9 @@ def label(instrument: str) -> str:
 
 def describe(course: Course, point: ScorePoint) -> str:
     """'MADRS 14 on day 3 (2026-03-04)'."""
-    when = f"{point.taken_at:%Y-%m-%d}"
+    when = f"{course.date_of(point.taken_at):%Y-%m-%d}"
     if course.first_dose_at is not None:
-        day = (point.taken_at.date() - course.first_dose_at.date()).days
+        day = course.calendar_days(course.first_dose_at, point.taken_at)
         when = f"day {day} ({when})"
     return f"{label(point.instrument)} {point.value} on {when}"
 
@@ -187,12 +187,13 @@ def baseline(course: Course, instrument: str, rules: OutcomeRules) -> Baseline:
         return Baseline(
             Status.MISSING,
             f"the last {name} score before the first dose ({last.value} on "
-            f"{last.taken_at:%Y-%m-%d}) is {format_days(gap)} before it, outside the "
+            f"{course.date_of(last.taken_at):%Y-%m-%d}) is {format_days(gap)} before it, "
+            "outside the "
             f"{window}-day baseline window",
         )
     return Baseline(
         Status.MET,
-        f"baseline {name} {last.value} on {last.taken_at:%Y-%m-%d}, "
+        f"baseline {name} {last.value} on {course.date_of(last.taken_at):%Y-%m-%d}, "
         f"{format_days(gap)} before the first dose",
         last,
     )
@@ -597,7 +598,8 @@ def futility(course: Course, instrument: str, rules: OutcomeRules) -> Judgement:
     if not since:
         return Judgement(
             Status.MISSING,
-            f"no {label(instrument)} score since session {after_n} on {nth:%Y-%m-%d}: "
+            f"no {label(instrument)} score since session {after_n} on "
+            f"{course.date_of(nth):%Y-%m-%d}: "
             "futility cannot be judged",
             base.score_ids,
         )

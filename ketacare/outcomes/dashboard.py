@@ -44,11 +44,11 @@ class Filters:
     indication: str | None = None  # the plan's indication
 
     def keeps(self, pc: PatientCourse) -> bool:
-        first = pc.course.first_dose_at
-        assert first is not None
+        assert pc.course.first_dose_at is not None
+        first = pc.course.date_of(pc.course.first_dose_at)  # the clinic's calendar day
         return (
-            (self.date_from is None or first.date() >= self.date_from)
-            and (self.date_to is None or first.date() <= self.date_to)
+            (self.date_from is None or first >= self.date_from)
+            and (self.date_to is None or first <= self.date_to)
             and (self.prescriber_id is None or pc.prescriber_id == self.prescriber_id)
             and all(
                 wanted is None or getattr(pc, name) == wanted

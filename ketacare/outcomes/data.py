@@ -48,11 +48,14 @@ class Course:
     grouped by instrument, each group in time order. Build it with `Course.build`.
 
     Scores at the same instant keep the order they were given in, so the one given last
-    (the later-recorded) counts as the later score."""
+    (the later-recorded) counts as the later score. Calendar days (day 3, a recommended
+    date) are counted in `zone`, the clinic's time zone: an evening session in New York
+    is on that evening's date, not on the next day's in UTC."""
 
     first_dose_at: dt.datetime | None
     sessions: tuple[SessionPoint, ...] = ()
     scores: Mapping[str, tuple[ScorePoint, ...]] = field(default_factory=dict)
+    zone: dt.tzinfo = dt.UTC
 
     @classmethod
     def build(
@@ -61,6 +64,7 @@ class Course:
         sessions: Iterable[SessionPoint] = (),
         scores: Iterable[ScorePoint] = (),
         first_dose_at: dt.datetime | None = None,
+        zone: dt.tzinfo = dt.UTC,
     ) -> Course:
         """A course from unordered sessions and scores. The first dose defaults to the
         earliest session."""
@@ -70,7 +74,15 @@ class Course:
         grouped: dict[str, list[ScorePoint]] = {}
         for point in sorted(scores, key=lambda p: p.taken_at):  # stable: ties keep input order
             grouped.setdefault(point.instrument, []).append(point)
-        return cls(first_dose_at, ordered, {k: tuple(v) for k, v in grouped.items()})
+        return cls(first_dose_at, ordered, {k: tuple(v) for k, v in grouped.items()}, zone)
+
+    def date_of(self, moment: dt.datetime) -> dt.date:
+        """The calendar date of an instant in the course's zone."""
+        return moment.astimezone(self.zone).date()
+
+    def calendar_days(self, start: dt.datetime, end: dt.datetime) -> int:
+        """Calendar days from `start` to `end` in the course's zone (day 0 is start's)."""
+        return (self.date_of(end) - self.date_of(start)).days
 
     @property
     def instruments(self) -> tuple[str, ...]:
@@ -97,6 +109,7 @@ class Course:
             self.first_dose_at if self.first_dose_at and self.first_dose_at <= as_of else None,
             tuple(s for s in self.sessions if s.given_at <= as_of),
             {k: tuple(p for p in v if p.taken_at <= as_of) for k, v in self.scores.items()},
+            self.zone,
         )
 
 

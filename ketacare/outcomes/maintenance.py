@@ -43,6 +43,7 @@ class Worsening:
 class ReliefInterval:
     """The time after one session, up to the next session (or open, for the last one)."""
 
+    course: Course  # whose zone the calendar days are counted in
     session: SessionPoint
     ends_at: dt.datetime | None
     scores: tuple[ScorePoint, ...]
@@ -53,13 +54,13 @@ class ReliefInterval:
     def loss_day(self) -> int | None:
         if self.loss is None:
             return None
-        return (self.loss.point.taken_at.date() - self.session.given_at.date()).days
+        return self.course.calendar_days(self.session.given_at, self.loss.point.taken_at)
 
     @property
     def length_days(self) -> int | None:
         if self.ends_at is None:
             return None
-        return (self.ends_at.date() - self.session.given_at.date()).days
+        return self.course.calendar_days(self.session.given_at, self.ends_at)
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def relief_intervals(
             if p.taken_at > session.given_at and (ends is None or p.taken_at < ends)
         )
         loss = first_worsening(scores, rise_points=rise, band_steps=None) if rise else None
-        intervals.append(ReliefInterval(session, ends, scores, _lowest(scores), loss))
+        intervals.append(ReliefInterval(course, session, ends, scores, _lowest(scores), loss))
     return tuple(intervals)
 
 
@@ -180,7 +181,7 @@ def _relief_evidence(
     if list(intervals[-len(recent) :]) == list(recent):
         which = COUNT_WORDS.get(len(recent), f"the last {len(recent)} sessions")
     else:
-        dates = [f"{iv.session.given_at:%Y-%m-%d}" for iv in recent]
+        dates = [f"{course.date_of(iv.session.given_at):%Y-%m-%d}" for iv in recent]
         which = "the sessions of " + ", ".join(dates[:-1]) + " and " + dates[-1]
         if len(dates) == 1:
             which = f"the session of {dates[0]}"
@@ -218,7 +219,7 @@ def recommend_next_session(
     wanted = estimate.days - rules.lead_days
     earliest = max(1, math.ceil(min_spacing / DAY))
     day = max(wanted, earliest)
-    date = last.given_at.date() + dt.timedelta(days=day)
+    date = course.date_of(last.given_at) + dt.timedelta(days=day)
     reason = f"{estimate.reason}; next session recommended at day {day} ({date:%Y-%m-%d})"
     if day == wanted:
         reason += (
@@ -274,7 +275,7 @@ def early_warning(course: Course, instrument: str, rules: MaintenanceRules) -> J
         return Judgement(
             Status.MISSING,
             f"{len(since)} {name} score(s) since the last session on "
-            f"{last.given_at:%Y-%m-%d}: two are needed to see a rise",
+            f"{course.date_of(last.given_at):%Y-%m-%d}: two are needed to see a rise",
             ids(since),
         )
     latest, nadir = since[-1], _lowest(since[:-1])
@@ -384,7 +385,7 @@ def _unstable(
     """Why the recent intervals do not count as stable, or None when they do."""
     base = find_baseline(course, instrument, outcome_rules) if outcome_rules else None
     for interval in recent:
-        when = f"{interval.session.given_at:%Y-%m-%d}"
+        when = f"{course.date_of(interval.session.given_at):%Y-%m-%d}"
         if not interval.scores:
             return TaperSuggestion(
                 Status.MISSING,

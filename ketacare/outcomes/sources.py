@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -185,14 +186,18 @@ def _score_points(
     return points
 
 
-def _course_of(group: _Group, scores: list[ScorePoint], until: dt.datetime | None) -> PatientCourse:
+def _course_of(
+    group: _Group, scores: list[ScorePoint], until: dt.datetime | None, zone: dt.tzinfo
+) -> PatientCourse:
     first = group.given[0]
     protocol = _protocol_of(group)
     kept = scores if until is None else [p for p in scores if p.taken_at < until]
     return PatientCourse(
         patient_id=group.patient_id,
         course=Course.build(
-            sessions=[SessionPoint(g.at, str(g.id)) for g in group.given], scores=kept
+            sessions=[SessionPoint(g.at, str(g.id)) for g in group.given],
+            scores=kept,
+            zone=zone,
         ),
         plan_id=group.plan_id,
         prescriber_id=group.plan_prescriber or first.ordered_by or first.booked_by,
@@ -212,6 +217,7 @@ def all_courses(
     first dose. Two queries whatever the number of patients and courses."""
     wanted = list(patient_ids) if patient_ids is not None else None
     groups = _given_groups(clinic, wanted)
+    zone = zoneinfo.ZoneInfo(clinic.time_zone)  # the clinic's calendar days
     points = _score_points(clinic, groups, instruments, limit=wanted is not None)
     courses = []
     for patient_id, found in groups.items():
@@ -221,7 +227,7 @@ def all_courses(
             until = None
             if following is not None and following.given[0].at > group.given[-1].at:
                 until = following.given[0].at
-            courses.append(_course_of(group, scores, until))
+            courses.append(_course_of(group, scores, until, zone))
     return courses
 
 

@@ -82,12 +82,12 @@ from ketacare.treatment.models import (
 from tests.clinical import clear_for_protocol
 from tests.clock import fix_clock
 from tests.factories import UserFactory
-from tests.sessions.build import T0 as SESSIONS_T0
+from tests.sessions.build import BEFORE_SESSIONS, T0
 
-# A Monday. The chart is written an hour before the live sessions start (SESSIONS_T0);
-# the tests read it two hours after they did.
-WORLD_BUILT_AT = SESSIONS_T0 - dt.timedelta(hours=1)
-WORLD_NOW = SESSIONS_T0 + dt.timedelta(hours=2)
+# The chart is written before the live sessions start (at T0, a Monday); the tests read
+# it two hours after they did.
+WORLD_BUILT_AT = BEFORE_SESSIONS
+WORLD_NOW = T0 + dt.timedelta(hours=2)
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as Response

@@ -21,6 +21,7 @@ from ketacare.patients.models import BodyMeasurement
 from ketacare.treatment import services as treatment
 from ketacare.treatment.models import TreatmentSession
 from tests.clinical import ANEURYSM_CHECKLIST, CLEAN_CHECKLIST, CURRENT_EPISODE
+from tests.clock import advance_clock
 from tests.dosing.conftest import Team, next_monday
 from tests.factories import PatientFactory
 
@@ -250,6 +251,7 @@ def test_a_course_is_planned_only_after_a_screening_that_allows_it(team: Team) -
     eligibility.history_add(
         access=team.prescriber, patient_id=other.pk, model=Episode, data=CURRENT_EPISODE
     )
+    advance_clock(minutes=1)
     screening = eligibility.screening_run(
         access=team.prescriber,
         patient_id=other.pk,
@@ -258,6 +260,7 @@ def test_a_course_is_planned_only_after_a_screening_that_allows_it(team: Team) -
     )
     assert screening.outcome == "eligible_with_cautions"  # no resistance history yet
     assert "caution(s) not yet accepted by a prescriber" in refusal()
+    advance_clock(minutes=1)
     eligibility.screening_run(
         access=team.prescriber,
         patient_id=other.pk,

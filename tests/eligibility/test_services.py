@@ -20,6 +20,7 @@ from ketacare.patients import services as patients
 from ketacare.patients.models import Diagnosis, Medication
 from tests.api.world import member
 from tests.clinical import ANEURYSM_CHECKLIST, CLEAN_CHECKLIST, MAOI
+from tests.clock import advance_clock
 from tests.eligibility.conftest import Team
 
 TODAY = dt.date(2026, 1, 15)
@@ -81,6 +82,7 @@ def test_screening_is_stored_audited_and_never_overwritten(team: Team) -> None:
         checklist=CLEAN_CHECKLIST,
     )
     assert first.outcome == "eligible", first.reasons
+    advance_clock(minutes=1)
     second = services.screening_run(
         access=team.nurse, patient_id=team.patient.pk, protocol_code="iv_ketamine"
     )
@@ -114,6 +116,7 @@ def test_medication_change_reruns_screening_in_the_same_transaction(team: Team) 
         protocol_code="iv_ketamine",
         checklist=CLEAN_CHECKLIST,
     )
+    advance_clock(minutes=1)
     patients.record_add(
         access=team.nurse,
         patient_id=team.patient.pk,
@@ -211,6 +214,7 @@ def test_a_prescriber_accepts_a_caution_with_a_justification(team: Team) -> None
     )
     assert summary and summary.open_cautions == 0
     # The acceptance carries to a re-run with the same evidence...
+    advance_clock(minutes=1)
     services.screening_run(
         access=team.prescriber, patient_id=team.patient.pk, protocol_code="iv_ketamine"
     )
@@ -220,6 +224,7 @@ def test_a_prescriber_accepts_a_caution_with_a_justification(team: Team) -> None
     assert again and again.open_cautions == 0
     # ... and not to changed evidence.
     med = Medication.objects.get(patient=team.patient)
+    advance_clock(minutes=1)
     patients.record_update(
         access=team.nurse,
         patient_id=team.patient.pk,

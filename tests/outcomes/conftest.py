@@ -16,6 +16,7 @@ from ketacare.accounts.models import Clinic
 from ketacare.measures import services as measures
 from ketacare.patients.models import Patient
 from ketacare.treatment import services as treatment
+from tests.clock import fix_clock
 from tests.measures.conftest import Team, make_team, register
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -101,14 +102,20 @@ def write_course(
             record(access, patient, when, total, instrument=instrument)
 
 
-def write_recent_two_week_relief(access: ClinicAccess, patient: Patient) -> None:
-    """A maintenance course whose relief is lost 14 days after each of the last two
-    sessions, the last of them nine days ago: a booster is recommended in two days."""
-    from django.utils import timezone
+# A Monday: a booster due in two days falls on a Wednesday, when the clinic is open.
+A_MONDAY = dt.datetime(2026, 3, 9, 12, 0, tzinfo=dt.UTC)
 
+
+def write_recent_two_week_relief(
+    access: ClinicAccess, patient: Patient, today: dt.datetime = A_MONDAY
+) -> None:
+    """A maintenance course whose relief is lost 14 days after each of the last two
+    sessions, the last of them nine days before `today`: a booster is recommended in two
+    days. The clock is left fixed at `today`."""
     from tests.outcomes.test_maintenance import TWO_WEEK_RELIEF
 
-    origin = timezone.now() - dt.timedelta(days=46)
+    fix_clock(today)
+    origin = today - dt.timedelta(days=46)
     write_course(access, patient, *TWO_WEEK_RELIEF, instrument="phq9", origin=origin)
 
 

@@ -3,6 +3,9 @@ relief repeatedly lasts about two weeks, and accepting or dismissing it (audited
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
+
 import pytest
 
 from ketacare.audit.models import AuditEvent
@@ -42,6 +45,22 @@ TWO_WEEK_RELIEF = (
 def maintained(team: Team, patient: Patient) -> Patient:
     write_course(team.nurse, patient, *TWO_WEEK_RELIEF, instrument="phq9")
     return patient
+
+
+def test_days_and_dates_are_the_clinics_calendar_days(team: Team, patient: Patient) -> None:
+    """In New York, sessions at 20:30 (01:30 UTC the next day): the recommended date is
+    counted from the evening's local date, not the UTC one."""
+    team.clinic.time_zone = "America/New_York"
+    team.clinic.save(update_fields=["time_zone"])
+    evening = dt.datetime(2026, 1, 5, 20, 30, tzinfo=zoneinfo.ZoneInfo("America/New_York"))
+    write_course(team.nurse, patient, *TWO_WEEK_RELIEF, instrument="phq9", origin=evening)
+    now = at(40, origin=evening)
+    state = services.patient_outcomes(access=team.prescriber, patient_id=patient.pk, now=now)
+    rec = state.recommendation
+    assert rec is not None and rec.day == 11
+    last_session_local = (evening + dt.timedelta(days=37)).date()  # 11 February, evening
+    assert rec.date == last_session_local + dt.timedelta(days=11)
+    assert f"next session recommended at day 11 ({rec.date:%Y-%m-%d})" in rec.reason
 
 
 def test_the_recommendation_falls_before_relief_was_lost(team: Team, maintained: Patient) -> None:

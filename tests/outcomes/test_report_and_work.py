@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -26,11 +27,18 @@ from ketacare.treatment import charting
 from ketacare.treatment import services as treatment
 from ketacare.treatment.models import AdverseEvent
 from tests.clinical import ANEURYSM_CHECKLIST, FAILED_TRIALS, MAOI
+from tests.clock import advance_clock, fix_clock
 from tests.factories import BodyMeasurementFactory
 from tests.measures.conftest import Team, register
 from tests.sessions import build
 
 from .plans import make_plan
+
+
+@pytest.fixture(autouse=True)
+def _clock_before_the_sessions() -> None:
+    fix_clock(build.BEFORE_SESSIONS)
+
 
 ESKETAMINE = "Intranasal esketamine (Spravato), treatment-resistant depression"
 
@@ -148,6 +156,12 @@ def test_rems_forms_due_link_to_the_form_until_submitted(team: Team, patient: Pa
     assert mrn == patient.mrn
     assert summary == (
         "REMS patient monitoring form for the session of 2024-03-04: not submitted, "
+        "due 2024-03-11"
+    )
+    fix_clock(dt.datetime(2024, 3, 12, 9, 0, tzinfo=dt.UTC))  # the day after it was due
+    ((mrn, summary, url),) = items(team, "rems_forms_due")
+    assert summary == (
+        "REMS patient monitoring form for the session of 2024-03-04: not submitted, "
         "overdue since 2024-03-11"
     )
     assert url == reverse("rems_form_page", args=[team.clinic.slug, patient.pk, session.pk])
@@ -195,6 +209,7 @@ def test_plans_awaiting_the_prescriber(team: Team, patient: Patient) -> None:
         access=team.prescriber_off_call, patient_id=patient.pk, order_id=order.pk
     )
     assert items(team, "plans_awaiting_prescriber") == []
+    advance_clock(minutes=5)
     eligibility.screening_run(
         access=team.prescriber,
         patient_id=patient.pk,
@@ -215,6 +230,7 @@ def test_a_new_caution_holds_the_plan_until_a_prescriber_accepts_it(
         access=team.prescriber_off_call, patient_id=patient.pk, order_id=order.pk
     )
     assert items(team, "plans_awaiting_prescriber") == []
+    advance_clock(minutes=5)
     patients.record_add(
         access=team.nurse,
         patient_id=patient.pk,

@@ -15,7 +15,10 @@ from ketacare.treatment.models import TreatmentSession
 from tests.clinical import clear_for_protocol
 from tests.clock import fix_clock
 
-T0 = dt.datetime(2024, 3, 4, 10, 0, tzinfo=dt.UTC)
+T0 = dt.datetime(2024, 3, 4, 10, 0, tzinfo=dt.UTC)  # a Monday; London is on UTC in March
+# The clock for a test's set-up (screening, weights, plans): the hour before the sessions
+# it builds, so that what it writes comes before them.
+BEFORE_SESSIONS = T0 - dt.timedelta(hours=1)
 BASELINE = {"systolic": 128, "diastolic": 82, "heart_rate": 72, "spo2": 98, "respiratory_rate": 14}
 
 

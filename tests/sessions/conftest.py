@@ -8,7 +8,14 @@ from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic
 from ketacare.accounts.policy import Role
 from ketacare.patients.models import Patient
+from tests.clock import fix_clock
 from tests.factories import PatientFactory
+from tests.sessions.build import BEFORE_SESSIONS
+
+
+@pytest.fixture(autouse=True)
+def _clock_before_the_sessions() -> None:
+    fix_clock(BEFORE_SESSIONS)
 
 
 @pytest.fixture

@@ -71,6 +71,7 @@ def cleared_then_on_an_maoi(
     list: the automatic re-screen raises a blood-pressure caution nobody has accepted."""
     clear_for_protocol(prescriber, patient.pk, ESK)
     session = ready_but_for_screening(nurse, prescriber, patient)
+    at(2)  # the nurse learns of the MAOI
     patients.record_add(access=nurse, patient_id=patient.pk, model=Medication, data=MAOI)
     return session
 
@@ -100,6 +101,7 @@ def test_dosing_waits_for_a_screening_of_the_protocol(
         exc.value
     )
     assert "No current episode with an indication is recorded" in str(exc.value)
+    at(2)  # the prescriber records the episode and screens the patient
     clear_for_protocol(prescriber, patient.pk, ESK)
     start_esketamine(nurse, session)
     assert TreatmentSession.objects.get(pk=session.pk).status == "dosing"
@@ -119,6 +121,7 @@ def test_an_absolute_contraindication_blocks_dosing_with_its_reason(
 ) -> None:
     clear_for_protocol(prescriber, patient.pk, ESK)
     session = ready_but_for_screening(nurse, prescriber, patient)
+    at(2)  # the prescriber screens again, learning of an aneurysm
     eligibility.screening_run(
         access=prescriber,
         patient_id=patient.pk,
@@ -221,6 +224,7 @@ def test_dosing_against_the_standing_order_starts(
     with pytest.raises(ValidationFailed) as exc:
         start_iv(nurse, session)
     assert "the dose differs from the active order" in str(exc.value)
+    at(2)  # measured, then ordered
     patients_height(nurse, patient)
     dosing.order_create(
         access=prescriber,
@@ -237,8 +241,8 @@ def test_dosing_against_the_standing_order_starts(
 
 
 def patients_height(nurse: ClinicAccess, patient: Patient) -> None:
-    """70 kg and 170 cm, measured today on the real calendar the dosing calculator checks
-    weights against: BMI 24.2, so the order is on actual weight (35 mg)."""
+    """70 kg and 170 cm, measured today (the test clock's): BMI 24.2, so the order is on
+    actual weight (35 mg)."""
     patients.record_add(
         access=nurse,
         patient_id=patient.pk,

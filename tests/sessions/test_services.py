@@ -153,11 +153,14 @@ def test_pause_and_resume_need_reasons_and_follow_the_pump(
     nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
 ) -> None:
     session = _dosing(nurse, prescriber, patient)
+    at(12)
     with pytest.raises(ValidationFailed, match="reason"):
         charting.infusion_change(access=nurse, **ids(session), kind="pause", reason=" ")
     charting.infusion_change(access=nurse, **ids(session), kind="pause", reason="BP 185/112")
+    at(13)
     with pytest.raises(ValidationFailed, match="already paused"):
         charting.infusion_change(access=nurse, **ids(session), kind="pause", reason="again")
+    at(20)
     charting.infusion_change(access=nurse, **ids(session), kind="resume", reason="BP 150/90")
 
 
