@@ -48,9 +48,7 @@ def _utc(*parts: int) -> dt.datetime:
 FIXED = (
     ShiftedDate(_utc(2026, 12, 5, 10, 0), "a Saturday"),
     ShiftedDate(_utc(2026, 12, 6, 16, 0), "a Sunday"),
-    ShiftedDate(
-        _utc(2027, 4, 30, 23, 15), "the last day of a month (already 1 May in London)"
-    ),
+    ShiftedDate(_utc(2027, 4, 30, 23, 15), "the last day of a month (already 1 May in London)"),
     ShiftedDate(_utc(2028, 2, 29, 12, 0), "29 February"),
     ShiftedDate(_utc(2026, 12, 31, 23, 30), "31 December at 23:30 UTC"),
 )

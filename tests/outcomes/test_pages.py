@@ -51,7 +51,6 @@ def test_the_tab_shows_verdicts_reasons_and_the_recommendation(team: Team, recen
     assert "Early warning:" in html and "Taper:" in html
 
 
-
 def test_accepting_from_the_tab_books_the_session(team: Team, recent: Patient) -> None:
     client = signed_in(team.nurse)
     url = reverse("recommendation_accept", args=[team.clinic.slug, recent.pk])

@@ -155,8 +155,7 @@ def test_rems_forms_due_link_to_the_form_until_submitted(team: Team, patient: Pa
     ((mrn, summary, url),) = items(team, "rems_forms_due")
     assert mrn == patient.mrn
     assert summary == (
-        "REMS patient monitoring form for the session of 2024-03-04: not submitted, "
-        "due 2024-03-11"
+        "REMS patient monitoring form for the session of 2024-03-04: not submitted, due 2024-03-11"
     )
     fix_clock(dt.datetime(2024, 3, 12, 9, 0, tzinfo=dt.UTC))  # the day after it was due
     ((mrn, summary, url),) = items(team, "rems_forms_due")
