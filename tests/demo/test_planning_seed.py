@@ -4,8 +4,6 @@ induction, all written through the services."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.utils import timezone
 
@@ -16,7 +14,6 @@ from ketacare.dosing.models import DoseOrder, TreatmentPlan
 from ketacare.eligibility.models import CautionAcceptance, Episode, ScreeningResult
 from ketacare.patients.models import Patient
 from ketacare.treatment.models import TreatmentSession
-from tests.clock import fix_clock
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +31,6 @@ def stage_of(patient: Patient) -> str:
 
 def test_each_clinic_has_a_patient_at_every_stage() -> None:
     # The clinics and this step only: the measurement stories are tested on their own.
-    fix_clock(dt.datetime(2026, 1, 14, 14, 0, tzinfo=dt.UTC))
     users, today = ensure_staff(), timezone.localdate()
     for spec in CLINICS:
         seed_clinic(spec, users, today)
