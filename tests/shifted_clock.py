@@ -41,8 +41,8 @@ class ShiftedDate:
         return self.at.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _utc(*parts: int) -> dt.datetime:
-    return dt.datetime(*parts, tzinfo=dt.UTC)  # type: ignore[misc]
+def _utc(year: int, month: int, day: int, hour: int, minute: int) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=dt.UTC)
 
 
 FIXED = (
