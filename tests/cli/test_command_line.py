@@ -23,7 +23,7 @@ def run(args: list[str], var_dir: Path, **env: str) -> subprocess.CompletedProce
         capture_output=True,
         text=True,
         env=environment,
-        timeout=300,
+        timeout=900,  # generous: a loaded 2-core machine seeds the demo slowly
         check=False,
     )
 

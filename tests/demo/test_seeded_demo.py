@@ -122,10 +122,23 @@ def test_the_demo_tells_a_measurement_story() -> None:
         ), object_type
     assert AuditEvent.objects.filter(action="acknowledge", object_type="safetyalert").count() == 2
 
-    # The worker's first tick after seeding: nothing already answered is sent again;
-    # the open alerts, raised minutes ago, escalate once their 15 minutes are up.
+    # The worker's first tick after seeding: nothing already answered is sent again; the
+    # only invitations are for booked sessions whose pre-session questionnaire falls due
+    # now (which ones depends on the weekday: a Monday session is due on a Sunday).
+    # The open alerts, raised minutes ago, escalate once their 15 minutes are up.
+    links_before = set(SelfReportLink.objects.values_list("pk", flat=True))
     first = services.scheduler_tick(now=after)
-    assert (first["invitations"], first["escalations"]) == (0, 0)
+    sent = SelfReportLink.objects.exclude(pk__in=links_before).select_related("session")
+    assert first["invitations"] == len(sent)
+    for link in sent:
+        assert link.context == "pre_session" and link.session is not None, link.schedule_key
+        lead = dt.timedelta(hours=link.clinic.measure_settings.pre_session_lead_hours)
+        assert link.session.status == "scheduled"
+        assert link.session.scheduled_start - lead <= after < link.session.scheduled_start
+        assert not QuestionnaireResponse.objects.filter(
+            session=link.session, context="pre_session"
+        ).exists()
+    assert first["escalations"] == 0
     assert services.scheduler_tick(now=after + dt.timedelta(minutes=15))["escalations"] == 2
 
 
