@@ -8,6 +8,7 @@ renders the figure. A simulation writes nothing; only a patient's chart read is 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import statistics
 import uuid
@@ -291,9 +292,10 @@ def _run(settings: Mapping[str, Any], regimens: list[Mapping[str, Any]]) -> list
     return out
 
 
-def _venous_checks() -> list[dict[str, Any]]:
+@functools.cache  # fixed inputs: the same table on every view
+def _venous_checks() -> tuple[dict[str, Any], ...]:
     """Each racemic model's typical end-of-infusion Cp against the venous measurement, as
-    whole ng/mL and a signed whole percentage."""
+    whole ng/mL and a whole percentage higher or lower."""
     rows = []
     for model in MODELS.values():
         if Route.IV not in model.routes or model.drug != "racemic ketamine":
@@ -308,7 +310,7 @@ def _venous_checks() -> list[dict[str, Any]]:
                 "within": check.within_tolerance,
             }
         )
-    return rows
+    return tuple(rows)
 
 
 def _percent_difference(ratio: float) -> str:
