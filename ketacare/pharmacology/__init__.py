@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from ketacare.pharmacology.effect import NOT_CONCENTRATION_DRIVEN, EffectModel
 from ketacare.pharmacology.engine import Result, simulate
-from ketacare.pharmacology.models import MODELS, Model
+from ketacare.pharmacology.models import DEFAULT_MODELS, MODELS, Model, SamplingSite
 from ketacare.pharmacology.regimens import Dose, Regimen
 
 __all__ = [
+    "DEFAULT_MODELS",
     "MODELS",
     "NOT_CONCENTRATION_DRIVEN",
     "Dose",
@@ -20,5 +21,6 @@ __all__ = [
     "Model",
     "Regimen",
     "Result",
+    "SamplingSite",
     "simulate",
 ]

@@ -21,6 +21,7 @@ class SummaryRow:
     label: str
     model_title: str
     citation: str
+    sampling: str  # the blood the model's Cp stands for, for clinicians
     subjects: int
     cmax: tuple[float, float, float]  # p5, p50, p95 across subjects
     tmax_h: tuple[float, float, float]
@@ -40,6 +41,7 @@ def summary_row(label: str, result: Result) -> SummaryRow:
         label=label,
         model_title=result.model.title,
         citation=result.model.citation,
+        sampling=result.model.sampling.label,
         subjects=len(s.cmax_ng_ml),
         cmax=_spread(s.cmax_ng_ml),
         tmax_h=_spread(s.tmax_min, 1 / 60),
@@ -65,11 +67,13 @@ def _round(values: np.ndarray) -> list[float]:
 
 def figure(results: Sequence[tuple[str, Result]]) -> dict[str, object]:
     """Cp (median and 5–95th percentile band) and Ce (median) per regimen, the dissociation
-    window shaded where each regimen's median Ce reaches it."""
+    window shaded where each regimen's median Ce reaches it. Each Cp trace names the blood
+    its model stands for (arterial or venous), since the two differ during an infusion."""
     traces: list[dict[str, object]] = []
     shapes: list[dict[str, object]] = []
     for index, (label, result) in enumerate(results):
         colour = COLOURS[index % len(COLOURS)]
+        blood = result.model.sampling.short
         hours = _round(result.time_min / 60)
         low, median, high = result.percentiles["cp"]
         if len(result.summary.cmax_ng_ml) > 1:
@@ -80,7 +84,7 @@ def figure(results: Sequence[tuple[str, Result]]) -> dict[str, object]:
                     "fill": "toself",
                     "fillcolor": colour + BAND_ALPHA,
                     "line": {"width": 0},
-                    "name": f"{label}: Cp 5–95th percentile",
+                    "name": f"{label}: Cp, {blood}, 5–95th percentile",
                     "hoverinfo": "skip",
                     "type": "scatter",
                 }
@@ -89,7 +93,7 @@ def figure(results: Sequence[tuple[str, Result]]) -> dict[str, object]:
             {
                 "x": hours,
                 "y": _round(median),
-                "name": f"{label}: Cp (median)",
+                "name": f"{label}: Cp, {blood} (median)",
                 "line": {"color": colour},
                 "type": "scatter",
             }

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -80,12 +81,43 @@ RACEMIC_ABSORPTION: dict[Route, Absorption] = {
 
 
 @dataclass(frozen=True)
+class SamplingSite:
+    """Where the blood the model was fitted to was drawn, and how we know.
+
+    It matters for IV infusions: during an infusion arterial concentrations run higher than
+    venous ones (Henthorn et al. 2018, Anesthesiology 129:260, simultaneous arterial and
+    forearm-venous ketamine samples), so a model of arterial blood over-predicts what a
+    clinic's venous blood test would show at the end of the infusion. `site` is None where
+    no source consulted says; `confirmed` is False where the site is inferred (the reason
+    is in `source`)."""
+
+    site: Literal["arterial", "venous"] | None
+    confirmed: bool
+    source: str
+
+    @property
+    def label(self) -> str:
+        """For clinicians: "arterial blood", "probably venous blood (not confirmed)"."""
+        if self.site is None:
+            return "blood sampling site not confirmed"
+        return self.short if self.confirmed else f"{self.short} (not confirmed)"
+
+    @property
+    def short(self) -> str:
+        """For a chart legend: "arterial blood", "probably venous blood"."""
+        if self.site is None:
+            return "blood site not confirmed"
+        return f"{self.site} blood" if self.confirmed else f"probably {self.site} blood"
+
+
+@dataclass(frozen=True)
 class Model:
     """A linear PK model: parameters, variability, and how to build its rate matrix.
 
     `typical(weight_kg, age_years)` answers the typical subject's parameters (arrays of
     one value); `iiv_cv` the CV (fraction) of the log-normal IIV per parameter;
-    `logit_iiv_sd` SDs of additive IIV on the logit scale (Perez-Ruixo FRn)."""
+    `logit_iiv_sd` SDs of additive IIV on the logit scale (Perez-Ruixo FRn); `sampling`
+    the blood its concentrations stand for."""
 
     key: str
     title: str
@@ -93,6 +125,7 @@ class Model:
     citation: str
     published: str
     assumed: str
+    sampling: SamplingSite
     routes: tuple[Route, ...]
     typical: Callable[[float, float], dict[str, float]]
     iiv_cv: Mapping[str, float]
@@ -139,7 +172,9 @@ _RACEMIC_ASSUMED = (
 )
 
 
-def _racemic(key: str, title: str, citation: str, published: str, typical) -> Model:
+def _racemic(
+    key: str, title: str, citation: str, published: str, sampling: SamplingSite, typical
+) -> Model:
     names = typical(70.0, 40.0)  # the parameters this structure has (2 or 3 compartments)
     return Model(
         key=key,
@@ -148,6 +183,7 @@ def _racemic(key: str, title: str, citation: str, published: str, typical) -> Mo
         citation=citation,
         published=published,
         assumed=_RACEMIC_ASSUMED,
+        sampling=sampling,
         routes=_RACEMIC_ROUTES,
         typical=typical,
         iiv_cv=dict.fromkeys(names, ASSUMED_RACEMIC_CV),
@@ -160,6 +196,15 @@ DOMINO = _racemic(
     "Domino (3-compartment, racemic IV)",
     "Domino et al. 1984 (PMID 7198883) as implemented in opentiva 1.1.2 / Stanpump",
     "V1 0.063 L/kg; k10 0.4381, k12 0.5921, k13 0.5900, k21 0.2470, k31 0.0146 min⁻¹",
+    SamplingSite(
+        "arterial",
+        confirmed=False,
+        source=(
+            "Not stated in the sources consulted: Domino's primary paper was not available "
+            "to check. Inferred: a central volume of 0.063 L/kg (4.4 L at 70 kg, about the "
+            "plasma volume) is what early arterial sampling gives."
+        ),
+    ),
     _k_model(0.063, 0.4381, 0.5921, 0.2470, 0.5900, 0.0146),
 )
 CLEMENTS = _racemic(
@@ -167,6 +212,16 @@ CLEMENTS = _racemic(
     "Clements 250 µg/kg (2-compartment, racemic IV)",
     "Clements et al. 1981, BJA 53:27 (PMID 7459184), 250 µg/kg data, via opentiva 1.1.2",
     "V1 1.7522 L/kg; k10 0.0109, k12 0.0186, k21 0.0137 min⁻¹",
+    SamplingSite(
+        "venous",
+        confirmed=False,
+        source=(
+            "Not stated in the sources consulted: the methods of Clements 1981 were not "
+            "available to check. Inferred: healthy volunteers, and a large central volume "
+            "(1.75 L/kg, 123 L at 70 kg) of the kind venous sampling gives; it reproduces "
+            "the venous 185 ng/mL of Zarate 2006 within 5%."
+        ),
+    ),
     _k_model(1.7522, 0.0109, 0.0186, 0.0137),
 )
 HIJAZI = _racemic(
@@ -174,6 +229,15 @@ HIJAZI = _racemic(
     "Hijazi 2003 (2-compartment, racemic IV, ICU patients)",
     "Hijazi et al. 2003, BJA 90:155 (PMID 12538370), via opentiva 1.1.2",
     "V1 1.08 L/kg; k10 0.0333, k12 0.0088, k21 0.0030 min⁻¹ (CL 36 mL/min/kg, t½ 4.9 h)",
+    SamplingSite(
+        None,
+        confirmed=False,
+        source=(
+            "Not stated in the sources consulted (Hijazi 2003 abstract; the full text was "
+            "not available). ICU patients often have arterial lines, but its large central "
+            "volume (1.08 L/kg) is more like venous sampling: no inference is made."
+        ),
+    ),
     _k_model(1.08, 0.0333, 0.0088, 0.0030),
 )
 KAMP2020 = _racemic(
@@ -182,6 +246,17 @@ KAMP2020 = _racemic(
     "Kamp et al. 2020, Anesthesiology 133:1192 (PMID 32997732), as opentiva 'Klamp'",
     "V1 25, V2 56, V3 157 L; CL 84, Q2 161, Q3 79 L/h, all × W/70 "
     "(opentiva's values; not yet checked against the paper's table)",
+    SamplingSite(
+        "arterial",
+        confirmed=True,
+        source=(
+            "Kamp et al. 2020 (abstract): the model has one central arterial compartment, "
+            "with two venous delay compartments that this parameter set does not carry, "
+            "so its plasma concentration is arterial. Kamp 2020 also found that models "
+            "fitted to venous samples behave differently (longer context-sensitive "
+            "half-times)."
+        ),
+    ),
     _kamp2020,
 )
 
@@ -234,6 +309,16 @@ PEREZ_RUIXO_2021 = Model(
         "5 min apart (SPRAVATO instructions). Race covariates are not offered. Noresketamine "
         "AUC is over-predicted 1.4–1.6× (nlmixr2lib errata). Effect site: Olofsen 2022 ke0."
     ),
+    sampling=SamplingSite(
+        "venous",
+        confirmed=False,
+        source=(
+            "Not stated in the sources consulted (the paper's abstract and nlmixr2lib "
+            "describe plasma samples only). Inferred: pooled Phase I–III esketamine trials, "
+            "most in outpatients with treatment-resistant depression, where blood is drawn "
+            "from a vein."
+        ),
+    ),
     routes=(Route.INTRANASAL, Route.IV, Route.ORAL),
     typical=_perez_ruixo,
     iiv_cv={
@@ -256,4 +341,20 @@ PEREZ_RUIXO_2021 = Model(
 
 MODELS: dict[str, Model] = {
     m.key: m for m in (DOMINO, CLEMENTS, HIJAZI, KAMP2020, PEREZ_RUIXO_2021)
+}
+
+# The model each route uses unless the user picks another (docs/pharmacology.md, "Default
+# models"). IV: Clements, the only published racemic model whose typical end-of-infusion
+# Cp after 0.5 mg/kg over 40 min lies within ±20% of the venous 185 ng/mL of Zarate 2006
+# (177 ng/mL; Kamp 2020, fitted to arterial samples, predicts 253). IM, oral, sublingual and
+# extended release keep Kamp 2020: their absorption rates are assumptions tuned so that
+# Kamp 2020 reproduces each published Tmax (with Clements the same rates put the IM peak
+# at 46 min instead of about 20).
+DEFAULT_MODELS: dict[Route, Model] = {
+    Route.IV: CLEMENTS,
+    Route.INTRANASAL: PEREZ_RUIXO_2021,
+    Route.IM: KAMP2020,
+    Route.ORAL: KAMP2020,
+    Route.SUBLINGUAL: KAMP2020,
+    Route.ORAL_ER: KAMP2020,
 }

@@ -36,6 +36,14 @@ def test_prescriber_compares_two_regimens(open_page: OpenPage) -> None:
     expect(page.locator("table.sim-summary")).to_contain_text(
         "IV infusion (racemic ketamine) 0.5 mg/kg"
     )
+    # The IV default is the venous model, and the page says which blood each curve means.
+    expect(page.locator("table.sim-summary")).to_contain_text(
+        "Blood: probably venous blood (not confirmed)"
+    )
+    expect(page.locator("ul.sim-sampling")).to_contain_text("Clements 250 µg/kg")
+    expect(page.locator("#id_r0-model")).to_contain_text(
+        "Kamp 2020 (3-compartment, racemic IV) — arterial blood"
+    )
 
     # Add a second regimen: the form grows one, prefilled with a nasal-spray dose.
     page.get_by_role("button", name="Add a regimen to compare").click()
@@ -52,7 +60,11 @@ def test_prescriber_compares_two_regimens(open_page: OpenPage) -> None:
     expect(rows.nth(1)).to_contain_text("Perez-Ruixo et al. 2021")
     expect(page.locator("#sim-chart")).to_have_attribute("data-rendered", "true")
     legend = page.locator("#sim-chart .legend")
-    expect(legend).to_contain_text("Nasal spray (esketamine) 84 mg: Cp (median)")
-    expect(legend).to_contain_text("IV infusion (racemic ketamine) 0.5 mg/kg: Cp (median)")
+    expect(legend).to_contain_text(
+        "Nasal spray (esketamine) 84 mg: Cp, probably venous blood (median)"
+    )
+    expect(legend).to_contain_text(
+        "IV infusion (racemic ketamine) 0.5 mg/kg: Cp, probably venous blood (median)"
+    )
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "simulator-two-regimens.png"), full_page=True)

@@ -30,6 +30,23 @@ def test_domino_typical_subject_csv(capsys: pytest.CaptureFixture[str]) -> None:
     assert at_40[0] == "40" and float(at_40[1]) == pytest.approx(240.33, abs=0.01)
 
 
+def test_iv_defaults_to_the_venous_clements_model(capsys: pytest.CaptureFixture[str]) -> None:
+    # No --model: the IV default, Clements (probably venous blood): 177.3 ng/mL at the end
+    # of 0.5 mg/kg over 40 min, against the venous 185 of Zarate 2006 (Kamp 2020: 253.1).
+    out = run(capsys, "--dose-mg-per-kg", "0.5", "--hours", "1", "--format", "json")
+    document = json.loads(out)
+    assert document["model"]["key"] == "clements"
+    assert document["model"]["sampling"] == {
+        "site": "venous",
+        "confirmed": False,
+        "label": "probably venous blood (not confirmed)",
+        "source": document["model"]["sampling"]["source"],
+    }
+    assert document["model"]["sampling"]["source"].startswith("Not stated in the sources")
+    series = document["series"]
+    assert series["cp_ng_ml"][series["time_min"].index(40)] == pytest.approx(177.31, abs=0.01)
+
+
 def test_kamp_repeated_doses_and_step(capsys: pytest.CaptureFixture[str]) -> None:
     out = run(
         capsys,
@@ -111,6 +128,7 @@ def test_json_to_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     )
     document = json.loads(target.read_text())
     assert document["model"]["key"] == "perez_ruixo_2021"
+    assert document["model"]["sampling"]["label"] == "probably venous blood (not confirmed)"
     assert "not dosing advice" in document["disclaimer"]
     assert 20 <= document["summary"]["tmax_min"]["p50"] - 5 <= 40
     assert [row["hill"] for row in document["hill_sensitivity_median_ce"]] == [1, 1.5, 2, 3, 4]
@@ -121,6 +139,7 @@ def test_help_documents_every_option_with_an_example(capsys: pytest.CaptureFixtu
     with pytest.raises(SystemExit):
         main(["--help"])
     text = capsys.readouterr().out
+    assert "Default models: IV clements (probably venous blood" in text
     for option in (
         "--model",
         "--route",

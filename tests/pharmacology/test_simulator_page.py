@@ -97,9 +97,11 @@ def test_one_regimen_gives_the_chart_and_the_summary(
     got = client_for(make_access(Role.PRESCRIBER, clinic)).get(url(clinic), ONE_IV)
     assert got.status_code == 200
     names = [trace["name"] for trace in figure_of(got.content.decode())["data"]]
-    assert names[0].endswith("Cp (median)") and names[1].endswith("Ce effect site (median)")
-    # Domino, 0.5 mg/kg over 40 min: Cmax 240.3 ng/mL at 40 min (one typical subject).
-    assert '<td class="cmax">240.3 [240.3–240.3]</td>' in got.content.decode()
+    assert names[0].endswith("Cp, probably arterial blood (median)")
+    assert names[1].endswith("Ce effect site (median)")
+    # Domino, 0.5 mg/kg over 40 min: Cmax 240.3 ng/mL at 40 min (one typical subject),
+    # rounded to whole ng/mL on screen.
+    assert '<td class="cmax">240 [240–240]</td>' in got.content.decode()
     assert AuditEvent.objects.count() == 0  # a simulation reads no chart and writes nothing
 
 
@@ -120,6 +122,53 @@ def test_two_regimens_overlay_with_a_population_band(
     assert both.content.decode().count('<td class="cmax">') == 2
     layout = figure_of(both.content.decode())["layout"]
     assert layout["shapes"]  # dissociation window shaded
+
+
+def test_the_iv_default_is_the_venous_model_and_every_label_is_shown(
+    clinic: Clinic, make_access: Callable[..., ClinicAccess]
+) -> None:
+    client = client_for(make_access(Role.PRESCRIBER, clinic))
+    got = client.get(url(clinic), {**ONE_IV, "r0-model": ""})
+    html = got.content.decode()
+    # Next to the model choice: each option and the form defaults name their blood.
+    assert "Kamp 2020 (3-compartment, racemic IV) — arterial blood</option>" in html
+    assert (
+        "Clements 250 µg/kg (2-compartment, racemic IV) — probably venous blood (not confirmed)"
+        "</option>" in html
+    )
+    assert (
+        "IV infusion (racemic ketamine): Clements 250 µg/kg (2-compartment, racemic IV), "
+        "probably venous blood (not confirmed)" in html
+    )
+    # The default IV regimen runs Clements: 177.3 ng/mL at the end of the infusion, shown
+    # as 177 (the venous measurement is 185; Kamp 2020's arterial model gave 253).
+    assert '<td class="cmax">177 [177–177]</td>' in html
+    assert "Blood: probably venous blood (not confirmed)" in html
+    # The chart legend and caption.
+    names = [trace["name"] for trace in figure_of(html)["data"]]
+    assert (
+        names[0] == "IV infusion (racemic ketamine) 0.5 mg/kg: Cp, probably venous blood (median)"
+    )
+    assert (
+        "<li>IV infusion (racemic ketamine) 0.5 mg/kg — Clements 250 µg/kg (2-compartment, "
+        "racemic IV): probably venous blood (not confirmed)</li>" in html
+    )
+    # Every model's site with its source, and the check against the venous measurement.
+    assert html.count("<em>Blood sampled:</em>") == 5
+    assert "Kamp et al. 2020 (abstract): the model has one central arterial compartment" in html
+    rows = dict(
+        re.findall(r'<tr data-model="(\w+)">(.*?)</tr>', html)  # the check table
+    )
+    assert set(rows) == {"domino", "clements", "hijazi", "kamp2020"}
+    assert (
+        "<td>177</td><td>4% lower</td>" in rows["clements"] and "(IV default)" in rows["clements"]
+    )
+    assert (
+        "<td>arterial blood</td><td>253</td><td>37% higher (outside ±20%)</td>" in rows["kamp2020"]
+    )
+    assert "Zarate et al. 2006" in html
+    # Words for clinicians: no reference-file sections on screen.
+    assert "§" not in html and "[NF]" not in html and "pharmacology.md" not in html
 
 
 def test_form_errors_are_shown_not_raised(

@@ -8,6 +8,7 @@ renders the figure. A simulation writes nothing; only a patient's chart read is 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import statistics
 import uuid
@@ -26,7 +27,13 @@ from ketacare.dosing.selectors import plan_sessions, plan_summary
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import chart_summary
 from ketacare.patients.services import patient_view
-from ketacare.pharmacology import MODELS, NOT_CONCENTRATION_DRIVEN, EffectModel, simulate
+from ketacare.pharmacology import (
+    DEFAULT_MODELS,
+    MODELS,
+    NOT_CONCENTRATION_DRIVEN,
+    EffectModel,
+    simulate,
+)
 from ketacare.pharmacology.effect import (
     DEFAULT_HILL,
     DEFAULT_WINDOW_FRACTION,
@@ -35,6 +42,7 @@ from ketacare.pharmacology.effect import (
 )
 from ketacare.pharmacology.engine import Result
 from ketacare.pharmacology.figures import SummaryRow, figure, summary_row
+from ketacare.pharmacology.observations import CHECK_WEIGHT_KG, ZARATE_2006, end_of_infusion_check
 from ketacare.pharmacology.regimens import Regimen, repeated
 from ketacare.web.views.access import clinic_view
 
@@ -43,12 +51,12 @@ MAX_SUBJECTS = 1000
 MAX_POINTS = 1500  # time points per curve on the page: the step follows the horizon
 
 FORMS = {
-    "iv": ("IV infusion (racemic ketamine)", Route.IV, "kamp2020"),
-    "intranasal": ("Nasal spray (esketamine)", Route.INTRANASAL, "perez_ruixo_2021"),
-    "im": ("IM injection (racemic)", Route.IM, "kamp2020"),
-    "oral": ("Oral (racemic)", Route.ORAL, "kamp2020"),
-    "sublingual": ("Sublingual (racemic)", Route.SUBLINGUAL, "kamp2020"),
-    "oral_er": ("Extended-release tablet (racemic)", Route.ORAL_ER, "kamp2020"),
+    "iv": ("IV infusion (racemic ketamine)", Route.IV),
+    "intranasal": ("Nasal spray (esketamine)", Route.INTRANASAL),
+    "im": ("IM injection (racemic)", Route.IM),
+    "oral": ("Oral (racemic)", Route.ORAL),
+    "sublingual": ("Sublingual (racemic)", Route.SUBLINGUAL),
+    "oral_er": ("Extended-release tablet (racemic)", Route.ORAL_ER),
 }
 MAX_PLAN_DOSES = 24  # the regimen form's own limit
 INDUCTION = dt.timedelta(weeks=4)
@@ -82,11 +90,29 @@ class SettingsForm(forms.Form):
     )
 
 
+def _model_help() -> str:
+    """Each form's default model and the blood it stands for, next to the model choice."""
+    forms_by_model: dict[str, list[str]] = {}
+    for label, route in FORMS.values():
+        forms_by_model.setdefault(DEFAULT_MODELS[route].key, []).append(label)
+    defaults = [
+        f"{', '.join(labels)}: {MODELS[key].title}, {MODELS[key].sampling.label}"
+        for key, labels in forms_by_model.items()
+    ]
+    return (
+        "Defaults — "
+        + "; ".join(defaults)
+        + ". A clinic's blood test is venous; during an IV infusion arterial blood runs higher."
+    )
+
+
 class RegimenForm(forms.Form):
-    form = forms.ChoiceField(choices=[(key, label) for key, (label, _, _) in FORMS.items()])
+    form = forms.ChoiceField(choices=[(key, label) for key, (label, _) in FORMS.items()])
     model = forms.ChoiceField(
-        choices=[("", "Default for the form")] + [(k, m.title) for k, m in MODELS.items()],
+        choices=[("", "Default for the form")]
+        + [(k, f"{m.title} — {m.sampling.label}") for k, m in MODELS.items()],
         required=False,
+        help_text=_model_help(),
     )
     dose = forms.DecimalField(min_value=0.01, max_value=2000, decimal_places=3)
     unit = forms.ChoiceField(choices=[("mg_per_kg", "mg/kg"), ("mg", "mg")])
@@ -102,8 +128,8 @@ class RegimenForm(forms.Form):
         data = super().clean() or {}
         if self.errors:
             return data
-        _, route, default_model = FORMS[data["form"]]
-        data["model"] = data.get("model") or default_model
+        _, route = FORMS[data["form"]]
+        data["model"] = data.get("model") or DEFAULT_MODELS[route].key
         if route not in MODELS[data["model"]].routes:
             self.add_error("model", f"{MODELS[data['model']].title} has no {route} route.")
         if data["doses"] > 1 and not data.get("every_hours"):
@@ -133,7 +159,7 @@ def _regimen_forms(data: Mapping[str, Any] | None, count: int) -> list[RegimenFo
 
 
 def _regimen(cleaned: Mapping[str, Any], weight_kg: float) -> Regimen:
-    _, route, _ = FORMS[cleaned["form"]]
+    _, route = FORMS[cleaned["form"]]
     dose = float(cleaned["dose"])
     amount = dose * weight_kg if cleaned["unit"] == "mg_per_kg" else dose
     return repeated(
@@ -224,6 +250,9 @@ def simulator(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
         "simulated": simulated,
         "figure": figure([(s.label, s.result) for s in simulated]) if simulated else None,
         "models": MODELS.values(),
+        "checks": _venous_checks(),
+        "observation": ZARATE_2006,
+        "check_weight_kg": CHECK_WEIGHT_KG,
         "not_concentration_driven": NOT_CONCENTRATION_DRIVEN,
         "c50": OLOFSEN_C50_NG_ML,
         "window_fraction": DEFAULT_WINDOW_FRACTION,
@@ -261,6 +290,34 @@ def _run(settings: Mapping[str, Any], regimens: list[Mapping[str, Any]]) -> list
         label = _label(cleaned)
         out.append(Simulated(label, result, summary_row(label, result)))
     return out
+
+
+@functools.cache  # fixed inputs: the same table on every view
+def _venous_checks() -> tuple[dict[str, Any], ...]:
+    """Each racemic model's typical end-of-infusion Cp against the venous measurement, as
+    whole ng/mL and a whole percentage higher or lower."""
+    rows = []
+    for model in MODELS.values():
+        if Route.IV not in model.routes or model.drug != "racemic ketamine":
+            continue
+        check = end_of_infusion_check(model)
+        rows.append(
+            {
+                "model": model,
+                "is_default": model is DEFAULT_MODELS[Route.IV],
+                "predicted": round(check.predicted_ng_ml),
+                "difference": _percent_difference(check.ratio),
+                "within": check.within_tolerance,
+            }
+        )
+    return tuple(rows)
+
+
+def _percent_difference(ratio: float) -> str:
+    percent = round((ratio - 1) * 100)
+    if percent == 0:
+        return "the same"
+    return f"{abs(percent)}% {'higher' if percent > 0 else 'lower'}"
 
 
 def _hill_rows(simulated: list[Simulated]) -> list[dict[str, Any]]:
