@@ -35,6 +35,8 @@ def open_patients(page: Page) -> None:
     """From any clinic page, the patient list through the top navigation."""
     page.locator("nav.mainnav").get_by_role("link", name="Patients", exact=True).click()
     expect(page).to_have_url(re.compile(r"/c/[\w-]+/patients/$"))
+    # The URL changes before htmx has wired the live search; typing earlier is lost.
+    page.wait_for_load_state("load")
 
 
 def log_out(page: Page) -> None:
