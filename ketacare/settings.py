@@ -106,6 +106,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "ketacare" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # Words for people (labels for codes, plain citations) on every page.
+            "builtins": ["ketacare.web.templatetags.ketacare_tags"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

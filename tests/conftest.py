@@ -4,12 +4,18 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck, settings
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic, User
 from ketacare.accounts.policy import Role
 from tests.clock import RUN_STARTED, fix_clock, release_clock
 from tests.factories import ClinicFactory, MembershipFactory, UserFactory
+
+# No test depends on how fast the machine is: Hypothesis's deadline and its "input
+# generation is slow" check measure wall time, which a loaded CI machine stretches.
+settings.register_profile("ketacare", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ketacare")
 
 
 def pytest_report_header() -> str:

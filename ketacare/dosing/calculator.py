@@ -47,6 +47,14 @@ class BasisPolicy(StrEnum):
     ADJUSTED_ABOVE_BMI = "adjusted_above_bmi"  # adjusted BW at BMI >= threshold
     ACTUAL = "actual"  # always actual weight (as the landmark trials did)
 
+    @property
+    def label(self) -> str:
+        return {
+            "ideal_above_bmi": "Ideal body weight at or above the BMI threshold",
+            "adjusted_above_bmi": "Adjusted body weight at or above the BMI threshold",
+            "actual": "Actual body weight always",
+        }[self.value]
+
 
 @dataclass(frozen=True)
 class DosingPolicy:

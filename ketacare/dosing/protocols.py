@@ -133,6 +133,17 @@ class ProtocolDefinition:
         return min(start + step * (number - 1), ceiling)
 
 
+def _frequency(phase: Phase) -> str:
+    if phase.period_weeks > 1:
+        return f"every {phase.period_weeks} weeks"
+    return {1: "weekly", 2: "twice a week"}.get(phase.sessions, f"{phase.sessions} times a week")
+
+
+def schedule_label(phases: tuple[Phase, ...]) -> str:
+    """A schedule in words: "3 times a week for 2 weeks, then weekly for 2 weeks"."""
+    return ", then ".join(f"{_frequency(p)} for {p.weeks} weeks" for p in phases).capitalize()
+
+
 # --- sources (clinical.md section in brackets) ------------------------------------------
 
 APA_CONSENSUS = Source(

@@ -297,6 +297,11 @@ def early_warning(course: Course, instrument: str, rules: MaintenanceRules) -> J
     )
 
 
+def _band_words(point: ScorePoint) -> str:
+    """A severity band as words ("moderately_severe" -> "moderately severe")."""
+    return point.band.replace("_", " ") if point.band else f"band {point.band_rank}"
+
+
 def _warning_reason(course: Course, found: Worsening) -> str:
     parts = []
     if found.by_points:
@@ -305,8 +310,7 @@ def _warning_reason(course: Course, found: Worsening) -> str:
         steps = (found.point.band_rank or 0) - (found.nadir.band_rank or 0)
         parts.append(
             f"{steps} severity band(s) worse than at the nadir "
-            f"({found.nadir.band or found.nadir.band_rank} → "
-            f"{found.point.band or found.point.band_rank})"
+            f"({_band_words(found.nadir)} → {_band_words(found.point)})"
         )
     return f"early warning: {describe(course, found.point)} is " + " and ".join(parts)
 

@@ -118,11 +118,11 @@ RULE_SOURCES: dict[str, str] = {
     "relapse_rule": (
         "Clinical choice (issue default): loss of response. The SUSTAIN-1 relapse definition "
         "was not found [NF]; its commonly quoted wording 'MADRS ≥ 22 on 2 consecutive "
-        "assessments' is unverified [U] and available as the option madrs_threshold."
+        "assessments' is unverified [U] and available as the option 'MADRS threshold'."
     ),
     "relapse_consecutive": (
         "Clinical choice (issue default): two consecutive measurements no longer meeting "
-        "response (or, under madrs_threshold, at or above the MADRS threshold) [U]."
+        "response (or, under the 'MADRS threshold' option, at or above the MADRS threshold) [U]."
     ),
     "relapse_min_span_days": (
         "Clinical choice (issue default): the consecutive measurements span at least 5 days, "

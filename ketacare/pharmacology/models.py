@@ -211,7 +211,7 @@ CLEMENTS = _racemic(
     "clements",
     "Clements 250 µg/kg (2-compartment, racemic IV)",
     "Clements et al. 1981, BJA 53:27 (PMID 7459184), 250 µg/kg data, via opentiva 1.1.2",
-    "V1 1.7522 L/kg; k10 0.0109, k12 0.0186, k21 0.0137 min⁻¹",
+    "V1 1.75 L/kg; k10 0.0109, k12 0.0186, k21 0.0137 min⁻¹",
     SamplingSite(
         "venous",
         confirmed=False,
@@ -300,8 +300,9 @@ PEREZ_RUIXO_2021 = Model(
     published=(
         "3-compartment esketamine with a well-stirred hepato-portal compartment; 2-compartment "
         "apparent noresketamine; nasal fraction FRn 0.54 per device (× 0.62 for each later "
-        "device) absorbed at ka_n 2.93 h⁻¹; swallowed part (1−FRn)·Fgut (0.64) zero-order over "
-        "0.53 h then ka_sw 1.45 h⁻¹ into the liver; oral solution Fgut, 0.32 h, ka_po 0.97 h⁻¹; "
+        "device) absorbed at nasal ka 2.93 h⁻¹; swallowed part (1−FRn)·Fgut (0.64) zero-order "
+        "over 0.53 h then swallowed ka 1.45 h⁻¹ into the liver; oral solution Fgut, 0.32 h, "
+        "oral ka 0.97 h⁻¹; "
         "Qh −2.19 L/h per year over 60; IIV as Table 3."
     ),
     assumed=(

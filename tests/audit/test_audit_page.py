@@ -99,7 +99,7 @@ def test_compliance_officer_sees_every_event_newest_first(trail: Trail) -> None:
     html = response.content.decode()
     assert "4 events." in html
     assert "nurse.ray" in html and "dr.kim" in html
-    assert "<strong>phone</strong>:" in html and "555-0100" in html
+    assert "<strong>Phone</strong>:" in html and "555-0100" in html
 
 
 def test_the_page_itself_writes_no_audit_event(trail: Trail) -> None:

@@ -33,10 +33,11 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.test import Client
 from django.utils import timezone
 
 from ketacare.accounts.access import ClinicAccess
-from ketacare.accounts.models import Clinic, Membership
+from ketacare.accounts.models import Clinic, Membership, User
 from ketacare.accounts.policy import Role
 from ketacare.audit.models import AuditChainHead, AuditEvent
 from ketacare.demo.measures_seed import (
@@ -67,6 +68,7 @@ from ketacare.treatment.models import (
     VitalReading,
 )
 from tests.clock import RUN_STARTED, fix_clock, release_clock
+from tests.screen_words import crawl
 
 DEMO_NOW = RUN_STARTED
 
@@ -376,3 +378,28 @@ def test_seeding_twice_adds_nothing_and_still_verifies() -> None:
     call_command("audit_verify", "--no-progress", "--clinic", "harbour", stdout=out)
     assert "Audit trail intact" in out.getvalue()
     assert "riverside" not in out.getvalue()
+
+
+# --- words on the screens ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "username",
+    [
+        "admin",
+        "dr.okafor",
+        "nurse.lee",
+        "therapist.garcia",
+        "frontdesk.khan",
+        "compliance.novak",
+        "researcher.ito",
+    ],
+)
+def test_every_page_a_demo_user_opens_speaks_words_not_codes(username: str) -> None:
+    """Labels, not codes; no reference-file sections; rounded figures, on every page the
+    role reaches from the clinic's home page (a couple of each kind)."""
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    walk = crawl(client, "/c/riverside/", inside="/c/riverside/")
+    assert walk.pages
+    assert walk.problems == {}

@@ -82,7 +82,7 @@ def test_trials_resistance_screening_and_accepting_a_caution(open_page: OpenPage
     expect(benzo).to_contain_text("4.00 mg/day")
     expect(benzo).to_contain_text("PMC10812090")
     expect(page.locator(".screening-summary")).to_contain_text(
-        "iv_ketamine: eligible with cautions"
+        "IV racemic ketamine: eligible with cautions"
     )
 
     benzo.get_by_text("Accept caution").click()

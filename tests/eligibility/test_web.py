@@ -77,14 +77,38 @@ def test_running_screening_and_accepting_a_caution(team: Team) -> None:
     assert "Caution accepted." in page
     assert CautionAcceptance.objects.get().accepted_by == team.prescriber.user
     chart = prescriber.get(url(team, "patient_chart")).content.decode()
-    assert 'class="screening-summary"' in chart and "iv_ketamine: eligible with cautions" in chart
+    assert (
+        'class="screening-summary"' in chart
+        and "IV racemic ketamine: eligible with cautions" in chart
+    )
 
 
 def test_settings_page_shows_cited_defaults_and_saves(team: Team) -> None:
     admin = signed_in(member(team.clinic, Role.CLINIC_ADMIN))
     settings_url = reverse("eligibility_settings", kwargs={"clinic_slug": team.clinic.slug})
     page = admin.get(settings_url).content.decode()
-    assert "PMC10812090" in page and "PMC11193313" in page and "[NF]" in page
+    assert "PMC10812090" in page and "PMC11193313" in page
+    assert "no authoritative number exists" in page and "[NF]" not in page
     admin.post(settings_url, {"benzodiazepine_max_lorazepam_mg": "2"})
     assert EligibilitySettings.objects.get().overrides == {"benzodiazepine_max_lorazepam_mg": 2.0}
     assert signed_in(team.nurse).get(settings_url).status_code == 403
+
+
+def test_a_not_eligible_result_is_a_warning_not_a_success_banner(team: Team) -> None:
+    form = {
+        "protocol_code": "iv_ketamine",
+        "bp_systolic": "120",
+        "bp_diastolic": "80",
+        **{f"item_{item.value}": "no" for item in Item},
+        f"item_{Item.ANEURYSM.value}": "yes",
+    }
+    page = signed_in(team.nurse).post(url(team, "screening_run"), form, follow=True)
+    text = page.content.decode()
+    assert '<li class="msg msg-warning" role="status">Screened: not eligible.</li>' in text
+    assert "msg-success" not in text
+
+
+def test_a_refused_form_names_the_field(team: Team) -> None:
+    page = signed_in(team.nurse).post(url(team, "screening_run"), {}, follow=True)
+    text = page.content.decode()
+    assert "Protocol: This field is required." in text

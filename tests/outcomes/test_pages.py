@@ -45,7 +45,7 @@ def test_the_tab_shows_verdicts_reasons_and_the_recommendation(team: Team, recen
     page = signed_in(team.prescriber).get(tab_url(team.prescriber, recent))
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Course outcome: PHQ9" in html
+    assert "Course outcome: PHQ-9" in html
     assert "next session recommended at day 11" in html
     assert 'data-verdict="response"' in html and "Accept and book" in html
     assert "Early warning:" in html and "Taper:" in html

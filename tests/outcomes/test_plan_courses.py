@@ -312,4 +312,7 @@ def test_the_tab_says_which_course_and_spacing_it_judges(team: Team, patient: Pa
     url = reverse("patient_chart_section", args=[team.clinic.slug, patient.pk, "outcomes"])
     html = client.get(url).content.decode()
     assert "Judging the current course: first dose 2026-03-02, 3 sessions given, under a " in html
-    assert "(esketamine_trd, intranasal). Minimum spacing: the protocol&#x27;s minimum" in html
+    assert (
+        "(Intranasal esketamine (Spravato), treatment-resistant depression). Minimum spacing: the protocol&#x27;s minimum"
+        in html
+    )

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from ketacare.accounts.policy import Role
 from ketacare.audit.models import AuditEvent
+from ketacare.common.citations import plain_citation
 from ketacare.measures import get_instrument
 from ketacare.measures import services as measures
 from ketacare.measures.models import (
@@ -433,7 +434,7 @@ def test_every_instrument_gets_a_table_and_totals_get_a_trend(team: Team) -> Non
 
     for code, instrument in INSTRUMENTS.items():
         assert f'id="scores-{code}"' in html
-        assert escape(instrument.licence_note) in html  # each licence is stated in the app
+        assert escape(plain_citation(instrument.licence_note)) in html  # each licence stated
         if instrument.total_rule == "none":
             assert f'id="trend-{code}"' not in html
             continue

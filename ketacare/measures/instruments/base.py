@@ -11,6 +11,7 @@ mistake in an instrument module fails at import, not at scoring time.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
@@ -185,6 +186,13 @@ class Instrument:
 
     def __post_init__(self) -> None:
         _check(self)
+
+    @property
+    def abbreviation(self) -> str:
+        """The short name clinicians use: "PHQ-9" from "Patient Health Questionnaire-9
+        (PHQ-9)"."""
+        found = re.search(r"\(([^()]+)\)\s*$", self.name)
+        return found.group(1) if found else self.name
 
     @property
     def scored_items(self) -> tuple[Item, ...]:

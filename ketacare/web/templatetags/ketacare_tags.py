@@ -5,6 +5,12 @@ from typing import Any
 
 from django import template
 from django.db import models
+from django.template.defaultfilters import floatformat
+
+from ketacare.common.citations import plain_citation
+from ketacare.dosing.protocols import SHIPPED, ProtocolDefinition, schedule_label
+from ketacare.measures.instruments import get_instrument
+from ketacare.measures.instruments.base import ScoringError
 
 register = template.Library()
 
@@ -32,3 +38,46 @@ def display(obj: models.Model, name: str) -> Any:
 def words(code: str) -> str:
     """A code as words: "eligible_with_cautions" -> "eligible with cautions"."""
     return str(code).replace("_", " ")
+
+
+@register.filter
+def citation(source: str) -> str:
+    """A source as people read it: the published source, without the project's notes."""
+    return plain_citation(str(source))
+
+
+@register.filter
+def protocol_name(code: str) -> str:
+    """A protocol code as its name: "iv_ketamine" -> "IV ketamine (racemic), ..."."""
+    protocol = SHIPPED.get(str(code))
+    return protocol.name if protocol else words(code)
+
+
+@register.filter
+def instrument_abbreviation(code: str) -> str:
+    """An instrument code as clinicians write it: "qids_sr16" -> "QIDS-SR16"."""
+    try:
+        return get_instrument(str(code).lower()).abbreviation
+    except ScoringError:
+        return words(code)
+
+
+@register.filter
+def schedule_words(protocol: ProtocolDefinition | None, code: str) -> str:
+    """A protocol's schedule option in words: "3_per_week" -> "3 times a week for 2 weeks"."""
+    phases = protocol.schedules.get(code) if protocol else None
+    return schedule_label(phases) if phases else words(code)
+
+
+@register.filter
+def figure(value: Any) -> Any:
+    """A computed number as people read it: 2.9159722 -> 2.92, 147.3333 -> 147.3."""
+    if isinstance(value, float):
+        return floatformat(value, -1 if abs(value) >= 10 else -2)
+    return value
+
+
+@register.filter
+def instrument_list(codes: list[str]) -> str:
+    """Instrument codes as clinicians write them: ["phq9", "gad7"] -> "PHQ-9, GAD-7"."""
+    return ", ".join(instrument_abbreviation(code) for code in codes)

@@ -30,10 +30,12 @@ from ketacare.dosing.protocols import (
     TEXT_FIELDS,
     Indication,
     adjustable_values,
+    schedule_label,
 )
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import patient_get
 from ketacare.treatment.models import TreatmentSession
+from ketacare.web.feedback import error_lines, flash_failure, flash_form_errors
 from ketacare.web.views.access import clinic_view
 from ketacare.web.views.patients import register_tab
 from ketacare.web.views.sessions import DateTimeInput
@@ -52,9 +54,9 @@ def _protocol_choices(access: ClinicAccess) -> list[tuple[str, str]]:
 
 def _schedule_choices(access: ClinicAccess) -> list[tuple[str, str]]:
     options = {
-        code: f"{code.replace('_', ' ')}"
+        code: schedule_label(phases)
         for p in selectors.protocol_catalogue(clinic=access.clinic)
-        for code in p.schedules
+        for code, phases in p.schedules.items()
     }
     return sorted(options.items())
 
@@ -214,20 +216,17 @@ def _back(access: ClinicAccess, patient_id: uuid.UUID) -> HttpResponse:
 
 
 def _messages_of(exc: ValidationFailed) -> str:
-    return " ".join(" ".join(msgs) for msgs in exc.errors.values())
+    return "; ".join(error_lines(exc.errors))
 
 
 def _run(request: HttpRequest, form: forms.Form, action: Callable[[], Any], done: str) -> None:
     if not form.is_valid():
-        messages.error(
-            request,
-            "; ".join(f"{k}: {' '.join(str(m) for m in v)}" for k, v in form.errors.items()),
-        )
+        flash_form_errors(request, form)
         return
     try:
         action()
     except ValidationFailed as exc:
-        messages.error(request, _messages_of(exc))
+        flash_failure(request, exc, form)
     else:
         messages.success(request, done)
 
@@ -434,7 +433,7 @@ def clinic_protocols(request: HttpRequest, access: ClinicAccess) -> HttpResponse
 
 
 class DosingSettingsForm(forms.Form):
-    basis_policy = forms.ChoiceField(choices=[(p.value, p.value) for p in BasisPolicy])
+    basis_policy = forms.ChoiceField(choices=[(p.value, p.label) for p in BasisPolicy])
     bmi_threshold = forms.DecimalField()
     adjusted_factor = forms.DecimalField()
     syringe_precision_ml = forms.DecimalField()

@@ -16,14 +16,16 @@ from django.views.decorators.http import require_POST
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
+from ketacare.common.citations import plain_citation
 from ketacare.common.errors import NotFound, ValidationFailed
 from ketacare.dosing.protocols import SHIPPED
 from ketacare.eligibility import selectors, services
 from ketacare.eligibility.models import EligibilitySettings, ScreeningResult
 from ketacare.eligibility.rules import SETTINGS, EligibilityRules
-from ketacare.eligibility.screening import ITEMS, Answer
+from ketacare.eligibility.screening import ITEMS, Answer, Outcome
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import patient_get
+from ketacare.web.feedback import flash_failure, flash_form_errors
 from ketacare.web.forms import _date_widgets
 from ketacare.web.views.access import clinic_view
 from ketacare.web.views.patients import HEADER_EXTRAS, register_tab
@@ -139,10 +141,7 @@ def _back(access: ClinicAccess, patient_id: uuid.UUID, section: str) -> HttpResp
 
 
 def _report(request: HttpRequest, form: forms.BaseForm) -> None:
-    messages.error(
-        request,
-        "; ".join(f"{k}: {' '.join(str(m) for m in v)}" for k, v in form.errors.items()),
-    )
+    flash_form_errors(request, form)
 
 
 @require_POST
@@ -165,7 +164,7 @@ def history_add(
             data=form.cleaned_data,
         )
     except ValidationFailed as exc:
-        messages.error(request, str(exc))
+        flash_failure(request, exc)
     else:
         messages.success(request, f"{HISTORY_LABELS[kind]} saved.")
     return _back(access, patient_id, "history")
@@ -197,7 +196,7 @@ def history_retract(
             reason=request.POST.get("reason", ""),
         )
     except ValidationFailed as exc:
-        messages.error(request, str(exc))
+        flash_failure(request, exc)
     else:
         messages.success(request, "Entry marked as entered in error.")
     return _back(access, patient_id, "history")
@@ -221,9 +220,10 @@ def screening_run(
             checklist=form.checklist(),
         )
     except ValidationFailed as exc:
-        messages.error(request, str(exc))
+        flash_failure(request, exc)
     else:
-        messages.success(request, f"Screened: {result.outcome.replace('_', ' ')}.")
+        said = messages.success if result.outcome == Outcome.ELIGIBLE else messages.warning
+        said(request, f"Screened: {result.outcome.replace('_', ' ')}.")
     return _back(access, patient_id, "eligibility")
 
 
@@ -250,7 +250,7 @@ def caution_accept(
             justification=form.cleaned_data["justification"],
         )
     except ValidationFailed as exc:
-        messages.error(request, str(exc))
+        flash_failure(request, exc)
     else:
         messages.success(request, "Caution accepted.")
     return _back(access, patient_id, "eligibility")
@@ -267,7 +267,7 @@ class SettingsForm(forms.Form):
         defaults = EligibilityRules()
         for name, setting in SETTINGS.items():
             default = getattr(defaults, name)
-            help_text = f"Default: {_shown(default)}. Basis: {setting.source.label}"
+            help_text = f"Default: {_shown(default)}. Basis: {plain_citation(setting.source.label)}"
             if name == "min_daily_dose_mg":
                 field: forms.Field = forms.CharField(
                     widget=forms.Textarea(attrs={"rows": 6}), required=False

@@ -49,6 +49,7 @@ from ketacare.patients.models import Patient
 from ketacare.patients.selectors import patient_get
 from ketacare.patients.services import patient_view
 from ketacare.treatment.models import TreatmentSession
+from ketacare.web.feedback import flash_failure
 from ketacare.web.forms import DateInput
 from ketacare.web.views.access import clinic_view
 from ketacare.web.views.patients import _header_context, register_tab
@@ -785,7 +786,7 @@ def measure_link_revoke(
     try:
         measures.link_revoke(access=access, link_id=link_id)
     except ValidationFailed as exc:
-        messages.error(request, " ".join(m for msgs in exc.errors.values() for m in msgs))
+        flash_failure(request, exc)
     else:
         messages.success(request, "Link revoked: it can no longer be answered.")
     return _to_tab(access, patient.pk)
@@ -811,7 +812,7 @@ def alert_acknowledge(
             note=form.cleaned_data["note"],
         )
     except ValidationFailed as exc:
-        messages.error(request, " ".join(m for msgs in exc.errors.values() for m in msgs))
+        flash_failure(request, exc)
     else:
         messages.success(
             request, f"Alert acknowledged: {alert.get_action_taken_display().lower()}."

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
 from ketacare.common.errors import PermissionDenied, ValidationFailed
+from ketacare.measures.instruments import get_instrument
 from ketacare.outcomes import charts, report, services
 from ketacare.outcomes import dashboard as outcome_dashboard
 from ketacare.outcomes.config import config_for, setting_rows
@@ -27,6 +28,7 @@ from ketacare.outcomes.options import JUDGED_INSTRUMENTS
 from ketacare.outcomes.worklist import worklist_open
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import patient_get
+from ketacare.web.feedback import flash_failure
 from ketacare.web.views.access import clinic_view
 from ketacare.web.views.patients import register_tab
 from ketacare.web.views.sessions import DateTimeInput
@@ -69,12 +71,6 @@ def _back(access: ClinicAccess, patient_id: uuid.UUID) -> HttpResponse:
     )
 
 
-def _say_errors(request: HttpRequest, exc: ValidationFailed) -> None:
-    for msgs in exc.errors.values():
-        for msg in msgs:
-            messages.error(request, msg)
-
-
 @require_POST
 @clinic_view
 def recommendation_accept(
@@ -91,7 +87,7 @@ def recommendation_accept(
             access=access, patient_id=patient_id, scheduled_start=start
         )
     except ValidationFailed as exc:
-        _say_errors(request, exc)
+        flash_failure(request, exc)
     else:
         assert decision.booked_session is not None
         when = timezone.localtime(decision.booked_session.scheduled_start)
@@ -116,7 +112,7 @@ def recommendation_dismiss(
             access=access, patient_id=patient_id, reason=form.cleaned_data["reason"]
         )
     except ValidationFailed as exc:
-        _say_errors(request, exc)
+        flash_failure(request, exc)
     else:
         messages.success(request, "Recommendation dismissed.")
     return _back(access, patient_id)
@@ -140,7 +136,10 @@ class FilterForm(forms.Form):
     )
     instrument = forms.ChoiceField(
         required=False,
-        choices=[("", "Clinic default"), *[(c, c.upper()) for c in JUDGED_INSTRUMENTS]],
+        choices=[
+            ("", "Clinic default"),
+            *[(c, get_instrument(c).abbreviation) for c in JUDGED_INSTRUMENTS],
+        ],
     )
     lines = forms.BooleanField(required=False, label="Individual lines")
     prescriber = forms.IntegerField(required=False, widget=forms.HiddenInput)

@@ -22,6 +22,7 @@ from ketacare.patients import rules, services
 from ketacare.patients.api import CHART_ENTRY_PATHS
 from ketacare.patients.models import Patient, PatientRecord
 from ketacare.patients.selectors import chart_summary, patient_get, record_get, record_list
+from ketacare.web.feedback import flash_failure
 from ketacare.web.forms import PatientForm, ReasonForm, entry_form_class
 from ketacare.web.views.access import clinic_view
 
@@ -122,7 +123,7 @@ def patient_archive(
                 access=access, patient_id=patient_id, reason=form.cleaned_data["reason"]
             )
         except ValidationFailed as exc:
-            messages.error(request, str(exc))
+            flash_failure(request, exc)
         else:
             messages.success(request, "Patient archived. The record is kept, read-only.")
     return redirect("patient_chart", clinic_slug=access.clinic.slug, patient_id=patient_id)
@@ -288,7 +289,7 @@ def entry_retract(
                 reason=form.cleaned_data["reason"],
             )
         except ValidationFailed as exc:
-            messages.error(request, str(exc))
+            flash_failure(request, exc)
         else:
             messages.success(request, "Entry marked as entered in error.")
     else:

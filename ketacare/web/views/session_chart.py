@@ -33,6 +33,7 @@ from ketacare.treatment.selectors import (
     session_chart_view,
     session_get,
 )
+from ketacare.web.feedback import flash_failure
 from ketacare.web.pdf import html_to_pdf
 from ketacare.web.views.access import clinic_view
 from ketacare.web.views.session_timeline import timeline_figure
@@ -276,7 +277,7 @@ def session_act(
                 access, {"patient_id": session.patient_id, "session_id": session.pk}, request.POST
             )
         except ValidationFailed as exc:
-            messages.error(request, "; ".join(m for msgs in exc.errors.values() for m in msgs))
+            flash_failure(request, exc)
         else:
             messages.success(request, "Saved.")
     return redirect(

@@ -21,6 +21,7 @@ from ketacare.patients.models import Patient
 from ketacare.patients.selectors import patient_get
 from ketacare.treatment import services
 from ketacare.treatment.models import TreatmentSession
+from ketacare.web.feedback import flash_failure
 from ketacare.web.views.access import clinic_view
 from ketacare.web.views.patients import register_tab
 
@@ -92,7 +93,7 @@ def _run(request: HttpRequest, form: forms.Form, action: Any, done: str) -> None
     try:
         action(form.cleaned_data)
     except ValidationFailed as exc:
-        messages.error(request, str(exc))
+        flash_failure(request, exc)
     else:
         messages.success(request, done)
 
