@@ -313,6 +313,6 @@ def test_the_tab_says_which_course_and_spacing_it_judges(team: Team, patient: Pa
     html = client.get(url).content.decode()
     assert "Judging the current course: first dose 2026-03-02, 3 sessions given, under a " in html
     assert (
-        "(Intranasal esketamine (Spravato), treatment-resistant depression). Minimum spacing: the protocol&#x27;s minimum"
-        in html
+        "(Intranasal esketamine (Spravato), treatment-resistant depression). "
+        "Minimum spacing: the protocol&#x27;s minimum" in html
     )
