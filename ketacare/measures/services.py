@@ -114,7 +114,7 @@ def _store(
         patient=patient,
         instrument=instrument,
         instrument_version=result.version,
-        answers=list(answers),
+        answers=_complete(instrument, answers),
         respondent=respondent,
         entered_by=entered_by,
         link=link,
@@ -263,6 +263,13 @@ def response_record(
         supersedes=supersedes,
         correction_reason=correction_reason.strip(),
     )
+
+
+def _complete(instrument: str, answers: Sequence[Any]) -> list[Any]:
+    """The answers as stored: one per item, an optional item left off (PHQ-9 item 10)
+    stored as None."""
+    count = len(get_instrument(instrument).items)
+    return [*answers, *([None] * (count - len(answers)))]
 
 
 def _known_instrument(field: str, code: str) -> None:

@@ -460,3 +460,17 @@ def test_the_clinics_chosen_band_set_is_shaded(team: Team) -> None:
     chosen = get_instrument("madrs").band_set("cutpoints_12_24_35").bands
     rects = [s for s in figure["layout"]["shapes"] if s["type"] == "rect"]
     assert [r["name"] for r in rects] == [b.key for b in chosen]
+
+
+def test_record_phq9_leaving_item_10_blank(team: Team) -> None:
+    """Issue #12 finding 13: the difficulty question is optional in the staff form."""
+    client = signed_in(team.nurse)
+    html = client.get(_tab(team) + "?record=phq9").content.decode()
+    assert 'name="item_10" value="0" required' not in html
+    data = {"instrument": "phq9", "context": "baseline"} | {
+        f"item_{n}": "1" for n in range(1, 10)
+    }
+    response = client.post(_url("measure_record", team), data)
+    assert response.status_code == 302
+    score = Score.objects.get(patient=team.patient, instrument="phq9")
+    assert score.total == 9 and score.response.answers == [1] * 9 + [None]

@@ -318,3 +318,16 @@ def test_clinic_wording_replaces_the_item_text(team: Team, make_link: MakeLink) 
     assert "Clinic wording for item one" in html
     assert "Never at all" in html
     assert "Questionnaire 2 of 2" in html
+
+
+def test_phq9_without_item_10_is_accepted_through_a_link(
+    team: Team, make_link: MakeLink
+) -> None:
+    """Issue #12 finding 13: the patient may leave the difficulty question blank."""
+    link = make_link(instruments=("phq9",))
+    nine = {f"item_{n}": "1" for n in range(1, 10)}
+    done = Client().post(link_path(link), {"step": "1", "action": "next", **nine})
+    assert done.status_code == 200 and "Thank you" in _html(done)
+    recorded = QuestionnaireResponse.objects.get(link=link)
+    assert recorded.answers == [1] * 9 + [None]
+    assert Score.objects.get(patient=team.patient).total == 9
