@@ -28,7 +28,7 @@ class RelapseRule(StrEnum):
 
 def _remission_defaults() -> dict[str, int]:
     # Stored as "at or below" so every cut-off reads the same way; PHQ-9 < 5 is ≤ 4.
-    return {"madrs": 12, "phq9": 4, "qids_sr16": 5}
+    return {"madrs": 12, "phq9": 4, "qids_sr16": 5, "hamd17": 7}
 
 
 def _warning_defaults() -> dict[str, int]:
@@ -94,6 +94,13 @@ RULE_SOURCES: dict[str, str] = {
     "remission_at_or_below.qids_sr16": (
         "QIDS-SR16 ≤ 5: as used in STAR*D, Trivedi et al. 2006 (instruments.md §2.4 [S]); "
         "also the upper end of the 'none' band 0-5 [V]."
+    ),
+    "remission_at_or_below.hamd17": (
+        "HAM-D 17 ≤ 7: the most used remission cut-off (Zimmerman, Chelminski & Posternak, "
+        "J Nerv Ment Dis 2004;192:595-601, a review of HAM-D scores in healthy controls and "
+        "of the thresholds used in treatment studies [S]); also the upper end of the 'none' "
+        "band 0-7 (ids-qids.org conversion table, instruments.md §2.5 [V]). Response on "
+        "HAM-D 17 is the same ≥50% reduction from baseline as for the other scales."
     ),
     "rapid_24h_target_hours": (
         "Response about 24 hours after the first dose: Phillips 2019 primary endpoint; "
@@ -190,6 +197,7 @@ MAINTENANCE_SOURCES: dict[str, str] = {
 # Alternatives a settings form should offer beside the default.
 ALTERNATIVES: dict[str, tuple[object, ...]] = {
     "remission_at_or_below.madrs": (10,),
+    "remission_at_or_below.hamd17": (6, 10),
     "relapse_rule": (RelapseRule.MADRS_THRESHOLD,),
 }
 

@@ -251,9 +251,10 @@ def test_madrs_item10_flag_at_anchor_2(item10: int, flagged: bool) -> None:
 def test_madrs_item10_threshold_is_a_clinic_setting() -> None:
     answers = setting("madrs", {10: 3})
     assert "suicidal_ideation" in score("madrs", answers).flags
-    assert "suicidal_ideation" not in score(
-        "madrs", answers, config={"suicidal_ideation_threshold": 4}
-    ).flags
+    assert (
+        "suicidal_ideation"
+        not in score("madrs", answers, config={"suicidal_ideation_threshold": 4}).flags
+    )
 
 
 # --- HAM-D17 ---------------------------------------------------------------------------------

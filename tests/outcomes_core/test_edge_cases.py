@@ -9,6 +9,7 @@ from ketacare.outcomes import (
     Course,
     OutcomeRules,
     RelapseRule,
+    ScorePoint,
     Status,
     baseline,
     change_from_baseline,
@@ -158,3 +159,25 @@ def test_the_package_imports_without_django() -> None:
         "import sys, ketacare.outcomes; assert not any(m.startswith('django') for m in sys.modules)"
     )
     subprocess.run([sys.executable, "-c", code], check=True)  # noqa: S603 (fixed code)
+
+
+def test_hamd17_has_remission_at_7_and_response_so_its_outcomes_apply() -> None:
+    """Issue #12 finding 13: HAM-D 17 had no remission cut-off, so its outcomes were 'not
+    applicable'. Remission ≤ 7 (Zimmerman 2004), response ≥50% from baseline."""
+
+    def hamd(day: float, value: int) -> ScorePoint:
+        return score(day, value, instrument="hamd17")
+
+    course = build([0, 3], [hamd(-2, 24), hamd(2, 12), hamd(7, 7)])
+    outcome = classify_course(course, "hamd17", RULES)
+    assert outcome.remission.status is Status.MET
+    assert outcome.remission.reason == (
+        "HAM-D 17 7 on day 7 (2026-03-09) is at or below the remission cut-off (≤ 7)"
+    )
+    assert outcome.response.status is Status.MET
+    assert outcome.sustained_response.status is Status.MET  # 12 and 7 against 24
+    not_yet = build([0], [hamd(-2, 24), hamd(2, 8)])
+    assert remission(not_yet, "hamd17", RULES).status is Status.NOT_MET
+    assert response(not_yet, "hamd17", RULES).met  # 8 is 67% below 24
+    stricter = OutcomeRules(remission_at_or_below={**RULES.remission_at_or_below, "hamd17": 6})
+    assert remission(course, "hamd17", stricter).status is Status.NOT_MET

@@ -467,9 +467,7 @@ def test_record_phq9_leaving_item_10_blank(team: Team) -> None:
     client = signed_in(team.nurse)
     html = client.get(_tab(team) + "?record=phq9").content.decode()
     assert 'name="item_10" value="0" required' not in html
-    data = {"instrument": "phq9", "context": "baseline"} | {
-        f"item_{n}": "1" for n in range(1, 10)
-    }
+    data = {"instrument": "phq9", "context": "baseline"} | {f"item_{n}": "1" for n in range(1, 10)}
     response = client.post(_url("measure_record", team), data)
     assert response.status_code == 302
     score = Score.objects.get(patient=team.patient, instrument="phq9")

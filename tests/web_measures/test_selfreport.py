@@ -320,9 +320,7 @@ def test_clinic_wording_replaces_the_item_text(team: Team, make_link: MakeLink) 
     assert "Questionnaire 2 of 2" in html
 
 
-def test_phq9_without_item_10_is_accepted_through_a_link(
-    team: Team, make_link: MakeLink
-) -> None:
+def test_phq9_without_item_10_is_accepted_through_a_link(team: Team, make_link: MakeLink) -> None:
     """Issue #12 finding 13: the patient may leave the difficulty question blank."""
     link = make_link(instruments=("phq9",))
     nine = {f"item_{n}": "1" for n in range(1, 10)}

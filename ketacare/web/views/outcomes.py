@@ -23,6 +23,7 @@ from ketacare.common.errors import PermissionDenied, ValidationFailed
 from ketacare.outcomes import charts, report, services
 from ketacare.outcomes import dashboard as outcome_dashboard
 from ketacare.outcomes.config import config_for, setting_rows
+from ketacare.outcomes.course import label
 from ketacare.outcomes.options import JUDGED_INSTRUMENTS
 from ketacare.outcomes.worklist import worklist_open
 from ketacare.patients.models import Patient
@@ -140,7 +141,7 @@ class FilterForm(forms.Form):
     )
     instrument = forms.ChoiceField(
         required=False,
-        choices=[("", "Clinic default"), *[(c, c.upper()) for c in JUDGED_INSTRUMENTS]],
+        choices=[("", "Clinic default"), *[(c, label(c)) for c in JUDGED_INSTRUMENTS]],
     )
     lines = forms.BooleanField(required=False, label="Individual lines")
     prescriber = forms.IntegerField(required=False, widget=forms.HiddenInput)
