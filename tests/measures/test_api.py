@@ -330,6 +330,7 @@ def test_sending_and_revoking_a_link(team: Team, patient: Patient, api_client: C
     ("body", "field"),
     [
         ({"instruments": ["madrs"]}, "instruments"),
+        ({"instruments": ["qids_sr16"]}, "instruments"),
         ({"instruments": []}, "instruments"),
         ({"instruments": ["phq9"], "channel": "fax"}, "channel"),
         ({"instruments": ["phq9"], "context": "later"}, "context"),
@@ -421,7 +422,7 @@ PLAN_BODY = {
         {"kind": "every_n_days", "instruments": ["phq9"], "interval_days": 7},
         {"kind": "before_session", "instruments": ["phq9", "gad7"]},
         {"kind": "after_session", "instruments": ["phq9"], "hours_after": 24},
-        {"kind": "on_dates", "instruments": ["qids_sr16"], "dates": ["2025-03-24"]},
+        {"kind": "on_dates", "instruments": ["gad7"], "dates": ["2025-03-24"]},
     ],
 }
 
@@ -454,7 +455,7 @@ def test_reading_and_setting_a_plan(team: Team, patient: Patient, api_client: Cl
         ("every_n_days", ["phq9"], 7, None, []),
         ("before_session", ["phq9", "gad7"], None, None, []),
         ("after_session", ["phq9"], None, 24, []),
-        ("on_dates", ["qids_sr16"], None, None, ["2025-03-24"]),
+        ("on_dates", ["gad7"], None, None, ["2025-03-24"]),
     ]
     # Setting it again replaces the rules, audited as an update.
     replaced = post(
@@ -473,6 +474,7 @@ def test_reading_and_setting_a_plan(team: Team, patient: Patient, api_client: Cl
     ("rule", "field"),
     [
         ({"kind": "every_n_days", "instruments": ["madrs"], "interval_days": 7}, "instruments"),
+        ({"kind": "before_session", "instruments": ["qids_sr16"]}, "instruments"),
         ({"kind": "every_n_days", "instruments": ["phq9"]}, "interval_days"),
         ({"kind": "after_session", "instruments": ["phq9"]}, "hours_after"),
         ({"kind": "on_dates", "instruments": ["phq9"]}, "dates"),

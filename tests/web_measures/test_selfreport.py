@@ -329,3 +329,16 @@ def test_phq9_without_item_10_is_accepted_through_a_link(team: Team, make_link: 
     recorded = QuestionnaireResponse.objects.get(link=link)
     assert recorded.answers == [1] * 9 + [None]
     assert Score.objects.get(patient=team.patient).total == 9
+
+
+def test_a_qids_link_shows_the_clinics_licensed_wording_not_a_developer_note(
+    team: Team, make_link: MakeLink
+) -> None:
+    from tests.measures.test_links import load_qids_wording
+
+    load_qids_wording(team.clinic)
+    link = make_link(instruments=("qids_sr16",))
+    html = _html(Client().get(link_path(link)))
+    assert "Licensed question 1" in html and "Licensed answer 16.3" in html
+    assert "KetaCare does not ship" not in html
+    assert "Falling asleep" not in html
