@@ -22,7 +22,9 @@ class RelapseRule(StrEnum):
     # Two consecutive measurements at least N days apart that no longer meet response,
     # or one score back at a set share of baseline (the issue's default).
     LOSS_OF_RESPONSE = "loss_of_response"
-    # MADRS at or above a threshold (default 22) on consecutive visits [U].
+    # SUSTAIN-1 (Daly 2019): MADRS at or above a threshold (default 22) on 2 consecutive
+    # visits 5-15 days apart, or a recorded hospitalisation for worsening depression,
+    # suicide attempt or other clinically relevant event to prevent suicide.
     MADRS_THRESHOLD = "madrs_threshold"
 
 
@@ -53,6 +55,8 @@ class OutcomeRules:
     relapse_min_span_days: int = 5
     relapse_back_to_baseline_percent: int | None = 100
     relapse_madrs_at_or_above: int = 22
+    relapse_visit_min_days: int = 5
+    relapse_visit_max_days: int = 15
     futility_after_sessions: int = 3
     futility_min_improvement_percent: int = 25
 
@@ -123,9 +127,12 @@ RULE_SOURCES: dict[str, str] = {
         "consistent remission (MADRS ≤ 12 on 2 consecutive visits, clinical.md §7.1 [V])."
     ),
     "relapse_rule": (
-        "Clinical choice (issue default): loss of response. The SUSTAIN-1 relapse definition "
-        "was not found [NF]; its commonly quoted wording 'MADRS ≥ 22 on 2 consecutive "
-        "assessments' is unverified [U] and available as the option madrs_threshold."
+        "Clinical choice (issue default): loss of response. The option madrs_threshold is "
+        "SUSTAIN-1's relapse definition (Daly et al., JAMA Psychiatry 2019;76:893-903, "
+        "PMC6551577): MADRS ≥ 22 on 2 consecutive assessments 5-15 days apart, or "
+        "hospitalisation for worsening depression, a suicide attempt or any other clinically "
+        "relevant event to prevent suicide, recorded as clinical events (issue #12 finding "
+        "14; the reference file marks the exact wording [U], so check it against the paper)."
     ),
     "relapse_consecutive": (
         "Clinical choice (issue default): two consecutive measurements no longer meeting "
@@ -140,8 +147,17 @@ RULE_SOURCES: dict[str, str] = {
         "or above 100% of baseline is a relapse at once. Empty turns the rule off."
     ),
     "relapse_madrs_at_or_above": (
-        "Option only: MADRS ≥ 22 on consecutive visits, the commonly quoted SUSTAIN-1 "
-        "wording, unverified [U] (clinical.md §7.1)."
+        "Option madrs_threshold only: MADRS ≥ 22, SUSTAIN-1 (Daly 2019); the reference file "
+        "marks the wording [U] (clinical.md §7.1)."
+    ),
+    "relapse_visit_min_days": (
+        "Option madrs_threshold only: the consecutive MADRS assessments at or above the "
+        "threshold are at least 5 days apart (SUSTAIN-1, Daly 2019), so two scores a day "
+        "apart are not a relapse."
+    ),
+    "relapse_visit_max_days": (
+        "Option madrs_threshold only: and at most 15 days apart (SUSTAIN-1, Daly 2019); "
+        "a later score starts a new count."
     ),
     "futility_after_sessions": (
         "APA consensus (Sanacora 2017): few reports show a response after more than 3 "
@@ -229,9 +245,14 @@ def rule_problems(rules: OutcomeRules) -> dict[str, str]:
     ):
         if getattr(rules, name) < 1:
             problems[name] = "must be at least 1"
-    for name in ("relapse_min_span_days",):
+    for name in ("relapse_min_span_days", "relapse_visit_min_days"):
         if getattr(rules, name) < 0:
             problems[name] = "must not be negative"
+    if rules.relapse_visit_max_days < max(rules.relapse_visit_min_days, 1):
+        problems["relapse_visit_max_days"] = (
+            f"must be at least 1 and at least relapse_visit_min_days "
+            f"({rules.relapse_visit_min_days})"
+        )
     for name in ("rapid_24h_tolerance_hours", "rapid_4h_tolerance_hours"):
         if getattr(rules, name) < 0:
             problems[name] = "must not be negative"

@@ -7,7 +7,10 @@ import sys
 
 from ketacare.outcomes import (
     Course,
+    EventKind,
+    EventPoint,
     OutcomeRules,
+    Relapse,
     RelapseRule,
     ScorePoint,
     Status,
@@ -19,7 +22,7 @@ from ketacare.outcomes import (
     response,
 )
 
-from .builders import at, build, score
+from .builders import at, build, score, sessions
 
 RULES = OutcomeRules()
 
@@ -135,17 +138,67 @@ def test_a_score_back_at_baseline_is_a_relapse_at_once() -> None:
     assert relapse(course, "madrs", off).status is Status.NOT_MET
 
 
-def test_the_madrs_22_option() -> None:
-    rules = OutcomeRules(relapse_rule=RelapseRule.MADRS_THRESHOLD)
+SUSTAIN = OutcomeRules(relapse_rule=RelapseRule.MADRS_THRESHOLD)
+
+
+def test_sustain1_two_scores_a_day_apart_are_not_a_relapse() -> None:
+    """Issue #12 finding 14: the SUSTAIN-1 option counted two scores one day apart.
+    Daly 2019: MADRS ≥ 22 on 2 consecutive assessments 5-15 days apart."""
     course = build([0], [score(-1, 40), score(1, 15), score(5, 22), score(6, 23)])
-    found = relapse(course, "madrs", rules)
+    found = relapse(course, "madrs", SUSTAIN)
+    assert found.status is Status.NOT_MET
+    assert found.pending_since == at(5, 10)
+    assert "at MADRS ≥ 22, 5-15 days apart" in found.reason
+
+
+def test_sustain1_worked_examples() -> None:
+    def judged(*points: tuple[float, int]) -> Relapse:
+        scores = [score(-1, 40), score(1, 15), *(score(d, v) for d, v in points)]
+        return relapse(build([0], scores), "madrs", SUSTAIN)
+
+    # Day 5 and day 11 (6 days apart): relapse from day 5, confirmed on day 11.
+    found = judged((5, 22), (6, 23), (11, 24))
     assert found.status is Status.MET
-    assert (found.onset_at, found.confirmed_at) == (at(5, 10), at(6, 10))
-    assert "[U]" in found.reason
-    below = build([0], [score(-1, 40), score(1, 15), score(5, 22), score(6, 21)])
-    assert relapse(below, "madrs", rules).status is Status.NOT_MET
+    assert (found.onset_at, found.confirmed_at) == (at(5, 10), at(11, 10))
+    assert found.reason == (
+        "MADRS ≥ 22 on 2 consecutive assessments 5-15 days apart, from MADRS 22 on day 5 "
+        "(2026-03-07) to MADRS 24 on day 11 (2026-03-13), after response on MADRS 15 on "
+        "day 1 (2026-03-03) (SUSTAIN-1 relapse, Daly 2019)"
+    )
+    # 20 days apart is too far: the count starts again at day 25, confirmed on day 32.
+    found = judged((5, 25), (25, 26), (32, 24))
+    assert (found.onset_at, found.confirmed_at) == (at(25, 10), at(32, 10))
+    # A score below 22 in between ends the count.
+    assert judged((5, 25), (8, 18), (12, 25)).status is Status.NOT_MET
+    # Exactly 5 and exactly 15 days count.
+    assert judged((5, 22), (10, 22)).status is Status.MET
+    assert judged((5, 22), (20, 22)).status is Status.MET
     phq = build([0], [score(-1, 20, instrument="phq9"), score(1, 5, instrument="phq9")])
-    assert relapse(phq, "phq9", rules).status is Status.NOT_APPLICABLE
+    assert relapse(phq, "phq9", SUSTAIN).status is Status.NOT_APPLICABLE
+
+
+def test_sustain1_a_recorded_hospitalisation_or_suicide_attempt_is_a_relapse() -> None:
+    def course_with(*events: EventPoint) -> Course:
+        return Course.build(
+            sessions=sessions(0),
+            scores=[score(-1, 40), score(1, 15), score(8, 16)],
+            events=events,
+        )
+
+    hospital = EventPoint(EventKind.HOSPITALISATION, at(9), "event-1")
+    found = relapse(course_with(hospital), "madrs", SUSTAIN)
+    assert found.status is Status.MET and found.event_id == "event-1"
+    assert found.onset_at == found.confirmed_at == at(9)
+    assert found.reason.startswith(
+        "Hospitalisation for worsening depression on 2026-03-11, after response on MADRS 15"
+    )
+    attempt = EventPoint(EventKind.SUICIDE_ATTEMPT, at(3), "event-2")
+    assert relapse(course_with(attempt), "madrs", SUSTAIN).onset_at == at(3)
+    # Before the response there is no response to lose: the event is not a relapse.
+    early = EventPoint(EventKind.SUICIDE_PREVENTION, at(0, 12), "event-3")
+    assert relapse(course_with(early), "madrs", SUSTAIN).status is Status.NOT_MET
+    # Under the default rule (loss of response) events are not counted.
+    assert relapse(course_with(hospital), "madrs", RULES).status is Status.NOT_MET
 
 
 def test_end_of_induction_is_judged_as_it_stood() -> None:
