@@ -48,7 +48,19 @@ class DemoClinic:
 
 
 CLINICS = [
-    DemoClinic("riverside", "Riverside Ketamine Clinic", "Europe/London", 48),
+    DemoClinic(
+        "riverside",
+        "Riverside Ketamine Clinic",
+        "Europe/London",
+        48,
+        (
+            ("site_address", "12 Riverside Drive, Suite 200"),
+            ("site_city", "Portland"),
+            ("site_state", "OR"),
+            ("site_zip", "97201"),
+            ("site_phone", "+1 503 555 0117"),
+        ),
+    ),
     DemoClinic(
         "harbour",
         "Harbour Mood Centre",
