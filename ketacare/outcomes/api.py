@@ -240,15 +240,15 @@ def clinical_event_post(
 
 
 @router.post(
-    _events + "/{event_id}/entered-in-error",
+    _events + "/{entry_id}/entered-in-error",
     response=ClinicalEventOut,
     summary="Mark a clinical event entered in error (kept, no longer counted)",
 )
 def clinical_event_in_error(
-    request: HttpRequest, patient_id: uuid.UUID, event_id: uuid.UUID, payload: InErrorIn
+    request: HttpRequest, patient_id: uuid.UUID, entry_id: uuid.UUID, payload: InErrorIn
 ) -> Any:
     return services.clinical_event_mark_in_error(
-        access=access_of(request), patient_id=patient_id, event_id=event_id, reason=payload.reason
+        access=access_of(request), patient_id=patient_id, event_id=entry_id, reason=payload.reason
     )
 
 
