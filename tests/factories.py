@@ -29,6 +29,11 @@ class ClinicFactory(factory.django.DjangoModelFactory[Clinic]):
     name = factory.Sequence(lambda n: f"Clinic {n}")
     slug = factory.Sequence(lambda n: f"clinic-{n}")
     time_zone = "Europe/London"
+    site_address = "1 Test Street"
+    site_city = "Springfield"
+    site_state = "IL"
+    site_zip = "62701"
+    site_phone = "+1 217 555 0100"
 
 
 class UserFactory(factory.django.DjangoModelFactory[User]):

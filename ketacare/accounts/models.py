@@ -4,6 +4,7 @@ import zoneinfo
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 
 from ketacare.accounts.policy import ROLE_LABELS, Role
@@ -35,6 +36,24 @@ class Clinic(models.Model):
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The healthcare setting's details, as the Spravato REMS Patient Monitoring Form asks
+    # for them (clinical.md 5.3); a clinic administrator keeps them current.
+    site_address = models.CharField("Street address", max_length=200, blank=True)
+    site_city = models.CharField("City", max_length=100, blank=True)
+    site_state = models.CharField("State", max_length=50, blank=True)
+    site_zip = models.CharField(
+        "ZIP code",
+        max_length=10,
+        blank=True,
+        validators=[RegexValidator(r"^\d{5}(-\d{4})?$", "Give a ZIP code as 12345 or 12345-6789.")],
+    )
+    site_phone = models.CharField(
+        "Phone",
+        max_length=30,
+        blank=True,
+        help_text="The setting's phone; the REMS form uses it when the monitoring provider "
+        "has no phone on file.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -33,7 +33,8 @@ def clinic_create(
     return clinic
 
 
-CLINIC_FIELDS = ("name", "slug", "time_zone", "is_active")
+SITE_FIELDS = ("site_address", "site_city", "site_state", "site_zip", "site_phone")
+CLINIC_FIELDS = ("name", "slug", "time_zone", "is_active", *SITE_FIELDS)
 
 
 @transaction.atomic

@@ -411,7 +411,7 @@ class Story:
                     measures.RuleInput("after_session", ("phq9",), hours_after=24),
                     measures.RuleInput(
                         "on_dates",
-                        ("qids_sr16",),
+                        ("gad7",),
                         dates=(monday + dt.timedelta(days=28), monday + dt.timedelta(days=84)),
                     ),
                 ],
@@ -462,7 +462,16 @@ class Story:
 
     def qids(self, at: dt.datetime, context: str) -> None:
         total = _clamp(round(self.course.phq9(at) * 0.85 + self.rng.gauss(0, 1.5)), 0, 24)
-        self.self_report(at, {"qids_sr16": qids_answers(self.rng, total)}, context)
+        # QIDS-SR16 is answered on its paper form and entered by staff: KetaCare may not
+        # show its wording on screen, so it is never sent as a link (instruments.md 2.4).
+        measures.response_record(
+            access=self.staff.nurse,
+            patient_id=self.patient.pk,
+            instrument="qids_sr16",
+            answers=qids_answers(self.rng, total),
+            context=context,
+            answered_at=at,
+        )
 
     def madrs(self, at: dt.datetime, context: str, *, session: uuid.UUID | None = None) -> None:
         total = _clamp(round(self.course.phq9(at) * 1.6 + self.rng.gauss(0, 2.5)), 0, 55)

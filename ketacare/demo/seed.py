@@ -20,7 +20,7 @@ from django.utils import timezone
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic, User
 from ketacare.accounts.policy import Role
-from ketacare.accounts.services import clinic_create, membership_set
+from ketacare.accounts.services import clinic_create, clinic_update, membership_set
 from ketacare.demo.measures_seed import seed_measures
 from ketacare.demo.outcomes_seed import seed_outcomes
 from ketacare.demo.planning_seed import seed_planning
@@ -44,11 +44,36 @@ class DemoClinic:
     name: str
     time_zone: str
     patients: int
+    site: tuple[tuple[str, str], ...] = ()  # the REMS form's setting details (fictional)
 
 
 CLINICS = [
-    DemoClinic("riverside", "Riverside Ketamine Clinic", "Europe/London", 48),
-    DemoClinic("harbour", "Harbour Mood Centre", "America/New_York", 24),
+    DemoClinic(
+        "riverside",
+        "Riverside Ketamine Clinic",
+        "Europe/London",
+        48,
+        (
+            ("site_address", "12 Riverside Drive, Suite 200"),
+            ("site_city", "Portland"),
+            ("site_state", "OR"),
+            ("site_zip", "97201"),
+            ("site_phone", "+1 503 555 0117"),
+        ),
+    ),
+    DemoClinic(
+        "harbour",
+        "Harbour Mood Centre",
+        "America/New_York",
+        24,
+        (
+            ("site_address", "45 Harbour Street, Suite 3"),
+            ("site_city", "Brooklyn"),
+            ("site_state", "NY"),
+            ("site_zip", "11201"),
+            ("site_phone", "+1 718 555 0142"),
+        ),
+    ),
 ]
 # username, display name, title, {clinic slug: role}
 STAFF = [
@@ -210,6 +235,8 @@ def ensure_staff() -> dict[str, User]:
 
 def seed_clinic(spec: DemoClinic, users: dict[str, User], today: dt.date) -> Clinic:
     clinic = clinic_create(name=spec.name, slug=spec.slug, time_zone=spec.time_zone)
+    if spec.site:
+        clinic = clinic_update(clinic=clinic, data=dict(spec.site), actor=users["admin"])
     for username, _display, _title, roles in STAFF:
         if spec.slug in roles:
             membership_set(

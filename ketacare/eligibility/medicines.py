@@ -169,11 +169,34 @@ BRANDS: dict[str, str] = {
     "sustiva": "efavirenz",
     "plavix": "clopidogrel",
     "ticlid": "ticlopidine",
+    "versed": "midazolam",
+    "hypnovel": "midazolam",
+    "buccolam": "midazolam",
+    "nayzilam": "midazolam",
+    "dexamfetamine": "dextroamphetamine",
+    "mydayis": "amphetamine",
+    "evekeo": "amphetamine",
+    "adzenys": "amphetamine",
+    "desoxyn": "methamphetamine",
+    "ms contin": "morphine",
+    "roxicodone": "oxycodone",
+    "norco": "hydrocodone",
+    "zohydro": "hydrocodone",
+    "belbuca": "buprenorphine",
+    "butrans": "buprenorphine",
+    "dolophine": "methadone",
+    "methadose": "methadone",
+    "opana": "oxymorphone",
+    "intermezzo": "zolpidem",
+    "edluar": "zolpidem",
     "st john's wort": "st john's wort",
     "hypericum": "st john's wort",
 }
 GENERICS: dict[str, frozenset[DrugGroup]] = {
     **{name: frozenset({DrugGroup.BENZODIAZEPINE}) for name in LORAZEPAM_EQUIVALENT_MG},
+    # Midazolam: a short-acting benzodiazepine (procedural sedation, buccal rescue); the
+    # Ashton table gives it no oral equivalence, so its load is not computed.
+    "midazolam": frozenset({DrugGroup.BENZODIAZEPINE}),
     **{
         name: frozenset({DrugGroup.MAOI})
         for name in (
@@ -247,6 +270,49 @@ GENERICS: dict[str, frozenset[DrugGroup]] = {
     "clopidogrel": frozenset({DrugGroup.CYP2B6_INHIBITOR}),
     "ticlopidine": frozenset({DrugGroup.CYP2B6_INHIBITOR}),
 }
+
+
+class RemsClass(StrEnum):
+    """The five concomitant-medicine classes of the Spravato REMS Patient Monitoring Form
+    (clinical.md 5.3 [V]: benzodiazepines, non-benzodiazepine sedative-hypnotics,
+    psychostimulants, MAOIs; newer versions add opioids)."""
+
+    BENZODIAZEPINES = "benzodiazepines"
+    SEDATIVE_HYPNOTICS = "non_benzodiazepine_sedative_hypnotics"
+    PSYCHOSTIMULANTS = "psychostimulants"
+    MAOIS = "maois"
+    OPIOIDS = "opioids"
+
+
+REMS_CLASS_LABELS: dict[RemsClass, str] = {
+    RemsClass.BENZODIAZEPINES: "Benzodiazepines",
+    RemsClass.SEDATIVE_HYPNOTICS: "Non-benzodiazepine sedative-hypnotics",
+    RemsClass.PSYCHOSTIMULANTS: "Psychostimulants",
+    RemsClass.MAOIS: "MAOIs",
+    RemsClass.OPIOIDS: "Opioids",
+}
+_REMS_BY_GROUP = {
+    DrugGroup.BENZODIAZEPINE: RemsClass.BENZODIAZEPINES,
+    DrugGroup.PSYCHOSTIMULANT: RemsClass.PSYCHOSTIMULANTS,
+    DrugGroup.MAOI: RemsClass.MAOIS,
+    DrugGroup.OPIOID: RemsClass.OPIOIDS,
+}
+# The "Z-drugs": hypnotics that act at the benzodiazepine receptor without being
+# benzodiazepines. Other CNS depressants (pregabalin, gabapentin...) are not hypnotics.
+NON_BENZODIAZEPINE_HYPNOTICS = frozenset({"zolpidem", "zopiclone", "eszopiclone", "zaleplon"})
+
+
+def rems_classes(name: str) -> frozenset[RemsClass]:
+    """The REMS form's medicine classes a medication name belongs to (from `identify`);
+    empty when it is in none of them or not in the catalogue."""
+    found = identify(name)
+    if found is None:
+        return frozenset()
+    generic, groups = found
+    classes = {_REMS_BY_GROUP[g] for g in groups if g in _REMS_BY_GROUP}
+    if generic in NON_BENZODIAZEPINE_HYPNOTICS:
+        classes.add(RemsClass.SEDATIVE_HYPNOTICS)
+    return frozenset(classes)
 
 
 def identify(name: str) -> tuple[str, frozenset[DrugGroup]] | None:
@@ -327,6 +393,10 @@ class BenzodiazepineLoad:
 
 
 def lorazepam_equivalent(generic: str, dose_text: str, frequency_text: str) -> BenzodiazepineLoad:
+    if generic not in LORAZEPAM_EQUIVALENT_MG:
+        return BenzodiazepineLoad(
+            generic, None, f"{generic}: no lorazepam equivalence in the table (ASHTON)"
+        )
     per_dose, per_day = dose_mg(dose_text), doses_per_day(frequency_text)
     if per_dose is None or per_day is None:
         missing = "dose" if per_dose is None else "frequency"

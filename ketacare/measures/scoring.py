@@ -154,6 +154,10 @@ def _validate(instrument: Instrument, answers: Sequence[int | bool | None]) -> A
             f"got {type(answers).__name__}"
         )
     count = len(instrument.items)
+    optional_tail = _optional_tail(instrument)
+    if count - optional_tail <= len(answers) < count:
+        # Trailing items that are optional and unscored (PHQ-9 item 10) may be left off.
+        answers = [*answers, *([None] * (count - len(answers)))]
     if len(answers) != count:
         message = f"{code}: got {len(answers)} answers, expected {count} (items 1-{count})"
         if len(answers) < count:
@@ -199,6 +203,17 @@ def _validate(instrument: Instrument, answers: Sequence[int | bool | None]) -> A
                 )
         given[item.key] = value
     return tuple(given[item.key] for item in instrument.items)
+
+
+def _optional_tail(instrument: Instrument) -> int:
+    """How many of the last items are unscored, optional and always asked: a caller may
+    leave them off the answers (PHQ-9 item 10, the difficulty question)."""
+    tail = 0
+    for item in reversed(instrument.items):
+        if item.scored or item.required or item.asked_when is not None:
+            break
+        tail += 1
+    return tail
 
 
 def _asked(

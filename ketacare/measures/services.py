@@ -34,6 +34,7 @@ from ketacare.measures.models import (
     Score,
     SelfReportLink,
 )
+from ketacare.measures.selectors import wordings_of
 from ketacare.messaging.services import message_queue
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import patient_get
@@ -114,7 +115,7 @@ def _store(
         patient=patient,
         instrument=instrument,
         instrument_version=result.version,
-        answers=list(answers),
+        answers=_complete(instrument, answers),
         respondent=respondent,
         entered_by=entered_by,
         link=link,
@@ -265,6 +266,45 @@ def response_record(
     )
 
 
+def _complete(instrument: str, answers: Sequence[Any]) -> list[Any]:
+    """The answers as stored: one per item, an optional item left off (PHQ-9 item 10)
+    stored as None."""
+    count = len(get_instrument(instrument).items)
+    return [*answers, *([None] * (count - len(answers)))]
+
+
+def link_refusal(clinic: Clinic, code: str) -> str | None:
+    """Why a questionnaire cannot be sent to a patient as a link, in plain words, or None.
+
+    A patient answers on screen, so every question and answer must be shown in full. An
+    instrument KetaCare ships without its wording (QIDS-SR16: paper versions are free, but
+    permission for electronic use is not confirmed, instruments.md 2.4) can be sent only
+    once the clinic has loaded its licensed wording for every question and answer."""
+    instrument = get_instrument(code)
+    if instrument.respondent != "patient":
+        return f"{instrument.name} is rated by a clinician; record it in the chart."
+    if instrument.full_wording:
+        return None
+    wordings = wordings_of(clinic=clinic, code=code)
+    complete = all(
+        (w := wordings.get(item.number)) is not None
+        and w.text.strip()
+        and isinstance(w.option_labels, dict)
+        and all(str(w.option_labels.get(str(o.value), "")).strip() for o in item.options)
+        for item in instrument.items
+    )
+    if complete:
+        return None
+    return (
+        f"{instrument.name} cannot be sent as a link. A patient must see every question "
+        "and answer in full, and KetaCare may not show this questionnaire's wording: its "
+        "paper form is free to use, but permission to show it on screen has not been "
+        "confirmed. Give the patient the paper form and record the answers in the chart, "
+        "or ask a clinic administrator to load the clinic's licensed wording for every "
+        "question."
+    )
+
+
 def _known_instrument(field: str, code: str) -> None:
     try:
         get_instrument(code)
@@ -333,10 +373,9 @@ def _create_link(
         raise ValidationFailed.single("instruments", "Choose at least one questionnaire.")
     for code in instruments:
         _known_instrument("instruments", code)
-        if get_instrument(code).respondent != "patient":
-            raise ValidationFailed.single(
-                "instruments", f"{code} is clinician-rated; record it in the chart."
-            )
+        refusal = link_refusal(clinic, code)
+        if refusal:
+            raise ValidationFailed.single("instruments", refusal)
     if channel not in SelfReportLink.Channel.values:
         raise ValidationFailed.single("channel", "Choose email, sms or none.")
     contact = {"email": patient.email, "sms": patient.phone}.get(channel, "-")
@@ -696,7 +735,7 @@ class RuleInput:
     dates: tuple[dt.date, ...] = ()
 
 
-def _validate_rule(index: int, rule: RuleInput) -> None:
+def _validate_rule(clinic: Clinic, index: int, rule: RuleInput) -> None:
     field = f"rules.{index}"
     if rule.kind not in MeasurementRule.Kind.values:
         raise ValidationFailed.single(f"{field}.kind", "Unknown rule kind.")
@@ -704,10 +743,9 @@ def _validate_rule(index: int, rule: RuleInput) -> None:
         raise ValidationFailed.single(f"{field}.instruments", "Choose at least one scale.")
     for code in rule.instruments:
         _known_instrument(f"{field}.instruments", code)
-        if get_instrument(code).respondent != "patient":
-            raise ValidationFailed.single(
-                f"{field}.instruments", f"{code} is clinician-rated; it cannot be sent."
-            )
+        refusal = link_refusal(clinic, code)
+        if refusal:
+            raise ValidationFailed.single(f"{field}.instruments", refusal)
     if rule.kind == "every_n_days" and not (rule.interval_days and rule.interval_days >= 1):
         raise ValidationFailed.single(f"{field}.interval_days", "Give the interval in days.")
     if rule.kind == "after_session" and rule.hours_after is None:
@@ -727,7 +765,7 @@ def plan_set(
     """Replace a patient's plan (or, with patient_id None, the clinic default plan)."""
     access.require(Permission.MANAGE_MEASUREMENT_PLANS)
     for index, rule in enumerate(rules):
-        _validate_rule(index, rule)
+        _validate_rule(access.clinic, index, rule)
     patient = patient_get(access=access, patient_id=patient_id) if patient_id else None
     plan = (
         MeasurementPlan.objects.select_for_update()
@@ -914,6 +952,8 @@ def _issue(
 ) -> list[SelfReportLink]:
     created = []
     for invitation in invitations:
+        if any(link_refusal(clinic, code) for code in invitation.instruments):
+            continue  # e.g. licensed wording removed since the plan was set: nothing is sent
         channel = "email" if patient.email else ("sms" if patient.phone else "none")
         try:
             created.append(_issue_one(clinic, patient, invitation, channel, now))

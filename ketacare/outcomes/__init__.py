@@ -30,7 +30,7 @@ from .course import (
     sustained_response,
     time_to_response,
 )
-from .data import Course, ScorePoint, ScoreRef, SessionPoint
+from .data import Course, EventKind, EventPoint, ScorePoint, ScoreRef, SessionPoint
 from .maintenance import (
     Recommendation,
     ReliefEstimate,
@@ -63,6 +63,8 @@ __all__ = [
     "Change",
     "Course",
     "CourseOutcome",
+    "EventKind",
+    "EventPoint",
     "Judgement",
     "MaintenanceRules",
     "OutcomeRules",

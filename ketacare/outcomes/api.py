@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Body, Field, Query, Router, Schema
+from ninja import Body, Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
 from ketacare.accounts.policy import Permission
@@ -19,6 +19,7 @@ from ketacare.outcomes.charts import dashboard_tables
 from ketacare.outcomes.config import config_for, setting_rows
 from ketacare.outcomes.course import CourseOutcome
 from ketacare.outcomes.worklist import worklist_open
+from ketacare.patients.services import patient_view
 
 router = Router(tags=["outcomes"])
 
@@ -179,6 +180,75 @@ def recommendation_accept(request: HttpRequest, patient_id: uuid.UUID, payload: 
 def recommendation_dismiss(request: HttpRequest, patient_id: uuid.UUID, payload: DismissIn) -> Any:
     return services.recommendation_dismiss(
         access=access_of(request), patient_id=patient_id, reason=payload.reason
+    )
+
+
+class ClinicalEventIn(Strict):
+    kind: str = Field(
+        ..., description="hospitalisation, suicide_attempt or suicide_prevention", max_length=30
+    )
+    occurred_at: dt.datetime
+    note: str = Field("", max_length=500)
+
+
+class ClinicalEventOut(Schema):
+    id: uuid.UUID
+    kind: str
+    kind_label: str
+    occurred_at: dt.datetime
+    note: str
+    recorded_by: str
+    entered_in_error_at: dt.datetime | None
+    entered_in_error_reason: str
+
+    @staticmethod
+    def resolve_kind_label(obj: Any) -> str:
+        return str(obj.get_kind_display())
+
+    @staticmethod
+    def resolve_recorded_by(obj: Any) -> str:
+        return str(obj.recorded_by)
+
+
+class InErrorIn(Strict):
+    reason: str = Field(..., min_length=1, max_length=300)
+
+
+_events = "/patients/{patient_id}/clinical-events"
+
+
+@router.get(_events, response=list[ClinicalEventOut], summary="The patient's clinical events")
+def clinical_events_get(request: HttpRequest, patient_id: uuid.UUID) -> Any:
+    access = access_of(request)
+    patient = patient_view(access=access, patient_id=patient_id, section="outcomes")
+    return services.clinical_events_of(clinic=access.clinic, patient=patient)
+
+
+@router.post(
+    _events,
+    response={201: ClinicalEventOut},
+    summary="Record a hospitalisation for worsening depression, a suicide attempt or another "
+    "event to prevent suicide (a relapse under the SUSTAIN-1 option)",
+)
+def clinical_event_post(
+    request: HttpRequest, patient_id: uuid.UUID, payload: ClinicalEventIn
+) -> Any:
+    event = services.clinical_event_record(
+        access=access_of(request), patient_id=patient_id, **payload.dict()
+    )
+    return Status(201, event)
+
+
+@router.post(
+    _events + "/{entry_id}/entered-in-error",
+    response=ClinicalEventOut,
+    summary="Mark a clinical event entered in error (kept, no longer counted)",
+)
+def clinical_event_in_error(
+    request: HttpRequest, patient_id: uuid.UUID, entry_id: uuid.UUID, payload: InErrorIn
+) -> Any:
+    return services.clinical_event_mark_in_error(
+        access=access_of(request), patient_id=patient_id, event_id=entry_id, reason=payload.reason
     )
 
 

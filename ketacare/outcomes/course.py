@@ -17,7 +17,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .data import Course, ScorePoint, ScoreRef, days_between, format_days, ids, merge_ids
+from .data import (
+    Course,
+    ScorePoint,
+    ScoreRef,
+    days_between,
+    format_days,
+    ids,
+    merge_ids,
+)
 from .rules import OutcomeRules, RelapseRule
 
 LABELS = {"madrs": "MADRS", "phq9": "PHQ-9", "qids_sr16": "QIDS-SR16", "hamd17": "HAM-D 17"}
@@ -79,6 +87,7 @@ class Relapse:
     onset_at: dt.datetime | None = None  # the first measurement of the relapse
     confirmed_at: dt.datetime | None = None  # the measurement that confirmed it
     pending_since: dt.datetime | None = None  # response lost, relapse not yet confirmed
+    event_id: ScoreRef | None = None  # the clinical event that is the relapse, if one is
 
 
 @dataclass(frozen=True)
@@ -445,26 +454,90 @@ def _relapse_madrs_threshold(
     responded: ScorePoint,
     after: Sequence[ScorePoint],
 ) -> Relapse:
+    """SUSTAIN-1 (Daly 2019): MADRS ≥ threshold on `relapse_consecutive` consecutive
+    assessments, each `relapse_visit_min_days`-`relapse_visit_max_days` days after the one
+    before it, or a relapse event (hospitalisation, suicide attempt, other event to prevent
+    suicide) after the response; whichever comes first."""
     threshold, needed = rules.relapse_madrs_at_or_above, rules.relapse_consecutive
     if instrument != "madrs":
         return Relapse(
             Status.NOT_APPLICABLE,
             f"the relapse rule 'MADRS ≥ {threshold}' applies to MADRS scores only",
         )
-    run: list[ScorePoint] = []
-    for point in after:
-        run = [*run, point] if point.value >= threshold else []
-        if len(run) >= needed:
-            return Relapse(
-                Status.MET,
-                f"MADRS ≥ {threshold} on {needed} consecutive visits, from "
-                f"{describe(course, run[0])} to {describe(course, point)}, after response on "
-                f"{describe(course, responded)} (option marked unverified [U])",
-                ids([base, responded, *run]),
-                onset_at=run[0].taken_at,
-                confirmed_at=point.taken_at,
-            )
-    return _no_relapse(course, base, responded, after, run, needed, f"at MADRS ≥ {threshold}")
+    by_scores = madrs_relapse_run(
+        after, threshold, needed, rules.relapse_visit_min_days, rules.relapse_visit_max_days
+    )
+    event = next((e for e in course.events if e.occurred_at > responded.taken_at), None)
+    spacing = f"{rules.relapse_visit_min_days}-{rules.relapse_visit_max_days} days apart"
+    if event is not None and (
+        by_scores.run == () or event.occurred_at < by_scores.run[-1].taken_at
+    ):
+        return Relapse(
+            Status.MET,
+            f"{event.label} on {course.date_of(event.occurred_at):%Y-%m-%d}, after response on "
+            f"{describe(course, responded)} (SUSTAIN-1 relapse: a recorded clinical event)",
+            ids([base, responded]),
+            onset_at=event.occurred_at,
+            confirmed_at=event.occurred_at,
+            event_id=event.id,
+        )
+    if by_scores.run:
+        run = by_scores.run
+        return Relapse(
+            Status.MET,
+            f"MADRS ≥ {threshold} on {len(run)} consecutive assessments {spacing}, from "
+            f"{describe(course, run[0])} to {describe(course, run[-1])}, after response on "
+            f"{describe(course, responded)} (SUSTAIN-1 relapse, Daly 2019)",
+            ids([base, responded, *run]),
+            onset_at=run[0].taken_at,
+            confirmed_at=run[-1].taken_at,
+        )
+    return _no_relapse(
+        course,
+        base,
+        responded,
+        after,
+        by_scores.pending,
+        needed,
+        f"at MADRS ≥ {threshold}, {spacing}",
+    )
+
+
+@dataclass(frozen=True)
+class MadrsRun:
+    """The scores that confirm a SUSTAIN-1 relapse (empty: none), and the scores at or
+    above the threshold since the last one below it (a relapse not yet confirmed)."""
+
+    run: tuple[ScorePoint, ...]
+    pending: tuple[ScorePoint, ...]
+
+
+def madrs_relapse_run(
+    scores: Sequence[ScorePoint], threshold: int, needed: int, min_days: float, max_days: float
+) -> MadrsRun:
+    """The first chain of `needed` scores ≥ `threshold`, each `min_days`-`max_days` days
+    after the previous one in the chain, with no score below the threshold in between.
+
+    A score fewer than `min_days` after the previous one neither confirms nor breaks the
+    count (a repeat a day later is not a new visit); a score below the threshold ends it.
+    """
+    high: list[ScorePoint] = []
+    chains: dict[int, tuple[ScorePoint, ...]] = {}  # index in `high` -> longest chain ending there
+    for point in scores:
+        if point.value < threshold:
+            high, chains = [], {}
+            continue
+        best: tuple[ScorePoint, ...] = ()
+        for index, earlier in enumerate(high):
+            apart = days_between(earlier.taken_at, point.taken_at)
+            if min_days <= apart <= max_days and len(chains[index]) > len(best):
+                best = chains[index]
+        chain = (*best, point)
+        chains[len(high)] = chain
+        high.append(point)
+        if len(chain) >= needed:
+            return MadrsRun(chain, tuple(high))
+    return MadrsRun((), tuple(high))
 
 
 def _no_relapse(

@@ -42,6 +42,34 @@ class SessionPoint:
     id: ScoreRef
 
 
+class EventKind:
+    """Clinical events that count as relapse under the SUSTAIN-1 option (Daly 2019)."""
+
+    HOSPITALISATION = "hospitalisation"  # for worsening depression
+    SUICIDE_ATTEMPT = "suicide_attempt"
+    SUICIDE_PREVENTION = "suicide_prevention"  # other clinically relevant event to prevent suicide
+
+    LABELS = {
+        HOSPITALISATION: "Hospitalisation for worsening depression",
+        SUICIDE_ATTEMPT: "Suicide attempt",
+        SUICIDE_PREVENTION: "Other clinically relevant event to prevent suicide",
+    }
+
+
+@dataclass(frozen=True)
+class EventPoint:
+    """A recorded clinical event (EventKind), e.g. a hospitalisation for worsening
+    depression, with the reference of its record."""
+
+    kind: str
+    occurred_at: dt.datetime
+    id: ScoreRef
+
+    @property
+    def label(self) -> str:
+        return EventKind.LABELS.get(self.kind, self.kind)
+
+
 @dataclass(frozen=True)
 class Course:
     """A course of treatment: its first dose, its sessions in time order, and its scores
@@ -56,6 +84,7 @@ class Course:
     sessions: tuple[SessionPoint, ...] = ()
     scores: Mapping[str, tuple[ScorePoint, ...]] = field(default_factory=dict)
     zone: dt.tzinfo = dt.UTC
+    events: tuple[EventPoint, ...] = ()  # in time order
 
     @classmethod
     def build(
@@ -65,6 +94,7 @@ class Course:
         scores: Iterable[ScorePoint] = (),
         first_dose_at: dt.datetime | None = None,
         zone: dt.tzinfo = dt.UTC,
+        events: Iterable[EventPoint] = (),
     ) -> Course:
         """A course from unordered sessions and scores. The first dose defaults to the
         earliest session."""
@@ -74,7 +104,8 @@ class Course:
         grouped: dict[str, list[ScorePoint]] = {}
         for point in sorted(scores, key=lambda p: p.taken_at):  # stable: ties keep input order
             grouped.setdefault(point.instrument, []).append(point)
-        return cls(first_dose_at, ordered, {k: tuple(v) for k, v in grouped.items()}, zone)
+        timed = tuple(sorted(events, key=lambda e: e.occurred_at))
+        return cls(first_dose_at, ordered, {k: tuple(v) for k, v in grouped.items()}, zone, timed)
 
     def date_of(self, moment: dt.datetime) -> dt.date:
         """The calendar date of an instant in the course's zone."""
@@ -110,6 +141,7 @@ class Course:
             tuple(s for s in self.sessions if s.given_at <= as_of),
             {k: tuple(p for p in v if p.taken_at <= as_of) for k, v in self.scores.items()},
             self.zone,
+            tuple(e for e in self.events if e.occurred_at <= as_of),
         )
 
 

@@ -61,3 +61,36 @@ class MaintenanceDecision(ClinicalRecord):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} {self.recommended_date}"
+
+
+class ClinicalEvent(ClinicalRecord):
+    """A clinical event that SUSTAIN-1 counts as relapse (Daly 2019): a hospitalisation
+    for worsening depression, a suicide attempt or another clinically relevant event to
+    prevent suicide. Never deleted: a mistaken entry is marked entered in error."""
+
+    class Kind(models.TextChoices):
+        HOSPITALISATION = "hospitalisation", "Hospitalisation for worsening depression"
+        SUICIDE_ATTEMPT = "suicide_attempt", "Suicide attempt"
+        SUICIDE_PREVENTION = (
+            "suicide_prevention",
+            "Other clinically relevant event to prevent suicide",
+        )
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    occurred_at = models.DateTimeField()
+    note = models.CharField(max_length=500, blank=True)
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    entered_in_error_at = models.DateTimeField(null=True, blank=True)
+    entered_in_error_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    entered_in_error_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        indexes = [models.Index(fields=["clinic", "patient", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-JUDGED_INSTRUMENTS = ("phq9", "madrs", "qids_sr16")  # those with remission cut-offs
+JUDGED_INSTRUMENTS = ("phq9", "madrs", "qids_sr16", "hamd17")  # those with remission cut-offs
 
 
 @dataclass(frozen=True)

@@ -22,13 +22,15 @@ class RelapseRule(StrEnum):
     # Two consecutive measurements at least N days apart that no longer meet response,
     # or one score back at a set share of baseline (the issue's default).
     LOSS_OF_RESPONSE = "loss_of_response"
-    # MADRS at or above a threshold (default 22) on consecutive visits [U].
+    # SUSTAIN-1 (Daly 2019): MADRS at or above a threshold (default 22) on 2 consecutive
+    # visits 5-15 days apart, or a recorded hospitalisation for worsening depression,
+    # suicide attempt or other clinically relevant event to prevent suicide.
     MADRS_THRESHOLD = "madrs_threshold"
 
 
 def _remission_defaults() -> dict[str, int]:
     # Stored as "at or below" so every cut-off reads the same way; PHQ-9 < 5 is ≤ 4.
-    return {"madrs": 12, "phq9": 4, "qids_sr16": 5}
+    return {"madrs": 12, "phq9": 4, "qids_sr16": 5, "hamd17": 7}
 
 
 def _warning_defaults() -> dict[str, int]:
@@ -53,6 +55,8 @@ class OutcomeRules:
     relapse_min_span_days: int = 5
     relapse_back_to_baseline_percent: int | None = 100
     relapse_madrs_at_or_above: int = 22
+    relapse_visit_min_days: int = 5
+    relapse_visit_max_days: int = 15
     futility_after_sessions: int = 3
     futility_min_improvement_percent: int = 25
 
@@ -95,6 +99,13 @@ RULE_SOURCES: dict[str, str] = {
         "QIDS-SR16 ≤ 5: as used in STAR*D, Trivedi et al. 2006 (instruments.md §2.4 [S]); "
         "also the upper end of the 'none' band 0-5 [V]."
     ),
+    "remission_at_or_below.hamd17": (
+        "HAM-D 17 ≤ 7: the most used remission cut-off (Zimmerman, Chelminski & Posternak, "
+        "J Nerv Ment Dis 2004;192:595-601, a review of HAM-D scores in healthy controls and "
+        "of the thresholds used in treatment studies [S]); also the upper end of the 'none' "
+        "band 0-7 (ids-qids.org conversion table, instruments.md §2.5 [V]). Response on "
+        "HAM-D 17 is the same ≥50% reduction from baseline as for the other scales."
+    ),
     "rapid_24h_target_hours": (
         "Response about 24 hours after the first dose: Phillips 2019 primary endpoint; "
         "esketamine monotherapy effect seen by 24 h (clinical.md §7.1 [V])."
@@ -116,9 +127,12 @@ RULE_SOURCES: dict[str, str] = {
         "consistent remission (MADRS ≤ 12 on 2 consecutive visits, clinical.md §7.1 [V])."
     ),
     "relapse_rule": (
-        "Clinical choice (issue default): loss of response. The SUSTAIN-1 relapse definition "
-        "was not found [NF]; its commonly quoted wording 'MADRS ≥ 22 on 2 consecutive "
-        "assessments' is unverified [U] and available as the option 'MADRS threshold'."
+        "Clinical choice (issue default): loss of response. The option 'MADRS threshold' is "
+        "SUSTAIN-1's relapse definition (Daly et al., JAMA Psychiatry 2019;76:893-903, "
+        "PMC6551577): MADRS ≥ 22 on 2 consecutive assessments 5-15 days apart, or "
+        "hospitalisation for worsening depression, a suicide attempt or any other clinically "
+        "relevant event to prevent suicide, recorded as clinical events (the reference file "
+        "marks the exact wording [U], so check it against the paper)."
     ),
     "relapse_consecutive": (
         "Clinical choice (issue default): two consecutive measurements no longer meeting "
@@ -133,8 +147,17 @@ RULE_SOURCES: dict[str, str] = {
         "or above 100% of baseline is a relapse at once. Empty turns the rule off."
     ),
     "relapse_madrs_at_or_above": (
-        "Option only: MADRS ≥ 22 on consecutive visits, the commonly quoted SUSTAIN-1 "
-        "wording, unverified [U] (clinical.md §7.1)."
+        "Option 'MADRS threshold' only: MADRS ≥ 22, SUSTAIN-1 (Daly 2019); the reference file "
+        "marks the wording [U] (clinical.md §7.1)."
+    ),
+    "relapse_visit_min_days": (
+        "Option 'MADRS threshold' only: the consecutive MADRS assessments at or above the "
+        "threshold are at least 5 days apart (SUSTAIN-1, Daly 2019), so two scores a day "
+        "apart are not a relapse."
+    ),
+    "relapse_visit_max_days": (
+        "Option 'MADRS threshold' only: and at most 15 days apart (SUSTAIN-1, Daly 2019); "
+        "a later score starts a new count."
     ),
     "futility_after_sessions": (
         "APA consensus (Sanacora 2017): few reports show a response after more than 3 "
@@ -190,6 +213,7 @@ MAINTENANCE_SOURCES: dict[str, str] = {
 # Alternatives a settings form should offer beside the default.
 ALTERNATIVES: dict[str, tuple[object, ...]] = {
     "remission_at_or_below.madrs": (10,),
+    "remission_at_or_below.hamd17": (6, 10),
     "relapse_rule": (RelapseRule.MADRS_THRESHOLD,),
 }
 
@@ -221,9 +245,14 @@ def rule_problems(rules: OutcomeRules) -> dict[str, str]:
     ):
         if getattr(rules, name) < 1:
             problems[name] = "must be at least 1"
-    for name in ("relapse_min_span_days",):
+    for name in ("relapse_min_span_days", "relapse_visit_min_days"):
         if getattr(rules, name) < 0:
             problems[name] = "must not be negative"
+    if rules.relapse_visit_max_days < max(rules.relapse_visit_min_days, 1):
+        problems["relapse_visit_max_days"] = (
+            f"must be at least 1 and at least relapse_visit_min_days "
+            f"({rules.relapse_visit_min_days})"
+        )
     for name in ("rapid_24h_tolerance_hours", "rapid_4h_tolerance_hours"):
         if getattr(rules, name) < 0:
             problems[name] = "must not be negative"

@@ -14,9 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from ketacare.accounts.access import ClinicAccess
+from ketacare.accounts.models import Clinic
 from ketacare.accounts.policy import Permission
 from ketacare.audit.services import Action, audit_as
-from ketacare.common.errors import ValidationFailed
+from ketacare.common.errors import NotFound, ValidationFailed
 from ketacare.dosing.protocols import ProtocolDefinition
 from ketacare.dosing.selectors import protocol_catalogue
 from ketacare.outcomes.config import OutcomeConfig, config_for, settings_row, validated_overrides
@@ -30,7 +31,7 @@ from ketacare.outcomes.maintenance import (
     spacing_words,
     taper_suggestion,
 )
-from ketacare.outcomes.models import ClinicOutcomeSettings, MaintenanceDecision
+from ketacare.outcomes.models import ClinicalEvent, ClinicOutcomeSettings, MaintenanceDecision
 from ketacare.outcomes.options import JUDGED_INSTRUMENTS
 from ketacare.outcomes.sources import PatientCourse, patient_course
 from ketacare.patients.models import Patient
@@ -356,3 +357,107 @@ def recommendation_dismiss(
         now,
         reason=reason.strip()[:300],
     )
+
+
+# --- clinical events (SUSTAIN-1 relapse events) -----------------------------------------
+
+
+def clinical_events_of(*, clinic: Clinic, patient: Patient) -> list[ClinicalEvent]:
+    """The patient's clinical events, newest first, those entered in error included."""
+    return list(
+        ClinicalEvent.objects.filter(clinic=clinic, patient=patient).select_related(
+            "recorded_by", "entered_in_error_by"
+        )
+    )
+
+
+@transaction.atomic
+def clinical_event_record(
+    *,
+    access: ClinicAccess,
+    patient_id: uuid.UUID,
+    kind: str,
+    occurred_at: dt.datetime | None,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> ClinicalEvent:
+    """Record a hospitalisation for worsening depression, a suicide attempt or another
+    clinically relevant event to prevent suicide. Under the SUSTAIN-1 relapse option an
+    event after the first response is a relapse. Audited in the same transaction."""
+    access.require(Permission.EDIT_CLINICAL)
+    patient = patient_get(access=access, patient_id=patient_id)
+    if patient.is_archived:
+        raise ValidationFailed.single("patient", "This patient is archived.")
+    errors: dict[str, list[str]] = {}
+    if kind not in ClinicalEvent.Kind.values:
+        labels = ", ".join(str(label).lower() for label in ClinicalEvent.Kind.labels)
+        errors["kind"] = [f"Choose what happened: {labels}."]
+    moment = now or timezone.now()
+    if occurred_at is None:
+        errors["occurred_at"] = ["Give the date and time it happened."]
+    elif occurred_at.tzinfo is None:
+        errors["occurred_at"] = ["Give the time with its time zone."]
+    elif occurred_at > moment:
+        errors["occurred_at"] = ["The time is in the future."]
+    elif occurred_at.date() < patient.date_of_birth:
+        errors["occurred_at"] = ["The time is before the patient's date of birth."]
+    if len(note.strip()) > 500:
+        errors["note"] = ["Keep the note under 500 characters."]
+    if errors:
+        raise ValidationFailed(errors)
+    assert occurred_at is not None
+    event = ClinicalEvent.objects.create(
+        clinic=access.clinic,
+        patient=patient,
+        kind=kind,
+        occurred_at=occurred_at,
+        note=note.strip(),
+        recorded_by=access.user,
+    )
+    audit_as(
+        access,
+        action=Action.CREATE,
+        object_type="clinicalevent",
+        object_id=event.pk,
+        patient_id=patient.pk,
+        changes={
+            "kind": [None, kind],
+            "occurred_at": [None, occurred_at.isoformat()],
+            "note": [None, event.note],
+        },
+    )
+    return event
+
+
+@transaction.atomic
+def clinical_event_mark_in_error(
+    *, access: ClinicAccess, patient_id: uuid.UUID, event_id: uuid.UUID, reason: str
+) -> ClinicalEvent:
+    """Mark a mistaken event entered in error (it is kept, and no longer counted)."""
+    access.require(Permission.EDIT_CLINICAL)
+    patient = patient_get(access=access, patient_id=patient_id)
+    event = (
+        ClinicalEvent.objects.select_for_update()
+        .filter(clinic=access.clinic, patient=patient, pk=event_id)
+        .first()
+    )
+    if event is None:
+        raise NotFound("clinical event")
+    if not reason.strip():
+        raise ValidationFailed.single("reason", "Say why the event is entered in error.")
+    if event.entered_in_error_at is not None:
+        raise ValidationFailed.single("event", "This event is already marked entered in error.")
+    event.entered_in_error_at = timezone.now()
+    event.entered_in_error_by = access.user
+    event.entered_in_error_reason = reason.strip()[:300]
+    event.save()
+    audit_as(
+        access,
+        action=Action.UPDATE,
+        object_type="clinicalevent",
+        object_id=event.pk,
+        patient_id=patient.pk,
+        changes={"entered_in_error_at": [None, event.entered_in_error_at.isoformat()]},
+        details={"reason": event.entered_in_error_reason},
+    )
+    return event

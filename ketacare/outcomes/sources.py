@@ -2,7 +2,8 @@
 
 Every session and score the outcomes capability reads comes through here, built into the
 pure core's `Course` in one SQL pass per clinic: current (not superseded) `Score` rows of
-the judged instruments, and the given sessions (`TreatmentSession.GIVEN_STATUSES`), each
+the judged instruments, the patient's clinical events (not entered in error), and the
+given sessions (`TreatmentSession.GIVEN_STATUSES`), each
 with its treatment plan and administration record joined in the same query.
 
 Courses are scoped to treatment plans (ketacare.dosing): the sessions of one plan form
@@ -34,7 +35,8 @@ from ketacare.accounts.models import Clinic
 from ketacare.dosing.protocols import SHIPPED
 from ketacare.measures import get_instrument
 from ketacare.measures.models import MeasureContext, Score
-from ketacare.outcomes.data import Course, ScorePoint, SessionPoint
+from ketacare.outcomes.data import Course, EventPoint, ScorePoint, SessionPoint
+from ketacare.outcomes.models import ClinicalEvent
 from ketacare.outcomes.options import JUDGED_INSTRUMENTS
 from ketacare.treatment.models import TreatmentSession
 
@@ -186,18 +188,42 @@ def _score_points(
     return points
 
 
+def _event_points(
+    clinic: Clinic, patient_ids: Iterable[uuid.UUID], limit: bool
+) -> dict[uuid.UUID, list[EventPoint]]:
+    """Each patient's clinical events (hospitalisation, suicide attempt...), not those
+    entered in error (one query)."""
+    events = ClinicalEvent.objects.filter(clinic=clinic, entered_in_error_at__isnull=True)
+    wanted = set(patient_ids)
+    if limit:
+        events = events.filter(patient_id__in=wanted)
+    found: dict[uuid.UUID, list[EventPoint]] = defaultdict(list)
+    for patient_id, event_id, kind, at in events.values_list(
+        "patient_id", "id", "kind", "occurred_at"
+    ):
+        if patient_id in wanted:
+            found[patient_id].append(EventPoint(kind, at, str(event_id)))
+    return found
+
+
 def _course_of(
-    group: _Group, scores: list[ScorePoint], until: dt.datetime | None, zone: dt.tzinfo
+    group: _Group,
+    scores: list[ScorePoint],
+    until: dt.datetime | None,
+    zone: dt.tzinfo,
+    events: list[EventPoint] | None = None,
 ) -> PatientCourse:
     first = group.given[0]
     protocol = _protocol_of(group)
     kept = scores if until is None else [p for p in scores if p.taken_at < until]
+    happened = [e for e in events or [] if until is None or e.occurred_at < until]
     return PatientCourse(
         patient_id=group.patient_id,
         course=Course.build(
             sessions=[SessionPoint(g.at, str(g.id)) for g in group.given],
             scores=kept,
             zone=zone,
+            events=happened,
         ),
         plan_id=group.plan_id,
         prescriber_id=group.plan_prescriber or first.ordered_by or first.booked_by,
@@ -214,11 +240,12 @@ def all_courses(
     instruments: Iterable[str] = JUDGED_INSTRUMENTS,
 ) -> list[PatientCourse]:
     """Every course of the clinic's patients (of those given), each patient's in order of
-    first dose. Two queries whatever the number of patients and courses."""
+    first dose. Three queries whatever the number of patients and courses."""
     wanted = list(patient_ids) if patient_ids is not None else None
     groups = _given_groups(clinic, wanted)
     zone = zoneinfo.ZoneInfo(clinic.time_zone)  # the clinic's calendar days
     points = _score_points(clinic, groups, instruments, limit=wanted is not None)
+    events = _event_points(clinic, groups, limit=wanted is not None)
     courses = []
     for patient_id, found in groups.items():
         scores = points.get(patient_id, [])
@@ -227,7 +254,7 @@ def all_courses(
             until = None
             if following is not None and following.given[0].at > group.given[-1].at:
                 until = following.given[0].at
-            courses.append(_course_of(group, scores, until, zone))
+            courses.append(_course_of(group, scores, until, zone, events.get(patient_id)))
     return courses
 
 
@@ -250,7 +277,7 @@ def clinic_courses(
     instruments: Iterable[str] = JUDGED_INSTRUMENTS,
 ) -> dict[uuid.UUID, PatientCourse]:
     """Each patient's current course (patients with at least one given session), by
-    patient id. Two queries whatever the number of patients."""
+    patient id. Three queries whatever the number of patients."""
     return current_of(all_courses(clinic, patient_ids=patient_ids, instruments=instruments))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -270,7 +271,11 @@ def _facts(chart: SessionChart) -> rems.FormFacts:
     bps = [(r.taken_at, r.systolic, r.diastolic) for r in dosed]
     first = chart.devices[0].at if chart.devices else session.dosing_started_at
     baseline = chart.baseline
-    last = dosed[-1] if dosed else None
+    forty = rems.reading_near(bps, first + FORTY_MIN, NEAR) if first else rems.NO_BP
+    # "BP prior to session completion": the last BP at the end of observation, taken
+    # after the 40-minute reading (never that reading itself).
+    at_end = rems.bp_before_completion(bps, after=forty.at or first, until=session.discharged_at)
+    last = next((r for r in dosed if r.taken_at == at_end.at), None)
     limits = chart.rules.thresholds
     base_reading = as_reading(baseline) if baseline else None
     effects = {e.effect for e in chart.side_effects if e.entered_in_error_at is None}
@@ -289,6 +294,7 @@ def _facts(chart: SessionChart) -> rems.FormFacts:
         .exists()
     )
     prescriber = session.supervising_prescriber
+    clinic = session.clinic
     return rems.FormFacts(
         patient_name=f"{patient.legal_given_name} {patient.legal_family_name}",
         date_of_birth=patient.date_of_birth,
@@ -297,28 +303,48 @@ def _facts(chart: SessionChart) -> rems.FormFacts:
         enrolled=chart.enrolled,
         medicines=rems.medicine_classes(medicines),
         monitoring_hcp=str(prescriber) if prescriber else "",  # the display name
-        setting=session.clinic.name,
+        monitoring_hcp_phone=(prescriber.mobile_phone if prescriber else "") or clinic.site_phone,
+        monitoring_hcp_email=prescriber.email if prescriber else "",
+        setting=clinic.name,
+        site_address=clinic.site_address,
+        site_city=clinic.site_city,
+        site_state=clinic.site_state,
+        site_zip=clinic.site_zip,
         treatment_date=(session.dosing_started_at or session.scheduled_start).date(),
         devices=len(chart.devices),
         lot_number=chart.administration.lot_number if chart.administration else "",
         first_device_at=first,
         monitoring_ended_at=session.discharged_at,
         ready_to_leave_at=session.stable_at,
-        vitals_ok_before=baseline is not None
-        and (
-            not chart.gate_reason
-            or (chart.assessment is not None and chart.assessment.bp_decision == "proceed")
-        ),
+        vitals_ok_before=baseline is not None and not chart.gate_reason,
+        bp_override=_bp_override(chart),
         vitals_ok_at_end=last is not None
         and monitoring.within_thresholds(as_reading(last), baseline=base_reading, limits=limits),
-        bp_pre_dose=rems.BP(baseline.systolic, baseline.diastolic)
-        if baseline
-        else rems.BP(None, None),
-        bp_40_min=rems.reading_near(bps, first + FORTY_MIN, NEAR) if first else rems.BP(None, None),
-        bp_at_end=rems.BP(last.systolic, last.diastolic) if last else rems.BP(None, None),
+        bp_pre_dose=rems.BP(baseline.systolic, baseline.diastolic) if baseline else rems.NO_BP,
+        bp_40_min=forty,
+        bp_at_end=at_end,
         sedation="sedation" in effects,
         dissociation="dissociation" in effects,
         respiratory_depression="respiratory_depression" in effects,
+    )
+
+
+def _bp_override(chart: SessionChart) -> rems.BpOverride | None:
+    """The prescriber's decision to go ahead although the baseline BP was above the
+    clinic's limit (bp_decision_record), or None."""
+    assessment, baseline = chart.assessment, chart.baseline
+    if not chart.gate_reason or assessment is None or baseline is None:
+        return None
+    if assessment.bp_decision not in ("proceed", "treat"):
+        return None
+    return rems.BpOverride(
+        bp=rems.BP(baseline.systolic, baseline.diastolic),
+        limit=chart.gate_reason,
+        decision=assessment.get_bp_decision_display(),
+        decided_by=str(assessment.bp_decided_by) if assessment.bp_decided_by else "",
+        decided_at=assessment.bp_decided_at
+        and assessment.bp_decided_at.astimezone(zoneinfo.ZoneInfo(chart.session.clinic.time_zone)),
+        reason=assessment.bp_decision_reason,
     )
 
 

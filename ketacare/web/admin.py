@@ -23,6 +23,7 @@ from ketacare.accounts.models import ApiToken, Clinic, Membership, User
 from ketacare.accounts.policy import Permission, Role, can
 from ketacare.accounts.services import (
     CLINIC_FIELDS,
+    SITE_FIELDS,
     clinic_create,
     clinic_update,
     membership_set,
@@ -134,8 +135,45 @@ class StaffAdmin(ClinicScopedAdmin, UserAdmin):
 
 @admin.register(Clinic, site=admin_site)
 class ClinicAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "time_zone", "is_active")
+    """Superusers create and rename clinics; a clinic administrator keeps the site details
+    of their own clinic (address, city, state, ZIP, phone: the REMS form's setting)."""
+
+    list_display = ("name", "slug", "time_zone", "is_active", "site_city", "site_state")
     prepopulated_fields = {"slug": ("name",)}
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "time_zone", "is_active")}),
+        ("Healthcare setting (REMS monitoring form)", {"fields": SITE_FIELDS}),
+    )
+
+    def _clinics(self, request: HttpRequest) -> set[int] | None:
+        return administered_clinic_ids(request)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Clinic]:
+        clinics = self._clinics(request)
+        found = super().get_queryset(request)
+        return found if clinics is None else found.filter(pk__in=clinics)
+
+    def get_prepopulated_fields(self, request: HttpRequest, obj: Any = None) -> dict[str, Any]:
+        return dict(self.prepopulated_fields) if self._clinics(request) is None else {}
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if self._clinics(request) is None:
+            return ()
+        return ("name", "slug", "time_zone", "is_active")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        clinics = self._clinics(request)
+        return clinics is None or bool(clinics)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        clinics = self._clinics(request)
+        return clinics is None or (bool(clinics) and (obj is None or obj.pk in clinics))
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._clinics(request) is None
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -152,6 +190,9 @@ class ClinicAdmin(admin.ModelAdmin):
             created = clinic_create(
                 name=obj.name, slug=obj.slug, time_zone=obj.time_zone, actor=actor
             )
+            site = {f: getattr(obj, f) for f in SITE_FIELDS if getattr(obj, f)}
+            if site:
+                clinic_update(clinic=created, actor=actor, data=site)
             obj.pk = created.pk
 
 

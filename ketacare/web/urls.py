@@ -145,6 +145,16 @@ urlpatterns = [
         outcomes.recommendation_dismiss,
         name="recommendation_dismiss",
     ),
+    path(
+        f"{patient}/outcomes/events/",
+        outcomes.clinical_event_create,
+        name="clinical_event_create",
+    ),
+    path(
+        f"{patient}/outcomes/events/<uuid:event_id>/entered-in-error/",
+        outcomes.clinical_event_in_error,
+        name="clinical_event_in_error",
+    ),
     path(f"{patient}/report/", outcomes.patient_report, name="patient_report"),
     path(f"{patient}/report/pdf/", outcomes.patient_report_pdf, name="patient_report_pdf"),
     path(f"{patient}/<slug:section>/", patients.patient_chart, name="patient_chart_section"),

@@ -121,3 +121,30 @@ def test_superuser_creates_a_clinic_with_an_audit_chain(db):
     )
     update = AuditEvent.objects.get(clinic=clinic, action="update")
     assert update.changes == {"name": ["Lakeside", "Lakeside Clinic"]}
+
+
+def test_clinic_admin_keeps_their_clinics_site_details_for_the_rems_form(clinic, other_clinic):
+    """Issue #12 finding 12: the REMS form needs the setting's address, city, state, ZIP."""
+    admin = MembershipFactory.create(clinic=clinic, role=Role.CLINIC_ADMIN.value).user
+    client = _client_for(admin)
+    url = f"/admin/accounts/clinic/{clinic.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200 and "Healthcare setting" in page.content.decode()
+    site = {
+        "site_address": "12 River Street",
+        "site_city": "Boston",
+        "site_state": "MA",
+        "site_zip": "02114",
+        "site_phone": "+1 617 555 0100",
+    }
+    refused = client.post(url, {**site, "site_zip": "ABC"})
+    assert refused.status_code == 200 and "Give a ZIP code as 12345" in refused.content.decode()
+    saved = client.post(url, {**site, "name": "Renamed"})  # the name is read-only here
+    assert saved.status_code == 302
+    clinic.refresh_from_db()
+    assert (clinic.site_city, clinic.site_zip, clinic.name) == ("Boston", "02114", clinic.name)
+    assert clinic.name != "Renamed"
+    update = AuditEvent.objects.get(clinic=clinic, action="update", object_type="clinic")
+    assert update.changes["site_city"] == ["Springfield", "Boston"]
+    # Another clinic is not theirs to change.
+    assert client.get(f"/admin/accounts/clinic/{other_clinic.pk}/change/").status_code in (302, 404)

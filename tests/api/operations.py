@@ -134,6 +134,12 @@ MEASURE_OPERATIONS: dict[Op, dict[str, Any] | None] = {
         "scheduled_start": "2030-01-07T10:00:00Z"
     },
     ("POST", f"{_patient}/outcomes/recommendation/dismiss"): {"reason": "Patient travelling"},
+    ("GET", f"{_patient}/clinical-events"): None,
+    ("POST", f"{_patient}/clinical-events"): {
+        "kind": "suicide_attempt",
+        "occurred_at": "2024-02-20T10:00:00Z",
+    },
+    ("POST", f"{_patient}/clinical-events/{{entry_id}}/entered-in-error"): REASON,
 }
 
 # Treatment history, staging and screening (docs/eligibility.md). The world's clinic-A

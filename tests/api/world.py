@@ -62,7 +62,8 @@ from ketacare.measures.models import (
     SelfReportLink,
 )
 from ketacare.messaging.models import OutboundMessage
-from ketacare.outcomes.models import ClinicOutcomeSettings, MaintenanceDecision
+from ketacare.outcomes import services as outcomes
+from ketacare.outcomes.models import ClinicalEvent, ClinicOutcomeSettings, MaintenanceDecision
 from ketacare.patients import services as patients
 from ketacare.patients.api import CHART_ENTRY_PATHS
 from ketacare.patients.models import Patient
@@ -174,6 +175,13 @@ def add_chart(
             access=access, patient_id=patient.pk, model=model, data=ENTRY_DATA[section]
         )
         entries[section] = record.pk
+    event = outcomes.clinical_event_record(
+        access=access,
+        patient_id=patient.pk,
+        kind="hospitalisation",
+        occurred_at=dt.datetime(2024, 2, 1, 12, 0, tzinfo=dt.UTC),
+    )
+    entries["clinical-events"] = event.pk
     return patient, entries | add_history(access, patient)
 
 
@@ -374,6 +382,9 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
     dual_a = member(clinic_a, Role.PRESCRIBER)
     dual_b = member(clinic_b, Role.PRESCRIBER, user=dual_a.user)
     b_member = member(clinic_b, Role.PRESCRIBER)
+    for prescriber in (dual_a.user, b_member.user):  # the REMS form asks for it
+        prescriber.email = f"{prescriber.username}@clinic.example.org"
+        prescriber.save(update_fields=["email"])
     patient_a, entries_a = add_chart(
         dual_a, mrn="A-1001", given="Alice", family="Ashworth", born=dt.date(1980, 5, 17)
     )
@@ -470,6 +481,7 @@ MEASURE_MODELS: tuple[type[models.Model], ...] = (
     MeasurementPlan,
     OutboundMessage,
     MaintenanceDecision,
+    ClinicalEvent,
 )
 DOSING_MODELS: tuple[type[models.Model], ...] = (DoseOrder, TreatmentPlan, TreatmentPlanVersion)
 SESSION_MODELS: tuple[type[models.Model], ...] = (

@@ -8,7 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from ketacare.accounts.policy import Role
-from ketacare.outcomes.models import MaintenanceDecision
+from ketacare.audit.models import AuditEvent
+from ketacare.outcomes.models import ClinicalEvent, MaintenanceDecision
 from ketacare.treatment.models import TreatmentSession
 from tests.e2e.conftest import OpenPage
 from tests.e2e.helpers import access_for, log_in, make_clinic, make_staff, register
@@ -51,3 +52,29 @@ def test_worklist_to_patient_to_accepted_recommendation(open_page: OpenPage, liv
     expect(page.locator("#trajectory-chart")).to_have_attribute("data-rendered", "true")
     page.get_by_text("Table").first.click()
     expect(page.locator("#table-durability")).to_be_visible()
+
+
+def test_a_suicide_attempt_is_recorded_on_the_outcomes_tab(
+    open_page: OpenPage, live_server
+) -> None:
+    """Issue #12 finding 14: the event can be recorded, and is listed, audited."""
+    clinic = make_clinic("riverside", "Riverside Ketamine Clinic")
+    nurse = make_staff("nurse.lee", {clinic: Role.NURSE}, "Jordan Lee RN")
+    patient = register(access_for(nurse, clinic), "RKC-0203", "Cal", "Moreno")
+    write_recent_two_week_relief(access_for(nurse, clinic), patient)
+
+    page = open_page()
+    log_in(page, "nurse.lee")
+    page.goto(f"/c/riverside/patients/{patient.pk}/outcomes/")
+    events = page.locator("#clinical-events")
+    expect(events).to_contain_text("None recorded.")
+    events.get_by_label("What happened").select_option("suicide_attempt")
+    events.get_by_label("When it happened").fill("2026-03-05T22:00")
+    events.get_by_label("Note").fill("Seen in the emergency department")
+    events.get_by_role("button", name="Record event").click()
+    expect(page.locator(".messages")).to_contain_text("Recorded: suicide attempt.")
+    expect(page.locator("#clinical-events")).to_contain_text(
+        "Suicide attempt: Seen in the emergency department"
+    )
+    event = ClinicalEvent.objects.get(patient=patient)
+    assert AuditEvent.objects.filter(object_type="clinicalevent", object_id=str(event.pk)).exists()

@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from ketacare.accounts.policy import Role
+from ketacare.accounts.services import clinic_update
 from ketacare.treatment import rems, services
 from ketacare.treatment.models import RemsMonitoringForm
 from tests.clinical import clear_for_protocol
@@ -34,11 +35,23 @@ def said(page: Page, text: str) -> None:
     expect(page.locator("ul.messages")).to_contain_text(text)
 
 
+SITE: dict[str, object] = {
+    "site_address": "12 River Street",
+    "site_city": "Boston",
+    "site_state": "MA",
+    "site_zip": "02114",
+}
+
+
 def test_an_esketamine_session_and_its_rems_form(open_page: OpenPage) -> None:
     at(-20)
     clinic = make_clinic("riverside", "Riverside Ketamine Clinic")
     nurse = make_staff("nurse.lee", {clinic: Role.NURSE}, "Jordan Lee RN")
     doctor = make_staff("dr.okafor", {clinic: Role.PRESCRIBER}, "Dr Adaeze Okafor")
+    # The REMS form's setting and provider details (a clinic administrator keeps them).
+    clinic_update(clinic=clinic, actor=None, data=SITE)
+    doctor.email, doctor.mobile_phone = "a.okafor@riverside.example.org", "+1 617 555 0199"
+    doctor.save()
     patient = register(access_for(nurse, clinic), "RKC-0301", "Bea", "Lindqvist")
     prescriber = access_for(doctor, clinic)
     clear_for_protocol(prescriber, patient.pk, "esketamine_trd")  # screened, cautions accepted
@@ -163,6 +176,10 @@ def test_an_esketamine_session_and_its_rems_form(open_page: OpenPage) -> None:
     assert values["Patient enrolled in the REMS"] == "Yes"
     assert values["Monitoring healthcare provider"] == "Dr Adaeze Okafor"
     assert values["Healthcare setting"] == "Riverside Ketamine Clinic"
+    assert values["Monitoring healthcare provider's phone"] == "+1 617 555 0199"
+    assert values["Monitoring healthcare provider's email"] == "a.okafor@riverside.example.org"
+    assert values["Healthcare setting address"] == SITE["site_address"]
+    assert (values["City"], values["State"], values["ZIP code"]) == ("Boston", "MA", "02114")
     assert values["Treatment date"] == "2024-03-04"
     assert values["Dose"] == "56 mg"
     assert values["Lot number"] == "LOT-ESK-31"

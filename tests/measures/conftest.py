@@ -32,7 +32,7 @@ PHQ9_NONE = [0, 0, 0, 0, 0, 0, 0, 0, 0, None]  # total 0, difficulty not asked
 PHQ9_MODERATE = [2, 2, 1, 1, 1, 1, 1, 1, 0, 1]  # total 10, no flag
 PHQ9_ITEM9 = [2, 2, 1, 1, 1, 1, 1, 1, 1, 2]  # total 11, item 9 = 1: suicidal ideation
 GAD7_MILD = [1, 1, 1, 1, 1, 0, 0]  # total 5
-MADRS_MODERATE = [3, 3, 3, 3, 3, 2, 3, 3, 2, 1]  # total 26, item 10 = 1: below threshold 4
+MADRS_MODERATE = [3, 3, 3, 3, 3, 2, 3, 3, 2, 1]  # total 26, item 10 = 1: below threshold 2
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,7 @@ def test_scoring_other_instruments(team: Team, api_client: ClientFor) -> None:
     ("code", "answers", "field", "words"),
     [
         ("phq9", PHQ9_MODERATE[:8], "answers.9", "item 9 has no answer"),
+        ("phq9", PHQ9_MODERATE[:7], "answers.8", "item 8 has no answer"),
         ("phq9", [*PHQ9_MODERATE, 0], "answers", "got 11 answers, expected 10"),
         ("phq9", [5, *PHQ9_MODERATE[1:]], "answers.1", "item 1"),
         ("phq9", [*PHQ9_MODERATE[:8], None, 0], "answers.9", "item 9"),
@@ -329,6 +330,7 @@ def test_sending_and_revoking_a_link(team: Team, patient: Patient, api_client: C
     ("body", "field"),
     [
         ({"instruments": ["madrs"]}, "instruments"),
+        ({"instruments": ["qids_sr16"]}, "instruments"),
         ({"instruments": []}, "instruments"),
         ({"instruments": ["phq9"], "channel": "fax"}, "channel"),
         ({"instruments": ["phq9"], "context": "later"}, "context"),
@@ -420,7 +422,7 @@ PLAN_BODY = {
         {"kind": "every_n_days", "instruments": ["phq9"], "interval_days": 7},
         {"kind": "before_session", "instruments": ["phq9", "gad7"]},
         {"kind": "after_session", "instruments": ["phq9"], "hours_after": 24},
-        {"kind": "on_dates", "instruments": ["qids_sr16"], "dates": ["2025-03-24"]},
+        {"kind": "on_dates", "instruments": ["gad7"], "dates": ["2025-03-24"]},
     ],
 }
 
@@ -453,7 +455,7 @@ def test_reading_and_setting_a_plan(team: Team, patient: Patient, api_client: Cl
         ("every_n_days", ["phq9"], 7, None, []),
         ("before_session", ["phq9", "gad7"], None, None, []),
         ("after_session", ["phq9"], None, 24, []),
-        ("on_dates", ["qids_sr16"], None, None, ["2025-03-24"]),
+        ("on_dates", ["gad7"], None, None, ["2025-03-24"]),
     ]
     # Setting it again replaces the rules, audited as an update.
     replaced = post(
@@ -472,6 +474,7 @@ def test_reading_and_setting_a_plan(team: Team, patient: Patient, api_client: Cl
     ("rule", "field"),
     [
         ({"kind": "every_n_days", "instruments": ["madrs"], "interval_days": 7}, "instruments"),
+        ({"kind": "before_session", "instruments": ["qids_sr16"]}, "instruments"),
         ({"kind": "every_n_days", "instruments": ["phq9"]}, "interval_days"),
         ({"kind": "after_session", "instruments": ["phq9"]}, "hours_after"),
         ({"kind": "on_dates", "instruments": ["phq9"]}, "dates"),
@@ -548,3 +551,22 @@ def test_who_may_book_sessions(team: Team, patient: Patient, api_client: ClientF
         assert refused.status_code == 403, access.role
     assert not TreatmentSession.objects.exists()
     assert api_client(team.therapist).get(url).status_code == 200
+
+
+def test_phq9_with_nine_answers_is_recorded_item_10_stored_as_not_answered(
+    team: Team, patient: Patient, api_client: ClientFor
+) -> None:
+    """Issue #12 finding 13: the difficulty question (item 10) is optional."""
+    response = post(
+        api_client(team.nurse),
+        f"{API}/patients/{patient.pk}/responses",
+        {"instrument": "phq9", "answers": PHQ9_MODERATE[:9], "context": "baseline"},
+    )
+    assert response.status_code == 201, response.content
+    recorded = response.json()["response"]
+    assert recorded["total"] == 10
+    assert recorded["answers"] == [*PHQ9_MODERATE[:9], None]
+    scored = post(
+        api_client(team.nurse), f"{API}/measures/phq9/score", {"answers": PHQ9_MODERATE[:9]}
+    )
+    assert scored.status_code == 200 and scored.json()["total"] == 10

@@ -501,3 +501,61 @@ def test_a_pre_session_link_is_refused_once_its_session_is_cancelled(
     with pytest.raises(LinkRefused) as refused:
         services.link_open(token=token, now=start - dt.timedelta(hours=2))
     assert refused.value.reason == "revoked"
+
+
+# --- QIDS-SR16: sent only with its full wording (issue #12 finding 13) ---------------------
+
+
+def load_qids_wording(clinic: Any) -> None:
+    from ketacare.measures import get_instrument
+    from ketacare.measures.models import InstrumentWording
+
+    for item in get_instrument("qids_sr16").items:
+        InstrumentWording.objects.create(
+            clinic=clinic,
+            instrument="qids_sr16",
+            item_number=item.number,
+            text=f"Licensed question {item.number}",
+            option_labels={str(v): f"Licensed answer {item.number}.{v}" for v in range(4)},
+        )
+
+
+def test_a_qids_link_is_refused_in_plain_words_and_nothing_is_stored(
+    team: Team, patient: Patient
+) -> None:
+    """The link showed bare 0-3 options and a developer note instead of the questions."""
+    before = audit_count(patient)
+    with pytest.raises(ValidationFailed) as refused:
+        send(team, patient, instruments=["phq9", "qids_sr16"])
+    (message,) = refused.value.errors["instruments"]
+    assert message.startswith("Quick Inventory of Depressive Symptomatology")
+    assert "cannot be sent as a link" in message
+    assert "paper form" in message and "record the answers in the chart" in message
+    assert "qids_sr16" not in message and "instruments.md" not in message
+    assert not SelfReportLink.objects.exists() and audit_count(patient) == before
+    # Clinic-entered QIDS-SR16 scores still work.
+    recorded = services.response_record(
+        access=team.nurse,
+        patient_id=patient.pk,
+        instrument="qids_sr16",
+        answers=[1] * 16,
+        context="baseline",
+    )
+    assert recorded.score.total == 9
+
+
+def test_a_qids_link_goes_out_once_the_clinic_loaded_every_questions_wording(
+    team: Team, patient: Patient
+) -> None:
+    load_qids_wording(team.clinic)
+    assert services.link_refusal(team.clinic, "qids_sr16") is None
+    link = send(team, patient, instruments=["qids_sr16"])
+    assert link.instruments == ["qids_sr16"]
+
+
+def test_partial_qids_wording_is_not_enough(team: Team, patient: Patient) -> None:
+    from ketacare.measures.models import InstrumentWording
+
+    load_qids_wording(team.clinic)
+    InstrumentWording.objects.filter(clinic=team.clinic, item_number=16).update(option_labels={})
+    assert services.link_refusal(team.clinic, "qids_sr16") is not None

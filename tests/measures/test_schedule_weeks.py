@@ -47,7 +47,7 @@ PLAN = [
     RuleInput(kind="after_session", instruments=("phq9",), hours_after=24),
     RuleInput(
         kind="on_dates",
-        instruments=("qids_sr16",),
+        instruments=("pcl5",),
         dates=(dt.date(2025, 3, 24), dt.date(2025, 4, 7)),
     ),
 ]
@@ -89,7 +89,7 @@ def weekly(at: dt.datetime) -> Created:
 
 
 def named(at: dt.datetime) -> Created:
-    return Created(at, ("qids_sr16",), "follow_up", None, None)
+    return Created(at, ("pcl5",), "follow_up", None, None)
 
 
 # 09:00 in London is 09:00 UTC until 30 March, then 08:00 UTC. Session links count from

@@ -312,7 +312,7 @@ def test_qids_domains() -> None:
             "qids_sr16",
             {"suicidal_ideation_threshold": 1, "suicidal_ideation_high_threshold": 2},
         ),
-        ("madrs", {"bands": "snaith", "suicidal_ideation_threshold": 4}),
+        ("madrs", {"bands": "snaith", "suicidal_ideation_threshold": 2}),
         ("hamd17", {"suicidal_ideation_threshold": 1, "suicidal_ideation_high_threshold": 3}),
         ("cadss", {"dissociation_threshold": 4}),
         ("cadss6", {}),

@@ -247,3 +247,18 @@ def test_arbitrary_input_gives_a_result_or_a_scoring_error(
         assert isinstance(result, ScoreResult)
         for finding in result.findings:
             assert finding.flag in result.flags and len(finding.reason) <= 300
+
+
+@given(st.lists(st.integers(0, 3), min_size=9, max_size=9))
+def test_phq9_item_10_left_off_scores_as_left_blank(nine: list[int]) -> None:
+    """Issue #12 finding 13: PHQ-9 item 10 is optional and unscored, so 9 answers score
+    exactly as 9 answers and a blank item 10, and any item 10 answer changes no total."""
+    left_off = score("phq9", nine)
+    assert left_off == score("phq9", [*nine, None])
+    for difficulty in range(4):
+        answered = score("phq9", [*nine, difficulty])
+        assert (answered.total, answered.severity, answered.flags) == (
+            left_off.total,
+            left_off.severity,
+            left_off.flags,
+        )

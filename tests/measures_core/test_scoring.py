@@ -235,13 +235,26 @@ def test_madrs_worked_example_in_both_band_sets() -> None:
     )
 
 
-@pytest.mark.parametrize(("item10", "flagged"), [(0, False), (3, False), (4, True), (6, True)])
-def test_madrs_item10_flag_at_anchor_4(item10: int, flagged: bool) -> None:
+@pytest.mark.parametrize(
+    ("item10", "flagged"), [(0, False), (1, False), (2, True), (3, True), (4, True), (6, True)]
+)
+def test_madrs_item10_flag_at_anchor_2(item10: int, flagged: bool) -> None:
+    """Issue #12 finding 13: MADRS item 10 alerted only at 4 or more; the default is now 2
+    ('weary of life, only fleeting suicidal thoughts'), a clinic setting."""
     result = score("madrs", setting("madrs", {10: item10}))
     assert ("suicidal_ideation" in result.flags) is flagged
     assert [f.severity for f in result.findings] == (["high"] if flagged else [])
     if flagged:
         assert result.findings[0].item == 10
+
+
+def test_madrs_item10_threshold_is_a_clinic_setting() -> None:
+    answers = setting("madrs", {10: 3})
+    assert "suicidal_ideation" in score("madrs", answers).flags
+    assert (
+        "suicidal_ideation"
+        not in score("madrs", answers, config={"suicidal_ideation_threshold": 4}).flags
+    )
 
 
 # --- HAM-D17 ---------------------------------------------------------------------------------

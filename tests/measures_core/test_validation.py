@@ -25,11 +25,22 @@ def refused(code: str, answers: Any, config: Any = None) -> ScoringError:
 
 
 def test_too_few_answers_names_the_first_missing_item() -> None:
-    error = refused("phq9", [0] * 9)
+    error = refused("phq9", [0] * 8)
     assert str(error) == (
-        "phq9: got 9 answers, expected 10 (items 1-10); phq9 item 10 has no answer"
+        "phq9: got 8 answers, expected 10 (items 1-10); phq9 item 9 has no answer"
     )
-    assert error.item == 10
+    assert error.item == 9
+
+
+def test_phq9_accepts_nine_answers_item_10_is_optional_and_unscored() -> None:
+    """Issue #12 finding 13: PHQ-9 refused 9 answers although item 10 (difficulty) is not
+    scored and is often left blank (instruments.md 2.1)."""
+    nine = score("phq9", [1] * 9)
+    ten = score("phq9", [1] * 9 + [None])
+    answered = score("phq9", [1] * 9 + [3])
+    assert nine.total == ten.total == answered.total == 9
+    assert nine.severity == "mild"
+    assert "Item 10 (difficulty) not answered: not part of the total" in nine.reasons
 
 
 def test_too_many_answers() -> None:

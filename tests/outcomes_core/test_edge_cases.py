@@ -7,8 +7,12 @@ import sys
 
 from ketacare.outcomes import (
     Course,
+    EventKind,
+    EventPoint,
     OutcomeRules,
+    Relapse,
     RelapseRule,
+    ScorePoint,
     Status,
     baseline,
     change_from_baseline,
@@ -18,7 +22,7 @@ from ketacare.outcomes import (
     response,
 )
 
-from .builders import at, build, score
+from .builders import at, build, score, sessions
 
 RULES = OutcomeRules()
 
@@ -134,17 +138,67 @@ def test_a_score_back_at_baseline_is_a_relapse_at_once() -> None:
     assert relapse(course, "madrs", off).status is Status.NOT_MET
 
 
-def test_the_madrs_22_option() -> None:
-    rules = OutcomeRules(relapse_rule=RelapseRule.MADRS_THRESHOLD)
+SUSTAIN = OutcomeRules(relapse_rule=RelapseRule.MADRS_THRESHOLD)
+
+
+def test_sustain1_two_scores_a_day_apart_are_not_a_relapse() -> None:
+    """Issue #12 finding 14: the SUSTAIN-1 option counted two scores one day apart.
+    Daly 2019: MADRS ≥ 22 on 2 consecutive assessments 5-15 days apart."""
     course = build([0], [score(-1, 40), score(1, 15), score(5, 22), score(6, 23)])
-    found = relapse(course, "madrs", rules)
+    found = relapse(course, "madrs", SUSTAIN)
+    assert found.status is Status.NOT_MET
+    assert found.pending_since == at(5, 10)
+    assert "at MADRS ≥ 22, 5-15 days apart" in found.reason
+
+
+def test_sustain1_worked_examples() -> None:
+    def judged(*points: tuple[float, int]) -> Relapse:
+        scores = [score(-1, 40), score(1, 15), *(score(d, v) for d, v in points)]
+        return relapse(build([0], scores), "madrs", SUSTAIN)
+
+    # Day 5 and day 11 (6 days apart): relapse from day 5, confirmed on day 11.
+    found = judged((5, 22), (6, 23), (11, 24))
     assert found.status is Status.MET
-    assert (found.onset_at, found.confirmed_at) == (at(5, 10), at(6, 10))
-    assert "[U]" in found.reason
-    below = build([0], [score(-1, 40), score(1, 15), score(5, 22), score(6, 21)])
-    assert relapse(below, "madrs", rules).status is Status.NOT_MET
+    assert (found.onset_at, found.confirmed_at) == (at(5, 10), at(11, 10))
+    assert found.reason == (
+        "MADRS ≥ 22 on 2 consecutive assessments 5-15 days apart, from MADRS 22 on day 5 "
+        "(2026-03-07) to MADRS 24 on day 11 (2026-03-13), after response on MADRS 15 on "
+        "day 1 (2026-03-03) (SUSTAIN-1 relapse, Daly 2019)"
+    )
+    # 20 days apart is too far: the count starts again at day 25, confirmed on day 32.
+    found = judged((5, 25), (25, 26), (32, 24))
+    assert (found.onset_at, found.confirmed_at) == (at(25, 10), at(32, 10))
+    # A score below 22 in between ends the count.
+    assert judged((5, 25), (8, 18), (12, 25)).status is Status.NOT_MET
+    # Exactly 5 and exactly 15 days count.
+    assert judged((5, 22), (10, 22)).status is Status.MET
+    assert judged((5, 22), (20, 22)).status is Status.MET
     phq = build([0], [score(-1, 20, instrument="phq9"), score(1, 5, instrument="phq9")])
-    assert relapse(phq, "phq9", rules).status is Status.NOT_APPLICABLE
+    assert relapse(phq, "phq9", SUSTAIN).status is Status.NOT_APPLICABLE
+
+
+def test_sustain1_a_recorded_hospitalisation_or_suicide_attempt_is_a_relapse() -> None:
+    def course_with(*events: EventPoint) -> Course:
+        return Course.build(
+            sessions=sessions(0),
+            scores=[score(-1, 40), score(1, 15), score(8, 16)],
+            events=events,
+        )
+
+    hospital = EventPoint(EventKind.HOSPITALISATION, at(9), "event-1")
+    found = relapse(course_with(hospital), "madrs", SUSTAIN)
+    assert found.status is Status.MET and found.event_id == "event-1"
+    assert found.onset_at == found.confirmed_at == at(9)
+    assert found.reason.startswith(
+        "Hospitalisation for worsening depression on 2026-03-11, after response on MADRS 15"
+    )
+    attempt = EventPoint(EventKind.SUICIDE_ATTEMPT, at(3), "event-2")
+    assert relapse(course_with(attempt), "madrs", SUSTAIN).onset_at == at(3)
+    # Before the response there is no response to lose: the event is not a relapse.
+    early = EventPoint(EventKind.SUICIDE_PREVENTION, at(0, 12), "event-3")
+    assert relapse(course_with(early), "madrs", SUSTAIN).status is Status.NOT_MET
+    # Under the default rule (loss of response) events are not counted.
+    assert relapse(course_with(hospital), "madrs", RULES).status is Status.NOT_MET
 
 
 def test_end_of_induction_is_judged_as_it_stood() -> None:
@@ -158,3 +212,25 @@ def test_the_package_imports_without_django() -> None:
         "import sys, ketacare.outcomes; assert not any(m.startswith('django') for m in sys.modules)"
     )
     subprocess.run([sys.executable, "-c", code], check=True)  # noqa: S603 (fixed code)
+
+
+def test_hamd17_has_remission_at_7_and_response_so_its_outcomes_apply() -> None:
+    """Issue #12 finding 13: HAM-D 17 had no remission cut-off, so its outcomes were 'not
+    applicable'. Remission ≤ 7 (Zimmerman 2004), response ≥50% from baseline."""
+
+    def hamd(day: float, value: int) -> ScorePoint:
+        return score(day, value, instrument="hamd17")
+
+    course = build([0, 3], [hamd(-2, 24), hamd(2, 12), hamd(7, 7)])
+    outcome = classify_course(course, "hamd17", RULES)
+    assert outcome.remission.status is Status.MET
+    assert outcome.remission.reason == (
+        "HAM-D 17 7 on day 7 (2026-03-09) is at or below the remission cut-off (≤ 7)"
+    )
+    assert outcome.response.status is Status.MET
+    assert outcome.sustained_response.status is Status.MET  # 12 and 7 against 24
+    not_yet = build([0], [hamd(-2, 24), hamd(2, 8)])
+    assert remission(not_yet, "hamd17", RULES).status is Status.NOT_MET
+    assert response(not_yet, "hamd17", RULES).met  # 8 is 67% below 24
+    stricter = OutcomeRules(remission_at_or_below={**RULES.remission_at_or_below, "hamd17": 6})
+    assert remission(course, "hamd17", stricter).status is Status.NOT_MET

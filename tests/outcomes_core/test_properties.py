@@ -10,12 +10,16 @@ from hypothesis import strategies as st
 
 from ketacare.outcomes import (
     Course,
+    EventKind,
+    EventPoint,
     MaintenanceRules,
     OutcomeRules,
+    RelapseRule,
     ScorePoint,
     Status,
     classify_course,
     recommend_next_session,
+    relapse,
     response,
     weekly_summary,
 )
@@ -153,3 +157,83 @@ def test_weekly_quartiles_are_ordered(series: list[list[tuple[float, float]]]) -
     for week in weekly_summary(series):
         assert week.q1 <= week.median <= week.q3
         assert 1 <= week.patients <= len(series)
+
+
+# --- SUSTAIN-1 relapse option (issue #12 finding 14) ---------------------------------------
+
+SUSTAIN = OutcomeRules(relapse_rule=RelapseRule.MADRS_THRESHOLD)
+
+
+@st.composite
+def responded_courses(draw: st.DrawFn) -> Course:
+    """Baseline 40, a response on day 1, then MADRS scores at random hours over 60 days,
+    and maybe a few relapse events."""
+    base = point(-24, 40, 0)
+    responded = point(24, 10, 1)
+    hours = draw(st.lists(st.integers(25, 60 * 24), max_size=12, unique=True))
+    follow_up = [point(h, draw(st.integers(0, 40)), i + 2) for i, h in enumerate(hours)]
+    events = [
+        EventPoint(kind, T0 + h * HOUR, f"e{i}")
+        for i, (kind, h) in enumerate(
+            draw(
+                st.lists(
+                    st.tuples(st.sampled_from(list(EventKind.LABELS)), st.integers(0, 60 * 24)),
+                    max_size=2,
+                )
+            )
+        )
+    ]
+    return Course.build(sessions=sessions(0), scores=[base, responded, *follow_up], events=events)
+
+
+@settings(max_examples=200, deadline=None)
+@given(responded_courses())
+def test_a_sustain1_relapse_rests_on_scores_5_to_15_days_apart_or_on_an_event(
+    course: Course,
+) -> None:
+    found = relapse(course, "madrs", SUSTAIN)
+    assert found.status in (Status.MET, Status.NOT_MET)
+    if found.status is not Status.MET:
+        assert not [e for e in course.events if e.occurred_at > T0 + 24 * HOUR]
+        return
+    if found.event_id is not None:
+        event = next(e for e in course.events if e.id == found.event_id)
+        assert event.occurred_at > T0 + 24 * HOUR and found.onset_at == event.occurred_at
+        return
+    assert found.onset_at is not None and found.confirmed_at is not None
+    by_time = {p.taken_at: p for p in course.series("madrs")}
+    onset, confirmed = by_time[found.onset_at], by_time[found.confirmed_at]
+    assert onset.value >= 22 and confirmed.value >= 22
+    assert 5 <= (confirmed.taken_at - onset.taken_at) / dt.timedelta(days=1) <= 15
+    between = [
+        p for p in course.series("madrs") if onset.taken_at < p.taken_at < confirmed.taken_at
+    ]
+    assert all(p.value >= 22 for p in between)
+
+
+@settings(max_examples=150, deadline=None)
+@given(responded_courses(), st.sampled_from(list(EventKind.LABELS)), st.integers(25, 60 * 24))
+def test_a_relapse_event_after_response_always_makes_a_relapse_no_later(
+    course: Course, kind: str, hours: int
+) -> None:
+    before = relapse(course, "madrs", SUSTAIN)
+    event = EventPoint(kind, T0 + hours * HOUR, "added")
+    more = Course.build(
+        sessions=course.sessions,
+        scores=course.series("madrs"),
+        events=[*course.events, event],
+    )
+    after = relapse(more, "madrs", SUSTAIN)
+    assert after.status is Status.MET and after.onset_at is not None
+    if before.status is Status.MET:
+        assert before.confirmed_at is not None and after.confirmed_at is not None
+        assert after.confirmed_at <= before.confirmed_at
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(1, 60 * 24), max_size=12, unique=True))
+def test_scores_that_never_reach_22_are_never_a_sustain1_relapse(hours: list[int]) -> None:
+    scores = [point(-24, 40, 0), point(24, 10, 1)]
+    scores += [point(25 + h, 21, i + 2) for i, h in enumerate(hours)]
+    course = Course.build(sessions=sessions(0), scores=scores)
+    assert relapse(course, "madrs", SUSTAIN).status is Status.NOT_MET

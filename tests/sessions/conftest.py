@@ -25,7 +25,10 @@ def nurse(clinic: Clinic, make_access: Callable[..., ClinicAccess]) -> ClinicAcc
 
 @pytest.fixture
 def prescriber(clinic: Clinic, make_access: Callable[..., ClinicAccess]) -> ClinicAccess:
-    return make_access(Role.PRESCRIBER, clinic)
+    access: ClinicAccess = make_access(Role.PRESCRIBER, clinic)
+    access.user.email = "prescriber@clinic.example.org"  # the REMS form asks for it
+    access.user.save(update_fields=["email"])
+    return access
 
 
 @pytest.fixture

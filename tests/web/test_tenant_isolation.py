@@ -303,6 +303,18 @@ def _pages() -> list[Page]:
             post={"reason": "Patient travelling"},
             serves_get=False,
         ),
+        Page(
+            "clinical_event_create",
+            _patient,
+            post={"kind": "suicide_attempt", "occurred_at": "2024-02-20T10:00"},
+            serves_get=False,
+        ),
+        Page(
+            "clinical_event_in_error",
+            lambda r: {**_patient(r), "event_id": r.entries["clinical-events"]},
+            post={"reason": "Entered on the wrong chart"},
+            serves_get=False,
+        ),
         Page("patient_report", _patient),
         Page("patient_report_pdf", _patient),
         Page("worklist", _slug),

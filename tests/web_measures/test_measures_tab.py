@@ -461,3 +461,42 @@ def test_the_clinics_chosen_band_set_is_shaded(team: Team) -> None:
     chosen = get_instrument("madrs").band_set("cutpoints_12_24_35").bands
     rects = [s for s in figure["layout"]["shapes"] if s["type"] == "rect"]
     assert [r["name"] for r in rects] == [b.key for b in chosen]
+
+
+def test_record_phq9_leaving_item_10_blank(team: Team) -> None:
+    """Issue #12 finding 13: the difficulty question is optional in the staff form."""
+    client = signed_in(team.nurse)
+    html = client.get(_tab(team) + "?record=phq9").content.decode()
+    assert 'name="item_10" value="0" required' not in html
+    data = {"instrument": "phq9", "context": "baseline"} | {f"item_{n}": "1" for n in range(1, 10)}
+    response = client.post(_url("measure_record", team), data)
+    assert response.status_code == 302
+    score = Score.objects.get(patient=team.patient, instrument="phq9")
+    assert score.total == 9 and score.response.answers == [1] * 9 + [None]
+
+
+def test_the_send_form_leaves_qids_off_and_says_why(team: Team) -> None:
+    """Issue #12 finding 13: a QIDS-SR16 link showed bare 0-3 options and a developer note."""
+    client = signed_in(team.nurse)
+    html = client.get(_tab(team)).content.decode()
+    send = html[html.index('id="send-link"') :]
+    send = send[: send.index("</form>")]
+    assert 'value="qids_sr16"' not in send
+    assert 'value="phq9"' in send
+    assert "cannot be sent as a link" in send and "paper form" in send
+    assert "instruments.md" not in html and "[NF]" not in send
+
+    posted = client.post(
+        _url("measure_link_create", team),
+        {"instruments": ["qids_sr16"], "context": "baseline", "channel": "none"},
+    )
+    assert posted.status_code == 422
+    assert "cannot be sent as a link" in posted.content.decode()
+    assert not SelfReportLink.objects.exists()
+
+    # Staff still record a QIDS-SR16 answered on paper.
+    data = {"instrument": "qids_sr16", "context": "baseline"} | {
+        f"item_{n}": "1" for n in range(1, 17)
+    }
+    assert client.post(_url("measure_record", team), data).status_code == 302
+    assert Score.objects.get(patient=team.patient, instrument="qids_sr16").total == 9

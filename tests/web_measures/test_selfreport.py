@@ -318,3 +318,27 @@ def test_clinic_wording_replaces_the_item_text(team: Team, make_link: MakeLink) 
     assert "Clinic wording for item one" in html
     assert "Never at all" in html
     assert "Questionnaire 2 of 2" in html
+
+
+def test_phq9_without_item_10_is_accepted_through_a_link(team: Team, make_link: MakeLink) -> None:
+    """Issue #12 finding 13: the patient may leave the difficulty question blank."""
+    link = make_link(instruments=("phq9",))
+    nine = {f"item_{n}": "1" for n in range(1, 10)}
+    done = Client().post(link_path(link), {"step": "1", "action": "next", **nine})
+    assert done.status_code == 200 and "Thank you" in _html(done)
+    recorded = QuestionnaireResponse.objects.get(link=link)
+    assert recorded.answers == [1] * 9 + [None]
+    assert Score.objects.get(patient=team.patient).total == 9
+
+
+def test_a_qids_link_shows_the_clinics_licensed_wording_not_a_developer_note(
+    team: Team, make_link: MakeLink
+) -> None:
+    from tests.measures.test_links import load_qids_wording
+
+    load_qids_wording(team.clinic)
+    link = make_link(instruments=("qids_sr16",))
+    html = _html(Client().get(link_path(link)))
+    assert "Licensed question 1" in html and "Licensed answer 16.3" in html
+    assert "KetaCare does not ship" not in html
+    assert "Falling asleep" not in html

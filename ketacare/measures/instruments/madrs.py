@@ -98,14 +98,25 @@ MADRS = Instrument(
         ),
         Setting(
             key="suicidal_ideation_threshold",
-            default=4,
+            default=2,
             description=(
-                "Item 10 (suicidal thoughts) at or above this value raises the "
-                "suicidal_ideation flag. 4 is the anchor 'suicidal thoughts common, suicide "
-                "considered as a possible solution' (Montgomery & Asberg 1979 item 10; anchor "
-                "wording quoted from the project brief, not from instruments.md)."
+                "Item 10 (suicidal thoughts, anchors 0-6) at or above this value raises the "
+                "suicidal_ideation flag. Default 2, the anchor 'weary of life, only fleeting "
+                "suicidal thoughts' (Montgomery & Asberg 1979, item 10). Why 2: PHQ-9 item 9, "
+                "QIDS-SR16 item 12 and HAM-D item 3 alert at any answer above 0, and on their "
+                "0-3 or 0-4 scales 1 already names fleeting thoughts of death. MADRS item 10 "
+                "has 7 steps, and its odd anchors (1, 3, 5) are in-between ratings without "
+                "wording; 2 is the first anchor that names suicidal thoughts, so it is the "
+                "MADRS equivalent of 'any answer above 0'. The former default 4 ('suicidal "
+                "thoughts common, suicide considered as a possible solution') missed fleeting "
+                "thoughts that the other scales flag. A clinic may choose 1 (stricter) or up "
+                "to 6."
             ),
-            source="Clinical choice (instruments.md gives no MADRS item-10 threshold)",
+            source=(
+                "Clinical choice, issue #12 finding 13: aligned with PHQ-9 item 9 > 0 "
+                "(calcipedia [S]); anchors from Montgomery & Asberg 1979 (Br J Psychiatry "
+                "134:382), item 10; instruments.md gives no MADRS item-10 threshold"
+            ),
             basis="clinical choice",
             minimum=1,
             maximum=6,

@@ -278,9 +278,12 @@ class RecordScaleForm(_SessionFields):
     correction_reason = forms.CharField(required=False, max_length=300, label="Why correct it")
 
 
+PATIENT_INSTRUMENTS = [(c, i.name) for c, i in INSTRUMENTS.items() if i.respondent == "patient"]
+
+
 class SendLinkForm(_SessionFields):
     instruments = forms.MultipleChoiceField(
-        choices=[(c, i.name) for c, i in INSTRUMENTS.items() if i.respondent == "patient"],
+        choices=PATIENT_INSTRUMENTS,
         widget=forms.CheckboxSelectMultiple,
         label="Questionnaires",
     )
@@ -288,13 +291,25 @@ class SendLinkForm(_SessionFields):
 
     field_order = ["instruments", "channel", "context", "session", "offset_hours"]
 
+    def __init__(self, *args: Any, patient: Patient, **kwargs: Any) -> None:
+        super().__init__(*args, patient=patient, **kwargs)
+        field = self.fields["instruments"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        # Questionnaires that cannot go out as a link are left off, with the reason.
+        self.refused = {
+            code: reason
+            for code, _name in PATIENT_INSTRUMENTS
+            if (reason := measures.link_refusal(patient.clinic, code))
+        }
+        field.choices = [(c, n) for c, n in PATIENT_INSTRUMENTS if c not in self.refused]
+        field.help_text = " ".join(self.refused.values())
+        if self.refused:
+            field.error_messages = {**field.error_messages, "invalid_choice": field.help_text}
+
 
 class AcknowledgeForm(forms.Form):
     action_taken = forms.ChoiceField(choices=SafetyAlert.Action.choices, label="Action taken")
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-
-PATIENT_INSTRUMENTS = [(c, i.name) for c, i in INSTRUMENTS.items() if i.respondent == "patient"]
 
 
 class RuleForm(forms.Form):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import forms
@@ -24,6 +24,7 @@ from ketacare.measures.instruments import get_instrument
 from ketacare.outcomes import charts, report, services
 from ketacare.outcomes import dashboard as outcome_dashboard
 from ketacare.outcomes.config import config_for, setting_rows
+from ketacare.outcomes.models import ClinicalEvent
 from ketacare.outcomes.options import JUDGED_INSTRUMENTS
 from ketacare.outcomes.worklist import worklist_open
 from ketacare.patients.models import Patient
@@ -42,6 +43,17 @@ class DismissForm(forms.Form):
     reason = forms.CharField(max_length=300, label="Why dismiss it")
 
 
+class ClinicalEventForm(forms.Form):
+    kind = forms.ChoiceField(choices=ClinicalEvent.Kind.choices, label="What happened")
+    occurred_at = forms.DateTimeField(widget=DateTimeInput(), label="When it happened")
+    note = forms.CharField(
+        max_length=500, required=False, label="Note", widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+EVENT_FIELDS = {"kind": "What happened", "occurred_at": "When it happened", "note": "Note"}
+
+
 def _tab(access: ClinicAccess, patient: Patient) -> tuple[str, dict[str, Any]]:
     state = services.outcomes_of(access, patient, timezone.now())
     rec = state.recommendation
@@ -56,6 +68,10 @@ def _tab(access: ClinicAccess, patient: Patient) -> tuple[str, dict[str, Any]]:
         "can_decide": state.can_decide
         and access.can(Permission.SCHEDULE_SESSIONS)
         and not patient.is_archived,
+        "events": services.clinical_events_of(clinic=access.clinic, patient=patient),
+        "event_form": ClinicalEventForm(),
+        "can_record_events": access.can(Permission.EDIT_CLINICAL) and not patient.is_archived,
+        "sustain_rule": state.config.rules.relapse_rule.value == "madrs_threshold",
     }
 
 
@@ -258,3 +274,53 @@ def patient_report_pdf(
     name = f"report-{content.patient.mrn}.pdf"
     response["Content-Disposition"] = f'inline; filename="{name}"'
     return response
+
+
+def _say_field_errors(request: HttpRequest, errors: Mapping[str, Sequence[str]]) -> None:
+    for name, messages_ in errors.items():
+        for message in messages_:
+            messages.error(request, f"{EVENT_FIELDS.get(name, name)}: {message}")
+
+
+@require_POST
+@clinic_view
+def clinical_event_create(
+    request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID
+) -> HttpResponse:
+    """Record a hospitalisation, suicide attempt or other event to prevent suicide."""
+    patient_get(access=access, patient_id=patient_id)  # another clinic's patient: 404
+    form = ClinicalEventForm(request.POST)
+    if not form.is_valid():
+        _say_field_errors(request, {k: [str(m) for m in v] for k, v in form.errors.items()})
+        return _back(access, patient_id)
+    try:
+        event = services.clinical_event_record(
+            access=access, patient_id=patient_id, **form.cleaned_data
+        )
+    except ValidationFailed as exc:
+        _say_field_errors(request, exc.errors)
+    else:
+        messages.success(request, f"Recorded: {event.get_kind_display().lower()}.")
+    return _back(access, patient_id)
+
+
+@require_POST
+@clinic_view
+def clinical_event_in_error(
+    request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID, event_id: uuid.UUID
+) -> HttpResponse:
+    patient_get(access=access, patient_id=patient_id)
+    try:
+        services.clinical_event_mark_in_error(
+            access=access,
+            patient_id=patient_id,
+            event_id=event_id,
+            reason=str(request.POST.get("reason", "")),
+        )
+    except ValidationFailed as exc:
+        for errors in exc.errors.values():
+            for error in errors:
+                messages.error(request, f"Why it is entered in error: {error}")
+    else:
+        messages.success(request, "Event marked entered in error: it no longer counts.")
+    return _back(access, patient_id)
