@@ -21,7 +21,7 @@ from ketacare.audit.services import Action
 from ketacare.common import clock
 from ketacare.common.errors import NotFound, ValidationFailed
 from ketacare.dosing.protocols import Route
-from ketacare.treatment import discharge, monitoring, rems, rules
+from ketacare.treatment import discharge, monitoring, rems, rules, validation
 from ketacare.treatment.lifecycle import Event, State
 from ketacare.treatment.models import (
     Administration,
@@ -44,25 +44,7 @@ from ketacare.treatment.services import (
     session_settings,
 )
 
-VITAL_FIELDS = (
-    "systolic",
-    "diastolic",
-    "heart_rate",
-    "spo2",
-    "respiratory_rate",
-    "temperature_c",
-    "moaas",
-)
-# Plausible physiological ranges: a value outside is a typing error, refused with its field.
-RANGES: dict[str, tuple[float, float]] = {
-    "systolic": (40, 300),
-    "diastolic": (20, 200),
-    "heart_rate": (20, 250),
-    "spo2": (50, 100),
-    "respiratory_rate": (2, 60),
-    "temperature_c": (30, 45),
-    "moaas": (0, 5),
-}
+VITAL_FIELDS = tuple(validation.VITAL_LABELS)
 
 
 @dataclass(frozen=True)
@@ -82,18 +64,23 @@ class Stored:
 # --- vital signs -------------------------------------------------------------------------
 
 
-def _validate(index: int, reading: ReadingIn) -> dict[str, list[str]]:
+def _validate(index: int, reading: ReadingIn, window: validation.Window) -> dict[str, list[str]]:
     prefix = f"readings.{index}." if index >= 0 else ""
     errors: dict[str, list[str]] = {}
     if not reading.reading_id.strip() or len(reading.reading_id) > 64:
-        errors[f"{prefix}reading_id"] = ["Give a reading id of 1-64 characters."]
-    if all(reading.values.get(f) is None for f in VITAL_FIELDS):
-        errors[f"{prefix}systolic"] = ["Enter at least one vital sign."]
-    for name, (low, high) in RANGES.items():
-        value = reading.values.get(name)
-        if value is not None and not low <= float(value) <= high:
-            errors[f"{prefix}{name}"] = [f"{value} is outside {low:g}-{high:g}."]
-    return errors
+        errors["reading_id"] = ["Give a reading id of 1-64 characters."]
+    if message := window.error(reading.taken_at):
+        errors["taken_at"] = [message]
+    errors |= validation.vital_errors(reading.values)
+    return {f"{prefix}{name}": messages for name, messages in errors.items()}
+
+
+def _window(session: TreatmentSession) -> validation.Window:
+    return validation.reading_window(
+        scheduled_start=session.scheduled_start,
+        checked_in_at=session.checked_in_at,
+        now=clock.now(),
+    )
 
 
 def _same(row: VitalReading, reading: ReadingIn) -> bool:
@@ -199,13 +186,13 @@ def vitals_record(
     access.require(Permission.EDIT_CLINICAL)
     if not readings:
         raise ValidationFailed.single("readings", "Send at least one reading.")
-    errors: dict[str, list[str]] = {}
-    for index, reading in enumerate(readings):
-        errors |= _validate(index if len(readings) > 1 else -1, reading)
-    if errors:
-        raise ValidationFailed(errors)
     session = locked_session(access, patient_id, session_id)
     require_charting(session)
+    errors: dict[str, list[str]] = {}
+    for index, reading in enumerate(readings):
+        errors |= _validate(index if len(readings) > 1 else -1, reading, _window(session))
+    if errors:
+        raise ValidationFailed(errors)
     return [_store(access, session, r, source=source) for r in readings]
 
 
@@ -217,7 +204,7 @@ def baseline_record(
     reading = ReadingIn(
         reading_id=f"baseline-{uuid.uuid4().hex[:12]}", taken_at=clock.now(), values=values
     )
-    errors = _validate(-1, reading)
+    errors = _validate(-1, reading, _window(session))
     if errors:
         raise ValidationFailed(errors)
     previous = baseline_of(session)

@@ -90,6 +90,7 @@ def test_a_monitor_reading_is_marked_in_error_by_its_reading_id(
     nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient, api_client: Clients
 ) -> None:
     session = esketamine_dosing(nurse, prescriber, patient)
+    at(6)  # the monitor posts its 10:05 reading at 10:06
     client = api_client(nurse)
     batch = {"readings": [{"reading_id": "mon-7", "taken_at": "2024-03-04T10:05:00Z",
                            "systolic": 250, "diastolic": 60}]}  # fmt: skip

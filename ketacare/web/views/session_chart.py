@@ -22,7 +22,7 @@ from ketacare.accounts.policy import Permission
 from ketacare.common import clock
 from ketacare.common.errors import ValidationFailed
 from ketacare.common.http import csv_response
-from ketacare.treatment import charting, discharge, lifecycle, rems, rules, services
+from ketacare.treatment import charting, discharge, lifecycle, rems, rules, services, validation
 from ketacare.treatment.selectors import (
     next_actions,
     open_alerts_of,
@@ -43,6 +43,16 @@ VITAL_INPUTS = ("systolic", "diastolic", "heart_rate", "spo2", "respiratory_rate
 @clinic_view
 def session_page(
     request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID, session_id: uuid.UUID
+) -> HttpResponse:
+    return _page(request, access, patient_id, session_id)
+
+
+def _page(
+    request: HttpRequest,
+    access: ClinicAccess,
+    patient_id: uuid.UUID,
+    session_id: uuid.UUID,
+    status: int = 200,
 ) -> HttpResponse:
     chart = session_chart_view(access=access, patient_id=patient_id, session_id=session_id)
     here = request.path
@@ -76,6 +86,7 @@ def session_page(
             + urlencode({"record": "cadss6", "session": str(session_id), "next": here})
             + "#record",
         },
+        status=status,
     )
 
 
@@ -121,7 +132,16 @@ def _dec(raw: str) -> Decimal | None:
 
 
 def _vitals(post: Any) -> dict[str, Any]:
-    return {name: _int(post.get(name, "")) for name in VITAL_INPUTS}
+    """The typed vital signs; a value that is not a number is refused by its field."""
+    values, errors = validation.parse_vitals({name: post.get(name, "") for name in VITAL_INPUTS})
+    if errors:
+        raise ValidationFailed(errors)
+    return values
+
+
+def _baseline(post: Any) -> dict[str, Any] | None:
+    values = _vitals(post)
+    return values if any(v is not None for v in values.values()) else None
 
 
 def _uuid(raw: str) -> uuid.UUID:
@@ -172,7 +192,7 @@ ACTIONS: dict[str, Callable[[ClinicAccess, dict[str, Any], Any], Any]] = {
             "medication_changes": p.get("medication_changes", ""),
         },
         weight_kg=_dec(p.get("weight_kg", "")),
-        baseline=_vitals(p) if any(_vitals(p).values()) else None,
+        baseline=_baseline(p),
     ),
     "bp_decision": lambda a, ids, p: services.bp_decision_record(
         access=a, **ids, decision=p.get("decision", ""), reason=p.get("reason", "")
@@ -276,7 +296,9 @@ def session_act(
                 access, {"patient_id": session.patient_id, "session_id": session.pk}, request.POST
             )
         except ValidationFailed as exc:
+            # Refused: nothing was saved; the page answers 422 with every reason.
             messages.error(request, "; ".join(m for msgs in exc.errors.values() for m in msgs))
+            return _page(request, access, patient_id, session_id, status=422)
         else:
             messages.success(request, "Saved.")
     return redirect(
