@@ -83,11 +83,11 @@ def vital_errors(values: Mapping[str, Any]) -> Errors:
                 f"{VITAL_LABELS[name]} {value} is outside the plausible range {low:g}-{high:g}."
             ]
     systolic, diastolic = values.get("systolic"), values.get("diastolic")
-    if systolic is not None and diastolic is not None and "diastolic" not in errors:
-        if diastolic >= systolic:
-            errors["diastolic"] = [
-                f"Diastolic {diastolic} must be below systolic {systolic}: check the order."
-            ]
+    both = systolic is not None and diastolic is not None
+    if both and "diastolic" not in errors and diastolic >= systolic:
+        errors["diastolic"] = [
+            f"Diastolic {diastolic} must be below systolic {systolic}: check the order."
+        ]
     if (systolic is None) != (diastolic is None):
         missing = "diastolic" if diastolic is None else "systolic"
         errors.setdefault(missing, []).append(
