@@ -83,8 +83,8 @@ def vital_errors(values: Mapping[str, Any]) -> Errors:
                 f"{VITAL_LABELS[name]} {value} is outside the plausible range {low:g}-{high:g}."
             ]
     systolic, diastolic = values.get("systolic"), values.get("diastolic")
-    both = systolic is not None and diastolic is not None
-    if both and "diastolic" not in errors and diastolic >= systolic:
+    swapped = systolic is not None and diastolic is not None and diastolic >= systolic
+    if swapped and "diastolic" not in errors:
         errors["diastolic"] = [
             f"Diastolic {diastolic} must be below systolic {systolic}: check the order."
         ]
