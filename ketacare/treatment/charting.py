@@ -235,6 +235,30 @@ def _retract(access: ClinicAccess, session: TreatmentSession, entry: Any, reason
         object_id=entry.pk,
         changes={"entered_in_error_reason": ["", entry.entered_in_error_reason]},
     )
+    if isinstance(entry, VitalReading):
+        _close_alerts_of(access, session, entry)
+
+
+def _close_alerts_of(access: ClinicAccess, session: TreatmentSession, row: VitalReading) -> None:
+    """An alert raised by a reading entered in error is closed, saying so, with who and why
+    (it stays on the chart)."""
+    for alert in SessionAlert.objects.select_for_update().filter(
+        reading=row, acknowledged_at__isnull=True
+    ):
+        alert.acknowledged_at = row.entered_in_error_at
+        alert.acknowledged_by = access.user
+        alert.action = SessionAlert.Action.READING_IN_ERROR
+        alert.note = row.entered_in_error_reason[:500]
+        alert.save()
+        audit_session(
+            access,
+            session,
+            action=Action.ACKNOWLEDGE,
+            object_type="sessionalert",
+            object_id=alert.pk,
+            changes={"action": [None, alert.action], "note": [None, alert.note]},
+            details={"closed_because": "reading entered in error"},
+        )
 
 
 @transaction.atomic
@@ -309,7 +333,7 @@ def alert_acknowledge(
     alert = SessionAlert.objects.select_for_update().filter(session=session, pk=alert_id).first()
     if alert is None:
         raise NotFound("alert")
-    if action not in SessionAlert.Action.values:
+    if action not in SessionAlert.Action.values or action == SessionAlert.Action.READING_IN_ERROR:
         raise ValidationFailed.single("action", "Choose the action taken.")
     if alert.acknowledged_at is not None:
         raise ValidationFailed.single(

@@ -201,6 +201,8 @@ class SessionAlert(ClinicalRecord):
         GIVE_MEDICATION = "give_medication", "Gave medication"
         CALL_PRESCRIBER = "call_prescriber", "Called the prescriber"
         CONTINUE = "continue", "Continue and observe"
+        # Set by the system, never chosen: the reading behind the alert was wrong.
+        READING_IN_ERROR = "reading_in_error", "Closed: the reading was entered in error"
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="+")
