@@ -128,11 +128,18 @@ class ReadingOut(Schema):
     entered_in_error_at: dt.datetime | None
 
 
-class AlertOut(Schema):
-    id: uuid.UUID
+class FindingOut(Schema):
     rule: str
     severity: str
     message: str
+
+
+class AlertOut(Schema):
+    id: uuid.UUID
+    rule: str = Field(..., description="The most severe limit the reading broke")
+    severity: str
+    message: str
+    findings: list[FindingOut] = Field(..., description="Every limit broken, most severe first")
     source: str
     raised_at: dt.datetime
     acknowledged_at: dt.datetime | None
@@ -278,7 +285,9 @@ def session_vitals(
 
 class AcknowledgeIn(Strict):
     action: str = Field(
-        ..., description="pause_infusion, give_medication, call_prescriber, continue"
+        ...,
+        description="pause_infusion (IV, while infusing), hold_device (intranasal, while "
+        "dosing), give_medication, call_prescriber, continue",
     )
     note: str = Field("", max_length=500)
 

@@ -142,34 +142,36 @@ def _raise_alerts(
     if row.is_baseline:
         return []
     baseline = baseline_of(session)
-    findings = monitoring.evaluate(
+    raised = monitoring.alert_for(
         as_reading(row),
         baseline=as_reading(baseline) if baseline else None,
         limits=session_settings(session.clinic).rules().thresholds,
     )
-    alerts = [
-        SessionAlert.objects.create(
-            clinic=access.clinic,
-            session=session,
-            reading=row,
-            rule=f.rule,
-            severity=f.severity.value,
-            message=f.message,
-            source=f.source,
-            raised_at=clock.now(),
-        )
-        for f in findings
-    ]
-    for alert in alerts:
-        audit_session(
-            access,
-            session,
-            action=Action.CREATE,
-            object_type="sessionalert",
-            object_id=alert.pk,
-            details={"rule": alert.rule, "message": alert.message},
-        )
-    return alerts
+    if raised is None:
+        return []
+    alert = SessionAlert.objects.create(
+        clinic=access.clinic,
+        session=session,
+        reading=row,
+        rule=raised.rule,
+        severity=raised.severity.value,
+        message=raised.message[:600],
+        findings=[
+            {"rule": f.rule, "severity": f.severity.value, "message": f.message}
+            for f in raised.findings
+        ],
+        source=raised.source,
+        raised_at=clock.now(),
+    )
+    audit_session(
+        access,
+        session,
+        action=Action.CREATE,
+        object_type="sessionalert",
+        object_id=alert.pk,
+        details={"rule": alert.rule, "message": alert.message},
+    )
+    return [alert]
 
 
 @transaction.atomic
@@ -318,6 +320,13 @@ def reading_mark_in_error(
 # --- alerts ------------------------------------------------------------------------------
 
 
+def acknowledgement_actions(session: TreatmentSession) -> tuple[str, ...]:
+    """The actions that fit the session's route and state; the first is the default."""
+    protocol = protocol_of(session)
+    route = protocol.route.value if protocol else ""
+    return monitoring.acknowledgement_actions(route, dosing=session.state is State.DOSING)
+
+
 @transaction.atomic
 def alert_acknowledge(
     *,
@@ -333,8 +342,14 @@ def alert_acknowledge(
     alert = SessionAlert.objects.select_for_update().filter(session=session, pk=alert_id).first()
     if alert is None:
         raise NotFound("alert")
-    if action not in SessionAlert.Action.values or action == SessionAlert.Action.READING_IN_ERROR:
-        raise ValidationFailed.single("action", "Choose the action taken.")
+    allowed = acknowledgement_actions(session)
+    if action not in allowed:
+        raise ValidationFailed.single(
+            "action",
+            "Choose the action taken: "
+            + ", ".join(monitoring.ACK_LABELS[a].lower() for a in allowed)
+            + ".",
+        )
     if alert.acknowledged_at is not None:
         raise ValidationFailed.single(
             "action",

@@ -198,6 +198,7 @@ class VitalReading(SessionEntry):
 class SessionAlert(ClinicalRecord):
     class Action(models.TextChoices):
         PAUSE_INFUSION = "pause_infusion", "Paused the infusion"
+        HOLD_DEVICE = "hold_device", "Held the next device"
         GIVE_MEDICATION = "give_medication", "Gave medication"
         CALL_PRESCRIBER = "call_prescriber", "Called the prescriber"
         CONTINUE = "continue", "Continue and observe"
@@ -207,9 +208,11 @@ class SessionAlert(ClinicalRecord):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="+")
     reading = models.ForeignKey(VitalReading, on_delete=models.PROTECT, related_name="+")
-    rule = models.CharField(max_length=40)
+    rule = models.CharField(max_length=40, help_text="The most severe limit broken")
     severity = models.CharField(max_length=10)
-    message = models.CharField(max_length=300)
+    message = models.CharField(max_length=600)
+    # Every limit the reading broke: [{"rule", "severity", "message"}], most severe first.
+    findings = models.JSONField(default=list, blank=True)
     source = models.TextField()
     raised_at = models.DateTimeField()
     acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -386,6 +389,8 @@ class ClinicSessionSettings(models.Model):
         default=_T.diastolic_rise_from_baseline
     )
     moaas_alert_at_or_below = models.PositiveSmallIntegerField(default=_T.moaas_alert_at_or_below)
+    respiratory_rate_low = models.PositiveSmallIntegerField(default=_T.respiratory_rate_low)
+    respiratory_rate_high = models.PositiveSmallIntegerField(default=_T.respiratory_rate_high)
     esketamine_gate_systolic = models.PositiveSmallIntegerField(
         default=_R.esketamine_gate.systolic_above
     )

@@ -129,6 +129,8 @@ _ROWS: tuple[tuple[str, str, str, int, int], ...] = (
     ("systolic_rise_from_baseline", "Alert: systolic rise from baseline above", "mmHg", 10, 100),
     ("diastolic_rise_from_baseline", "Alert: diastolic rise from baseline above", "mmHg", 5, 80),
     ("moaas_alert_at_or_below", "Alert: MOAA/S sedation at or below", "score 0-5", 0, 4),
+    ("respiratory_rate_low", "Urgent alert: respiratory rate below", "/min", 4, 14),
+    ("respiratory_rate_high", "Alert: respiratory rate above", "/min", 18, 40),
     ("esketamine_gate_systolic", "Esketamine BP gate: systolic above", "mmHg", 120, 200),
     ("esketamine_gate_diastolic", "Esketamine BP gate: diastolic above", "mmHg", 70, 130),
     ("ketamine_gate_systolic", "IV ketamine BP gate: systolic above", "mmHg", 120, 200),

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.audit.models import AuditEvent
 from ketacare.patients.models import Patient
 from ketacare.treatment import charting, services
 from ketacare.treatment.models import SessionAlert, TreatmentSession
-from tests.sessions.build import at, ids, start_iv, to_pre_dose, vitals
+from tests.sessions.build import at, esketamine_dosing, ids, start_iv, to_pre_dose, vitals
 
 pytestmark = pytest.mark.django_db
 
@@ -52,3 +56,40 @@ def test_the_closing_action_cannot_be_chosen_by_hand(
         charting.alert_acknowledge(
             access=nurse, **ids(session), alert_id=alert.pk, action="reading_in_error"
         )
+
+
+def test_an_esketamine_alert_cannot_be_acknowledged_as_a_paused_infusion(
+    nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
+) -> None:
+    session = esketamine_dosing(nurse, prescriber, patient)
+    at(3)
+    (stored,) = vitals(nurse, session, "e1", systolic=150, diastolic=90, respiratory_rate=7)
+    (alert,) = stored.alerts
+    assert alert.rule == "respiratory_rate_low"
+    session.refresh_from_db()
+    assert charting.acknowledgement_actions(session)[0] == "hold_device"
+    with pytest.raises(charting.ValidationFailed, match="held the next device"):
+        charting.alert_acknowledge(
+            access=nurse, **ids(session), alert_id=alert.pk, action="pause_infusion"
+        )
+    done = charting.alert_acknowledge(
+        access=nurse, **ids(session), alert_id=alert.pk, action="hold_device"
+    )
+    assert done.get_action_display() == "Held the next device"
+
+
+def test_the_page_offers_the_routes_actions_and_pins_the_alert(
+    nurse: ClinicAccess,
+    prescriber: ClinicAccess,
+    patient: Patient,
+    api_client: Callable[[ClinicAccess], Client],
+) -> None:
+    session = esketamine_dosing(nurse, prescriber, patient)
+    at(3)
+    vitals(nurse, session, "e1", systolic=185, diastolic=112, heart_rate=80, spo2=97)
+    url = reverse("session_alerts", kwargs={"clinic_slug": session.clinic.slug, **ids(session)})
+    page = api_client(nurse).get(url).content.decode()
+    assert page.count('role="alert"') == 1
+    assert "Held the next device" in page
+    assert "Paused the infusion" not in page
+    assert 'class="session-alerts"' in page

@@ -120,9 +120,14 @@ def test_a_high_reading_raises_an_urgent_alert_acknowledged_with_the_action(
     session = _dosing(nurse, prescriber, patient)
     at(10)
     vitals(nurse, session, "r1", systolic=185, diastolic=112, heart_rate=88, spo2=97)
-    alert = SessionAlert.objects.get(session=session, rule="blood_pressure_high")
-    assert alert.severity == "urgent"
-    assert alert.message == "Blood pressure 185/112 (≥ 180/110)"
+    alert = SessionAlert.objects.get(session=session)  # one alert for the reading
+    assert (alert.rule, alert.severity) == ("blood_pressure_high", "urgent")
+    assert alert.message.startswith("Blood pressure 185/112 (≥ 180/110); Systolic 185 is 57")
+    assert [f["rule"] for f in alert.findings] == [
+        "blood_pressure_high",
+        "systolic_rise",
+        "diastolic_rise",
+    ]
     acknowledged = charting.alert_acknowledge(
         access=prescriber, **ids(session), alert_id=alert.pk, action="pause_infusion", note="ok"
     )

@@ -22,7 +22,16 @@ from ketacare.accounts.policy import Permission
 from ketacare.common import clock
 from ketacare.common.errors import ValidationFailed
 from ketacare.common.http import csv_response
-from ketacare.treatment import charting, discharge, lifecycle, rems, rules, services, validation
+from ketacare.treatment import (
+    charting,
+    discharge,
+    lifecycle,
+    monitoring,
+    rems,
+    rules,
+    services,
+    validation,
+)
 from ketacare.treatment.selectors import (
     next_actions,
     open_alerts_of,
@@ -71,7 +80,7 @@ def _page(
             ],
             "effects": charting.SideEffect.Effect.choices,
             "outcomes": charting.AdverseEvent.Outcome.choices,
-            "ack_actions": charting.SessionAlert.Action.choices,
+            "ack_actions": _ack_actions(chart.session),
             "can_order": access.can(Permission.ORDER_DOSES),
             "can_chart": access.can(Permission.EDIT_CLINICAL)
             and chart.session.state in lifecycle.CHARTING_STATES,
@@ -110,9 +119,13 @@ def session_alerts(
             "access": access,
             "session": session,
             "alerts": alerts,
-            "ack_actions": charting.SessionAlert.Action.choices,
+            "ack_actions": _ack_actions(session),
         },
     )
+
+
+def _ack_actions(session: charting.TreatmentSession) -> list[tuple[str, str]]:
+    return [(a, monitoring.ACK_LABELS[a]) for a in charting.acknowledgement_actions(session)]
 
 
 def alert_ids(alerts: list[charting.SessionAlert]) -> str:
