@@ -36,7 +36,7 @@ from ketacare.treatment.models import SessionAlert, TreatmentSession
 
 IV, ESKETAMINE = "iv_ketamine", "esketamine_trd"
 ALL_CLEAR = dict.fromkeys(CHECKLIST_LABELS, True)
-IV_READINGS_MIN = (10, 20, 30, 40, 55, 70)  # every 10 min during, every 15 after
+IV_READINGS_MIN = (10, 20, 30, 40, 55, 70, 85, 100)  # every 10 min during, 15 after
 ESK_READINGS_MIN = (40, 70, 100, 118)  # about 40 min, then until stable
 
 
@@ -218,7 +218,7 @@ def iv_session(
         charting.administration_stop(access=c.nurse, **c.ids, dose_given_mg=dose)
     for minute in IV_READINGS_MIN[4:]:
         c.reading(minute)
-    c.discharge(75)
+    c.discharge(104)  # 60 min observation from the end of the infusion at 40 min
 
 
 def esketamine_session(

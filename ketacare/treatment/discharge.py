@@ -67,18 +67,34 @@ def next_device(previous: list[dt.datetime], now: dt.datetime) -> Wait:
     return Wait(True, dt.timedelta(0))
 
 
-def observation_wait(
-    first_dose_at: dt.datetime | None, now: dt.datetime, minimum: dt.timedelta
-) -> Wait:
-    """Whether the minimum observation since the first dose or device has passed."""
-    if first_dose_at is None:
-        return Wait(False, minimum, "no dose has been recorded")
-    remaining = max(first_dose_at + minimum - now, dt.timedelta(0))
+@dataclass(frozen=True)
+class Observation:
+    """The minimum observation of a session and the moment it counts from: the first
+    device for esketamine (Spravato label: at least 2 h after administration; the REMS
+    form counts from the first device), the end of dosing otherwise (the end of an
+    infusion, when the drug stops going in)."""
+
+    minimum: dt.timedelta
+    since: dt.datetime | None  # None: the moment has not come yet
+    counted_from: str  # "the first device", "the end of dosing"
+
+
+def observation_wait(observation: Observation, now: dt.datetime) -> Wait:
+    """Whether the minimum observation has passed."""
+    minimum = observation.minimum
+    if observation.since is None:
+        return Wait(
+            False,
+            minimum,
+            f"observation of {_hours_minutes(minimum)} counts from {observation.counted_from}, "
+            "which is not recorded yet",
+        )
+    remaining = max(observation.since + minimum - now, dt.timedelta(0))
     if remaining:
         return Wait(
             False,
             remaining,
-            f"observation must last {_hours_minutes(minimum)} from the first dose: "
+            f"observation must last {_hours_minutes(minimum)} from {observation.counted_from}: "
             f"{_minutes_seconds(remaining)} remaining",
         )
     return Wait(True, dt.timedelta(0))
@@ -109,9 +125,8 @@ CHECKLIST_LABELS = {
 def discharge_blockers(
     checklist: DischargeChecklist,
     *,
-    first_dose_at: dt.datetime | None,
+    observation: Observation,
     now: dt.datetime,
-    minimum_observation: dt.timedelta,
     last_reading_ok: bool,
 ) -> tuple[str, ...]:
     """Every reason the patient may not leave yet; empty when discharge is allowed."""
@@ -122,7 +137,7 @@ def discharge_blockers(
     ]
     if checklist.vitals_within_thresholds and not last_reading_ok:
         reasons.append("the latest vital signs are outside the alert thresholds")
-    wait = observation_wait(first_dose_at, now, minimum_observation)
+    wait = observation_wait(observation, now)
     if not wait.allowed:
         reasons.append(wait.reason)
     return tuple(reasons)

@@ -16,6 +16,7 @@ from ketacare.treatment.discharge import (
     DEFAULT_BP_GATES,
     ESKETAMINE_MIN_OBSERVATION,
     BloodPressureGate,
+    Observation,
 )
 from ketacare.treatment.monitoring import (
     ESKETAMINE_SCHEDULE,
@@ -45,9 +46,10 @@ RULE_SOURCES: dict[str, str] = {
         "[V]); for other protocols it is a clinic choice, on by default as the safer one."
     ),
     "iv_min_observation_min": (
-        "Clinical choice: no published minimum observation after IV ketamine (clinical.md "
-        "§4.5 [NF]); 60 min from the start of the infusion covers the 40-min infusion and "
-        "the observed peak BP rise at 30-40 min (clinical.md §4.1)."
+        "Clinical choice: no published minimum observation after racemic ketamine. Counted "
+        "from the end of dosing (the end of the infusion), so a longer or paused infusion "
+        "is still watched in full; 60 min matches the readings every 15 min for an hour "
+        "after the infusion of the Emory cohort (684 infusions, J Affect Disord 2018)."
     ),
     "weight_max_age_days": (
         "Clinical choice: IV ketamine is dosed per kg (0.5 mg/kg, APA consensus, clinical.md "
@@ -89,6 +91,20 @@ def minimum_observation(rules: SessionRules, protocol: ProtocolDefinition | None
     if is_esketamine(protocol):
         return ESKETAMINE_MIN_OBSERVATION
     return dt.timedelta(minutes=rules.iv_min_observation_min)
+
+
+def observation(
+    rules: SessionRules,
+    protocol: ProtocolDefinition | None,
+    *,
+    dosing_started: dt.datetime | None,
+    dosing_ended: dt.datetime | None,
+) -> Observation:
+    """The minimum observation and what it counts from: the first device for esketamine,
+    the end of dosing for racemic ketamine (an IV infusion's end, not its start)."""
+    if is_esketamine(protocol):
+        return Observation(ESKETAMINE_MIN_OBSERVATION, dosing_started, "the first device")
+    return Observation(minimum_observation(rules, protocol), dosing_ended, "the end of dosing")
 
 
 def schedule_for(protocol: ProtocolDefinition | None) -> ReadingSchedule:
@@ -142,7 +158,13 @@ _ROWS: tuple[tuple[str, str, str, int, int], ...] = (
         0,
         1,
     ),
-    ("iv_min_observation_min", "IV ketamine: minimum observation from the start", "min", 30, 240),
+    (
+        "iv_min_observation_min",
+        "Racemic ketamine: minimum observation after the end of dosing",
+        "min",
+        30,
+        240,
+    ),
     ("weight_max_age_days", "Re-weigh for a weight-based dose when older than", "days", 0, 365),
     ("pregnancy_test_required", "Pregnancy test result needed before dosing", "yes/no", 0, 1),
 )

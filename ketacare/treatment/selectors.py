@@ -135,9 +135,13 @@ class SessionChart:
     @property
     def observation(self) -> discharge.Wait:
         return discharge.observation_wait(
-            self.session.dosing_started_at,
+            rules.observation(
+                self.rules,
+                self.protocol,
+                dosing_started=self.session.dosing_started_at,
+                dosing_ended=self.session.dosing_ended_at,
+            ),
             self.now,
-            rules.minimum_observation(self.rules, self.protocol),
         )
 
 

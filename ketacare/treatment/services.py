@@ -652,9 +652,13 @@ def discharge_blockers_of(session: TreatmentSession) -> tuple[str, ...]:
     )
     return discharge.discharge_blockers(
         checklist,
-        first_dose_at=session.dosing_started_at,
+        observation=rules.observation(
+            settings_,
+            protocol,
+            dosing_started=session.dosing_started_at,
+            dosing_ended=session.dosing_ended_at,
+        ),
         now=clock.now(),
-        minimum_observation=rules.minimum_observation(settings_, protocol),
         last_reading_ok=last_ok,
     )
 

@@ -152,14 +152,14 @@ def esketamine_discharged(
 
 
 def iv_ready(nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient) -> TreatmentSession:
-    """Ready for discharge after a 40-min infusion and 61 min of observation."""
+    """Ready for discharge after a 40-min infusion and 60 min of observation after it."""
     session = to_pre_dose(nurse, prescriber, patient)
     services.supervisor_attest(access=prescriber, **ids(session))
     start_iv(nurse, session)
     at(40)
     charting.administration_stop(access=nurse, **ids(session), dose_given_mg=Decimal("35"))
-    at(61)
-    vitals(nurse, session, "r61", systolic=124, diastolic=80, heart_rate=70, spo2=98)
+    at(100)
+    vitals(nurse, session, "r100", systolic=124, diastolic=80, heart_rate=70, spo2=98)
     session.refresh_from_db()
     services.checklist_save(access=nurse, **ids(session), version=session.version, items=ALL_CLEAR)
     services.session_transition(access=nurse, **ids(session), event="mark_ready")

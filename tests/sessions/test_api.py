@@ -124,7 +124,7 @@ def test_discharge_is_refused_until_the_criteria_hold(
     ready = post(client, _url(session, "/transition"), {"event": "mark_ready"})
     assert ready.status_code == 422
     assert messages(ready) == [
-        "not ready for discharge: observation must last 2 h 00 min from the first dose: "
+        "not ready for discharge: observation must last 2 h 00 min from the first device: "
         "61 min 00 s remaining"
     ]
 

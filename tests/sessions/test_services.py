@@ -179,12 +179,16 @@ def test_discharge_refused_until_criteria_met_then_sign_locks(
     with pytest.raises(ValidationFailed) as exc:
         services.session_transition(access=nurse, **ids(session), event="mark_ready")
     assert "not ready for discharge: not yet confirmed: walking steadily" in refused(exc)
-    assert "observation must last 1 h 00 min from the first dose: 20 min 00 s remaining" in (
+    # Finding 9: the hour counts from the end of the infusion, not its start.
+    assert "observation must last 1 h 00 min from the end of dosing: 60 min 00 s remaining" in (
         refused(exc)
     )
     session.refresh_from_db()
     services.checklist_save(access=nurse, **ids(session), version=session.version, items=ALL_CLEAR)
     at(61)
+    with pytest.raises(ValidationFailed, match="39 min 00 s remaining"):
+        services.session_transition(access=nurse, **ids(session), event="mark_ready")
+    at(100)
     services.session_transition(access=nurse, **ids(session), event="mark_ready")
     done = services.session_discharge(access=nurse, **ids(session))
     assert (done.status, done.discharged_by) == ("discharged", nurse.user)
@@ -238,7 +242,7 @@ def test_esketamine_device_spacing_two_hours_and_the_rems_form(
     at(100)
     with pytest.raises(ValidationFailed) as exc:
         services.session_transition(access=nurse, **ids(session), event="mark_ready")
-    assert "observation must last 2 h 00 min from the first dose: 21 min 00 s remaining" in (
+    assert "observation must last 2 h 00 min from the first device: 21 min 00 s remaining" in (
         refused(exc)
     )
     at(122)
