@@ -50,6 +50,9 @@ class SessionOut(Schema):
     dosing_ended_at: dt.datetime | None
     discharged_at: dt.datetime | None
     signed_at: dt.datetime | None
+    released_at: dt.datetime | None
+    released_by_id: int | None
+    release_reason: str
     version: int
 
 
@@ -569,6 +572,24 @@ def session_checklist(
 def session_discharge(request: HttpRequest, patient_id: uuid.UUID, session_id: uuid.UUID) -> Any:
     return services.session_discharge(
         access=access_of(request), patient_id=patient_id, session_id=session_id
+    )
+
+
+class ReleaseIn(Strict):
+    reason: str = Field(..., max_length=500)
+
+
+@router.post(
+    f"{_session}/release",
+    response=SessionOut,
+    summary="A prescriber releases the patient despite missed readings or a blood pressure "
+    "not yet back, with the reason",
+)
+def session_release(
+    request: HttpRequest, patient_id: uuid.UUID, session_id: uuid.UUID, payload: ReleaseIn
+) -> Any:
+    return services.discharge_release(
+        access=access_of(request), patient_id=patient_id, session_id=session_id, **payload.dict()
     )
 
 

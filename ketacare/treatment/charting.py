@@ -21,7 +21,7 @@ from ketacare.audit.services import Action
 from ketacare.common import clock
 from ketacare.common.errors import NotFound, ValidationFailed
 from ketacare.dosing.protocols import Route
-from ketacare.treatment import discharge, monitoring, rems, rules, validation
+from ketacare.treatment import discharge, monitoring, reconcile, rems, rules, validation
 from ketacare.treatment.lifecycle import Event, State
 from ketacare.treatment.models import (
     Administration,
@@ -481,6 +481,10 @@ def _administration_errors(route: Route, given: Mapping[str, Any]) -> dict[str, 
         errors["dose_mg"] = ["Enter the dose about to be given."]
     if route is Route.IV and not given["pump_rate_ml_per_h"]:
         errors["pump_rate_ml_per_h"] = ["Enter the pump rate."]
+    if route is Route.IV and not given["concentration_mg_per_ml"]:
+        errors["concentration_mg_per_ml"] = [
+            "Enter the concentration: the dose given is computed from the pump record."
+        ]
     if route is Route.IM and not str(given["injection_site"]).strip():
         errors["injection_site"] = ["Enter the injection site."]
     return errors
@@ -573,6 +577,44 @@ def device_give(
     return _event(access, administration, AdministrationEvent.Kind.DEVICE, dose_mg=rems.DEVICE_MG)
 
 
+def pump_record(
+    administration: Administration, until: dt.datetime | None = None
+) -> reconcile.Delivered:
+    """What the pump delivered by its record (start, pauses, rate changes, stop)."""
+    events = AdministrationEvent.objects.filter(
+        administration=administration,
+        kind__in=["start", "pause", "resume", "rate", "stop"],
+        entered_in_error_at=None,
+    )
+    return reconcile.infusion_delivered(
+        [reconcile.PumpEvent(e.kind, e.at, e.rate_ml_per_h) for e in events],
+        concentration_mg_per_ml=administration.concentration_mg_per_ml or Decimal(0),
+        bag_mg=administration.dose_ordered_mg,
+        until=until or administration.stopped_at or clock.now(),
+    )
+
+
+def _dose_given(
+    administration: Administration, entered: Decimal | None, now: dt.datetime
+) -> Decimal:
+    """The dose given: from the pump record (IV), the devices (intranasal), or as
+    entered (IM, oral, sublingual). An entry contradicting the record is refused."""
+    if administration.route == Route.INTRANASAL:
+        return Decimal(len(device_times(administration)) * rems.DEVICE_MG)
+    if administration.route == Route.IV:
+        delivered = pump_record(administration, now)
+        if entered is not None and entered != delivered.mg:
+            raise ValidationFailed.single(
+                "dose_given_mg",
+                f"Dose given: the pump record gives {delivered.mg.normalize():f} mg "
+                f"({delivered.explanation}), not {entered.normalize():f} mg.",
+            )
+        return delivered.mg
+    if entered is None or entered < 0:
+        raise ValidationFailed.single("dose_given_mg", "Dose given: enter the dose given.")
+    return entered
+
+
 @transaction.atomic
 def administration_stop(
     *,
@@ -582,27 +624,28 @@ def administration_stop(
     dose_given_mg: Decimal | None = None,
     reason: str = "",
 ) -> TreatmentSession:
-    """End dosing: the dose given (intranasal: counted from the devices), then monitoring."""
+    """End dosing and reconcile the dose given (see _dose_given), then monitoring. A dose
+    different from the order needs the reason."""
     access.require(Permission.EDIT_CLINICAL)
     session = locked_session(access, patient_id, session_id)
     administration = _administration(session)
-    if administration.route == Route.INTRANASAL:
-        dose_given_mg = Decimal(len(device_times(administration)) * rems.DEVICE_MG)
-    if dose_given_mg is None or dose_given_mg < 0:
-        raise ValidationFailed.single("dose_given_mg", "Enter the dose given.")
-    if dose_given_mg != administration.dose_ordered_mg and not reason.strip():
-        raise ValidationFailed.single(
-            "reason", "The dose given differs from the order: give the reason."
-        )
     now = clock.now()
-    administration.dose_given_mg = dose_given_mg
+    given = _dose_given(administration, dose_given_mg, now)
+    if given != administration.dose_ordered_mg and not reason.strip():
+        raise ValidationFailed.single(
+            "reason",
+            "Reason: "
+            + reconcile.difference(given, administration.dose_ordered_mg)
+            + "; give the reason.",
+        )
+    administration.dose_given_mg = given
     administration.stopped_at = now
     administration.save()
     _event(
         access,
         administration,
         AdministrationEvent.Kind.STOP,
-        dose_mg=dose_given_mg,
+        dose_mg=given,
         reason=reason.strip()[:300],
     )
     return apply(access, session, Event.END_DOSING, stamp={"dosing_ended_at": now})

@@ -122,12 +122,90 @@ CHECKLIST_LABELS = {
 }
 
 
+BP_DISCHARGE_SOURCES = {
+    "limit": (
+        "Spravato label §5.6: after the 40-min reading, re-measure blood pressure as "
+        "clinically warranted until values decline, and seek help if it stays high; the "
+        "label gives no number. Clinical choice: by default the patient leaves with no "
+        "higher a blood pressure than the pre-dose caution commonly quoted from the label "
+        "(above 140 systolic or 90 diastolic)."
+    ),
+    "rise": (
+        "Spravato label §5.6 (re-measure until values decline). Clinical choice: back "
+        "toward baseline means no more than this above the pre-dose reading, systolic or "
+        "diastolic; esketamine's rise peaks at about 40 min and fades over about 4 h."
+    ),
+    "recheck": (
+        "Spravato label §5.6: re-measure as clinically warranted while BP is high. "
+        "Clinical choice: every 15 min, as after an infusion in the Emory cohort practice."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class DischargeBloodPressure:
+    """When blood pressure after esketamine lets the patient leave: not above the limit
+    and back within `rise_above` mmHg of the baseline."""
+
+    systolic_above: int = 140
+    diastolic_above: int = 90
+    rise_above: int = 20
+
+    def unsettled(self, last: tuple[int, int] | None, baseline: tuple[int, int] | None) -> str:
+        """Why the latest blood pressure keeps the patient (empty when it does not)."""
+        if last is None:
+            return "no blood pressure has been measured since dosing"
+        systolic, diastolic = last
+        if systolic > self.systolic_above or diastolic > self.diastolic_above:
+            return (
+                f"blood pressure {systolic}/{diastolic} is above the discharge limit "
+                f"{self.systolic_above}/{self.diastolic_above}: re-measure until it declines"
+            )
+        if baseline is not None:
+            rise = max(systolic - baseline[0], diastolic - baseline[1])
+            if rise > self.rise_above:
+                return (
+                    f"blood pressure {systolic}/{diastolic} is {rise} mmHg above the "
+                    f"baseline {baseline[0]}/{baseline[1]} (leave within +{self.rise_above}): "
+                    "re-measure until it declines"
+                )
+        return ""
+
+
+@dataclass(frozen=True)
+class Holds:
+    """What keeps a patient beyond the checklist and the minimum observation. A
+    prescriber's recorded release waives the missed readings and the blood pressure,
+    never an urgent alert nobody has acknowledged."""
+
+    overdue: tuple[str, ...] = ()  # due times of missed readings, as the clinic reads them
+    open_urgent: tuple[str, ...] = ()  # messages of unacknowledged urgent alerts
+    blood_pressure: str = ""  # DischargeBloodPressure.unsettled, after esketamine
+    released: bool = False
+
+    def reasons(self) -> list[str]:
+        reasons = [f"an urgent alert is not acknowledged: {m}" for m in self.open_urgent]
+        if self.released:
+            return reasons
+        if self.overdue:
+            n = len(self.overdue)
+            reasons.append(
+                f"{n} reading{'s are' if n > 1 else ' is'} overdue (due "
+                f"{', '.join(self.overdue)}): take them, or a prescriber releases the "
+                "patient with a reason"
+            )
+        if self.blood_pressure:
+            reasons.append(self.blood_pressure)
+        return reasons
+
+
 def discharge_blockers(
     checklist: DischargeChecklist,
     *,
     observation: Observation,
     now: dt.datetime,
     last_reading_ok: bool,
+    holds: Holds = Holds(),  # frozen, so sharing the default is safe
 ) -> tuple[str, ...]:
     """Every reason the patient may not leave yet; empty when discharge is allowed."""
     reasons = [
@@ -140,7 +218,13 @@ def discharge_blockers(
     wait = observation_wait(observation, now)
     if not wait.allowed:
         reasons.append(wait.reason)
-    return tuple(reasons)
+    return (*reasons, *holds.reasons())
+
+
+def sign_blockers(holds: Holds) -> tuple[str, ...]:
+    """Signing locks the record: not while a reading is overdue (unless released) or an
+    urgent alert is open."""
+    return tuple(holds.reasons())
 
 
 def _minutes_seconds(delta: dt.timedelta) -> str:

@@ -17,7 +17,7 @@ from django.db import models
 from ketacare.accounts.models import Clinic
 from ketacare.common.models import ClinicalRecord
 from ketacare.patients.models import BodyMeasurement, Patient
-from ketacare.treatment.discharge import BloodPressureGate
+from ketacare.treatment.discharge import BloodPressureGate, DischargeBloodPressure
 from ketacare.treatment.lifecycle import STATE_LABELS, State
 from ketacare.treatment.monitoring import Thresholds
 from ketacare.treatment.rules import SessionRules
@@ -103,6 +103,13 @@ class TreatmentSession(ClinicalRecord):
         USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     discharge_checklist = models.JSONField(default=dict, blank=True)
+    # A prescriber's release: discharge despite missed readings or a blood pressure not
+    # yet back, with the reason (audited, shown on the page).
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    release_reason = models.CharField(max_length=500, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -407,6 +414,18 @@ class ClinicSessionSettings(models.Model):
         default=_R.prescriber_on_site_other_protocols
     )
     iv_min_observation_min = models.PositiveSmallIntegerField(default=_R.iv_min_observation_min)
+    esketamine_discharge_systolic = models.PositiveSmallIntegerField(
+        default=_R.esketamine_discharge_bp.systolic_above
+    )
+    esketamine_discharge_diastolic = models.PositiveSmallIntegerField(
+        default=_R.esketamine_discharge_bp.diastolic_above
+    )
+    esketamine_discharge_rise = models.PositiveSmallIntegerField(
+        default=_R.esketamine_discharge_bp.rise_above
+    )
+    esketamine_bp_recheck_min = models.PositiveSmallIntegerField(
+        default=_R.esketamine_bp_recheck_min
+    )
     weight_max_age_days = models.PositiveSmallIntegerField(default=_R.weight_max_age_days)
     pregnancy_test_required = models.BooleanField(default=_R.pregnancy_test_required)
     updated_at = models.DateTimeField(auto_now=True)
@@ -430,6 +449,12 @@ class ClinicSessionSettings(models.Model):
             ),
             prescriber_on_site_other_protocols=self.prescriber_on_site_other_protocols,
             iv_min_observation_min=self.iv_min_observation_min,
+            esketamine_discharge_bp=DischargeBloodPressure(
+                self.esketamine_discharge_systolic,
+                self.esketamine_discharge_diastolic,
+                self.esketamine_discharge_rise,
+            ),
+            esketamine_bp_recheck_min=self.esketamine_bp_recheck_min,
             weight_max_age_days=self.weight_max_age_days,
             pregnancy_test_required=self.pregnancy_test_required,
         )

@@ -331,6 +331,19 @@ def due_times(
     return sorted(set(times))
 
 
+def recheck_times(
+    last_taken: dt.datetime, *, every: dt.timedelta, now: dt.datetime
+) -> list[dt.datetime]:
+    """Readings due after one that is still high: every `every` from it, up to the next
+    one to come (so missed ones show as overdue)."""
+    times = []
+    t = last_taken + every
+    while t <= now + every:
+        times.append(t)
+        t += every
+    return times
+
+
 def match_readings(
     due: list[dt.datetime], taken: list[dt.datetime], *, tolerance: dt.timedelta
 ) -> list[DueReading]:

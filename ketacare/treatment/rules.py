@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 
 from ketacare.dosing.protocols import SHIPPED, Drug, ProtocolDefinition, Route
 from ketacare.treatment.discharge import (
+    BP_DISCHARGE_SOURCES,
     BP_GATE_SOURCES,
     DEFAULT_BP_GATES,
     ESKETAMINE_MIN_OBSERVATION,
     BloodPressureGate,
+    DischargeBloodPressure,
     Observation,
 )
 from ketacare.treatment.monitoring import (
@@ -36,6 +38,8 @@ class SessionRules:
     iv_min_observation_min: int = 60
     weight_max_age_days: int = 30
     pregnancy_test_required: bool = False
+    esketamine_discharge_bp: DischargeBloodPressure = field(default_factory=DischargeBloodPressure)
+    esketamine_bp_recheck_min: int = 15
 
 
 RULE_SOURCES: dict[str, str] = {
@@ -59,6 +63,9 @@ RULE_SOURCES: dict[str, str] = {
         "Clinic-set: no source consulted mandates a test at every session; when on, a "
         "result is needed before dosing for patients recorded female at birth."
     ),
+    "esketamine_discharge": BP_DISCHARGE_SOURCES["limit"],
+    "esketamine_discharge_rise": BP_DISCHARGE_SOURCES["rise"],
+    "esketamine_bp_recheck_min": BP_DISCHARGE_SOURCES["recheck"],
     "esketamine_min_observation": (
         "Spravato label: observe at least 2 hours after dosing (clinical.md §2.2 [V]); "
         "not a clinic setting."
@@ -164,6 +171,22 @@ _ROWS: tuple[tuple[str, str, str, int, int], ...] = (
         "min",
         30,
         240,
+    ),
+    ("esketamine_discharge_systolic", "Esketamine discharge: systolic above", "mmHg", 120, 200),
+    ("esketamine_discharge_diastolic", "Esketamine discharge: diastolic above", "mmHg", 70, 130),
+    (
+        "esketamine_discharge_rise",
+        "Esketamine discharge: blood pressure above baseline by more than",
+        "mmHg",
+        0,
+        60,
+    ),
+    (
+        "esketamine_bp_recheck_min",
+        "Esketamine: re-measure a high blood pressure every",
+        "min",
+        5,
+        60,
     ),
     ("weight_max_age_days", "Re-weigh for a weight-based dose when older than", "days", 0, 365),
     ("pregnancy_test_required", "Pregnancy test result needed before dosing", "yes/no", 0, 1),

@@ -125,7 +125,10 @@ def test_discharge_is_refused_until_the_criteria_hold(
     assert ready.status_code == 422
     assert messages(ready) == [
         "not ready for discharge: observation must last 2 h 00 min from the first device: "
-        "61 min 00 s remaining"
+        "61 min 00 s remaining",
+        "not ready for discharge: 1 reading is overdue (due 10:41): take them, or a "
+        "prescriber releases the patient with a reason",
+        "not ready for discharge: no blood pressure has been measured since dosing",
     ]
 
 

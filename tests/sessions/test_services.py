@@ -25,6 +25,7 @@ from tests.sessions.build import (
     ALL_CLEAR,
     at,
     ids,
+    readings_at,
     start_esketamine,
     start_iv,
     to_pre_dose,
@@ -173,6 +174,7 @@ def test_discharge_refused_until_criteria_met_then_sign_locks(
     nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
 ) -> None:
     session = _dosing(nurse, prescriber, patient)
+    readings_at(nurse, session, 10, 20, 30)
     at(40)
     charting.administration_stop(access=nurse, **ids(session), dose_given_mg=Decimal("35"))
     vitals(nurse, session, "r-end", systolic=130, diastolic=80, heart_rate=70, spo2=98)
@@ -188,7 +190,7 @@ def test_discharge_refused_until_criteria_met_then_sign_locks(
     at(61)
     with pytest.raises(ValidationFailed, match="39 min 00 s remaining"):
         services.session_transition(access=nurse, **ids(session), event="mark_ready")
-    at(100)
+    readings_at(nurse, session, 55, 70, 85, 100)
     services.session_transition(access=nurse, **ids(session), event="mark_ready")
     done = services.session_discharge(access=nurse, **ids(session))
     assert (done.status, done.discharged_by) == ("discharged", nurse.user)

@@ -55,7 +55,7 @@ def test_dosing_refusal_shows_its_reason(
     response = client.post(
         _url("session_act", session, action="start"),
         {"dose_mg": "35", "formulation": "x", "lot_number": "L", "expiry": "2030-01-01",
-         "pump_rate_ml_per_h": "100"},
+         "pump_rate_ml_per_h": "100", "concentration_mg_per_ml": "0.35"},
         follow=True,
     )  # fmt: skip
     assert "dosing cannot start: no supervising prescriber is assigned" in response.content.decode()

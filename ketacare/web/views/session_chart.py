@@ -283,6 +283,9 @@ ACTIONS: dict[str, Callable[[ClinicAccess, dict[str, Any], Any], Any]] = {
         items={name: p.get(name) == "on" for name in discharge.CHECKLIST_LABELS},
     ),
     "discharge": lambda a, ids, p: services.session_discharge(access=a, **ids),
+    "release": lambda a, ids, p: services.discharge_release(
+        access=a, **ids, reason=p.get("reason", "")
+    ),
     "sign": lambda a, ids, p: services.session_sign(access=a, **ids),
     "addendum": lambda a, ids, p: services.addendum_add(
         access=a, **ids, text=p.get("text", ""), reason=p.get("reason", "")
