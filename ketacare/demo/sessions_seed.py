@@ -192,11 +192,11 @@ def start_iv(c: Charting, dose: Decimal) -> None:
             access=c.nurse,
             **c.ids,
             dose_mg=dose,
-            formulation="Ketamine 50 mg/mL, diluted in 100 mL sodium chloride 0.9%",
-            concentration_mg_per_ml=(dose / 100).quantize(Decimal("0.01")),
+            formulation="Ketamine 50 mg/mL, diluted to 0.5 mg/mL in sodium chloride 0.9%",
+            concentration_mg_per_ml=Decimal("0.5"),
             lot_number=f"KT{c.rng.randint(10000, 99999)}",
             expiry=c.start.date() + dt.timedelta(days=400),
-            pump_rate_ml_per_h=Decimal("150"),  # 100 mL over 40 min
+            pump_rate_ml_per_h=dose * 3,  # 2 mL per mg at 0.5 mg/mL: the bag in 40 min
             container_ref=f"VIAL-{c.rng.randint(1000, 9999)}",
         )
 
@@ -215,7 +215,7 @@ def iv_session(
     c.effects(25, ("dissociation", "mild"), ("dizziness", "mild"))
     c.cadss6(41)
     with at(c.minutes(40)):
-        charting.administration_stop(access=c.nurse, **c.ids, dose_given_mg=dose)
+        charting.administration_stop(access=c.nurse, **c.ids)  # the pump record: the dose
     for minute in IV_READINGS_MIN[4:]:
         c.reading(minute)
     c.discharge(104)  # 60 min observation from the end of the infusion at 40 min

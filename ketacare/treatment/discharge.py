@@ -10,7 +10,7 @@ caution above about 140/90 for esketamine is [U], and for IV ketamine the value 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 DEVICE_SPACING = dt.timedelta(minutes=5)  # Spravato dosing pages, clinical.md §2.1 [V]
 ESKETAMINE_MIN_OBSERVATION = dt.timedelta(hours=2)  # Spravato label, clinical.md §2.2 [V]
@@ -223,8 +223,8 @@ def discharge_blockers(
 
 def sign_blockers(holds: Holds) -> tuple[str, ...]:
     """Signing locks the record: not while a reading is overdue (unless released) or an
-    urgent alert is open."""
-    return tuple(holds.reasons())
+    urgent alert is open. The blood pressure held the patient, not the record."""
+    return tuple(replace(holds, blood_pressure="").reasons())
 
 
 def _minutes_seconds(delta: dt.timedelta) -> str:

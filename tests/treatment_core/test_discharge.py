@@ -171,7 +171,7 @@ def test_a_release_waives_missed_readings_and_blood_pressure_not_an_urgent_alert
     ]
     released = Holds(overdue=("10:20",), open_urgent=("x",), blood_pressure="bp", released=True)
     assert released.reasons() == ["an urgent alert is not acknowledged: x"]
-    assert sign_blockers(Holds(overdue=("10:20",))) == (
+    assert sign_blockers(Holds(overdue=("10:20",), blood_pressure="bp")) == (
         "1 reading is overdue (due 10:20): take them, or a prescriber releases the patient "
         "with a reason",
     )
