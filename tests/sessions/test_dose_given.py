@@ -79,3 +79,24 @@ def test_the_page_does_not_prefill_the_dose_given_and_shows_the_pump_record(
     page = client.get(reverse("session_page", kwargs=kwargs)).content.decode()
     assert "Dose given: <strong>26.2 mg</strong> of 35.0 mg ordered" in page
     assert "26.2 mg given of 35 mg ordered (75%)" in page
+
+
+def test_an_im_dose_is_what_the_nurse_records_never_prefilled(
+    nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
+) -> None:
+    session = to_pre_dose(nurse, prescriber, patient, protocol="im_ketamine", dose="35")
+    services.supervisor_attest(access=prescriber, **ids(session))
+    charting.administration_start(
+        access=nurse, **ids(session), dose_mg=Decimal("35"), formulation="Ketamine 50 mg/mL",
+        lot_number="LOT-IM-1", expiry=at(0).date().replace(year=2030), injection_site="Deltoid L",
+    )  # fmt: skip
+    at(3)
+    with pytest.raises(ValidationFailed) as exc:
+        charting.administration_stop(access=nurse, **ids(session))
+    assert exc.value.errors == {"dose_given_mg": ["Dose given: enter the dose given."]}
+    with pytest.raises(ValidationFailed, match="30 mg given of 35 mg ordered"):
+        charting.administration_stop(access=nurse, **ids(session), dose_given_mg=Decimal("30"))
+    session.refresh_from_db()
+    assert "pause_infusion" not in charting.acknowledgement_actions(session)
+    charting.administration_stop(access=nurse, **ids(session), dose_given_mg=Decimal("35"))
+    assert Administration.objects.get(session=session).dose_given_mg == Decimal("35")
