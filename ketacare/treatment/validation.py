@@ -106,6 +106,8 @@ class Window:
     closes: dt.datetime
 
     def error(self, taken_at: dt.datetime) -> str:
+        if taken_at.tzinfo is None:
+            return "Give the reading time with its time zone, e.g. 2024-03-04T10:05:00Z."
         if taken_at < self.opens:
             return (
                 f"The reading time {taken_at:%Y-%m-%d %H:%M} is before this session "

@@ -51,6 +51,7 @@ def test_readings_from_2099_and_1970_are_outside_todays_session() -> None:
     assert "in the future" in window.error(dt.datetime(2099, 1, 1, tzinfo=dt.UTC))
     assert "before this session began" in window.error(dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
     assert window.error(T0 + dt.timedelta(minutes=30)) == ""
+    assert "time zone" in window.error(dt.datetime(2026, 11, 27, 9, 30))  # naive: ambiguous
 
 
 @given(st.text(max_size=6), st.text(max_size=6))
