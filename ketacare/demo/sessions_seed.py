@@ -36,7 +36,7 @@ from ketacare.treatment.models import SessionAlert, TreatmentSession
 
 IV, ESKETAMINE = "iv_ketamine", "esketamine_trd"
 ALL_CLEAR = dict.fromkeys(CHECKLIST_LABELS, True)
-IV_READINGS_MIN = (10, 20, 30, 40, 55, 70)  # every 10 min during, every 15 after
+IV_READINGS_MIN = (10, 20, 30, 40, 55, 70, 85, 100)  # every 10 min during, 15 after
 ESK_READINGS_MIN = (40, 70, 100, 118)  # about 40 min, then until stable
 
 
@@ -192,11 +192,11 @@ def start_iv(c: Charting, dose: Decimal) -> None:
             access=c.nurse,
             **c.ids,
             dose_mg=dose,
-            formulation="Ketamine 50 mg/mL, diluted in 100 mL sodium chloride 0.9%",
-            concentration_mg_per_ml=(dose / 100).quantize(Decimal("0.01")),
+            formulation="Ketamine 50 mg/mL, diluted to 0.5 mg/mL in sodium chloride 0.9%",
+            concentration_mg_per_ml=Decimal("0.5"),
             lot_number=f"KT{c.rng.randint(10000, 99999)}",
             expiry=c.start.date() + dt.timedelta(days=400),
-            pump_rate_ml_per_h=Decimal("150"),  # 100 mL over 40 min
+            pump_rate_ml_per_h=dose * 3,  # 2 mL per mg at 0.5 mg/mL: the bag in 40 min
             container_ref=f"VIAL-{c.rng.randint(1000, 9999)}",
         )
 
@@ -215,10 +215,10 @@ def iv_session(
     c.effects(25, ("dissociation", "mild"), ("dizziness", "mild"))
     c.cadss6(41)
     with at(c.minutes(40)):
-        charting.administration_stop(access=c.nurse, **c.ids, dose_given_mg=dose)
+        charting.administration_stop(access=c.nurse, **c.ids)  # the pump record: the dose
     for minute in IV_READINGS_MIN[4:]:
         c.reading(minute)
-    c.discharge(75)
+    c.discharge(104)  # 60 min observation from the end of the infusion at 40 min
 
 
 def esketamine_session(

@@ -52,6 +52,11 @@ def date_of_birth_error(born: dt.date, *, today: dt.date) -> str | None:
     return None
 
 
+def blank_error(text: str, *, what: str) -> str | None:
+    """A required name made only of spaces is as empty as no name."""
+    return f"{what} cannot be blank." if not text.strip() else None
+
+
 def not_future_error(day: dt.date, *, today: dt.date, what: str) -> str | None:
     return f"{what} cannot be in the future." if day > today else None
 
@@ -79,13 +84,20 @@ def measurement_errors(
     today: dt.date,
     weight_range: Range,
     height_range: Range,
+    born: dt.date | None = None,
 ) -> dict[str, str]:
+    """A weight (and height) in range, dated between the patient's birth and today."""
     errors = {
         "weight_kg": weight_range.error(weight_kg, what="Weight"),
         "height_cm": height_range.error(height_cm, what="Height")
         if height_cm is not None
         else None,
-        "measured_on": not_future_error(measured_on, today=today, what="Measurement date"),
+        "measured_on": not_future_error(measured_on, today=today, what="Measurement date")
+        or (
+            f"Measurement date {measured_on} is before the date of birth {born}."
+            if born is not None and measured_on < born
+            else None
+        ),
     }
     return {field: message for field, message in errors.items() if message}
 

@@ -130,6 +130,8 @@ def _patient_rule_errors(patient: Patient) -> dict[str, str]:
         "date_of_birth": rules.date_of_birth_error(
             patient.date_of_birth, today=timezone.localdate()
         ),
+        "legal_given_name": rules.blank_error(patient.legal_given_name, what="First name"),
+        "legal_family_name": rules.blank_error(patient.legal_family_name, what="Last name"),
     }
     return {field: message for field, message in errors.items() if message}
 
@@ -241,6 +243,7 @@ def _record_rule_errors(record: PatientRecord) -> dict[str, str]:
             height_range=rules.Range(
                 settings.KETACARE_HEIGHT_MIN_CM, settings.KETACARE_HEIGHT_MAX_CM, "cm"
             ),
+            born=record.patient.date_of_birth,
         )
     if isinstance(record, Diagnosis):
         record.icd10_code = rules.normalise_icd10(record.icd10_code) or record.icd10_code

@@ -50,6 +50,9 @@ class SessionOut(Schema):
     dosing_ended_at: dt.datetime | None
     discharged_at: dt.datetime | None
     signed_at: dt.datetime | None
+    released_at: dt.datetime | None
+    released_by_id: int | None
+    release_reason: str
     version: int
 
 
@@ -128,11 +131,18 @@ class ReadingOut(Schema):
     entered_in_error_at: dt.datetime | None
 
 
-class AlertOut(Schema):
-    id: uuid.UUID
+class FindingOut(Schema):
     rule: str
     severity: str
     message: str
+
+
+class AlertOut(Schema):
+    id: uuid.UUID
+    rule: str = Field(..., description="The most severe limit the reading broke")
+    severity: str
+    message: str
+    findings: list[FindingOut] = Field(..., description="Every limit broken, most severe first")
     source: str
     raised_at: dt.datetime
     acknowledged_at: dt.datetime | None
@@ -278,7 +288,9 @@ def session_vitals(
 
 class AcknowledgeIn(Strict):
     action: str = Field(
-        ..., description="pause_infusion, give_medication, call_prescriber, continue"
+        ...,
+        description="pause_infusion (IV, while infusing), hold_device (intranasal, while "
+        "dosing), give_medication, call_prescriber, continue",
     )
     note: str = Field("", max_length=500)
 
@@ -560,6 +572,24 @@ def session_checklist(
 def session_discharge(request: HttpRequest, patient_id: uuid.UUID, session_id: uuid.UUID) -> Any:
     return services.session_discharge(
         access=access_of(request), patient_id=patient_id, session_id=session_id
+    )
+
+
+class ReleaseIn(Strict):
+    reason: str = Field(..., max_length=500)
+
+
+@router.post(
+    f"{_session}/release",
+    response=SessionOut,
+    summary="A prescriber releases the patient despite missed readings or a blood pressure "
+    "not yet back, with the reason",
+)
+def session_release(
+    request: HttpRequest, patient_id: uuid.UUID, session_id: uuid.UUID, payload: ReleaseIn
+) -> Any:
+    return services.discharge_release(
+        access=access_of(request), patient_id=patient_id, session_id=session_id, **payload.dict()
     )
 
 

@@ -21,7 +21,7 @@ from ketacare.audit.services import Action
 from ketacare.common import clock
 from ketacare.common.errors import NotFound, ValidationFailed
 from ketacare.dosing.protocols import Route
-from ketacare.treatment import discharge, monitoring, rems, rules
+from ketacare.treatment import discharge, monitoring, reconcile, rems, rules, validation
 from ketacare.treatment.lifecycle import Event, State
 from ketacare.treatment.models import (
     Administration,
@@ -44,25 +44,7 @@ from ketacare.treatment.services import (
     session_settings,
 )
 
-VITAL_FIELDS = (
-    "systolic",
-    "diastolic",
-    "heart_rate",
-    "spo2",
-    "respiratory_rate",
-    "temperature_c",
-    "moaas",
-)
-# Plausible physiological ranges: a value outside is a typing error, refused with its field.
-RANGES: dict[str, tuple[float, float]] = {
-    "systolic": (40, 300),
-    "diastolic": (20, 200),
-    "heart_rate": (20, 250),
-    "spo2": (50, 100),
-    "respiratory_rate": (2, 60),
-    "temperature_c": (30, 45),
-    "moaas": (0, 5),
-}
+VITAL_FIELDS = tuple(validation.VITAL_LABELS)
 
 
 @dataclass(frozen=True)
@@ -82,18 +64,23 @@ class Stored:
 # --- vital signs -------------------------------------------------------------------------
 
 
-def _validate(index: int, reading: ReadingIn) -> dict[str, list[str]]:
+def _validate(index: int, reading: ReadingIn, window: validation.Window) -> dict[str, list[str]]:
     prefix = f"readings.{index}." if index >= 0 else ""
     errors: dict[str, list[str]] = {}
     if not reading.reading_id.strip() or len(reading.reading_id) > 64:
-        errors[f"{prefix}reading_id"] = ["Give a reading id of 1-64 characters."]
-    if all(reading.values.get(f) is None for f in VITAL_FIELDS):
-        errors[f"{prefix}systolic"] = ["Enter at least one vital sign."]
-    for name, (low, high) in RANGES.items():
-        value = reading.values.get(name)
-        if value is not None and not low <= float(value) <= high:
-            errors[f"{prefix}{name}"] = [f"{value} is outside {low:g}-{high:g}."]
-    return errors
+        errors["reading_id"] = ["Give a reading id of 1-64 characters."]
+    if message := window.error(reading.taken_at):
+        errors["taken_at"] = [message]
+    errors |= validation.vital_errors(reading.values)
+    return {f"{prefix}{name}": messages for name, messages in errors.items()}
+
+
+def _window(session: TreatmentSession) -> validation.Window:
+    return validation.reading_window(
+        scheduled_start=session.scheduled_start,
+        checked_in_at=session.checked_in_at,
+        now=clock.now(),
+    )
 
 
 def _same(row: VitalReading, reading: ReadingIn) -> bool:
@@ -155,34 +142,36 @@ def _raise_alerts(
     if row.is_baseline:
         return []
     baseline = baseline_of(session)
-    findings = monitoring.evaluate(
+    raised = monitoring.alert_for(
         as_reading(row),
         baseline=as_reading(baseline) if baseline else None,
         limits=session_settings(session.clinic).rules().thresholds,
     )
-    alerts = [
-        SessionAlert.objects.create(
-            clinic=access.clinic,
-            session=session,
-            reading=row,
-            rule=f.rule,
-            severity=f.severity.value,
-            message=f.message,
-            source=f.source,
-            raised_at=clock.now(),
-        )
-        for f in findings
-    ]
-    for alert in alerts:
-        audit_session(
-            access,
-            session,
-            action=Action.CREATE,
-            object_type="sessionalert",
-            object_id=alert.pk,
-            details={"rule": alert.rule, "message": alert.message},
-        )
-    return alerts
+    if raised is None:
+        return []
+    alert = SessionAlert.objects.create(
+        clinic=access.clinic,
+        session=session,
+        reading=row,
+        rule=raised.rule,
+        severity=raised.severity.value,
+        message=raised.message[:600],
+        findings=[
+            {"rule": f.rule, "severity": f.severity.value, "message": f.message}
+            for f in raised.findings
+        ],
+        source=raised.source,
+        raised_at=clock.now(),
+    )
+    audit_session(
+        access,
+        session,
+        action=Action.CREATE,
+        object_type="sessionalert",
+        object_id=alert.pk,
+        details={"rule": alert.rule, "message": alert.message},
+    )
+    return [alert]
 
 
 @transaction.atomic
@@ -199,13 +188,13 @@ def vitals_record(
     access.require(Permission.EDIT_CLINICAL)
     if not readings:
         raise ValidationFailed.single("readings", "Send at least one reading.")
-    errors: dict[str, list[str]] = {}
-    for index, reading in enumerate(readings):
-        errors |= _validate(index if len(readings) > 1 else -1, reading)
-    if errors:
-        raise ValidationFailed(errors)
     session = locked_session(access, patient_id, session_id)
     require_charting(session)
+    errors: dict[str, list[str]] = {}
+    for index, reading in enumerate(readings):
+        errors |= _validate(index if len(readings) > 1 else -1, reading, _window(session))
+    if errors:
+        raise ValidationFailed(errors)
     return [_store(access, session, r, source=source) for r in readings]
 
 
@@ -217,7 +206,7 @@ def baseline_record(
     reading = ReadingIn(
         reading_id=f"baseline-{uuid.uuid4().hex[:12]}", taken_at=clock.now(), values=values
     )
-    errors = _validate(-1, reading)
+    errors = _validate(-1, reading, _window(session))
     if errors:
         raise ValidationFailed(errors)
     previous = baseline_of(session)
@@ -248,6 +237,30 @@ def _retract(access: ClinicAccess, session: TreatmentSession, entry: Any, reason
         object_id=entry.pk,
         changes={"entered_in_error_reason": ["", entry.entered_in_error_reason]},
     )
+    if isinstance(entry, VitalReading):
+        _close_alerts_of(access, session, entry)
+
+
+def _close_alerts_of(access: ClinicAccess, session: TreatmentSession, row: VitalReading) -> None:
+    """An alert raised by a reading entered in error is closed, saying so, with who and why
+    (it stays on the chart)."""
+    for alert in SessionAlert.objects.select_for_update().filter(
+        reading=row, acknowledged_at__isnull=True
+    ):
+        alert.acknowledged_at = row.entered_in_error_at
+        alert.acknowledged_by = access.user
+        alert.action = SessionAlert.Action.READING_IN_ERROR
+        alert.note = row.entered_in_error_reason[:500]
+        alert.save()
+        audit_session(
+            access,
+            session,
+            action=Action.ACKNOWLEDGE,
+            object_type="sessionalert",
+            object_id=alert.pk,
+            changes={"action": [None, alert.action], "note": [None, alert.note]},
+            details={"closed_because": "reading entered in error"},
+        )
 
 
 @transaction.atomic
@@ -307,6 +320,13 @@ def reading_mark_in_error(
 # --- alerts ------------------------------------------------------------------------------
 
 
+def acknowledgement_actions(session: TreatmentSession) -> tuple[str, ...]:
+    """The actions that fit the session's route and state; the first is the default."""
+    protocol = protocol_of(session)
+    route = protocol.route.value if protocol else ""
+    return monitoring.acknowledgement_actions(route, dosing=session.state is State.DOSING)
+
+
 @transaction.atomic
 def alert_acknowledge(
     *,
@@ -322,8 +342,14 @@ def alert_acknowledge(
     alert = SessionAlert.objects.select_for_update().filter(session=session, pk=alert_id).first()
     if alert is None:
         raise NotFound("alert")
-    if action not in SessionAlert.Action.values:
-        raise ValidationFailed.single("action", "Choose the action taken.")
+    allowed = acknowledgement_actions(session)
+    if action not in allowed:
+        raise ValidationFailed.single(
+            "action",
+            "Choose the action taken: "
+            + ", ".join(monitoring.ACK_LABELS[a].lower() for a in allowed)
+            + ".",
+        )
     if alert.acknowledged_at is not None:
         raise ValidationFailed.single(
             "action",
@@ -455,6 +481,10 @@ def _administration_errors(route: Route, given: Mapping[str, Any]) -> dict[str, 
         errors["dose_mg"] = ["Enter the dose about to be given."]
     if route is Route.IV and not given["pump_rate_ml_per_h"]:
         errors["pump_rate_ml_per_h"] = ["Enter the pump rate."]
+    if route is Route.IV and not given["concentration_mg_per_ml"]:
+        errors["concentration_mg_per_ml"] = [
+            "Enter the concentration: the dose given is computed from the pump record."
+        ]
     if route is Route.IM and not str(given["injection_site"]).strip():
         errors["injection_site"] = ["Enter the injection site."]
     return errors
@@ -547,6 +577,44 @@ def device_give(
     return _event(access, administration, AdministrationEvent.Kind.DEVICE, dose_mg=rems.DEVICE_MG)
 
 
+def pump_record(
+    administration: Administration, until: dt.datetime | None = None
+) -> reconcile.Delivered:
+    """What the pump delivered by its record (start, pauses, rate changes, stop)."""
+    events = AdministrationEvent.objects.filter(
+        administration=administration,
+        kind__in=["start", "pause", "resume", "rate", "stop"],
+        entered_in_error_at=None,
+    )
+    return reconcile.infusion_delivered(
+        [reconcile.PumpEvent(e.kind, e.at, e.rate_ml_per_h) for e in events],
+        concentration_mg_per_ml=administration.concentration_mg_per_ml or Decimal(0),
+        bag_mg=administration.dose_ordered_mg,
+        until=until or administration.stopped_at or clock.now(),
+    )
+
+
+def _dose_given(
+    administration: Administration, entered: Decimal | None, now: dt.datetime
+) -> Decimal:
+    """The dose given: from the pump record (IV), the devices (intranasal), or as
+    entered (IM, oral, sublingual). An entry contradicting the record is refused."""
+    if administration.route == Route.INTRANASAL:
+        return Decimal(len(device_times(administration)) * rems.DEVICE_MG)
+    if administration.route == Route.IV:
+        delivered = pump_record(administration, now)
+        if entered is not None and entered != delivered.mg:
+            raise ValidationFailed.single(
+                "dose_given_mg",
+                f"Dose given: the pump record gives {delivered.mg.normalize():f} mg "
+                f"({delivered.explanation}), not {entered.normalize():f} mg.",
+            )
+        return delivered.mg
+    if entered is None or entered < 0:
+        raise ValidationFailed.single("dose_given_mg", "Dose given: enter the dose given.")
+    return entered
+
+
 @transaction.atomic
 def administration_stop(
     *,
@@ -556,27 +624,28 @@ def administration_stop(
     dose_given_mg: Decimal | None = None,
     reason: str = "",
 ) -> TreatmentSession:
-    """End dosing: the dose given (intranasal: counted from the devices), then monitoring."""
+    """End dosing and reconcile the dose given (see _dose_given), then monitoring. A dose
+    different from the order needs the reason."""
     access.require(Permission.EDIT_CLINICAL)
     session = locked_session(access, patient_id, session_id)
     administration = _administration(session)
-    if administration.route == Route.INTRANASAL:
-        dose_given_mg = Decimal(len(device_times(administration)) * rems.DEVICE_MG)
-    if dose_given_mg is None or dose_given_mg < 0:
-        raise ValidationFailed.single("dose_given_mg", "Enter the dose given.")
-    if dose_given_mg != administration.dose_ordered_mg and not reason.strip():
-        raise ValidationFailed.single(
-            "reason", "The dose given differs from the order: give the reason."
-        )
     now = clock.now()
-    administration.dose_given_mg = dose_given_mg
+    given = _dose_given(administration, dose_given_mg, now)
+    if given != administration.dose_ordered_mg and not reason.strip():
+        raise ValidationFailed.single(
+            "reason",
+            "Reason: "
+            + reconcile.difference(given, administration.dose_ordered_mg)
+            + "; give the reason.",
+        )
+    administration.dose_given_mg = given
     administration.stopped_at = now
     administration.save()
     _event(
         access,
         administration,
         AdministrationEvent.Kind.STOP,
-        dose_mg=dose_given_mg,
+        dose_mg=given,
         reason=reason.strip()[:300],
     )
     return apply(access, session, Event.END_DOSING, stamp={"dosing_ended_at": now})

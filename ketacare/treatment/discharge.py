@@ -10,7 +10,7 @@ caution above about 140/90 for esketamine is [U], and for IV ketamine the value 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 DEVICE_SPACING = dt.timedelta(minutes=5)  # Spravato dosing pages, clinical.md §2.1 [V]
 ESKETAMINE_MIN_OBSERVATION = dt.timedelta(hours=2)  # Spravato label, clinical.md §2.2 [V]
@@ -67,18 +67,34 @@ def next_device(previous: list[dt.datetime], now: dt.datetime) -> Wait:
     return Wait(True, dt.timedelta(0))
 
 
-def observation_wait(
-    first_dose_at: dt.datetime | None, now: dt.datetime, minimum: dt.timedelta
-) -> Wait:
-    """Whether the minimum observation since the first dose or device has passed."""
-    if first_dose_at is None:
-        return Wait(False, minimum, "no dose has been recorded")
-    remaining = max(first_dose_at + minimum - now, dt.timedelta(0))
+@dataclass(frozen=True)
+class Observation:
+    """The minimum observation of a session and the moment it counts from: the first
+    device for esketamine (Spravato label: at least 2 h after administration; the REMS
+    form counts from the first device), the end of dosing otherwise (the end of an
+    infusion, when the drug stops going in)."""
+
+    minimum: dt.timedelta
+    since: dt.datetime | None  # None: the moment has not come yet
+    counted_from: str  # "the first device", "the end of dosing"
+
+
+def observation_wait(observation: Observation, now: dt.datetime) -> Wait:
+    """Whether the minimum observation has passed."""
+    minimum = observation.minimum
+    if observation.since is None:
+        return Wait(
+            False,
+            minimum,
+            f"observation of {_hours_minutes(minimum)} counts from {observation.counted_from}, "
+            "which is not recorded yet",
+        )
+    remaining = max(observation.since + minimum - now, dt.timedelta(0))
     if remaining:
         return Wait(
             False,
             remaining,
-            f"observation must last {_hours_minutes(minimum)} from the first dose: "
+            f"observation must last {_hours_minutes(minimum)} from {observation.counted_from}: "
             f"{_minutes_seconds(remaining)} remaining",
         )
     return Wait(True, dt.timedelta(0))
@@ -106,13 +122,90 @@ CHECKLIST_LABELS = {
 }
 
 
+BP_DISCHARGE_SOURCES = {
+    "limit": (
+        "Spravato label §5.6: after the 40-min reading, re-measure blood pressure as "
+        "clinically warranted until values decline, and seek help if it stays high; the "
+        "label gives no number. Clinical choice: by default the patient leaves with no "
+        "higher a blood pressure than the pre-dose caution commonly quoted from the label "
+        "(above 140 systolic or 90 diastolic)."
+    ),
+    "rise": (
+        "Spravato label §5.6 (re-measure until values decline). Clinical choice: back "
+        "toward baseline means no more than this above the pre-dose reading, systolic or "
+        "diastolic; esketamine's rise peaks at about 40 min and fades over about 4 h."
+    ),
+    "recheck": (
+        "Spravato label §5.6: re-measure as clinically warranted while BP is high. "
+        "Clinical choice: every 15 min, as after an infusion in the Emory cohort practice."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class DischargeBloodPressure:
+    """When blood pressure after esketamine lets the patient leave: not above the limit
+    and back within `rise_above` mmHg of the baseline."""
+
+    systolic_above: int = 140
+    diastolic_above: int = 90
+    rise_above: int = 20
+
+    def unsettled(self, last: tuple[int, int] | None, baseline: tuple[int, int] | None) -> str:
+        """Why the latest blood pressure keeps the patient (empty when it does not)."""
+        if last is None:
+            return "no blood pressure has been measured since dosing"
+        systolic, diastolic = last
+        if systolic > self.systolic_above or diastolic > self.diastolic_above:
+            return (
+                f"blood pressure {systolic}/{diastolic} is above the discharge limit "
+                f"{self.systolic_above}/{self.diastolic_above}: re-measure until it declines"
+            )
+        if baseline is not None:
+            rise = max(systolic - baseline[0], diastolic - baseline[1])
+            if rise > self.rise_above:
+                return (
+                    f"blood pressure {systolic}/{diastolic} is {rise} mmHg above the "
+                    f"baseline {baseline[0]}/{baseline[1]} (leave within +{self.rise_above}): "
+                    "re-measure until it declines"
+                )
+        return ""
+
+
+@dataclass(frozen=True)
+class Holds:
+    """What keeps a patient beyond the checklist and the minimum observation. A
+    prescriber's recorded release waives the missed readings and the blood pressure,
+    never an urgent alert nobody has acknowledged."""
+
+    overdue: tuple[str, ...] = ()  # due times of missed readings, as the clinic reads them
+    open_urgent: tuple[str, ...] = ()  # messages of unacknowledged urgent alerts
+    blood_pressure: str = ""  # DischargeBloodPressure.unsettled, after esketamine
+    released: bool = False
+
+    def reasons(self) -> list[str]:
+        reasons = [f"an urgent alert is not acknowledged: {m}" for m in self.open_urgent]
+        if self.released:
+            return reasons
+        if self.overdue:
+            n = len(self.overdue)
+            reasons.append(
+                f"{n} reading{'s are' if n > 1 else ' is'} overdue (due "
+                f"{', '.join(self.overdue)}): take them, or a prescriber releases the "
+                "patient with a reason"
+            )
+        if self.blood_pressure:
+            reasons.append(self.blood_pressure)
+        return reasons
+
+
 def discharge_blockers(
     checklist: DischargeChecklist,
     *,
-    first_dose_at: dt.datetime | None,
+    observation: Observation,
     now: dt.datetime,
-    minimum_observation: dt.timedelta,
     last_reading_ok: bool,
+    holds: Holds = Holds(),  # frozen, so sharing the default is safe
 ) -> tuple[str, ...]:
     """Every reason the patient may not leave yet; empty when discharge is allowed."""
     reasons = [
@@ -122,10 +215,16 @@ def discharge_blockers(
     ]
     if checklist.vitals_within_thresholds and not last_reading_ok:
         reasons.append("the latest vital signs are outside the alert thresholds")
-    wait = observation_wait(first_dose_at, now, minimum_observation)
+    wait = observation_wait(observation, now)
     if not wait.allowed:
         reasons.append(wait.reason)
-    return tuple(reasons)
+    return (*reasons, *holds.reasons())
+
+
+def sign_blockers(holds: Holds) -> tuple[str, ...]:
+    """Signing locks the record: not while a reading is overdue (unless released) or an
+    urgent alert is open. The blood pressure held the patient, not the record."""
+    return tuple(replace(holds, blood_pressure="").reasons())
 
 
 def _minutes_seconds(delta: dt.timedelta) -> str:

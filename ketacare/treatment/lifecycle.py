@@ -163,8 +163,9 @@ def decide(
 ) -> Decision:
     """Whether `event` may happen to a session in `state`, and the state it leads to.
 
-    START_DOSING needs `dosing` facts; MARK_READY and DISCHARGE take the discharge
-    blockers computed by ketacare.treatment.discharge.
+    START_DOSING needs `dosing` facts; MARK_READY, DISCHARGE and SIGN take the blockers
+    computed by ketacare.treatment.discharge (for SIGN: overdue readings, open urgent
+    alerts).
     """
     sources, target = TRANSITIONS[event]
     verb = EVENT_VERBS[event]
@@ -175,7 +176,7 @@ def decide(
         if dosing is None:
             raise ValueError("START_DOSING needs the dosing facts")
         reasons = dosing_blockers(dosing)
-    elif event in (Event.MARK_READY, Event.DISCHARGE):
+    elif event in (Event.MARK_READY, Event.DISCHARGE, Event.SIGN):
         reasons = discharge_blockers
     if reasons:
         return Decision(False, None, tuple(f"{_cannot(event)}: {r}" for r in reasons))
@@ -191,4 +192,5 @@ def _cannot(event: Event) -> str:
         Event.START_DOSING: "dosing cannot start",
         Event.MARK_READY: "not ready for discharge",
         Event.DISCHARGE: "discharge refused",
+        Event.SIGN: "signing refused",
     }.get(event, f"{EVENT_VERBS[event]} refused")

@@ -17,7 +17,7 @@ from django.db import models
 from ketacare.accounts.models import Clinic
 from ketacare.common.models import ClinicalRecord
 from ketacare.patients.models import BodyMeasurement, Patient
-from ketacare.treatment.discharge import BloodPressureGate
+from ketacare.treatment.discharge import BloodPressureGate, DischargeBloodPressure
 from ketacare.treatment.lifecycle import STATE_LABELS, State
 from ketacare.treatment.monitoring import Thresholds
 from ketacare.treatment.rules import SessionRules
@@ -103,6 +103,13 @@ class TreatmentSession(ClinicalRecord):
         USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     discharge_checklist = models.JSONField(default=dict, blank=True)
+    # A prescriber's release: discharge despite missed readings or a blood pressure not
+    # yet back, with the reason (audited, shown on the page).
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    release_reason = models.CharField(max_length=500, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -198,16 +205,21 @@ class VitalReading(SessionEntry):
 class SessionAlert(ClinicalRecord):
     class Action(models.TextChoices):
         PAUSE_INFUSION = "pause_infusion", "Paused the infusion"
+        HOLD_DEVICE = "hold_device", "Held the next device"
         GIVE_MEDICATION = "give_medication", "Gave medication"
         CALL_PRESCRIBER = "call_prescriber", "Called the prescriber"
         CONTINUE = "continue", "Continue and observe"
+        # Set by the system, never chosen: the reading behind the alert was wrong.
+        READING_IN_ERROR = "reading_in_error", "Closed: the reading was entered in error"
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="+")
     reading = models.ForeignKey(VitalReading, on_delete=models.PROTECT, related_name="+")
-    rule = models.CharField(max_length=40)
+    rule = models.CharField(max_length=40, help_text="The most severe limit broken")
     severity = models.CharField(max_length=10)
-    message = models.CharField(max_length=300)
+    message = models.CharField(max_length=600)
+    # Every limit the reading broke: [{"rule", "severity", "message"}], most severe first.
+    findings = models.JSONField(default=list, blank=True)
     source = models.TextField()
     raised_at = models.DateTimeField()
     acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -384,6 +396,8 @@ class ClinicSessionSettings(models.Model):
         default=_T.diastolic_rise_from_baseline
     )
     moaas_alert_at_or_below = models.PositiveSmallIntegerField(default=_T.moaas_alert_at_or_below)
+    respiratory_rate_low = models.PositiveSmallIntegerField(default=_T.respiratory_rate_low)
+    respiratory_rate_high = models.PositiveSmallIntegerField(default=_T.respiratory_rate_high)
     esketamine_gate_systolic = models.PositiveSmallIntegerField(
         default=_R.esketamine_gate.systolic_above
     )
@@ -400,6 +414,18 @@ class ClinicSessionSettings(models.Model):
         default=_R.prescriber_on_site_other_protocols
     )
     iv_min_observation_min = models.PositiveSmallIntegerField(default=_R.iv_min_observation_min)
+    esketamine_discharge_systolic = models.PositiveSmallIntegerField(
+        default=_R.esketamine_discharge_bp.systolic_above
+    )
+    esketamine_discharge_diastolic = models.PositiveSmallIntegerField(
+        default=_R.esketamine_discharge_bp.diastolic_above
+    )
+    esketamine_discharge_rise = models.PositiveSmallIntegerField(
+        default=_R.esketamine_discharge_bp.rise_above
+    )
+    esketamine_bp_recheck_min = models.PositiveSmallIntegerField(
+        default=_R.esketamine_bp_recheck_min
+    )
     weight_max_age_days = models.PositiveSmallIntegerField(default=_R.weight_max_age_days)
     pregnancy_test_required = models.BooleanField(default=_R.pregnancy_test_required)
     updated_at = models.DateTimeField(auto_now=True)
@@ -423,6 +449,12 @@ class ClinicSessionSettings(models.Model):
             ),
             prescriber_on_site_other_protocols=self.prescriber_on_site_other_protocols,
             iv_min_observation_min=self.iv_min_observation_min,
+            esketamine_discharge_bp=DischargeBloodPressure(
+                self.esketamine_discharge_systolic,
+                self.esketamine_discharge_diastolic,
+                self.esketamine_discharge_rise,
+            ),
+            esketamine_bp_recheck_min=self.esketamine_bp_recheck_min,
             weight_max_age_days=self.weight_max_age_days,
             pregnancy_test_required=self.pregnancy_test_required,
         )

@@ -29,6 +29,8 @@ class Thresholds:
     # MOAA/S runs 5 (responds readily to name) down to 0 (no response to a painful
     # stimulus); a score at or below this raises an alert.
     moaas_alert_at_or_below: int = 2
+    respiratory_rate_low: int = 9
+    respiratory_rate_high: int = 24
 
 
 THRESHOLD_SOURCES: dict[str, str] = {
@@ -55,6 +57,16 @@ THRESHOLD_SOURCES: dict[str, str] = {
     "moaas_alert_at_or_below": (
         "Clinical choice. The Spravato label measures sedation with MOAA/S; 2 means a "
         "response only to trapezius squeeze (deep sedation)."
+    ),
+    "respiratory_rate_low": (
+        "Clinical choice: respiratory depression is in the Spravato boxed warning and the "
+        "Ketalar warnings, which give no rate. Default: alert below 9/min, i.e. at 8 or "
+        "less, the lowest band of the NEWS2 early-warning score (Royal College of "
+        "Physicians 2017), where it scores its maximum of 3."
+    ),
+    "respiratory_rate_high": (
+        "Clinical choice. Default: alert above 24/min, i.e. at 25 or more, the highest "
+        "band of NEWS2 (Royal College of Physicians 2017), where it scores 3."
     ),
 }
 
@@ -96,7 +108,85 @@ def evaluate(reading: Reading, *, baseline: Reading | None, limits: Thresholds) 
                 "moaas_alert_at_or_below",
             )
         )
-    return findings
+    return findings + _breathing(reading, limits)
+
+
+def _breathing(reading: Reading, limits: Thresholds) -> list[Finding]:
+    rate = reading.respiratory_rate
+    if rate is not None and rate < limits.respiratory_rate_low:
+        return [
+            _finding(
+                "respiratory_rate_low",
+                Severity.URGENT,
+                f"Respiratory rate {rate}/min (< {limits.respiratory_rate_low})",
+                "respiratory_rate_low",
+            )
+        ]
+    if rate is not None and rate > limits.respiratory_rate_high:
+        return [
+            _finding(
+                "respiratory_rate_high",
+                Severity.WARNING,
+                f"Respiratory rate {rate}/min (> {limits.respiratory_rate_high})",
+                "respiratory_rate_high",
+            )
+        ]
+    return []
+
+
+@dataclass(frozen=True)
+class Alert:
+    """What one reading raises: one alert listing every limit it breaks, the most severe
+    first, so one reading is acknowledged once (not once per limit)."""
+
+    findings: tuple[Finding, ...]
+
+    @property
+    def severity(self) -> Severity:
+        return self.findings[0].severity
+
+    @property
+    def rule(self) -> str:
+        return self.findings[0].rule
+
+    @property
+    def message(self) -> str:
+        return "; ".join(f.message for f in self.findings)
+
+    @property
+    def source(self) -> str:
+        return "\n".join(dict.fromkeys(f.source for f in self.findings))
+
+
+def alert_for(reading: Reading, *, baseline: Reading | None, limits: Thresholds) -> Alert | None:
+    """The one alert a reading raises, or None when it breaks no limit."""
+    findings = evaluate(reading, baseline=baseline, limits=limits)
+    if not findings:
+        return None
+    urgent_first = sorted(findings, key=lambda f: f.severity is not Severity.URGENT)
+    return Alert(tuple(urgent_first))
+
+
+# --- Acknowledgement ---------------------------------------------------------------------
+
+# What the person acknowledging did; the choices offered depend on the route and on
+# whether dosing is under way (an infusion can be paused only while it runs).
+ACK_LABELS: dict[str, str] = {
+    "pause_infusion": "Paused the infusion",
+    "hold_device": "Held the next device",
+    "give_medication": "Gave medication",
+    "call_prescriber": "Called the prescriber",
+    "continue": "Continue and observe",
+}
+_ALWAYS = ("call_prescriber", "give_medication", "continue")
+_WHILE_DOSING = {"iv": "pause_infusion", "intranasal": "hold_device"}
+
+
+def acknowledgement_actions(route: str, *, dosing: bool) -> tuple[str, ...]:
+    """The actions that fit: the first is the default (stop the drug while it is being
+    given by pump or device; otherwise call the prescriber)."""
+    first = _WHILE_DOSING.get(route) if dosing else None
+    return ((first,) if first else ()) + _ALWAYS
 
 
 def _finding(rule: str, severity: Severity, message: str, setting: str) -> Finding:
@@ -239,6 +329,19 @@ def due_times(
             times.append(t)
             t += schedule.after_every_min * minute
     return sorted(set(times))
+
+
+def recheck_times(
+    last_taken: dt.datetime, *, every: dt.timedelta, now: dt.datetime
+) -> list[dt.datetime]:
+    """Readings due after one that is still high: every `every` from it, up to the next
+    one to come (so missed ones show as overdue)."""
+    times = []
+    t = last_taken + every
+    while t <= now + every:
+        times.append(t)
+        t += every
+    return times
 
 
 def match_readings(

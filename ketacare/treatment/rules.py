@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 
 from ketacare.dosing.protocols import SHIPPED, Drug, ProtocolDefinition, Route
 from ketacare.treatment.discharge import (
+    BP_DISCHARGE_SOURCES,
     BP_GATE_SOURCES,
     DEFAULT_BP_GATES,
     ESKETAMINE_MIN_OBSERVATION,
     BloodPressureGate,
+    DischargeBloodPressure,
+    Observation,
 )
 from ketacare.treatment.monitoring import (
     ESKETAMINE_SCHEDULE,
@@ -35,6 +38,8 @@ class SessionRules:
     iv_min_observation_min: int = 60
     weight_max_age_days: int = 30
     pregnancy_test_required: bool = False
+    esketamine_discharge_bp: DischargeBloodPressure = field(default_factory=DischargeBloodPressure)
+    esketamine_bp_recheck_min: int = 15
 
 
 RULE_SOURCES: dict[str, str] = {
@@ -45,9 +50,10 @@ RULE_SOURCES: dict[str, str] = {
         "[V]); for other protocols it is a clinic choice, on by default as the safer one."
     ),
     "iv_min_observation_min": (
-        "Clinical choice: no published minimum observation after IV ketamine (clinical.md "
-        "§4.5 [NF]); 60 min from the start of the infusion covers the 40-min infusion and "
-        "the observed peak BP rise at 30-40 min (clinical.md §4.1)."
+        "Clinical choice: no published minimum observation after racemic ketamine. Counted "
+        "from the end of dosing (the end of the infusion), so a longer or paused infusion "
+        "is still watched in full; 60 min matches the readings every 15 min for an hour "
+        "after the infusion of the Emory cohort (684 infusions, J Affect Disord 2018)."
     ),
     "weight_max_age_days": (
         "Clinical choice: IV ketamine is dosed per kg (0.5 mg/kg, APA consensus, clinical.md "
@@ -57,6 +63,9 @@ RULE_SOURCES: dict[str, str] = {
         "Clinic-set: no source consulted mandates a test at every session; when on, a "
         "result is needed before dosing for patients recorded female at birth."
     ),
+    "esketamine_discharge": BP_DISCHARGE_SOURCES["limit"],
+    "esketamine_discharge_rise": BP_DISCHARGE_SOURCES["rise"],
+    "esketamine_bp_recheck_min": BP_DISCHARGE_SOURCES["recheck"],
     "esketamine_min_observation": (
         "Spravato label: observe at least 2 hours after dosing (clinical.md §2.2 [V]); "
         "not a clinic setting."
@@ -89,6 +98,20 @@ def minimum_observation(rules: SessionRules, protocol: ProtocolDefinition | None
     if is_esketamine(protocol):
         return ESKETAMINE_MIN_OBSERVATION
     return dt.timedelta(minutes=rules.iv_min_observation_min)
+
+
+def observation(
+    rules: SessionRules,
+    protocol: ProtocolDefinition | None,
+    *,
+    dosing_started: dt.datetime | None,
+    dosing_ended: dt.datetime | None,
+) -> Observation:
+    """The minimum observation and what it counts from: the first device for esketamine,
+    the end of dosing for racemic ketamine (an IV infusion's end, not its start)."""
+    if is_esketamine(protocol):
+        return Observation(ESKETAMINE_MIN_OBSERVATION, dosing_started, "the first device")
+    return Observation(minimum_observation(rules, protocol), dosing_ended, "the end of dosing")
 
 
 def schedule_for(protocol: ProtocolDefinition | None) -> ReadingSchedule:
@@ -129,6 +152,8 @@ _ROWS: tuple[tuple[str, str, str, int, int], ...] = (
     ("systolic_rise_from_baseline", "Alert: systolic rise from baseline above", "mmHg", 10, 100),
     ("diastolic_rise_from_baseline", "Alert: diastolic rise from baseline above", "mmHg", 5, 80),
     ("moaas_alert_at_or_below", "Alert: MOAA/S sedation at or below", "score 0-5", 0, 4),
+    ("respiratory_rate_low", "Urgent alert: respiratory rate below", "/min", 4, 14),
+    ("respiratory_rate_high", "Alert: respiratory rate above", "/min", 18, 40),
     ("esketamine_gate_systolic", "Esketamine BP gate: systolic above", "mmHg", 120, 200),
     ("esketamine_gate_diastolic", "Esketamine BP gate: diastolic above", "mmHg", 70, 130),
     ("ketamine_gate_systolic", "IV ketamine BP gate: systolic above", "mmHg", 120, 200),
@@ -140,7 +165,29 @@ _ROWS: tuple[tuple[str, str, str, int, int], ...] = (
         0,
         1,
     ),
-    ("iv_min_observation_min", "IV ketamine: minimum observation from the start", "min", 30, 240),
+    (
+        "iv_min_observation_min",
+        "Racemic ketamine: minimum observation after the end of dosing",
+        "min",
+        30,
+        240,
+    ),
+    ("esketamine_discharge_systolic", "Esketamine discharge: systolic above", "mmHg", 120, 200),
+    ("esketamine_discharge_diastolic", "Esketamine discharge: diastolic above", "mmHg", 70, 130),
+    (
+        "esketamine_discharge_rise",
+        "Esketamine discharge: blood pressure above baseline by more than",
+        "mmHg",
+        0,
+        60,
+    ),
+    (
+        "esketamine_bp_recheck_min",
+        "Esketamine: re-measure a high blood pressure every",
+        "min",
+        5,
+        60,
+    ),
     ("weight_max_age_days", "Re-weigh for a weight-based dose when older than", "days", 0, 365),
     ("pregnancy_test_required", "Pregnancy test result needed before dosing", "yes/no", 0, 1),
 )

@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 import zoneinfo
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -21,7 +22,15 @@ from ketacare.common.errors import NotFound
 from ketacare.eligibility.selectors import SessionScreening
 from ketacare.measures.models import Score
 from ketacare.patients.models import Medication
-from ketacare.treatment import discharge, integration, lifecycle, monitoring, rems, rules
+from ketacare.treatment import (
+    discharge,
+    integration,
+    lifecycle,
+    monitoring,
+    reconcile,
+    rems,
+    rules,
+)
 from ketacare.treatment.models import (
     Addendum,
     Administration,
@@ -35,7 +44,12 @@ from ketacare.treatment.models import (
     TreatmentSession,
     VitalReading,
 )
-from ketacare.treatment.services import as_reading, session_settings
+from ketacare.treatment.services import (
+    as_reading,
+    discharge_blockers_of,
+    due_readings,
+    session_settings,
+)
 
 
 def session_get(
@@ -102,6 +116,34 @@ class SessionChart:
         return bool(kinds) and kinds[-1] != "pause"
 
     @property
+    def pump_delivered(self) -> reconcile.Delivered | None:
+        """What the IV pump has delivered by its record (up to its stop, or now)."""
+        given = self.administration
+        if given is None or given.route != "iv":
+            return None
+        return reconcile.infusion_delivered(
+            [
+                reconcile.PumpEvent(e.kind, e.at, e.rate_ml_per_h)
+                for e in self.events
+                if e.entered_in_error_at is None
+            ],
+            concentration_mg_per_ml=given.concentration_mg_per_ml or Decimal(0),
+            bag_mg=given.dose_ordered_mg,
+            until=given.stopped_at or self.now,
+        )
+
+    @property
+    def stop_reason(self) -> str:
+        return next((e.reason for e in self.events if e.kind == "stop"), "")
+
+    @property
+    def dose_difference(self) -> str:
+        given = self.administration
+        if given is None or given.dose_given_mg is None:
+            return ""
+        return reconcile.difference(given.dose_given_mg, given.dose_ordered_mg)
+
+    @property
     def device_wait(self) -> discharge.Wait:
         return discharge.next_device([e.at for e in self.devices], self.now)
 
@@ -134,30 +176,35 @@ class SessionChart:
         )
 
     @property
+    def discharge_blockers(self) -> tuple[str, ...]:
+        """Why the patient cannot leave yet (shown before the discharge buttons)."""
+        if self.session.state not in {
+            lifecycle.State.MONITORING,
+            lifecycle.State.READY_FOR_DISCHARGE,
+        }:
+            return ()
+        return discharge_blockers_of(self.session)
+
+    @property
     def observation(self) -> discharge.Wait:
         return discharge.observation_wait(
-            self.session.dosing_started_at,
+            rules.observation(
+                self.rules,
+                self.protocol,
+                dosing_started=self.session.dosing_started_at,
+                dosing_ended=self.session.dosing_ended_at,
+            ),
             self.now,
-            rules.minimum_observation(self.rules, self.protocol),
         )
 
 
 def _due(chart: SessionChart) -> list[monitoring.DueReading]:
-    session = chart.session
-    if session.dosing_started_at is None:
-        return []
-    schedule = rules.schedule_for(chart.protocol)
-    times = monitoring.due_times(
-        schedule,
-        dosing_started=session.dosing_started_at,
-        dosing_ended=session.dosing_ended_at,
+    return due_readings(
+        chart.session,
+        chart.readings,
+        settings_=chart.rules,
+        charted=chart.administration is not None,
         now=chart.now,
-    )
-    if session.discharged_at:
-        times = [t for t in times if t <= session.discharged_at]
-    taken = [r.taken_at for r in chart.readings if not r.is_baseline and not r.entered_in_error_at]
-    return monitoring.match_readings(
-        times, taken, tolerance=dt.timedelta(minutes=schedule.tolerance_min)
     )
 
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Membership, User
@@ -25,7 +26,7 @@ from ketacare.common.errors import NotFound, ValidationFailed
 from ketacare.patients import services as patients
 from ketacare.patients.models import BodyMeasurement, Patient
 from ketacare.patients.selectors import patient_get
-from ketacare.treatment import discharge, lifecycle, rems, rules
+from ketacare.treatment import discharge, lifecycle, monitoring, rems, rules
 from ketacare.treatment.integration import (
     active_order_dose,
     rescreen_before_session,
@@ -34,10 +35,12 @@ from ketacare.treatment.integration import (
 from ketacare.treatment.lifecycle import Event, State
 from ketacare.treatment.models import (
     Addendum,
+    Administration,
     ClinicSessionSettings,
     PreDoseAssessment,
     RemsEnrollment,
     RemsMonitoringForm,
+    SessionAlert,
     TreatmentSession,
     VitalReading,
 )
@@ -631,32 +634,159 @@ def dosing_facts(session: TreatmentSession, dose_mg: Decimal | None) -> lifecycl
 # --- discharge, signing, addenda -------------------------------------------------------
 
 
+def due_readings(
+    session: TreatmentSession,
+    readings: list[VitalReading],
+    *,
+    settings_: rules.SessionRules,
+    charted: bool,
+    now: dt.datetime,
+) -> list[monitoring.DueReading]:
+    """The session's schedule of readings matched with those taken. Only a session charted
+    here (it has an administration) has a schedule. After esketamine, a blood pressure
+    still high at or after the 40-min reading keeps further readings due (label §5.6)."""
+    if session.dosing_started_at is None or not charted:
+        return []
+    protocol = protocol_of(session)
+    schedule = rules.schedule_for(protocol)
+    times = monitoring.due_times(
+        schedule,
+        dosing_started=session.dosing_started_at,
+        dosing_ended=session.dosing_ended_at,
+        now=now,
+    )
+    valid = [r for r in readings if not r.is_baseline and r.entered_in_error_at is None]
+    if rules.is_esketamine(protocol):
+        times += _bp_rechecks(session, readings, settings_, now)
+    if session.discharged_at:
+        times = [t for t in times if t <= session.discharged_at]
+    tolerance = dt.timedelta(minutes=schedule.tolerance_min)
+    return monitoring.match_readings(
+        sorted(set(times)), [r.taken_at for r in valid], tolerance=tolerance
+    )
+
+
+def _bp_rechecks(
+    session: TreatmentSession,
+    readings: list[VitalReading],
+    settings_: rules.SessionRules,
+    now: dt.datetime,
+) -> list[dt.datetime]:
+    assert session.dosing_started_at is not None
+    first_due = session.dosing_started_at + dt.timedelta(minutes=35)  # the 40-min, less 5
+    last = _last_bp(readings)
+    if last is None or last.taken_at < first_due or not _bp_unsettled(readings, settings_):
+        return []
+    every = dt.timedelta(minutes=settings_.esketamine_bp_recheck_min)
+    return monitoring.recheck_times(last.taken_at, every=every, now=now)
+
+
+def _last_bp(readings: list[VitalReading]) -> VitalReading | None:
+    return next(
+        (
+            r
+            for r in reversed(readings)
+            if not r.is_baseline
+            and r.entered_in_error_at is None
+            and r.systolic is not None
+            and r.diastolic is not None
+        ),
+        None,
+    )
+
+
+def _bp_unsettled(readings: list[VitalReading], settings_: rules.SessionRules) -> str:
+    last = _last_bp(readings)
+    base = next(
+        (r for r in reversed(readings) if r.is_baseline and r.entered_in_error_at is None), None
+    )
+    return settings_.esketamine_discharge_bp.unsettled(
+        (last.systolic, last.diastolic) if last and last.systolic and last.diastolic else None,
+        (base.systolic, base.diastolic) if base and base.systolic and base.diastolic else None,
+    )
+
+
+def holds_of(session: TreatmentSession, readings: list[VitalReading]) -> discharge.Holds:
+    """Missed readings, open urgent alerts and (after esketamine) a blood pressure not
+    yet back: what keeps a patient, or a record from being signed."""
+    settings_ = session_settings(session.clinic).rules()
+    now = clock.now()
+    due = due_readings(
+        session,
+        readings,
+        settings_=settings_,
+        charted=Administration.objects.filter(session=session).exists(),
+        now=now,
+    )
+    tolerance = dt.timedelta(minutes=rules.schedule_for(protocol_of(session)).tolerance_min)
+    urgent = SessionAlert.objects.filter(
+        session=session, acknowledged_at__isnull=True, severity=monitoring.Severity.URGENT
+    ).values_list("message", flat=True)
+    esketamine = rules.is_esketamine(protocol_of(session)) and session.dosing_started_at
+    return discharge.Holds(
+        overdue=tuple(
+            f"{timezone.localtime(d.due_at):%H:%M}" for d in due if d.overdue(now, tolerance)
+        ),
+        open_urgent=tuple(urgent),
+        blood_pressure=_bp_unsettled(readings, settings_) if esketamine else "",
+        released=session.released_at is not None,
+    )
+
+
 def discharge_blockers_of(session: TreatmentSession) -> tuple[str, ...]:
     settings_ = session_settings(session.clinic).rules()
     protocol = protocol_of(session)
     checklist = discharge.DischargeChecklist(
         **{k: bool(session.discharge_checklist.get(k)) for k in discharge.CHECKLIST_LABELS}
     )
-    latest = (
-        VitalReading.objects.filter(session=session, entered_in_error_at=None)
-        .order_by("-taken_at", "-created_at")
-        .first()
-    )
+    readings = list(VitalReading.objects.filter(session=session))
+    valid = [r for r in readings if r.entered_in_error_at is None]
+    latest = valid[-1] if valid else None
     baseline = baseline_of(session)
-    from ketacare.treatment.monitoring import within_thresholds
-
-    last_ok = latest is None or within_thresholds(
+    last_ok = latest is None or monitoring.within_thresholds(
         as_reading(latest),
         baseline=as_reading(baseline) if baseline else None,
         limits=settings_.thresholds,
     )
     return discharge.discharge_blockers(
         checklist,
-        first_dose_at=session.dosing_started_at,
+        observation=rules.observation(
+            settings_,
+            protocol,
+            dosing_started=session.dosing_started_at,
+            dosing_ended=session.dosing_ended_at,
+        ),
         now=clock.now(),
-        minimum_observation=rules.minimum_observation(settings_, protocol),
         last_reading_ok=last_ok,
+        holds=holds_of(session, readings),
     )
+
+
+@transaction.atomic
+def discharge_release(
+    *, access: ClinicAccess, patient_id: uuid.UUID, session_id: uuid.UUID, reason: str
+) -> TreatmentSession:
+    """A prescriber releases the patient despite missed readings or a blood pressure not
+    yet back toward baseline, with the reason (audited, shown on the page). The
+    checklist, the minimum observation and unacknowledged urgent alerts still hold."""
+    access.require(Permission.ORDER_DOSES)
+    session = locked_session(access, patient_id, session_id)
+    if session.state not in {State.MONITORING, State.READY_FOR_DISCHARGE}:
+        raise ValidationFailed.single("status", "A release is given after dosing ends.")
+    if not reason.strip():
+        raise ValidationFailed.single("reason", "Reason for the release: give the reason.")
+    session.released_at = clock.now()
+    session.released_by = access.user
+    session.release_reason = reason.strip()[:500]
+    session.version += 1
+    session.save()
+    audit_session(
+        access,
+        session,
+        changes={"release_reason": ["", session.release_reason]},
+        details={"event": "release"},
+    )
+    return session
 
 
 @transaction.atomic
@@ -736,8 +866,13 @@ def session_sign(
     """The prescriber signs: the record locks; corrections are addenda from now on."""
     access.require(Permission.ORDER_DOSES)
     session = locked_session(access, patient_id, session_id)
+    holds = holds_of(session, list(VitalReading.objects.filter(session=session)))
     return apply(
-        access, session, Event.SIGN, stamp={"signed_at": clock.now(), "signed_by": access.user}
+        access,
+        session,
+        Event.SIGN,
+        discharge_blockers=discharge.sign_blockers(holds),
+        stamp={"signed_at": clock.now(), "signed_by": access.user},
     )
 
 

@@ -293,6 +293,7 @@ STATE_SESSION_OPERATIONS: dict[str, dict[Op, dict[str, Any] | None]] = {
             },
         },
         ("POST", f"{_session}/discharge"): None,
+        ("POST", f"{_session}/release"): {"reason": "Readings on the monitor printout"},
     },
     "discharged": {("POST", f"{_session}/sign"): None},
     "signed": {

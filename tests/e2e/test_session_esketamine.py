@@ -152,7 +152,7 @@ def test_an_esketamine_session_and_its_rems_form(open_page: OpenPage) -> None:
     said(page, "Saved.")
     expect(page.locator("main")).to_contain_text("30 min 00 s remaining")
     page.get_by_role("button", name="Ready for discharge").click()
-    said(page, "observation must last 2 h 00 min from the first dose: 30 min 00 s remaining")
+    said(page, "observation must last 2 h 00 min from the first device: 30 min 00 s remaining")
     expect(state).to_have_text("Monitoring")
     at(121)
     page.reload()

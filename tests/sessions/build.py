@@ -101,6 +101,18 @@ def vitals(nurse: ClinicAccess, session: TreatmentSession, reading_id: str, **va
     )
 
 
+# The IV schedule for a 40-min infusion started at T0: every 10 min during it, then every
+# 15 min for the hour of observation after it ends (ketacare.treatment.monitoring).
+IV_DUE_MIN = (10, 20, 30, 40, 55, 70, 85, 100)
+
+
+def readings_at(nurse: ClinicAccess, session: TreatmentSession, *minutes: float) -> None:
+    """Unremarkable readings at these minutes after T0 (the clock is left at the last)."""
+    for minute in minutes:
+        at(minute)
+        vitals(nurse, session, f"r{minute:g}", systolic=126, diastolic=80, heart_rate=72, spo2=98)
+
+
 ALL_CLEAR = {
     "vitals_within_thresholds": True,
     "alert_and_oriented": True,
@@ -152,14 +164,14 @@ def esketamine_discharged(
 
 
 def iv_ready(nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient) -> TreatmentSession:
-    """Ready for discharge after a 40-min infusion and 61 min of observation."""
+    """Ready for discharge after a 40-min infusion and 60 min of observation after it."""
     session = to_pre_dose(nurse, prescriber, patient)
     services.supervisor_attest(access=prescriber, **ids(session))
     start_iv(nurse, session)
+    readings_at(nurse, session, 10, 20, 30)
     at(40)
     charting.administration_stop(access=nurse, **ids(session), dose_given_mg=Decimal("35"))
-    at(61)
-    vitals(nurse, session, "r61", systolic=124, diastolic=80, heart_rate=70, spo2=98)
+    readings_at(nurse, session, 40, 55, 70, 85, 100)
     session.refresh_from_db()
     services.checklist_save(access=nurse, **ids(session), version=session.version, items=ALL_CLEAR)
     services.session_transition(access=nurse, **ids(session), event="mark_ready")

@@ -90,6 +90,7 @@ def test_a_monitor_reading_is_marked_in_error_by_its_reading_id(
     nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient, api_client: Clients
 ) -> None:
     session = esketamine_dosing(nurse, prescriber, patient)
+    at(6)  # the monitor posts its 10:05 reading at 10:06
     client = api_client(nurse)
     batch = {"readings": [{"reading_id": "mon-7", "taken_at": "2024-03-04T10:05:00Z",
                            "systolic": 250, "diastolic": 60}]}  # fmt: skip
@@ -123,8 +124,11 @@ def test_discharge_is_refused_until_the_criteria_hold(
     ready = post(client, _url(session, "/transition"), {"event": "mark_ready"})
     assert ready.status_code == 422
     assert messages(ready) == [
-        "not ready for discharge: observation must last 2 h 00 min from the first dose: "
-        "61 min 00 s remaining"
+        "not ready for discharge: observation must last 2 h 00 min from the first device: "
+        "61 min 00 s remaining",
+        "not ready for discharge: 1 reading is overdue (due 10:41): take them, or a "
+        "prescriber releases the patient with a reason",
+        "not ready for discharge: no blood pressure has been measured since dosing",
     ]
 
 

@@ -25,6 +25,7 @@ from tests.sessions.build import (
     ALL_CLEAR,
     at,
     ids,
+    readings_at,
     start_esketamine,
     start_iv,
     to_pre_dose,
@@ -120,9 +121,14 @@ def test_a_high_reading_raises_an_urgent_alert_acknowledged_with_the_action(
     session = _dosing(nurse, prescriber, patient)
     at(10)
     vitals(nurse, session, "r1", systolic=185, diastolic=112, heart_rate=88, spo2=97)
-    alert = SessionAlert.objects.get(session=session, rule="blood_pressure_high")
-    assert alert.severity == "urgent"
-    assert alert.message == "Blood pressure 185/112 (≥ 180/110)"
+    alert = SessionAlert.objects.get(session=session)  # one alert for the reading
+    assert (alert.rule, alert.severity) == ("blood_pressure_high", "urgent")
+    assert alert.message.startswith("Blood pressure 185/112 (≥ 180/110); Systolic 185 is 57")
+    assert [f["rule"] for f in alert.findings] == [
+        "blood_pressure_high",
+        "systolic_rise",
+        "diastolic_rise",
+    ]
     acknowledged = charting.alert_acknowledge(
         access=prescriber, **ids(session), alert_id=alert.pk, action="pause_infusion", note="ok"
     )
@@ -168,18 +174,23 @@ def test_discharge_refused_until_criteria_met_then_sign_locks(
     nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
 ) -> None:
     session = _dosing(nurse, prescriber, patient)
+    readings_at(nurse, session, 10, 20, 30)
     at(40)
     charting.administration_stop(access=nurse, **ids(session), dose_given_mg=Decimal("35"))
     vitals(nurse, session, "r-end", systolic=130, diastolic=80, heart_rate=70, spo2=98)
     with pytest.raises(ValidationFailed) as exc:
         services.session_transition(access=nurse, **ids(session), event="mark_ready")
     assert "not ready for discharge: not yet confirmed: walking steadily" in refused(exc)
-    assert "observation must last 1 h 00 min from the first dose: 20 min 00 s remaining" in (
+    # Finding 9: the hour counts from the end of the infusion, not its start.
+    assert "observation must last 1 h 00 min from the end of dosing: 60 min 00 s remaining" in (
         refused(exc)
     )
     session.refresh_from_db()
     services.checklist_save(access=nurse, **ids(session), version=session.version, items=ALL_CLEAR)
     at(61)
+    with pytest.raises(ValidationFailed, match="39 min 00 s remaining"):
+        services.session_transition(access=nurse, **ids(session), event="mark_ready")
+    readings_at(nurse, session, 55, 70, 85, 100)
     services.session_transition(access=nurse, **ids(session), event="mark_ready")
     done = services.session_discharge(access=nurse, **ids(session))
     assert (done.status, done.discharged_by) == ("discharged", nurse.user)
@@ -233,7 +244,7 @@ def test_esketamine_device_spacing_two_hours_and_the_rems_form(
     at(100)
     with pytest.raises(ValidationFailed) as exc:
         services.session_transition(access=nurse, **ids(session), event="mark_ready")
-    assert "observation must last 2 h 00 min from the first dose: 21 min 00 s remaining" in (
+    assert "observation must last 2 h 00 min from the first device: 21 min 00 s remaining" in (
         refused(exc)
     )
     at(122)

@@ -55,7 +55,7 @@ def test_dosing_refusal_shows_its_reason(
     response = client.post(
         _url("session_act", session, action="start"),
         {"dose_mg": "35", "formulation": "x", "lot_number": "L", "expiry": "2030-01-01",
-         "pump_rate_ml_per_h": "100"},
+         "pump_rate_ml_per_h": "100", "concentration_mg_per_ml": "0.35"},
         follow=True,
     )  # fmt: skip
     assert "dosing cannot start: no supervising prescriber is assigned" in response.content.decode()
@@ -124,7 +124,7 @@ def test_the_timeline_puts_vitals_thresholds_dosing_alerts_and_effects_on_one_ax
     traces = {trace["name"]: trace for trace in figure["data"]}
     assert traces["Systolic"]["y"] == [128, 185]  # the baseline, then the reading
     assert traces["Dosing events"]["y"] == ["Dosing"]
-    assert len(traces["Alerts"]["x"]) == 3  # BP urgent, and both rises from baseline
+    assert len(traces["Alerts"]["x"]) == 1  # one alert: BP urgent and both rises listed in it
     assert traces["Side effects"]["text"] == ["Nausea or vomiting (mild)"]
     lines = {s["y0"] for s in figure["layout"]["shapes"]}
     assert {180, 110, 130, 50, 92} <= lines  # the clinic's thresholds, as set

@@ -12,6 +12,8 @@ from ketacare.treatment.monitoring import (
     Reading,
     Severity,
     Thresholds,
+    acknowledgement_actions,
+    alert_for,
     due_times,
     evaluate,
     match_readings,
@@ -108,3 +110,60 @@ def test_overdue_readings_are_the_unmatched_past_ones() -> None:
     matched = match_readings(due, [T0 + 12 * MIN], tolerance=5 * MIN)
     now = T0 + 27 * MIN
     assert [d.overdue(now, 5 * MIN) for d in matched] == [False, True, False]
+
+
+# --- one alert per reading, respiratory rate, acknowledgement (issue 12, finding 11) -----
+
+
+def test_one_reading_breaking_three_limits_raises_one_alert_listing_them() -> None:
+    base = reading(systolic=128, diastolic=82)
+    alert = alert_for(reading(systolic=185, diastolic=112), baseline=base, limits=LIMITS)
+    assert alert is not None
+    assert (alert.rule, alert.severity) == ("blood_pressure_high", Severity.URGENT)
+    assert [f.rule for f in alert.findings] == [
+        "blood_pressure_high",
+        "systolic_rise",
+        "diastolic_rise",
+    ]
+    assert alert.message.count(";") == 2
+
+
+def test_a_reading_within_limits_raises_no_alert() -> None:
+    assert alert_for(reading(systolic=120, diastolic=80), baseline=None, limits=LIMITS) is None
+
+
+def test_a_slow_respiratory_rate_is_urgent_and_a_fast_one_a_warning() -> None:
+    (slow,) = evaluate(reading(respiratory_rate=8), baseline=None, limits=LIMITS)
+    assert (slow.rule, slow.severity) == ("respiratory_rate_low", Severity.URGENT)
+    assert slow.message == "Respiratory rate 8/min (< 9)"
+    (fast,) = evaluate(reading(respiratory_rate=25), baseline=None, limits=LIMITS)
+    assert (fast.rule, fast.severity) == ("respiratory_rate_high", Severity.WARNING)
+    assert not evaluate(reading(respiratory_rate=9), baseline=None, limits=LIMITS)
+    assert not evaluate(reading(respiratory_rate=24), baseline=None, limits=LIMITS)
+
+
+@given(
+    st.integers(40, 300), st.integers(20, 200), st.integers(50, 100), st.integers(2, 60),
+    st.integers(20, 250),
+)  # fmt: skip
+def test_the_alert_lists_every_finding_urgent_first(
+    sys_: int, dia: int, spo2: int, rr: int, hr: int
+) -> None:
+    r = reading(systolic=sys_, diastolic=dia, spo2=spo2, respiratory_rate=rr, heart_rate=hr)
+    findings = evaluate(r, baseline=None, limits=LIMITS)
+    alert = alert_for(r, baseline=None, limits=LIMITS)
+    assert (alert is None) == (not findings)
+    if alert is not None:
+        assert sorted(f.rule for f in alert.findings) == sorted(f.rule for f in findings)
+        severities = [f.severity for f in alert.findings]
+        assert severities == sorted(severities, key=lambda s: s is not Severity.URGENT)
+        assert alert.severity is max(severities, key=lambda s: s is Severity.URGENT)
+
+
+def test_pausing_the_infusion_is_offered_only_while_an_infusion_runs() -> None:
+    assert acknowledgement_actions("iv", dosing=True)[0] == "pause_infusion"
+    for route in ("intranasal", "im", "oral", "sublingual"):
+        assert "pause_infusion" not in acknowledgement_actions(route, dosing=True)
+    assert acknowledgement_actions("intranasal", dosing=True)[0] == "hold_device"
+    assert acknowledgement_actions("im", dosing=True)[0] == "call_prescriber"
+    assert acknowledgement_actions("iv", dosing=False)[0] == "call_prescriber"

@@ -24,6 +24,10 @@ def _defaults() -> dict[str, int | bool]:
         "iv_min_observation_min": rules.iv_min_observation_min,
         "weight_max_age_days": rules.weight_max_age_days,
         "pregnancy_test_required": rules.pregnancy_test_required,
+        "esketamine_discharge_systolic": rules.esketamine_discharge_bp.systolic_above,
+        "esketamine_discharge_diastolic": rules.esketamine_discharge_bp.diastolic_above,
+        "esketamine_discharge_rise": rules.esketamine_discharge_bp.rise_above,
+        "esketamine_bp_recheck_min": rules.esketamine_bp_recheck_min,
     }
 
 

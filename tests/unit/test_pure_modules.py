@@ -24,6 +24,8 @@ PURE_MODULES = [
     "ketacare/treatment/lifecycle.py",
     "ketacare/treatment/monitoring.py",
     "ketacare/treatment/discharge.py",
+    "ketacare/treatment/validation.py",
+    "ketacare/treatment/reconcile.py",
     "ketacare/outcomes/__init__.py",
     "ketacare/outcomes/data.py",
     "ketacare/outcomes/rules.py",

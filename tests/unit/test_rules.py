@@ -413,3 +413,21 @@ def test_chart_flags_all_at_once_in_a_stable_order() -> None:
     ]
     assert all(f.level in {"danger", "warning", "info"} for f in flags)
     assert all(f.text for f in flags)
+
+
+# --- issue 12, finding 10: names of spaces, weights dated before birth -----------------
+
+
+@given(st.text(max_size=8))
+def test_a_name_is_blank_exactly_when_it_is_only_whitespace(name: str) -> None:
+    assert (rules.blank_error(name, what="First name") is None) == bool(name.strip())
+
+
+@given(st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(2026, 12, 31)))
+def test_a_measurement_is_dated_between_birth_and_today(day: dt.date) -> None:
+    born, today = dt.date(1980, 5, 1), dt.date(2026, 12, 3)
+    errors = rules.measurement_errors(
+        weight_kg=Decimal("70"), height_cm=None, measured_on=day, today=today,
+        weight_range=Range(20, 300, "kg"), height_range=Range(100, 250, "cm"), born=born,
+    )  # fmt: skip
+    assert ("measured_on" in errors) == (not born <= day <= today)

@@ -3,6 +3,12 @@
    button stays usable: the server decides, and its refusal shows the remaining time. */
 (function () {
   "use strict";
+  /* A refused action answers the page itself (422) at the action's URL: put the page's
+     own URL back, so a reload shows the page instead of posting the action again. */
+  var home = document.querySelector("[data-page-url]");
+  if (home && window.location.pathname !== home.getAttribute("data-page-url")) {
+    window.history.replaceState(null, "", home.getAttribute("data-page-url"));
+  }
   function tick(el, until) {
     var left = Math.max(0, Math.round((until - Date.now()) / 1000));
     if (left === 0) {

@@ -22,7 +22,16 @@ from ketacare.accounts.policy import Permission
 from ketacare.common import clock
 from ketacare.common.errors import ValidationFailed
 from ketacare.common.http import csv_response
-from ketacare.treatment import charting, discharge, lifecycle, rems, rules, services
+from ketacare.treatment import (
+    charting,
+    discharge,
+    lifecycle,
+    monitoring,
+    rems,
+    rules,
+    services,
+    validation,
+)
 from ketacare.treatment.selectors import (
     next_actions,
     open_alerts_of,
@@ -45,6 +54,16 @@ VITAL_INPUTS = ("systolic", "diastolic", "heart_rate", "spo2", "respiratory_rate
 def session_page(
     request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID, session_id: uuid.UUID
 ) -> HttpResponse:
+    return _page(request, access, patient_id, session_id)
+
+
+def _page(
+    request: HttpRequest,
+    access: ClinicAccess,
+    patient_id: uuid.UUID,
+    session_id: uuid.UUID,
+    status: int = 200,
+) -> HttpResponse:
     chart = session_chart_view(access=access, patient_id=patient_id, session_id=session_id)
     here = request.path
     return render(
@@ -62,7 +81,7 @@ def session_page(
             ],
             "effects": charting.SideEffect.Effect.choices,
             "outcomes": charting.AdverseEvent.Outcome.choices,
-            "ack_actions": charting.SessionAlert.Action.choices,
+            "ack_actions": _ack_actions(chart.session),
             "can_order": access.can(Permission.ORDER_DOSES),
             "can_chart": access.can(Permission.EDIT_CLINICAL)
             and chart.session.state in lifecycle.CHARTING_STATES,
@@ -77,6 +96,7 @@ def session_page(
             + urlencode({"record": "cadss6", "session": str(session_id), "next": here})
             + "#record",
         },
+        status=status,
     )
 
 
@@ -100,9 +120,13 @@ def session_alerts(
             "access": access,
             "session": session,
             "alerts": alerts,
-            "ack_actions": charting.SessionAlert.Action.choices,
+            "ack_actions": _ack_actions(session),
         },
     )
+
+
+def _ack_actions(session: charting.TreatmentSession) -> list[tuple[str, str]]:
+    return [(a, monitoring.ACK_LABELS[a]) for a in charting.acknowledgement_actions(session)]
 
 
 def alert_ids(alerts: list[charting.SessionAlert]) -> str:
@@ -122,7 +146,16 @@ def _dec(raw: str) -> Decimal | None:
 
 
 def _vitals(post: Any) -> dict[str, Any]:
-    return {name: _int(post.get(name, "")) for name in VITAL_INPUTS}
+    """The typed vital signs; a value that is not a number is refused by its field."""
+    values, errors = validation.parse_vitals({name: post.get(name, "") for name in VITAL_INPUTS})
+    if errors:
+        raise ValidationFailed(errors)
+    return values
+
+
+def _baseline(post: Any) -> dict[str, Any] | None:
+    values = _vitals(post)
+    return values if any(v is not None for v in values.values()) else None
 
 
 def _uuid(raw: str) -> uuid.UUID:
@@ -173,7 +206,7 @@ ACTIONS: dict[str, Callable[[ClinicAccess, dict[str, Any], Any], Any]] = {
             "medication_changes": p.get("medication_changes", ""),
         },
         weight_kg=_dec(p.get("weight_kg", "")),
-        baseline=_vitals(p) if any(_vitals(p).values()) else None,
+        baseline=_baseline(p),
     ),
     "bp_decision": lambda a, ids, p: services.bp_decision_record(
         access=a, **ids, decision=p.get("decision", ""), reason=p.get("reason", "")
@@ -251,6 +284,9 @@ ACTIONS: dict[str, Callable[[ClinicAccess, dict[str, Any], Any], Any]] = {
         items={name: p.get(name) == "on" for name in discharge.CHECKLIST_LABELS},
     ),
     "discharge": lambda a, ids, p: services.session_discharge(access=a, **ids),
+    "release": lambda a, ids, p: services.discharge_release(
+        access=a, **ids, reason=p.get("reason", "")
+    ),
     "sign": lambda a, ids, p: services.session_sign(access=a, **ids),
     "addendum": lambda a, ids, p: services.addendum_add(
         access=a, **ids, text=p.get("text", ""), reason=p.get("reason", "")
@@ -277,7 +313,9 @@ def session_act(
                 access, {"patient_id": session.patient_id, "session_id": session.pk}, request.POST
             )
         except ValidationFailed as exc:
+            # Refused: nothing was saved; the page answers 422 with every reason.
             flash_failure(request, exc)
+            return _page(request, access, patient_id, session_id, status=422)
         else:
             messages.success(request, "Saved.")
     return redirect(
