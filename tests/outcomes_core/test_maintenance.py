@@ -124,7 +124,7 @@ def test_early_warning_on_a_worse_band() -> None:
     course = build([0], [score(2, 18, band_rank=1), score(9, 21, band_rank=2)])
     warning = early_warning(course, "madrs", RULES)
     assert warning.status is Status.MET
-    assert "1 severity band(s) worse than at the nadir (1 → 2)" in warning.reason
+    assert "1 severity band(s) worse than at the nadir (band 1 → band 2)" in warning.reason
     no_bands = MaintenanceRules(warning_band_steps=None)
     assert early_warning(course, "madrs", no_bands).status is Status.NOT_MET
 
