@@ -45,6 +45,8 @@ class SessionOut(Schema):
     status_reason: str
     protocol_code: str
     ordered_dose_mg: Decimal | None
+    order_checked_by_id: int | None
+    order_checked_at: dt.datetime | None
     supervising_prescriber_id: int | None
     supervisor_on_site_at: dt.datetime | None
     dosing_ended_at: dt.datetime | None
@@ -195,6 +197,17 @@ def session_order(
 
 class SupervisorIn(Strict):
     prescriber_id: int | None = Field(None, description="Omit to assign yourself")
+
+
+@router.post(
+    f"{_session}/order/double-check",
+    response=SessionOut,
+    summary="A second clinician double-checks the session order",
+)
+def session_order_check(request: HttpRequest, patient_id: uuid.UUID, session_id: uuid.UUID) -> Any:
+    return services.session_order_double_check(
+        access=access_of(request), patient_id=patient_id, session_id=session_id
+    )
 
 
 @router.post(

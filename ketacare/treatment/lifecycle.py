@@ -109,6 +109,8 @@ class DosingFacts:
     rems_enrolled: bool = True  # not required (non-esketamine), or enrolled
     screening_allows: bool = True  # the latest screening lets this protocol go ahead
     screening_reason: str = ""  # why not, in the screening's own words
+    order_double_checked: bool = True  # a second clinician checked the order in force
+    dose_refusal: str = ""  # why calculate_dose refuses the dose today (caps, ceiling)
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,11 @@ def dosing_blockers(facts: DosingFacts) -> tuple[str, ...]:
             "fasting and no nasal decongestant or steroid in the last hour are not confirmed",
         ),
         (facts.order_matches_dose, "the dose differs from the active order: a new order is needed"),
+        (
+            facts.order_double_checked,
+            "the order is not yet double-checked by a second clinician",
+        ),
+        (not facts.dose_refusal, f"the dose is refused: {facts.dose_refusal}"),
     )
     return tuple(reason for ok, reason in checks if not ok)
 

@@ -82,6 +82,13 @@ class TreatmentSession(ClinicalRecord):
     # Rules a rescheduled date breaks, accepted by the user with this reason.
     schedule_override_reason = models.CharField(max_length=300, blank=True)
     ordered_at = models.DateTimeField(null=True, blank=True)
+    # The session order's calculation (ketacare.dosing.calculate_dose) and its independent
+    # double-check by a second clinician, needed before dosing like a standing order's.
+    order_calculation = models.JSONField(default=dict, blank=True)
+    order_checked_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    order_checked_at = models.DateTimeField(null=True, blank=True)
     # Supervision: a prescriber is assigned and attests being on site.
     supervising_prescriber = models.ForeignKey(
         USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True

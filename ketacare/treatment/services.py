@@ -22,12 +22,13 @@ from ketacare.accounts.policy import Permission, can
 from ketacare.audit.services import Action, audit_as
 from ketacare.common import clock
 from ketacare.common.errors import NotFound, ValidationFailed
+from ketacare.dosing import services as dosing
 from ketacare.patients import services as patients
 from ketacare.patients.models import BodyMeasurement, Patient
 from ketacare.patients.selectors import patient_get
 from ketacare.treatment import discharge, lifecycle, rems, rules
 from ketacare.treatment.integration import (
-    active_order_dose,
+    active_order,
     rescreen_before_session,
     screening_allows,
 )
@@ -311,6 +312,9 @@ def _start_assessment(access: ClinicAccess, session: TreatmentSession) -> Treatm
     return session
 
 
+ORDER_STATES = frozenset({State.SCHEDULED, State.CHECKED_IN, State.PRE_DOSE})
+
+
 @transaction.atomic
 def session_order_set(
     *,
@@ -320,29 +324,29 @@ def session_order_set(
     protocol_code: str,
     ordered_dose_mg: Decimal,
 ) -> TreatmentSession:
-    """The prescriber's protocol and dose for this session (until dose orders land: see
-    ketacare.treatment.integration). Changing it before dosing is a new order."""
+    """The prescriber's protocol and dose (mg) for this session. It goes through
+    calculate_dose (the protocol's caps and the clinic's mg ceiling) and needs a second
+    clinician's double-check before dosing; changing it is a new order, checked again."""
     access.require(Permission.ORDER_DOSES)
     session = locked_session(access, patient_id, session_id)
-    if session.state not in {State.SCHEDULED, State.CHECKED_IN, State.PRE_DOSE}:
+    if session.state not in ORDER_STATES:
         raise ValidationFailed.single(
             "status", "The dose can only be ordered before dosing starts."
         )
-    protocol = rules.protocol_of(protocol_code)
-    if protocol is None:
-        raise ValidationFailed.single("protocol_code", f"Unknown protocol {protocol_code!r}.")
-    if ordered_dose_mg <= 0:
-        raise ValidationFailed.single("ordered_dose_mg", "The dose must be above zero.")
-    if rules.is_esketamine(protocol) and ordered_dose_mg % rems.DEVICE_MG:
-        raise ValidationFailed.single(
-            "ordered_dose_mg",
-            f"Esketamine is given in {rems.DEVICE_MG} mg devices: order 28, 56 or 84 mg.",
-        )
+    _check_protocol(protocol_code or "?")
+    result = dosing.session_dose_check(
+        clinic=access.clinic,
+        patient=session.patient,
+        protocol_code=protocol_code,
+        dose_mg=ordered_dose_mg,
+    )
     before = [session.protocol_code, session.ordered_dose_mg]
     session.protocol_code = protocol_code
     session.ordered_dose_mg = ordered_dose_mg
     session.ordered_by = access.user
     session.ordered_at = clock.now()
+    session.order_calculation = dosing.result_json(result)
+    session.order_checked_by = session.order_checked_at = None  # a new order: check again
     session.version += 1
     session.save()
     audit_session(
@@ -352,7 +356,40 @@ def session_order_set(
             "protocol_code": [before[0], protocol_code],
             "ordered_dose_mg": [before[1], ordered_dose_mg],
         },
-        details={"event": "order"},
+        details={"event": "order", "warnings": [w.code for w in result.warnings]},
+    )
+    return session
+
+
+@transaction.atomic
+def session_order_double_check(
+    *, access: ClinicAccess, patient_id: uuid.UUID, session_id: uuid.UUID
+) -> TreatmentSession:
+    """A second clinician's independent check of the session order, as for a standing
+    order (ketacare.dosing.services.order_double_check): never its prescriber."""
+    access.require(Permission.DOUBLE_CHECK_DOSES)
+    session = locked_session(access, patient_id, session_id)
+    if session.ordered_dose_mg is None:
+        raise ValidationFailed.single("order", "No dose is ordered for this session.")
+    if session.state not in ORDER_STATES:
+        raise ValidationFailed.single("status", "The order is checked before dosing starts.")
+    if session.ordered_by_id == access.user.pk:
+        raise ValidationFailed.single(
+            "checked_by", "The double-check must be done by someone other than the prescriber."
+        )
+    if session.order_checked_at is not None:
+        raise ValidationFailed.single("checked_by", "This order is already double-checked.")
+    session.order_checked_by, session.order_checked_at = access.user, clock.now()
+    session.version += 1
+    session.save()
+    audit_session(
+        access,
+        session,
+        changes={
+            "order_checked_by": [None, access.user.get_username()],
+            "order_checked_at": [None, session.order_checked_at],
+        },
+        details={"event": "order_double_check"},
     )
     return session
 
@@ -601,7 +638,8 @@ def dosing_facts(session: TreatmentSession, dose_mg: Decimal | None) -> lifecycl
             or (assessment is not None and assessment.bp_decision == "proceed")
         )
     )
-    ordered, _why = active_order_dose(session)
+    order = active_order(session)
+    ordered = order.dose_mg
     allows, screening_why = screening_allows(session)
     esketamine = rules.is_esketamine(protocol)
     female = session.patient.sex_at_birth == "female"
@@ -625,6 +663,15 @@ def dosing_facts(session: TreatmentSession, dose_mg: Decimal | None) -> lifecycl
         rems_enrolled=not esketamine or rems_enrolled(session.patient),
         screening_allows=allows,
         screening_reason="" if allows else screening_why,
+        order_double_checked=order.checked,
+        dose_refusal=dosing.dose_refusal(
+            clinic=session.clinic,
+            patient=session.patient,
+            protocol_code=session.protocol_code,
+            dose_mg=ordered,
+        )
+        if ordered is not None and session.protocol_code
+        else "",
     )
 
 

@@ -274,9 +274,10 @@ STATE_SESSION_OPERATIONS: dict[str, dict[Op, dict[str, Any] | None]] = {
         },
     },
     "esketamine_dosing": {("POST", f"{_session}/devices"): None},
+    "ordered": {("POST", f"{_session}/order/double-check"): None},
     "ready": {
         ("PUT", f"{_session}/discharge-checklist"): {
-            "version": 9,  # the ready session's (tests.sessions.build.iv_ready)
+            "version": 10,  # the ready session's (tests.sessions.build.iv_ready)
             "items": {
                 "vitals_within_thresholds": True,
                 "alert_and_oriented": True,

@@ -351,6 +351,7 @@ def add_state_session(world: World, kind: str) -> None:
     builders: dict[str, Any] = {
         "pre_dose": lambda a, p: build.esketamine_pre_dose(a, a, p),
         "esketamine_dosing": lambda a, p: build.esketamine_dosing(a, a, p),
+        "ordered": build.ordered_by_a_colleague,
         "ready": lambda a, p: build.iv_ready(a, a, p),
         "discharged": build.given,
         "signed": build.signed,

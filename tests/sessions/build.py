@@ -8,12 +8,16 @@ from decimal import Decimal
 from typing import Any, TypedDict
 
 from ketacare.accounts.access import ClinicAccess
+from ketacare.accounts.policy import Role
+from ketacare.accounts.services import membership_set
 from ketacare.common import clock
-from ketacare.patients.models import Patient
+from ketacare.patients import services as patients
+from ketacare.patients.models import BodyMeasurement, Patient
 from ketacare.treatment import charting, services
 from ketacare.treatment.models import TreatmentSession
 from tests.clinical import clear_for_protocol
 from tests.clock import fix_clock
+from tests.factories import UserFactory
 
 T0 = dt.datetime(2024, 3, 4, 10, 0, tzinfo=dt.UTC)  # a Monday; London is on UTC in March
 # The clock for a test's set-up (screening, weights, plans): the hour before the sessions
@@ -45,16 +49,15 @@ def to_pre_dose(
     dose: str = "35",
     baseline: dict[str, Any] | None = None,
 ) -> TreatmentSession:
-    """Screened, scheduled, ordered, checked in, weighed, baseline recorded: ready for a
-    prescriber."""
+    """Screened, weighed, scheduled, ordered and the order double-checked by the nurse,
+    checked in, weighed again, baseline recorded: ready for a prescriber."""
     clear_for_protocol(prescriber, patient.pk, protocol)
+    weigh(nurse, patient)
     at(0)
     session = services.session_schedule(
         access=nurse, patient_id=patient.pk, scheduled_start=T0, protocol_code=protocol
     )
-    services.session_order_set(
-        access=prescriber, **ids(session), protocol_code=protocol, ordered_dose_mg=Decimal(dose)
-    )
+    order(prescriber, nurse, session, protocol, dose)
     services.session_transition(access=nurse, **ids(session), event="check_in")
     services.assessment_save(
         access=nurse,
@@ -65,6 +68,60 @@ def to_pre_dose(
         baseline=baseline or BASELINE,
     )
     return TreatmentSession.objects.get(pk=session.pk)
+
+
+def weigh(nurse: ClinicAccess, patient: Patient, kg: str = "70.0") -> None:
+    """The intake weight a weight-based order is calculated from."""
+    patients.record_add(
+        access=nurse,
+        patient_id=patient.pk,
+        model=BodyMeasurement,
+        data={"measured_on": clock.now().date(), "weight_kg": Decimal(kg), "height_cm": 172},
+    )
+
+
+def colleague(access: ClinicAccess, role: Role) -> ClinicAccess:
+    """Another member of the same clinic."""
+    user = UserFactory.create()
+    membership_set(clinic=access.clinic, user=user, role=role, actor=None)
+    return ClinicAccess(user=user, clinic=access.clinic, role=role)
+
+
+def order(
+    prescriber: ClinicAccess,
+    checker: ClinicAccess,
+    session: TreatmentSession,
+    protocol: str,
+    dose: str,
+    **extra: Any,
+) -> TreatmentSession:
+    """A session order and its independent double-check by a second clinician (a nurse
+    colleague, when the caller plays every role, as the API test world does)."""
+    if checker.user.pk == prescriber.user.pk:
+        checker = colleague(prescriber, Role.NURSE)
+    services.session_order_set(
+        access=prescriber,
+        **ids(session),
+        protocol_code=protocol,
+        ordered_dose_mg=Decimal(dose),
+        **extra,
+    )
+    return services.session_order_double_check(access=checker, **ids(session))
+
+
+def ordered_by_a_colleague(access: ClinicAccess, patient: Patient) -> TreatmentSession:
+    """Scheduled, with a 56 mg esketamine session order by another prescriber that
+    awaits `access`'s double-check."""
+    at(0)
+    session = services.session_schedule(
+        access=access, patient_id=patient.pk, scheduled_start=T0, protocol_code="esketamine_trd"
+    )
+    return services.session_order_set(
+        access=colleague(access, Role.PRESCRIBER),
+        **ids(session),
+        protocol_code="esketamine_trd",
+        ordered_dose_mg=Decimal("56"),
+    )
 
 
 def start_iv(nurse: ClinicAccess, session: TreatmentSession, dose: str = "35") -> None:

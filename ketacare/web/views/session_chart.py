@@ -139,6 +139,27 @@ def _date(raw: str) -> dt.date | None:
         return None
 
 
+# Order fields named as the form labels them, so an error says which field is wrong.
+FIELD_LABELS = {
+    "ordered_dose_mg": "Dose for this session",
+    "protocol_code": "Protocol",
+    "weight_kg": "Weight",
+    "height_cm": "Height",
+    "first_dose_reason": "Why not the first dose",
+    "checked_by": "Double-check",
+    "scheduled_start": "Date and time",
+    "dosing_started_at": "Dosing started at",
+}
+
+
+def _named(exc: ValidationFailed) -> str:
+    return "; ".join(
+        f"{FIELD_LABELS[field]}: {message}" if field in FIELD_LABELS else message
+        for field, msgs in exc.errors.items()
+        for message in msgs
+    )
+
+
 ACTIONS: dict[str, Callable[[ClinicAccess, dict[str, Any], Any], Any]] = {
     "check_in": lambda a, ids, p: services.session_transition(access=a, **ids, event="check_in"),
     "mark_ready": lambda a, ids, p: services.session_transition(
@@ -150,6 +171,7 @@ ACTIONS: dict[str, Callable[[ClinicAccess, dict[str, Any], Any], Any]] = {
         protocol_code=p.get("protocol_code", ""),
         ordered_dose_mg=_dec(p.get("ordered_dose_mg", "")) or Decimal(0),
     ),
+    "order_check": lambda a, ids, p: services.session_order_double_check(access=a, **ids),
     "assign": lambda a, ids, p: services.supervisor_assign(
         access=a, **ids, prescriber_id=_int(p.get("prescriber_id", ""))
     ),
@@ -276,7 +298,7 @@ def session_act(
                 access, {"patient_id": session.patient_id, "session_id": session.pk}, request.POST
             )
         except ValidationFailed as exc:
-            messages.error(request, "; ".join(m for msgs in exc.errors.values() for m in msgs))
+            messages.error(request, _named(exc))
         else:
             messages.success(request, "Saved.")
     return redirect(

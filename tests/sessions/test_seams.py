@@ -1,0 +1,157 @@
+"""Issue 12, clinical safety at the seams: every session order goes through
+calculate_dose and the protocol's caps and needs a second clinician's double-check
+(finding 1)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from ketacare.accounts.access import ClinicAccess
+from ketacare.audit.models import AuditEvent
+from ketacare.common.errors import ValidationFailed
+from ketacare.dosing import services as dosing
+from ketacare.patients.models import Patient
+from ketacare.treatment import services
+from ketacare.treatment.models import TreatmentSession
+from tests.clinical import clear_for_protocol
+from tests.sessions.build import T0, at, ids, order, start_esketamine, start_iv, to_pre_dose, weigh
+
+pytestmark = pytest.mark.django_db
+
+ESK = "esketamine_trd"
+
+
+def booked(nurse: ClinicAccess, patient: Patient, protocol: str = ESK) -> TreatmentSession:
+    at(0)
+    return services.session_schedule(
+        access=nurse, patient_id=patient.pk, scheduled_start=T0, protocol_code=protocol
+    )
+
+
+def refusal(
+    prescriber: ClinicAccess, session: TreatmentSession, protocol: str, dose: str
+) -> dict[str, list[str]]:
+    with pytest.raises(ValidationFailed) as exc:
+        services.session_order_set(
+            access=prescriber,
+            **ids(session),
+            protocol_code=protocol,
+            ordered_dose_mg=Decimal(dose),
+        )
+    session.refresh_from_db()
+    assert session.ordered_dose_mg is None  # nothing saved half-way
+    return exc.value.errors
+
+
+def test_112_mg_of_esketamine_is_refused_naming_the_field_and_the_label_cap(
+    nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
+) -> None:
+    errors = refusal(prescriber, booked(nurse, patient), ESK, "112")
+    assert list(errors) == ["ordered_dose_mg"]
+    assert "above this protocol's maximum of 84 mg" in errors["ordered_dose_mg"][0]
+
+
+def test_300_mg_iv_for_70_kg_is_4_3_mg_per_kg_and_refused(
+    nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
+) -> None:
+    weigh(nurse, patient)
+    errors = refusal(prescriber, booked(nurse, patient, "iv_ketamine"), "iv_ketamine", "300")
+    assert "300 mg is 4.29 mg/kg for 70.0 kg" in errors["ordered_dose_mg"][0]
+    assert "maximum of 0.75 mg/kg" in errors["ordered_dose_mg"][0]
+
+
+def test_a_weight_based_session_order_needs_a_weight(
+    nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
+) -> None:
+    errors = refusal(prescriber, booked(nurse, patient, "iv_ketamine"), "iv_ketamine", "35")
+    assert list(errors) == ["weight_kg"]
+
+
+def test_the_clinics_mg_ceiling_applies_to_session_orders(
+    nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
+) -> None:
+    dosing.dosing_settings_update(access=prescriber, data={"mg_ceilings": {ESK: "56"}})
+    errors = refusal(prescriber, booked(nurse, patient), ESK, "84")
+    assert "above the clinic's ceiling of 56 mg" in errors["ordered_dose_mg"][0]
+    with pytest.raises(ValidationFailed) as exc:
+        dosing.dosing_settings_update(access=prescriber, data={"mg_ceilings": {"nope": "56"}})
+    assert list(exc.value.errors) == ["mg_ceilings.nope"]
+
+
+def test_a_lowered_ceiling_blocks_dosing_on_an_older_order(
+    nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
+) -> None:
+    session = to_pre_dose(nurse, prescriber, patient)
+    services.supervisor_attest(access=prescriber, **ids(session))
+    dosing.dosing_settings_update(access=prescriber, data={"mg_ceilings": {"iv_ketamine": "30"}})
+    with pytest.raises(ValidationFailed) as exc:
+        start_iv(nurse, session)
+    assert "dosing cannot start: the dose is refused: 35 mg is above the clinic's ceiling" in str(
+        exc.value
+    )
+
+
+def test_a_session_order_waits_for_a_second_clinicians_double_check(
+    nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
+) -> None:
+    clear_for_protocol(prescriber, patient.pk, ESK)
+    session = to_pre_dose(nurse, prescriber, patient, protocol=ESK, dose="56")
+    services.rems_enroll(access=nurse, patient_id=patient.pk, enrolled_on=T0.date())
+    services.supervisor_attest(access=prescriber, **ids(session))
+    services.session_order_set(
+        access=prescriber, **ids(session), protocol_code=ESK, ordered_dose_mg=Decimal("56")
+    )  # re-ordered: the earlier check no longer counts
+    with pytest.raises(ValidationFailed) as exc:
+        start_esketamine(nurse, session)
+    assert "the order is not yet double-checked by a second clinician" in str(exc.value)
+    with pytest.raises(ValidationFailed) as own:
+        services.session_order_double_check(access=prescriber, **ids(session))
+    assert "someone other than the prescriber" in own.value.errors["checked_by"][0]
+    services.session_order_double_check(access=nurse, **ids(session))
+    assert AuditEvent.objects.filter(
+        object_id=str(session.pk), details__event="order_double_check"
+    ).exists()
+    start_esketamine(nurse, session)
+    assert TreatmentSession.objects.get(pk=session.pk).status == "dosing"
+
+
+def test_the_api_refuses_an_over_cap_order_and_takes_the_double_check(
+    nurse: ClinicAccess,
+    prescriber: ClinicAccess,
+    patient: Patient,
+    api_client: Callable[[ClinicAccess], Client],
+) -> None:
+    session = booked(nurse, patient)
+    url = f"/api/v1/patients/{patient.pk}/sessions/{session.pk}/order"
+    body = {"protocol_code": ESK, "ordered_dose_mg": "112"}
+    answer = api_client(prescriber).put(url, json.dumps(body), content_type="application/json")
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["loc"][-1] == "ordered_dose_mg"
+    body["ordered_dose_mg"] = "56"
+    assert api_client(prescriber).put(url, json.dumps(body), "application/json").status_code == 200
+    checked = api_client(nurse).post(f"{url}/double-check")
+    assert checked.status_code == 200
+    assert checked.json()["order_checked_by_id"] == nurse.user.pk
+
+
+def test_web_order_form_names_the_field(
+    nurse: ClinicAccess,
+    prescriber: ClinicAccess,
+    patient: Patient,
+    api_client: Callable[[ClinicAccess], Client],
+) -> None:
+    session = booked(nurse, patient)
+    slug = session.clinic.slug
+    url = f"/c/{slug}/patients/{patient.pk}/sessions/{session.pk}/do/order/"
+    answer = api_client(prescriber).post(
+        url, {"protocol_code": ESK, "ordered_dose_mg": "112"}, follow=True
+    )
+    page = answer.content.decode()
+    assert "Dose for this session: 112 mg is above this protocol&#x27;s maximum of 84 mg" in page
+    assert TreatmentSession.objects.get(pk=session.pk).ordered_dose_mg is None
+    assert order(prescriber, nurse, session, ESK, "56").order_checked_at is not None
