@@ -556,6 +556,7 @@ def _book(
             patient=plan.patient,
             scheduled_start=_session_start(planned.day, plan.session_time),
             created_by=access.user,
+            protocol_code=plan.protocol_code,  # so the plan's standing order applies
             plan=plan,
             plan_number=planned.number,
             planned_dose=planned.dose,
@@ -567,7 +568,10 @@ def _book(
             object_type="treatmentsession",
             object_id=session.pk,
             patient_id=plan.patient_id,
-            changes={"scheduled_start": [None, session.scheduled_start]},
+            changes={
+                "scheduled_start": [None, session.scheduled_start],
+                "protocol_code": [None, session.protocol_code],
+            },
             details={"plan": str(plan.pk), "number": planned.number, "dose": planned.dose},
         )
         booked.append(session)

@@ -4,6 +4,7 @@ calculate_dose and the protocol's caps and needs a second clinician's double-che
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from decimal import Decimal
@@ -16,10 +17,20 @@ from ketacare.audit.models import AuditEvent
 from ketacare.common.errors import ValidationFailed
 from ketacare.dosing import services as dosing
 from ketacare.patients.models import Patient
-from ketacare.treatment import services
+from ketacare.treatment import integration, lifecycle, services
 from ketacare.treatment.models import TreatmentSession
 from tests.clinical import clear_for_protocol
-from tests.sessions.build import T0, at, ids, order, start_esketamine, start_iv, to_pre_dose, weigh
+from tests.sessions.build import (
+    BASELINE,
+    T0,
+    at,
+    ids,
+    order,
+    start_esketamine,
+    start_iv,
+    to_pre_dose,
+    weigh,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -155,3 +166,74 @@ def test_web_order_form_names_the_field(
     assert "Dose for this session: 112 mg is above this protocol&#x27;s maximum of 84 mg" in page
     assert TreatmentSession.objects.get(pk=session.pk).ordered_dose_mg is None
     assert order(prescriber, nurse, session, ESK, "56").order_checked_at is not None
+
+
+# --- finding 2: a plan's sessions carry its protocol and standing order ------------------
+
+
+def planned_course(
+    nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
+) -> TreatmentSession:
+    """An esketamine plan from T0's day with its 56 mg standing order, double-checked."""
+    clear_for_protocol(prescriber, patient.pk, ESK)
+    result = dosing.plan_create(
+        access=prescriber,
+        patient_id=patient.pk,
+        given=dosing.PlanInput(
+            indication="major_depression",
+            protocol_code=ESK,
+            schedule="label_then_weekly",
+            start_date=T0.date(),
+            start_dose=Decimal("56"),
+            session_time=dt.time(10, 0),
+        ),
+    )
+    standing = dosing.order_create(
+        access=prescriber,
+        patient_id=patient.pk,
+        given=dosing.DoseInput(ESK, Decimal("56")),
+        plan_id=result.plan.pk,
+    )
+    dosing.order_double_check(access=nurse, patient_id=patient.pk, order_id=standing.pk)
+    return result.sessions[0]
+
+
+def test_a_plan_booked_session_opens_with_the_plans_protocol_and_standing_order(
+    nurse: ClinicAccess,
+    prescriber: ClinicAccess,
+    patient: Patient,
+    api_client: Callable[[ClinicAccess], Client],
+) -> None:
+    session = planned_course(nurse, prescriber, patient)
+    session.refresh_from_db()
+    assert session.protocol_code == ESK and session.scheduled_start == T0
+    found = integration.active_order(session)
+    assert (found.dose_mg, found.checked) == (Decimal("56"), True)
+    assert integration.screening_allows(session)[0]
+    facts = services.dosing_facts(session, Decimal("56"))
+    blockers = lifecycle.dosing_blockers(facts)
+    assert not any("protocol" in b for b in blockers), blockers
+    page = api_client(nurse).get(
+        f"/c/{session.clinic.slug}/patients/{patient.pk}/sessions/{session.pk}/chart/"
+    )
+    assert "Protocol: Intranasal esketamine (Spravato)" in page.content.decode()
+    assert "Protocol: not set" not in page.content.decode()
+
+
+def test_a_plan_booked_session_is_dosed_on_its_standing_order(
+    nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
+) -> None:
+    session = planned_course(nurse, prescriber, patient)
+    at(0)
+    services.session_transition(access=nurse, **ids(session), event="check_in")
+    services.assessment_save(
+        access=nurse,
+        **ids(session),
+        version=1,
+        data={"fasting_confirmed": True, "no_decongestant_confirmed": True},
+        baseline=BASELINE,
+    )
+    services.rems_enroll(access=nurse, patient_id=patient.pk, enrolled_on=T0.date())
+    services.supervisor_attest(access=prescriber, **ids(session))
+    start_esketamine(nurse, session)
+    assert TreatmentSession.objects.get(pk=session.pk).status == "dosing"
