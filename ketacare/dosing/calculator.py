@@ -341,6 +341,26 @@ def _check_ceiling(
     return ceiling
 
 
+def first_dose_refusal(
+    protocol: ProtocolDefinition, dose_mg: Decimal, *, earlier_sessions: int, reason: str
+) -> str:
+    """Why a protocol's fixed first dose rule refuses `dose_mg`, or "". Spravato label
+    section 2.2: the day-1 dose in treatment-resistant depression is 56 mg; a prescriber
+    may depart from it only with a recorded reason."""
+    if (
+        protocol.first_dose is None
+        or earlier_sessions
+        or dose_mg == protocol.first_dose
+        or reason.strip()
+    ):
+        return ""
+    return (
+        f"the first session of {protocol.name} is {protocol.first_dose.normalize():f} mg "
+        f"(Spravato label, section 2.2, day 1): order {protocol.first_dose.normalize():f} mg, "
+        "or a prescriber records why not"
+    )
+
+
 def calculate_dose(
     *,
     protocol: str | ProtocolDefinition,

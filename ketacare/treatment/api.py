@@ -47,6 +47,7 @@ class SessionOut(Schema):
     ordered_dose_mg: Decimal | None
     order_checked_by_id: int | None
     order_checked_at: dt.datetime | None
+    first_dose_reason: str
     supervising_prescriber_id: int | None
     supervisor_on_site_at: dt.datetime | None
     dosing_ended_at: dt.datetime | None
@@ -184,6 +185,9 @@ def session_transition(
 class OrderIn(Strict):
     protocol_code: str
     ordered_dose_mg: Decimal = Field(..., gt=0, max_digits=6, decimal_places=1)
+    first_dose_reason: str = Field(
+        "", max_length=300, description="Why not the protocol's fixed first dose (56 mg)"
+    )
 
 
 @router.put(f"{_session}/order", response=SessionOut, summary="The prescriber's dose order")

@@ -111,6 +111,7 @@ class DosingFacts:
     screening_reason: str = ""  # why not, in the screening's own words
     order_double_checked: bool = True  # a second clinician checked the order in force
     dose_refusal: str = ""  # why calculate_dose refuses the dose today (caps, ceiling)
+    first_dose_refusal: str = ""  # the protocol's fixed first dose, not given, no reason
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,7 @@ def dosing_blockers(facts: DosingFacts) -> tuple[str, ...]:
             "the order is not yet double-checked by a second clinician",
         ),
         (not facts.dose_refusal, f"the dose is refused: {facts.dose_refusal}"),
+        (not facts.first_dose_refusal, facts.first_dose_refusal),
     )
     return tuple(reason for ok, reason in checks if not ok)
 

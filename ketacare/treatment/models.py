@@ -89,6 +89,8 @@ class TreatmentSession(ClinicalRecord):
         USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     order_checked_at = models.DateTimeField(null=True, blank=True)
+    # Why the prescriber departs from the protocol's fixed first dose (esketamine 56 mg).
+    first_dose_reason = models.CharField(max_length=300, blank=True)
     # Supervision: a prescriber is assigned and attests being on site.
     supervising_prescriber = models.ForeignKey(
         USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True

@@ -23,6 +23,8 @@ from ketacare.audit.services import Action, audit_as
 from ketacare.common import clock
 from ketacare.common.errors import NotFound, ValidationFailed
 from ketacare.dosing import services as dosing
+from ketacare.dosing.calculator import first_dose_refusal
+from ketacare.dosing.protocols import SHIPPED
 from ketacare.patients import services as patients
 from ketacare.patients.models import BodyMeasurement, Patient
 from ketacare.patients.selectors import patient_get
@@ -323,6 +325,7 @@ def session_order_set(
     session_id: uuid.UUID,
     protocol_code: str,
     ordered_dose_mg: Decimal,
+    first_dose_reason: str = "",
 ) -> TreatmentSession:
     """The prescriber's protocol and dose (mg) for this session. It goes through
     calculate_dose (the protocol's caps and the clinic's mg ceiling) and needs a second
@@ -340,9 +343,13 @@ def session_order_set(
         protocol_code=protocol_code,
         dose_mg=ordered_dose_mg,
     )
-    before = [session.protocol_code, session.ordered_dose_mg]
-    session.protocol_code = protocol_code
+    reason = first_dose_reason.strip()[:300]
+    session.protocol_code = protocol_code  # the first-dose rule asks of this protocol
+    if refusal := first_dose_refusal_of(session, ordered_dose_mg, reason):
+        raise ValidationFailed.single("ordered_dose_mg", refusal[0].upper() + refusal[1:] + ".")
+    before = [session.protocol_code, session.ordered_dose_mg, session.first_dose_reason]
     session.ordered_dose_mg = ordered_dose_mg
+    session.first_dose_reason = reason
     session.ordered_by = access.user
     session.ordered_at = clock.now()
     session.order_calculation = dosing.result_json(result)
@@ -355,6 +362,7 @@ def session_order_set(
         changes={
             "protocol_code": [before[0], protocol_code],
             "ordered_dose_mg": [before[1], ordered_dose_mg],
+            **({"first_dose_reason": [before[2], reason]} if before[2] != reason else {}),
         },
         details={"event": "order", "warnings": [w.code for w in result.warnings]},
     )
@@ -615,6 +623,32 @@ def _weight_current(session: TreatmentSession, max_age_days: int) -> bool:
     return rules.weight_current(latest, clock.now().date(), max_age_days)
 
 
+def earlier_sessions(session: TreatmentSession) -> int:
+    """The patient's sessions of the same drug given before this one."""
+    protocol = protocol_of(session)
+    if protocol is None:
+        return 0
+    same_drug = [c for c, p in SHIPPED.items() if p.drug == protocol.drug]
+    return (
+        TreatmentSession.objects.filter(
+            patient_id=session.patient_id,
+            protocol_code__in=same_drug,
+            status__in=TreatmentSession.GIVEN_STATUSES,
+        )
+        .exclude(pk=session.pk)
+        .count()
+    )
+
+
+def first_dose_refusal_of(session: TreatmentSession, dose_mg: Decimal, reason: str) -> str:
+    protocol = protocol_of(session)
+    if protocol is None:
+        return ""
+    return first_dose_refusal(
+        protocol, dose_mg, earlier_sessions=earlier_sessions(session), reason=reason
+    )
+
+
 def dosing_facts(session: TreatmentSession, dose_mg: Decimal | None) -> lifecycle.DosingFacts:
     """Everything the first dose needs, gathered from the record."""
     settings_ = session_settings(session.clinic).rules()
@@ -671,6 +705,9 @@ def dosing_facts(session: TreatmentSession, dose_mg: Decimal | None) -> lifecycl
             dose_mg=ordered,
         )
         if ordered is not None and session.protocol_code
+        else "",
+        first_dose_refusal=first_dose_refusal_of(session, ordered, session.first_dose_reason)
+        if ordered is not None
         else "",
     )
 

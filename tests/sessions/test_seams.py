@@ -16,6 +16,8 @@ from ketacare.accounts.access import ClinicAccess
 from ketacare.audit.models import AuditEvent
 from ketacare.common.errors import ValidationFailed
 from ketacare.dosing import services as dosing
+from ketacare.dosing.calculator import first_dose_refusal
+from ketacare.dosing.protocols import SHIPPED
 from ketacare.patients.models import Patient
 from ketacare.treatment import integration, lifecycle, services
 from ketacare.treatment.models import TreatmentSession
@@ -237,3 +239,60 @@ def test_a_plan_booked_session_is_dosed_on_its_standing_order(
     services.supervisor_attest(access=prescriber, **ids(session))
     start_esketamine(nurse, session)
     assert TreatmentSession.objects.get(pk=session.pk).status == "dosing"
+
+
+# --- finding 3: the first esketamine TRD session is 56 mg unless a prescriber says why ---
+
+
+def test_the_first_dose_rule_in_the_pure_core() -> None:
+    trd, mdsi = SHIPPED[ESK], SHIPPED["esketamine_mdsi"]
+    assert "56 mg" in first_dose_refusal(trd, Decimal("84"), earlier_sessions=0, reason="")
+    assert first_dose_refusal(trd, Decimal("56"), earlier_sessions=0, reason="") == ""
+    assert first_dose_refusal(trd, Decimal("84"), earlier_sessions=1, reason="") == ""
+    assert first_dose_refusal(trd, Decimal("84"), earlier_sessions=0, reason="Tolerated") == ""
+    assert first_dose_refusal(mdsi, Decimal("84"), earlier_sessions=0, reason="") == ""
+
+
+def test_a_first_session_order_of_84_mg_needs_a_reason_which_is_kept_and_shown(
+    nurse: ClinicAccess,
+    prescriber: ClinicAccess,
+    patient: Patient,
+    api_client: Callable[[ClinicAccess], Client],
+) -> None:
+    session = booked(nurse, patient)
+    errors = refusal(prescriber, session, ESK, "84")
+    assert "the first session of" in errors["ordered_dose_mg"][0].lower()
+    assert "56 mg (Spravato label, section 2.2, day 1)" in errors["ordered_dose_mg"][0]
+    why = "Tolerated 84 mg at another clinic last month (letter on file)."
+    services.session_order_set(
+        access=prescriber,
+        **ids(session),
+        protocol_code=ESK,
+        ordered_dose_mg=Decimal("84"),
+        first_dose_reason=why,
+    )
+    session.refresh_from_db()
+    assert session.first_dose_reason == why
+    event = AuditEvent.objects.filter(object_id=str(session.pk), details__event="order").get()
+    assert event.changes["first_dose_reason"] == ["", why]
+    page = api_client(nurse).get(
+        f"/c/{session.clinic.slug}/patients/{patient.pk}/sessions/{session.pk}/chart/"
+    )
+    assert why in page.content.decode()
+
+
+def test_a_standing_84_mg_order_cannot_open_the_first_session(
+    nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
+) -> None:
+    clear_for_protocol(prescriber, patient.pk, ESK)
+    standing = dosing.order_create(
+        access=prescriber, patient_id=patient.pk, given=dosing.DoseInput(ESK, Decimal("84"))
+    )
+    dosing.order_double_check(access=nurse, patient_id=patient.pk, order_id=standing.pk)
+    session = booked(nurse, patient)
+    facts = services.dosing_facts(session, Decimal("84"))
+    assert facts.first_dose_refusal.startswith("the first session of")
+    assert any("56 mg" in b for b in lifecycle.dosing_blockers(facts))
+    earlier = booked(nurse, patient)
+    TreatmentSession.objects.filter(pk=earlier.pk).update(status="signed")  # given before
+    assert services.dosing_facts(session, Decimal("84")).first_dose_refusal == ""

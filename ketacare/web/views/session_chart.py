@@ -170,6 +170,7 @@ ACTIONS: dict[str, Callable[[ClinicAccess, dict[str, Any], Any], Any]] = {
         **ids,
         protocol_code=p.get("protocol_code", ""),
         ordered_dose_mg=_dec(p.get("ordered_dose_mg", "")) or Decimal(0),
+        first_dose_reason=p.get("first_dose_reason", ""),
     ),
     "order_check": lambda a, ids, p: services.session_order_double_check(access=a, **ids),
     "assign": lambda a, ids, p: services.supervisor_assign(
