@@ -45,7 +45,8 @@ from ketacare.dosing.protocols import (
 from ketacare.eligibility.selectors import latest_screening
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import patient_get
-from ketacare.treatment.models import TreatmentSession
+from ketacare.treatment.models import ClinicSessionSettings, TreatmentSession
+from ketacare.treatment.rules import booking_window_problem
 
 MG = Decimal("0.001")  # doses are stored to the microgram
 
@@ -516,6 +517,12 @@ def _plan_errors(protocol: ProtocolDefinition, given: PlanInput) -> dict[str, li
     return errors
 
 
+def _session_rules(access: ClinicAccess) -> Any:
+    """The clinic's session rules (the booking window), or the cited defaults."""
+    found = ClinicSessionSettings.objects.filter(clinic=access.clinic).first()
+    return (found or ClinicSessionSettings()).rules()
+
+
 def _session_start(day: dt.date, at: dt.time) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, at))
 
@@ -609,6 +616,10 @@ def plan_create(*, access: ClinicAccess, patient_id: uuid.UUID, given: PlanInput
     errors = _plan_errors(protocol, given)
     if given.start_date < timezone.localdate():
         errors["start_date"] = ["A course cannot start in the past."]
+    elif window := booking_window_problem(
+        _session_start(given.start_date, given.session_time), timezone.now(), _session_rules(access)
+    ):
+        errors["start_date"] = [window[0].upper() + window[1:] + "."]
     if errors:
         raise ValidationFailed(errors)
     check_latest_screening(access=access, patient=patient, protocol=protocol)
@@ -786,6 +797,9 @@ def session_reschedule(
     if session.status != TreatmentSession.Status.SCHEDULED:
         raise ValidationFailed.single("status", "Only a scheduled session can be moved.")
     violations = reschedule_violations(access, session, selectors.local_day(scheduled_start))
+    window = booking_window_problem(scheduled_start, timezone.now(), _session_rules(access))
+    if window:
+        violations += (schedule.Violation("booking_window", window[0].upper() + window[1:]),)
     if violations and not override_reason.strip():
         raise ValidationFailed(
             {

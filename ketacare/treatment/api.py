@@ -26,10 +26,12 @@ class Strict(Schema):
 class SessionIn(Strict):
     scheduled_start: dt.datetime
     protocol_code: str = ""
+    reason: str = Field("", max_length=300, description="Why, if outside the booking window")
 
 
 class GivenIn(Strict):
     dosing_started_at: dt.datetime
+    reason: str = Field("", max_length=300, description="Why, if a late entry")
 
 
 class CancelIn(Strict):
@@ -79,6 +81,7 @@ def session_create(request: HttpRequest, patient_id: uuid.UUID, payload: Session
             patient_id=patient_id,
             scheduled_start=payload.scheduled_start,
             protocol_code=payload.protocol_code,
+            reason=payload.reason,
         ),
     )
 
@@ -96,6 +99,7 @@ def session_given(
         patient_id=patient_id,
         session_id=session_id,
         dosing_started_at=payload.dosing_started_at,
+        reason=payload.reason,
     )
 
 

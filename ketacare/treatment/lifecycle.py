@@ -29,6 +29,7 @@ class Event(StrEnum):
     CHECK_IN = "check_in"
     START_ASSESSMENT = "start_assessment"
     START_DOSING = "start_dosing"
+    RECORD_GIVEN = "record_given"  # given off-system (charted on paper): straight to discharged
     END_DOSING = "end_dosing"
     MARK_READY = "mark_ready"
     DISCHARGE = "discharge"
@@ -54,6 +55,7 @@ EVENT_VERBS = {
     Event.CHECK_IN: "check-in",
     Event.START_ASSESSMENT: "the pre-dose assessment",
     Event.START_DOSING: "dosing",
+    Event.RECORD_GIVEN: "recording the dose as given",
     Event.END_DOSING: "the end of dosing",
     Event.MARK_READY: "readiness for discharge",
     Event.DISCHARGE: "discharge",
@@ -67,6 +69,10 @@ TRANSITIONS: dict[Event, tuple[frozenset[State], State]] = {
     Event.CHECK_IN: (frozenset({State.SCHEDULED}), State.CHECKED_IN),
     Event.START_ASSESSMENT: (frozenset({State.CHECKED_IN}), State.PRE_DOSE),
     Event.START_DOSING: (frozenset({State.PRE_DOSE}), State.DOSING),
+    Event.RECORD_GIVEN: (
+        frozenset({State.SCHEDULED, State.CHECKED_IN, State.PRE_DOSE}),
+        State.DISCHARGED,
+    ),
     Event.END_DOSING: (frozenset({State.DOSING}), State.MONITORING),
     Event.MARK_READY: (frozenset({State.MONITORING}), State.READY_FOR_DISCHARGE),
     Event.DISCHARGE: (frozenset({State.READY_FOR_DISCHARGE}), State.DISCHARGED),
@@ -112,6 +118,7 @@ class DosingFacts:
     order_double_checked: bool = True  # a second clinician checked the order in force
     dose_refusal: str = ""  # why calculate_dose refuses the dose today (caps, ceiling)
     first_dose_refusal: str = ""  # the protocol's fixed first dose, not given, no reason
+    treatment_consent: bool = True  # the patient's current treatment consent is granted
 
 
 @dataclass(frozen=True)
@@ -134,6 +141,7 @@ def dosing_blockers(facts: DosingFacts) -> tuple[str, ...]:
     else:
         prescriber = ""
     checks = (
+        (facts.treatment_consent, "the patient has no current treatment consent"),
         (facts.rems_enrolled, "the patient is not enrolled in the Spravato REMS"),
         (
             facts.screening_allows,
@@ -172,7 +180,8 @@ def decide(
 ) -> Decision:
     """Whether `event` may happen to a session in `state`, and the state it leads to.
 
-    START_DOSING needs `dosing` facts; MARK_READY and DISCHARGE take the discharge
+    START_DOSING and RECORD_GIVEN need `dosing` facts; MARK_READY and DISCHARGE take the
+    discharge
     blockers computed by ketacare.treatment.discharge.
     """
     sources, target = TRANSITIONS[event]
@@ -180,9 +189,9 @@ def decide(
     if state not in sources:
         return Decision(False, None, (f"{verb} is not possible: the session is {_label(state)}",))
     reasons: tuple[str, ...] = ()
-    if event is Event.START_DOSING:
+    if event in (Event.START_DOSING, Event.RECORD_GIVEN):
         if dosing is None:
-            raise ValueError("START_DOSING needs the dosing facts")
+            raise ValueError(f"{event.name} needs the dosing facts")
         reasons = dosing_blockers(dosing)
     elif event in (Event.MARK_READY, Event.DISCHARGE):
         reasons = discharge_blockers
@@ -198,6 +207,7 @@ def _label(state: State) -> str:
 def _cannot(event: Event) -> str:
     return {
         Event.START_DOSING: "dosing cannot start",
+        Event.RECORD_GIVEN: "the dose cannot be recorded as given",
         Event.MARK_READY: "not ready for discharge",
         Event.DISCHARGE: "discharge refused",
     }.get(event, f"{EVENT_VERBS[event]} refused")

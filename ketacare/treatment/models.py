@@ -411,6 +411,8 @@ class ClinicSessionSettings(models.Model):
     iv_min_observation_min = models.PositiveSmallIntegerField(default=_R.iv_min_observation_min)
     weight_max_age_days = models.PositiveSmallIntegerField(default=_R.weight_max_age_days)
     pregnancy_test_required = models.BooleanField(default=_R.pregnancy_test_required)
+    booking_past_days = models.PositiveSmallIntegerField(default=_R.booking_past_days)
+    booking_future_days = models.PositiveSmallIntegerField(default=_R.booking_future_days)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
@@ -434,4 +436,6 @@ class ClinicSessionSettings(models.Model):
             iv_min_observation_min=self.iv_min_observation_min,
             weight_max_age_days=self.weight_max_age_days,
             pregnancy_test_required=self.pregnancy_test_required,
+            booking_past_days=self.booking_past_days,
+            booking_future_days=self.booking_future_days,
         )

@@ -26,7 +26,7 @@ from ketacare.dosing import services as dosing
 from ketacare.dosing.calculator import first_dose_refusal
 from ketacare.dosing.protocols import SHIPPED
 from ketacare.patients import services as patients
-from ketacare.patients.models import BodyMeasurement, Patient
+from ketacare.patients.models import BodyMeasurement, Consent, Patient
 from ketacare.patients.selectors import patient_get
 from ketacare.treatment import discharge, lifecycle, rems, rules
 from ketacare.treatment.integration import (
@@ -178,6 +178,19 @@ def _check_protocol(code: str) -> None:
         raise ValidationFailed.single("protocol_code", f"Unknown protocol {code!r}.")
 
 
+def check_window(
+    access: ClinicAccess, field: str, moment: dt.datetime, reason: str
+) -> tuple[str, str]:
+    """A booking or charting time outside the clinic's window is refused unless a reason
+    is given; answers (the problem, the reason kept) for the audit."""
+    problem = rules.booking_window_problem(
+        moment, clock.now(), session_settings(access.clinic).rules()
+    )
+    if problem and not reason.strip():
+        raise ValidationFailed.single(field, problem[0].upper() + problem[1:] + ".")
+    return problem, reason.strip()[:300] if problem else ""
+
+
 @transaction.atomic
 def session_schedule(
     *,
@@ -185,18 +198,23 @@ def session_schedule(
     patient_id: uuid.UUID,
     scheduled_start: dt.datetime,
     protocol_code: str = "",
+    reason: str = "",
 ) -> TreatmentSession:
+    """Book a session. A start outside the clinic's booking window (far in the past or
+    future) needs a stated reason, kept as the session's schedule override reason."""
     access.require(Permission.SCHEDULE_SESSIONS)
     patient = patient_get(access=access, patient_id=patient_id)
     if patient.is_archived:
         raise ValidationFailed.single("patient", "This patient is archived.")
     _check_protocol(protocol_code)
+    problem, kept = check_window(access, "scheduled_start", scheduled_start, reason)
     session = TreatmentSession.objects.create(
         clinic=access.clinic,
         patient=patient,
         scheduled_start=scheduled_start,
         protocol_code=protocol_code,
         created_by=access.user,
+        schedule_override_reason=kept,
     )
     audit_as(
         access,
@@ -208,6 +226,7 @@ def session_schedule(
             "scheduled_start": [None, scheduled_start],
             "protocol_code": [None, protocol_code],
         },
+        details={"window": problem, "reason": kept} if problem else None,
     )
     return session
 
@@ -219,28 +238,33 @@ def session_record_given(
     patient_id: uuid.UUID,
     session_id: uuid.UUID,
     dosing_started_at: dt.datetime,
+    reason: str = "",
 ) -> TreatmentSession:
     """Record, after the fact, a session given without charting in KetaCare (e.g. charted
-    on paper): it becomes discharged, awaiting a prescriber's signature. Post-session
-    measures count from dosing_started_at."""
-    access.require(Permission.SCHEDULE_SESSIONS)
+    on paper): it becomes discharged, awaiting a prescriber's signature. It passes the
+    same state machine as dosing in KetaCare: a role that gives doses, the supervising
+    prescriber, a screening that allows the protocol, a current treatment consent, the
+    pre-dose vitals and the double-checked order within its caps. A dosing time outside
+    the clinic's window needs a reason. Post-session measures count from
+    dosing_started_at."""
+    access.require(Permission.GIVE_DOSES)
     session = locked_session(access, patient_id, session_id)
-    if session.state is not State.SCHEDULED:
-        raise ValidationFailed.single(
-            "status", f"This session is already {session.get_status_display().lower()}."
-        )
-    session.status = State.DISCHARGED.value
-    session.dosing_started_at = dosing_started_at
-    session.version += 1
-    session.save(update_fields=["status", "dosing_started_at", "version", "updated_at"])
+    if dosing_started_at > clock.now():
+        raise ValidationFailed.single("dosing_started_at", "Dosing cannot start in the future.")
+    problem, kept = check_window(access, "dosing_started_at", dosing_started_at, reason)
+    dose = active_order(session).dose_mg
+    session = apply(
+        access,
+        session,
+        Event.RECORD_GIVEN,
+        dosing=dosing_facts(session, dose),
+        stamp={"dosing_started_at": dosing_started_at},
+    )
     audit_session(
         access,
         session,
-        changes={
-            "status": ["scheduled", session.status],
-            "dosing_started_at": [None, dosing_started_at],
-        },
-        details={"event": "recorded_given"},
+        changes={"dose_mg": [None, dose]},
+        details={"event": "recorded_given", "window": problem, "reason": kept},
     )
     return session
 
@@ -677,6 +701,16 @@ def dosing_facts(session: TreatmentSession, dose_mg: Decimal | None) -> lifecycl
     allows, screening_why = screening_allows(session)
     esketamine = rules.is_esketamine(protocol)
     female = session.patient.sex_at_birth == "female"
+    consent = (
+        Consent.objects.filter(
+            patient_id=session.patient_id,
+            kind=Consent.Kind.TREATMENT,
+            entered_in_error_at__isnull=True,
+            decided_on__lte=clock.now().date(),
+        )
+        .order_by("-decided_on", "-created_at")
+        .first()
+    )
     return lifecycle.DosingFacts(
         prescriber_required_on_site=rules.prescriber_required_on_site(settings_, protocol),
         prescriber_assigned=session.supervising_prescriber_id is not None,
@@ -706,6 +740,7 @@ def dosing_facts(session: TreatmentSession, dose_mg: Decimal | None) -> lifecycl
         )
         if ordered is not None and session.protocol_code
         else "",
+        treatment_consent=consent is not None and consent.decision == Consent.Decision.GRANTED,
         first_dose_refusal=first_dose_refusal_of(session, ordered, session.first_dose_reason)
         if ordered is not None
         else "",

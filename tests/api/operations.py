@@ -127,7 +127,6 @@ MEASURE_OPERATIONS: dict[Op, dict[str, Any] | None] = {
     },
     ("GET", f"{_patient}/sessions"): None,
     ("POST", f"{_patient}/sessions"): {"scheduled_start": "2024-03-11T10:00:00Z"},
-    ("POST", f"{_session}/given"): {"dosing_started_at": "2024-03-04T10:20:00Z"},
     ("POST", f"{_session}/cancel"): {"reason": "Patient unwell"},
     ("GET", f"{_patient}/outcomes"): None,
     ("POST", f"{_patient}/outcomes/recommendation/accept"): {
@@ -275,6 +274,13 @@ STATE_SESSION_OPERATIONS: dict[str, dict[Op, dict[str, Any] | None]] = {
     },
     "esketamine_dosing": {("POST", f"{_session}/devices"): None},
     "ordered": {("POST", f"{_session}/order/double-check"): None},
+    # Everything on record but charted on paper: recorded as given, a late entry.
+    "paper": {
+        ("POST", f"{_session}/given"): {
+            "dosing_started_at": "2024-03-04T10:05:00Z",
+            "reason": "Entered from the paper chart",
+        }
+    },
     "ready": {
         ("PUT", f"{_session}/discharge-checklist"): {
             "version": 10,  # the ready session's (tests.sessions.build.iv_ready)

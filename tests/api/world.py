@@ -234,13 +234,10 @@ COURSE_PHQ9 = ((-1, 20), (1, 5), (11, 11), (15, 4), (25, 10))  # (day from 1 Jan
 
 
 def add_course(access: ClinicAccess, patient: Patient) -> None:
-    for start in COURSE_SESSIONS:
-        session = treatment.session_schedule(
-            access=access, patient_id=patient.pk, scheduled_start=start
-        )
-        treatment.session_record_given(
-            access=access, patient_id=patient.pk, session_id=session.pk, dosing_started_at=start
-        )
+    from tests.sessions.build import record_past
+
+    for start in COURSE_SESSIONS:  # entered from the paper chart, with everything it needs
+        record_past(access, patient, start)
     for day, total in COURSE_PHQ9:
         answers = [min(3, max(0, total - 3 * i)) for i in range(8)] + [0, 1]
         measures.response_record(
@@ -352,6 +349,7 @@ def add_state_session(world: World, kind: str) -> None:
         "pre_dose": lambda a, p: build.esketamine_pre_dose(a, a, p),
         "esketamine_dosing": lambda a, p: build.esketamine_dosing(a, a, p),
         "ordered": build.ordered_by_a_colleague,
+        "paper": lambda a, p: build.esketamine_pre_dose(a, a, p),
         "ready": lambda a, p: build.iv_ready(a, a, p),
         "discharged": build.given,
         "signed": build.signed,

@@ -45,7 +45,7 @@ def test_an_esketamine_session_and_its_rems_form(open_page: OpenPage) -> None:
     ids = {"patient_id": patient.pk}
     session = services.session_schedule(
         access=access_for(nurse, clinic),
-        **ids,
+        patient_id=patient.pk,
         scheduled_start=T0,
         protocol_code="esketamine_trd",
     )

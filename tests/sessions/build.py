@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, TypedDict
 
 from ketacare.accounts.access import ClinicAccess
-from ketacare.accounts.policy import Role
+from ketacare.accounts.policy import Permission, Role
 from ketacare.accounts.services import membership_set
 from ketacare.common import clock
 from ketacare.patients import services as patients
@@ -232,12 +232,79 @@ def _clear_and_discharge(nurse: ClinicAccess, session: TreatmentSession, at_minu
 
 
 def given(access: ClinicAccess, patient: Patient) -> TreatmentSession:
-    """Recorded as given off-system: discharged, awaiting the prescriber's signature."""
-    at(0)
-    session = services.session_schedule(
-        access=access, patient_id=patient.pk, scheduled_start=T0, protocol_code="iv_ketamine"
+    """Recorded as given off-system (charted on paper): everything the state machine asks
+    is on record, then the session is discharged, awaiting the prescriber's signature.
+    A prescriber colleague supervises when `access` is not a prescriber."""
+    prescriber = (
+        access if access.can(Permission.ORDER_DOSES) else colleague(access, Role.PRESCRIBER)
     )
+    session = to_pre_dose(access, prescriber, patient)
+    services.supervisor_attest(access=prescriber, **ids(session))
+    at(60)
     return services.session_record_given(access=access, **ids(session), dosing_started_at=T0)
+
+
+PAPER = "Entered from the paper chart"
+
+
+def record_past(
+    access: ClinicAccess, patient: Patient, start: dt.datetime, *, dose: str = "56"
+) -> TreatmentSession:
+    """An esketamine session given in the past and entered now from the paper chart, a
+    late entry with its reason: screened, consented, ordered and double-checked, checked
+    in with a baseline, REMS enrolled, supervised by `access` (a prescriber)."""
+    clear_for_protocol(access, patient.pk, "esketamine_trd")
+    session = services.session_schedule(
+        access=access,
+        patient_id=patient.pk,
+        scheduled_start=start,
+        protocol_code="esketamine_trd",
+        reason=PAPER,
+    )
+    order(access, access, session, "esketamine_trd", dose)
+    services.session_transition(access=access, **ids(session), event="check_in")
+    services.assessment_save(
+        access=access,
+        **ids(session),
+        version=1,
+        data={"fasting_confirmed": True, "no_decongestant_confirmed": True},
+        baseline=BASELINE,
+    )
+    if not services.rems_enrolled(patient):
+        services.rems_enroll(access=access, patient_id=patient.pk, enrolled_on=start.date())
+    services.supervisor_attest(access=access, **ids(session))
+    return services.session_record_given(
+        access=access, **ids(session), dosing_started_at=start, reason=PAPER
+    )
+
+
+def give_off_system(
+    nurse: ClinicAccess, prescriber: ClinicAccess, session: TreatmentSession, dose: str
+) -> TreatmentSession:
+    """A booked session (e.g. a plan's), given on its day and recorded as given: the clock
+    moves to its start, the order is made and double-checked, the patient checked in with
+    a baseline, enrolled in the REMS for esketamine, and the prescriber attests."""
+    fix_clock(session.scheduled_start)
+    order(prescriber, nurse, session, session.protocol_code, dose)
+    services.session_transition(access=nurse, **ids(session), event="check_in")
+    services.assessment_save(
+        access=nurse,
+        **ids(session),
+        version=1,
+        data={"fasting_confirmed": True, "no_decongestant_confirmed": True},
+        baseline=BASELINE,
+    )
+    if session.protocol_code.startswith("esketamine") and not services.rems_enrolled(
+        session.patient
+    ):
+        services.rems_enroll(
+            access=nurse, patient_id=session.patient_id, enrolled_on=clock.now().date()
+        )
+    services.supervisor_attest(access=prescriber, **ids(session))
+    fix_clock(session.scheduled_start + dt.timedelta(hours=2))
+    return services.session_record_given(
+        access=nurse, **ids(session), dosing_started_at=session.scheduled_start
+    )
 
 
 def signed(prescriber: ClinicAccess, patient: Patient) -> TreatmentSession:

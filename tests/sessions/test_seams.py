@@ -13,12 +13,15 @@ import pytest
 from django.test import Client
 
 from ketacare.accounts.access import ClinicAccess
+from ketacare.accounts.models import Clinic
+from ketacare.accounts.policy import Role
 from ketacare.audit.models import AuditEvent
-from ketacare.common.errors import ValidationFailed
+from ketacare.common.errors import PermissionDenied, ValidationFailed
 from ketacare.dosing import services as dosing
 from ketacare.dosing.calculator import first_dose_refusal
 from ketacare.dosing.protocols import SHIPPED
-from ketacare.patients.models import Patient
+from ketacare.patients import services as patients
+from ketacare.patients.models import Consent, Patient
 from ketacare.treatment import integration, lifecycle, services
 from ketacare.treatment.models import TreatmentSession
 from tests.clinical import clear_for_protocol
@@ -296,3 +299,118 @@ def test_a_standing_84_mg_order_cannot_open_the_first_session(
     earlier = booked(nurse, patient)
     TreatmentSession.objects.filter(pk=earlier.pk).update(status="signed")  # given before
     assert services.dosing_facts(session, Decimal("84")).first_dose_refusal == ""
+
+
+# --- findings 4 and 5: recording a dose follows the state machine; the booking window ----
+
+
+@pytest.fixture
+def front_desk(clinic: Clinic, make_access: Callable[..., ClinicAccess]) -> ClinicAccess:
+    return make_access(Role.FRONT_DESK, clinic)
+
+
+def test_front_desk_books_checks_in_and_cancels_but_never_records_a_dose_or_discharges(
+    front_desk: ClinicAccess, nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
+) -> None:
+    session = booked(front_desk, patient)
+    services.session_transition(access=front_desk, **ids(session), event="check_in")
+    with pytest.raises(PermissionDenied):
+        services.session_record_given(access=front_desk, **ids(session), dosing_started_at=T0)
+    with pytest.raises(PermissionDenied):
+        services.session_discharge(access=front_desk, **ids(session))
+    services.session_cancel(access=front_desk, **ids(session), reason="Patient unwell")
+    assert TreatmentSession.objects.get(pk=session.pk).status == "cancelled"
+
+
+def test_recording_a_bare_session_as_given_lists_everything_missing(
+    nurse: ClinicAccess, patient: Patient
+) -> None:
+    """Finding 4: a session booked and "recorded as given" with nothing on record."""
+    session = booked(nurse, patient, "iv_ketamine")
+    with pytest.raises(ValidationFailed) as exc:
+        services.session_record_given(access=nurse, **ids(session), dosing_started_at=T0)
+    reasons = exc.value.errors["status"]
+    for missing in (
+        "the patient has no current treatment consent",
+        "the patient has not been screened for this protocol",
+        "no supervising prescriber is assigned",
+        "baseline vital signs are not recorded",
+        "the dose differs from the active order",
+    ):
+        assert any(missing in r for r in reasons), (missing, reasons)
+    assert TreatmentSession.objects.get(pk=session.pk).status == "scheduled"
+
+
+def test_a_withdrawn_treatment_consent_blocks_esketamine_dosing(
+    nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
+) -> None:
+    """Finding 5: "No current treatment consent" must not reach dosing."""
+    session = to_pre_dose(nurse, prescriber, patient, protocol=ESK, dose="56")
+    services.rems_enroll(access=nurse, patient_id=patient.pk, enrolled_on=T0.date())
+    services.supervisor_attest(access=prescriber, **ids(session))
+    patients.record_add(
+        access=nurse,
+        patient_id=patient.pk,
+        model=Consent,
+        data={
+            "kind": "treatment",
+            "decision": "withdrawn",
+            "document_version": "v1",
+            "decided_on": T0.date(),
+        },
+    )
+    with pytest.raises(ValidationFailed) as exc:
+        start_esketamine(nurse, session)
+    assert exc.value.errors["status"] == [
+        "dosing cannot start: the patient has no current treatment consent"
+    ]
+
+
+def test_a_session_given_on_paper_is_recorded_when_everything_is_on_record(
+    nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
+) -> None:
+    session = to_pre_dose(nurse, prescriber, patient)
+    services.supervisor_attest(access=prescriber, **ids(session))
+    at(60)
+    with pytest.raises(ValidationFailed) as future:
+        services.session_record_given(
+            access=nurse, **ids(session), dosing_started_at=T0 + dt.timedelta(minutes=61)
+        )
+    assert list(future.value.errors) == ["dosing_started_at"]
+    done = services.session_record_given(access=nurse, **ids(session), dosing_started_at=T0)
+    assert (done.status, done.dosing_started_at) == ("discharged", T0)
+
+
+def test_booking_far_in_the_past_or_future_needs_a_stated_reason(
+    nurse: ClinicAccess, patient: Patient, api_client: Callable[[ClinicAccess], Client]
+) -> None:
+    at(0)
+    for when in (dt.datetime(2000, 1, 3, 10, tzinfo=dt.UTC), T0 + dt.timedelta(days=400)):
+        with pytest.raises(ValidationFailed) as exc:
+            services.session_schedule(access=nurse, patient_id=patient.pk, scheduled_start=when)
+        assert list(exc.value.errors) == ["scheduled_start"]
+        assert "check the date, or give a reason" in exc.value.errors["scheduled_start"][0]
+    late = services.session_schedule(
+        access=nurse,
+        patient_id=patient.pk,
+        scheduled_start=T0 - dt.timedelta(days=3),
+        reason="Entering last week's paper record",
+    )
+    assert late.schedule_override_reason == "Entering last week's paper record"
+    url = f"/api/v1/patients/{patient.pk}/sessions"
+    answer = api_client(nurse).post(
+        url, {"scheduled_start": "2000-01-03T10:00:00Z"}, content_type="application/json"
+    )
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["loc"][-1] == "scheduled_start"
+
+
+def test_a_late_record_of_a_given_session_needs_a_reason(
+    nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
+) -> None:
+    session = to_pre_dose(nurse, prescriber, patient)
+    services.supervisor_attest(access=prescriber, **ids(session))
+    at(3 * 24 * 60)  # three days on
+    with pytest.raises(ValidationFailed) as exc:
+        services.session_record_given(access=nurse, **ids(session), dosing_started_at=T0)
+    assert "more than 1 day(s) in the past" in exc.value.errors["dosing_started_at"][0]

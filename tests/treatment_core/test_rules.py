@@ -24,6 +24,8 @@ def _defaults() -> dict[str, int | bool]:
         "iv_min_observation_min": rules.iv_min_observation_min,
         "weight_max_age_days": rules.weight_max_age_days,
         "pregnancy_test_required": rules.pregnancy_test_required,
+        "booking_past_days": rules.booking_past_days,
+        "booking_future_days": rules.booking_future_days,
     }
 
 
