@@ -130,7 +130,7 @@ MEASURE_OPERATIONS: dict[Op, dict[str, Any] | None] = {
     ("POST", f"{_session}/cancel"): {"reason": "Patient unwell"},
     ("GET", f"{_patient}/outcomes"): None,
     ("POST", f"{_patient}/outcomes/recommendation/accept"): {
-        "scheduled_start": "2030-01-07T10:00:00Z"
+        "scheduled_start": "2024-09-02T10:00:00Z"
     },
     ("POST", f"{_patient}/outcomes/recommendation/dismiss"): {"reason": "Patient travelling"},
 }
@@ -208,7 +208,7 @@ DOSING_OPERATIONS: dict[Op, dict[str, Any] | None] = {
         "indication": "major_depression",
         "protocol_code": "esketamine_trd",
         "schedule": "label_then_weekly",
-        "start_date": "2030-03-04",
+        "start_date": "2025-03-03",
         "start_dose": "56",
     },
     ("GET", _plan): None,

@@ -3,8 +3,8 @@
 Each chart also has measurement-based care records: a scheduled treatment session, a
 PHQ-9 response (item 9 = 1) with its score and the open safety alert it raised, an
 open self-report link sent by SMS, and the patient's measurement plan; and an active
-esketamine treatment plan (its sessions booked in 2030) with a dose order awaiting its
-double-check.
+esketamine treatment plan (its sessions booked for January 2025, inside the booking
+window) with a dose order awaiting its double-check.
 
 The world is built on the test clock at WORLD_BUILT_AT (the live sessions are dosed on
 the session builders' clock, an hour later), and its tests run at WORLD_NOW, so that what
@@ -292,7 +292,7 @@ def add_dosing(clinic: Clinic, patient: Patient) -> tuple[uuid.UUID, uuid.UUID]:
             indication="major_depression",
             protocol_code="esketamine_mdsi",  # 8 sessions: the shortest course
             schedule="label",
-            start_date=dt.date(2030, 1, 7),
+            start_date=dt.date(2025, 1, 6),
             start_dose=Decimal("84"),
         ),
     ).plan
