@@ -248,20 +248,30 @@ PAPER = "Entered from the paper chart"
 
 
 def record_past(
-    access: ClinicAccess, patient: Patient, start: dt.datetime, *, dose: str = "56"
+    access: ClinicAccess,
+    patient: Patient,
+    start: dt.datetime,
+    *,
+    dose: str = "56",
+    booked_at: dt.datetime | None = None,
 ) -> TreatmentSession:
     """An esketamine session given in the past and entered now from the paper chart, a
     late entry with its reason: screened, consented, ordered and double-checked, checked
-    in with a baseline, REMS enrolled, supervised by `access` (a prescriber)."""
-    clear_for_protocol(access, patient.pk, "esketamine_trd")
+    in with a baseline, REMS enrolled, supervised by a prescriber (`access`, or a
+    prescriber colleague when `access` is not one). Booked for `booked_at` (default:
+    `start`); the dose is recorded as started at `start`."""
+    prescriber = (
+        access if access.can(Permission.ORDER_DOSES) else colleague(access, Role.PRESCRIBER)
+    )
+    clear_for_protocol(prescriber, patient.pk, "esketamine_trd")
     session = services.session_schedule(
         access=access,
         patient_id=patient.pk,
-        scheduled_start=start,
+        scheduled_start=booked_at or start,
         protocol_code="esketamine_trd",
         reason=PAPER,
     )
-    order(access, access, session, "esketamine_trd", dose)
+    order(prescriber, access, session, "esketamine_trd", dose)
     services.session_transition(access=access, **ids(session), event="check_in")
     services.assessment_save(
         access=access,
@@ -272,7 +282,7 @@ def record_past(
     )
     if not services.rems_enrolled(patient):
         services.rems_enroll(access=access, patient_id=patient.pk, enrolled_on=start.date())
-    services.supervisor_attest(access=access, **ids(session))
+    services.supervisor_attest(access=prescriber, **ids(session))
     return services.session_record_given(
         access=access, **ids(session), dosing_started_at=start, reason=PAPER
     )

@@ -452,6 +452,7 @@ class DosingSettingsForm(forms.Form):
         super().__init__(*args, **kwargs)
         for code, protocol in SHIPPED.items():  # the absolute mg ceiling of each protocol
             self.fields[f"ceiling_{code}"] = forms.DecimalField(
+                required=False,  # left empty: unchanged
                 label=f"Ceiling for {protocol.name} (mg)",
                 help_text=f"Default {default_mg_ceiling(protocol).normalize():f} mg. "
                 f"{ceiling_basis(protocol)}",
@@ -459,7 +460,11 @@ class DosingSettingsForm(forms.Form):
 
     def settings_data(self) -> dict[str, Any]:
         data = {k: v for k, v in self.cleaned_data.items() if not k.startswith("ceiling_")}
-        data["mg_ceilings"] = {code: self.cleaned_data[f"ceiling_{code}"] for code in SHIPPED}
+        data["mg_ceilings"] = {
+            code: self.cleaned_data[f"ceiling_{code}"]
+            for code in SHIPPED
+            if self.cleaned_data.get(f"ceiling_{code}") is not None
+        }
         return data
 
 
