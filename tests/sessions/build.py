@@ -255,15 +255,8 @@ def record_past(
     dose: str = "56",
     booked_at: dt.datetime | None = None,
 ) -> TreatmentSession:
-    """An esketamine session given in the past and entered now from the paper chart, a
-    late entry with its reason: screened, consented, ordered and double-checked, checked
-    in with a baseline, REMS enrolled, supervised by a prescriber (`access`, or a
-    prescriber colleague when `access` is not one). Booked for `booked_at` (default:
-    `start`); the dose is recorded as started at `start`."""
-    prescriber = (
-        access if access.can(Permission.ORDER_DOSES) else colleague(access, Role.PRESCRIBER)
-    )
-    clear_for_protocol(prescriber, patient.pk, "esketamine_trd")
+    """An esketamine session given in the past, booked now as a late entry (for
+    `booked_at`, default `start`) and entered from the paper chart (enter_from_paper)."""
     session = services.session_schedule(
         access=access,
         patient_id=patient.pk,
@@ -271,17 +264,34 @@ def record_past(
         protocol_code="esketamine_trd",
         reason=PAPER,
     )
-    order(prescriber, access, session, "esketamine_trd", dose)
+    return enter_from_paper(access, session, start, dose=dose)
+
+
+def enter_from_paper(
+    access: ClinicAccess, session: TreatmentSession, start: dt.datetime, *, dose: str
+) -> TreatmentSession:
+    """A booked session given at `start` and entered now from the paper chart, with what
+    the rules ask: consent and screening, (for IV) a weight, the order double-checked,
+    check-in with a baseline, REMS enrollment (esketamine) and a prescriber (`access`, or
+    a prescriber colleague when `access` is not one); a late entry has its reason."""
+    prescriber = (
+        access if access.can(Permission.ORDER_DOSES) else colleague(access, Role.PRESCRIBER)
+    )
+    patient, protocol = session.patient, session.protocol_code
+    clear_for_protocol(prescriber, patient.pk, protocol)
+    if protocol == "iv_ketamine":
+        weigh(access if access.can(Permission.EDIT_CLINICAL) else prescriber, patient)
+    order(prescriber, access, session, protocol, dose)
     services.session_transition(access=access, **ids(session), event="check_in")
     services.assessment_save(
-        access=access,
+        access=access if access.can(Permission.EDIT_CLINICAL) else prescriber,
         **ids(session),
         version=1,
         data={"fasting_confirmed": True, "no_decongestant_confirmed": True},
         baseline=BASELINE,
     )
-    if not services.rems_enrolled(patient):
-        services.rems_enroll(access=access, patient_id=patient.pk, enrolled_on=start.date())
+    if protocol.startswith("esketamine") and not services.rems_enrolled(patient):
+        services.rems_enroll(access=prescriber, patient_id=patient.pk, enrolled_on=start.date())
     services.supervisor_attest(access=prescriber, **ids(session))
     return services.session_record_given(
         access=access, **ids(session), dosing_started_at=start, reason=PAPER
