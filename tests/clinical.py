@@ -14,6 +14,8 @@ from ketacare.eligibility import services as eligibility
 from ketacare.eligibility.models import Episode, ScreeningResult
 from ketacare.eligibility.screening import NOTHING_PRESENT
 from ketacare.eligibility.selectors import open_cautions
+from ketacare.patients import services as patients
+from ketacare.patients.models import Consent
 from tests.clock import advance_clock
 
 ALL_NO = NOTHING_PRESENT
@@ -51,11 +53,31 @@ CURRENT_EPISODE = {
 }
 
 
+def consent_to_treatment(access: ClinicAccess, patient_id: uuid.UUID) -> None:
+    """The signed treatment consent every session needs (issue 12, finding 5)."""
+    if not Consent.objects.filter(
+        patient_id=patient_id, kind="treatment", entered_in_error_at__isnull=True
+    ).exists():
+        patients.record_add(
+            access=access,
+            patient_id=patient_id,
+            model=Consent,
+            data={
+                "kind": "treatment",
+                "decision": "granted",
+                "document_version": "v1",
+                "decided_on": dt.date(2024, 1, 15),
+            },
+        )
+
+
 def clear_for_protocol(
     prescriber: ClinicAccess, patient_id: uuid.UUID, *protocol_codes: str
 ) -> list[ScreeningResult]:
-    """Record a current episode of major depression where none is recorded, screen the
-    patient for each protocol, and accept what cautions remain."""
+    """Record the patient's treatment consent and a current episode of major depression
+    where none is recorded, screen the patient for each protocol, and accept what
+    cautions remain."""
+    consent_to_treatment(prescriber, patient_id)
     if not Episode.objects.filter(patient_id=patient_id, entered_in_error_at__isnull=True).exists():
         eligibility.history_add(
             access=prescriber, patient_id=patient_id, model=Episode, data=CURRENT_EPISODE

@@ -45,7 +45,7 @@ class Permission(StrEnum):
     VIEW_AUDIT = "view_audit"
     MANAGE_STAFF = "manage_staff"
     VIEW_DEIDENTIFIED = "view_deidentified"  # aggregate, de-identified research data
-    SCHEDULE_SESSIONS = "schedule_sessions"  # book, mark given, cancel treatment sessions
+    SCHEDULE_SESSIONS = "schedule_sessions"  # book, check in, cancel treatment sessions
     RECORD_MEASURES = "record_measures"  # enter rating scales in the chart
     SEND_MEASURE_LINKS = "send_measure_links"  # send and revoke patient self-report links
     ACKNOWLEDGE_ALERTS = "acknowledge_alerts"  # act on safety alerts
@@ -55,6 +55,7 @@ class Permission(StrEnum):
     ACCEPT_CAUTIONS = "accept_cautions"  # accept a screening caution with a justification
     ORDER_DOSES = "order_doses"  # dose orders and treatment plans (a prescriber's act)
     DOUBLE_CHECK_DOSES = "double_check_doses"  # independent second check of a dose order
+    GIVE_DOSES = "give_doses"  # record a dose as given (never front desk)
     MANAGE_PROTOCOLS = "manage_protocols"  # copy and adjust the clinic's protocols
     MANAGE_CLINIC_CALENDAR = "manage_clinic_calendar"  # opening days, closures, chairs
     USE_SIMULATOR = "use_simulator"  # the pharmacology simulator (model predictions)
@@ -95,6 +96,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.ACCEPT_CAUTIONS,
             P.ORDER_DOSES,
             P.DOUBLE_CHECK_DOSES,
+            P.GIVE_DOSES,
             P.MANAGE_PROTOCOLS,
             P.USE_SIMULATOR,
         }
@@ -112,6 +114,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.EDIT_TREATMENT_HISTORY,
             P.RUN_SCREENING,
             P.DOUBLE_CHECK_DOSES,
+            P.GIVE_DOSES,
             P.USE_SIMULATOR,
         }
     ),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 
@@ -27,7 +28,7 @@ from ketacare.eligibility.models import AntidepressantTrial, Episode, OtherTreat
 from ketacare.eligibility.screening import NOTHING_PRESENT
 from ketacare.eligibility.selectors import open_cautions
 from ketacare.patients import services as patients
-from ketacare.patients.models import BodyMeasurement, Medication, Patient
+from ketacare.patients.models import BodyMeasurement, Consent, Medication, Patient
 from ketacare.treatment import services as treatment
 
 CLEAR = NOTHING_PRESENT
@@ -51,14 +52,18 @@ def seed_planning(users: dict[str, User], today: dt.date) -> None:
 
 
 def _prescriber(clinic: Clinic) -> ClinicAccess:
+    return _member(clinic, Role.PRESCRIBER)
+
+
+def _member(clinic: Clinic, role: Role) -> ClinicAccess:
     membership = (
         Membership.objects.select_related("user")
-        .filter(clinic=clinic, role=Role.PRESCRIBER)
+        .filter(clinic=clinic, role=role)
         .order_by("id")
         .first()
     )
-    assert membership is not None, "every demo clinic has a prescriber"
-    return ClinicAccess(user=membership.user, clinic=clinic, role=Role.PRESCRIBER)
+    assert membership is not None, f"every demo clinic has a {role.label.lower()}"
+    return ClinicAccess(user=membership.user, clinic=clinic, role=role)
 
 
 def referred(access: ClinicAccess, patient: Patient, today: dt.date) -> None:
@@ -220,12 +225,47 @@ def in_induction(access: ClinicAccess, patient: Patient, today: dt.date) -> None
             scheduled_start=started,
             override_reason="Urgent start agreed with the patient on a closed day.",
         )
-    treatment.session_record_given(
-        access=access,
-        patient_id=patient.pk,
-        session_id=first.pk,
-        dosing_started_at=min(first.scheduled_start, started),
+    _given_on_paper(access, patient, first, min(first.scheduled_start, started))
+
+
+BASELINE = {"systolic": 126, "diastolic": 80, "heart_rate": 72, "spo2": 98, "respiratory_rate": 14}
+
+
+def _given_on_paper(
+    access: ClinicAccess, patient: Patient, session: Any, started: dt.datetime
+) -> None:
+    """The first 56 mg session, charted on paper and entered through the same rules as a
+    live session: consent, the order double-checked by the clinic's nurse, check-in with a
+    baseline, REMS enrollment and the prescriber on site (issue 12)."""
+    nurse = _member(access.clinic, Role.NURSE)
+    ids = {"patient_id": patient.pk, "session_id": session.pk}
+    if not Consent.objects.filter(patient=patient, kind="treatment", decision="granted").exists():
+        patients.record_add(
+            access=access,
+            patient_id=patient.pk,
+            model=Consent,
+            data={
+                "kind": "treatment",
+                "decision": "granted",
+                "document_version": "v1",
+                "decided_on": timezone.localdate(started),
+            },
+        )
+    treatment.session_order_set(
+        access=access, **ids, protocol_code=session.protocol_code, ordered_dose_mg=Decimal("56")
     )
+    treatment.session_order_double_check(access=nurse, **ids)
+    treatment.session_transition(access=nurse, **ids, event="check_in")
+    treatment.assessment_save(
+        access=nurse,
+        **ids,
+        version=1,
+        data={"fasting_confirmed": True, "no_decongestant_confirmed": True},
+        baseline=BASELINE,
+    )
+    treatment.rems_enroll(access=nurse, patient_id=patient.pk, enrolled_on=started.date())
+    treatment.supervisor_attest(access=access, **ids)
+    treatment.session_record_given(access=nurse, **ids, dosing_started_at=started)
 
 
 STAGES: list[Callable[[ClinicAccess, Patient, dt.date], None]] = [

@@ -73,7 +73,8 @@ class Charting:
         return self.start + dt.timedelta(minutes=m)
 
     def prepare(self, protocol: str, dose: Decimal) -> None:
-        """Booked, ordered, supervised, checked in, assessed: ready to dose at `start`."""
+        """Booked, ordered and double-checked, supervised, checked in, assessed: ready to
+        dose at `start`."""
         with at(self.minutes(-40)):
             session = services.session_schedule(
                 access=self.nurse,
@@ -85,6 +86,7 @@ class Charting:
             services.session_order_set(
                 access=self.prescriber, **self.ids, protocol_code=protocol, ordered_dose_mg=dose
             )
+            services.session_order_double_check(access=self.nurse, **self.ids)
         with at(self.minutes(-20)):
             services.session_transition(access=self.nurse, **self.ids, event="check_in")
             services.supervisor_attest(access=self.prescriber, **self.ids)

@@ -17,6 +17,7 @@ from ketacare.api.auth import access_of
 from ketacare.common.errors import ValidationFailed
 from ketacare.dosing import selectors, services
 from ketacare.dosing.calculator import DosingError, calculate_dose
+from ketacare.dosing.selectors import ceilings_in_force
 from ketacare.dosing.services import DoseInput, PlanInput
 from ketacare.patients.services import patient_view
 
@@ -126,6 +127,13 @@ class DosingSettingsOut(Schema):
     syringe_precision_ml: Decimal
     pump_precision_ml_per_h: Decimal
     weight_max_age_days: int
+    mg_ceilings: dict[str, Decimal] = Field(
+        ..., description="The absolute ceiling in mg per protocol, defaults filled in"
+    )
+
+    @staticmethod
+    def resolve_mg_ceilings(obj: Any) -> dict[str, Decimal]:
+        return ceilings_in_force(obj)
 
 
 class DosingSettingsIn(Strict):
@@ -135,6 +143,7 @@ class DosingSettingsIn(Strict):
     syringe_precision_ml: Decimal | None = None
     pump_precision_ml_per_h: Decimal | None = None
     weight_max_age_days: int | None = None
+    mg_ceilings: dict[str, Decimal] | None = None
 
 
 @router.get("/dosing/settings", response=DosingSettingsOut, summary="The clinic's dose policy")

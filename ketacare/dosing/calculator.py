@@ -12,6 +12,7 @@ docs/dosing.md shows them with their sources.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -68,6 +69,8 @@ class DosingPolicy:
       syringes and pumps can measure; a clinical (equipment) choice.
     - weight_max_age_days 30: a weight older than this is refused for mg/kg dosing;
       a clinical choice, matching the chart's stale-weight flag.
+    - mg_ceilings: an absolute ceiling in mg per protocol code, whatever the weight. A
+      protocol not listed uses `default_mg_ceiling` (see there for the basis).
     """
 
     basis_policy: BasisPolicy = BasisPolicy.IDEAL_ABOVE_BMI
@@ -76,9 +79,38 @@ class DosingPolicy:
     syringe_precision_ml: Decimal = Decimal("0.1")
     pump_precision_ml_per_h: Decimal = Decimal("0.01")
     weight_max_age_days: int = 30
+    mg_ceilings: Mapping[str, Decimal] = field(default_factory=dict, hash=False)
+
+    def ceiling_mg(self, protocol: ProtocolDefinition) -> Decimal:
+        found = self.mg_ceilings.get(protocol.code)
+        return Decimal(str(found)) if found is not None else default_mg_ceiling(protocol)
 
 
 DEFAULT_POLICY = DosingPolicy()
+
+# The default absolute ceiling of a weight-based protocol is its mg/kg cap at this weight.
+CEILING_REFERENCE_KG = Decimal("100")
+
+
+def default_mg_ceiling(protocol: ProtocolDefinition) -> Decimal:
+    """The cited default of a protocol's absolute mg ceiling: a fixed-dose protocol's own
+    cap (esketamine 84 mg, the highest labelled dose, Spravato label §2.1); for a
+    weight-based one, its mg/kg cap at 100 kg (0.75 mg/kg: 75 mg), a clinical choice so
+    that no weight, however recorded, scales a dose past it."""
+    if protocol.weight_based:
+        return protocol.hard_max * CEILING_REFERENCE_KG
+    return protocol.hard_max
+
+
+def ceiling_basis(protocol: ProtocolDefinition) -> str:
+    if protocol.weight_based:
+        return (
+            f"Clinical choice: the protocol's cap of {protocol.hard_max} mg/kg at "
+            f"{CEILING_REFERENCE_KG} kg; no maximum dose for depression is published."
+        )
+    if protocol.drug == "esketamine":
+        return "84 mg is the highest labelled dose (Spravato label, section 2.1)."
+    return f"The protocol's own cap of {protocol.hard_max} mg (see the protocol's sources)."
 
 
 class DosingError(ValueError):
@@ -292,6 +324,51 @@ def _rate(
     return rate, actual_minutes
 
 
+def _mg_per_kg(protocol: ProtocolDefinition, dose_mg: Decimal, weight_used: Decimal) -> Decimal:
+    """A dose ordered in mg as mg/kg of the weight used, refused above the mg/kg cap."""
+    exact = dose_mg / weight_used
+    if exact > protocol.hard_max:
+        raise DosingError(
+            f"{dose_mg} mg is {_q(exact, '0.01')} mg/kg for {_q(weight_used)} kg: above this "
+            f"protocol's maximum of {protocol.hard_max} mg/kg. {protocol.hard_max_basis}"
+        )
+    return exact.quantize(Decimal("0.001"), rounding=ROUND_DOWN)
+
+
+def _check_ceiling(
+    protocol: ProtocolDefinition, dose_mg: Decimal, policy: DosingPolicy, notes: _Notes
+) -> Decimal:
+    ceiling = policy.ceiling_mg(protocol)
+    shown = f"{ceiling.normalize():f}"
+    if dose_mg > ceiling:
+        raise DosingError(
+            f"{_q(dose_mg, '0.01').normalize():f} mg is above the clinic's ceiling of {shown} mg "
+            f"for {protocol.name} (dosing setting). {ceiling_basis(protocol)}"
+        )
+    notes.reasons.append(f"Within the clinic's ceiling of {shown} mg for this protocol.")
+    return ceiling
+
+
+def first_dose_refusal(
+    protocol: ProtocolDefinition, dose_mg: Decimal, *, earlier_sessions: int, reason: str
+) -> str:
+    """Why a protocol's fixed first dose rule refuses `dose_mg`, or "". Spravato label
+    section 2.2: the day-1 dose in treatment-resistant depression is 56 mg; a prescriber
+    may depart from it only with a recorded reason."""
+    if (
+        protocol.first_dose is None
+        or earlier_sessions
+        or dose_mg == protocol.first_dose
+        or reason.strip()
+    ):
+        return ""
+    return (
+        f"the first session of {protocol.name} is {protocol.first_dose.normalize():f} mg "
+        f"(Spravato label, section 2.2, day 1): order {protocol.first_dose.normalize():f} mg, "
+        "or a prescriber records why not"
+    )
+
+
 def calculate_dose(
     *,
     protocol: str | ProtocolDefinition,
@@ -305,14 +382,23 @@ def calculate_dose(
     weight_measured_on: dt.date | None = None,
     today: dt.date | None = None,
     policy: DosingPolicy = DEFAULT_POLICY,
+    dose_in_mg: bool = False,
+    require_preparation: bool = True,
 ) -> DoseResult:
     """The dose for one session. `dose` is mg/kg for weight-based protocols and mg for
-    fixed-dose ones. Raises DosingError (with its reason and the input at fault) when the
-    dose must not be given; returns soft warnings and the reasoning otherwise."""
+    fixed-dose ones; with `dose_in_mg` it is mg for every protocol (a session order), and
+    a weight-based one is converted to mg/kg of the weight used before its caps apply.
+    Without `require_preparation`, an infusion may leave its strength and pump rate to
+    the administration. Raises DosingError (with its reason and the input at fault) when
+    the dose must not be given; returns soft warnings and the reasoning otherwise."""
     definition = SHIPPED[protocol] if isinstance(protocol, str) else protocol
     requested = Decimal(str(dose))
     notes = _Notes()
-    _check_dose(definition, requested, notes)
+    in_mg = dose_in_mg and definition.weight_based
+    if not in_mg:
+        _check_dose(definition, requested, notes)
+    elif requested <= 0:
+        raise DosingError("The dose must be above zero.")
     weight_used = basis = body_mass_index = None
     if definition.weight_based:
         if weight_kg is None or weight_kg <= 0:
@@ -327,7 +413,11 @@ def calculate_dose(
             policy,
             notes,
         )
-        dose_mg = requested * weight_used
+        if in_mg:
+            dose_mg, requested = requested, _mg_per_kg(definition, requested, weight_used)
+            _check_dose(definition, requested, notes)
+        else:
+            dose_mg = requested * weight_used
         cap_mg = definition.hard_max * weight_used
         notes.reasons.append(
             f"{requested} mg/kg x {_q(weight_used)} kg = {_q(dose_mg, '0.01')} mg."
@@ -338,6 +428,7 @@ def calculate_dose(
             notes.reasons.append(
                 f"The first dose of this protocol is {definition.first_dose} mg (label)."
             )
+    cap_mg = min(cap_mg, _check_ceiling(definition, dose_mg, policy, notes))
     conc = Decimal(concentration_mg_per_ml) if concentration_mg_per_ml is not None else None
     volume = rate = minutes = None
     devices = None
@@ -366,12 +457,13 @@ def calculate_dose(
             )
         volume = _volume(dose_mg, cap_mg, conc, policy, notes)
         dose_mg = volume * conc
-    elif definition.is_infusion:
+    elif definition.is_infusion and require_preparation:
         raise DosingError(
             "An infusion needs the drug concentration.", field="concentration_mg_per_ml"
         )
-    if definition.is_infusion:
-        assert volume is not None
+    elif definition.is_infusion:
+        notes.reasons.append("Strength and pump rate are charted with the administration.")
+    if definition.is_infusion and volume is not None:
         requested_minutes = Decimal(infusion_minutes or definition.infusion_minutes or 0)
         if requested_minutes <= 0:
             raise DosingError("The infusion time must be above zero.", field="infusion_minutes")

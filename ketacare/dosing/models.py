@@ -51,6 +51,8 @@ class ClinicDosingSettings(models.Model):
     syringe_precision_ml = models.DecimalField(max_digits=4, decimal_places=3)
     pump_precision_ml_per_h = models.DecimalField(max_digits=4, decimal_places=3)
     weight_max_age_days = models.PositiveIntegerField()
+    # {protocol code: mg}; a protocol not listed uses its cited default ceiling.
+    mg_ceilings = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name_plural = "clinic dosing settings"

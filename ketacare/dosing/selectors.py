@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 from collections import Counter
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -81,7 +82,16 @@ def dosing_policy(clinic: Clinic) -> DosingPolicy:
         syringe_precision_ml=found.syringe_precision_ml,
         pump_precision_ml_per_h=found.pump_precision_ml_per_h,
         weight_max_age_days=found.weight_max_age_days,
+        mg_ceilings={k: Decimal(str(v)) for k, v in (found.mg_ceilings or {}).items()},
     )
+
+
+def ceilings_in_force(found: ClinicDosingSettings) -> dict[str, Decimal]:
+    """Every protocol's absolute mg ceiling: the clinic's, or the cited default."""
+    policy = DosingPolicy(
+        mg_ceilings={k: Decimal(str(v)) for k, v in (found.mg_ceilings or {}).items()}
+    )
+    return {code: policy.ceiling_mg(protocol) for code, protocol in SHIPPED.items()}
 
 
 def calendar_for(clinic: Clinic) -> ClinicCalendar:
@@ -122,6 +132,19 @@ def latest_weight(*, patient: Patient) -> BodyMeasurement | None:
     return (
         BodyMeasurement.objects.filter(patient=patient, entered_in_error_at__isnull=True)
         .order_by("-measured_on", "-created_at")
+        .first()
+    )
+
+
+def latest_height(*, patient: Patient) -> Decimal | None:
+    """The last recorded height (an adult's height is taken once; weights are frequent and
+    a pre-dose weight is often recorded without it)."""
+    return (
+        BodyMeasurement.objects.filter(
+            patient=patient, entered_in_error_at__isnull=True, height_cm__isnull=False
+        )
+        .order_by("-measured_on", "-created_at")
+        .values_list("height_cm", flat=True)
         .first()
     )
 

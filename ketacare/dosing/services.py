@@ -45,7 +45,8 @@ from ketacare.dosing.protocols import (
 from ketacare.eligibility.selectors import latest_screening
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import patient_get
-from ketacare.treatment.models import TreatmentSession
+from ketacare.treatment.models import ClinicSessionSettings, TreatmentSession
+from ketacare.treatment.rules import booking_window_problem
 
 MG = Decimal("0.001")  # doses are stored to the microgram
 
@@ -102,7 +103,9 @@ SETTING_FIELDS = (
     "syringe_precision_ml",
     "pump_precision_ml_per_h",
     "weight_max_age_days",
+    "mg_ceilings",
 )
+CEILING_LIMITS = (Decimal("1"), Decimal("1000"))  # mg: outside it, a typing error
 SETTING_LIMITS: dict[str, tuple[Decimal, Decimal]] = {
     "bmi_threshold": (Decimal("18.5"), Decimal("60")),
     "adjusted_factor": (Decimal("0"), Decimal("1")),
@@ -138,6 +141,27 @@ def _setting_errors(data: Mapping[str, Any]) -> dict[str, list[str]]:
             continue
         if not low <= number <= high:
             errors[field] = [f"Give a value from {low} to {high}."]
+    return errors | _ceiling_errors(data.get("mg_ceilings", {}))
+
+
+def _ceiling_errors(ceilings: Any) -> dict[str, list[str]]:
+    """Each protocol's absolute mg ceiling: a known protocol, a number in range."""
+    if not isinstance(ceilings, Mapping):
+        return {"mg_ceilings": ["Give a ceiling in mg per protocol."]}
+    errors: dict[str, list[str]] = {}
+    low, high = CEILING_LIMITS
+    for code, value in ceilings.items():
+        field = f"mg_ceilings.{code}"
+        if code not in SHIPPED:
+            errors[field] = ["Not a protocol of this clinic."]
+            continue
+        try:
+            number = _decimal(value, field)
+        except ValidationFailed as exc:
+            errors |= exc.errors
+            continue
+        if not low <= number <= high:
+            errors[field] = [f"Give a value from {low} to {high} mg."]
     return errors
 
 
@@ -150,11 +174,11 @@ def dosing_settings_update(*, access: ClinicAccess, data: Mapping[str, Any]) -> 
     found.refresh_from_db()  # decimals as stored, so unchanged values diff as unchanged
     before = {f: getattr(found, f) for f in SETTING_FIELDS}
     for field, value in data.items():
-        setattr(
-            found,
-            field,
-            value if field == "basis_policy" else _decimal(value, field),
-        )
+        if field == "mg_ceilings":
+            value = {**found.mg_ceilings, **{k: str(_decimal(v, k)) for k, v in value.items()}}
+        elif field != "basis_policy":
+            value = _decimal(value, field)
+        setattr(found, field, value)
     found.weight_max_age_days = int(found.weight_max_age_days)
     found.save()
     found.refresh_from_db()
@@ -241,9 +265,12 @@ class DoseInput:
     weight_basis: str | None = None
 
 
-def _calculate(access: ClinicAccess, patient: Patient, given: DoseInput) -> DoseResult:
-    protocol = selectors.protocol_definition(clinic=access.clinic, code=given.protocol_code)
+def _calculate(
+    clinic: Any, patient: Patient, given: DoseInput, *, in_mg: bool = False
+) -> DoseResult:
+    protocol = selectors.protocol_definition(clinic=clinic, code=given.protocol_code)
     weight = selectors.latest_weight(patient=patient)
+    height = (weight and weight.height_cm) or selectors.latest_height(patient=patient)
     if given.weight_basis is not None and given.weight_basis not in list(Basis):
         raise ValidationFailed.single("weight_basis", f"Choose one of {', '.join(Basis)}.")
     try:
@@ -251,17 +278,41 @@ def _calculate(access: ClinicAccess, patient: Patient, given: DoseInput) -> Dose
             protocol=protocol,
             dose=given.dose,
             weight_kg=weight.weight_kg if weight else None,
-            height_cm=weight.height_cm if weight else None,
+            height_cm=height,
             sex_at_birth=patient.sex_at_birth,
             concentration_mg_per_ml=given.concentration_mg_per_ml,
             infusion_minutes=given.infusion_minutes,
             weight_basis=given.weight_basis,
             weight_measured_on=weight.measured_on if weight else None,
             today=timezone.localdate(),
-            policy=selectors.dosing_policy(access.clinic),
+            policy=selectors.dosing_policy(clinic),
+            dose_in_mg=in_mg,
+            require_preparation=not in_mg,
         )
     except DosingError as exc:
-        raise ValidationFailed.single(exc.field, exc.reason) from exc
+        field = "ordered_dose_mg" if in_mg and exc.field == "dose" else exc.field
+        raise ValidationFailed.single(field, exc.reason) from exc
+
+
+def session_dose_check(
+    *, clinic: Any, patient: Patient, protocol_code: str, dose_mg: Decimal
+) -> DoseResult:
+    """A one-session order in mg through `calculate_dose`: the protocol's cap (in mg/kg
+    of the weight used, for a weight-based protocol), its dose step and the clinic's
+    absolute ceiling. Refused with ValidationFailed naming the field."""
+    return _calculate(clinic, patient, DoseInput(protocol_code, dose_mg), in_mg=True)
+
+
+def dose_refusal(*, clinic: Any, patient: Patient, protocol_code: str, dose_mg: Decimal) -> str:
+    """Why `dose_mg` must not be given today, or "" (asked again as dosing starts, so a
+    changed ceiling or weight is never bypassed by an older order)."""
+    try:
+        session_dose_check(
+            clinic=clinic, patient=patient, protocol_code=protocol_code, dose_mg=dose_mg
+        )
+    except ValidationFailed as exc:
+        return " ".join(m for msgs in exc.errors.values() for m in msgs)
+    return ""
 
 
 def result_json(result: DoseResult) -> dict[str, Any]:
@@ -276,7 +327,7 @@ def dose_preview(*, access: ClinicAccess, patient_id: uuid.UUID, given: DoseInpu
     audited as a view)."""
     access.require(Permission.VIEW_CHART)
     patient = patient_get(access=access, patient_id=patient_id)
-    result = _calculate(access, patient, given)
+    result = _calculate(access.clinic, patient, given)
     audit_as(
         access,
         action=Action.VIEW,
@@ -307,7 +358,7 @@ def order_create(
         if plan_id
         else None
     )
-    result = _calculate(access, patient, given)
+    result = _calculate(access.clinic, patient, given)
     previous = (
         DoseOrder.objects.select_for_update(of=("self",))
         .filter(patient=patient, status=DoseOrder.Status.ACTIVE)
@@ -327,7 +378,8 @@ def order_create(
             {
                 **asdict(given),
                 "weight_kg": weight.weight_kg if weight else None,
-                "height_cm": weight.height_cm if weight else None,
+                "height_cm": (weight and weight.height_cm)
+                or selectors.latest_height(patient=patient),
                 "weight_measured_on": weight.measured_on if weight else None,
                 "sex_at_birth": patient.sex_at_birth,
                 "policy": asdict(selectors.dosing_policy(access.clinic)),
@@ -465,6 +517,12 @@ def _plan_errors(protocol: ProtocolDefinition, given: PlanInput) -> dict[str, li
     return errors
 
 
+def _session_rules(access: ClinicAccess) -> Any:
+    """The clinic's session rules (the booking window), or the cited defaults."""
+    found = ClinicSessionSettings.objects.filter(clinic=access.clinic).first()
+    return (found or ClinicSessionSettings()).rules()
+
+
 def _session_start(day: dt.date, at: dt.time) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, at))
 
@@ -505,6 +563,7 @@ def _book(
             patient=plan.patient,
             scheduled_start=_session_start(planned.day, plan.session_time),
             created_by=access.user,
+            protocol_code=plan.protocol_code,  # so the plan's standing order applies
             plan=plan,
             plan_number=planned.number,
             planned_dose=planned.dose,
@@ -516,7 +575,10 @@ def _book(
             object_type="treatmentsession",
             object_id=session.pk,
             patient_id=plan.patient_id,
-            changes={"scheduled_start": [None, session.scheduled_start]},
+            changes={
+                "scheduled_start": [None, session.scheduled_start],
+                "protocol_code": [None, session.protocol_code],
+            },
             details={"plan": str(plan.pk), "number": planned.number, "dose": planned.dose},
         )
         booked.append(session)
@@ -554,6 +616,10 @@ def plan_create(*, access: ClinicAccess, patient_id: uuid.UUID, given: PlanInput
     errors = _plan_errors(protocol, given)
     if given.start_date < timezone.localdate():
         errors["start_date"] = ["A course cannot start in the past."]
+    elif window := booking_window_problem(
+        _session_start(given.start_date, given.session_time), timezone.now(), _session_rules(access)
+    ):
+        errors["start_date"] = [window[0].upper() + window[1:] + "."]
     if errors:
         raise ValidationFailed(errors)
     check_latest_screening(access=access, patient=patient, protocol=protocol)
@@ -731,6 +797,9 @@ def session_reschedule(
     if session.status != TreatmentSession.Status.SCHEDULED:
         raise ValidationFailed.single("status", "Only a scheduled session can be moved.")
     violations = reschedule_violations(access, session, selectors.local_day(scheduled_start))
+    window = booking_window_problem(scheduled_start, timezone.now(), _session_rules(access))
+    if window:
+        violations += (schedule.Violation("booking_window", window[0].upper() + window[1:]),)
     if violations and not override_reason.strip():
         raise ValidationFailed(
             {

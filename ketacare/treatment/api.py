@@ -26,10 +26,12 @@ class Strict(Schema):
 class SessionIn(Strict):
     scheduled_start: dt.datetime
     protocol_code: str = ""
+    reason: str = Field("", max_length=300, description="Why, if outside the booking window")
 
 
 class GivenIn(Strict):
     dosing_started_at: dt.datetime
+    reason: str = Field("", max_length=300, description="Why, if a late entry")
 
 
 class CancelIn(Strict):
@@ -45,6 +47,9 @@ class SessionOut(Schema):
     status_reason: str
     protocol_code: str
     ordered_dose_mg: Decimal | None
+    order_checked_by_id: int | None
+    order_checked_at: dt.datetime | None
+    first_dose_reason: str
     supervising_prescriber_id: int | None
     supervisor_on_site_at: dt.datetime | None
     dosing_ended_at: dt.datetime | None
@@ -79,6 +84,7 @@ def session_create(request: HttpRequest, patient_id: uuid.UUID, payload: Session
             patient_id=patient_id,
             scheduled_start=payload.scheduled_start,
             protocol_code=payload.protocol_code,
+            reason=payload.reason,
         ),
     )
 
@@ -96,6 +102,7 @@ def session_given(
         patient_id=patient_id,
         session_id=session_id,
         dosing_started_at=payload.dosing_started_at,
+        reason=payload.reason,
     )
 
 
@@ -192,6 +199,9 @@ def session_transition(
 class OrderIn(Strict):
     protocol_code: str
     ordered_dose_mg: Decimal = Field(..., gt=0, max_digits=6, decimal_places=1)
+    first_dose_reason: str = Field(
+        "", max_length=300, description="Why not the protocol's fixed first dose (56 mg)"
+    )
 
 
 @router.put(f"{_session}/order", response=SessionOut, summary="The prescriber's dose order")
@@ -205,6 +215,17 @@ def session_order(
 
 class SupervisorIn(Strict):
     prescriber_id: int | None = Field(None, description="Omit to assign yourself")
+
+
+@router.post(
+    f"{_session}/order/double-check",
+    response=SessionOut,
+    summary="A second clinician double-checks the session order",
+)
+def session_order_check(request: HttpRequest, patient_id: uuid.UUID, session_id: uuid.UUID) -> Any:
+    return services.session_order_double_check(
+        access=access_of(request), patient_id=patient_id, session_id=session_id
+    )
 
 
 @router.post(

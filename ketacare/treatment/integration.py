@@ -30,6 +30,7 @@ class ActiveOrder:
     dose_mg: Decimal | None
     reason: str  # where the dose comes from, or why there is none
     standing: DoseOrder | None  # the patient's active order for the protocol, if any
+    checked: bool = False  # the order in force is double-checked by a second clinician
 
 
 def _who(user: Any) -> str:
@@ -70,10 +71,19 @@ def active_order(session: TreatmentSession) -> ActiveOrder:
         reason = f"session order by {_who(session.ordered_by)}"
         if standing is not None and standing.dose_mg != session.ordered_dose_mg:
             reason += f", overriding the standing order of {_plain(standing.dose_mg)} mg"
-        return ActiveOrder(_plain(session.ordered_dose_mg), reason, standing)
+        checked = session.order_checked_at is not None
+        reason += (
+            f", double-checked by {_who(session.order_checked_by)}"
+            if checked
+            else ", not yet double-checked"
+        )
+        return ActiveOrder(_plain(session.ordered_dose_mg), reason, standing, checked)
     if standing is not None:
         return ActiveOrder(
-            _plain(standing.dose_mg), f"standing order: {_standing_words(standing)}", standing
+            _plain(standing.dose_mg),
+            f"standing order: {_standing_words(standing)}",
+            standing,
+            standing.checked_at is not None,
         )
     return ActiveOrder(None, "no dose has been ordered for this protocol", None)
 

@@ -29,6 +29,7 @@ class Event(StrEnum):
     CHECK_IN = "check_in"
     START_ASSESSMENT = "start_assessment"
     START_DOSING = "start_dosing"
+    RECORD_GIVEN = "record_given"  # given off-system (charted on paper): straight to discharged
     END_DOSING = "end_dosing"
     MARK_READY = "mark_ready"
     DISCHARGE = "discharge"
@@ -54,6 +55,7 @@ EVENT_VERBS = {
     Event.CHECK_IN: "check-in",
     Event.START_ASSESSMENT: "the pre-dose assessment",
     Event.START_DOSING: "dosing",
+    Event.RECORD_GIVEN: "recording the dose as given",
     Event.END_DOSING: "the end of dosing",
     Event.MARK_READY: "readiness for discharge",
     Event.DISCHARGE: "discharge",
@@ -67,6 +69,10 @@ TRANSITIONS: dict[Event, tuple[frozenset[State], State]] = {
     Event.CHECK_IN: (frozenset({State.SCHEDULED}), State.CHECKED_IN),
     Event.START_ASSESSMENT: (frozenset({State.CHECKED_IN}), State.PRE_DOSE),
     Event.START_DOSING: (frozenset({State.PRE_DOSE}), State.DOSING),
+    Event.RECORD_GIVEN: (
+        frozenset({State.SCHEDULED, State.CHECKED_IN, State.PRE_DOSE}),
+        State.DISCHARGED,
+    ),
     Event.END_DOSING: (frozenset({State.DOSING}), State.MONITORING),
     Event.MARK_READY: (frozenset({State.MONITORING}), State.READY_FOR_DISCHARGE),
     Event.DISCHARGE: (frozenset({State.READY_FOR_DISCHARGE}), State.DISCHARGED),
@@ -109,6 +115,10 @@ class DosingFacts:
     rems_enrolled: bool = True  # not required (non-esketamine), or enrolled
     screening_allows: bool = True  # the latest screening lets this protocol go ahead
     screening_reason: str = ""  # why not, in the screening's own words
+    order_double_checked: bool = True  # a second clinician checked the order in force
+    dose_refusal: str = ""  # why calculate_dose refuses the dose today (caps, ceiling)
+    first_dose_refusal: str = ""  # the protocol's fixed first dose, not given, no reason
+    treatment_consent: bool = True  # the patient's current treatment consent is granted
 
 
 @dataclass(frozen=True)
@@ -131,6 +141,7 @@ def dosing_blockers(facts: DosingFacts) -> tuple[str, ...]:
     else:
         prescriber = ""
     checks = (
+        (facts.treatment_consent, "the patient has no current treatment consent"),
         (facts.rems_enrolled, "the patient is not enrolled in the Spravato REMS"),
         (
             facts.screening_allows,
@@ -150,6 +161,12 @@ def dosing_blockers(facts: DosingFacts) -> tuple[str, ...]:
             "fasting and no nasal decongestant or steroid in the last hour are not confirmed",
         ),
         (facts.order_matches_dose, "the dose differs from the active order: a new order is needed"),
+        (
+            facts.order_double_checked,
+            "the order is not yet double-checked by a second clinician",
+        ),
+        (not facts.dose_refusal, f"the dose is refused: {facts.dose_refusal}"),
+        (not facts.first_dose_refusal, facts.first_dose_refusal),
     )
     return tuple(reason for ok, reason in checks if not ok)
 
@@ -163,18 +180,18 @@ def decide(
 ) -> Decision:
     """Whether `event` may happen to a session in `state`, and the state it leads to.
 
-    START_DOSING needs `dosing` facts; MARK_READY, DISCHARGE and SIGN take the blockers
-    computed by ketacare.treatment.discharge (for SIGN: overdue readings, open urgent
-    alerts).
+    START_DOSING and RECORD_GIVEN need `dosing` facts; MARK_READY, DISCHARGE and SIGN take
+    the blockers computed by ketacare.treatment.discharge (for SIGN: overdue readings, open
+    urgent alerts).
     """
     sources, target = TRANSITIONS[event]
     verb = EVENT_VERBS[event]
     if state not in sources:
         return Decision(False, None, (f"{verb} is not possible: the session is {_label(state)}",))
     reasons: tuple[str, ...] = ()
-    if event is Event.START_DOSING:
+    if event in (Event.START_DOSING, Event.RECORD_GIVEN):
         if dosing is None:
-            raise ValueError("START_DOSING needs the dosing facts")
+            raise ValueError(f"{event.name} needs the dosing facts")
         reasons = dosing_blockers(dosing)
     elif event in (Event.MARK_READY, Event.DISCHARGE, Event.SIGN):
         reasons = discharge_blockers
@@ -190,6 +207,7 @@ def _label(state: State) -> str:
 def _cannot(event: Event) -> str:
     return {
         Event.START_DOSING: "dosing cannot start",
+        Event.RECORD_GIVEN: "the dose cannot be recorded as given",
         Event.MARK_READY: "not ready for discharge",
         Event.DISCHARGE: "discharge refused",
         Event.SIGN: "signing refused",

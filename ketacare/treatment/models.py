@@ -82,6 +82,15 @@ class TreatmentSession(ClinicalRecord):
     # Rules a rescheduled date breaks, accepted by the user with this reason.
     schedule_override_reason = models.CharField(max_length=300, blank=True)
     ordered_at = models.DateTimeField(null=True, blank=True)
+    # The session order's calculation (ketacare.dosing.calculate_dose) and its independent
+    # double-check by a second clinician, needed before dosing like a standing order's.
+    order_calculation = models.JSONField(default=dict, blank=True)
+    order_checked_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    order_checked_at = models.DateTimeField(null=True, blank=True)
+    # Why the prescriber departs from the protocol's fixed first dose (esketamine 56 mg).
+    first_dose_reason = models.CharField(max_length=300, blank=True)
     # Supervision: a prescriber is assigned and attests being on site.
     supervising_prescriber = models.ForeignKey(
         USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
@@ -428,6 +437,8 @@ class ClinicSessionSettings(models.Model):
     )
     weight_max_age_days = models.PositiveSmallIntegerField(default=_R.weight_max_age_days)
     pregnancy_test_required = models.BooleanField(default=_R.pregnancy_test_required)
+    booking_past_days = models.PositiveSmallIntegerField(default=_R.booking_past_days)
+    booking_future_days = models.PositiveSmallIntegerField(default=_R.booking_future_days)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True
@@ -457,4 +468,6 @@ class ClinicSessionSettings(models.Model):
             esketamine_bp_recheck_min=self.esketamine_bp_recheck_min,
             weight_max_age_days=self.weight_max_age_days,
             pregnancy_test_required=self.pregnancy_test_required,
+            booking_past_days=self.booking_past_days,
+            booking_future_days=self.booking_future_days,
         )

@@ -40,6 +40,8 @@ class SessionRules:
     pregnancy_test_required: bool = False
     esketamine_discharge_bp: DischargeBloodPressure = field(default_factory=DischargeBloodPressure)
     esketamine_bp_recheck_min: int = 15
+    booking_past_days: int = 1
+    booking_future_days: int = 365
 
 
 RULE_SOURCES: dict[str, str] = {
@@ -66,6 +68,16 @@ RULE_SOURCES: dict[str, str] = {
     "esketamine_discharge": BP_DISCHARGE_SOURCES["limit"],
     "esketamine_discharge_rise": BP_DISCHARGE_SOURCES["rise"],
     "esketamine_bp_recheck_min": BP_DISCHARGE_SOURCES["recheck"],
+    "booking_past_days": (
+        "Clinical choice: a session may be booked or charted as given up to a day late "
+        "(paper charting entered the next morning); anything earlier is a late entry and "
+        "needs a stated reason, kept with the session."
+    ),
+    "booking_future_days": (
+        "Clinical choice: a year covers the longest course KetaCare books (induction and "
+        "maintenance, about 16 weeks) with room to spare; a date beyond it is most often "
+        "a typing error (2125 for 2025) and needs a stated reason."
+    ),
     "esketamine_min_observation": (
         "Spravato label: observe at least 2 hours after dosing (clinical.md §2.2 [V]); "
         "not a clinic setting."
@@ -120,6 +132,22 @@ def schedule_for(protocol: ProtocolDefinition | None) -> ReadingSchedule:
 
 def weight_current(last_weighed: dt.date | None, today: dt.date, max_age_days: int) -> bool:
     return last_weighed is not None and (today - last_weighed).days <= max_age_days
+
+
+def booking_window_problem(moment: dt.datetime, now: dt.datetime, rules: SessionRules) -> str:
+    """Why `moment` is outside the clinic's window for booking or charting a session
+    (past and future days, clinic settings), or ""; a stated reason lets it through."""
+    if moment < now - dt.timedelta(days=rules.booking_past_days):
+        return (
+            f"{moment:%Y-%m-%d} is more than {rules.booking_past_days} day(s) in the past "
+            "(clinic setting): check the date, or give a reason for the late entry"
+        )
+    if moment > now + dt.timedelta(days=rules.booking_future_days):
+        return (
+            f"{moment:%Y-%m-%d} is more than {rules.booking_future_days} days ahead "
+            "(clinic setting): check the date, or give a reason"
+        )
+    return ""
 
 
 @dataclass(frozen=True)
@@ -190,6 +218,8 @@ _ROWS: tuple[tuple[str, str, str, int, int], ...] = (
     ),
     ("weight_max_age_days", "Re-weigh for a weight-based dose when older than", "days", 0, 365),
     ("pregnancy_test_required", "Pregnancy test result needed before dosing", "yes/no", 0, 1),
+    ("booking_past_days", "Book or chart a session up to this far back", "days", 0, 30),
+    ("booking_future_days", "Book a session up to this far ahead", "days", 30, 730),
 )
 SETTING_SPECS: tuple[SettingSpec, ...] = tuple(
     SettingSpec(name, label, unit, low, high, _source(name))

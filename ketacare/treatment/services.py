@@ -23,12 +23,15 @@ from ketacare.accounts.policy import Permission, can
 from ketacare.audit.services import Action, audit_as
 from ketacare.common import clock
 from ketacare.common.errors import NotFound, ValidationFailed
+from ketacare.dosing import services as dosing
+from ketacare.dosing.calculator import first_dose_refusal
+from ketacare.dosing.protocols import SHIPPED
 from ketacare.patients import services as patients
-from ketacare.patients.models import BodyMeasurement, Patient
+from ketacare.patients.models import BodyMeasurement, Consent, Patient
 from ketacare.patients.selectors import patient_get
 from ketacare.treatment import discharge, lifecycle, monitoring, rems, rules
 from ketacare.treatment.integration import (
-    active_order_dose,
+    active_order,
     rescreen_before_session,
     screening_allows,
 )
@@ -178,6 +181,19 @@ def _check_protocol(code: str) -> None:
         raise ValidationFailed.single("protocol_code", f"Unknown protocol {code!r}.")
 
 
+def check_window(
+    access: ClinicAccess, field: str, moment: dt.datetime, reason: str
+) -> tuple[str, str]:
+    """A booking or charting time outside the clinic's window is refused unless a reason
+    is given; answers (the problem, the reason kept) for the audit."""
+    problem = rules.booking_window_problem(
+        moment, clock.now(), session_settings(access.clinic).rules()
+    )
+    if problem and not reason.strip():
+        raise ValidationFailed.single(field, problem[0].upper() + problem[1:] + ".")
+    return problem, reason.strip()[:300] if problem else ""
+
+
 @transaction.atomic
 def session_schedule(
     *,
@@ -185,18 +201,23 @@ def session_schedule(
     patient_id: uuid.UUID,
     scheduled_start: dt.datetime,
     protocol_code: str = "",
+    reason: str = "",
 ) -> TreatmentSession:
+    """Book a session. A start outside the clinic's booking window (far in the past or
+    future) needs a stated reason, kept as the session's schedule override reason."""
     access.require(Permission.SCHEDULE_SESSIONS)
     patient = patient_get(access=access, patient_id=patient_id)
     if patient.is_archived:
         raise ValidationFailed.single("patient", "This patient is archived.")
     _check_protocol(protocol_code)
+    problem, kept = check_window(access, "scheduled_start", scheduled_start, reason)
     session = TreatmentSession.objects.create(
         clinic=access.clinic,
         patient=patient,
         scheduled_start=scheduled_start,
         protocol_code=protocol_code,
         created_by=access.user,
+        schedule_override_reason=kept,
     )
     audit_as(
         access,
@@ -208,6 +229,7 @@ def session_schedule(
             "scheduled_start": [None, scheduled_start],
             "protocol_code": [None, protocol_code],
         },
+        details={"window": problem, "reason": kept} if problem else None,
     )
     return session
 
@@ -219,28 +241,33 @@ def session_record_given(
     patient_id: uuid.UUID,
     session_id: uuid.UUID,
     dosing_started_at: dt.datetime,
+    reason: str = "",
 ) -> TreatmentSession:
     """Record, after the fact, a session given without charting in KetaCare (e.g. charted
-    on paper): it becomes discharged, awaiting a prescriber's signature. Post-session
-    measures count from dosing_started_at."""
-    access.require(Permission.SCHEDULE_SESSIONS)
+    on paper): it becomes discharged, awaiting a prescriber's signature. It passes the
+    same state machine as dosing in KetaCare: a role that gives doses, the supervising
+    prescriber, a screening that allows the protocol, a current treatment consent, the
+    pre-dose vitals and the double-checked order within its caps. A dosing time outside
+    the clinic's window needs a reason. Post-session measures count from
+    dosing_started_at."""
+    access.require(Permission.GIVE_DOSES)
     session = locked_session(access, patient_id, session_id)
-    if session.state is not State.SCHEDULED:
-        raise ValidationFailed.single(
-            "status", f"This session is already {session.get_status_display().lower()}."
-        )
-    session.status = State.DISCHARGED.value
-    session.dosing_started_at = dosing_started_at
-    session.version += 1
-    session.save(update_fields=["status", "dosing_started_at", "version", "updated_at"])
+    if dosing_started_at > clock.now():
+        raise ValidationFailed.single("dosing_started_at", "Dosing cannot start in the future.")
+    problem, kept = check_window(access, "dosing_started_at", dosing_started_at, reason)
+    dose = active_order(session).dose_mg
+    session = apply(
+        access,
+        session,
+        Event.RECORD_GIVEN,
+        dosing=dosing_facts(session, dose),
+        stamp={"dosing_started_at": dosing_started_at},
+    )
     audit_session(
         access,
         session,
-        changes={
-            "status": ["scheduled", session.status],
-            "dosing_started_at": [None, dosing_started_at],
-        },
-        details={"event": "recorded_given"},
+        changes={"dose_mg": [None, dose]},
+        details={"event": "recorded_given", "window": problem, "reason": kept},
     )
     return session
 
@@ -314,6 +341,9 @@ def _start_assessment(access: ClinicAccess, session: TreatmentSession) -> Treatm
     return session
 
 
+ORDER_STATES = frozenset({State.SCHEDULED, State.CHECKED_IN, State.PRE_DOSE})
+
+
 @transaction.atomic
 def session_order_set(
     *,
@@ -322,30 +352,35 @@ def session_order_set(
     session_id: uuid.UUID,
     protocol_code: str,
     ordered_dose_mg: Decimal,
+    first_dose_reason: str = "",
 ) -> TreatmentSession:
-    """The prescriber's protocol and dose for this session (until dose orders land: see
-    ketacare.treatment.integration). Changing it before dosing is a new order."""
+    """The prescriber's protocol and dose (mg) for this session. It goes through
+    calculate_dose (the protocol's caps and the clinic's mg ceiling) and needs a second
+    clinician's double-check before dosing; changing it is a new order, checked again."""
     access.require(Permission.ORDER_DOSES)
     session = locked_session(access, patient_id, session_id)
-    if session.state not in {State.SCHEDULED, State.CHECKED_IN, State.PRE_DOSE}:
+    if session.state not in ORDER_STATES:
         raise ValidationFailed.single(
             "status", "The dose can only be ordered before dosing starts."
         )
-    protocol = rules.protocol_of(protocol_code)
-    if protocol is None:
-        raise ValidationFailed.single("protocol_code", f"Unknown protocol {protocol_code!r}.")
-    if ordered_dose_mg <= 0:
-        raise ValidationFailed.single("ordered_dose_mg", "The dose must be above zero.")
-    if rules.is_esketamine(protocol) and ordered_dose_mg % rems.DEVICE_MG:
-        raise ValidationFailed.single(
-            "ordered_dose_mg",
-            f"Esketamine is given in {rems.DEVICE_MG} mg devices: order 28, 56 or 84 mg.",
-        )
-    before = [session.protocol_code, session.ordered_dose_mg]
-    session.protocol_code = protocol_code
+    _check_protocol(protocol_code or "?")
+    result = dosing.session_dose_check(
+        clinic=access.clinic,
+        patient=session.patient,
+        protocol_code=protocol_code,
+        dose_mg=ordered_dose_mg,
+    )
+    reason = first_dose_reason.strip()[:300]
+    session.protocol_code = protocol_code  # the first-dose rule asks of this protocol
+    if refusal := first_dose_refusal_of(session, ordered_dose_mg, reason):
+        raise ValidationFailed.single("ordered_dose_mg", refusal[0].upper() + refusal[1:] + ".")
+    before = [session.protocol_code, session.ordered_dose_mg, session.first_dose_reason]
     session.ordered_dose_mg = ordered_dose_mg
+    session.first_dose_reason = reason
     session.ordered_by = access.user
     session.ordered_at = clock.now()
+    session.order_calculation = dosing.result_json(result)
+    session.order_checked_by = session.order_checked_at = None  # a new order: check again
     session.version += 1
     session.save()
     audit_session(
@@ -354,8 +389,42 @@ def session_order_set(
         changes={
             "protocol_code": [before[0], protocol_code],
             "ordered_dose_mg": [before[1], ordered_dose_mg],
+            **({"first_dose_reason": [before[2], reason]} if before[2] != reason else {}),
         },
-        details={"event": "order"},
+        details={"event": "order", "warnings": [w.code for w in result.warnings]},
+    )
+    return session
+
+
+@transaction.atomic
+def session_order_double_check(
+    *, access: ClinicAccess, patient_id: uuid.UUID, session_id: uuid.UUID
+) -> TreatmentSession:
+    """A second clinician's independent check of the session order, as for a standing
+    order (ketacare.dosing.services.order_double_check): never its prescriber."""
+    access.require(Permission.DOUBLE_CHECK_DOSES)
+    session = locked_session(access, patient_id, session_id)
+    if session.ordered_dose_mg is None:
+        raise ValidationFailed.single("order", "No dose is ordered for this session.")
+    if session.state not in ORDER_STATES:
+        raise ValidationFailed.single("status", "The order is checked before dosing starts.")
+    if session.ordered_by_id == access.user.pk:
+        raise ValidationFailed.single(
+            "checked_by", "The double-check must be done by someone other than the prescriber."
+        )
+    if session.order_checked_at is not None:
+        raise ValidationFailed.single("checked_by", "This order is already double-checked.")
+    session.order_checked_by, session.order_checked_at = access.user, clock.now()
+    session.version += 1
+    session.save()
+    audit_session(
+        access,
+        session,
+        changes={
+            "order_checked_by": [None, access.user.get_username()],
+            "order_checked_at": [None, session.order_checked_at],
+        },
+        details={"event": "order_double_check"},
     )
     return session
 
@@ -581,6 +650,32 @@ def _weight_current(session: TreatmentSession, max_age_days: int) -> bool:
     return rules.weight_current(latest, clock.now().date(), max_age_days)
 
 
+def earlier_sessions(session: TreatmentSession) -> int:
+    """The patient's sessions of the same drug given before this one."""
+    protocol = protocol_of(session)
+    if protocol is None:
+        return 0
+    same_drug = [c for c, p in SHIPPED.items() if p.drug == protocol.drug]
+    return (
+        TreatmentSession.objects.filter(
+            patient_id=session.patient_id,
+            protocol_code__in=same_drug,
+            status__in=TreatmentSession.GIVEN_STATUSES,
+        )
+        .exclude(pk=session.pk)
+        .count()
+    )
+
+
+def first_dose_refusal_of(session: TreatmentSession, dose_mg: Decimal, reason: str) -> str:
+    protocol = protocol_of(session)
+    if protocol is None:
+        return ""
+    return first_dose_refusal(
+        protocol, dose_mg, earlier_sessions=earlier_sessions(session), reason=reason
+    )
+
+
 def dosing_facts(session: TreatmentSession, dose_mg: Decimal | None) -> lifecycle.DosingFacts:
     """Everything the first dose needs, gathered from the record."""
     settings_ = session_settings(session.clinic).rules()
@@ -604,10 +699,21 @@ def dosing_facts(session: TreatmentSession, dose_mg: Decimal | None) -> lifecycl
             or (assessment is not None and assessment.bp_decision == "proceed")
         )
     )
-    ordered, _why = active_order_dose(session)
+    order = active_order(session)
+    ordered = order.dose_mg
     allows, screening_why = screening_allows(session)
     esketamine = rules.is_esketamine(protocol)
     female = session.patient.sex_at_birth == "female"
+    consent = (
+        Consent.objects.filter(
+            patient_id=session.patient_id,
+            kind=Consent.Kind.TREATMENT,
+            entered_in_error_at__isnull=True,
+            decided_on__lte=clock.now().date(),
+        )
+        .order_by("-decided_on", "-created_at")
+        .first()
+    )
     return lifecycle.DosingFacts(
         prescriber_required_on_site=rules.prescriber_required_on_site(settings_, protocol),
         prescriber_assigned=session.supervising_prescriber_id is not None,
@@ -628,6 +734,19 @@ def dosing_facts(session: TreatmentSession, dose_mg: Decimal | None) -> lifecycl
         rems_enrolled=not esketamine or rems_enrolled(session.patient),
         screening_allows=allows,
         screening_reason="" if allows else screening_why,
+        order_double_checked=order.checked,
+        dose_refusal=dosing.dose_refusal(
+            clinic=session.clinic,
+            patient=session.patient,
+            protocol_code=session.protocol_code,
+            dose_mg=ordered,
+        )
+        if ordered is not None and session.protocol_code
+        else "",
+        treatment_consent=consent is not None and consent.decision == Consent.Decision.GRANTED,
+        first_dose_refusal=first_dose_refusal_of(session, ordered, session.first_dose_reason)
+        if ordered is not None
+        else "",
     )
 
 

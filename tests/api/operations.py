@@ -127,11 +127,10 @@ MEASURE_OPERATIONS: dict[Op, dict[str, Any] | None] = {
     },
     ("GET", f"{_patient}/sessions"): None,
     ("POST", f"{_patient}/sessions"): {"scheduled_start": "2024-03-11T10:00:00Z"},
-    ("POST", f"{_session}/given"): {"dosing_started_at": "2024-03-04T10:20:00Z"},
     ("POST", f"{_session}/cancel"): {"reason": "Patient unwell"},
     ("GET", f"{_patient}/outcomes"): None,
     ("POST", f"{_patient}/outcomes/recommendation/accept"): {
-        "scheduled_start": "2030-01-07T10:00:00Z"
+        "scheduled_start": "2024-09-02T10:00:00Z"
     },
     ("POST", f"{_patient}/outcomes/recommendation/dismiss"): {"reason": "Patient travelling"},
     ("GET", f"{_patient}/clinical-events"): None,
@@ -215,7 +214,7 @@ DOSING_OPERATIONS: dict[Op, dict[str, Any] | None] = {
         "indication": "major_depression",
         "protocol_code": "esketamine_trd",
         "schedule": "label_then_weekly",
-        "start_date": "2030-03-04",
+        "start_date": "2025-03-03",
         "start_dose": "56",
     },
     ("GET", _plan): None,
@@ -280,9 +279,17 @@ STATE_SESSION_OPERATIONS: dict[str, dict[Op, dict[str, Any] | None]] = {
         },
     },
     "esketamine_dosing": {("POST", f"{_session}/devices"): None},
+    "ordered": {("POST", f"{_session}/order/double-check"): None},
+    # Everything on record but charted on paper: recorded as given, a late entry.
+    "paper": {
+        ("POST", f"{_session}/given"): {
+            "dosing_started_at": "2024-03-04T10:05:00Z",
+            "reason": "Entered from the paper chart",
+        }
+    },
     "ready": {
         ("PUT", f"{_session}/discharge-checklist"): {
-            "version": 9,  # the ready session's (tests.sessions.build.iv_ready)
+            "version": 10,  # the ready session's (tests.sessions.build.iv_ready)
             "items": {
                 "vitals_within_thresholds": True,
                 "alert_and_oriented": True,

@@ -3,8 +3,8 @@
 Each chart also has measurement-based care records: a scheduled treatment session, a
 PHQ-9 response (item 9 = 1) with its score and the open safety alert it raised, an
 open self-report link sent by SMS, and the patient's measurement plan; and an active
-esketamine treatment plan (its sessions booked in 2030) with a dose order awaiting its
-double-check.
+esketamine treatment plan (its sessions booked for January 2025, inside the booking
+window) with a dose order awaiting its double-check.
 
 The world is built on the test clock at WORLD_BUILT_AT (the live sessions are dosed on
 the session builders' clock, an hour later), and its tests run at WORLD_NOW, so that what
@@ -242,13 +242,10 @@ COURSE_PHQ9 = ((-1, 20), (1, 5), (11, 11), (15, 4), (25, 10))  # (day from 1 Jan
 
 
 def add_course(access: ClinicAccess, patient: Patient) -> None:
-    for start in COURSE_SESSIONS:
-        session = treatment.session_schedule(
-            access=access, patient_id=patient.pk, scheduled_start=start
-        )
-        treatment.session_record_given(
-            access=access, patient_id=patient.pk, session_id=session.pk, dosing_started_at=start
-        )
+    from tests.sessions.build import record_past
+
+    for start in COURSE_SESSIONS:  # entered from the paper chart, with everything it needs
+        record_past(access, patient, start)
     for day, total in COURSE_PHQ9:
         answers = [min(3, max(0, total - 3 * i)) for i in range(8)] + [0, 1]
         measures.response_record(
@@ -303,7 +300,7 @@ def add_dosing(clinic: Clinic, patient: Patient) -> tuple[uuid.UUID, uuid.UUID]:
             indication="major_depression",
             protocol_code="esketamine_mdsi",  # 8 sessions: the shortest course
             schedule="label",
-            start_date=dt.date(2030, 1, 7),
+            start_date=dt.date(2025, 1, 6),
             start_dose=Decimal("84"),
         ),
     ).plan
@@ -359,6 +356,8 @@ def add_state_session(world: World, kind: str) -> None:
     builders: dict[str, Any] = {
         "pre_dose": lambda a, p: build.esketamine_pre_dose(a, a, p),
         "esketamine_dosing": lambda a, p: build.esketamine_dosing(a, a, p),
+        "ordered": build.ordered_by_a_colleague,
+        "paper": lambda a, p: build.esketamine_pre_dose(a, a, p),
         "ready": lambda a, p: build.iv_ready(a, a, p),
         "discharged": build.given,
         "signed": build.signed,

@@ -164,8 +164,9 @@ def test_dose_rises_with_weight_within_one_basis(
     w1: D, w2: D, height: D, dose: D, basis: Basis
 ) -> None:
     light, heavy = sorted((w1, w2))
-    a = iv(weight_kg=light, height_cm=height, dose=dose, weight_basis=basis)
-    b = iv(weight_kg=heavy, height_cm=height, dose=dose, weight_basis=basis)
+    no_ceiling = DosingPolicy(mg_ceilings={"iv_ketamine": D("1000")})  # weight alone varies
+    a = iv(weight_kg=light, height_cm=height, dose=dose, weight_basis=basis, policy=no_ceiling)
+    b = iv(weight_kg=heavy, height_cm=height, dose=dose, weight_basis=basis, policy=no_ceiling)
     if a.basis == b.basis:
         assert a.weight_used_kg is not None and b.weight_used_kg is not None
         assert a.weight_used_kg <= b.weight_used_kg
@@ -195,10 +196,12 @@ def test_no_dose_exceeds_its_cap_and_volume_rate_duration_agree(
         )
     except DosingError as refused:
         too_small = "smallest measurable volume" in refused.reason
-        assert dose > protocol.hard_max or too_small  # under half the syringe step
+        above_ceiling = "clinic's ceiling of 75" in refused.reason
+        assert dose > protocol.hard_max or too_small or above_ceiling
         return
     assert result.weight_used_kg is not None and result.volume_ml is not None
     assert result.dose_mg <= protocol.hard_max * result.weight_used_kg
+    assert result.dose_mg <= D("75")  # the default ceiling: 0.75 mg/kg at 100 kg
     assert result.volume_ml * conc == result.dose_mg
     assert result.rate_ml_per_h is not None and result.infusion_minutes is not None
     assert abs(result.rate_ml_per_h * result.infusion_minutes / 60 - result.volume_ml) < D("1e-20")
@@ -214,3 +217,63 @@ def test_fixed_doses_never_exceed_their_cap(code: str, dose: int) -> None:
     except DosingError:
         return
     assert result.dose_mg <= SHIPPED[code].hard_max
+
+
+# --- the absolute mg ceiling and orders in mg (issue 12, finding 1) -----------------------
+
+
+def test_esketamine_above_84_mg_is_refused_by_the_cap_and_the_ceiling() -> None:
+    with pytest.raises(DosingError) as raised:
+        calculate_dose(protocol="esketamine_trd", dose="112")
+    assert raised.value.field == "dose" and "84" in raised.value.reason
+    clinic = DosingPolicy(mg_ceilings={"esketamine_trd": D("56")})
+    with pytest.raises(DosingError) as lowered:
+        calculate_dose(protocol="esketamine_trd", dose="84", policy=clinic)
+    assert "ceiling of 56 mg" in lowered.value.reason
+
+
+def test_an_order_in_mg_of_300_for_70_kg_is_4_3_mg_per_kg_and_refused() -> None:
+    with pytest.raises(DosingError) as raised:
+        iv(dose="300", dose_in_mg=True, concentration_mg_per_ml=None, require_preparation=False)
+    assert "4.29 mg/kg for 70.0 kg" in raised.value.reason
+    assert raised.value.field == "dose"
+
+
+def test_an_order_in_mg_within_the_caps_is_converted_to_mg_per_kg() -> None:
+    result = iv(dose="35", dose_in_mg=True, concentration_mg_per_ml=None, require_preparation=False)
+    assert (result.dose_mg, result.dose_requested) == (D("35"), D("0.5"))
+    assert result.volume_ml is None and result.rate_ml_per_h is None
+    assert any("charted with the administration" in r for r in result.reasons)
+
+
+def test_a_heavy_patient_at_0_75_mg_per_kg_meets_the_default_ceiling() -> None:
+    policy = DosingPolicy(basis_policy=BasisPolicy.ACTUAL)
+    with pytest.raises(DosingError) as raised:
+        iv(weight_kg=D("120"), dose="0.75", policy=policy)  # 90 mg
+    assert "90 mg is above the clinic's ceiling of 75 mg" in raised.value.reason
+
+
+@given(
+    st.sampled_from(sorted(SHIPPED)),
+    st.decimals(min_value=D("1"), max_value=D("600"), places=1),
+    st.decimals(min_value=D("30"), max_value=D("250"), places=1),
+)
+def test_no_order_in_mg_passes_its_caps(code: str, dose_mg: D, weight: D) -> None:
+    protocol = SHIPPED[code]
+    policy = DosingPolicy(basis_policy=BasisPolicy.ACTUAL)
+    try:
+        result = calculate_dose(
+            protocol=code,
+            dose=dose_mg,
+            weight_kg=weight,
+            policy=policy,
+            dose_in_mg=True,
+            require_preparation=False,
+            weight_measured_on=TODAY,
+            today=TODAY,
+        )
+    except DosingError:
+        return
+    assert result.dose_mg <= policy.ceiling_mg(protocol)
+    per_kg = result.dose_mg / weight if protocol.weight_based else result.dose_mg
+    assert per_kg <= protocol.hard_max

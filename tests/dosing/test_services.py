@@ -24,6 +24,7 @@ from tests.clinical import ANEURYSM_CHECKLIST, CLEAN_CHECKLIST, CURRENT_EPISODE
 from tests.clock import advance_clock
 from tests.dosing.conftest import Team, next_monday
 from tests.factories import PatientFactory
+from tests.sessions.build import give_off_system
 
 IV = DoseInput("iv_ketamine", D("0.5"), concentration_mg_per_ml=D("10"))
 
@@ -204,13 +205,8 @@ def test_esketamine_plan_books_the_label_course_on_open_days(team: Team) -> None
     assert len(events(team, "treatmentplan")) == 1
     assert len(events(team, "treatmentsession")) == 16
     # The existing session services still work on plan sessions.
-    first = result.sessions[0]
-    treatment.session_record_given(
-        access=team.nurse,
-        patient_id=team.patient.pk,
-        session_id=first.pk,
-        dosing_started_at=first.scheduled_start,
-    )
+    assert {s.protocol_code for s in result.sessions} == {"esketamine_trd"}  # issue 12 #2
+    give_off_system(team.nurse, team.prescriber, result.sessions[0], "56")
 
 
 def test_plan_refusals_leave_nothing_behind(team: Team) -> None:
@@ -335,12 +331,7 @@ def test_a_booster_in_the_plan_does_not_use_up_a_planned_session(team: Team) -> 
     first = TreatmentSession.objects.filter(plan=plan).order_by("plan_number").first()
     assert first is not None
     given_at = first.scheduled_start
-    treatment.session_record_given(
-        access=team.nurse,
-        patient_id=team.patient.pk,
-        session_id=first.pk,
-        dosing_started_at=given_at,
-    )
+    give_off_system(team.nurse, team.prescriber, first, "56")
     booster = treatment.session_schedule(
         access=team.nurse,
         patient_id=team.patient.pk,
@@ -348,12 +339,8 @@ def test_a_booster_in_the_plan_does_not_use_up_a_planned_session(team: Team) -> 
         protocol_code=plan.protocol_code,
     )
     TreatmentSession.objects.filter(pk=booster.pk).update(plan=plan)
-    treatment.session_record_given(
-        access=team.nurse,
-        patient_id=team.patient.pk,
-        session_id=booster.pk,
-        dosing_started_at=booster.scheduled_start,
-    )
+    booster.refresh_from_db()
+    give_off_system(team.nurse, team.prescriber, booster, "84")
     assert services.plan_sessions_done(plan) == 1
 
 

@@ -58,13 +58,20 @@ def test_an_esketamine_session_and_its_rems_form(open_page: OpenPage) -> None:
     ids = {"patient_id": patient.pk}
     session = services.session_schedule(
         access=access_for(nurse, clinic),
-        **ids,
+        patient_id=patient.pk,
         scheduled_start=T0,
         protocol_code="esketamine_trd",
     )
     ids["session_id"] = session.pk
     services.session_order_set(
-        access=prescriber, **ids, protocol_code="esketamine_trd", ordered_dose_mg=Decimal("56")
+        access=prescriber,
+        patient_id=patient.pk,
+        session_id=session.pk,
+        protocol_code="esketamine_trd",
+        ordered_dose_mg=Decimal("56"),
+    )
+    services.session_order_double_check(
+        access=access_for(nurse, clinic), patient_id=patient.pk, session_id=session.pk
     )
     services.supervisor_attest(access=prescriber, **ids)
 

@@ -28,6 +28,7 @@ from tests.clinical import clear_for_protocol
 from tests.clock import fix_clock
 from tests.e2e.conftest import OpenPage
 from tests.e2e.helpers import access_for, log_in, make_clinic, make_staff, register
+from tests.sessions.build import weigh
 
 pytestmark = pytest.mark.e2e
 
@@ -56,12 +57,16 @@ def test_a_full_iv_session(open_page: OpenPage) -> None:
         scheduled_start=T0,
         protocol_code="iv_ketamine",
     )
+    weigh(access_for(nurse, clinic), patient)  # the intake weight the order is based on
     services.session_order_set(
         access=prescriber_access,
         patient_id=patient.pk,
         session_id=session.pk,
         protocol_code="iv_ketamine",
         ordered_dose_mg=Decimal("35"),
+    )
+    services.session_order_double_check(
+        access=access_for(nurse, clinic), patient_id=patient.pk, session_id=session.pk
     )
 
     # 1. The nurse opens the session from the chart's Sessions tab, checks the patient in

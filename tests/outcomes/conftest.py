@@ -15,7 +15,6 @@ from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic
 from ketacare.measures import services as measures
 from ketacare.patients.models import Patient
-from ketacare.treatment import services as treatment
 from tests.clock import fix_clock
 from tests.measures.conftest import Team, make_team, register
 
@@ -45,13 +44,10 @@ def phq9(total: int) -> list[int | None]:
 
 
 def give(access: ClinicAccess, patient: Patient, when: dt.datetime) -> uuid.UUID:
-    session = treatment.session_schedule(
-        access=access, patient_id=patient.pk, scheduled_start=when - dt.timedelta(minutes=10)
-    )
-    treatment.session_record_given(
-        access=access, patient_id=patient.pk, session_id=session.pk, dosing_started_at=when
-    )
-    return session.pk
+    """A session given at `when`, entered from the paper chart with what it needs."""
+    from tests.sessions.build import record_past
+
+    return record_past(access, patient, when, booked_at=when - dt.timedelta(minutes=10)).pk
 
 
 def record(

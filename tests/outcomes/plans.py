@@ -14,9 +14,9 @@ from django.utils import timezone
 from ketacare.dosing import services as dosing
 from ketacare.dosing.models import TreatmentPlan
 from ketacare.patients.models import Patient
-from ketacare.treatment import services as treatment
 from tests.clinical import clear_for_protocol
 from tests.measures.conftest import Team
+from tests.sessions.build import enter_from_paper
 
 from .conftest import T0, at, record
 
@@ -67,11 +67,8 @@ def write_plan_course(
         events.append((at(entry[0], hour, origin), "score", int(entry[1])))
     for when, kind, value in sorted(events):
         if kind == "session":
-            treatment.session_record_given(
-                access=team.nurse,
-                patient_id=patient.pk,
-                session_id=booked[value].pk,
-                dosing_started_at=when,
-            )
+            # Given on paper at the course's day and entered with what the rules ask.
+            dose = "35" if plan.protocol_code == "iv_ketamine" else "56"
+            enter_from_paper(team.nurse, booked[value], when, dose=dose)
         else:
             record(team.nurse, patient, when, value, instrument=instrument)

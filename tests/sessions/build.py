@@ -8,12 +8,16 @@ from decimal import Decimal
 from typing import Any, TypedDict
 
 from ketacare.accounts.access import ClinicAccess
+from ketacare.accounts.policy import Permission, Role
+from ketacare.accounts.services import membership_set
 from ketacare.common import clock
-from ketacare.patients.models import Patient
+from ketacare.patients import services as patients
+from ketacare.patients.models import BodyMeasurement, Patient
 from ketacare.treatment import charting, services
 from ketacare.treatment.models import TreatmentSession
 from tests.clinical import clear_for_protocol
 from tests.clock import fix_clock
+from tests.factories import UserFactory
 
 T0 = dt.datetime(2024, 3, 4, 10, 0, tzinfo=dt.UTC)  # a Monday; London is on UTC in March
 # The clock for a test's set-up (screening, weights, plans): the hour before the sessions
@@ -45,16 +49,15 @@ def to_pre_dose(
     dose: str = "35",
     baseline: dict[str, Any] | None = None,
 ) -> TreatmentSession:
-    """Screened, scheduled, ordered, checked in, weighed, baseline recorded: ready for a
-    prescriber."""
+    """Screened, weighed, scheduled, ordered and the order double-checked by the nurse,
+    checked in, weighed again, baseline recorded: ready for a prescriber."""
     clear_for_protocol(prescriber, patient.pk, protocol)
+    weigh(nurse, patient)
     at(0)
     session = services.session_schedule(
         access=nurse, patient_id=patient.pk, scheduled_start=T0, protocol_code=protocol
     )
-    services.session_order_set(
-        access=prescriber, **ids(session), protocol_code=protocol, ordered_dose_mg=Decimal(dose)
-    )
+    order(prescriber, nurse, session, protocol, dose)
     services.session_transition(access=nurse, **ids(session), event="check_in")
     services.assessment_save(
         access=nurse,
@@ -65,6 +68,60 @@ def to_pre_dose(
         baseline=baseline or BASELINE,
     )
     return TreatmentSession.objects.get(pk=session.pk)
+
+
+def weigh(nurse: ClinicAccess, patient: Patient, kg: str = "70.0") -> None:
+    """The intake weight a weight-based order is calculated from."""
+    patients.record_add(
+        access=nurse,
+        patient_id=patient.pk,
+        model=BodyMeasurement,
+        data={"measured_on": clock.now().date(), "weight_kg": Decimal(kg), "height_cm": 172},
+    )
+
+
+def colleague(access: ClinicAccess, role: Role) -> ClinicAccess:
+    """Another member of the same clinic."""
+    user = UserFactory.create()
+    membership_set(clinic=access.clinic, user=user, role=role, actor=None)
+    return ClinicAccess(user=user, clinic=access.clinic, role=role)
+
+
+def order(
+    prescriber: ClinicAccess,
+    checker: ClinicAccess,
+    session: TreatmentSession,
+    protocol: str,
+    dose: str,
+    **extra: Any,
+) -> TreatmentSession:
+    """A session order and its independent double-check by a second clinician (a nurse
+    colleague, when the caller plays every role, as the API test world does)."""
+    if checker.user.pk == prescriber.user.pk:
+        checker = colleague(prescriber, Role.NURSE)
+    services.session_order_set(
+        access=prescriber,
+        **ids(session),
+        protocol_code=protocol,
+        ordered_dose_mg=Decimal(dose),
+        **extra,
+    )
+    return services.session_order_double_check(access=checker, **ids(session))
+
+
+def ordered_by_a_colleague(access: ClinicAccess, patient: Patient) -> TreatmentSession:
+    """Scheduled, with a 56 mg esketamine session order by another prescriber that
+    awaits `access`'s double-check."""
+    at(0)
+    session = services.session_schedule(
+        access=access, patient_id=patient.pk, scheduled_start=T0, protocol_code="esketamine_trd"
+    )
+    return services.session_order_set(
+        access=colleague(access, Role.PRESCRIBER),
+        **ids(session),
+        protocol_code="esketamine_trd",
+        ordered_dose_mg=Decimal("56"),
+    )
 
 
 def start_iv(nurse: ClinicAccess, session: TreatmentSession, dose: str = "35") -> None:
@@ -187,12 +244,99 @@ def _clear_and_discharge(nurse: ClinicAccess, session: TreatmentSession, at_minu
 
 
 def given(access: ClinicAccess, patient: Patient) -> TreatmentSession:
-    """Recorded as given off-system: discharged, awaiting the prescriber's signature."""
-    at(0)
-    session = services.session_schedule(
-        access=access, patient_id=patient.pk, scheduled_start=T0, protocol_code="iv_ketamine"
+    """Recorded as given off-system (charted on paper): everything the state machine asks
+    is on record, then the session is discharged, awaiting the prescriber's signature.
+    A prescriber colleague supervises when `access` is not a prescriber."""
+    prescriber = (
+        access if access.can(Permission.ORDER_DOSES) else colleague(access, Role.PRESCRIBER)
     )
+    session = to_pre_dose(access, prescriber, patient)
+    services.supervisor_attest(access=prescriber, **ids(session))
+    at(60)
     return services.session_record_given(access=access, **ids(session), dosing_started_at=T0)
+
+
+PAPER = "Entered from the paper chart"
+
+
+def record_past(
+    access: ClinicAccess,
+    patient: Patient,
+    start: dt.datetime,
+    *,
+    dose: str = "56",
+    booked_at: dt.datetime | None = None,
+) -> TreatmentSession:
+    """An esketamine session given in the past, booked now as a late entry (for
+    `booked_at`, default `start`) and entered from the paper chart (enter_from_paper)."""
+    session = services.session_schedule(
+        access=access,
+        patient_id=patient.pk,
+        scheduled_start=booked_at or start,
+        protocol_code="esketamine_trd",
+        reason=PAPER,
+    )
+    return enter_from_paper(access, session, start, dose=dose)
+
+
+def enter_from_paper(
+    access: ClinicAccess, session: TreatmentSession, start: dt.datetime, *, dose: str
+) -> TreatmentSession:
+    """A booked session given at `start` and entered now from the paper chart, with what
+    the rules ask: consent and screening, (for IV) a weight, the order double-checked,
+    check-in with a baseline, REMS enrollment (esketamine) and a prescriber (`access`, or
+    a prescriber colleague when `access` is not one); a late entry has its reason."""
+    prescriber = (
+        access if access.can(Permission.ORDER_DOSES) else colleague(access, Role.PRESCRIBER)
+    )
+    patient, protocol = session.patient, session.protocol_code
+    clear_for_protocol(prescriber, patient.pk, protocol)
+    if protocol == "iv_ketamine":
+        weigh(access if access.can(Permission.EDIT_CLINICAL) else prescriber, patient)
+    order(prescriber, access, session, protocol, dose)
+    services.session_transition(access=access, **ids(session), event="check_in")
+    services.assessment_save(
+        access=access if access.can(Permission.EDIT_CLINICAL) else prescriber,
+        **ids(session),
+        version=1,
+        data={"fasting_confirmed": True, "no_decongestant_confirmed": True},
+        baseline=BASELINE,
+    )
+    if protocol.startswith("esketamine") and not services.rems_enrolled(patient):
+        services.rems_enroll(access=prescriber, patient_id=patient.pk, enrolled_on=start.date())
+    services.supervisor_attest(access=prescriber, **ids(session))
+    return services.session_record_given(
+        access=access, **ids(session), dosing_started_at=start, reason=PAPER
+    )
+
+
+def give_off_system(
+    nurse: ClinicAccess, prescriber: ClinicAccess, session: TreatmentSession, dose: str
+) -> TreatmentSession:
+    """A booked session (e.g. a plan's), given on its day and recorded as given: the clock
+    moves to its start, the order is made and double-checked, the patient checked in with
+    a baseline, enrolled in the REMS for esketamine, and the prescriber attests."""
+    fix_clock(session.scheduled_start)
+    order(prescriber, nurse, session, session.protocol_code, dose)
+    services.session_transition(access=nurse, **ids(session), event="check_in")
+    services.assessment_save(
+        access=nurse,
+        **ids(session),
+        version=1,
+        data={"fasting_confirmed": True, "no_decongestant_confirmed": True},
+        baseline=BASELINE,
+    )
+    if session.protocol_code.startswith("esketamine") and not services.rems_enrolled(
+        session.patient
+    ):
+        services.rems_enroll(
+            access=nurse, patient_id=session.patient_id, enrolled_on=clock.now().date()
+        )
+    services.supervisor_attest(access=prescriber, **ids(session))
+    fix_clock(session.scheduled_start + dt.timedelta(hours=2))
+    return services.session_record_given(
+        access=nurse, **ids(session), dosing_started_at=session.scheduled_start
+    )
 
 
 def signed(prescriber: ClinicAccess, patient: Patient) -> TreatmentSession:

@@ -27,7 +27,15 @@ from ketacare.patients.models import BodyMeasurement, Medication, Patient
 from ketacare.treatment import integration, services
 from ketacare.treatment.models import TreatmentSession
 from tests.clinical import ANEURYSM_CHECKLIST, MAOI, clear_for_protocol
-from tests.sessions.build import T0, at, ids, start_esketamine, start_iv, to_pre_dose
+from tests.sessions.build import (
+    T0,
+    at,
+    ids,
+    order,
+    start_esketamine,
+    start_iv,
+    to_pre_dose,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -37,14 +45,13 @@ ESK = "esketamine_trd"
 def ready_but_for_screening(
     nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient, protocol: str = ESK
 ) -> TreatmentSession:
-    """Scheduled and ordered, checked in, assessed, REMS enrolled, prescriber on site."""
+    """Scheduled, ordered and double-checked, checked in, assessed, REMS enrolled,
+    prescriber on site."""
     at(0)
     session = services.session_schedule(
         access=nurse, patient_id=patient.pk, scheduled_start=T0, protocol_code=protocol
     )
-    services.session_order_set(
-        access=prescriber, **ids(session), protocol_code=protocol, ordered_dose_mg=Decimal("56")
-    )
+    order(prescriber, nurse, session, protocol, "56")
     services.session_transition(access=nurse, **ids(session), event="check_in")
     services.assessment_save(
         access=nurse,
@@ -199,7 +206,9 @@ def test_the_dose_comes_from_the_standing_order_without_a_session_order(
     session.refresh_from_db()
     overridden = integration.active_order(session)
     assert overridden.dose_mg == Decimal("56")
-    assert overridden.reason.endswith("overriding the standing order of 84 mg")
+    assert overridden.reason.endswith(
+        "overriding the standing order of 84 mg, not yet double-checked"
+    )
 
 
 def test_a_standing_order_for_another_protocol_is_not_this_sessions_dose(
@@ -226,7 +235,7 @@ def test_dosing_against_the_standing_order_starts(
     assert "the dose differs from the active order" in str(exc.value)
     at(2)  # measured, then ordered
     patients_height(nurse, patient)
-    dosing.order_create(
+    standing = dosing.order_create(
         access=prescriber,
         patient_id=patient.pk,
         given=dosing.DoseInput(
@@ -236,6 +245,10 @@ def test_dosing_against_the_standing_order_starts(
             infusion_minutes=40,
         ),
     )
+    with pytest.raises(ValidationFailed) as unchecked:
+        start_iv(nurse, session, dose="35")
+    assert "the order is not yet double-checked by a second clinician" in str(unchecked.value)
+    dosing.order_double_check(access=nurse, patient_id=patient.pk, order_id=standing.pk)
     start_iv(nurse, session, dose="35")
     assert TreatmentSession.objects.get(pk=session.pk).status == "dosing"
 
@@ -279,8 +292,8 @@ def test_the_session_page_shows_the_order_and_the_new_caution(
     assert "New since the previous screening" in screening
     assert "Phenelzine (phenelzine, maoi): raises blood pressure" in screening
     assert (
-        f'56 mg</strong> <span class="muted">(session order by {prescriber.user.get_username()})'
-        in page
+        f'56 mg</strong> <span class="muted">(session order by {prescriber.user.get_username()}, '
+        f"double-checked by {nurse.user.get_username()})" in page
     )
 
 

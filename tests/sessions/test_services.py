@@ -23,6 +23,7 @@ from ketacare.treatment.models import (
 from ketacare.treatment.selectors import rems_form_values, rems_forms
 from tests.sessions.build import (
     ALL_CLEAR,
+    T0,
     at,
     ids,
     readings_at,
@@ -62,8 +63,8 @@ def test_the_assessment_weight_is_recorded_on_the_chart(
     nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
 ) -> None:
     to_pre_dose(nurse, prescriber, patient)
-    weight = BodyMeasurement.objects.get(patient=patient)
-    assert weight.weight_kg == Decimal("70.0")
+    weight = BodyMeasurement.objects.filter(patient=patient).latest("created_at")
+    assert (weight.weight_kg, weight.measured_on) == (Decimal("70.0"), T0.date())
 
 
 def test_a_dose_different_from_the_order_needs_a_new_order(

@@ -28,6 +28,8 @@ def _defaults() -> dict[str, int | bool]:
         "esketamine_discharge_diastolic": rules.esketamine_discharge_bp.diastolic_above,
         "esketamine_discharge_rise": rules.esketamine_discharge_bp.rise_above,
         "esketamine_bp_recheck_min": rules.esketamine_bp_recheck_min,
+        "booking_past_days": rules.booking_past_days,
+        "booking_future_days": rules.booking_future_days,
     }
 
 

@@ -47,6 +47,7 @@ INTENDED: dict[Permission, list[bool]] = {
     Permission.ACCEPT_CAUTIONS:   [N,  Y,    N,    N,    N,    N,    N],
     Permission.ORDER_DOSES:       [N,  Y,    N,    N,    N,    N,    N],
     Permission.DOUBLE_CHECK_DOSES: [N, Y,    Y,    N,    N,    N,    N],
+    Permission.GIVE_DOSES:        [N,  Y,    Y,    N,    N,    N,    N],
     Permission.MANAGE_PROTOCOLS:  [Y,  Y,    N,    N,    N,    N,    N],
     Permission.MANAGE_CLINIC_CALENDAR: [Y, N,   N,    N,    Y,    N,    N],
     Permission.USE_SIMULATOR:     [N,  Y,    Y,    N,    N,    N,    Y],

@@ -20,13 +20,20 @@ from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
 from ketacare.common.errors import ValidationFailed
 from ketacare.dosing import schedule, selectors, services
-from ketacare.dosing.calculator import DEFAULT_POLICY, Basis, BasisPolicy
+from ketacare.dosing.calculator import (
+    DEFAULT_POLICY,
+    Basis,
+    BasisPolicy,
+    ceiling_basis,
+    default_mg_ceiling,
+)
 from ketacare.dosing.models import TreatmentPlan
 from ketacare.dosing.protocols import (
     ADJUSTABLE_FIELDS,
     BOOL_FIELDS,
     INT_FIELDS,
     NULLABLE_FIELDS,
+    SHIPPED,
     TEXT_FIELDS,
     Indication,
     adjustable_values,
@@ -440,21 +447,42 @@ class DosingSettingsForm(forms.Form):
     pump_precision_ml_per_h = forms.DecimalField()
     weight_max_age_days = forms.IntegerField()
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for code, protocol in SHIPPED.items():  # the absolute mg ceiling of each protocol
+            self.fields[f"ceiling_{code}"] = forms.DecimalField(
+                required=False,  # left empty: unchanged
+                label=f"Ceiling for {protocol.name} (mg)",
+                help_text=f"Default {default_mg_ceiling(protocol).normalize():f} mg. "
+                f"{ceiling_basis(protocol)}",
+            )
+
+    def settings_data(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.cleaned_data.items() if not k.startswith("ceiling_")}
+        data["mg_ceilings"] = {
+            code: self.cleaned_data[f"ceiling_{code}"]
+            for code in SHIPPED
+            if self.cleaned_data.get(f"ceiling_{code}") is not None
+        }
+        return data
+
 
 @clinic_view
 def dosing_settings(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
     access.require(Permission.VIEW_CHART)
     found = selectors.dosing_settings_for(access.clinic)
-    initial = {f: getattr(found, f) for f in services.SETTING_FIELDS}
+    initial = {f: getattr(found, f) for f in services.SETTING_FIELDS if f != "mg_ceilings"}
+    initial |= {f"ceiling_{c}": v for c, v in selectors.ceilings_in_force(found).items()}
     form = DosingSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST":
         access.require(Permission.MANAGE_PROTOCOLS)
         if form.is_valid():
             try:
-                services.dosing_settings_update(access=access, data=form.cleaned_data)
+                services.dosing_settings_update(access=access, data=form.settings_data())
             except ValidationFailed as exc:
                 for key, msgs in exc.errors.items():
-                    form.add_error(key if key in form.fields else None, msgs)
+                    name = key.replace("mg_ceilings.", "ceiling_")
+                    form.add_error(name if name in form.fields else None, msgs)
             else:
                 messages.success(request, "Dosing settings saved.")
                 return redirect("dosing_settings", clinic_slug=access.clinic.slug)

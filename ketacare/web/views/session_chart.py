@@ -173,6 +173,19 @@ def _date(raw: str) -> dt.date | None:
         return None
 
 
+# Order fields named as the form labels them, so an error says which field is wrong.
+FIELD_LABELS = {
+    "ordered_dose_mg": "Dose for this session",
+    "protocol_code": "Protocol",
+    "weight_kg": "Weight",
+    "height_cm": "Height",
+    "first_dose_reason": "Why not the first dose",
+    "checked_by": "Double-check",
+    "scheduled_start": "Date and time",
+    "dosing_started_at": "Dosing started at",
+}
+
+
 ACTIONS: dict[str, Callable[[ClinicAccess, dict[str, Any], Any], Any]] = {
     "check_in": lambda a, ids, p: services.session_transition(access=a, **ids, event="check_in"),
     "mark_ready": lambda a, ids, p: services.session_transition(
@@ -183,7 +196,9 @@ ACTIONS: dict[str, Callable[[ClinicAccess, dict[str, Any], Any], Any]] = {
         **ids,
         protocol_code=p.get("protocol_code", ""),
         ordered_dose_mg=_dec(p.get("ordered_dose_mg", "")) or Decimal(0),
+        first_dose_reason=p.get("first_dose_reason", ""),
     ),
+    "order_check": lambda a, ids, p: services.session_order_double_check(access=a, **ids),
     "assign": lambda a, ids, p: services.supervisor_assign(
         access=a, **ids, prescriber_id=_int(p.get("prescriber_id", ""))
     ),
@@ -314,7 +329,7 @@ def session_act(
             )
         except ValidationFailed as exc:
             # Refused: nothing was saved; the page answers 422 with every reason.
-            flash_failure(request, exc)
+            flash_failure(request, exc, labels=FIELD_LABELS)
             return _page(request, access, patient_id, session_id, status=422)
         else:
             messages.success(request, "Saved.")

@@ -35,10 +35,14 @@ class DateTimeInput(forms.DateTimeInput):
 
 class ScheduleForm(forms.Form):
     scheduled_start = forms.DateTimeField(widget=DateTimeInput(), label="Start")
+    reason = forms.CharField(
+        max_length=300, required=False, label="Reason, if far in the past or ahead"
+    )
 
 
 class GivenForm(forms.Form):
     dosing_started_at = forms.DateTimeField(widget=DateTimeInput(), label="Dosing started")
+    reason = forms.CharField(max_length=300, required=False, label="Reason, if a late entry")
 
 
 class CancelForm(forms.Form):
@@ -54,6 +58,7 @@ def sessions_tab(access: ClinicAccess, patient: Patient) -> tuple[str, dict[str,
         "given_form": GivenForm(initial={"dosing_started_at": now}),
         "cancel_form": CancelForm(),
         "can_schedule": access.can(Permission.SCHEDULE_SESSIONS) and not patient.is_archived,
+        "can_give": access.can(Permission.GIVE_DOSES),
     }
 
 
@@ -108,7 +113,10 @@ def session_schedule(
         request,
         ScheduleForm(request.POST),
         lambda data: services.session_schedule(
-            access=access, patient_id=patient_id, scheduled_start=data["scheduled_start"]
+            access=access,
+            patient_id=patient_id,
+            scheduled_start=data["scheduled_start"],
+            reason=data["reason"],
         ),
         "Session booked.",
     )
@@ -129,6 +137,7 @@ def session_given(
             patient_id=patient_id,
             session_id=session_id,
             dosing_started_at=data["dosing_started_at"],
+            reason=data["reason"],
         ),
         "Session recorded as given.",
     )
