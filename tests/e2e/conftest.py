@@ -2,7 +2,8 @@
 
 Every page opened through `open_page` has its requests recorded; a test fails at
 teardown if any page asked for something outside the live server (a CDN font, an
-analytics script) or raised a JavaScript error.
+analytics script), raised a JavaScript error, or ends with a critical or serious
+axe-core violation.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test.testcases import LiveServerThread
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from tests.e2e.accessibility import serious_violations
 from tests.e2e.helpers import DESKTOP
 
 # Playwright's sync API runs an event loop in this thread; the tests still use the ORM
@@ -126,8 +128,17 @@ def open_page(
         return page
 
     yield make
+    # Whatever page a test ends on passes axe-core (tests/e2e/accessibility.py).
+    inaccessible = [
+        problem
+        for context in contexts
+        for page in context.pages
+        if page.url.startswith(live_server.url)
+        for problem in serious_violations(page)
+    ]
     for context in contexts:
         context.close()
     assert request_log.current, "no page made any request"
     assert outside(request_log.current, live_server.url) == []
     assert page_errors == []
+    assert inaccessible == []

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('treatment', '0006_discharge_holds_and_release'),
-        ('treatment', '0007_booking_window'),
+        ("treatment", "0006_discharge_holds_and_release"),
+        ("treatment", "0007_booking_window"),
     ]
 
-    operations = [
-    ]
+    operations = []

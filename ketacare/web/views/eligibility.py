@@ -44,7 +44,11 @@ def history_tab(access: ClinicAccess, patient: Patient) -> tuple[str, dict[str, 
     view = selectors.history_of(patient=patient, today=timezone.localdate())
     return "web/eligibility/_history.html", {
         "history": view,
-        "forms": {kind: history_form_class(kind)() for kind in services.HISTORY_MODELS},
+        # Several forms share field names: ids carry the kind, so each label finds its field.
+        "forms": {
+            kind: history_form_class(kind)(auto_id=f"id_{kind}_%s")
+            for kind in services.HISTORY_MODELS
+        },
         "form_labels": HISTORY_LABELS,
         "can_edit": access.can(Permission.EDIT_TREATMENT_HISTORY) and not patient.is_archived,
     }
@@ -52,8 +56,12 @@ def history_tab(access: ClinicAccess, patient: Patient) -> tuple[str, dict[str, 
 
 class ScreeningForm(forms.Form):
     protocol_code = forms.ChoiceField(label="Protocol")
-    bp_systolic = forms.IntegerField(required=False, min_value=30, max_value=300)
-    bp_diastolic = forms.IntegerField(required=False, min_value=30, max_value=300)
+    bp_systolic = forms.IntegerField(
+        required=False, min_value=30, max_value=300, label="Systolic blood pressure"
+    )
+    bp_diastolic = forms.IntegerField(
+        required=False, min_value=30, max_value=300, label="Diastolic blood pressure"
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
