@@ -146,8 +146,8 @@ def test_prescriber_records_a_weight_and_compliance_sees_it_in_the_audit_trail(
     by_prescriber = [row for row in rows_seen if row[2] == "dr.okafor"]
     views = [row for row in by_prescriber if row[3] == "view"]
     creates = [row for row in by_prescriber if row[3] == "create"]
-    assert "patient / overview" in {row[4] for row in views}
-    assert "patient / weights" in {row[4] for row in views}
-    weight_creates = [row for row in creates if row[4] == "bodymeasurement"]
+    assert "Patient / overview" in {row[4] for row in views}
+    assert "Patient / weights" in {row[4] for row in views}
+    weight_creates = [row for row in creates if row[4] == "Bodymeasurement"]
     assert len(weight_creates) == 1, "the refused 700 kg entry must not be audited as saved"
-    assert "weight_kg: ∅ → 81.5" in weight_creates[0][6]
+    assert "Weight kg: ∅ → 81.5" in weight_creates[0][6]

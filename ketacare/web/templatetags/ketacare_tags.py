@@ -81,3 +81,10 @@ def figure(value: Any) -> Any:
 def instrument_list(codes: list[str]) -> str:
     """Instrument codes as clinicians write them: ["phq9", "gad7"] -> "PHQ-9, GAD-7"."""
     return ", ".join(instrument_abbreviation(code) for code in codes)
+
+
+@register.filter
+def form_for(form: Any, key: Any) -> Any:
+    """The same empty form for one row of a list, with ids of its own (`form|form_for:s.pk`),
+    so each row's labels point at its own fields."""
+    return type(form)(auto_id=f"id_{key}_%s")
