@@ -15,6 +15,7 @@ from ketacare.outcomes.course import Status
 from ketacare.outcomes.models import MaintenanceDecision
 from ketacare.patients.models import Patient
 from ketacare.treatment.models import TreatmentSession
+from tests.clock import fix_clock
 from tests.measures.conftest import Team
 
 from .conftest import at, write_course
@@ -76,6 +77,7 @@ def test_the_recommendation_falls_before_relief_was_lost(team: Team, maintained:
 
 
 def test_accepting_books_a_session_and_is_audited(team: Team, maintained: Patient) -> None:
+    fix_clock(at(40))  # the nurse accepts on day 40
     decision = services.recommendation_accept(
         access=team.nurse, patient_id=maintained.pk, now=at(40)
     )
