@@ -99,6 +99,18 @@ def day_violations(
     return tuple(found)
 
 
+def first_open_day(
+    calendar: ClinicCalendar, on_or_after: dt.date, *, within_days: int = 366
+) -> dt.date | None:
+    """The first day from `on_or_after` on which the calendar lets a session be booked
+    (an open weekday, not a closure, a place free), or None within `within_days`."""
+    for offset in range(within_days):
+        day = on_or_after + dt.timedelta(days=offset)
+        if not day_violations(day, calendar=calendar):
+            return day
+    return None
+
+
 def _targets(period_start: dt.date, period_days: int, count: int) -> list[dt.date]:
     """Evenly spread target days within a period: twice a week is day 0 and day 3 or 4."""
     return [period_start + dt.timedelta(days=(i * period_days) // count) for i in range(count)]

@@ -19,7 +19,8 @@ from ketacare.accounts.policy import Permission
 from ketacare.audit.services import Action, audit_as
 from ketacare.common.errors import NotFound, ValidationFailed
 from ketacare.dosing.protocols import ProtocolDefinition
-from ketacare.dosing.selectors import protocol_catalogue
+from ketacare.dosing.schedule import first_open_day
+from ketacare.dosing.selectors import calendar_rules, protocol_catalogue
 from ketacare.outcomes.config import OutcomeConfig, config_for, settings_row, validated_overrides
 from ketacare.outcomes.course import CourseOutcome, Judgement, Status, classify_course
 from ketacare.outcomes.data import ScorePoint
@@ -255,6 +256,7 @@ def _decide(
     *,
     reason: str = "",
     booked: TreatmentSession | None = None,
+    note: str = "",
 ) -> MaintenanceDecision:
     assert state.course is not None and rec.date is not None
     row = MaintenanceDecision.objects.create(
@@ -282,7 +284,7 @@ def _decide(
             "reason": [None, reason],
             "booked_session": [None, str(booked.pk) if booked else None],
         },
-        details={"recommendation": rec.reason},
+        details={"recommendation": rec.reason, **({"booking": note} if note else {})},
     )
     return row
 
@@ -313,6 +315,30 @@ def _book_in_course(
     return booked
 
 
+def default_start(clinic: Clinic, recommended: dt.date, now: dt.datetime) -> dt.datetime:
+    """Where an accepted booster is booked when no start is given: the recommended date at
+    BOOKING_HOUR clinic time; when that has passed (an overdue recommendation), the
+    earliest booking from now instead: the first day the clinic's calendar is open (not
+    closed, a place free) whose BOOKING_HOUR is still ahead. Refused, naming the field,
+    when the calendar has no such day within a year."""
+    zone = zoneinfo.ZoneInfo(clinic.time_zone)
+    at_hour = dt.time(BOOKING_HOUR)
+    start = dt.datetime.combine(recommended, at_hour, tzinfo=zone)
+    if start >= now:
+        return start
+    today = now.astimezone(zone).date()
+    if dt.datetime.combine(today, at_hour, tzinfo=zone) < now:
+        today += dt.timedelta(days=1)  # today's session time has passed too
+    day = first_open_day(calendar_rules(clinic), today)
+    if day is None:
+        raise ValidationFailed.single(
+            "scheduled_start",
+            "The recommended date has passed and the clinic's calendar has no open day in "
+            "the next year: choose a start.",
+        )
+    return dt.datetime.combine(day, at_hour, tzinfo=zone)
+
+
 @transaction.atomic
 def recommendation_accept(
     *,
@@ -321,14 +347,14 @@ def recommendation_accept(
     scheduled_start: dt.datetime | None = None,
     now: dt.datetime | None = None,
 ) -> MaintenanceDecision:
-    """Accept the next-session recommendation: book the session (at the recommended date,
-    10:00 clinic time, unless a start is given) and record the decision."""
+    """Accept the next-session recommendation: book the session (unless a start is given,
+    at `default_start`) and record the decision."""
     _require_planning(access)
     now = now or timezone.now()
     state, rec = _open_recommendation(access, patient_id, now)
     assert rec.date is not None and state.course is not None
     zone = zoneinfo.ZoneInfo(access.clinic.time_zone)
-    start = scheduled_start or dt.datetime.combine(rec.date, dt.time(BOOKING_HOUR), tzinfo=zone)
+    start = scheduled_start or default_start(access.clinic, rec.date, now)
     assert state.spacing is not None
     too_soon = state.spacing.refusal(start, state.course.last_session.given_at, zone)
     if too_soon:
@@ -336,7 +362,16 @@ def recommendation_accept(
     if start < now:
         raise ValidationFailed.single("scheduled_start", "Choose a time in the future.")
     booked = _book_in_course(access, state.course, start)
-    return _decide(access, state, rec, MaintenanceDecision.Decision.ACCEPTED, now, booked=booked)
+    moved = scheduled_start is None and start.astimezone(zone).date() != rec.date
+    return _decide(
+        access,
+        state,
+        rec,
+        MaintenanceDecision.Decision.ACCEPTED,
+        now,
+        booked=booked,
+        note="the recommended date had passed: booked on the next open clinic day" if moved else "",
+    )
 
 
 @transaction.atomic

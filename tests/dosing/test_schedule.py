@@ -14,6 +14,7 @@ from ketacare.dosing.schedule import (
     ClinicCalendar,
     course_length,
     day_violations,
+    first_open_day,
     futility_review_due,
     generate,
     integration_days,
@@ -170,3 +171,35 @@ def test_protocol_definitions_are_hashable_values() -> None:
     """Screening and caches may key on a definition: equal versions hash alike."""
     assert len({*SHIPPED.values(), *SHIPPED.values()}) == len(SHIPPED)
     assert hash(adjusted(ESK, {}, version=2)) == hash(adjusted(ESK, {}, version=2))
+
+
+def test_the_first_open_day_skips_closed_weekdays_closures_and_full_days() -> None:
+    saturday = MONDAY + dt.timedelta(days=5)
+    assert first_open_day(ClinicCalendar(), MONDAY) == MONDAY
+    assert first_open_day(ClinicCalendar(), saturday) == MONDAY + dt.timedelta(days=7)
+    calendar = ClinicCalendar(
+        closures={MONDAY + dt.timedelta(days=7): "Staff training"},
+        daily_capacity=2,
+        booked={MONDAY + dt.timedelta(days=8): 2},
+    )
+    assert first_open_day(calendar, saturday) == MONDAY + dt.timedelta(days=9)
+    assert first_open_day(ClinicCalendar(open_weekdays=frozenset()), MONDAY) is None
+
+
+@given(
+    open_days=st.frozensets(st.integers(0, 6)),
+    closed=st.sets(st.integers(0, 20), max_size=10),
+    start=st.integers(0, 6),
+)
+def test_the_first_open_day_is_open_and_none_before_it_is(
+    open_days: frozenset[int], closed: set[int], start: int
+) -> None:
+    calendar = ClinicCalendar(
+        open_weekdays=open_days,
+        closures={MONDAY + dt.timedelta(days=d): "Closed" for d in closed},
+    )
+    begin = MONDAY + dt.timedelta(days=start)
+    found = first_open_day(calendar, begin, within_days=30)
+    days = [begin + dt.timedelta(days=n) for n in range(30)]
+    open_ones = [d for d in days if not day_violations(d, calendar=calendar)]
+    assert found == (open_ones[0] if open_ones else None)

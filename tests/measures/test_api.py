@@ -26,7 +26,10 @@ from ketacare.measures.models import (
 from ketacare.messaging.models import OutboundMessage
 from ketacare.patients.models import Patient
 from ketacare.treatment.models import TreatmentSession
+from tests.clinical import clear_for_protocol
+from tests.clock import fix_clock
 from tests.measures.conftest import MADRS_MODERATE, PHQ9_ITEM9, PHQ9_MODERATE, Team
+from tests.sessions.build import ready_to_give
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as Response
@@ -508,6 +511,7 @@ def test_who_may_set_plans(team: Team, patient: Patient, api_client: ClientFor) 
 def test_booking_giving_and_cancelling_sessions(
     team: Team, patient: Patient, api_client: ClientFor
 ) -> None:
+    fix_clock(dt.datetime(2025, 3, 3, 9, tzinfo=dt.UTC))  # booked the day before
     client = api_client(team.front_desk)
     url = f"{API}/patients/{patient.pk}/sessions"
     first = post(client, url, {"scheduled_start": "2025-03-04T10:00:00Z"})
@@ -516,6 +520,12 @@ def test_booking_giving_and_cancelling_sessions(
     assert [r.status_code for r in (first, second, third)] == [201, 201, 201]
     assert first.json()["status"] == "scheduled"
 
+    # On the day: cleared, ordered and checked, checked in with a baseline, supervised.
+    session = TreatmentSession.objects.get(pk=first.json()["id"])
+    fix_clock(session.scheduled_start)
+    clear_for_protocol(team.prescriber, patient.pk, "esketamine_trd")
+    ready_to_give(team.nurse, team.prescriber, session, "56", protocol="esketamine_trd")
+    fix_clock(dt.datetime(2025, 3, 4, 12, tzinfo=dt.UTC))  # recorded after the session
     nurse = api_client(team.nurse)
     given = post(
         nurse, f"{url}/{first.json()['id']}/given", {"dosing_started_at": "2025-03-04T10:20:00Z"}
@@ -540,7 +550,7 @@ def test_booking_giving_and_cancelling_sessions(
     )
     assert list(errors(again)) == ["status"]
     assert post(nurse, f"{url}/{second.json()['id']}/cancel", {"reason": ""}).status_code == 422
-    listed = client.get(url).json()
+    listed = api_client(team.front_desk).get(url).json()  # signed in again, a day later
     assert [s["status"] for s in listed] == ["discharged", "cancelled", "no_show"]
 
 

@@ -19,6 +19,7 @@ from ketacare.measures.services import LinkRefused
 from ketacare.messaging.models import OutboundMessage
 from ketacare.patients.models import Patient
 from ketacare.treatment import services as treatment
+from tests.clock import fix_clock
 from tests.factories import ClinicFactory
 from tests.measures.conftest import (
     GAD7_MILD,
@@ -176,6 +177,7 @@ def test_who_may_send_links(team: Team, other_team: Team, patient: Patient) -> N
 
 
 def test_a_link_can_name_a_session_of_the_patient(team: Team, patient: Patient) -> None:
+    fix_clock(T0)  # booked the day before, when the link is sent
     session = treatment.session_schedule(
         access=team.nurse, patient_id=patient.pk, scheduled_start=T0 + 26 * HOUR
     )
@@ -479,6 +481,7 @@ def test_a_pre_session_link_is_refused_once_its_session_is_cancelled(
     team: Team, patient: Patient
 ) -> None:
     start = dt.datetime(2030, 3, 4, 10, tzinfo=dt.UTC)
+    fix_clock(start - dt.timedelta(hours=24))  # booked when the link is sent
     session = treatment.session_schedule(
         access=team.nurse, patient_id=patient.pk, scheduled_start=start
     )

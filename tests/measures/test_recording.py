@@ -15,6 +15,7 @@ from ketacare.measures import services
 from ketacare.measures.models import QuestionnaireResponse, SafetyAlert, Score
 from ketacare.patients.models import Patient
 from ketacare.treatment import services as treatment
+from tests.clock import fix_clock
 from tests.measures.conftest import (
     MADRS_MODERATE,
     PHQ9_ITEM9,
@@ -191,6 +192,7 @@ def test_unknown_instrument_context_or_session_is_refused(
 
 def test_a_session_of_another_patient_is_refused(team: Team, patient: Patient) -> None:
     other = register(team.nurse, mrn="M-2002")
+    fix_clock(T0 - dt.timedelta(days=1))  # booked the day before
     session = treatment.session_schedule(access=team.nurse, patient_id=other.pk, scheduled_start=T0)
     with pytest.raises(ValidationFailed) as refused:
         record(team, patient, session_id=session.pk, context="pre_session")
@@ -198,9 +200,11 @@ def test_a_session_of_another_patient_is_refused(team: Team, patient: Patient) -
 
 
 def test_context_session_and_offset_are_kept(team: Team, patient: Patient) -> None:
+    fix_clock(T0 - dt.timedelta(days=1))  # booked the day before
     session = treatment.session_schedule(
         access=team.nurse, patient_id=patient.pk, scheduled_start=T0
     )
+    fix_clock(T0 + dt.timedelta(hours=24))  # the patient answers a day after the session
     recorded = record(
         team,
         patient,

@@ -21,6 +21,7 @@ from functools import partial
 import pytest
 from django.utils import timezone
 
+from ketacare.common import clock
 from ketacare.measures import services
 from ketacare.measures.models import SelfReportLink
 from ketacare.measures.services import RuleInput
@@ -28,7 +29,10 @@ from ketacare.patients.models import Patient
 from ketacare.patients.services import patient_archive
 from ketacare.treatment import services as treatment
 from ketacare.treatment.models import TreatmentSession
+from tests.clinical import clear_for_protocol
+from tests.clock import fix_clock
 from tests.measures.conftest import GAD7_MILD, PHQ9_MODERATE, Team, register
+from tests.sessions.build import ready_to_give
 
 pytestmark = pytest.mark.django_db
 
@@ -146,6 +150,12 @@ def test_six_weeks_of_hourly_ticks_create_exactly_the_planned_links(
         sessions[name] = session.pk
 
     def give(name: str, dosing: dt.datetime) -> None:
+        """Given on its day (esketamine, with what the rules ask), recorded within the hour."""
+        recorded_at = clock.now()
+        session = TreatmentSession.objects.get(pk=sessions[name])
+        fix_clock(session.scheduled_start)
+        ready_to_give(nurse, team.prescriber, session, "56", protocol="esketamine_trd")
+        fix_clock(recorded_at)
         treatment.session_record_given(
             access=nurse, patient_id=patient.pk, session_id=sessions[name], dosing_started_at=dosing
         )
@@ -161,7 +171,9 @@ def test_six_weeks_of_hourly_ticks_create_exactly_the_planned_links(
     def answer_first_pre_session_link(now: dt.datetime) -> None:
         answer_all(SelfReportLink.objects.get(patient=patient, context="pre_session"), now)
 
-    # What happens at each hour, before that hour's tick.
+    fix_clock(START)
+    clear_for_protocol(team.prescriber, patient.pk, "esketamine_trd")
+    # What happens at each hour (on the clock), before that hour's tick.
     events: dict[dt.datetime, list[Callable[[], None]]] = defaultdict(list)
     for name, (booked, _starts, dosing) in COURSE.items():
         events[booked].append(partial(book, name))
@@ -177,6 +189,7 @@ def test_six_weeks_of_hourly_ticks_create_exactly_the_planned_links(
     now = START
     while now < END:
         for event in events.pop(now, []):
+            fix_clock(now)
             event()
         names = {pk: name for name, pk in sessions.items()}
         counts = services.scheduler_tick(now=now)
@@ -284,6 +297,7 @@ def test_the_default_plan_starts_on_the_clinics_day_of_registration(team: Team) 
 
 
 def test_without_any_plan_nothing_is_scheduled(team: Team, patient: Patient) -> None:
+    fix_clock(START)
     treatment.session_schedule(
         access=team.nurse, patient_id=patient.pk, scheduled_start=utc(3, 4, 10)
     )

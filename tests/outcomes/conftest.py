@@ -15,6 +15,7 @@ from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic
 from ketacare.measures import services as measures
 from ketacare.patients.models import Patient
+from ketacare.treatment.models import TreatmentSession
 from tests.clock import fix_clock
 from tests.measures.conftest import Team, make_team, register
 
@@ -96,6 +97,13 @@ def write_course(
             give(access, patient, when)
         else:
             record(access, patient, when, total, instrument=instrument)
+
+
+def as_legacy_records(patient: Patient) -> None:
+    """The patient's sessions as a clinic's records from before a session needed an order
+    (and so a protocol) to be given: e.g. imported from its earlier system. The course
+    they form has no protocol."""
+    TreatmentSession.objects.filter(patient=patient).update(protocol_code="")
 
 
 # A Monday: a booster due in two days falls on a Wednesday, when the clinic is open.

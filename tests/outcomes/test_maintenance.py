@@ -10,11 +10,13 @@ import pytest
 
 from ketacare.audit.models import AuditEvent
 from ketacare.common.errors import PermissionDenied, ValidationFailed
+from ketacare.dosing import services as dosing
 from ketacare.outcomes import services
 from ketacare.outcomes.course import Status
 from ketacare.outcomes.models import MaintenanceDecision
 from ketacare.patients.models import Patient
 from ketacare.treatment.models import TreatmentSession
+from tests.clock import fix_clock
 from tests.measures.conftest import Team
 
 from .conftest import at, write_course
@@ -76,6 +78,7 @@ def test_the_recommendation_falls_before_relief_was_lost(team: Team, maintained:
 
 
 def test_accepting_books_a_session_and_is_audited(team: Team, maintained: Patient) -> None:
+    fix_clock(at(40))  # the nurse accepts on day 40
     decision = services.recommendation_accept(
         access=team.nurse, patient_id=maintained.pk, now=at(40)
     )
@@ -91,6 +94,49 @@ def test_accepting_books_a_session_and_is_audited(team: Team, maintained: Patien
     with pytest.raises(ValidationFailed) as again:
         services.recommendation_accept(access=team.nurse, patient_id=maintained.pk, now=at(40))
     assert "already accepted" in str(again.value)
+
+
+def test_an_overdue_booster_is_booked_on_the_next_open_clinic_day(
+    team: Team, maintained: Patient
+) -> None:
+    """Recommended for day 48 (Sunday 19 April); accepted on Monday at noon, after that
+    day's 10:00: not booked in the past, but on the first open day from tomorrow, at
+    10:00, skipping Tuesday's closure. The decision keeps the recommended date."""
+    dosing.calendar_update(
+        access=team.admin,
+        open_weekdays=[0, 1, 2, 3, 4],
+        closures=[{"date": "2026-04-21", "reason": "Staff training"}],
+        daily_capacity=None,
+    )
+    now = fix_clock(at(49, 12))
+    assert now.weekday() == 0
+    decision = services.recommendation_accept(access=team.nurse, patient_id=maintained.pk)
+    booked = decision.booked_session
+    assert booked is not None
+    assert booked.scheduled_start == dt.datetime(
+        2026, 4, 22, 10, tzinfo=zoneinfo.ZoneInfo(team.clinic.time_zone)
+    )
+    assert decision.recommended_date == at(48).date()
+    audit = AuditEvent.objects.get(object_type="maintenancedecision")
+    assert audit.details["booking"] == (
+        "the recommended date had passed: booked on the next open clinic day"
+    )
+
+
+def test_an_overdue_booster_is_refused_naming_the_start_when_no_day_is_open(
+    team: Team, maintained: Patient
+) -> None:
+    from ketacare.dosing.models import ClinicCalendar
+
+    ClinicCalendar.objects.update_or_create(
+        clinic=team.clinic, defaults={"open_weekdays": [], "closures": []}
+    )  # a calendar with no open day (the settings page refuses one; the model allows it)
+    fix_clock(at(49, 12))
+    with pytest.raises(ValidationFailed) as refused:
+        services.recommendation_accept(access=team.nurse, patient_id=maintained.pk)
+    assert list(refused.value.errors) == ["scheduled_start"]
+    assert "choose a start" in str(refused.value)
+    assert not MaintenanceDecision.objects.exists()
 
 
 def test_accepting_respects_the_minimum_spacing(team: Team, maintained: Patient) -> None:

@@ -3,6 +3,7 @@ dashboard with its tables and CSV, the settings page, the API's 422s and the rep
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import zlib
 from collections.abc import Callable
@@ -15,9 +16,10 @@ from ketacare.accounts.access import ClinicAccess
 from ketacare.outcomes.models import ClinicOutcomeSettings, MaintenanceDecision
 from ketacare.patients.models import Patient
 from ketacare.treatment.models import TreatmentSession
+from tests.clock import fix_clock
 from tests.measures.conftest import Team
 
-from .conftest import write_recent_two_week_relief
+from .conftest import A_MONDAY, write_recent_two_week_relief
 
 pytestmark = pytest.mark.django_db
 
@@ -155,3 +157,12 @@ def test_the_report_renders_as_html_and_pdf(team: Team, recent: Patient) -> None
     inflated = pdf_text(pdf.content)
     assert len(re.findall(rb"/Type\s*/Page\b", inflated)) >= 1
     assert b"Maya Moreau" in inflated
+
+
+def test_an_overdue_booster_is_proposed_on_the_next_open_day(team: Team, recent: Patient) -> None:
+    """Recommended for Wednesday 11 March; opened on Friday the 13th at noon: the form
+    proposes Monday 10:00 (the clinic is closed at weekends), not the past date."""
+    fix_clock(A_MONDAY + dt.timedelta(days=4))
+    html = signed_in(team.nurse).get(tab_url(team.nurse, recent)).content.decode()
+    assert 'value="2026-03-16T10:00"' in html
+    assert 'value="2026-03-11T10:00"' not in html

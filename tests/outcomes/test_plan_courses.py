@@ -13,6 +13,8 @@ from django.test import Client
 from django.urls import reverse
 
 from ketacare.accounts.access import ClinicAccess
+from ketacare.accounts.models import User
+from ketacare.accounts.policy import Role
 from ketacare.common.errors import ValidationFailed
 from ketacare.outcomes import services
 from ketacare.outcomes.course import Status
@@ -21,9 +23,11 @@ from ketacare.outcomes.sources import all_courses, patient_course
 from ketacare.patients.models import Patient
 from ketacare.treatment import services as treatment
 from ketacare.treatment.models import TreatmentSession
-from tests.measures.conftest import Team, register
+from tests.clock import fix_clock
+from tests.measures.conftest import Team, add_member, register
+from tests.sessions.build import record_past
 
-from .conftest import at, write_course
+from .conftest import as_legacy_records, at, write_course
 from .plans import make_plan, write_plan_course
 
 # PHQ-9: relief is lost 4 days after the session on day 3 (a rise of 5 from the nadir),
@@ -35,20 +39,26 @@ ESKETAMINE = "Intranasal esketamine (Spravato), treatment-resistant depression"
 def test_a_plan_is_its_own_course_with_protocol_route_indication_and_prescriber(
     team: Team, patient: Patient
 ) -> None:
-    # Two sessions booked one by one (no plan, no protocol), then an esketamine plan.
+    # Two sessions booked one by one (no plan; each ordered as esketamine), then a plan.
     write_course(team.nurse, patient, [0, 3], [(-1, 22), (1, 12)], instrument="phq9")
     plan = make_plan(team, patient)
     write_plan_course(team, patient, plan, [30, 33, 37], [(29, 18), (31, 9), (36, 7)])
     courses = all_courses(team.clinic)
     assert len(courses) == 2
     loose, planned = courses
+    # Outside a plan: the sessions' own protocol and its route, no indication.
     assert (loose.plan_id, loose.protocol, loose.route, loose.indication) == (
         None,
-        None,
-        None,
+        "esketamine_trd",
+        "intranasal",
         None,
     )
-    assert loose.prescriber_id == team.nurse.user.pk  # who booked its first session
+    first_loose = TreatmentSession.objects.filter(patient=patient, plan=None).earliest(
+        "dosing_started_at"
+    )
+    # Its prescriber: whoever ordered its first session (a prescriber, not the nurse).
+    assert first_loose.ordered_by_id not in (None, team.nurse.user.pk)
+    assert loose.prescriber_id == first_loose.ordered_by_id
     assert len(loose.course.sessions) == 2
     # The earlier course's follow-up stops at the plan's first dose: the plan's later
     # scores are not its follow-up.
@@ -72,18 +82,7 @@ def test_a_plan_is_its_own_course_with_protocol_route_indication_and_prescriber(
 
 def test_sessions_of_a_protocol_outside_any_plan_carry_it(team: Team, patient: Patient) -> None:
     for day in (0, 3):
-        session = treatment.session_schedule(
-            access=team.nurse,
-            patient_id=patient.pk,
-            scheduled_start=at(day),
-            protocol_code="iv_ketamine",
-        )
-        treatment.session_record_given(
-            access=team.nurse,
-            patient_id=patient.pk,
-            session_id=session.pk,
-            dosing_started_at=at(day),
-        )
+        record_past(team.nurse, patient, at(day), protocol="iv_ketamine", dose="35")
     (course,) = all_courses(team.clinic)
     assert (course.plan_id, course.protocol, course.route, course.indication) == (
         None,
@@ -94,10 +93,12 @@ def test_sessions_of_a_protocol_outside_any_plan_carry_it(team: Team, patient: P
 
 
 def test_only_given_statuses_count_as_given(team: Team, patient: Patient) -> None:
+    fix_clock(at(4))  # the course so far entered from paper, the next two booked
     write_course(team.nurse, patient, [0, 3], [(-1, 20)], instrument="phq9")
     booked = treatment.session_schedule(
         access=team.nurse, patient_id=patient.pk, scheduled_start=at(5)
     )
+    fix_clock(at(5))
     treatment.session_transition(
         access=team.nurse, patient_id=patient.pk, session_id=booked.pk, event="check_in"
     )
@@ -122,6 +123,7 @@ def test_the_recommendation_respects_the_protocols_spacing(team: Team) -> None:
     write_plan_course(team, planned, plan, *SHORT_RELIEF)
     loose = register(team.nurse, mrn="LOOSE-1")
     write_course(team.nurse, loose, *SHORT_RELIEF, instrument="phq9")
+    as_legacy_records(loose)
 
     with_plan = services.patient_outcomes(access=team.prescriber, patient_id=planned.pk, now=at(8))
     rec = with_plan.recommendation
@@ -155,6 +157,7 @@ def test_the_reason_names_the_rule_when_spacing_does_not_move_the_date(
 
 
 def test_accepting_books_in_the_plan_with_the_protocols_spacing(team: Team) -> None:
+    fix_clock(at(7.5))  # the nurse decides on the evening of day 7
     patient = register(team.nurse, mrn="PLAN-2")
     plan = make_plan(team, patient)
     write_plan_course(team, patient, plan, *SHORT_RELIEF)
@@ -176,7 +179,9 @@ def test_accepting_books_in_the_plan_with_the_protocols_spacing(team: Team) -> N
 def test_accepting_without_a_protocol_keeps_the_clinic_default(
     team: Team, patient: Patient
 ) -> None:
+    fix_clock(at(7.5))  # the nurse decides on the evening of day 7
     write_course(team.nurse, patient, *SHORT_RELIEF, instrument="phq9")
+    as_legacy_records(patient)
     with pytest.raises(ValidationFailed) as refused:  # 47 hours: under 72
         services.recommendation_accept(
             access=team.nurse, patient_id=patient.pk, scheduled_start=at(9, 8), now=at(7.5)
@@ -209,19 +214,16 @@ def three_courses(team: Team) -> dict[str, Patient]:
         write_plan_course(team, made[name], plan, *RESPONDER, instrument="madrs")
     made["loose"] = register(team.nurse, mrn="LOOSE")
     for day in RESPONDER[0]:
-        session = treatment.session_schedule(
-            access=team.nurse,
-            patient_id=made["loose"].pk,
-            scheduled_start=at(day),
-            protocol_code="iv_ketamine",
-        )
-        treatment.session_record_given(
-            access=team.nurse,
-            patient_id=made["loose"].pk,
-            session_id=session.pk,
-            dosing_started_at=at(day),
-        )
+        record_past(locum(team), made["loose"], at(day), protocol="iv_ketamine", dose="35")
     return made
+
+
+def locum(team: Team) -> ClinicAccess:
+    """A third prescriber, who ordered and gave the IV sessions outside any plan."""
+    found = User.objects.filter(username=f"locum.{team.clinic.slug}").first()
+    if found is None:
+        return add_member(team.clinic, Role.PRESCRIBER, "locum")
+    return ClinicAccess(user=found, clinic=team.clinic, role=Role.PRESCRIBER)
 
 
 def started(team: Team, **filters: Any) -> int:
@@ -244,7 +246,7 @@ def test_each_dashboard_filter_narrows_the_courses(
     assert started(team, indication="bipolar_depression") == 0
     assert started(team, prescriber_id=team.prescriber_off_call.user.pk) == 1
     assert started(team, prescriber_id=team.prescriber.user.pk) == 1
-    assert started(team, protocol="iv_ketamine", prescriber_id=team.nurse.user.pk) == 1
+    assert started(team, protocol="iv_ketamine", prescriber_id=locum(team).user.pk) == 1
 
 
 def test_the_filters_offer_the_values_present(
@@ -259,7 +261,7 @@ def test_the_filters_offer_the_values_present(
     assert set(board.prescribers) == {
         team.prescriber.user.pk,
         team.prescriber_off_call.user.pk,
-        team.nurse.user.pk,
+        locum(team).user.pk,
     }
     groups = [row.group for row in board.by_protocol + board.by_route]
     assert groups == [f"Protocol: {ESKETAMINE}", "Route: Intranasal"]

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from ketacare.measures import services as measures
 from ketacare.outcomes.worklist import build_worklist, worklist_open
 from ketacare.patients.models import Patient
+from tests.clock import fix_clock
 from tests.measures.conftest import Team, register
 
 from .conftest import at, phq9, write_course
@@ -83,6 +84,7 @@ def test_a_booked_or_decided_booster_leaves_the_worklist(team: Team) -> None:
     from ketacare.outcomes import services
 
     made = populate(team, 1)
+    fix_clock(at(47))  # the nurse accepts on day 47
     services.recommendation_accept(access=team.nurse, patient_id=made["booster"][0].pk, now=at(47))
     assert "booster_due" not in kinds_by_patient(team).get("BOO-0", set())
 

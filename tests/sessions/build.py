@@ -266,14 +266,15 @@ def record_past(
     *,
     dose: str = "56",
     booked_at: dt.datetime | None = None,
+    protocol: str = "esketamine_trd",
 ) -> TreatmentSession:
-    """An esketamine session given in the past, booked now as a late entry (for
-    `booked_at`, default `start`) and entered from the paper chart (enter_from_paper)."""
+    """A session given in the past (esketamine unless told), booked now as a late entry
+    (for `booked_at`, default `start`) and entered from the paper chart (enter_from_paper)."""
     session = services.session_schedule(
         access=access,
         patient_id=patient.pk,
         scheduled_start=booked_at or start,
-        protocol_code="esketamine_trd",
+        protocol_code=protocol,
         reason=PAPER,
     )
     return enter_from_paper(access, session, start, dose=dose)
@@ -311,13 +312,39 @@ def enter_from_paper(
 
 
 def give_off_system(
-    nurse: ClinicAccess, prescriber: ClinicAccess, session: TreatmentSession, dose: str
+    nurse: ClinicAccess,
+    prescriber: ClinicAccess,
+    session: TreatmentSession,
+    dose: str,
+    *,
+    protocol: str = "",
+    dosing_started_at: dt.datetime | None = None,
 ) -> TreatmentSession:
-    """A booked session (e.g. a plan's), given on its day and recorded as given: the clock
-    moves to its start, the order is made and double-checked, the patient checked in with
-    a baseline, enrolled in the REMS for esketamine, and the prescriber attests."""
+    """A booked session (e.g. a plan's), given on its day and recorded as given two hours
+    after its start; dosing began at `dosing_started_at` (default its start). The clock
+    moves to its start, then see `ready_to_give`."""
     fix_clock(session.scheduled_start)
-    order(prescriber, nurse, session, session.protocol_code, dose)
+    ready_to_give(nurse, prescriber, session, dose, protocol=protocol)
+    fix_clock(session.scheduled_start + dt.timedelta(hours=2))
+    return services.session_record_given(
+        access=nurse, **ids(session), dosing_started_at=dosing_started_at or session.scheduled_start
+    )
+
+
+def ready_to_give(
+    nurse: ClinicAccess,
+    prescriber: ClinicAccess,
+    session: TreatmentSession,
+    dose: str,
+    *,
+    protocol: str = "",
+) -> None:
+    """On the session's day (the clock): the order (of the session's protocol, or
+    `protocol` for a session booked without one) made and double-checked, the patient
+    checked in with a baseline, enrolled in the REMS for esketamine, and the prescriber
+    attests. The patient is already cleared for the protocol (clear_for_protocol)."""
+    protocol = protocol or session.protocol_code
+    order(prescriber, nurse, session, protocol, dose)
     services.session_transition(access=nurse, **ids(session), event="check_in")
     services.assessment_save(
         access=nurse,
@@ -326,17 +353,11 @@ def give_off_system(
         data={"fasting_confirmed": True, "no_decongestant_confirmed": True},
         baseline=BASELINE,
     )
-    if session.protocol_code.startswith("esketamine") and not services.rems_enrolled(
-        session.patient
-    ):
+    if protocol.startswith("esketamine") and not services.rems_enrolled(session.patient):
         services.rems_enroll(
             access=nurse, patient_id=session.patient_id, enrolled_on=clock.now().date()
         )
     services.supervisor_attest(access=prescriber, **ids(session))
-    fix_clock(session.scheduled_start + dt.timedelta(hours=2))
-    return services.session_record_given(
-        access=nurse, **ids(session), dosing_started_at=session.scheduled_start
-    )
 
 
 def signed(prescriber: ClinicAccess, patient: Patient) -> TreatmentSession:

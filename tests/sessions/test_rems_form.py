@@ -40,6 +40,15 @@ def test_bp_before_completion_is_never_the_40_minute_reading(
     """With no BP after the 40-min reading, the field is missing, so the form cannot be
     submitted until it is charted: it used to repeat the 40-min reading."""
     session = _dosed(nurse, prescriber, patient)
+    # The cuff failed after the 40-min reading: the readings due since, and the BP back
+    # under the discharge limit, are missing, so only a prescriber's release lets the
+    # patient go.
+    at(120)
+    services.discharge_release(
+        access=prescriber,
+        **ids(session),
+        reason="BP cuff failed after the 40-min reading; patient seen, alert and well",
+    )
     _clear_and_discharge(nurse, session, at_minutes=122)
     values = rems_form_values(session)
     assert values["bp_40_min"] == "142/88"

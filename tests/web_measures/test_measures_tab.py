@@ -27,6 +27,9 @@ from ketacare.measures.models import (
 )
 from ketacare.treatment import services as treatment
 from tests.api.world import member
+from tests.clinical import clear_for_protocol
+from tests.clock import fix_clock
+from tests.sessions.build import give_off_system
 from tests.web_measures.conftest import Team, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -60,18 +63,23 @@ def _at(team: Team, year: int, month: int, day: int, hour: int, minute: int = 0)
 
 
 def test_tab_shows_table_and_trend_with_bands_and_sessions(team: Team) -> None:
+    fix_clock(_at(team, 2025, 3, 1, 9))  # cleared and booked before the course
+    clear_for_protocol(team.prescriber, team.patient.pk, "esketamine_trd")
     first = treatment.session_schedule(
         access=team.nurse, patient_id=team.patient.pk, scheduled_start=_at(team, 2025, 3, 3, 10)
     )
-    treatment.session_record_given(
-        access=team.nurse,
-        patient_id=team.patient.pk,
-        session_id=first.pk,
+    give_off_system(
+        team.nurse,
+        team.prescriber,
+        first,
+        "56",
+        protocol="esketamine_trd",
         dosing_started_at=_at(team, 2025, 3, 3, 10, 15),
     )
     treatment.session_schedule(
         access=team.nurse, patient_id=team.patient.pk, scheduled_start=_at(team, 2025, 3, 10, 10)
     )
+    fix_clock(_at(team, 2025, 3, 4, 12))  # the scores are entered, then the tab is opened
     for day, answers in ((1, [3, 3, 2, 2, 2, 2, 2, 2, 0, 1]), (4, PHQ9)):
         measures.response_record(
             access=team.nurse,

@@ -4,9 +4,10 @@ CSV downloads, the outcome settings and the patient report. Thin: services decid
 
 from __future__ import annotations
 
+import contextlib
 import csv
-import datetime as dt
 import uuid
+import zoneinfo
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -59,7 +60,10 @@ def _tab(access: ClinicAccess, patient: Patient) -> tuple[str, dict[str, Any]]:
     rec = state.recommendation
     initial = None
     if rec is not None and rec.date is not None:
-        initial = dt.datetime.combine(rec.date, dt.time(services.BOOKING_HOUR))
+        with contextlib.suppress(ValidationFailed):  # no open day: the form starts empty
+            start = services.default_start(access.clinic, rec.date, timezone.now())
+            zone = zoneinfo.ZoneInfo(access.clinic.time_zone)
+            initial = start.astimezone(zone).replace(tzinfo=None)  # clinic time
     return "web/outcomes/_tab.html", {
         "state": state,
         "panels": [charts.outcome_panel(o, state.scores) for o in state.outcomes],
