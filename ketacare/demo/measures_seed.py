@@ -10,10 +10,13 @@ leaving an open safety alert; another did weeks ago and the alert was acknowledg
 A few self-report links are open, and each clinic has a default measurement plan.
 
 Everything clinical goes through the services with explicit past times, so the audit
-trail is real. Past self-report links are "shown on screen only", so that seeding
-queues no messages for months gone by; the few open links are sent by email or SMS,
-which the demo's worker delivers to its console. A fixed random seed makes the same
-story every time.
+trail is real. The IV sessions were charted on paper and are entered from it under the
+same rules as a live session (ketacare.demo.paper): the patient is screened and weighed,
+each dose is ordered by the prescriber, double-checked by the nurse, with a baseline and
+the prescriber supervising, and the late entries carry their reason. Past self-report
+links are "shown on screen only", so that seeding queues no messages for months gone
+by; the few open links are sent by email or SMS, which the demo's worker delivers to its
+console. A fixed random seed makes the same story every time.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from django.utils import timezone
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic, Membership, User
 from ketacare.accounts.policy import Role
+from ketacare.demo import paper
+from ketacare.demo import planning_seed as planning
 from ketacare.measures import services as measures
 from ketacare.patients.models import Patient
 from ketacare.treatment import services as treatment
@@ -56,6 +61,7 @@ ACKNOWLEDGED_ALERT_PATIENT = 3
 OWN_PLAN_PATIENT = 0
 OPEN_LINK_PATIENTS = (2, 6, 9)
 INDUCTION_DAYS = (0, 3, 5, 8, 12, 16)  # six sessions over about two and a half weeks
+PROTOCOL = "iv_ketamine"
 
 CRISIS_RESOURCES = {
     "riverside": (
@@ -273,6 +279,7 @@ class Story:
         session_hour = rng.choice([9, 9.5, 10, 11, 13, 14])
         baseline_day = start - dt.timedelta(days=rng.randint(5, 9))
         self.baseline(self.local(baseline_day, 10))
+        self.clear_for_treatment(baseline_day)
 
         days = [start + dt.timedelta(days=d) for d in INDUCTION_DAYS]
         for number, day in enumerate(days, start=1):
@@ -307,12 +314,20 @@ class Story:
         self.qids(at + dt.timedelta(minutes=10), "baseline")
         self.madrs(at + dt.timedelta(minutes=40), "baseline")
 
+    def clear_for_treatment(self, consented: dt.date) -> None:
+        """Consent at the baseline visit, a treatment-resistant history, a screening that
+        allows IV ketamine and a current weight: what the paper sessions' entry needs."""
+        access, today = self.staff.prescriber, self.today()
+        paper.consent(access, self.patient, consented)
+        planning.resistant_history(access, self.patient, today)
+        planning.screen_and_accept(access, self.patient, PROTOCOL)
+        planning.weigh(self.staff.nurse, self.patient, today)
+        self.dose = paper.protocol_dose(access, self.patient, PROTOCOL)
+
     def session(self, start: dt.datetime, number: int, *, madrs: bool) -> None:
         """Book the session, then give it: measures before, during and after."""
         rng, nurse = self.rng, self.staff.nurse
-        session = treatment.session_schedule(
-            access=nurse, patient_id=self.patient.pk, scheduled_start=start
-        )
+        session = paper.book(nurse, self.patient, start, PROTOCOL)
         # On arrival, on the clinic's tablet: PHQ-9 and GAD-7.
         arrived = start - dt.timedelta(minutes=rng.randint(25, 45))
         phq9 = self.course.phq9(arrived)
@@ -326,12 +341,7 @@ class Story:
         if madrs:
             self.madrs(start - dt.timedelta(minutes=15), "pre_session", session=session.pk)
         dosing = start + dt.timedelta(minutes=rng.randint(8, 25))
-        treatment.session_record_given(
-            access=nurse,
-            patient_id=self.patient.pk,
-            session_id=session.pk,
-            dosing_started_at=dosing,
-        )
+        paper.enter_given(self.staff.prescriber, nurse, session, dosing, self.dose)
         self.course.doses.append(dosing)
         # Dissociation 40 minutes after dosing: strongest in the first sessions.
         cadss = _clamp(round(4 + 26 * math.exp(-(number - 1) / 3) + rng.gauss(0, 3)), 0, 92)
@@ -373,6 +383,7 @@ class Story:
             access=self.staff.nurse,
             patient_id=self.patient.pk,
             scheduled_start=self.local(day, 10),
+            protocol_code=PROTOCOL,
         )
 
     def specials(self) -> None:

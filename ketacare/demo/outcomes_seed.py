@@ -9,7 +9,10 @@ first, weekly PHQ-9 after that, and boosters while the patient benefits. The kin
 remitters, responders who do not remit, relapsers (relief lost at varied days),
 non-responders who stop after induction, and courses with missing data (no baseline,
 or no 24-hour score). Everything goes through the services with explicit past times, so
-the audit trail is real; a fixed random seed makes the same cohort every time.
+the audit trail is real: each patient consents, is screened for the course's protocol
+(and weighed, for weight-based dosing), and the sessions, charted on paper, are entered
+from it under the same rules as a live session (ketacare.demo.paper).
+A fixed random seed makes the same cohort every time.
 """
 
 from __future__ import annotations
@@ -18,15 +21,17 @@ import datetime as dt
 import random
 import zoneinfo
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils import timezone
 
 from ketacare.accounts.models import Clinic, User
+from ketacare.demo import paper
+from ketacare.demo import planning_seed as planning
 from ketacare.demo.measures_seed import Staff, _clamp, _staff, madrs_answers, phq9_answers
 from ketacare.measures import services as measures
 from ketacare.patients import services as patients
 from ketacare.patients.models import Patient
-from ketacare.treatment import services as treatment
 
 COHORT_CLINIC = "riverside"
 COHORT_SIZE = 150
@@ -118,13 +123,26 @@ class Course:
     ) -> None:
         self.staff, self.patient, self.path, self.rng = staff, patient, path, rng
         self.zone, self.now, self.protocol = zone, now, protocol
+        self.dose = Decimal(56)  # esketamine's first dose; weight-based ones once weighed
 
     def at(self, start: dt.date, day: float, hour: float) -> dt.datetime:
         base = dt.datetime.combine(start, dt.time(0), tzinfo=self.zone)
         return base + dt.timedelta(days=int(day), hours=hour)
 
+    def clear(self, start: dt.date) -> None:
+        """Before the first session: treatment consent, a treatment-resistant history, a
+        screening that allows the protocol and, for weight-based dosing, a weight."""
+        prescriber = self.staff.prescriber
+        paper.consent(prescriber, self.patient, start - dt.timedelta(days=7))
+        planning.resistant_history(prescriber, self.patient, start)
+        planning.screen_and_accept(prescriber, self.patient, self.protocol)
+        if not self.protocol.startswith("esketamine"):
+            planning.weigh(self.staff.nurse, self.patient, timezone.localdate())
+            self.dose = paper.protocol_dose(prescriber, self.patient, self.protocol)
+
     def tell(self, start: dt.date) -> None:
         path, rng = self.path, self.rng
+        self.clear(start)
         if path.kind != "missing_baseline":
             self.phq9(self.at(start, -rng.randint(1, 6), 10), "baseline", -1)
             if rng.random() < 0.4:
@@ -154,19 +172,9 @@ class Course:
             week += 7
 
     def session(self, when: dt.datetime) -> None:
-        nurse = self.staff.nurse
-        booked = treatment.session_schedule(
-            access=nurse,
-            patient_id=self.patient.pk,
-            scheduled_start=when,
-            protocol_code=self.protocol,
-        )
-        treatment.session_record_given(
-            access=nurse,
-            patient_id=self.patient.pk,
-            session_id=booked.pk,
-            dosing_started_at=when + dt.timedelta(minutes=10),
-        )
+        booked = paper.book(self.staff.nurse, self.patient, when, self.protocol)
+        started = when + dt.timedelta(minutes=10)
+        paper.enter_given(self.staff.prescriber, self.staff.nurse, booked, started, self.dose)
 
     def phq9(self, when: dt.datetime, context: str, day: float, offset: int | None = None) -> None:
         total = self.path.phq9(day, self.rng)

@@ -22,14 +22,14 @@ from django.utils import timezone
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic, Membership, User
 from ketacare.accounts.policy import Role
+from ketacare.demo import paper
 from ketacare.dosing import services as dosing
 from ketacare.eligibility import services as eligibility
 from ketacare.eligibility.models import AntidepressantTrial, Episode, OtherTreatment
 from ketacare.eligibility.screening import NOTHING_PRESENT
 from ketacare.eligibility.selectors import open_cautions
 from ketacare.patients import services as patients
-from ketacare.patients.models import BodyMeasurement, Consent, Medication, Patient
-from ketacare.treatment import services as treatment
+from ketacare.patients.models import BodyMeasurement, Medication, Patient
 
 CLEAR = NOTHING_PRESENT
 FAILED_TRIALS = [
@@ -163,7 +163,7 @@ def not_eligible(access: ClinicAccess, patient: Patient, today: dt.date) -> None
 
 def planned(access: ClinicAccess, patient: Patient, today: dt.date) -> None:
     screened(access, patient, today)
-    _weigh_today(access, patient, today)  # weight-based dosing needs a recent weight
+    weigh(access, patient, today)  # weight-based dosing needs a recent weight
     monday = today + dt.timedelta(days=7 - today.weekday())
     plan = dosing.plan_create(
         access=access,
@@ -186,7 +186,8 @@ def planned(access: ClinicAccess, patient: Patient, today: dt.date) -> None:
     )
 
 
-def _weigh_today(access: ClinicAccess, patient: Patient, today: dt.date) -> None:
+def weigh(access: ClinicAccess, patient: Patient, today: dt.date) -> None:
+    """Weighed on `today` (their last weight again): a weight-based dose needs a recent one."""
     last = BodyMeasurement.objects.filter(patient=patient).order_by("-measured_on").first()
     patients.record_add(
         access=access,
@@ -228,44 +229,14 @@ def in_induction(access: ClinicAccess, patient: Patient, today: dt.date) -> None
     _given_on_paper(access, patient, first, min(first.scheduled_start, started))
 
 
-BASELINE = {"systolic": 126, "diastolic": 80, "heart_rate": 72, "spo2": 98, "respiratory_rate": 14}
-
-
 def _given_on_paper(
     access: ClinicAccess, patient: Patient, session: Any, started: dt.datetime
 ) -> None:
     """The first 56 mg session, charted on paper and entered through the same rules as a
-    live session: consent, the order double-checked by the clinic's nurse, check-in with a
-    baseline, REMS enrollment and the prescriber on site (issue 12)."""
-    nurse = _member(access.clinic, Role.NURSE)
-    ids = {"patient_id": patient.pk, "session_id": session.pk}
-    if not Consent.objects.filter(patient=patient, kind="treatment", decision="granted").exists():
-        patients.record_add(
-            access=access,
-            patient_id=patient.pk,
-            model=Consent,
-            data={
-                "kind": "treatment",
-                "decision": "granted",
-                "document_version": "v1",
-                "decided_on": timezone.localdate(started),
-            },
-        )
-    treatment.session_order_set(
-        access=access, **ids, protocol_code=session.protocol_code, ordered_dose_mg=Decimal("56")
-    )
-    treatment.session_order_double_check(access=nurse, **ids)
-    treatment.session_transition(access=nurse, **ids, event="check_in")
-    treatment.assessment_save(
-        access=nurse,
-        **ids,
-        version=1,
-        data={"fasting_confirmed": True, "no_decongestant_confirmed": True},
-        baseline=BASELINE,
-    )
-    treatment.rems_enroll(access=nurse, patient_id=patient.pk, enrolled_on=started.date())
-    treatment.supervisor_attest(access=access, **ids)
-    treatment.session_record_given(access=nurse, **ids, dosing_started_at=started)
+    live session (ketacare.demo.paper): consent, the order double-checked by the clinic's
+    nurse, check-in with a baseline, REMS enrollment and the prescriber on site."""
+    paper.consent(access, patient, timezone.localdate(started))
+    paper.enter_given(access, _member(access.clinic, Role.NURSE), session, started, Decimal(56))
 
 
 STAGES: list[Callable[[ClinicAccess, Patient, dt.date], None]] = [

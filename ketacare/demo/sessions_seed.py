@@ -26,10 +26,12 @@ from django.utils import timezone
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic, User
 from ketacare.common import clock
+from ketacare.demo import paper
 from ketacare.demo import planning_seed as planning
 from ketacare.demo.measures_seed import STORY_PATIENTS, Staff, _staff
+from ketacare.demo.paper import protocol_dose, weight_of
 from ketacare.measures import services as measures
-from ketacare.patients.models import BodyMeasurement, Patient
+from ketacare.patients.models import Patient
 from ketacare.treatment import charting, services
 from ketacare.treatment.discharge import CHECKLIST_LABELS
 from ketacare.treatment.models import SessionAlert, TreatmentSession
@@ -173,21 +175,6 @@ class Charting:
                 services.session_sign(access=self.prescriber, **self.ids)
 
 
-def weight_of(patient: Patient) -> Decimal:
-    latest = (
-        BodyMeasurement.objects.filter(patient=patient, entered_in_error_at=None)
-        .filter(weight_kg__isnull=False)
-        .order_by("-measured_on")
-        .first()
-    )
-    return latest.weight_kg if latest and latest.weight_kg else Decimal("72.0")
-
-
-def iv_dose(patient: Patient) -> Decimal:
-    """0.5 mg/kg (APA consensus, clinical.md §1.1), to one decimal."""
-    return (weight_of(patient) * Decimal("0.5")).quantize(Decimal("0.1"))
-
-
 def start_iv(c: Charting, dose: Decimal) -> None:
     with at(c.start):
         charting.administration_start(
@@ -207,7 +194,7 @@ def iv_session(
     staff: Staff, patient: Patient, rng: random.Random, start: dt.datetime, *, spike: bool = False
 ) -> None:
     c = Charting(staff, patient, rng, start)
-    dose = iv_dose(patient)
+    dose = protocol_dose(staff.prescriber, patient, IV)
     c.prepare(IV, dose)
     start_iv(c, dose)
     for minute in IV_READINGS_MIN[:4]:
@@ -260,17 +247,22 @@ def esketamine_session(
 def in_progress(staff: Staff, patient: Patient, rng: random.Random, now: dt.datetime) -> None:
     """An IV infusion started 25 minutes ago: readings at 10 and 20 minutes so far."""
     c = Charting(staff, patient, rng, now - dt.timedelta(minutes=25))
-    dose = iv_dose(patient)
+    dose = protocol_dose(staff.prescriber, patient, IV)
     c.prepare(IV, dose)
     start_iv(c, dose)
     for minute in (10, 20):
         c.reading(minute)
 
 
-def cleared_for(prescriber: ClinicAccess, patient: Patient, protocol: str, today: dt.date) -> None:
-    """The treatment-resistant history and accepted screening a first dose needs."""
-    planning.resistant_history(prescriber, patient, today)
-    planning.screen_and_accept(prescriber, patient, protocol)
+def cleared_for(staff: Staff, patient: Patient, protocol: str, today: dt.date) -> None:
+    """Consent, the treatment-resistant history and accepted screening a first dose needs; for
+    IV a weight within the clinic's 30 days for the first order (each session weighs
+    again)."""
+    paper.consent(staff.prescriber, patient, clock.now().date())
+    planning.resistant_history(staff.prescriber, patient, today)
+    planning.screen_and_accept(staff.prescriber, patient, protocol)
+    if protocol == IV:
+        planning.weigh(staff.nurse, patient, clock.now().date())
 
 
 def _morning(day: dt.date, zone: Any, hour: int) -> dt.datetime:
@@ -293,7 +285,7 @@ def seed_sessions(users: dict[str, User], today: dt.date) -> None:
         )
         with at(_morning(today - dt.timedelta(days=20), staff.zone, 8)):
             for patient, protocol in zip(patients, (IV, IV, ESKETAMINE, IV), strict=True):
-                cleared_for(staff.prescriber, patient, protocol, today)
+                cleared_for(staff, patient, protocol, today)
         for day, hour in ((12, 9), (5, 9)):
             when = _morning(today - dt.timedelta(days=day), staff.zone, hour)
             iv_session(staff, patients[0], rng, when, spike=day == 5)
