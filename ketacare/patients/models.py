@@ -166,8 +166,27 @@ class Consent(PatientRecord):
         DECLINED = "declined", "Declined"
         WITHDRAWN = "withdrawn", "Withdrawn"
 
+    class TreatmentForm(models.TextChoices):
+        """The forms of treatment a consent can be limited to (the protocols' routes)."""
+
+        EVERY = "", "Every form of treatment"
+        IV = "iv", "Intravenous infusion"
+        IM = "im", "Intramuscular injection"
+        INTRANASAL = "intranasal", "Intranasal (esketamine)"
+        ORAL = "oral", "Oral"
+        SUBLINGUAL = "sublingual", "Sublingual"
+        ORAL_ER = "oral_er", "Extended-release oral"
+
     kind = models.CharField(max_length=10, choices=Kind.choices)
     decision = models.CharField(max_length=10, choices=Decision.choices)
+    # A treatment consent may cover one form of treatment only; blank covers every form.
+    treatment_form = models.CharField(
+        "form of treatment",
+        max_length=12,
+        choices=TreatmentForm.choices,
+        blank=True,
+        default="",
+    )
     document_version = models.CharField(max_length=30)
     decided_on = models.DateField()
     notes = models.CharField(max_length=300, blank=True)

@@ -68,7 +68,7 @@ RECORD_FIELDS: dict[type[PatientRecord], tuple[str, ...]] = {
         "indication",
     ),
     Diagnosis: ("icd10_code", "description", "onset_date", "status", "is_primary"),
-    Consent: ("kind", "decision", "document_version", "decided_on", "notes"),
+    Consent: ("kind", "decision", "treatment_form", "document_version", "decided_on", "notes"),
 }
 # Measurements and consents are dated facts: a wrong one is marked in error, not edited.
 UPDATABLE: dict[type[PatientRecord], tuple[str, ...]] = {
@@ -251,8 +251,12 @@ def _record_rule_errors(record: PatientRecord) -> dict[str, str]:
     if isinstance(record, Medication):
         return rules.medication_errors(start_date=record.start_date, stop_date=record.stop_date)
     if isinstance(record, Consent):
-        msg = rules.not_future_error(record.decided_on, today=today, what="Consent date")
-        return {"decided_on": msg} if msg else {}
+        errors = {}
+        if msg := rules.not_future_error(record.decided_on, today=today, what="Consent date"):
+            errors["decided_on"] = msg
+        if record.treatment_form and record.kind != Consent.Kind.TREATMENT:
+            errors["treatment_form"] = "Only a treatment consent names a form of treatment."
+        return errors
     return {}
 
 

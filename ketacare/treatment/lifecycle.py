@@ -118,7 +118,8 @@ class DosingFacts:
     order_double_checked: bool = True  # a second clinician checked the order in force
     dose_refusal: str = ""  # why calculate_dose refuses the dose today (caps, ceiling)
     first_dose_refusal: str = ""  # the protocol's fixed first dose, not given, no reason
-    treatment_consent: bool = True  # the patient's current treatment consent is granted
+    treatment_consent: bool = True  # the latest consent covering this form is granted
+    treatment_form: str = ""  # the protocol's form of treatment in words, for the reason
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,11 @@ def dosing_blockers(facts: DosingFacts) -> tuple[str, ...]:
     else:
         prescriber = ""
     checks = (
-        (facts.treatment_consent, "the patient has no current treatment consent"),
+        (
+            facts.treatment_consent,
+            "the patient has no current treatment consent"
+            + (f" covering {facts.treatment_form}" if facts.treatment_form else ""),
+        ),
         (facts.rems_enrolled, "the patient is not enrolled in the Spravato REMS"),
         (
             facts.screening_allows,

@@ -704,10 +704,12 @@ def dosing_facts(session: TreatmentSession, dose_mg: Decimal | None) -> lifecycl
     allows, screening_why = screening_allows(session)
     esketamine = rules.is_esketamine(protocol)
     female = session.patient.sex_at_birth == "female"
+    # The latest treatment consent that covers this form of treatment (or every form).
     consent = (
         Consent.objects.filter(
             patient_id=session.patient_id,
             kind=Consent.Kind.TREATMENT,
+            treatment_form__in=["", protocol.route.value if protocol else ""],
             entered_in_error_at__isnull=True,
             decided_on__lte=clock.now().date(),
         )
@@ -744,6 +746,9 @@ def dosing_facts(session: TreatmentSession, dose_mg: Decimal | None) -> lifecycl
         if ordered is not None and session.protocol_code
         else "",
         treatment_consent=consent is not None and consent.decision == Consent.Decision.GRANTED,
+        treatment_form=Consent.TreatmentForm(protocol.route.value).label.lower()
+        if protocol
+        else "",
         first_dose_refusal=first_dose_refusal_of(session, ordered, session.first_dose_reason)
         if ordered is not None
         else "",

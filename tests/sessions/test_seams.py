@@ -362,8 +362,57 @@ def test_a_withdrawn_treatment_consent_blocks_esketamine_dosing(
     with pytest.raises(ValidationFailed) as exc:
         start_esketamine(nurse, session)
     assert exc.value.errors["status"] == [
-        "dosing cannot start: the patient has no current treatment consent"
+        "dosing cannot start: the patient has no current treatment consent covering "
+        "intranasal (esketamine)"
     ]
+
+
+def test_a_consent_limited_to_another_form_of_treatment_does_not_cover_esketamine(
+    nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
+) -> None:
+    """The consent must be for the form of treatment given: withdrawn for the nasal spray,
+    it blocks esketamine even though a later consent grants IV infusions."""
+    session = to_pre_dose(nurse, prescriber, patient, protocol=ESK, dose="56")
+    services.rems_enroll(access=nurse, patient_id=patient.pk, enrolled_on=T0.date())
+    services.supervisor_attest(access=prescriber, **ids(session))
+    consent = {"kind": "treatment", "document_version": "v2", "decided_on": T0.date()}
+    patients.record_add(
+        access=nurse,
+        patient_id=patient.pk,
+        model=Consent,
+        data={**consent, "decision": "withdrawn", "treatment_form": "intranasal"},
+    )
+    patients.record_add(
+        access=nurse,
+        patient_id=patient.pk,
+        model=Consent,
+        data={**consent, "decision": "granted", "treatment_form": "iv"},
+    )
+    with pytest.raises(ValidationFailed) as exc:
+        start_esketamine(nurse, session)
+    assert exc.value.errors["status"] == [
+        "dosing cannot start: the patient has no current treatment consent covering "
+        "intranasal (esketamine)"
+    ]
+
+
+def test_only_a_treatment_consent_names_a_form_of_treatment(
+    nurse: ClinicAccess, patient: Patient
+) -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        patients.record_add(
+            access=nurse,
+            patient_id=patient.pk,
+            model=Consent,
+            data={
+                "kind": "research",
+                "decision": "granted",
+                "treatment_form": "iv",
+                "document_version": "v1",
+                "decided_on": T0.date(),
+            },
+        )
+    assert list(exc.value.errors) == ["treatment_form"]
 
 
 def test_a_session_given_on_paper_is_recorded_when_everything_is_on_record(
