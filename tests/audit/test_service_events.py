@@ -240,6 +240,7 @@ RECORD_CASES: list[tuple[type[PatientRecord], dict[str, Any], dict[str, list[Any
         {
             "kind": [None, "treatment"],
             "decision": [None, "granted"],
+            "treatment_form": [None, ""],
             "document_version": [None, "2026.1"],
             "decided_on": [None, YESTERDAY.isoformat()],
             "notes": [None, ""],
