@@ -23,6 +23,17 @@ DESKTOP = {"width": 1280, "height": 900}
 TABLET = {"width": 820, "height": 1180}  # an iPad Air held upright
 
 
+ACTION_URL = re.compile(r"/do/[a-z_]+/$")
+
+
+def said(page: Page, text: str) -> None:
+    """The page's messages say `text`, and the page is back at its own address: a refused
+    action answers the page at the action's address until the page script restores it, and
+    a reload before then would post the action again."""
+    expect(page.locator("ul.messages")).to_contain_text(text)
+    expect(page).not_to_have_url(ACTION_URL)
+
+
 def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
     page.goto("/login/")
     page.get_by_label("Username").fill(username)

@@ -11,7 +11,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from ketacare.accounts.policy import Role
 from ketacare.accounts.services import clinic_update
@@ -20,7 +20,7 @@ from ketacare.treatment.models import RemsMonitoringForm
 from tests.clinical import clear_for_protocol
 from tests.clock import fix_clock
 from tests.e2e.conftest import OpenPage
-from tests.e2e.helpers import access_for, log_in, make_clinic, make_staff, register
+from tests.e2e.helpers import access_for, log_in, make_clinic, make_staff, register, said
 
 pytestmark = pytest.mark.e2e
 
@@ -29,10 +29,6 @@ T0 = dt.datetime(2024, 3, 4, 10, 0, tzinfo=dt.UTC)
 
 def at(minutes: float) -> None:
     fix_clock(T0 + dt.timedelta(minutes=minutes))
-
-
-def said(page: Page, text: str) -> None:
-    expect(page.locator("ul.messages")).to_contain_text(text)
 
 
 SITE: dict[str, object] = {

@@ -12,7 +12,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from ketacare.accounts.policy import Role
 from ketacare.measures.models import QuestionnaireResponse
@@ -27,7 +27,7 @@ from ketacare.treatment.models import (
 from tests.clinical import clear_for_protocol
 from tests.clock import fix_clock
 from tests.e2e.conftest import OpenPage
-from tests.e2e.helpers import access_for, log_in, make_clinic, make_staff, register
+from tests.e2e.helpers import access_for, log_in, make_clinic, make_staff, register, said
 from tests.sessions.build import weigh
 
 pytestmark = pytest.mark.e2e
@@ -37,10 +37,6 @@ T0 = dt.datetime(2024, 3, 4, 10, 0, tzinfo=dt.UTC)  # London is on UTC in March
 
 def at(minutes: float) -> None:
     fix_clock(T0 + dt.timedelta(minutes=minutes))
-
-
-def said(page: Page, text: str) -> None:
-    expect(page.locator("ul.messages")).to_contain_text(text)
 
 
 def test_a_full_iv_session(open_page: OpenPage) -> None:
@@ -75,6 +71,10 @@ def test_a_full_iv_session(open_page: OpenPage) -> None:
     log_in(page, "nurse.lee")
     page.goto(f"/c/riverside/patients/{patient.pk}/sessions/")
     page.get_by_role("link", name="2024-03-04 10:00").click()
+    # The page's own address: after a refusal the browser shows the action's address until
+    # the page script puts this one back, so the prescriber's screen opens this, not page.url.
+    session_url = f"/c/riverside/patients/{patient.pk}/sessions/{session.pk}/chart/"
+    expect(page).to_have_url(re.compile(re.escape(session_url) + "$"))
     state = page.locator("h1 [data-state]")
     expect(state).to_have_text("Scheduled")
     page.get_by_role("button", name="Check in").click()
@@ -119,7 +119,7 @@ def test_a_full_iv_session(open_page: OpenPage) -> None:
 
     doctor_page = open_page()
     log_in(doctor_page, "dr.okafor")
-    doctor_page.goto(page.url)
+    doctor_page.goto(session_url)
     doctor_page.get_by_role("button", name="I am the supervising prescriber, on site").click()
     expect(doctor_page.locator("main")).to_contain_text("on site since 10:00")
 
@@ -142,7 +142,7 @@ def test_a_full_iv_session(open_page: OpenPage) -> None:
         said(page, "Saved.")
 
     at(10)
-    doctor_page.goto(page.url)  # the prescriber keeps the session open from here on
+    doctor_page.goto(session_url)  # the prescriber keeps the session open from here on
     expect(doctor_page.locator("#session-alerts [role=alert]")).to_have_count(0)
     reading("135", "85", "80", "97")
     at(20)
@@ -247,7 +247,7 @@ def test_a_full_iv_session(open_page: OpenPage) -> None:
     page.get_by_role("button", name="Ready for discharge").click()
     said(page, "1 reading is overdue (due 10:40): take them, or a prescriber releases")
     expect(page.locator("#release-form")).to_have_count(0)  # a nurse cannot release
-    doctor_page.goto(page.url)
+    doctor_page.goto(session_url)
     release = doctor_page.locator("#release-form")
     release.get_by_label("Reason for the release").fill("10:40 reading on the pump printout")
     release.get_by_role("button", name="Release despite missed readings or blood pressure").click()
@@ -264,7 +264,7 @@ def test_a_full_iv_session(open_page: OpenPage) -> None:
 
     # 8. The prescriber signs. The nurse's screen, opened before, tries an edit: refused.
     #    An addendum works, and the original stays.
-    doctor_page.goto(page.url)
+    doctor_page.goto(session_url)
     doctor_page.get_by_role("button", name="Sign and lock").click()
     expect(doctor_page.locator("h1 [data-state]")).to_have_text("Signed and locked")
     effects.get_by_label("Side effect").select_option(label="Headache")

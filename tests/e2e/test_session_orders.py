@@ -9,7 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from ketacare.accounts.policy import Role
 from ketacare.dosing import services as dosing
@@ -17,16 +17,12 @@ from ketacare.treatment import services
 from tests.clinical import clear_for_protocol
 from tests.clock import fix_clock
 from tests.e2e.conftest import OpenPage
-from tests.e2e.helpers import access_for, log_in, log_out, make_clinic, make_staff, register
+from tests.e2e.helpers import access_for, log_in, log_out, make_clinic, make_staff, register, said
 
 pytestmark = pytest.mark.e2e
 
 T0 = dt.datetime(2024, 3, 4, 10, 0, tzinfo=dt.UTC)  # a Monday
 ESK = "esketamine_trd"
-
-
-def said(page: Page, text: str) -> None:
-    expect(page.locator("ul.messages")).to_contain_text(text)
 
 
 def test_an_over_cap_session_order_is_refused_and_a_valid_one_is_double_checked(

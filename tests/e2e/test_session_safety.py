@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Role
@@ -17,7 +17,7 @@ from ketacare.patients.models import Patient
 from ketacare.treatment import charting, services
 from ketacare.treatment.models import Administration, TreatmentSession
 from tests.e2e.conftest import OpenPage
-from tests.e2e.helpers import access_for, log_in, make_clinic, make_staff, register
+from tests.e2e.helpers import access_for, log_in, make_clinic, make_staff, register, said
 from tests.sessions.build import (
     ALL_CLEAR,
     at,
@@ -46,10 +46,6 @@ def _world() -> tuple[ClinicAccess, ClinicAccess, Patient]:
 
 def _url(session: TreatmentSession) -> str:
     return f"/c/riverside/patients/{session.patient_id}/sessions/{session.pk}/chart/"
-
-
-def said(page: Page, text: str) -> None:
-    expect(page.locator("ul.messages")).to_contain_text(text)
 
 
 def test_an_infusion_stopped_after_2_minutes_records_the_partial_dose(
