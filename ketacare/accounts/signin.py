@@ -61,6 +61,8 @@ def second_factor_needed(user: User) -> bool:
 
 def sign_in(request: HttpRequest, user: User, device: Device | None = None) -> None:
     auth_login(request, user, backend=getattr(user, "backend", None))
+    # The idle and absolute limits count from here (IdleTimeoutMiddleware).
+    request.session["kc_started_at"] = request.session["kc_seen_at"] = timezone.now().timestamp()
     if device is not None:
         django_otp.login(request, device)
     factor = "password" if device is None else f"password and {_factor_name(device)}"
