@@ -13,7 +13,6 @@ from ketacare.accounts.services import clinic_update
 from ketacare.audit.models import AuditEvent
 from tests.clock import advance_clock
 from tests.signin.conftest import (
-    PASSWORD,
     Clinics,
     current_code,
     enrolled,
