@@ -229,7 +229,7 @@ BODY_OPERATIONS = sorted(
 PATIENT_BODY_OPERATIONS = [op for op in BODY_OPERATIONS if op[1].startswith(f"{API}/patients")]
 
 
-TOKEN_BODY = {"name": "lab", "expires_in_days": 30}
+TOKEN_BODY: dict[str, Any] = {"name": "lab", "expires_in_days": 30}
 
 
 def _body(op: Op) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -57,5 +58,5 @@ def current_code(device: TOTPDevice) -> str:
     return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
 
 
-def sign_in(client: Client, username: str, password: str = PASSWORD) -> object:
+def sign_in(client: Client, username: str, password: str = PASSWORD) -> Any:
     return client.post("/login/", {"username": username, "password": password})

@@ -61,7 +61,7 @@ def test_a_forgotten_password_is_reset_by_email(clinics: Clinics):
 
     assert client.post("/password-reset/", {"email": "nurse.r@example.org"}).status_code == 302
     (message,) = mail.outbox
-    link = re.search(r"http://testserver(/password-reset/\S+/)", message.body)
+    link = re.search(r"http://testserver(/password-reset/\S+/)", str(message.body))
     assert link is not None
     form_url = client.get(link.group(1))["Location"]  # Django hides the token from the page
     done = client.post(form_url, {"new_password1": NEW, "new_password2": NEW})

@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ketacare.accounts import signin
+from ketacare.accounts.models import Clinic
 from ketacare.accounts.policy import Role
 from ketacare.accounts.services import clinic_update
 from ketacare.audit.models import AuditEvent
@@ -26,7 +28,7 @@ def _is_signed_in(client: Client) -> bool:
     return client.get("/account/").status_code == 200
 
 
-def _actions(clinic: object) -> list[str]:
+def _actions(clinic: Clinic) -> list[str]:
     events = AuditEvent.objects.filter(clinic=clinic, object_type="staff_account")
     return list(events.order_by("sequence").values_list("action", flat=True))
 
@@ -77,7 +79,7 @@ def test_a_role_that_needs_it_enrols_during_sign_in(clinics: Clinics):
     assert 'src="data:image/svg+xml;base64,' in page
     assert not _is_signed_in(client)
 
-    device = user.totpdevice_set.get()
+    device = TOTPDevice.objects.get(user=user)
     done = client.post("/account/two-factor/", {"code": current_code(device)})
 
     assert done.status_code == 200

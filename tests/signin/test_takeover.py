@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from ketacare.accounts.access import ClinicAccess
-from ketacare.accounts.models import ApiToken, User
+from ketacare.accounts.models import ApiToken, Clinic, User
 from ketacare.accounts.policy import Role
 from ketacare.accounts.services import (
     account_password_set,
@@ -23,7 +23,7 @@ from tests.signin.conftest import PASSWORD, Clinics, enrolled, signed_in, staff
 NEW = "a brand new long passphrase"
 
 
-def _denials(clinic: object, user: User) -> list[AuditEvent]:
+def _denials(clinic: Clinic, user: User) -> list[AuditEvent]:
     return list(
         AuditEvent.objects.filter(
             clinic=clinic, action="deny", object_type="staff_account", object_id=str(user.pk)
