@@ -163,3 +163,17 @@ def test_a_password_change_signs_out_other_sessions_and_revokes_every_token(clin
 
     assert not ApiToken.objects.filter(user=colleague, revoked_at__isnull=True).exists()
     assert other_session.get("/account/").status_code == 302  # back to sign-in
+
+
+def test_an_admin_adds_an_account_through_the_service(clinics, takeover):
+    admin, _colleague = takeover
+    response = signed_in(admin).post(
+        "/admin/accounts/user/add/",
+        {"username": "new.nurse", "usable_password": "true", "password1": NEW, "password2": NEW},
+    )
+
+    assert response.status_code == 302, response.content.decode()[:1500]
+    created = User.objects.get(username="new.nurse")
+    assert created.check_password(NEW)
+    event = AuditEvent.objects.get(clinic=clinics.riverside, action="create", object_id=created.pk)
+    assert event.actor == admin and event.object_type == "staff_account"
