@@ -181,6 +181,7 @@ def test_sign_out_is_audited(clinics):
 
 
 def test_an_idle_session_ends_and_the_absolute_limit_stays(clinics, settings):
+    settings.KETACARE_IDLE_MINUTES = 30  # the default (tests/settings.py lengthens it)
     client = signed_in(staff("nurse.r", {clinics.riverside: Role.NURSE}))
     assert _is_signed_in(client)
     advance_clock(minutes=settings.KETACARE_IDLE_MINUTES - 1)
