@@ -6,6 +6,7 @@ KETACARE_DATABASE_URL selects PostgreSQL for production and scale.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -140,12 +141,63 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+
+# --- Staff accounts and sign-in (issue 13; docs/security.md, "Staff accounts and sign-in") ---
+# Kept in one block: password rules, lockout (django-axes), two-factor sign-in (django-otp),
+# the idle timeout and API token lifetimes.
+KETACARE_PASSWORD_MIN_LENGTH = env_int("KETACARE_PASSWORD_MIN_LENGTH", 12)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": KETACARE_PASSWORD_MIN_LENGTH},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+INSTALLED_APPS += [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "ketacare.accounts.middleware.IdleTimeoutMiddleware",
+)
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # turns a lockout into its 429 page
+# Axes first: it refuses a locked-out account before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed sign-ins are counted in the database (shared by every worker), per account and per
+# address. 50 failures lock both for the cool-off; attempts while locked restart it. NIST
+# SP 800-63B 5.2.2 asks for at most 100 consecutive failures.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("KETACARE_LOGIN_FAILURE_LIMIT", 50)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("KETACARE_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
+# The client address is REMOTE_ADDR, as for audit rows; X-Forwarded-For can be forged.
+AXES_CLIENT_IP_CALLABLE = "ketacare.accounts.signin.client_ip"
+AXES_VERBOSE = False
+# Two-factor sign-in: TOTP codes from an authenticator app, named KetaCare there.
+OTP_TOTP_ISSUER = "KetaCare"
+# A signed-in session ends after this many minutes without a request; the session's
+# absolute lifetime (KETACARE_SESSION_SECONDS) still applies.
+KETACARE_IDLE_MINUTES = env_int("KETACARE_IDLE_MINUTES", 30)
+# A password-reset link works for an hour (Django's default is three days).
+PASSWORD_RESET_TIMEOUT = env_int("KETACARE_PASSWORD_RESET_SECONDS", 3600)
+# Every API token expires: at most this many days after it is made.
+KETACARE_API_TOKEN_MAX_DAYS = env_int("KETACARE_API_TOKEN_MAX_DAYS", 366)
+# --- end of staff accounts and sign-in ---
 
 LANGUAGE_CODE = "en-gb"
 # Timestamps are stored in UTC; pages show them in the clinic's own zone.
@@ -198,6 +250,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("KETACARE_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"handlers": [], "level": "ERROR", "propagate": True},
+        # django-axes: lockouts, not a line per sign-in (sign-ins are in the audit trail).
+        "axes": {"level": "WARNING"},
     },
 }
 

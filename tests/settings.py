@@ -26,3 +26,7 @@ STORAGES["staticfiles"] = {  # noqa: F405
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 KETACARE_SMS_BACKEND = "ketacare.messaging.sms.FileSmsBackend"
+
+# Stories move the clock on by hours between steps where a real screen keeps polling the
+# server; the idle timeout is tested at its own value in tests/signin.
+KETACARE_IDLE_MINUTES = 24 * 60

@@ -59,3 +59,16 @@ def clinic_access(*, user: User, clinic_slug: str) -> ClinicAccess:
 
 def clinic_access_by_id(*, user: User, clinic_id: int) -> ClinicAccess:
     return _access_where(user, clinic_id=clinic_id)
+
+
+def administered_clinic_ids(user: Any) -> set[int] | None:
+    """Clinic ids the user may manage staff for; None means all (a deployment superuser)."""
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    if user.is_superuser:
+        return None
+    return {
+        m.clinic_id
+        for m in Membership.objects.filter(user=user, is_active=True, clinic__is_active=True)
+        if can(m.role, Permission.MANAGE_STAFF)
+    }

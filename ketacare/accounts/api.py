@@ -3,7 +3,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
@@ -27,13 +26,18 @@ class MeOut(Schema):
     display_name: str
     clinic: str
     role: str
-    memberships: list[MembershipOut]
+    memberships: list[MembershipOut] = Field(
+        ..., description="With a token: only the token's own clinic."
+    )
 
 
 class TokenIn(Schema):
     name: str = Field(..., max_length=100)
-    # Omitted: the configured default (KETACARE_API_TOKEN_DAYS); null: never expires.
-    expires_in_days: int | None = Field(default_factory=lambda: settings.KETACARE_API_TOKEN_DAYS)
+    # Required: every token expires (at most KETACARE_API_TOKEN_MAX_DAYS). A missing or
+    # null value reaches the service, which answers 422 naming the field.
+    expires_in_days: int | None = Field(
+        default=None, description="Days until the token expires (required; 1 to the limit)."
+    )
 
 
 class TokenOut(Schema):
@@ -61,6 +65,8 @@ def me(request: HttpRequest) -> dict[str, Any]:
         "memberships": [
             {"clinic": m.clinic.slug, "clinic_name": m.clinic.name, "role": m.role}
             for m in memberships_of(access.user)
+            # A token is for one clinic: it does not reveal the user's other clinics.
+            if getattr(request, "auth_via", "") == "session" or m.clinic_id == access.clinic.pk
         ],
     }
 

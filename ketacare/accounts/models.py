@@ -36,6 +36,14 @@ class Clinic(models.Model):
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # On by default (issue 13): prescribers, administrators and compliance officers of this
+    # clinic sign in with a one-time code as well as their password (policy.MFA_ROLES).
+    mfa_required = models.BooleanField(
+        "Two-factor sign-in required",
+        default=True,
+        help_text="Prescribers, clinic administrators and compliance officers of this clinic "
+        "must sign in with a code from an authenticator app as well as their password.",
+    )
     # The healthcare setting's details, as the Spravato REMS Patient Monitoring Form asks
     # for them (clinical.md 5.3); a clinic administrator keeps them current.
     site_address = models.CharField("Street address", max_length=200, blank=True)

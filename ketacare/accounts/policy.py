@@ -7,6 +7,8 @@ is enforced separately by the access helpers in ketacare.accounts.access.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from enum import StrEnum
 
 
@@ -141,3 +143,39 @@ def can(role: Role | str, permission: Permission) -> bool:
 def permission_matrix() -> list[tuple[Permission, dict[Role, bool]]]:
     """Rows of (permission, {role: allowed}) in declaration order, for docs and the UI."""
     return [(perm, {role: can(role, perm) for role in Role}) for perm in Permission]
+
+
+# --- Staff accounts and sign-in (issue 13) ----------------------------------------------
+
+# Roles that sign in with a second factor in a clinic that requires it (Clinic.mfa_required):
+# those who prescribe, administer staff or read the whole audit trail.
+MFA_ROLES = frozenset({Role.CLINIC_ADMIN, Role.PRESCRIBER, Role.COMPLIANCE})
+
+
+def second_factor_required(
+    *, is_superuser: bool, has_device: bool, roles_in_mfa_clinics: Iterable[Role | str]
+) -> bool:
+    """Must this account give a one-time code at sign-in? Always once it has enrolled a
+    device; and for a deployment superuser or a role in MFA_ROLES in a clinic that
+    requires it."""
+    return has_device or is_superuser or any(Role(r) in MFA_ROLES for r in roles_in_mfa_clinics)
+
+
+def may_change_account(
+    *,
+    actor_id: int,
+    actor_is_superuser: bool,
+    target_id: int,
+    target_is_superuser: bool,
+    administered: AbstractSet[int],
+    target_clinics: AbstractSet[int],
+) -> bool:
+    """May the actor change this account (password, e-mail, active)? The user themself and
+    a deployment superuser may; a clinic administrator only when every clinic the account
+    belongs to (any membership, active or not) is one they administer. A clinic
+    administrator never changes a superuser."""
+    if actor_is_superuser or actor_id == target_id:
+        return True
+    if target_is_superuser or not administered:
+        return False
+    return target_clinics <= administered

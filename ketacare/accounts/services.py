@@ -1,25 +1,38 @@
-"""Writes for clinics, memberships and API tokens; each is audited in its transaction."""
+"""Writes for clinics, memberships, staff accounts and API tokens; each is audited in its
+transaction."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ketacare.accounts import tokens
-from ketacare.accounts.access import ClinicAccess
+from ketacare.accounts import policy, tokens
+from ketacare.accounts.access import ClinicAccess, administered_clinic_ids
 from ketacare.accounts.models import ApiToken, Clinic, Membership, User
 from ketacare.accounts.policy import Role
 from ketacare.audit.services import Action, audit_as, audit_record
-from ketacare.common.errors import NotFound, ValidationFailed
+from ketacare.common.errors import NotFound, PermissionDenied, ValidationFailed
 
 
 @transaction.atomic
 def clinic_create(
-    *, name: str, slug: str, time_zone: str = "UTC", actor: User | None = None
+    *,
+    name: str,
+    slug: str,
+    time_zone: str = "UTC",
+    actor: User | None = None,
+    mfa_required: bool = True,
 ) -> Clinic:
-    clinic = Clinic(name=name, slug=slug, time_zone=time_zone)
+    clinic = Clinic(name=name, slug=slug, time_zone=time_zone, mfa_required=mfa_required)
     clinic.full_clean()
     clinic.save()
     audit_record(
@@ -28,13 +41,18 @@ def clinic_create(
         action=Action.CREATE,
         object_type="clinic",
         object_id=clinic.pk,
-        changes={"name": [None, name], "slug": [None, slug], "time_zone": [None, time_zone]},
+        changes={
+            "name": [None, name],
+            "slug": [None, slug],
+            "time_zone": [None, time_zone],
+            "mfa_required": [None, mfa_required],
+        },
     )
     return clinic
 
 
 SITE_FIELDS = ("site_address", "site_city", "site_state", "site_zip", "site_phone")
-CLINIC_FIELDS = ("name", "slug", "time_zone", "is_active", *SITE_FIELDS)
+CLINIC_FIELDS = ("name", "slug", "time_zone", "is_active", "mfa_required", *SITE_FIELDS)
 
 
 @transaction.atomic
@@ -84,6 +102,8 @@ def membership_set(
             changes=changes,
             details={"user": user.get_username()},
         )
+    if before.get("is_active") and not is_active:
+        _tokens_revoke(user=user, clinic=clinic, actor=actor, reason="membership ended")
     return membership
 
 
@@ -91,13 +111,17 @@ def membership_set(
 def api_token_create(
     *, access: ClinicAccess, name: str, expires_in_days: int | None
 ) -> tuple[ApiToken, str]:
-    """Create a token for the caller in this clinic. The raw token is returned once only."""
+    """Create a token for the caller in this clinic. The raw token is returned once only.
+    Every token expires, at most KETACARE_API_TOKEN_MAX_DAYS after it is made."""
     if not name.strip():
         raise ValidationFailed.single("name", "Name the token, e.g. 'lab interface'.")
-    if expires_in_days is not None and not 1 <= expires_in_days <= 366:
-        raise ValidationFailed.single("expires_in_days", "Choose 1 to 366 days.")
+    limit = settings.KETACARE_API_TOKEN_MAX_DAYS
+    if expires_in_days is None or not 1 <= expires_in_days <= limit:
+        raise ValidationFailed.single(
+            "expires_in_days", f"Every token expires: choose 1 to {limit} days."
+        )
     parts = tokens.generate()
-    expires = timezone.now() + dt.timedelta(days=expires_in_days) if expires_in_days else None
+    expires = timezone.now() + dt.timedelta(days=expires_in_days)
     token = ApiToken.objects.create(
         user=access.user,
         clinic=access.clinic,
@@ -114,6 +138,28 @@ def api_token_create(
         changes={"name": [None, token.name], "expires_at": [None, expires]},
     )
     return token, parts.raw
+
+
+def _tokens_revoke(
+    *, user: User, actor: User | None, reason: str, clinic: Clinic | None = None
+) -> None:
+    """Revoke the user's live tokens (in one clinic, or all), each in its clinic's trail."""
+    live = ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True)
+    if clinic is not None:
+        live = live.filter(clinic=clinic)
+    now = timezone.now()
+    for token in live.select_related("clinic"):
+        token.revoked_at = now
+        token.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor,
+            clinic=token.clinic,
+            action=Action.REVOKE,
+            object_type="api_token",
+            object_id=token.pk,
+            changes={"revoked_at": [None, now]},
+            details={"user": user.get_username(), "reason": reason},
+        )
 
 
 @transaction.atomic
@@ -155,3 +201,191 @@ def api_token_authenticate(raw: str) -> ApiToken | None:
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
+
+
+# --- Staff accounts ---------------------------------------------------------------------
+# The admin site and the self-service pages change accounts only through these functions,
+# so the rule of who may change whom is checked, and audited, on every path.
+
+ACCOUNT_FIELDS = (
+    "username",
+    "first_name",
+    "last_name",
+    "display_name",
+    "professional_title",
+    "email",
+    "mobile_phone",
+    "is_active",
+)
+
+
+def account_clinics(user: User) -> list[Clinic]:
+    """Every clinic the account belongs to, through any membership, active or not."""
+    return list(Clinic.objects.filter(memberships__user=user).distinct().order_by("pk"))
+
+
+def audit_account_event(
+    *,
+    actor: User | None,
+    user: User,
+    action: str,
+    clinics: Iterable[Clinic] | None = None,
+    changes: Mapping[str, list[Any]] | None = None,
+    details: Mapping[str, Any] | None = None,
+    actor_label: str | None = None,
+) -> None:
+    """One event about a staff account in each clinic concerned (by default, each clinic
+    the account belongs to). Must run inside the change's transaction."""
+    for clinic in account_clinics(user) if clinics is None else clinics:
+        audit_record(
+            actor=actor,
+            clinic=clinic,
+            action=action,
+            object_type="staff_account",
+            object_id=user.pk,
+            changes=changes,
+            details={"user": user.get_username(), **(details or {})},
+            actor_label=actor_label,
+        )
+
+
+def may_change_account(*, actor: User, user: User) -> bool:
+    administered = administered_clinic_ids(actor)
+    return actor.is_active and policy.may_change_account(
+        actor_id=actor.pk,
+        actor_is_superuser=administered is None,
+        target_id=user.pk,
+        target_is_superuser=user.is_superuser,
+        administered=administered or set(),
+        target_clinics={clinic.pk for clinic in account_clinics(user)},
+    )
+
+
+def _refuse(*, actor: User, user: User, what: str, message: str) -> None:
+    """Record a refused account change in every clinic concerned (the account's and the
+    actor's), in a transaction of its own so that the refusal stays in the trail, then
+    refuse. Call it outside any transaction that the refusal rolls back."""
+    clinics = {clinic.pk: clinic for clinic in account_clinics(user)}
+    mine = Clinic.objects.filter(pk__in=administered_clinic_ids(actor) or ())
+    clinics.update({clinic.pk: clinic for clinic in mine})
+    with transaction.atomic():
+        audit_account_event(
+            actor=actor,
+            user=user,
+            action=Action.DENY,
+            clinics=clinics.values(),
+            details={"attempted": what},
+        )
+    raise PermissionDenied(message)
+
+
+def require_account_change(*, actor: User, user: User, what: str) -> None:
+    if not may_change_account(actor=actor, user=user):
+        _refuse(
+            actor=actor,
+            user=user,
+            what=what,
+            message="This account also belongs to a clinic you do not administer: only a "
+            "deployment superuser or the person themself may change it.",
+        )
+
+
+def _check_password(password: str, user: User) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationFailed({"password": list(exc.messages)}) from exc
+
+
+@transaction.atomic
+def account_create(
+    *, actor: User, username: str, password: str | None, data: Mapping[str, Any] | None = None
+) -> User:
+    """A new staff account, with no clinic yet; the actor's clinics record its creation."""
+    administered = administered_clinic_ids(actor)
+    if administered is not None and not administered:
+        raise PermissionDenied("Only a clinic administrator or a superuser may add staff.")
+    user = User(username=username)
+    for field, value in (data or {}).items():
+        if field not in ACCOUNT_FIELDS:
+            raise ValidationFailed.single(field, "This field cannot be set here.")
+        setattr(user, field, value)
+    if password:
+        _check_password(password, user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    audit_account_event(
+        actor=actor,
+        user=user,
+        action=Action.CREATE,
+        clinics=Clinic.objects.filter(pk__in=administered or ()),
+        changes={"username": [None, username]},
+    )
+    return user
+
+
+def account_update(*, actor: User, user: User, data: Mapping[str, Any]) -> User:
+    """Change an account's details (name, e-mail, active, ...)."""
+    require_account_change(actor=actor, user=user, what=", ".join(sorted(data)) or "details")
+    return _account_update(actor=actor, user=user, data=data)
+
+
+@transaction.atomic
+def _account_update(*, actor: User, user: User, data: Mapping[str, Any]) -> User:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    before = {f: getattr(user, f) for f in ACCOUNT_FIELDS}
+    for field, value in data.items():
+        if field not in ACCOUNT_FIELDS:
+            raise ValidationFailed.single(field, "This field cannot be set here.")
+        setattr(user, field, value)
+    user.full_clean()
+    changes = {
+        f: [before[f], getattr(user, f)] for f in ACCOUNT_FIELDS if before[f] != getattr(user, f)
+    }
+    if changes:
+        user.save(update_fields=list(changes))
+        audit_account_event(actor=actor, user=user, action=Action.UPDATE, changes=changes)
+    return user
+
+
+def account_password_set(*, actor: User, user: User, password: str | None) -> User:
+    """Set (or, with None, disable) an account's password. Every API token of the account
+    is revoked; Django's session hash signs its other sessions out."""
+    require_account_change(actor=actor, user=user, what="password")
+    return _account_password_set(actor=actor, user=user, password=password)
+
+
+@transaction.atomic
+def _account_password_set(*, actor: User, user: User, password: str | None) -> User:
+    if password is None:
+        user.set_unusable_password()
+    else:
+        _check_password(password, user)
+        user.set_password(password)
+    user.save(update_fields=["password"])
+    by = "self" if actor.pk == user.pk else "another user"
+    audit_account_event(actor=actor, user=user, action=Action.SET_PASSWORD, details={"by": by})
+    _tokens_revoke(user=user, actor=actor, reason="password changed")
+    return user
+
+
+def mfa_reset(*, actor: User, user: User) -> None:
+    """Remove the account's authenticator and recovery codes: only the person themself or
+    a deployment superuser may (a clinic administrator may not)."""
+    if not (actor.is_active and (actor.is_superuser or actor.pk == user.pk)):
+        _refuse(
+            actor=actor,
+            user=user,
+            what="two-factor reset",
+            message="Only the person themself or a deployment superuser may reset two-factor "
+            "sign-in.",
+        )
+    with transaction.atomic():
+        removed = TOTPDevice.objects.filter(user=user).delete()[0]
+        removed += StaticDevice.objects.filter(user=user).delete()[0]
+        audit_account_event(
+            actor=actor, user=user, action=Action.RESET_MFA, details={"devices_removed": removed}
+        )

@@ -28,6 +28,15 @@ class Action(StrEnum):
     ACKNOWLEDGE = "acknowledge"
     ESCALATE = "escalate"
     REMIND = "remind"
+    # Staff accounts and sign-in (issue 13).
+    DENY = "deny"
+    SET_PASSWORD = "set_password"  # noqa: S105 - an action name, not a password
+    ENROL_MFA = "enrol_mfa"
+    RESET_MFA = "reset_mfa"
+    SIGN_IN = "sign_in"
+    SIGN_IN_FAILED = "sign_in_failed"
+    LOCKOUT = "lockout"
+    SIGN_OUT = "sign_out"
 
 
 def audit_record(

@@ -235,7 +235,12 @@ def ensure_staff() -> dict[str, User]:
 
 
 def seed_clinic(spec: DemoClinic, users: dict[str, User], today: dt.date) -> Clinic:
-    clinic = clinic_create(name=spec.name, slug=spec.slug, time_zone=spec.time_zone)
+    # Two-factor sign-in is off in the demo clinics (it is on by default for real ones): a
+    # visitor trying the demo has no authenticator app set up for these synthetic accounts.
+    # Any demo user can still enrol on the Sign-in & security page (README, docs/security.md).
+    clinic = clinic_create(
+        name=spec.name, slug=spec.slug, time_zone=spec.time_zone, mfa_required=False
+    )
     if spec.site:
         clinic = clinic_update(clinic=clinic, data=dict(spec.site), actor=users["admin"])
     for username, _display, _title, roles in STAFF:

@@ -3,48 +3,55 @@ for their clinics' measurement settings and licensed scale wording.
 
 A clinic administrator sees and manages only the rows of the clinics they
 administer; superusers see everything. Membership changes go through
-membership_set, and measure settings and wording changes are audited, so each
-one is in its clinic's trail.
+membership_set, staff accounts through the account services (which refuse, and audit,
+a change to an account that also belongs to a clinic the administrator does not run),
+and measure settings and wording changes are audited, so each one is in its clinic's
+trail. Signing in to the admin is the app's own sign-in, with its second factor.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 
+from ketacare.accounts import access
 from ketacare.accounts.models import ApiToken, Clinic, Membership, User
-from ketacare.accounts.policy import Permission, Role, can
+from ketacare.accounts.policy import Role
 from ketacare.accounts.services import (
+    ACCOUNT_FIELDS,
     CLINIC_FIELDS,
     SITE_FIELDS,
+    account_create,
+    account_password_set,
+    account_update,
     clinic_create,
     clinic_update,
+    may_change_account,
     membership_set,
+    mfa_reset,
+    require_account_change,
 )
 from ketacare.audit.services import Action, audit_record
+from ketacare.common.errors import PermissionDenied
 from ketacare.measures import INSTRUMENTS, Instrument, ScoringError, get_instrument, score
 from ketacare.measures.models import ClinicMeasureSettings, InstrumentWording
 
 
 def administered_clinic_ids(request: HttpRequest) -> set[int] | None:
     """Clinic ids the user may manage staff for; None means all (superuser)."""
-    user: Any = request.user
-    if not user.is_active or not user.is_authenticated:
-        return set()
-    if user.is_superuser:
-        return None
-    return {
-        m.clinic_id
-        for m in Membership.objects.filter(user=user, is_active=True)
-        if can(m.role, Permission.MANAGE_STAFF)
-    }
+    return access.administered_clinic_ids(request.user)
 
 
 class KetaCareAdminSite(admin.AdminSite):
@@ -54,6 +61,15 @@ class KetaCareAdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         clinics = administered_clinic_ids(request)
         return clinics is None or bool(clinics)
+
+    def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        # One sign-in for the whole app, so the admin cannot skip lockout or the second
+        # factor. Someone signed in without admin rights is refused, not sent round again.
+        if request.user.is_authenticated:
+            raise DjangoPermissionDenied("Your roles do not include staff administration.")
+        return redirect_to_login(
+            request.GET.get("next") or reverse("admin:index"), login_url=reverse("login")
+        )
 
 
 admin_site = KetaCareAdminSite(name="admin")
@@ -109,6 +125,13 @@ class MembershipAdmin(ClinicScopedAdmin):
         obj.pk = saved.pk
 
 
+def _as_403(actor: Any, user: User, what: str) -> None:
+    try:
+        require_account_change(actor=actor, user=user, what=what)
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(str(exc)) from exc
+
+
 @admin.register(User, site=admin_site)
 class StaffAdmin(ClinicScopedAdmin, UserAdmin):
     list_display = ("username", "display_name", "email", "is_active", "last_login")
@@ -121,6 +144,7 @@ class StaffAdmin(ClinicScopedAdmin, UserAdmin):
         ("Status", {"fields": ("is_active", "last_login", "date_joined")}),
     )
     readonly_fields = ("last_login", "date_joined")
+    actions = ["reset_two_factor"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         clinics = administered_clinic_ids(request)
@@ -132,6 +156,69 @@ class StaffAdmin(ClinicScopedAdmin, UserAdmin):
             Q(memberships__clinic_id__in=clinics) | Q(memberships__isnull=True, is_superuser=False)
         ).distinct()
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and not may_change_account(actor=request.user, user=obj):  # type: ignore[arg-type]
+            return False  # shown read-only; a change posted anyway is refused and audited
+        return super().has_change_permission(request, obj)
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: Any = None,
+    ) -> Any:
+        # Checked here, before the admin's own transaction, so the refusal's audit event
+        # is not rolled back with it.
+        if request.method == "POST" and object_id is not None:
+            user = self.get_object(request, unquote(object_id))
+            if user is not None:
+                _as_403(request.user, user, "details")
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        user = self.get_object(request, unquote(id))
+        if user is not None:
+            _as_403(request.user, user, "password")
+        if user is not None and request.method == "POST":
+            form = self.change_password_form(user, request.POST)
+            if form.is_valid():
+                usable = form.cleaned_data.get("set_usable_password", True)
+                account_password_set(
+                    actor=request.user,  # type: ignore[arg-type]  # admin views require a login
+                    user=user,
+                    password=form.cleaned_data["password1"] if usable else None,
+                )
+                messages.success(request, "Password changed; the account's API tokens are revoked.")
+                return HttpResponseRedirect(reverse("admin:accounts_user_change", args=[user.pk]))
+        return super().user_change_password(request, id, form_url)
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        actor: Any = request.user
+        data = {f: getattr(obj, f) for f in form.changed_data if f in ACCOUNT_FIELDS}
+        if change:
+            account_update(actor=actor, user=User.objects.get(pk=obj.pk), data=data)
+            return
+        usable = form.cleaned_data.get("usable_password", True) not in (False, "false")
+        created = account_create(
+            actor=actor,
+            username=obj.username,
+            password=form.cleaned_data.get("password1") if usable else None,
+            data={f: v for f, v in data.items() if f != "username"},
+        )
+        obj.pk = created.pk
+        obj._state.adding = False
+
+    @admin.action(description="Reset two-factor sign-in (superusers only)")
+    def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            try:
+                mfa_reset(actor=request.user, user=user)  # type: ignore[arg-type]
+            except PermissionDenied as exc:
+                messages.error(request, f"{user}: {exc}")
+            else:
+                messages.success(request, f"{user}: two-factor sign-in reset.")
+
 
 @admin.register(Clinic, site=admin_site)
 class ClinicAdmin(admin.ModelAdmin):
@@ -142,6 +229,7 @@ class ClinicAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     fieldsets = (
         (None, {"fields": ("name", "slug", "time_zone", "is_active")}),
+        ("Sign-in", {"fields": ("mfa_required",)}),
         ("Healthcare setting (REMS monitoring form)", {"fields": SITE_FIELDS}),
     )
 
@@ -385,3 +473,9 @@ class InstrumentWordingAdmin(ClinicRowsAdmin):
     list_display = ("instrument", "item_number", "clinic")
     list_filter = ("instrument",)
     ordering = ("clinic", "instrument", "item_number")
+
+
+# Failed sign-ins and lockouts (django-axes): superusers see them and can lift a lockout by
+# deleting the attempt; these rows are the record of failures for unknown usernames.
+admin_site.register(AccessAttempt, AccessAttemptAdmin)
+admin_site.register(AccessFailureLog, AccessFailureLogAdmin)

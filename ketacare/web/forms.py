@@ -43,7 +43,7 @@ class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(
         required=False,
         choices=[("", "Any action")]
-        + [(action.value, action.value.capitalize()) for action in Action],
+        + [(action.value, action.value.replace("_", " ").capitalize()) for action in Action],
     )
     date_from = forms.DateField(required=False, widget=DateInput())
     date_to = forms.DateField(required=False, widget=DateInput())

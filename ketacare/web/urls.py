@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from ketacare.web.views import (
+    account,
     audit,
     clinic,
     dashboard,
@@ -23,14 +23,21 @@ from ketacare.web.views import (
 
 patient = "c/<slug:clinic_slug>/patients/<uuid:patient_id>"
 urlpatterns = [
+    path("login/", account.SignInView.as_view(), name="login"),
+    path("login/code/", account.signin_code, name="signin_code"),
+    path("logout/", account.SignOutView.as_view(), name="logout"),
+    path("account/", account.account_security, name="account_security"),
+    path("account/password/", account.PasswordChangeView.as_view(), name="password_change"),
+    path("account/two-factor/", account.mfa_enrol, name="mfa_enrol"),
+    path("account/two-factor/remove/", account.mfa_reset_own, name="mfa_reset_own"),
+    path("password-reset/", account.password_reset, name="password_reset"),
+    path("password-reset/sent/", account.password_reset_done, name="password_reset_done"),
     path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="web/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
+        "password-reset/<uidb64>/<token>/",
+        account.password_reset_confirm,
+        name="password_reset_confirm",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password-reset/done/", account.password_reset_complete, name="password_reset_complete"),
     path("", home.home, name="home"),
     path("switch-clinic/", home.clinic_switch, name="clinic_switch"),
     path("c/<slug:clinic_slug>/", clinic.clinic_home, name="clinic_home"),

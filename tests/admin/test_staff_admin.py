@@ -102,7 +102,13 @@ def test_superuser_creates_a_clinic_with_an_audit_chain(db):
     root = UserFactory.create(is_superuser=True, is_staff=True)
     response = _client_for(root).post(
         "/admin/accounts/clinic/add/",
-        {"name": "Lakeside", "slug": "lakeside", "time_zone": "Europe/Dublin", "is_active": "on"},
+        {
+            "name": "Lakeside",
+            "slug": "lakeside",
+            "time_zone": "Europe/Dublin",
+            "is_active": "on",
+            "mfa_required": "on",
+        },
     )
 
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -117,6 +123,7 @@ def test_superuser_creates_a_clinic_with_an_audit_chain(db):
             "slug": "lakeside",
             "time_zone": "Europe/Dublin",
             "is_active": "on",
+            "mfa_required": "on",
         },
     )
     update = AuditEvent.objects.get(clinic=clinic, action="update")

@@ -211,7 +211,7 @@ def test_session_writes_need_a_csrf_token(
     world: World, csrf_client: Client, op: tuple[str, str]
 ) -> None:
     body = RECORD_OPERATIONS.get(op) or (
-        {"name": "lab"}
+        {"name": "lab", "expires_in_days": 30}
         if op[1].endswith("/tokens")
         else {
             "mrn": "N-1",

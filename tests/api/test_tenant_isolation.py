@@ -195,7 +195,12 @@ def test_token_list_shows_only_tokens_of_the_clinic(world: World) -> None:
 def test_token_create_makes_a_token_for_the_callers_clinic(world: World) -> None:
     before = clinic_state(world.a.clinic)
 
-    response = call(session_client(world.dual_b), "POST", f"{API}/tokens", {"name": "lab"})
+    response = call(
+        session_client(world.dual_b),
+        "POST",
+        f"{API}/tokens",
+        {"name": "lab", "expires_in_days": 30},
+    )
 
     assert response.status_code == 201, response.content
     assert ApiToken.objects.get(pk=response.json()["id"]).clinic == world.b.clinic

@@ -229,10 +229,13 @@ BODY_OPERATIONS = sorted(
 PATIENT_BODY_OPERATIONS = [op for op in BODY_OPERATIONS if op[1].startswith(f"{API}/patients")]
 
 
+TOKEN_BODY: dict[str, Any] = {"name": "lab", "expires_in_days": 30}
+
+
 def _body(op: Op) -> dict[str, Any]:
     if op in RECORD_OPERATIONS:  # an empty body ({}) is a valid one
         return dict(RECORD_OPERATIONS[op] or {})
-    return dict({f"{API}/patients": PATIENT_BODY, f"{API}/tokens": {"name": "lab"}}[op[1]])
+    return dict({f"{API}/patients": PATIENT_BODY, f"{API}/tokens": TOKEN_BODY}[op[1]])
 
 
 @pytest.mark.parametrize("op", PATIENT_BODY_OPERATIONS, ids=op_id)

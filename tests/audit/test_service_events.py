@@ -494,7 +494,7 @@ def test_api_token_revoke_writes_one_event_and_only_once(
     audit_log: MakeLog,
 ) -> None:
     access = make_access(Role.NURSE, clinic)
-    token, _raw = accounts.api_token_create(access=access, name="lab", expires_in_days=None)
+    token, _raw = accounts.api_token_create(access=access, name="lab", expires_in_days=30)
     log = audit_log(clinic)
 
     revoked = accounts.api_token_revoke(access=access, token_id=token.pk)
@@ -552,6 +552,7 @@ def test_clinic_create_starts_the_new_clinics_chain(db: None) -> None:
         "name": [None, "Lakeside"],
         "slug": [None, "lakeside"],
         "time_zone": [None, "Europe/Paris"],
+        "mfa_required": [None, True],
     }
 
 

@@ -59,7 +59,9 @@ def log_out(page: Page) -> None:
 
 
 def make_clinic(slug: str, name: str, time_zone: str = "Europe/London") -> Clinic:
-    return clinic_create(name=name, slug=slug, time_zone=time_zone)
+    # These browser tests are about clinical work, so staff sign in with the password alone;
+    # the second factor has its own tests (tests/signin).
+    return clinic_create(name=name, slug=slug, time_zone=time_zone, mfa_required=False)
 
 
 def make_staff(username: str, roles: dict[Clinic, Role], display_name: str = "") -> User:

@@ -18,8 +18,9 @@ from ketacare.web.views.patients import add_errors
 
 class TokenForm(forms.Form):
     name = forms.CharField(max_length=100)
+    # The upper limit (KETACARE_API_TOKEN_MAX_DAYS) is the service's check.
     expires_in_days = forms.IntegerField(
-        min_value=1, max_value=366, initial=lambda: settings.KETACARE_API_TOKEN_DAYS
+        min_value=1, initial=lambda: settings.KETACARE_API_TOKEN_DAYS
     )
 
 
