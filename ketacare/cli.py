@@ -2,7 +2,10 @@
 
 ketacare demo          migrate, seed the demo clinics, print the accounts, serve
 ketacare serve         production-style serving with gunicorn
-ketacare audit-verify  check every clinic's audit hash chain
+ketacare audit-verify  check every clinic's audit hash chain against its anchors
+ketacare audit-anchor  seal the current chain heads (after a crash; --adopt on upgrade)
+ketacare backup        a consistent, checksummed (and encrypted) copy of the database
+ketacare restore       restore a backup into an empty database, then audit-verify
 ketacare simulate      pharmacology simulation to CSV/JSON (no Django; see --help)
 ketacare <command>     any Django management command (migrate, createsuperuser, ...)
 """
@@ -12,7 +15,7 @@ from __future__ import annotations
 import os
 import sys
 
-ALIASES = {"audit-verify": "audit_verify"}
+ALIASES = {"audit-verify": "audit_verify", "audit-anchor": "audit_anchor"}
 
 
 def main(argv: list[str] | None = None) -> None:

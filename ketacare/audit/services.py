@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic, User
-from ketacare.audit import chain
+from ketacare.audit import anchors, chain
 from ketacare.audit.models import AuditChainHead, AuditEvent
 from ketacare.common import context
 
@@ -70,6 +70,9 @@ def audit_record(
     event.save()
     head.sequence, head.last_hash = event.sequence, event.hash
     head.save(update_fields=["sequence", "last_hash"])
+    # Sealed only once committed: a rolled-back event must never be anchored.
+    sealed = anchors.anchor_head(clinic.pk, event.sequence, event.hash)
+    transaction.on_commit(lambda: anchors.append_after_commit(sealed))
     return event
 
 
