@@ -295,6 +295,5 @@ KETACARE_AUDIT_ANCHOR_FILE = Path(
 # Backups: where `ketacare backup` writes, and the key that encrypts them (none: plain).
 KETACARE_BACKUP_DIR = Path(os.environ.get("KETACARE_BACKUP_DIR", VAR_DIR / "backups"))
 KETACARE_BACKUP_KEY = _secret_setting("KETACARE_BACKUP_KEY", None)
-# On PostgreSQL, migrations (and the role set-up) run as the owner of the schema;
-# the app's own KETACARE_DATABASE_URL names a role that owns nothing.
-KETACARE_MIGRATION_DATABASE_URL = os.environ.get("KETACARE_MIGRATION_DATABASE_URL", "")
+# On PostgreSQL the app's KETACARE_DATABASE_URL names a role that owns nothing;
+# `ketacare migrate` runs as the owner in KETACARE_MIGRATION_DATABASE_URL (ketacare/cli.py).

@@ -1,6 +1,8 @@
 """Test settings: the app's settings, plus KETACARE_TEST_DATABASE_URL when it is set."""
 
 import os
+import tempfile
+from pathlib import Path
 
 import dj_database_url
 
@@ -26,3 +28,6 @@ STORAGES["staticfiles"] = {  # noqa: F405
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 KETACARE_SMS_BACKEND = "ketacare.messaging.sms.FileSmsBackend"
+
+# Audit anchors never go to the project's var/; tests/conftest.py gives each test its own.
+KETACARE_AUDIT_ANCHOR_FILE = Path(tempfile.gettempdir()) / f"ketacare-test-anchors-{os.getpid()}"
