@@ -21,10 +21,10 @@ def grant_app_role(cursor: Any, role: str, password: str | None = None) -> None:
     cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = %s", [role])
     row = cursor.fetchone()
     if row is None:
-        statement = sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role))
+        create = sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role))
         if password:
-            statement += sql.SQL(" PASSWORD {}").format(sql.Literal(password))
-        cursor.execute(statement)
+            create += sql.SQL(" PASSWORD {}").format(sql.Literal(password))
+        cursor.execute(create)
     elif row[0]:
         raise ValueError(f"The app role {role!r} is a superuser; it must own nothing.")
     cursor.execute("SELECT current_user")
