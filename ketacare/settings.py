@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ketacare.accounts.middleware.ClinicTimezoneMiddleware",
+    # Inside the request context (request id, IP) and after authentication.
+    "ketacare.audit.middleware.DenialAuditMiddleware",
 ]
 
 ROOT_URLCONF = "ketacare.urls"

@@ -8,12 +8,15 @@ from enum import StrEnum
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic, User
+from ketacare.accounts.policy import Permission
 from ketacare.audit import anchors, chain
 from ketacare.audit.models import AuditChainHead, AuditEvent
+from ketacare.audit.selectors import AuditFilter, audit_event_list
 from ketacare.common import context
 
 
@@ -28,6 +31,7 @@ class Action(StrEnum):
     ACKNOWLEDGE = "acknowledge"
     ESCALATE = "escalate"
     REMIND = "remind"
+    DENY = "deny"
 
 
 def audit_record(
@@ -97,6 +101,34 @@ def audit_as(
         changes=changes,
         details=details,
     )
+
+
+@transaction.atomic
+def audit_trail_read(
+    *,
+    access: ClinicAccess,
+    filters: AuditFilter,
+    page: int | str | None = None,
+    export: bool = False,
+) -> QuerySet[AuditEvent]:
+    """The clinic's trail for a compliance officer. Reading the trail is itself audited:
+    who looked, with which filters, which page or an export."""
+    access.require(Permission.VIEW_AUDIT)
+    audit_as(
+        access,
+        action=Action.EXPORT if export else Action.VIEW,
+        object_type="audit_trail",
+        patient_id=filters.patient_id,
+        details={
+            "format": "csv" if export else "page",
+            "page": None if export else str(page or 1),
+            "user": filters.actor_username,
+            "action": filters.action,
+            "date_from": filters.date_from,
+            "date_to": filters.date_to,
+        },
+    )
+    return audit_event_list(clinic=access.clinic, filters=filters)
 
 
 def _locked_head(clinic: Clinic) -> AuditChainHead:
