@@ -18,7 +18,7 @@ import sys
 ALIASES = {"audit-verify": "audit_verify", "audit-anchor": "audit_anchor", "db-roles": "db_roles"}
 # With KETACARE_MIGRATION_DATABASE_URL set (PostgreSQL), these run as the owner; the app's
 # own URL then only names the role to grant to (docs/security.md, "Database roles").
-OWNER_COMMANDS = {"migrate", "db_roles"}
+OWNER_COMMANDS = {"migrate", "db_roles", "restore"}
 
 
 def main(argv: list[str] | None = None) -> None:
