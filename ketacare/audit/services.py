@@ -18,6 +18,7 @@ from ketacare.audit import anchors, chain
 from ketacare.audit.models import AuditChainHead, AuditEvent
 from ketacare.audit.selectors import AuditFilter, audit_event_list
 from ketacare.common import context
+from ketacare.patients.models import Patient
 
 
 class Action(StrEnum):
@@ -114,11 +115,17 @@ def audit_trail_read(
     """The clinic's trail for a compliance officer. Reading the trail is itself audited:
     who looked, with which filters, which page or an export."""
     access.require(Permission.VIEW_AUDIT)
+    # Filed under the patient only if the patient is this clinic's: an id from another
+    # clinic must not end up in this trail as if it were one of ours.
+    ours = (
+        filters.patient_id is not None
+        and Patient.objects.filter(clinic=access.clinic, pk=filters.patient_id).exists()
+    )
     audit_as(
         access,
         action=Action.EXPORT if export else Action.VIEW,
         object_type="audit_trail",
-        patient_id=filters.patient_id,
+        patient_id=filters.patient_id if ours else None,
         details={
             "format": "csv" if export else "page",
             "page": None if export else str(page or 1),

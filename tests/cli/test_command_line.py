@@ -3,29 +3,12 @@ a fresh SQLite file, no settings beyond the environment."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-KETACARE = [sys.executable, "-m", "ketacare.cli"]
-
-
-def run(args: list[str], var_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("KETACARE_")}
-    environment |= {"KETACARE_VAR_DIR": str(var_dir), "DJANGO_SETTINGS_MODULE": "ketacare.settings"}
-    environment |= env
-    return subprocess.run(  # noqa: S603 - our own interpreter and module
-        KETACARE + args,
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=900,  # generous: a loaded 2-core machine seeds the demo slowly
-        check=False,
-    )
+from tests.cli.targets import run
 
 
 @pytest.fixture(scope="module")
