@@ -207,7 +207,7 @@ def _staff(clinic: Clinic) -> Staff:
 
 
 def seed_measures(users: dict[str, User], today: dt.date) -> None:
-    """SEED_STEPS step: measurement settings, plans and months of scores."""
+    """Seed step: measurement settings, plans and months of scores."""
     from ketacare.demo.seed import CLINICS
 
     now = timezone.now()

@@ -83,8 +83,8 @@ def trajectory(kind: str, rng: random.Random) -> Trajectory:
     return Trajectory(kind, baseline, floor, rng.uniform(3, 21), relapse)
 
 
-def seed_outcomes(users: dict[str, User], today: dt.date) -> None:
-    """SEED_STEPS step: the outcome cohort of the first demo clinic."""
+def seed_outcomes(users: dict[str, User], today: dt.date, cohort_size: int = COHORT_SIZE) -> None:
+    """Seed step: the outcome cohort of the first demo clinic."""
     from ketacare.demo.seed import FAMILY, GIVEN_F, GIVEN_M
 
     clinic = Clinic.objects.get(slug=COHORT_CLINIC)
@@ -92,7 +92,7 @@ def seed_outcomes(users: dict[str, User], today: dt.date) -> None:
     zone = zoneinfo.ZoneInfo(clinic.time_zone)
     rng = random.Random("ketacare-demo-outcomes")
     now = timezone.now()
-    for number in range(COHORT_SIZE):
+    for number in range(cohort_size):
         sex = rng.choice(["female", "male"])
         patient = patients.patient_create(
             access=staff.admin,

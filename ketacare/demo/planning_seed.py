@@ -40,7 +40,7 @@ FAILED_TRIALS = [
 
 
 def seed_planning(users: dict[str, User], today: dt.date) -> None:
-    """SEED_STEPS step: one patient per stage in every demo clinic."""
+    """Seed step: one patient per stage in every demo clinic."""
     from ketacare.demo.seed import CLINICS
 
     for spec in CLINICS:

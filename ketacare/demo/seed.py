@@ -2,12 +2,13 @@
 
 Everything is written through the services, so the demo's audit trail is real.
 Seeding is idempotent: a second run finds the clinics and leaves them alone.
-Later capabilities add their own steps to SEED_STEPS.
+Later capabilities add their own steps to seed_steps().
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 import uuid
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from ketacare.accounts.models import Clinic, User
 from ketacare.accounts.policy import Role
 from ketacare.accounts.services import clinic_create, clinic_update, membership_set
 from ketacare.demo.measures_seed import seed_measures
-from ketacare.demo.outcomes_seed import seed_outcomes
+from ketacare.demo.outcomes_seed import COHORT_SIZE, seed_outcomes
 from ketacare.demo.planning_seed import seed_planning
 from ketacare.demo.sessions_seed import seed_sessions
 from ketacare.patients import services as patients
@@ -358,16 +359,21 @@ def _adder(
     return add
 
 
-SEED_STEPS: list[Callable[[dict[str, User], dt.date], None]] = [
-    seed_measures,
-    seed_planning,
-    seed_sessions,
-    seed_outcomes,
-]
+def seed_steps(outcome_cohort: int) -> list[Callable[[dict[str, User], dt.date], None]]:
+    """The capabilities' seed steps, in order (later ones build on earlier ones)."""
+    return [
+        seed_measures,
+        seed_planning,
+        seed_sessions,
+        functools.partial(seed_outcomes, cohort_size=outcome_cohort),
+    ]
 
 
-def seed_demo(*, progress: Callable[[str], None] = lambda _m: None) -> bool:
-    """Seed the demo clinics. Returns False if they were already there."""
+def seed_demo(
+    *, progress: Callable[[str], None] = lambda _m: None, outcome_cohort: int = COHORT_SIZE
+) -> bool:
+    """Seed the demo clinics, with `outcome_cohort` patients in the outcome cohort.
+    Returns False if they were already there."""
     if Clinic.objects.filter(slug=CLINICS[0].slug).exists():
         return False
     today = timezone.localdate()
@@ -376,7 +382,7 @@ def seed_demo(*, progress: Callable[[str], None] = lambda _m: None) -> bool:
         for spec in CLINICS:
             progress(f"Seeding {spec.name} ({spec.patients} patients)")
             seed_clinic(spec, users, today)
-        for step in SEED_STEPS:
+        for step in seed_steps(outcome_cohort):
             step(users, today)
     return True
 

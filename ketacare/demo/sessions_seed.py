@@ -270,7 +270,7 @@ def _morning(day: dt.date, zone: Any, hour: int) -> dt.datetime:
 
 
 def seed_sessions(users: dict[str, User], today: dt.date) -> None:
-    """SEED_STEPS step: fully charted sessions, and one under way at Riverside."""
+    """Seed step: fully charted sessions, and one under way at Riverside."""
     from ketacare.demo.seed import CLINICS
 
     now = timezone.now()

@@ -14,7 +14,9 @@ from tests.cli.targets import run
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     var_dir = tmp_path_factory.mktemp("var")
-    result = run(["demo", "--no-serve"], var_dir)
+    # The demo's content is checked in-process (tests/demo); here the command itself, with
+    # a small outcome cohort so the separate process seeds faster.
+    result = run(["demo", "--no-serve", "--outcome-cohort", "6"], var_dir)
     assert result.returncode == 0, result.stderr
     assert "dr.okafor" in result.stdout
     return var_dir

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from ketacare.demo.outcomes_seed import COHORT_SIZE
 from ketacare.demo.seed import DEMO_PASSWORD, account_table, seed_demo
 
 
@@ -18,11 +19,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--no-serve", action="store_true", help="Set up and seed only.")
         parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
+        parser.add_argument(
+            "--outcome-cohort",
+            type=int,
+            default=COHORT_SIZE,
+            help=f"Patients in the outcome cohort (default {COHORT_SIZE}); fewer seed faster.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database migrated.")
-        seeded = seed_demo(progress=lambda msg: self.stdout.write(f"  {msg}…"))
+        seeded = seed_demo(
+            progress=lambda msg: self.stdout.write(f"  {msg}…"),
+            outcome_cohort=options["outcome_cohort"],
+        )
         self.stdout.write("Demo clinics seeded." if seeded else "Demo clinics already seeded.")
         self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
         for username, description in account_table():
