@@ -61,7 +61,8 @@ def test_the_app_role_reads_and_appends_and_writes_rows(clinic: Clinic, as_app_r
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM django_session")
 
-    assert list(AuditEvent.objects.values_list("sequence", flat=True)) == [1, 2]
+    sequences = AuditEvent.objects.order_by("sequence").values_list("sequence", flat=True)
+    assert list(sequences) == [1, 2]
 
 
 def test_a_superuser_or_the_owner_is_refused_as_the_app_role() -> None:
