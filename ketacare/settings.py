@@ -16,6 +16,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("KETACARE_VAR_DIR", BASE_DIR / "var"))
+# Everything KetaCare creates (the SQLite file, keys, audit anchors, backups, logs) is
+# readable by its own user only: files 0600, directories 0700 (issue 13, docs/security.md).
+os.umask(0o077)
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -92,6 +95,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ketacare.accounts.middleware.ClinicTimezoneMiddleware",
+    # Inside the request context (request id, IP) and after authentication.
+    "ketacare.audit.middleware.DenialAuditMiddleware",
 ]
 
 ROOT_URLCONF = "ketacare.urls"
@@ -135,6 +140,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # A database file created before the umask above stays private too.
+    for suffix in ("", "-wal", "-shm"):
+        db_file = Path(f"{DATABASES['default']['NAME']}{suffix}")
+        if db_file.exists() and db_file.stat().st_mode & 0o077:
+            db_file.chmod(0o600)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [
@@ -312,3 +322,34 @@ KETACARE_CRISIS_RESOURCES = os.environ.get(
     "In the UK and Ireland, call Samaritans on 116 123. You can also call the clinic.",
 )
 KETACARE_TICK_SECONDS = float(os.environ.get("KETACARE_TICK_SECONDS", "60"))
+
+# --- Audit anchoring, backups and files at rest (issue 13; docs/security.md) ---
+# The audit chain is anchored outside its own table: an HMAC-SHA256 over each chain head,
+# keyed by a secret that never enters the database, appended to a file under var/.
+# The development key below is public and refused in production.
+DEV_AUDIT_ANCHOR_KEY = "INSECURE-development-only-audit-anchor-key"
+
+
+def _secret_setting(name: str, default: str | None) -> str | None:
+    """NAME from the environment, or the contents of the file named by NAME_FILE."""
+    if value := os.environ.get(name):
+        return value
+    if path := os.environ.get(f"{name}_FILE"):
+        return Path(path).read_text().strip()
+    return default
+
+
+KETACARE_AUDIT_ANCHOR_KEY = _secret_setting("KETACARE_AUDIT_ANCHOR_KEY", DEV_AUDIT_ANCHOR_KEY)
+if PRODUCTION and KETACARE_AUDIT_ANCHOR_KEY == DEV_AUDIT_ANCHOR_KEY:
+    raise ImproperlyConfigured(
+        "KETACARE_AUDIT_ANCHOR_KEY (or KETACARE_AUDIT_ANCHOR_KEY_FILE) is required when "
+        "KETACARE_ENV=production"
+    )
+KETACARE_AUDIT_ANCHOR_FILE = Path(
+    os.environ.get("KETACARE_AUDIT_ANCHOR_FILE", VAR_DIR / "audit-anchors.jsonl")
+)
+# Backups: where `ketacare backup` writes, and the key that encrypts them (none: plain).
+KETACARE_BACKUP_DIR = Path(os.environ.get("KETACARE_BACKUP_DIR", VAR_DIR / "backups"))
+KETACARE_BACKUP_KEY = _secret_setting("KETACARE_BACKUP_KEY", None)
+# On PostgreSQL the app's KETACARE_DATABASE_URL names a role that owns nothing;
+# `ketacare migrate` runs as the owner in KETACARE_MIGRATION_DATABASE_URL (ketacare/cli.py).

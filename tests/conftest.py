@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from hypothesis import HealthCheck, settings
 
 from ketacare.accounts.access import ClinicAccess
@@ -29,6 +30,15 @@ def _fixed_clock() -> Iterator[None]:
     fix_clock(RUN_STARTED)
     yield
     release_clock()
+
+
+@pytest.fixture(autouse=True)
+def _own_anchor_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Each test seals its audit anchors in a file of its own, as each test has its own
+    database: anchors from another test's clinics would not match."""
+    path = tmp_path_factory.getbasetemp() / "anchors" / f"{uuid.uuid4().hex}.jsonl"
+    with override_settings(KETACARE_AUDIT_ANCHOR_FILE=path):
+        yield
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
 """Test settings: the app's settings, plus KETACARE_TEST_DATABASE_URL when it is set."""
 
 import os
+import tempfile
+from pathlib import Path
 
 import dj_database_url
 
@@ -30,3 +32,6 @@ KETACARE_SMS_BACKEND = "ketacare.messaging.sms.FileSmsBackend"
 # Stories move the clock on by hours between steps where a real screen keeps polling the
 # server; the idle timeout is tested at its own value in tests/signin.
 KETACARE_IDLE_MINUTES = 24 * 60
+
+# Audit anchors never go to the project's var/; tests/conftest.py gives each test its own.
+KETACARE_AUDIT_ANCHOR_FILE = Path(tempfile.gettempdir()) / f"ketacare-test-anchors-{os.getpid()}"

@@ -73,8 +73,13 @@ def first_break(
     *,
     head_sequence: int | None = None,
     head_hash: str | None = None,
+    anchored: Mapping[int, str] | None = None,
 ) -> BrokenLink | None:
-    """Walk one clinic's events in sequence order; return the first broken link."""
+    """Walk one clinic's events in sequence order; return the first broken link.
+
+    anchored maps sequences to the hashes sealed outside the database (anchors.py).
+    Given, it catches what the chain alone cannot: a chain re-hashed from an edit on,
+    and events erased from the end (with the head) or altogether."""
     expected_prev, expected_seq = GENESIS_HASH, 1
     for event in events:
         if event.sequence != expected_seq:
@@ -93,7 +98,15 @@ def first_break(
             return BrokenLink(
                 event.event_id, event.sequence, "stored hash does not match the event's contents"
             )
+        if anchored and anchored.get(event.sequence, event.hash) != event.hash:
+            return BrokenLink(
+                event.event_id,
+                event.sequence,
+                "hash differs from the anchored one: the chain was rewritten from here on",
+            )
         expected_prev, expected_seq = event.hash, expected_seq + 1
+    if anchored is not None and (erased := _anchor_erasure(anchored, expected_seq - 1)):
+        return erased
     if head_sequence is not None and head_sequence != expected_seq - 1:
         return BrokenLink(
             None,
@@ -102,4 +115,21 @@ def first_break(
         )
     if head_hash is not None and head_hash != expected_prev:
         return BrokenLink(None, expected_seq - 1, "chain head hash does not match the last event")
+    return None
+
+
+def _anchor_erasure(anchored: Mapping[int, str], last: int) -> BrokenLink | None:
+    if not anchored:
+        return (
+            BrokenLink(None, 1, "no anchor seals this chain (run `ketacare audit-anchor`)")
+            if last
+            else None
+        )
+    sealed = max(anchored)
+    if sealed > last:
+        return BrokenLink(
+            None,
+            last + 1,
+            f"sequence {last + 1} is missing: an anchor seals {sealed} events, {last} remain",
+        )
     return None

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -56,11 +56,19 @@ class ClinicChainResult:
     clinic: Clinic
     events: int
     broken: chain.BrokenLink | None
+    # Events after the latest anchor: written in the instant before a crash, or added
+    # by someone who cannot seal them. Checked by the chain but not yet by an anchor.
+    unanchored: int = 0
 
 
 def audit_chain_verify(
-    *, clinic: Clinic, on_event: Callable[[], None] | None = None
+    *,
+    clinic: Clinic,
+    on_event: Callable[[], None] | None = None,
+    anchored: Mapping[int, str] | None = None,
 ) -> ClinicChainResult:
+    """Walk the clinic's chain; with anchored ({sequence: hash} sealed outside the
+    database, see anchors.py) also find erasure and re-hashing."""
     head = AuditChainHead.objects.filter(clinic=clinic).first()
     counted = 0
 
@@ -76,5 +84,9 @@ def audit_chain_verify(
         counting(),
         head_sequence=head.sequence if head else None,
         head_hash=head.last_hash if head else None,
+        anchored=anchored,
     )
-    return ClinicChainResult(clinic=clinic, events=counted, broken=broken)
+    unanchored = counted - max(anchored, default=0) if anchored is not None else 0
+    return ClinicChainResult(
+        clinic=clinic, events=counted, broken=broken, unanchored=max(unanchored, 0)
+    )

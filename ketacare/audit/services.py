@@ -8,13 +8,17 @@ from enum import StrEnum
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic, User
-from ketacare.audit import chain
+from ketacare.accounts.policy import Permission
+from ketacare.audit import anchors, chain
 from ketacare.audit.models import AuditChainHead, AuditEvent
+from ketacare.audit.selectors import AuditFilter, audit_event_list
 from ketacare.common import context
+from ketacare.patients.models import Patient
 
 
 class Action(StrEnum):
@@ -79,6 +83,9 @@ def audit_record(
     event.save()
     head.sequence, head.last_hash = event.sequence, event.hash
     head.save(update_fields=["sequence", "last_hash"])
+    # Sealed only once committed: a rolled-back event must never be anchored.
+    sealed = anchors.anchor_head(clinic.pk, event.sequence, event.hash)
+    transaction.on_commit(lambda: anchors.append_after_commit(sealed))
     return event
 
 
@@ -103,6 +110,40 @@ def audit_as(
         changes=changes,
         details=details,
     )
+
+
+@transaction.atomic
+def audit_trail_read(
+    *,
+    access: ClinicAccess,
+    filters: AuditFilter,
+    page: int | str | None = None,
+    export: bool = False,
+) -> QuerySet[AuditEvent]:
+    """The clinic's trail for a compliance officer. Reading the trail is itself audited:
+    who looked, with which filters, which page or an export."""
+    access.require(Permission.VIEW_AUDIT)
+    # Filed under the patient only if the patient is this clinic's: an id from another
+    # clinic must not end up in this trail as if it were one of ours.
+    ours = (
+        filters.patient_id is not None
+        and Patient.objects.filter(clinic=access.clinic, pk=filters.patient_id).exists()
+    )
+    audit_as(
+        access,
+        action=Action.EXPORT if export else Action.VIEW,
+        object_type="audit_trail",
+        patient_id=filters.patient_id if ours else None,
+        details={
+            "format": "csv" if export else "page",
+            "page": None if export else str(page or 1),
+            "user": filters.actor_username,
+            "action": filters.action,
+            "date_from": filters.date_from,
+            "date_to": filters.date_to,
+        },
+    )
+    return audit_event_list(clinic=access.clinic, filters=filters)
 
 
 def _locked_head(clinic: Clinic) -> AuditChainHead:

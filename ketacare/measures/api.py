@@ -11,12 +11,11 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
-from ketacare.accounts.policy import Permission
 from ketacare.api.auth import access_of
 from ketacare.common.errors import ValidationFailed
 from ketacare.measures import INSTRUMENTS, ScoringError, get_instrument, services
 from ketacare.measures.models import MeasurementPlan, QuestionnaireResponse, SafetyAlert
-from ketacare.measures.selectors import effective_plan, open_alerts
+from ketacare.measures.selectors import effective_plan
 from ketacare.patients.services import patient_view
 
 router = Router(tags=["measures"])
@@ -233,9 +232,7 @@ def link_revoke(request: HttpRequest, link_id: uuid.UUID) -> Any:
 
 @router.get("/alerts", response=list[AlertOut], summary="The clinic's open safety alerts")
 def alert_list(request: HttpRequest) -> Any:
-    access = access_of(request)
-    access.require(Permission.VIEW_CHART)
-    return list(open_alerts(clinic=access.clinic).select_related("acknowledged_by"))
+    return services.alert_list_view(access=access_of(request))
 
 
 class AcknowledgeIn(Strict):

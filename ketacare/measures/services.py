@@ -1035,6 +1035,22 @@ class Dashboard:
 
 
 @transaction.atomic
+def alert_list_view(*, access: ClinicAccess) -> list[SafetyAlert]:
+    """The clinic's open safety alerts, audited once with the patients they name."""
+    from ketacare.measures.selectors import open_alerts
+
+    access.require(Permission.VIEW_CHART)
+    alerts = list(open_alerts(clinic=access.clinic).select_related("acknowledged_by"))
+    audit_as(
+        access,
+        action=Action.VIEW,
+        object_type="alert_list",
+        details={"patient_ids": sorted({str(a.patient_id) for a in alerts}), "open": len(alerts)},
+    )
+    return alerts
+
+
+@transaction.atomic
 def dashboard_open(
     *, access: ClinicAccess, now: dt.datetime, recent: int = 20, awaiting: int = 50
 ) -> Dashboard:

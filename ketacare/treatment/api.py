@@ -796,7 +796,7 @@ class RemsListOut(Schema):
     confirmation_number: str
 
 
-def _rows(request: HttpRequest, include_submitted: bool) -> list[dict[str, Any]]:
+def _rows(request: HttpRequest, include_submitted: bool, export: bool) -> list[dict[str, Any]]:
     return [
         {
             "session_id": row.form.session_id,
@@ -806,7 +806,9 @@ def _rows(request: HttpRequest, include_submitted: bool) -> list[dict[str, Any]]
             "submitted_on": row.form.submitted_on,
             "confirmation_number": row.form.confirmation_number,
         }
-        for row in rems_form_list(access=access_of(request), include_submitted=include_submitted)
+        for row in rems_form_list(
+            access=access_of(request), include_submitted=include_submitted, export=export
+        )
     ]
 
 
@@ -816,12 +818,12 @@ def _rows(request: HttpRequest, include_submitted: bool) -> list[dict[str, Any]]
     summary="The clinic's REMS monitoring forms, due and overdue (all with include_submitted)",
 )
 def rems_forms_list(request: HttpRequest, include_submitted: bool = False) -> Any:
-    return _rows(request, include_submitted)
+    return _rows(request, include_submitted, export=False)
 
 
 @router.get("/rems-forms.csv", summary="The clinic's REMS monitoring forms as CSV")
 def rems_forms_csv(request: HttpRequest, include_submitted: bool = False) -> HttpResponse:
-    rows = _rows(request, include_submitted)
+    rows = _rows(request, include_submitted, export=True)
     header = ["session_id", "patient_id", "due_on", "status", "submitted_on", "confirmation"]
     return csv_response(
         "rems-forms.csv", [header, *[[str(v or "") for v in row.values()] for row in rows]]

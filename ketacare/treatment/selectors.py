@@ -417,9 +417,25 @@ class FormRow:
     status: str
 
 
-def rems_form_list(*, access: ClinicAccess, include_submitted: bool = False) -> list[FormRow]:
+@transaction.atomic
+def rems_form_list(
+    *, access: ClinicAccess, include_submitted: bool = False, export: bool = False
+) -> list[FormRow]:
+    """The clinic's REMS forms for a person. The list names patients, so reading it is
+    audited once, with the patients it showed (like a registry search)."""
     access.require(Permission.VIEW_CHART)
-    return rems_forms(clinic=access.clinic, include_submitted=include_submitted)
+    rows = rems_forms(clinic=access.clinic, include_submitted=include_submitted)
+    audit_as(
+        access,
+        action=Action.EXPORT if export else Action.VIEW,
+        object_type="rems_form_list",
+        details={
+            "include_submitted": include_submitted,
+            "format": "csv" if export else "list",
+            "patient_ids": sorted({str(row.form.session.patient_id) for row in rows}),
+        },
+    )
+    return rows
 
 
 def rems_forms(*, clinic: Clinic, include_submitted: bool = False) -> list[FormRow]:

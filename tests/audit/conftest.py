@@ -2,15 +2,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import TestCase
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic
 from ketacare.audit.models import AuditEvent
 from ketacare.patients import services
-from ketacare.patients.models import Patient
+from ketacare.patients.models import Allergy, Patient
 
 PATIENT_DATA: dict[str, Any] = {
     "mrn": "A-100",
@@ -65,3 +69,30 @@ def register() -> Callable[..., Patient]:
         return services.patient_create(access=access, data=PATIENT_DATA | data)
 
     return make
+
+
+def run_verify(*args: str) -> tuple[str, str, CommandError | None]:
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("audit_verify", "--no-progress", *args, stdout=out, stderr=err)
+    except CommandError as exc:
+        return out.getvalue(), err.getvalue(), exc
+    return out.getvalue(), err.getvalue(), None
+
+
+def seed_trail(access: ClinicAccess, register: Callable[..., Patient]) -> Patient:
+    """Five events: create, update, the allergy clearing 'no known allergies', add, view;
+    each sealed in the anchor file as its transaction commits."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        patient = register(access, no_known_allergies=True)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.patient_update(
+            access=access, patient_id=patient.pk, data={"phone": "01632 960003"}
+        )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.record_add(
+            access=access, patient_id=patient.pk, model=Allergy, data={"substance": "Latex"}
+        )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.patient_view(access=access, patient_id=patient.pk)
+    return patient

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from io import StringIO
 from typing import Any
 
 import pytest
-from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
 from ketacare.accounts.access import ClinicAccess
@@ -22,33 +19,13 @@ from ketacare.audit.models import AuditChainHead, AuditEvent
 from ketacare.audit.selectors import audit_chain_verify
 from ketacare.patients import services
 from ketacare.patients.models import Allergy, Patient
-from tests.audit.conftest import PATIENT_DATA
+from tests.audit.conftest import PATIENT_DATA, run_verify, seed_trail
 
 Register = Callable[..., Patient]
 
 
 class Boom(Exception):
     pass
-
-
-def _run_verify(*args: str) -> tuple[str, str, CommandError | None]:
-    out, err = StringIO(), StringIO()
-    try:
-        call_command("audit_verify", "--no-progress", *args, stdout=out, stderr=err)
-    except CommandError as exc:
-        return out.getvalue(), err.getvalue(), exc
-    return out.getvalue(), err.getvalue(), None
-
-
-def _seed_trail(access: ClinicAccess, register: Register) -> Patient:
-    """Five events: create, update, the allergy clearing 'no known allergies', add, view."""
-    patient = register(access, no_known_allergies=True)
-    services.patient_update(access=access, patient_id=patient.pk, data={"phone": "01632 960003"})
-    services.record_add(
-        access=access, patient_id=patient.pk, model=Allergy, data={"substance": "Latex"}
-    )
-    services.patient_view(access=access, patient_id=patient.pk)
-    return patient
 
 
 def _skip_on_postgresql() -> None:
@@ -234,10 +211,10 @@ def test_audit_verify_passes_on_an_untouched_trail(
     other_clinic: Clinic,
     register: Register,
 ) -> None:
-    _seed_trail(make_access(Role.NURSE, clinic), register)
-    _seed_trail(make_access(Role.NURSE, other_clinic), register)
+    seed_trail(make_access(Role.NURSE, clinic), register)
+    seed_trail(make_access(Role.NURSE, other_clinic), register)
 
-    out, err, error = _run_verify()
+    out, err, error = run_verify()
 
     assert error is None, err
     assert "OK      clinic clinic-a: 5 events" in out
@@ -253,8 +230,8 @@ def test_audit_verify_names_the_row_whose_changes_were_rewritten(
     register: Register,
 ) -> None:
     _skip_on_postgresql()
-    _seed_trail(make_access(Role.NURSE, clinic), register)
-    _seed_trail(make_access(Role.NURSE, other_clinic), register)
+    seed_trail(make_access(Role.NURSE, clinic), register)
+    seed_trail(make_access(Role.NURSE, other_clinic), register)
     target = AuditEvent.objects.get(clinic=clinic, sequence=2)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -262,10 +239,10 @@ def test_audit_verify_names_the_row_whose_changes_were_rewritten(
             [json.dumps({"phone": ["", "07700 900000"]}), target.pk],
         )
 
-    out, err, error = _run_verify()
+    out, err, error = run_verify()
 
     assert error is not None
-    assert "Audit chain broken in 1 clinic(s)." in str(error)
+    assert "Audit chain broken in 1 place(s)." in str(error)
     assert (
         f"BROKEN  clinic clinic-a: event id={target.pk} (sequence 2): "
         "stored hash does not match the event's contents"
@@ -281,7 +258,7 @@ def test_audit_verify_finds_a_rewritten_row_even_with_its_hash_recomputed(
     register: Register,
 ) -> None:
     _skip_on_postgresql()
-    _seed_trail(make_access(Role.NURSE, clinic), register)
+    seed_trail(make_access(Role.NURSE, clinic), register)
     target = AuditEvent.objects.get(clinic=clinic, sequence=3)
     forged = AuditEvent.objects.get(pk=target.pk)
     forged.actor_username = "someone.else"
@@ -293,13 +270,17 @@ def test_audit_verify_finds_a_rewritten_row_even_with_its_hash_recomputed(
         )
     following = AuditEvent.objects.get(clinic=clinic, sequence=4)
 
-    _out, err, error = _run_verify("--clinic", "clinic-a")
+    _out, err, error = run_verify("--clinic", "clinic-a")
 
+    # The anchor names the rewritten row itself; the chain alone finds the next link.
     assert error is not None
     assert (
-        f"event id={following.pk} (sequence 4): previous-hash link does not match the "
-        "event before it"
+        f"event id={target.pk} (sequence 3): hash differs from the anchored one: the chain "
+        "was rewritten from here on"
     ) in err
+    assert audit_chain_verify(clinic=clinic).broken == chain.BrokenLink(
+        following.pk, 4, "previous-hash link does not match the event before it"
+    )
 
 
 @pytest.mark.django_db
@@ -309,17 +290,18 @@ def test_audit_verify_detects_the_last_row_deleted_through_the_chain_head(
     register: Register,
 ) -> None:
     _skip_on_postgresql()
-    _seed_trail(make_access(Role.NURSE, clinic), register)
+    seed_trail(make_access(Role.NURSE, clinic), register)
     last = AuditEvent.objects.filter(clinic=clinic).order_by("-sequence").first()
     assert last is not None and last.sequence == 5
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [last.pk])
 
-    _out, err, error = _run_verify()
+    _out, err, error = run_verify()
 
     assert error is not None
     assert (
-        "BROKEN  clinic clinic-a: chain head (sequence 5): chain head records 5 events but 4 remain"
+        "BROKEN  clinic clinic-a: chain head (sequence 5): sequence 5 is missing: "
+        "an anchor seals 5 events, 4 remain"
     ) in err
 
 
@@ -330,14 +312,14 @@ def test_audit_verify_detects_a_row_deleted_from_the_middle(
     register: Register,
 ) -> None:
     _skip_on_postgresql()
-    _seed_trail(make_access(Role.NURSE, clinic), register)
+    seed_trail(make_access(Role.NURSE, clinic), register)
     with connection.cursor() as cursor:
         cursor.execute(
             "DELETE FROM audit_auditevent WHERE clinic_id = %s AND sequence = 2", [clinic.pk]
         )
     third = AuditEvent.objects.get(clinic=clinic, sequence=3)
 
-    _out, err, error = _run_verify()
+    _out, err, error = run_verify()
 
     assert error is not None
     assert f"event id={third.pk} (sequence 3): sequence 2 is missing (found 3)" in err
@@ -345,6 +327,6 @@ def test_audit_verify_detects_a_row_deleted_from_the_middle(
 
 @pytest.mark.django_db
 def test_audit_verify_rejects_an_unknown_clinic(db: None) -> None:
-    _out, _err, error = _run_verify("--clinic", "nowhere")
+    _out, _err, error = run_verify("--clinic", "nowhere")
     assert error is not None
     assert "No clinic with slug 'nowhere'." in str(error)

@@ -3,29 +3,12 @@ a fresh SQLite file, no settings beyond the environment."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-KETACARE = [sys.executable, "-m", "ketacare.cli"]
-
-
-def run(args: list[str], var_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("KETACARE_")}
-    environment |= {"KETACARE_VAR_DIR": str(var_dir), "DJANGO_SETTINGS_MODULE": "ketacare.settings"}
-    environment |= env
-    return subprocess.run(  # noqa: S603 - our own interpreter and module
-        KETACARE + args,
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=900,  # generous: a loaded 2-core machine seeds the demo slowly
-        check=False,
-    )
+from tests.cli.targets import run
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +29,11 @@ def test_demo_generates_a_private_secret_key_and_seeds(seeded: Path) -> None:
     assert (seeded / "ketacare.sqlite3").exists()
 
 
+def test_the_database_and_the_audit_anchors_are_private(seeded: Path) -> None:
+    for name in ("ketacare.sqlite3", "audit-anchors.jsonl"):
+        assert (seeded / name).stat().st_mode & 0o777 == 0o600, name
+
+
 def test_demo_can_run_again(seeded: Path) -> None:
     again = run(["demo", "--no-serve"], seeded)
 
@@ -59,6 +47,15 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> Non
     assert result.returncode != 0
     assert "KETACARE_SECRET_KEY is required" in result.stderr
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_production_refuses_the_development_audit_anchor_key(tmp_path: Path) -> None:
+    result = run(["check"], tmp_path, KETACARE_ENV="production", KETACARE_SECRET_KEY="k" * 50)
+
+    assert result.returncode != 0
+    assert "KETACARE_AUDIT_ANCHOR_KEY (or KETACARE_AUDIT_ANCHOR_KEY_FILE) is required" in (
+        result.stderr
+    )
 
 
 def test_audit_verify_passes_then_names_a_tampered_row(seeded: Path, tmp_path: Path) -> None:

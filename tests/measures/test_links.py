@@ -75,7 +75,7 @@ def test_an_email_link_is_queued_then_delivered_after_commit(
         assert message.status == "queued"  # nothing leaves before the commit
         assert mail.outbox == []
 
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the delivery, and sealing the audit chain head (anchors.py)
     assert (link.patient, link.clinic, link.instruments) == (patient, team.clinic, ["phq9", "gad7"])
     assert (link.channel, link.context, link.created_by) == (
         "email",

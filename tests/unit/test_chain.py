@@ -389,3 +389,55 @@ def test_head_hash_is_the_last_events_hash(n: int) -> None:
     events = build(payloads(n))
     assert chain.first_break(events, head_sequence=n, head_hash=events[-1].hash) is None
     assert chain.first_break(events, head_sequence=n, head_hash=GENESIS_HASH) is not None
+
+
+# --- first_break against anchors (sealed outside the database) --------------------------------
+
+
+def anchored_all(events: Sequence[ChainedEvent]) -> dict[int, str]:
+    return {e.sequence: e.hash for e in events}
+
+
+@given(st.integers(1, 12), st.data())
+def test_anchors_catch_any_tail_erased_with_its_head(n: int, data: st.DataObject) -> None:
+    events = build(payloads(n))
+    kept = data.draw(st.integers(0, n - 1))
+    survivors = events[:kept]
+
+    broken = chain.first_break(survivors, **head_of(survivors), anchored=anchored_all(events))
+
+    assert broken is not None
+    assert (broken.event_id, broken.sequence) == (None, kept + 1)
+
+
+@given(st.integers(1, 12), st.data())
+def test_anchors_name_the_first_event_of_a_chain_rehashed_after_an_edit(
+    n: int, data: st.DataObject
+) -> None:
+    events = build(payloads(n))
+    edited = data.draw(st.integers(0, n - 1))
+    forged = [dict(e.payload) for e in events]
+    forged[edited]["changes"] = {"phone": ["forged", "forged"]}
+    rehashed = build([{k: v for k, v in p.items() if k != "sequence"} for p in forged])
+
+    broken = chain.first_break(rehashed, **head_of(rehashed), anchored=anchored_all(events))
+
+    assert broken is not None
+    assert broken.sequence == edited + 1
+    assert (
+        broken.reason == "hash differs from the anchored one: the chain was rewritten from here on"
+    )
+    assert chain.first_break(rehashed, **head_of(rehashed)) is None  # the chain alone is fooled
+
+
+def test_events_after_the_latest_anchor_are_not_a_break() -> None:
+    events = build(payloads(5))
+    assert chain.first_break(events, **head_of(events), anchored=anchored_all(events[:3])) is None
+
+
+def test_a_chain_with_events_but_no_anchor_is_a_break() -> None:
+    events = build(payloads(2))
+    assert chain.first_break(events, anchored={}) == BrokenLink(
+        None, 1, "no anchor seals this chain (run `ketacare audit-anchor`)"
+    )
+    assert chain.first_break([], anchored={}) is None

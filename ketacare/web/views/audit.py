@@ -7,7 +7,6 @@ import json
 from collections.abc import Iterator
 
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -15,8 +14,8 @@ from django.shortcuts import render
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
 from ketacare.audit.models import AuditEvent
-from ketacare.audit.selectors import AuditFilter, audit_event_list
-from ketacare.audit.services import Action, audit_as
+from ketacare.audit.selectors import AuditFilter
+from ketacare.audit.services import audit_trail_read
 from ketacare.patients.models import Patient
 from ketacare.web.forms import AuditFilterForm
 from ketacare.web.views.access import clinic_view
@@ -67,11 +66,14 @@ def audit_list(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
     access.require(Permission.VIEW_AUDIT)
     form = AuditFilterForm(request.GET or None)
     filters = _filters(access, form)
-    events = audit_event_list(clinic=access.clinic, filters=filters)
+    export = request.GET.get("format") == "csv"
+    events = audit_trail_read(
+        access=access, filters=filters, page=request.GET.get("page"), export=export
+    )
     if form.errors:
         events = events.none()
-    if request.GET.get("format") == "csv":
-        return _csv(access, events, filters)
+    if export:
+        return _csv(access, events)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -82,22 +84,7 @@ def audit_list(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
     )
 
 
-def _csv(access: ClinicAccess, events: QuerySet[AuditEvent], filters: AuditFilter) -> HttpResponse:
-    with transaction.atomic():
-        audit_as(
-            access,
-            action=Action.EXPORT,
-            object_type="audit_trail",
-            patient_id=filters.patient_id,
-            details={
-                "format": "csv",
-                "user": filters.actor_username,
-                "action": filters.action,
-                "date_from": filters.date_from,
-                "date_to": filters.date_to,
-            },
-        )
-
+def _csv(access: ClinicAccess, events: QuerySet[AuditEvent]) -> HttpResponse:
     def rows() -> Iterator[str]:
         writer = csv.writer(_Echo())
         yield writer.writerow(CSV_COLUMNS)

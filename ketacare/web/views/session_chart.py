@@ -38,9 +38,11 @@ from ketacare.treatment.selectors import (
     prescribers_of,
     rems_form_values,
     rems_form_view,
-    rems_forms,
     session_chart_view,
     session_get,
+)
+from ketacare.treatment.selectors import (
+    rems_form_list as rems_forms_read,
 )
 from ketacare.web.feedback import flash_failure
 from ketacare.web.pdf import html_to_pdf
@@ -340,8 +342,7 @@ def session_act(
 
 @clinic_view
 def rems_form_list(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
-    access.require(Permission.VIEW_CHART)
-    rows = rems_forms(clinic=access.clinic, include_submitted=request.GET.get("all") == "1")
+    rows = rems_forms_read(access=access, include_submitted=request.GET.get("all") == "1")
     return render(request, "web/sessions/rems_list.html", {"access": access, "rows": rows})
 
 
