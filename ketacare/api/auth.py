@@ -51,6 +51,14 @@ class TokenAuth(HttpBearer):
 class ClinicSessionAuth(APIKeyCookie):
     param_name = settings.SESSION_COOKIE_NAME
 
+    def __call__(self, request: HttpRequest) -> ClinicAccess | None:
+        # Without a signed-in user there is nothing to authenticate: answer 401 (from the
+        # other schemes failing too), not the CSRF check's 403.
+        user: Any = request.user
+        if not user.is_authenticated:
+            return None
+        return super().__call__(request)
+
     def authenticate(self, request: HttpRequest, key: str | None) -> ClinicAccess | None:
         user: Any = request.user
         if not user.is_authenticated or not user.is_active:
