@@ -28,7 +28,7 @@ class Strict(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
-class AcceptIn(Strict):
+class RecommendationAcceptIn(Strict):
     scheduled_start: dt.datetime | None = None
 
 
@@ -166,7 +166,9 @@ def outcomes_get(request: HttpRequest, patient_id: uuid.UUID) -> Any:
     response=DecisionOut,
     summary="Accept the next-session recommendation (books the session)",
 )
-def recommendation_accept(request: HttpRequest, patient_id: uuid.UUID, payload: AcceptIn) -> Any:
+def recommendation_accept(
+    request: HttpRequest, patient_id: uuid.UUID, payload: RecommendationAcceptIn
+) -> Any:
     return services.recommendation_accept(
         access=access_of(request), patient_id=patient_id, scheduled_start=payload.scheduled_start
     )
@@ -210,7 +212,7 @@ class ClinicalEventOut(Schema):
         return str(obj.recorded_by)
 
 
-class InErrorIn(Strict):
+class ClinicalEventInErrorIn(Strict):
     reason: str = Field(..., min_length=1, max_length=300)
 
 
@@ -245,7 +247,10 @@ def clinical_event_post(
     summary="Mark a clinical event entered in error (kept, no longer counted)",
 )
 def clinical_event_in_error(
-    request: HttpRequest, patient_id: uuid.UUID, entry_id: uuid.UUID, payload: InErrorIn
+    request: HttpRequest,
+    patient_id: uuid.UUID,
+    entry_id: uuid.UUID,
+    payload: ClinicalEventInErrorIn,
 ) -> Any:
     return services.clinical_event_mark_in_error(
         access=access_of(request), patient_id=patient_id, event_id=entry_id, reason=payload.reason
