@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
+from ketacare.accounts.policy import Permission
 from ketacare.api.auth import access_of
 from ketacare.common.http import csv_response
 from ketacare.patients.services import patient_view
@@ -59,6 +60,12 @@ class TreatmentSessionOut(Schema):
     released_by_id: int | None
     release_reason: str
     version: int
+
+    @staticmethod
+    def resolve_ordered_dose_mg(obj: TreatmentSession, context: Any) -> Decimal | None:
+        # Doses are chart data: staff who do not read the chart (front desk) see none.
+        access = access_of(context["request"])
+        return obj.ordered_dose_mg if access.can(Permission.VIEW_CHART) else None
 
 
 @router.get(
