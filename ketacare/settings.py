@@ -316,3 +316,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 # no file uploads). 1 MiB is far above the largest real request, a vitals batch.
 KETACARE_MAX_BODY_BYTES = env_int("KETACARE_MAX_BODY_BYTES", 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = KETACARE_MAX_BODY_BYTES
+# Researchers' (de-identified) outcome figures hide every count under 11 and every figure
+# worked out from fewer than 11 courses: the cell-size suppression threshold of the CMS
+# Cell Size Suppression Policy (counts 1 to 10 are not shown), widely used for health data.
+KETACARE_SMALL_CELL_MIN = env_int("KETACARE_SMALL_CELL_MIN", 11)

@@ -108,9 +108,11 @@ class TableOut(Schema):
 class DashboardOut(Schema):
     instrument: str
     induction_days: int
-    courses_started: int
-    courses_past_induction: int
-    responders: int
+    # null in a count: fewer than small_cells_below courses (hidden from researchers)
+    courses_started: int | None
+    courses_past_induction: int | None
+    responders: int | None
+    small_cells_below: int | None
     median_days_to_response: float | None
     median_sessions_to_response: float | None
     median_days_free_of_relapse: float | None
@@ -277,6 +279,7 @@ def dashboard_get(request: HttpRequest, filters: Query[DashboardFilters]) -> Any
         "courses_started": board.started,
         "courses_past_induction": board.completed,
         "responders": board.responders,
+        "small_cells_below": board.small_cells_below,
         "median_days_to_response": board.median_days_to_response,
         "median_sessions_to_response": board.median_sessions_to_response,
         "median_days_free_of_relapse": board.durability.median_days if board.durability else None,
