@@ -71,7 +71,7 @@ class ClinicSessionAuth(APIKeyCookie):
         if len(memberships) == 1:
             return in_clinic_time(clinic_access(user=user, clinic_slug=memberships[0].clinic.slug))
         if not memberships:
-            raise NotFound("clinic")
+            return None  # no clinic to act in: not authenticated for the API (401)
         raise HttpError(400, "You work in several clinics: name one in the X-Clinic header.")
 
 
