@@ -82,7 +82,7 @@ def test_every_operation_on_another_clinics_records(world: World, role: Role) ->
 
 def test_every_operation_without_a_clinic_or_anonymously_is_401(world: World) -> None:
     no_clinic = Client()
-    no_clinic.force_login(UserFactory())
+    no_clinic.force_login(UserFactory.create())
     for client in (no_clinic, Client(enforce_csrf_checks=True)):
         for op, response in _requests(world, client):
             assert response.status_code == 401, (op_id(op), response.status_code)
@@ -106,7 +106,7 @@ def test_every_page_for_every_role(world: World, role: Role) -> None:
 def test_every_page_without_a_clinic_or_anonymously(world: World) -> None:
     _with_sessions(world)
     no_clinic = Client()
-    no_clinic.force_login(UserFactory())
+    no_clinic.force_login(UserFactory.create())
     anonymous = Client()
     for page in PAGES:
         url = page.url(world.a)
