@@ -87,12 +87,15 @@ MIDDLEWARE = [
     "ketacare.common.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Input limits (413, NUL) and no-store; after WhiteNoise, so static files pass by.
+    "ketacare.common.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ketacare.accounts.middleware.ClinicTimezoneMiddleware",
     # Inside the request context (request id, IP) and after authentication.
@@ -237,6 +240,7 @@ SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Headers, caching and input limits (issue 13) are set in the block at the end of this file.
 
 LOGGING = {
     "version": 1,
@@ -353,3 +357,61 @@ KETACARE_BACKUP_DIR = Path(os.environ.get("KETACARE_BACKUP_DIR", VAR_DIR / "back
 KETACARE_BACKUP_KEY = _secret_setting("KETACARE_BACKUP_KEY", None)
 # On PostgreSQL the app's KETACARE_DATABASE_URL names a role that owns nothing;
 # `ketacare migrate` runs as the owner in KETACARE_MIGRATION_DATABASE_URL (ketacare/cli.py).
+
+# --- HTTP security: headers, caching and input limits (docs/security.md) ---
+# Content-Security-Policy (django-csp): only this server's scripts, styles, images and
+# fonts; no inline script or event handler anywhere, no eval, no plugins, no framing.
+# img-src allows data: because Plotly's and Swagger UI's icons are data: URIs.
+# Plotly adds two <style> elements: an empty one it fills through the CSSOM (which CSP
+# does not govern), and its map library's fixed stylesheet. Each is allowed by the hash of
+# its exact text, so no other inline style element is (tests/web/test_security_headers.py
+# recomputes the second from the installed plotly).
+PLOTLY_STYLE_HASHES = [
+    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",  # "" (the empty string)
+    "'sha256-ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o='",  # plotly.js 4.1.1 maplibre CSS
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-elem": ["'self'", *PLOTLY_STYLE_HASHES],
+        # Plotly sizes and places the parts of a chart with style attributes. Allowing
+        # style *attributes* (not <style> elements, not script) keeps charts working; an
+        # injected attribute cannot run code, and what CSS could load is held to this
+        # server by img-src and font-src.
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Browser features no page uses are switched off for every page (Permissions-Policy).
+KETACARE_PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
+# HTTPS only in production: redirect plain HTTP, and tell browsers to use HTTPS for a year
+# (HSTS). Behind a proxy that ends TLS, gunicorn trusts its X-Forwarded-Proto from
+# KETACARE_FORWARDED_ALLOW_IPS, so the redirect does not loop.
+SECURE_SSL_REDIRECT = env_bool("KETACARE_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = env_int("KETACARE_HSTS_SECONDS", 365 * 24 * 3600) if PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KETACARE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Joining the browsers' preload list is the deployment owner's decision for the whole
+# domain and hard to undo, so it is off unless they set it; check --deploy's reminder
+# about it (W021) is silenced only while it is off.
+SECURE_HSTS_PRELOAD = env_bool("KETACARE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SECURE_REFERRER_POLICY = "same-origin"
+# A request body over this size is refused with 413 (a form or JSON body; KetaCare takes
+# no file uploads). 1 MiB is far above the largest real request, a vitals batch.
+KETACARE_MAX_BODY_BYTES = env_int("KETACARE_MAX_BODY_BYTES", 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = KETACARE_MAX_BODY_BYTES
+# Researchers' (de-identified) outcome figures hide every count under 11 and every figure
+# worked out from fewer than 11 courses: the cell-size suppression threshold of the CMS
+# Cell Size Suppression Policy (counts 1 to 10 are not shown), widely used for health data.
+KETACARE_SMALL_CELL_MIN = env_int("KETACARE_SMALL_CELL_MIN", 11)

@@ -51,6 +51,14 @@ class TokenAuth(HttpBearer):
 class ClinicSessionAuth(APIKeyCookie):
     param_name = settings.SESSION_COOKIE_NAME
 
+    def __call__(self, request: HttpRequest) -> ClinicAccess | None:
+        # Without a signed-in user there is nothing to authenticate: answer 401 (from the
+        # other schemes failing too), not the CSRF check's 403.
+        user: Any = request.user
+        if not user.is_authenticated:
+            return None
+        return super().__call__(request)
+
     def authenticate(self, request: HttpRequest, key: str | None) -> ClinicAccess | None:
         user: Any = request.user
         if not user.is_authenticated or not user.is_active:
@@ -63,7 +71,7 @@ class ClinicSessionAuth(APIKeyCookie):
         if len(memberships) == 1:
             return in_clinic_time(clinic_access(user=user, clinic_slug=memberships[0].clinic.slug))
         if not memberships:
-            raise NotFound("clinic")
+            return None  # no clinic to act in: not authenticated for the API (401)
         raise HttpError(400, "You work in several clinics: name one in the X-Clinic header.")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
@@ -34,6 +35,13 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(PermissionDenied)
     def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
         return api.create_response(request, {"detail": str(exc)}, status=403)
+
+    @api.exception_handler(SuspiciousOperation)
+    def bad_request(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+        # A body too large (SecurityHeadersMiddleware refuses most of these before they
+        # get here) or too many fields: the client's request, not a server error.
+        status = 413 if isinstance(exc, RequestDataTooBig) else 400
+        return api.create_response(request, {"detail": "The request is too large."}, status=status)
 
     @api.exception_handler(Exception)
     def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:

@@ -257,7 +257,7 @@ class OrderOut(Schema):
     check_note: str
 
 
-class OrderIn(DoseIn):
+class DoseOrderIn(DoseIn):
     plan_id: uuid.UUID | None = None
 
 
@@ -286,7 +286,7 @@ def order_list(request: HttpRequest, patient_id: uuid.UUID) -> Any:
 
 
 @router.post(f"{_patient}/dose-orders", response={201: OrderOut}, summary="Order a dose")
-def order_create(request: HttpRequest, patient_id: uuid.UUID, payload: OrderIn) -> Any:
+def order_create(request: HttpRequest, patient_id: uuid.UUID, payload: DoseOrderIn) -> Any:
     return Status(
         201,
         services.order_create(
@@ -314,7 +314,7 @@ def order_double_check(
 # --- plans -------------------------------------------------------------------------------
 
 
-class SessionOut(Schema):
+class PlannedSessionOut(Schema):
     id: uuid.UUID
     scheduled_start: dt.datetime
     status: str
@@ -338,7 +338,7 @@ class VersionOut(Schema):
     created_at: dt.datetime
 
 
-class PlanOut(Schema):
+class TreatmentPlanOut(Schema):
     id: uuid.UUID
     indication: str
     protocol_code: str
@@ -353,13 +353,13 @@ class PlanOut(Schema):
     created_at: dt.datetime
 
 
-class PlanDetailOut(PlanOut):
-    sessions: list[SessionOut]
+class PlanDetailOut(TreatmentPlanOut):
+    sessions: list[PlannedSessionOut]
     versions: list[VersionOut]
     unplaced: list[UnplacedOut] = []
 
 
-class PlanIn(Strict):
+class TreatmentPlanIn(Strict):
     indication: str
     protocol_code: str
     schedule: str
@@ -384,14 +384,14 @@ class RescheduleIn(Strict):
 
 
 def _detail(result: services.PlanResult | None, plan: Any) -> dict[str, Any]:
-    data = PlanOut.from_orm(plan).dict()
+    data = TreatmentPlanOut.from_orm(plan).dict()
     data["sessions"] = list(selectors.plan_sessions(plan))
     data["versions"] = list(plan.versions.select_related("changed_by"))
     data["unplaced"] = list(result.unplaced) if result else []
     return data
 
 
-@router.get(f"{_patient}/plans", response=list[PlanOut], summary="The patient's plans")
+@router.get(f"{_patient}/plans", response=list[TreatmentPlanOut], summary="The patient's plans")
 def plan_list(request: HttpRequest, patient_id: uuid.UUID) -> Any:
     patient = patient_view(access=access_of(request), patient_id=patient_id, section="plan")
     return selectors.plans_of(patient=patient)
@@ -400,7 +400,7 @@ def plan_list(request: HttpRequest, patient_id: uuid.UUID) -> Any:
 @router.post(
     f"{_patient}/plans", response={201: PlanDetailOut}, summary="Create a plan; book its course"
 )
-def plan_create(request: HttpRequest, patient_id: uuid.UUID, payload: PlanIn) -> Any:
+def plan_create(request: HttpRequest, patient_id: uuid.UUID, payload: TreatmentPlanIn) -> Any:
     result = services.plan_create(
         access=access_of(request), patient_id=patient_id, given=PlanInput(**payload.dict())
     )
@@ -436,7 +436,7 @@ def plan_change(
 
 @router.post(
     f"{_patient}/sessions/{{session_id}}/reschedule",
-    response=SessionOut,
+    response=PlannedSessionOut,
     summary="Move a session; rules it breaks are refused unless a reason is given",
 )
 def session_reschedule(

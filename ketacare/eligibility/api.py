@@ -191,7 +191,7 @@ for _path, _model in services.HISTORY_MODELS.items():
 # --- screening ---------------------------------------------------------------------------
 
 
-class ChecklistIn(Schema):
+class ScreeningChecklistIn(Schema):
     model_config = STRICT
     answers: dict[str, str] = Field(default_factory=dict)
     bp_systolic: int | None = None
@@ -201,7 +201,7 @@ class ChecklistIn(Schema):
 class ScreeningIn(Schema):
     model_config = STRICT
     protocol_code: str = Field(..., min_length=1, max_length=40)
-    checklist: ChecklistIn | None = None
+    checklist: ScreeningChecklistIn | None = None
 
 
 class ReasonOut(Schema):
@@ -267,7 +267,7 @@ def screening_create(request: HttpRequest, patient_id: uuid.UUID, payload: Scree
     return Status(201, _screening_out(result))
 
 
-class AcceptIn(Schema):
+class CautionAcceptIn(Schema):
     model_config = STRICT
     code: str = Field(..., min_length=1, max_length=80)
     justification: str = Field(..., min_length=1, max_length=2000)
@@ -279,7 +279,7 @@ class AcceptIn(Schema):
     summary="Accept a caution with a written justification (prescribers; never a contraindication)",
 )
 def caution_accept(
-    request: HttpRequest, patient_id: uuid.UUID, entry_id: uuid.UUID, payload: AcceptIn
+    request: HttpRequest, patient_id: uuid.UUID, entry_id: uuid.UUID, payload: CautionAcceptIn
 ) -> Any:
     acceptance = services.caution_accept(
         access=access_of(request),

@@ -29,7 +29,7 @@ class AnswersIn(Strict):
     answers: list[int | bool | None]
 
 
-class FindingOut(Schema):
+class ScoreFindingOut(Schema):
     flag: str
     item: int | None
     severity: str
@@ -46,7 +46,7 @@ class ScoreOut(Schema):
     subscores: dict[str, int]
     risk: str | None
     provisional_diagnosis: bool | None
-    findings: list[FindingOut]
+    findings: list[ScoreFindingOut]
     reasons: list[str]
 
 
@@ -99,7 +99,7 @@ class ResponseIn(Strict):
     correction_reason: str = ""
 
 
-class AlertOut(Schema):
+class SafetyAlertOut(Schema):
     id: uuid.UUID
     patient_id: uuid.UUID
     instrument: str
@@ -165,7 +165,7 @@ class ResponseOut(Schema):
 
 class RecordedOut(Schema):
     response: ResponseOut
-    alerts: list[AlertOut]
+    alerts: list[SafetyAlertOut]
 
 
 @router.get(
@@ -230,22 +230,24 @@ def link_revoke(request: HttpRequest, link_id: uuid.UUID) -> Any:
     return services.link_revoke(access=access_of(request), link_id=link_id)
 
 
-@router.get("/alerts", response=list[AlertOut], summary="The clinic's open safety alerts")
+@router.get("/alerts", response=list[SafetyAlertOut], summary="The clinic's open safety alerts")
 def alert_list(request: HttpRequest) -> Any:
     return services.alert_list_view(access=access_of(request))
 
 
-class AcknowledgeIn(Strict):
+class SafetyAlertAcknowledgeIn(Strict):
     action_taken: str
     note: str = ""
 
 
 @router.post(
     "/alerts/{alert_id}/acknowledge",
-    response=AlertOut,
+    response=SafetyAlertOut,
     summary="Acknowledge a safety alert with the action taken",
 )
-def alert_acknowledge(request: HttpRequest, alert_id: uuid.UUID, payload: AcknowledgeIn) -> Any:
+def alert_acknowledge(
+    request: HttpRequest, alert_id: uuid.UUID, payload: SafetyAlertAcknowledgeIn
+) -> Any:
     return services.alert_acknowledge(
         access=access_of(request), alert_id=alert_id, **payload.dict()
     )
@@ -259,12 +261,12 @@ class RuleSchema(Strict):
     dates: list[dt.date] = []
 
 
-class PlanIn(Strict):
+class MeasurementPlanIn(Strict):
     starts_on: dt.date
     rules: list[RuleSchema]
 
 
-class PlanOut(Schema):
+class MeasurementPlanOut(Schema):
     starts_on: dt.date
     is_clinic_default: bool
     rules: list[RuleSchema]
@@ -291,7 +293,7 @@ def _plan_out(plan: MeasurementPlan | None, *, default: bool) -> dict[str, Any] 
 
 @router.get(
     "/patients/{patient_id}/measurement-plan",
-    response={200: PlanOut, 204: None},
+    response={200: MeasurementPlanOut, 204: None},
     summary="The patient's measurement plan (or the clinic default that applies)",
 )
 def plan_read(request: HttpRequest, patient_id: uuid.UUID) -> Any:
@@ -303,10 +305,10 @@ def plan_read(request: HttpRequest, patient_id: uuid.UUID) -> Any:
 
 @router.put(
     "/patients/{patient_id}/measurement-plan",
-    response=PlanOut,
+    response=MeasurementPlanOut,
     summary="Set the patient's measurement plan",
 )
-def plan_write(request: HttpRequest, patient_id: uuid.UUID, payload: PlanIn) -> Any:
+def plan_write(request: HttpRequest, patient_id: uuid.UUID, payload: MeasurementPlanIn) -> Any:
     plan = services.plan_set(
         access=access_of(request),
         patient_id=patient_id,

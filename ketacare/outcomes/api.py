@@ -28,7 +28,7 @@ class Strict(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
-class AcceptIn(Strict):
+class RecommendationAcceptIn(Strict):
     scheduled_start: dt.datetime | None = None
 
 
@@ -108,9 +108,11 @@ class TableOut(Schema):
 class DashboardOut(Schema):
     instrument: str
     induction_days: int
-    courses_started: int
-    courses_past_induction: int
-    responders: int
+    # null in a count: fewer than small_cells_below courses (hidden from researchers)
+    courses_started: int | None
+    courses_past_induction: int | None
+    responders: int | None
+    small_cells_below: int | None
     median_days_to_response: float | None
     median_sessions_to_response: float | None
     median_days_free_of_relapse: float | None
@@ -166,7 +168,9 @@ def outcomes_get(request: HttpRequest, patient_id: uuid.UUID) -> Any:
     response=DecisionOut,
     summary="Accept the next-session recommendation (books the session)",
 )
-def recommendation_accept(request: HttpRequest, patient_id: uuid.UUID, payload: AcceptIn) -> Any:
+def recommendation_accept(
+    request: HttpRequest, patient_id: uuid.UUID, payload: RecommendationAcceptIn
+) -> Any:
     return services.recommendation_accept(
         access=access_of(request), patient_id=patient_id, scheduled_start=payload.scheduled_start
     )
@@ -210,7 +214,7 @@ class ClinicalEventOut(Schema):
         return str(obj.recorded_by)
 
 
-class InErrorIn(Strict):
+class ClinicalEventInErrorIn(Strict):
     reason: str = Field(..., min_length=1, max_length=300)
 
 
@@ -245,7 +249,10 @@ def clinical_event_post(
     summary="Mark a clinical event entered in error (kept, no longer counted)",
 )
 def clinical_event_in_error(
-    request: HttpRequest, patient_id: uuid.UUID, entry_id: uuid.UUID, payload: InErrorIn
+    request: HttpRequest,
+    patient_id: uuid.UUID,
+    entry_id: uuid.UUID,
+    payload: ClinicalEventInErrorIn,
 ) -> Any:
     return services.clinical_event_mark_in_error(
         access=access_of(request), patient_id=patient_id, event_id=entry_id, reason=payload.reason
@@ -272,6 +279,7 @@ def dashboard_get(request: HttpRequest, filters: Query[DashboardFilters]) -> Any
         "courses_started": board.started,
         "courses_past_induction": board.completed,
         "responders": board.responders,
+        "small_cells_below": board.small_cells_below,
         "median_days_to_response": board.median_days_to_response,
         "median_sessions_to_response": board.median_sessions_to_response,
         "median_days_free_of_relapse": board.durability.median_days if board.durability else None,

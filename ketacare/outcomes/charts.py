@@ -86,6 +86,8 @@ RATE_HEADER = [
 
 
 def _rate_row(row: GroupRow) -> list[Any]:
+    if row.suppressed:
+        return [row.group, row.suppressed, *[None] * (len(RATE_HEADER) - 2)]
     r, m = row.response, row.remission
     return [
         row.group,

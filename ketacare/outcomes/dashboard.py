@@ -12,8 +12,9 @@ import datetime as dt
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from django.conf import settings
 from django.db import transaction
 from lifelines import KaplanMeierFitter
 
@@ -99,6 +100,7 @@ class GroupRow:
     courses: int
     response: Rate
     remission: Rate
+    suppressed: str = ""  # "fewer than 11": a small cell, no figure shown
 
 
 @dataclass(frozen=True)
@@ -115,8 +117,8 @@ class KMRow:
 @dataclass(frozen=True)
 class Durability:
     rows: list[KMRow]
-    courses: int
-    relapses: int
+    courses: int | None  # None: fewer than the small-cell limit (suppress_small_cells)
+    relapses: int | None
     median_days: float | None  # None: the curve never falls to 50%
 
 
@@ -124,14 +126,15 @@ class Durability:
 class OutcomeDashboard:
     instrument: str
     induction_days: int
-    started: int = 0
-    completed: int = 0
+    started: int | None = 0  # None in these counts: a small cell (suppress_small_cells)
+    completed: int | None = 0
     overall: GroupRow | None = None
     by_period: list[GroupRow] = field(default_factory=list)
     by_prescriber: list[GroupRow] = field(default_factory=list)
     by_protocol: list[GroupRow] = field(default_factory=list)
     by_route: list[GroupRow] = field(default_factory=list)
-    responders: int = 0
+    responders: int | None = 0
+    small_cells_below: int | None = None  # set by suppress_small_cells
     median_days_to_response: float | None = None
     median_sessions_to_response: float | None = None
     durability: Durability | None = None
@@ -142,6 +145,11 @@ class OutcomeDashboard:
     protocols: dict[str, str] = field(default_factory=dict)  # code -> name
     routes: dict[str, str] = field(default_factory=dict)  # value -> label
     indications: dict[str, str] = field(default_factory=dict)  # value -> label
+
+    @property
+    def fewer(self) -> str:
+        """The words shown for a suppressed count: "fewer than 11"."""
+        return f"fewer than {self.small_cells_below}" if self.small_cells_below else ""
 
 
 def kaplan_meier(durations: Sequence[float], events: Sequence[bool]) -> Durability:
@@ -299,6 +307,8 @@ def dashboard_open(
         now,
         individual_lines=individual_lines and access.can(Permission.VIEW_CHART),
     )
+    if not access.can(Permission.VIEW_CHART):
+        suppress_small_cells(board, settings.KETACARE_SMALL_CELL_MIN)
     audit_as(
         access,
         action=Action.VIEW,
@@ -306,3 +316,38 @@ def dashboard_open(
         details={"courses": board.started, "instrument": board.instrument},
     )
     return board
+
+
+def suppress_small_cells(board: OutcomeDashboard, below: int) -> None:
+    """For those who see de-identified data only: no count under `below`, and no figure
+    worked out from fewer than `below` courses, so a small group cannot single a patient
+    out (docs/security.md, "Roles and small cells")."""
+    board.small_cells_below = below
+    fewer = board.fewer
+
+    def count(n: int | None) -> int | None:
+        return n if n is None or n >= below else None
+
+    def row(group: GroupRow) -> GroupRow:
+        if group.courses >= below:
+            return group
+        return replace(group, courses=0, response=Rate(), remission=Rate(), suppressed=fewer)
+
+    board.overall = row(board.overall) if board.overall else None
+    board.by_period = [row(g) for g in board.by_period]
+    board.by_prescriber = [row(g) for g in board.by_prescriber]
+    board.by_protocol = [row(g) for g in board.by_protocol]
+    board.by_route = [row(g) for g in board.by_route]
+    board.started, board.completed = count(board.started), count(board.completed)
+    if count(board.responders) is None:
+        board.median_days_to_response = board.median_sessions_to_response = None
+    board.responders = count(board.responders)
+    if board.durability is not None:
+        d = board.durability
+        board.durability = Durability(
+            rows=[r for r in d.rows if r.at_risk >= below and d.courses and d.courses >= below],
+            courses=count(d.courses),
+            relapses=count(d.relapses) if count(d.courses) is not None else None,
+            median_days=d.median_days if count(d.courses) is not None else None,
+        )
+    board.weeks = [w for w in board.weeks if w.patients >= below]

@@ -6,7 +6,6 @@ Dispatched from `ketacare/cli.py` before Django loads, so it starts quickly.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from collections.abc import Sequence
@@ -14,6 +13,7 @@ from typing import TextIO
 
 import numpy as np
 
+from ketacare.common.csvfile import SafeWriter
 from ketacare.dosing.protocols import Route
 from ketacare.pharmacology.effect import (
     DEFAULT_HILL,
@@ -172,7 +172,7 @@ def columns(result: Result) -> dict[str, np.ndarray]:
 
 def write_csv(result: Result, out: TextIO) -> None:
     data = columns(result)
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out, lineterminator="\n")
     writer.writerow(data)
     for row in zip(*data.values(), strict=True):
         writer.writerow([f"{value:.6g}" for value in row])

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
+from ketacare.accounts.policy import Permission
 from ketacare.api.auth import access_of
 from ketacare.common.http import csv_response
 from ketacare.patients.services import patient_view
@@ -39,7 +40,7 @@ class CancelIn(Strict):
     no_show: bool = False
 
 
-class SessionOut(Schema):
+class TreatmentSessionOut(Schema):
     id: uuid.UUID
     scheduled_start: dt.datetime
     status: str
@@ -60,10 +61,16 @@ class SessionOut(Schema):
     release_reason: str
     version: int
 
+    @staticmethod
+    def resolve_ordered_dose_mg(obj: TreatmentSession, context: Any) -> Decimal | None:
+        # Doses are chart data: staff who do not read the chart (front desk) see none.
+        access = access_of(context["request"])
+        return obj.ordered_dose_mg if access.can(Permission.VIEW_CHART) else None
+
 
 @router.get(
     "/patients/{patient_id}/sessions",
-    response=list[SessionOut],
+    response=list[TreatmentSessionOut],
     summary="The patient's treatment sessions",
 )
 def session_list(request: HttpRequest, patient_id: uuid.UUID) -> Any:
@@ -73,7 +80,7 @@ def session_list(request: HttpRequest, patient_id: uuid.UUID) -> Any:
 
 @router.post(
     "/patients/{patient_id}/sessions",
-    response={201: SessionOut},
+    response={201: TreatmentSessionOut},
     summary="Schedule a treatment session",
 )
 def session_create(request: HttpRequest, patient_id: uuid.UUID, payload: SessionIn) -> Any:
@@ -91,7 +98,7 @@ def session_create(request: HttpRequest, patient_id: uuid.UUID, payload: Session
 
 @router.post(
     "/patients/{patient_id}/sessions/{session_id}/given",
-    response=SessionOut,
+    response=TreatmentSessionOut,
     summary="Record that the session was given",
 )
 def session_given(
@@ -108,7 +115,7 @@ def session_given(
 
 @router.post(
     "/patients/{patient_id}/sessions/{session_id}/cancel",
-    response=SessionOut,
+    response=TreatmentSessionOut,
     summary="Cancel a session, or mark it a no-show",
 )
 def session_cancel(
@@ -138,18 +145,20 @@ class ReadingOut(Schema):
     entered_in_error_at: dt.datetime | None
 
 
-class FindingOut(Schema):
+class VitalFindingOut(Schema):
     rule: str
     severity: str
     message: str
 
 
-class AlertOut(Schema):
+class SessionAlertOut(Schema):
     id: uuid.UUID
     rule: str = Field(..., description="The most severe limit the reading broke")
     severity: str
     message: str
-    findings: list[FindingOut] = Field(..., description="Every limit broken, most severe first")
+    findings: list[VitalFindingOut] = Field(
+        ..., description="Every limit broken, most severe first"
+    )
     source: str
     raised_at: dt.datetime
     acknowledged_at: dt.datetime | None
@@ -159,9 +168,9 @@ class AlertOut(Schema):
 
 
 class ChartOut(Schema):
-    session: SessionOut
+    session: TreatmentSessionOut
     readings: list[ReadingOut]
-    alerts: list[AlertOut]
+    alerts: list[SessionAlertOut]
     overdue: list[dt.datetime]
     next_device_in_seconds: int | None
 
@@ -187,7 +196,7 @@ class TransitionIn(Strict):
     event: str = Field(..., description="check_in, start_assessment or mark_ready")
 
 
-@router.post(f"{_session}/transition", response=SessionOut, summary="Move a session on")
+@router.post(f"{_session}/transition", response=TreatmentSessionOut, summary="Move a session on")
 def session_transition(
     request: HttpRequest, patient_id: uuid.UUID, session_id: uuid.UUID, payload: TransitionIn
 ) -> Any:
@@ -196,7 +205,7 @@ def session_transition(
     )
 
 
-class OrderIn(Strict):
+class SessionOrderIn(Strict):
     protocol_code: str
     ordered_dose_mg: Decimal = Field(..., gt=0, max_digits=6, decimal_places=1)
     first_dose_reason: str = Field(
@@ -204,9 +213,11 @@ class OrderIn(Strict):
     )
 
 
-@router.put(f"{_session}/order", response=SessionOut, summary="The prescriber's dose order")
+@router.put(
+    f"{_session}/order", response=TreatmentSessionOut, summary="The prescriber's dose order"
+)
 def session_order(
-    request: HttpRequest, patient_id: uuid.UUID, session_id: uuid.UUID, payload: OrderIn
+    request: HttpRequest, patient_id: uuid.UUID, session_id: uuid.UUID, payload: SessionOrderIn
 ) -> Any:
     return services.session_order_set(
         access=access_of(request), patient_id=patient_id, session_id=session_id, **payload.dict()
@@ -219,7 +230,7 @@ class SupervisorIn(Strict):
 
 @router.post(
     f"{_session}/order/double-check",
-    response=SessionOut,
+    response=TreatmentSessionOut,
     summary="A second clinician double-checks the session order",
 )
 def session_order_check(request: HttpRequest, patient_id: uuid.UUID, session_id: uuid.UUID) -> Any:
@@ -229,7 +240,9 @@ def session_order_check(request: HttpRequest, patient_id: uuid.UUID, session_id:
 
 
 @router.post(
-    f"{_session}/supervisor", response=SessionOut, summary="Assign the supervising prescriber"
+    f"{_session}/supervisor",
+    response=TreatmentSessionOut,
+    summary="Assign the supervising prescriber",
 )
 def session_supervisor(
     request: HttpRequest, patient_id: uuid.UUID, session_id: uuid.UUID, payload: SupervisorIn
@@ -241,7 +254,7 @@ def session_supervisor(
 
 @router.post(
     f"{_session}/attest-on-site",
-    response=SessionOut,
+    response=TreatmentSessionOut,
     summary="The supervising prescriber attests being on site",
 )
 def session_attest(request: HttpRequest, patient_id: uuid.UUID, session_id: uuid.UUID) -> Any:
@@ -271,7 +284,7 @@ class StoredOut(Schema):
     reading_id: str
     id: uuid.UUID
     created: bool
-    alerts: list[AlertOut]
+    alerts: list[SessionAlertOut]
 
 
 @router.post(
@@ -307,7 +320,7 @@ def session_vitals(
     ]
 
 
-class AcknowledgeIn(Strict):
+class SessionAlertAcknowledgeIn(Strict):
     action: str = Field(
         ...,
         description="pause_infusion (IV, while infusing), hold_device (intranasal, while "
@@ -318,7 +331,7 @@ class AcknowledgeIn(Strict):
 
 @router.post(
     f"{_session}/alerts/{{session_alert_id}}/acknowledge",
-    response=AlertOut,
+    response=SessionAlertOut,
     summary="Acknowledge a vital-sign alert with the action taken",
 )
 def session_alert_acknowledge(
@@ -326,7 +339,7 @@ def session_alert_acknowledge(
     patient_id: uuid.UUID,
     session_id: uuid.UUID,
     session_alert_id: uuid.UUID,
-    payload: AcknowledgeIn,
+    payload: SessionAlertAcknowledgeIn,
 ) -> Any:
     alert: SessionAlert = charting.alert_acknowledge(
         access=access_of(request),
@@ -407,7 +420,9 @@ class StopIn(Strict):
     reason: str = Field("", max_length=300)
 
 
-@router.post(f"{_session}/stop", response=SessionOut, summary="End dosing; monitoring begins")
+@router.post(
+    f"{_session}/stop", response=TreatmentSessionOut, summary="End dosing; monitoring begins"
+)
 def session_stop(
     request: HttpRequest, patient_id: uuid.UUID, session_id: uuid.UUID, payload: StopIn
 ) -> Any:
@@ -568,17 +583,22 @@ def session_device(request: HttpRequest, patient_id: uuid.UUID, session_id: uuid
     )
 
 
-class ChecklistIn(Strict):
+class DischargeChecklistIn(Strict):
     version: int = Field(..., description="The session version you opened")
     items: dict[str, bool] = Field(..., description="Each discharge criterion: met or not")
     stable_at: dt.datetime | None = None
 
 
 @router.put(
-    f"{_session}/discharge-checklist", response=SessionOut, summary="Save the discharge checklist"
+    f"{_session}/discharge-checklist",
+    response=TreatmentSessionOut,
+    summary="Save the discharge checklist",
 )
 def session_checklist(
-    request: HttpRequest, patient_id: uuid.UUID, session_id: uuid.UUID, payload: ChecklistIn
+    request: HttpRequest,
+    patient_id: uuid.UUID,
+    session_id: uuid.UUID,
+    payload: DischargeChecklistIn,
 ) -> Any:
     return services.checklist_save(
         access=access_of(request), patient_id=patient_id, session_id=session_id, **payload.dict()
@@ -587,7 +607,7 @@ def session_checklist(
 
 @router.post(
     f"{_session}/discharge",
-    response=SessionOut,
+    response=TreatmentSessionOut,
     summary="Discharge the patient; refused until every criterion holds",
 )
 def session_discharge(request: HttpRequest, patient_id: uuid.UUID, session_id: uuid.UUID) -> Any:
@@ -602,7 +622,7 @@ class ReleaseIn(Strict):
 
 @router.post(
     f"{_session}/release",
-    response=SessionOut,
+    response=TreatmentSessionOut,
     summary="A prescriber releases the patient despite missed readings or a blood pressure "
     "not yet back, with the reason",
 )
@@ -614,7 +634,7 @@ def session_release(
     )
 
 
-@router.post(f"{_session}/sign", response=SessionOut, summary="Sign and lock the session")
+@router.post(f"{_session}/sign", response=TreatmentSessionOut, summary="Sign and lock the session")
 def session_sign(request: HttpRequest, patient_id: uuid.UUID, session_id: uuid.UUID) -> Any:
     return services.session_sign(
         access=access_of(request), patient_id=patient_id, session_id=session_id
@@ -652,7 +672,7 @@ def session_addendum_add(
     )
 
 
-class InErrorIn(Strict):
+class SessionEntryInErrorIn(Strict):
     reason: str = Field(..., min_length=1, max_length=300)
 
 
@@ -666,7 +686,7 @@ def session_reading_in_error(
     patient_id: uuid.UUID,
     session_id: uuid.UUID,
     reading_id: str,
-    payload: InErrorIn,
+    payload: SessionEntryInErrorIn,
 ) -> Any:
     return charting.reading_mark_in_error(
         access=access_of(request),
@@ -691,7 +711,7 @@ def _entry_in_error_route(kind: str, noun: str, name: str) -> None:
         patient_id: uuid.UUID,
         session_id: uuid.UUID,
         session_entry_id: uuid.UUID,
-        payload: InErrorIn,
+        payload: SessionEntryInErrorIn,
     ) -> Any:
         return charting.entry_mark_in_error(
             access=access_of(request),

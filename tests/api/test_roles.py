@@ -94,3 +94,13 @@ def test_only_compliance_and_admins_read_the_audit_trail(
     assert response.status_code == status, response.content
     if status == 200:
         assert response.json()["count"] > 0
+
+
+def test_front_desk_sees_sessions_but_no_doses(world: World) -> None:
+    url = f"{API}/patients/{world.a.patient.pk}/sessions"
+    ordered = _client(world, Role.PRESCRIBER).get(url).json()
+    assert any(s["ordered_dose_mg"] is not None for s in ordered)
+    front_desk = _client(world, Role.FRONT_DESK).get(url)
+    assert front_desk.status_code == 200
+    assert [s["id"] for s in front_desk.json()] == [s["id"] for s in ordered]
+    assert all(s["ordered_dose_mg"] is None for s in front_desk.json())

@@ -231,7 +231,7 @@ def test_csv_export_has_a_header_and_the_filtered_rows(trail: Trail) -> None:
     response = trail.client().get(URL, {"format": "csv", "user": "nurse.ray"})
 
     assert response.status_code == 200
-    assert response["Content-Type"] == "text/csv"
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="audit-harbour.csv"'
     header, *rows = _csv_rows(response)
     assert header == CSV_COLUMNS

@@ -323,6 +323,7 @@ def test_the_demo_dashboard_has_meaningful_numbers() -> None:
     assert member is not None
     access = ClinicAccess(user=member.user, clinic=clinic, role=Role.PRESCRIBER)
     board = build_dashboard(access, Filters(), timezone.now(), individual_lines=False)
+    assert board.started is not None and board.completed is not None  # never suppressed
     assert board.started >= 150 and board.completed >= 150
     assert board.overall is not None
     response, remission = board.overall.response, board.overall.remission
@@ -330,8 +331,10 @@ def test_the_demo_dashboard_has_meaningful_numbers() -> None:
     assert response.missing > 0  # courses without a baseline are reported as missing
     assert 0.2 < remission.met / remission.denominator < 0.8
     assert board.median_days_to_response is not None
-    assert board.durability is not None and board.durability.relapses >= 20
-    assert board.durability.courses - board.durability.relapses >= 20  # censored too
+    assert board.durability is not None
+    courses, relapses = board.durability.courses, board.durability.relapses
+    assert courses is not None and relapses is not None and relapses >= 20
+    assert courses - relapses >= 20  # censored too
     assert len(board.weeks) >= 10 and board.weeks[0].median > board.weeks[4].median
     # The cohort's sessions carry their protocol: the filters offer it and narrow by it.
     assert {"iv_ketamine", "esketamine_trd", "im_ketamine"} <= set(board.protocols)
@@ -339,7 +342,7 @@ def test_the_demo_dashboard_has_meaningful_numbers() -> None:
     nasal = build_dashboard(
         access, Filters(route="intranasal"), timezone.now(), individual_lines=False
     )
-    assert 30 <= nasal.started < board.started
+    assert nasal.started is not None and 30 <= nasal.started < board.started
     assert board.indications  # from the story patients' treatment plans
     # Written through the services: every session is audited.
     assert (

@@ -109,6 +109,11 @@ def outside(urls: list[str], base_url: str) -> list[str]:
 OpenPage = Callable[..., Page]
 
 
+def csp_violations(console_text: str) -> list[str]:
+    """What the Content-Security-Policy blocked: the browser says so on the console."""
+    return [console_text] if "Content Security Policy" in console_text else []
+
+
 @pytest.fixture
 def open_page(
     browser: Browser, live_server: Any, transactional_db: None, request_log: RequestLog
@@ -125,6 +130,7 @@ def open_page(
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+        page.on("console", lambda msg: page_errors.extend(csp_violations(msg.text)))
         return page
 
     yield make

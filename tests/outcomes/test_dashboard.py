@@ -5,6 +5,7 @@ data, researcher access, and a query count that does not grow with the patients.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -12,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from lifelines import KaplanMeierFitter
 
 from ketacare.common.errors import PermissionDenied
+from ketacare.outcomes.charts import dashboard_tables
 from ketacare.outcomes.dashboard import Filters, dashboard_open
 from tests.measures.conftest import Team, register
 
@@ -83,7 +85,8 @@ def test_filters_narrow_the_courses(team: Team) -> None:
     assert dashboard_open(access=team.prescriber, filters=other, now=NOW).started == 0
 
 
-def test_researchers_see_aggregates_only(team: Team) -> None:
+def test_researchers_see_aggregates_only(team: Team, settings: Any) -> None:
+    settings.KETACARE_SMALL_CELL_MIN = 5  # 7 courses: shown; smaller cells are not
     populate(team, 1)
     everyone = Filters(instrument="madrs")
     board = dashboard_open(access=team.researcher, filters=everyone, now=NOW, individual_lines=True)
@@ -92,6 +95,26 @@ def test_researchers_see_aggregates_only(team: Team) -> None:
     assert len(mine.lines) == 6  # one per course with a baseline, no names
     with pytest.raises(PermissionDenied):
         dashboard_open(access=team.front_desk, filters=Filters(), now=NOW)
+
+
+def test_researchers_see_no_cell_under_the_small_cell_limit(team: Team) -> None:
+    """7 courses, 6 responders: under the default limit of 11, so a researcher sees
+    "fewer than 11" and no figure worked out from them; a prescriber sees them all."""
+    populate(team, 1)
+    everyone = Filters(instrument="madrs")
+    board = dashboard_open(access=team.researcher, filters=everyone, now=NOW)
+    assert (board.started, board.completed, board.responders) == (None, None, None)
+    assert board.fewer == "fewer than 11"
+    assert board.overall is not None and board.overall.suppressed == "fewer than 11"
+    assert board.overall.response.met == 0
+    assert board.median_days_to_response is None and board.weeks == []
+    assert board.durability is not None and board.durability.rows == []
+    assert board.durability.median_days is None
+    rates = dashboard_tables(board)["rates"][1]
+    assert all(row[1:] == ["fewer than 11"] + [None] * (len(row) - 2) for row in rates)
+    mine = dashboard_open(access=team.prescriber, filters=everyone, now=NOW)
+    assert (mine.started, mine.responders) == (7, 6) and mine.overall
+    assert not mine.overall.suppressed
 
 
 def _queries(team: Team) -> int:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ketacare.accounts.access import ClinicAccess
@@ -16,6 +15,7 @@ from ketacare.accounts.policy import Permission
 from ketacare.audit.models import AuditEvent
 from ketacare.audit.selectors import AuditFilter
 from ketacare.audit.services import audit_trail_read
+from ketacare.common.http import csv_stream
 from ketacare.patients.models import Patient
 from ketacare.web.forms import AuditFilterForm
 from ketacare.web.views.access import clinic_view
@@ -34,11 +34,6 @@ CSV_COLUMNS = [
     "details",
     "hash",
 ]
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
 
 
 def _filters(access: ClinicAccess, form: AuditFilterForm) -> AuditFilter:
@@ -85,15 +80,13 @@ def audit_list(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
 
 
 def _csv(access: ClinicAccess, events: QuerySet[AuditEvent]) -> HttpResponse:
-    def rows() -> Iterator[str]:
-        writer = csv.writer(_Echo())
-        yield writer.writerow(CSV_COLUMNS)
+    def rows() -> Iterator[Sequence[object]]:
+        yield CSV_COLUMNS
         for event in events.iterator(chunk_size=2000):
-            yield writer.writerow([_cell(event, c) for c in CSV_COLUMNS])
+            yield [_cell(event, c) for c in CSV_COLUMNS]
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="audit-{access.clinic.slug}.csv"'
-    return response  # type: ignore[return-value]  # streamed: the export can be large
+    # Streamed: the export can be large.
+    return csv_stream(f"audit-{access.clinic.slug}.csv", rows())  # type: ignore[return-value]
 
 
 def _cell(event: AuditEvent, column: str) -> object:

@@ -5,7 +5,6 @@ CSV downloads, the outcome settings and the patient report. Thin: services decid
 from __future__ import annotations
 
 import contextlib
-import csv
 import uuid
 import zoneinfo
 from collections.abc import Mapping, Sequence
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_POST
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
 from ketacare.common.errors import PermissionDenied, ValidationFailed
+from ketacare.common.http import csv_response
 from ketacare.measures.instruments import get_instrument
 from ketacare.outcomes import charts, report, services
 from ketacare.outcomes import dashboard as outcome_dashboard
@@ -181,12 +181,7 @@ class FilterForm(forms.Form):
 
 
 def _csv(name: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return response
+    return csv_response(f"{name}.csv", [header, *rows])
 
 
 @clinic_view

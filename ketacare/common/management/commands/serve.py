@@ -7,6 +7,8 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from ketacare.common.accesslog import ACCESS_LOG_FORMAT
+
 
 class Command(BaseCommand):
     help = "Serve KetaCare with gunicorn (production style). Run `ketacare migrate` first."
@@ -31,6 +33,11 @@ class Command(BaseCommand):
             str(options["workers"]),
             "--access-logfile",
             "-",
+            # Log the route, never the URL: paths and queries can carry patient data.
+            "--logger-class",
+            "ketacare.common.accesslog.RouteLogger",
+            "--access-logformat",
+            ACCESS_LOG_FORMAT,
             "--forwarded-allow-ips",
             os.environ.get("KETACARE_FORWARDED_ALLOW_IPS", "127.0.0.1"),
         ]
