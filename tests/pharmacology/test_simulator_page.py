@@ -238,7 +238,10 @@ def test_a_patient_elsewhere_or_unknown_is_404(
     elsewhere = PatientFactory.create(clinic=other_clinic)
     for patient_id in (str(elsewhere.pk), str(uuid.uuid4()), "not-a-uuid"):
         assert client.get(url(clinic), {"patient": patient_id}).status_code == 404
-    assert not AuditEvent.objects.exists()
+    # Each refusal is a denial in the requester's clinic, alike for all three ids; no read.
+    denials = AuditEvent.objects.filter(clinic=clinic, action="deny")
+    assert [e.details["status"] for e in denials] == [404, 404, 404]
+    assert not AuditEvent.objects.exclude(action="deny").exists()
 
 
 def test_a_researcher_may_simulate_but_not_open_a_chart(

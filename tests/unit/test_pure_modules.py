@@ -20,7 +20,6 @@ PURE_MODULES = [
     "ketacare/accounts/policy.py",
     "ketacare/accounts/tokens.py",
     "ketacare/audit/chain.py",
-    "ketacare/common/backup_crypto.py",
     "ketacare/dosing/protocols.py",
     "ketacare/treatment/lifecycle.py",
     "ketacare/treatment/monitoring.py",
