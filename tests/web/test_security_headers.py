@@ -68,7 +68,11 @@ def test_plotly_stylesheet_hash_matches_the_installed_plotly() -> None:
 
 
 def _production_env(tmp_path: Path) -> dict[str, str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("KETACARE_")}
+    # A deployment's environment: none of the test run's own variables (the browser
+    # tests set DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy rightly refuses).
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("KETACARE_", "DJANGO_"))
+    }
     return environment | {
         "DJANGO_SETTINGS_MODULE": "ketacare.settings",
         "KETACARE_ENV": "production",
