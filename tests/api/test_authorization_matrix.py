@@ -34,6 +34,9 @@ from tests.api.world import World, add_state_session, call, member, session_clie
 from tests.factories import UserFactory
 from tests.web.test_tenant_isolation import PAGES
 
+# The two-clinic world runs on its own fixed clock: the shifted-clock pass leaves it out.
+pytestmark = pytest.mark.fixed_world
+
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as Response
 

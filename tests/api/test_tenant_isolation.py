@@ -47,6 +47,9 @@ from tests.api.world import (
     token_client,
 )
 
+# The two-clinic world runs on its own fixed clock: the shifted-clock pass leaves it out.
+pytestmark = pytest.mark.fixed_world
+
 NOT_FOUND = {"detail": "Not found."}
 
 # Ways a clinic-B user reaches the API.
