@@ -249,10 +249,15 @@ def rule_problems(rules: OutcomeRules) -> dict[str, str]:
         if getattr(rules, name) < 0:
             problems[name] = "must not be negative"
     if rules.relapse_visit_max_days < max(rules.relapse_visit_min_days, 1):
+        # A pair: name both, so the one that was changed is always among the fields named.
         problems["relapse_visit_max_days"] = (
             f"must be at least 1 and at least relapse_visit_min_days "
             f"({rules.relapse_visit_min_days})"
         )
+        if rules.relapse_visit_min_days > rules.relapse_visit_max_days:
+            problems["relapse_visit_min_days"] = (
+                f"must not be more than relapse_visit_max_days ({rules.relapse_visit_max_days})"
+            )
     for name in ("rapid_24h_tolerance_hours", "rapid_4h_tolerance_hours"):
         if getattr(rules, name) < 0:
             problems[name] = "must not be negative"
