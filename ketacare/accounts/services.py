@@ -57,15 +57,7 @@ CLINIC_FIELDS = ("name", "slug", "time_zone", "is_active", "mfa_required", *SITE
 
 @transaction.atomic
 def clinic_update(*, clinic: Clinic, data: dict[str, object], actor: User | None) -> Clinic:
-    before = {f: getattr(clinic, f) for f in CLINIC_FIELDS}
-    for field, value in data.items():
-        if field not in CLINIC_FIELDS:
-            raise ValidationFailed.single(field, "This field cannot be set here.")
-        setattr(clinic, field, value)
-    clinic.full_clean()
-    changes = {
-        f: [before[f], getattr(clinic, f)] for f in CLINIC_FIELDS if before[f] != getattr(clinic, f)
-    }
+    changes = _apply_fields(clinic, CLINIC_FIELDS, data)
     if changes:
         clinic.save()
         audit_record(
@@ -336,15 +328,7 @@ def account_update(*, actor: User, user: User, data: Mapping[str, Any]) -> User:
 @transaction.atomic
 def _account_update(*, actor: User, user: User, data: Mapping[str, Any]) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
-    before = {f: getattr(user, f) for f in ACCOUNT_FIELDS}
-    for field, value in data.items():
-        if field not in ACCOUNT_FIELDS:
-            raise ValidationFailed.single(field, "This field cannot be set here.")
-        setattr(user, field, value)
-    user.full_clean()
-    changes = {
-        f: [before[f], getattr(user, f)] for f in ACCOUNT_FIELDS if before[f] != getattr(user, f)
-    }
+    changes = _apply_fields(user, ACCOUNT_FIELDS, data)
     if changes:
         user.save(update_fields=list(changes))
         audit_account_event(actor=actor, user=user, action=Action.UPDATE, changes=changes)
@@ -389,3 +373,17 @@ def mfa_reset(*, actor: User, user: User) -> None:
         audit_account_event(
             actor=actor, user=user, action=Action.RESET_MFA, details={"devices_removed": removed}
         )
+
+
+def _apply_fields(
+    obj: Any, fields: tuple[str, ...], data: Mapping[str, object]
+) -> dict[str, list[object]]:
+    """Set the allowed `fields` from `data` on `obj`, validate it and return the changes
+    as {field: [before, after]}; a field outside `fields` is refused by name."""
+    before = {f: getattr(obj, f) for f in fields}
+    for field, value in data.items():
+        if field not in fields:
+            raise ValidationFailed.single(field, "This field cannot be set here.")
+        setattr(obj, field, value)
+    obj.full_clean()
+    return {f: [before[f], getattr(obj, f)] for f in fields if before[f] != getattr(obj, f)}
