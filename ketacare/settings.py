@@ -14,6 +14,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from ketacare.common.startup import production_problems
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("KETACARE_VAR_DIR", BASE_DIR / "var"))
 # Everything KetaCare creates (the SQLite file, keys, audit anchors, backups, logs) is
@@ -37,13 +39,21 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def _secret_setting(name: str, default: str | None) -> str | None:
+    """NAME from the environment, or the contents of the file named by NAME_FILE."""
+    if value := os.environ.get(name):
+        return value
+    if path := os.environ.get(f"{name}_FILE"):
+        return Path(path).read_text().strip()
+    return default
+
+
 def _secret_key() -> str:
-    """Use KETACARE_SECRET_KEY; outside production, generate one into var/ once."""
-    key = os.environ.get("KETACARE_SECRET_KEY")
-    if key:
+    """Use KETACARE_SECRET_KEY (or _FILE); outside production, generate one into var/ once."""
+    if key := _secret_setting("KETACARE_SECRET_KEY", None):
         return key
     if PRODUCTION:
-        raise ImproperlyConfigured("KETACARE_SECRET_KEY is required when KETACARE_ENV=production")
+        return ""  # refused with the other missing variables at the end of this file
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
         VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -76,6 +86,7 @@ INSTALLED_APPS = [
     "ketacare.patients",
     "ketacare.treatment",
     "ketacare.messaging",
+    "ketacare.operations",
     "ketacare.measures",
     "ketacare.outcomes",
     "ketacare.eligibility",
@@ -84,6 +95,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: times every request for /metrics (by route pattern, never the path).
+    "ketacare.operations.metrics.RequestLatencyMiddleware",
     "ketacare.common.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -252,12 +265,14 @@ LOGGING = {
             "()": "ketacare.common.logging.RedactingFormatter",
             "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
         },
+        # KETACARE_LOG_FORMAT=json: one JSON object a line, equally redacted.
+        "json": {"()": "ketacare.common.logging.JsonFormatter"},
     },
     "filters": {"request_id": {"()": "ketacare.common.logging.RequestIdFilter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "redacted",
+            "formatter": "json" if os.environ.get("KETACARE_LOG_FORMAT") == "json" else "redacted",
             "filters": ["request_id"],
         },
     },
@@ -304,7 +319,9 @@ KETACARE_SMS_FILE_PATH = os.environ.get(
     "KETACARE_SMS_FILE_PATH", str(VAR_DIR / "outbox" / "sms.jsonl")
 )
 # Absolute base URL for links sent to patients (their phones cannot use 127.0.0.1).
-KETACARE_PUBLIC_URL = os.environ.get("KETACARE_PUBLIC_URL", "http://127.0.0.1:8000")
+# Required in production (checked at the end of this file); `ketacare demo` sets it from
+# its port.
+KETACARE_PUBLIC_URL = os.environ.get("KETACARE_PUBLIC_URL", "").strip() or "http://127.0.0.1:8000"
 
 # --- Measurement-based care: defaults for each clinic (docs/measures.md) ---
 # Self-report link lifetime: 72 hours (issue #3 default).
@@ -327,6 +344,21 @@ KETACARE_CRISIS_RESOURCES = os.environ.get(
 )
 KETACARE_TICK_SECONDS = float(os.environ.get("KETACARE_TICK_SECONDS", "60"))
 
+# --- Operations: health, metrics, logs, task results (issue 18; docs/deploy.md) ---
+# /healthz answers 503 when the newest worker heartbeat is older than two ticks.
+# /metrics answers a scraper that shows this bearer token, or that connects from one of
+# these networks (CIDR); with neither matching, 403.
+KETACARE_METRICS_TOKEN = _secret_setting("KETACARE_METRICS_TOKEN", "") or ""
+KETACARE_METRICS_ALLOWED_NETWORKS = env_list(
+    "KETACARE_METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128"
+)
+# Finished task results are pruned by the measurement tick: successes after 7 days,
+# failures (kept longer, for diagnosis) after 30.
+KETACARE_TASK_RESULT_DAYS = env_int("KETACARE_TASK_RESULT_DAYS", 7)
+KETACARE_FAILED_TASK_RESULT_DAYS = env_int("KETACARE_FAILED_TASK_RESULT_DAYS", 30)
+# Health checks and scrapes come over plain HTTP from inside the deployment.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+
 # --- Audit anchoring, backups and files at rest (issue 13; docs/security.md) ---
 # The audit chain is anchored outside its own table: an HMAC-SHA256 over each chain head,
 # keyed by a secret that never enters the database, appended to a file under var/.
@@ -334,21 +366,7 @@ KETACARE_TICK_SECONDS = float(os.environ.get("KETACARE_TICK_SECONDS", "60"))
 DEV_AUDIT_ANCHOR_KEY = "INSECURE-development-only-audit-anchor-key"
 
 
-def _secret_setting(name: str, default: str | None) -> str | None:
-    """NAME from the environment, or the contents of the file named by NAME_FILE."""
-    if value := os.environ.get(name):
-        return value
-    if path := os.environ.get(f"{name}_FILE"):
-        return Path(path).read_text().strip()
-    return default
-
-
 KETACARE_AUDIT_ANCHOR_KEY = _secret_setting("KETACARE_AUDIT_ANCHOR_KEY", DEV_AUDIT_ANCHOR_KEY)
-if PRODUCTION and KETACARE_AUDIT_ANCHOR_KEY == DEV_AUDIT_ANCHOR_KEY:
-    raise ImproperlyConfigured(
-        "KETACARE_AUDIT_ANCHOR_KEY (or KETACARE_AUDIT_ANCHOR_KEY_FILE) is required when "
-        "KETACARE_ENV=production"
-    )
 KETACARE_AUDIT_ANCHOR_FILE = Path(
     os.environ.get("KETACARE_AUDIT_ANCHOR_FILE", VAR_DIR / "audit-anchors.jsonl")
 )
@@ -415,3 +433,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = KETACARE_MAX_BODY_BYTES
 # worked out from fewer than 11 courses: the cell-size suppression threshold of the CMS
 # Cell Size Suppression Policy (counts 1 to 10 are not shown), widely used for health data.
 KETACARE_SMALL_CELL_MIN = env_int("KETACARE_SMALL_CELL_MIN", 11)
+
+# --- Production start-up checks (issue 18; ketacare/common/startup.py) ---
+# Every missing variable is named at once, so one failed start-up lists them all.
+if PRODUCTION and (
+    _problems := production_problems(
+        os.environ, dev_audit_key=KETACARE_AUDIT_ANCHOR_KEY == DEV_AUDIT_ANCHOR_KEY
+    )
+):
+    raise ImproperlyConfigured("; ".join(_problems))

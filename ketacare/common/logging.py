@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import logging
 import traceback
 
@@ -30,3 +31,21 @@ class RedactingFormatter(logging.Formatter):
         # Another handler may already have cached the full traceback text on the record.
         record.exc_text = None
         return super().format(record)
+
+
+class JsonFormatter(RedactingFormatter):
+    """One JSON object per line (KETACARE_LOG_FORMAT=json), for log collectors. Exception
+    messages stay redacted as in the text format."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.exc_text = None
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", "-"),
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)

@@ -1,12 +1,30 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
 from ketacare.measures.services import scheduler_tick
+from ketacare.operations.services import advisory_lock, lease_take, task_results_prune
+
+# pg_try_advisory_lock key for the tick: any fixed 64-bit number unique to this job.
+TICK_LOCK_KEY = 0x6B657461_7469636B  # "keta" "tick"
 
 
-@task()
+@task(priority=10)
 def measurement_tick() -> dict[str, int]:
-    """Invitations, reminders and escalations due now; enqueued every minute by the worker."""
-    return scheduler_tick(now=timezone.now())
+    """Invitations, reminders and escalations due now, and pruning of old task results;
+    enqueued every tick by each worker, run once per tick period clinic-wide.
+
+    A worker runs it only if it takes the period's lease (one conditional UPDATE), and on
+    PostgreSQL only while it holds the advisory lock, so a long tick never overlaps the
+    next period's."""
+    now = timezone.now()
+    if not lease_take(name="measurement_tick", now=now, seconds=settings.KETACARE_TICK_SECONDS):
+        return {"skipped": 1}
+    with advisory_lock(TICK_LOCK_KEY) as locked:
+        if not locked:
+            return {"skipped": 1}
+        done = scheduler_tick(now=now)
+        done["pruned_results"] = task_results_prune(now=now)
+    return done

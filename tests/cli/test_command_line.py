@@ -45,7 +45,7 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> Non
     result = run(["check"], tmp_path, KETACARE_ENV="production")
 
     assert result.returncode != 0
-    assert "KETACARE_SECRET_KEY is required" in result.stderr
+    assert "KETACARE_SECRET_KEY (or KETACARE_SECRET_KEY_FILE) is required" in result.stderr
     assert not (tmp_path / "secret_key").exists()
 
 

@@ -24,6 +24,7 @@ from ketacare.measures.tasks import measurement_tick
 from ketacare.messaging.models import OutboundMessage
 from ketacare.messaging.tasks import deliver_message
 from ketacare.patients.models import Patient
+from tests.clock import advance_clock
 from tests.measures.conftest import PHQ9_ITEM9, Team
 
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -125,7 +126,12 @@ def test_the_worker_runs_the_tick_and_delivers_messages_without_sleeping(
 
     assert not DBTaskResult.objects.exclude(status="SUCCESSFUL").exists()
     (tick,) = ticks()
-    assert tick.return_value == {"invitations": 0, "reminders": 0, "escalations": 1}
+    assert tick.return_value == {
+        "invitations": 0,
+        "reminders": 0,
+        "escalations": 1,
+        "pruned_results": 0,
+    }
     # The link's email and the escalation's two emails and two SMS were all delivered.
     assert DBTaskResult.objects.filter(task_path=deliver_message.module_path).count() == 5
     assert set(OutboundMessage.objects.values_list("status", flat=True)) == {"sent"}
@@ -137,11 +143,16 @@ def test_the_worker_runs_the_tick_and_delivers_messages_without_sleeping(
     )
     assert SafetyAlert.objects.get().escalated_at is not None
 
-    # Run again: a new tick is enqueued and finds nothing more to do.
+    # Run again in the same minute: the tick is taken already (once a minute clinic-wide).
     call_command("worker", "--batch", "--no-startup-delay", "--tick-seconds", "3600", stdout=out)
+    # A minute later: a new tick runs and finds nothing more to do.
+    advance_clock(minutes=1)
+    call_command("worker", "--batch", "--no-startup-delay", "--tick-seconds", "3600", stdout=out)
+    done = {"invitations": 0, "reminders": 0, "pruned_results": 0}
     assert [t.return_value for t in ticks().order_by("enqueued_at")] == [
-        {"invitations": 0, "reminders": 0, "escalations": 1},
-        {"invitations": 0, "reminders": 0, "escalations": 0},
+        done | {"escalations": 1},
+        {"skipped": 1},
+        done | {"escalations": 0},
     ]
     assert len(mail.outbox) == 3
 

@@ -79,6 +79,7 @@ def _production_env(tmp_path: Path) -> dict[str, str]:
         "KETACARE_SECRET_KEY": "x" * 20
         + "-production-test-secret-key-of-fifty-plus-chars-0123456789",
         "KETACARE_ALLOWED_HOSTS": "care.example.org",
+        "KETACARE_PUBLIC_URL": "https://care.example.org",
         "KETACARE_AUDIT_ANCHOR_KEY": "production-test-anchor-key-0123456789abcdef",
         "KETACARE_VAR_DIR": str(tmp_path),
     }

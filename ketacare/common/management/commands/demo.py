@@ -6,6 +6,7 @@ import subprocess
 import sys
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -27,6 +28,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Links sent to patients (and those the seed queues) point at this server; the
+        # worker and the web server, separate processes, read it from the environment.
+        if not os.environ.get("KETACARE_PUBLIC_URL"):
+            os.environ["KETACARE_PUBLIC_URL"] = f"http://127.0.0.1:{options['port']}"
+            settings.KETACARE_PUBLIC_URL = os.environ["KETACARE_PUBLIC_URL"]
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database migrated.")
         seeded = seed_demo(

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -24,6 +27,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("collectstatic", interactive=False, verbosity=0)
+        # /metrics adds up the latencies of every gunicorn process (prometheus-client's
+        # multiprocess mode); the directory is emptied at each start.
+        if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            metrics_dir = Path(settings.VAR_DIR) / "prometheus"
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+            metrics_dir.mkdir(parents=True)
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
         argv = [
             "gunicorn",
             "ketacare.wsgi:application",
@@ -38,6 +48,8 @@ class Command(BaseCommand):
             "ketacare.common.accesslog.RouteLogger",
             "--access-logformat",
             ACCESS_LOG_FORMAT,
+            "--config",
+            "python:ketacare.operations.gunicorn_conf",
             "--forwarded-allow-ips",
             os.environ.get("KETACARE_FORWARDED_ALLOW_IPS", "127.0.0.1"),
         ]

@@ -18,8 +18,15 @@ from django_tasks_db.management.commands.db_worker import Command as DbWorkerCom
 from django_tasks_db.models import DBTaskResult
 
 from ketacare.measures.tasks import measurement_tick
+from ketacare.operations.services import heartbeat_beat
 
 log = logging.getLogger(__name__)
+
+
+def beat_and_tick() -> bool:
+    """One tick of this worker: its heartbeat (read by /healthz), then the tick task."""
+    heartbeat_beat(now=timezone.now())
+    return enqueue_tick_unless_pending()
 
 
 def enqueue_tick_unless_pending() -> bool:
@@ -43,7 +50,7 @@ class Ticker(threading.Thread):
     def run(self) -> None:
         while not self.stopped.wait(self.seconds):
             try:
-                enqueue_tick_unless_pending()
+                beat_and_tick()
             except Exception:  # keep ticking through a transient database error
                 log.exception("Could not enqueue the measurement tick")
             finally:
@@ -65,7 +72,7 @@ class Command(DbWorkerCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         options["reload"] = False  # the ticker thread would not survive a reload
         ticker = Ticker(options.pop("tick_seconds"))
-        enqueue_tick_unless_pending()  # now, so that --batch runs the tick too
+        beat_and_tick()  # now, so that --batch runs the tick too
         if not options["batch"]:
             ticker.start()
         try:
