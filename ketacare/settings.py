@@ -135,6 +135,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ketacare.accounts.context_processors.clinic_context",
+                "ketacare.messaging.context_processors.delivery_banner",
             ],
         },
     },
@@ -311,13 +312,34 @@ EMAIL_FILE_PATH = str(VAR_DIR / "outbox" / "email")
 DEFAULT_FROM_EMAIL = os.environ.get("KETACARE_FROM_EMAIL", "KetaCare <no-reply@localhost>")
 EMAIL_HOST = os.environ.get("KETACARE_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("KETACARE_EMAIL_PORT", 25)
-# SMS goes through a provider backend; KetaCare ships console and file backends only.
+# SMTP with credentials: KETACARE_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend.
+EMAIL_HOST_USER = os.environ.get("KETACARE_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = _secret_setting("KETACARE_EMAIL_PASSWORD", "") or ""
+EMAIL_USE_TLS = env_bool("KETACARE_EMAIL_USE_TLS")  # STARTTLS, usually port 587
+EMAIL_USE_SSL = env_bool("KETACARE_EMAIL_USE_SSL")  # implicit TLS, usually port 465
+EMAIL_TIMEOUT = env_int("KETACARE_EMAIL_TIMEOUT_SECONDS", 20)
+# SMS goes through a provider backend: console and file (no network), or
+# ketacare.messaging.sms.TwilioSmsBackend for Twilio or a Twilio-compatible provider.
 KETACARE_SMS_BACKEND = os.environ.get(
     "KETACARE_SMS_BACKEND", "ketacare.messaging.sms.ConsoleSmsBackend"
 )
 KETACARE_SMS_FILE_PATH = os.environ.get(
     "KETACARE_SMS_FILE_PATH", str(VAR_DIR / "outbox" / "sms.jsonl")
 )
+KETACARE_SMS_API_URL = os.environ.get("KETACARE_SMS_API_URL", "https://api.twilio.com")
+KETACARE_SMS_ACCOUNT_ID = os.environ.get("KETACARE_SMS_ACCOUNT_ID", "")
+KETACARE_SMS_AUTH_TOKEN = _secret_setting("KETACARE_SMS_AUTH_TOKEN", "") or ""
+KETACARE_SMS_FROM = os.environ.get("KETACARE_SMS_FROM", "")
+KETACARE_SMS_TIMEOUT_SECONDS = env_int("KETACARE_SMS_TIMEOUT_SECONDS", 10)
+# Numbers stored without a country code are read as numbers of this region (ISO 3166-1
+# alpha-2, as the phonenumbers library takes it). US by default: KetaCare's REMS forms
+# follow the US FDA esketamine REMS, so a US clinic is the default deployment.
+KETACARE_SMS_DEFAULT_REGION = os.environ.get("KETACARE_SMS_DEFAULT_REGION", "US")
+# A failed delivery is retried with exponential backoff: 5 attempts, waiting 1, 2, 4 and
+# 8 minutes between them (15 minutes in all, as long as an alert waits to escalate);
+# then it is shown as failed, and a failed escalation raises the clinic-wide banner.
+KETACARE_DELIVERY_ATTEMPTS = env_int("KETACARE_DELIVERY_ATTEMPTS", 5)
+KETACARE_DELIVERY_RETRY_SECONDS = env_int("KETACARE_DELIVERY_RETRY_SECONDS", 60)
 # Absolute base URL for links sent to patients (their phones cannot use 127.0.0.1).
 # Required in production (checked at the end of this file); `ketacare demo` sets it from
 # its port.

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from ketacare.measures.services import scheduler_tick
+from ketacare.messaging.services import messages_retry_due
 from ketacare.operations.services import advisory_lock, lease_take, task_results_prune
 
 # pg_try_advisory_lock key for the tick: any fixed 64-bit number unique to this job.
@@ -26,5 +27,6 @@ def measurement_tick() -> dict[str, int]:
         if not locked:
             return {"skipped": 1}
         done = scheduler_tick(now=now)
+        done["retries"] = messages_retry_due(now=now)
         done["pruned_results"] = task_results_prune(now=now)
     return done

@@ -171,8 +171,11 @@ def test_an_alert_escalates_at_fifteen_minutes_exactly_once(
     assert sorted(address for m in mail.outbox for address in m.to) == sorted(
         [team.admin.user.email, team.prescriber.user.email]
     )
-    assert sorted(s["to"] for s in sms_sent()) == sorted(
-        [team.admin.user.mobile_phone, team.prescriber.user.mobile_phone]
+    assert sorted(s["to"] for s in sms_sent()) == sorted(  # E.164 for the provider
+        [
+            team.admin.user.mobile_phone.replace(" ", ""),
+            team.prescriber.user.mobile_phone.replace(" ", ""),
+        ]
     )
     for email in mail.outbox:
         assert "unacknowledged safety alert" in email.subject.lower()

@@ -109,7 +109,7 @@ def test_an_sms_link_goes_to_the_patients_phone(
         link = send(team, patient, channel="sms")
 
     (sms,) = sms_sent()
-    assert sms["to"] == "+44 7700 900555"
+    assert sms["to"] == "+447700900555"  # E.164, normalised for the provider
     assert services.link_url(link) in sms["body"]
     assert mail.outbox == []
     assert OutboundMessage.objects.get().status == "sent"

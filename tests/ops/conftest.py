@@ -1,3 +1,3 @@
 """The care team and patient of the measurement tests, reused for delivery and metrics."""
 
-from tests.measures.conftest import patient, sms_file, sms_sent, team  # noqa: F401
+from tests.measures.conftest import other_team, patient, sms_file, sms_sent, team  # noqa: F401

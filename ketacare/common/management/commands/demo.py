@@ -33,6 +33,11 @@ class Command(BaseCommand):
         if not os.environ.get("KETACARE_PUBLIC_URL"):
             os.environ["KETACARE_PUBLIC_URL"] = f"http://127.0.0.1:{options['port']}"
             settings.KETACARE_PUBLIC_URL = os.environ["KETACARE_PUBLIC_URL"]
+        # The demo's phone numbers are UK numbers reserved for drama (Ofcom: 07700 900xxx),
+        # written without the country code.
+        if not os.environ.get("KETACARE_SMS_DEFAULT_REGION"):
+            os.environ["KETACARE_SMS_DEFAULT_REGION"] = "GB"
+            settings.KETACARE_SMS_DEFAULT_REGION = "GB"
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database migrated.")
         seeded = seed_demo(
