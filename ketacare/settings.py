@@ -147,6 +147,11 @@ DATABASES = {
         os.environ.get("KETACARE_DATABASE_URL", DEFAULT_DATABASE_URL), conn_max_age=60
     )
 }
+# A read replica for reports and research exports (ketacare/operations/routers.py).
+if replica_url := os.environ.get("KETACARE_REPLICA_DATABASE_URL"):
+    DATABASES["replica"] = dj_database_url.parse(replica_url, conn_max_age=60)
+DATABASE_ROUTERS = ["ketacare.operations.routers.ReplicaRouter"]
+KETACARE_REPLICA_READS = env_bool("KETACARE_REPLICA_READS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions serialise writers up front, so the audit hash chain
     # never sees two writers racing for the same head; WAL lets readers continue.

@@ -35,3 +35,9 @@ KETACARE_IDLE_MINUTES = 24 * 60
 
 # Audit anchors never go to the project's var/; tests/conftest.py gives each test its own.
 KETACARE_AUDIT_ANCHOR_FILE = Path(tempfile.gettempdir()) / f"ketacare-test-anchors-{os.getpid()}"
+
+# A second alias for the read-replica router (ketacare/operations/routers.py): the same
+# database, as a test mirror. Reports read through it only in the tests that turn it on
+# (tests/ops/test_replica_router.py) and declare it.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+KETACARE_REPLICA_READS = False

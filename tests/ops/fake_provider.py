@@ -36,7 +36,10 @@ def fake_provider() -> Iterator[FakeProvider]:
             )
             provider.received.append(form)
             status = provider.status
-            body: dict[str, object] = {"sid": f"SM{len(provider.received):032d}", "status": "queued"}
+            body: dict[str, object] = {
+                "sid": f"SM{len(provider.received):032d}",
+                "status": "queued",
+            }
             if status >= 400:
                 body = {"code": 20500, "message": "Internal error"}
             payload = json.dumps(body).encode()

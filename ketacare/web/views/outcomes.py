@@ -22,6 +22,7 @@ from ketacare.accounts.policy import Permission
 from ketacare.common.errors import PermissionDenied, ValidationFailed
 from ketacare.common.http import csv_response
 from ketacare.measures.instruments import get_instrument
+from ketacare.operations.routers import replica_reads
 from ketacare.outcomes import charts, report, services
 from ketacare.outcomes import dashboard as outcome_dashboard
 from ketacare.outcomes.config import config_for, setting_rows
@@ -187,12 +188,13 @@ def _csv(name: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Htt
 @clinic_view
 def outcomes_dashboard(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
     form = FilterForm(request.GET or None)
-    board = outcome_dashboard.dashboard_open(
-        access=access,
-        filters=form.filters() if request.GET else outcome_dashboard.Filters(),
-        now=timezone.now(),
-        individual_lines=request.GET.get("lines") == "on",
-    )
+    with replica_reads():  # a report and research export: from the replica, if any
+        board = outcome_dashboard.dashboard_open(
+            access=access,
+            filters=form.filters() if request.GET else outcome_dashboard.Filters(),
+            now=timezone.now(),
+            individual_lines=request.GET.get("lines") == "on",
+        )
     tables = charts.dashboard_tables(board)
     wanted = request.GET.get("csv")
     if wanted in tables:

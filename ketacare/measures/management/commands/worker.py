@@ -59,6 +59,10 @@ class Ticker(threading.Thread):
 
 class Command(DbWorkerCommand):
     help = "Run KetaCare's background worker: queued tasks plus the scheduler tick."
+    # The system checks load every URL (and with them the reporting libraries), which
+    # costs seconds at each worker start; `ketacare check --deploy` and the web server
+    # run them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: Any) -> None:
         super().add_arguments(parser)
