@@ -147,6 +147,9 @@ DATABASES = {
         os.environ.get("KETACARE_DATABASE_URL", DEFAULT_DATABASE_URL), conn_max_age=60
     )
 }
+# The database password may come from a file (a container secret) instead of the URL.
+if db_password := _secret_setting("KETACARE_DATABASE_PASSWORD", None):
+    DATABASES["default"]["PASSWORD"] = db_password
 # A read replica for reports and research exports (ketacare/operations/routers.py).
 if replica_url := os.environ.get("KETACARE_REPLICA_DATABASE_URL"):
     DATABASES["replica"] = dj_database_url.parse(replica_url, conn_max_age=60)

@@ -144,3 +144,19 @@ def test_healthz_is_not_redirected_to_https_in_production(settings: Settings) ->
     settings.SECURE_SSL_REDIRECT = True
     assert Client().get("/healthz").status_code in {200, 503}
     assert Client().get("/login/").status_code == 301
+
+
+@pytest.mark.django_db
+def test_the_healthz_command_fails_without_a_worker(settings: Settings) -> None:
+    from io import StringIO
+
+    from django.core.management.base import CommandError
+
+    settings.KETACARE_TICK_SECONDS = 60
+    fix_clock(T0)
+    with pytest.raises(CommandError, match="worker: no worker heartbeat recorded"):
+        call_command("healthz", stdout=StringIO())
+    services.heartbeat_beat(now=T0)
+    out = StringIO()
+    call_command("healthz", stdout=out)
+    assert json.loads(out.getvalue())["status"] == "ok"

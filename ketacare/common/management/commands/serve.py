@@ -28,12 +28,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("collectstatic", interactive=False, verbosity=0)
         # /metrics adds up the latencies of every gunicorn process (prometheus-client's
-        # multiprocess mode); the directory is emptied at each start.
-        if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-            metrics_dir = Path(settings.VAR_DIR) / "prometheus"
-            shutil.rmtree(metrics_dir, ignore_errors=True)
-            metrics_dir.mkdir(parents=True)
-            os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+        # multiprocess mode), in a directory of this server's own, emptied at each start.
+        metrics_dir = Path(
+            os.environ.get("PROMETHEUS_MULTIPROC_DIR") or Path(settings.VAR_DIR) / "prometheus"
+        )
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
         argv = [
             "gunicorn",
             "ketacare.wsgi:application",
