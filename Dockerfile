@@ -18,7 +18,7 @@ COPY ketacare ./ketacare
 RUN pip install --no-deps . \
     && pip check
 # Static files collected at build time (WhiteNoise serves them, compressed).
-RUN KETACARE_VAR_DIR=/opt/build-var KETACARE_SECRET_KEY=build-only \
+RUN KETACARE_VAR_DIR=/opt/build-var KETACARE_STATIC_ROOT=/opt/ketacare/static \
     python -m ketacare.cli collectstatic --noinput --verbosity 0
 
 # --- runtime: slim Python, Pango for the PDFs, a non-root user ---
@@ -34,12 +34,14 @@ RUN groupadd --system --gid 10001 ketacare \
         --shell /usr/sbin/nologin ketacare \
     && install -d -o ketacare -g ketacare -m 0700 /var/lib/ketacare
 COPY --from=build /opt/venv /opt/venv
-COPY --from=build --chown=ketacare:ketacare /opt/build-var/static /var/lib/ketacare/static
+# Outside the data volume, so a new image brings its own static files.
+COPY --from=build /opt/ketacare/static /opt/ketacare/static
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     KETACARE_ENV=production \
     KETACARE_VAR_DIR=/var/lib/ketacare \
+    KETACARE_STATIC_ROOT=/opt/ketacare/static \
     KETACARE_BIND=0.0.0.0:8000 \
     KETACARE_LOG_FORMAT=json \
     PROMETHEUS_MULTIPROC_DIR=/tmp/ketacare-metrics
@@ -49,4 +51,4 @@ EXPOSE 8000
 # /healthz answers 503 while the database, the migrations or the worker fail.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; host = os.environ['KETACARE_ALLOWED_HOSTS'].split(',')[0]; urllib.request.urlopen(urllib.request.Request('http://127.0.0.1:8000/healthz', headers={'Host': host}), timeout=4)"]
-CMD ["ketacare", "serve"]
+CMD ["ketacare", "serve", "--no-collectstatic"]

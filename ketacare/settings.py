@@ -241,7 +241,8 @@ TIME_ZONE = os.environ.get("KETACARE_TIME_ZONE", "UTC")
 USE_I18N = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# Where `collectstatic` puts the static files (the container image collects them at build).
+STATIC_ROOT = Path(os.environ.get("KETACARE_STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "ketacare" / "static"]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",

@@ -3,12 +3,19 @@ a fresh SQLite file, no settings beyond the environment."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import socket
 import sqlite3
+import subprocess
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.cli.targets import run
+from tests.cli.targets import KETACARE, run
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +88,54 @@ def test_audit_verify_passes_then_names_a_tampered_row(seeded: Path, tmp_path: P
     assert tampered.returncode == 1
     assert f"event id={row_id} (sequence {sequence})" in tampered.stderr
     assert "does not match" in tampered.stderr
+
+
+def test_demo_serves_through_gunicorn_with_the_worker_and_stops_on_ctrl_c(seeded: Path) -> None:
+    """`ketacare demo` as a newcomer runs it (on the already seeded database): gunicorn
+    answers, the worker beats, and Ctrl-C (SIGINT to the terminal's process group) stops
+    every process of the demo."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("KETACARE_")}
+    environment |= {"KETACARE_VAR_DIR": str(seeded), "DJANGO_SETTINGS_MODULE": "ketacare.settings"}
+    demo = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [*KETACARE, "demo", "--port", str(port)],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group, as in a terminal
+    )
+    group = os.getpgid(demo.pid)
+    try:
+        server = ""
+        for _ in range(240):  # up to 2 minutes on a loaded machine
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2) as r:
+                    server = r.headers.get("Server", "")
+                    break
+            except OSError:
+                assert demo.poll() is None, "the demo stopped before it served"
+                time.sleep(0.5)
+        assert server.startswith("gunicorn")
+        with sqlite3.connect(seeded / "ketacare.sqlite3") as db:
+            for _ in range(60):
+                if db.execute("SELECT count(*) FROM operations_workerheartbeat").fetchone()[0]:
+                    break
+                time.sleep(0.5)
+            else:
+                raise AssertionError("the worker wrote no heartbeat")
+
+        os.killpg(group, signal.SIGINT)  # Ctrl-C
+        assert demo.wait(timeout=60) == 0
+        for _ in range(60):  # the web server and the worker are gone too
+            try:
+                os.killpg(group, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.5)
+        else:
+            raise AssertionError("a process of the demo is still running")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)

@@ -4,11 +4,12 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from ketacare.demo.outcomes_seed import COHORT_SIZE
 from ketacare.demo.seed import DEMO_PASSWORD, account_table, seed_demo
@@ -51,19 +52,41 @@ class Command(BaseCommand):
         if options["no_serve"]:
             return
         port = options["port"]
-        # The background worker sends links and reminders and escalates ignored alerts.
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "ketacare.cli", "worker", "--verbosity", "0"]
-        )
+        # Served as in production: gunicorn (`ketacare serve`) beside the background
+        # worker, which sends links and reminders and escalates ignored alerts.
+        ketacare = [sys.executable, "-m", "ketacare.cli"]
+        # Debug mode serves static files from the sources: nothing to collect.
+        serve = ["serve", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--no-collectstatic"]
+        children = [
+            subprocess.Popen([*ketacare, "worker", "--verbosity", "0"]),  # noqa: S603
+            subprocess.Popen([*ketacare, *serve]),  # noqa: S603
+        ]
         self.stdout.write(self.style.SUCCESS(f"\nKetaCare demo: http://127.0.0.1:{port}/\n"))
+        self.stdout.write("Stop it with Ctrl-C.\n")
         # SIGTERM (e.g. `kill`, a container stop) ends the demo like Ctrl-C does, so the
-        # `finally` below stops the worker instead of leaving it running.
+        # `finally` below stops the web server and the worker instead of leaving them.
         signal.signal(signal.SIGTERM, _exit_on_signal)
         try:
-            call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+            while all(child.poll() is None for child in children):
+                time.sleep(0.5)
+            raise CommandError("The web server or the worker stopped; the demo stops too.")
+        except KeyboardInterrupt:
+            self.stdout.write("\nStopping the demo…")
         finally:
-            worker.terminate()
-            worker.wait(timeout=10)
+            _stop(children)
+
+
+def _stop(children: list[subprocess.Popen[bytes]]) -> None:
+    """Ask each child to stop (SIGTERM), wait for it, and kill one that does not."""
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    for child in children:
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 def _exit_on_signal(signum: int, frame: Any) -> None:

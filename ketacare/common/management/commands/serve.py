@@ -24,9 +24,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers", type=int, default=int(os.environ.get("KETACARE_WORKERS", "3"))
         )
+        parser.add_argument(
+            "--no-collectstatic",
+            action="store_true",
+            help="Serve the static files already collected (the container image collects "
+            "them at build time; compressing them takes a while).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        call_command("collectstatic", interactive=False, verbosity=0)
+        if not options["no_collectstatic"]:
+            call_command("collectstatic", interactive=False, verbosity=0)
         # /metrics adds up the latencies of every gunicorn process (prometheus-client's
         # multiprocess mode), in a directory of this server's own, emptied at each start.
         metrics_dir = Path(
