@@ -185,8 +185,8 @@ def failed_deliveries_list(*, access: ClinicAccess) -> list[OutboundMessage]:
 
 @transaction.atomic
 def message_failure_dismiss(*, access: ClinicAccess, message_id: uuid.UUID) -> OutboundMessage:
-    """An administrator has dealt with a failed delivery: it leaves the list and banner."""
-    access.require(Permission.MANAGE_STAFF)
+    """An administrator has dealt with a failed delivery: it leaves the list and banner.
+    Another clinic's message is not found, whoever asks (then the permission check)."""
     message = (
         OutboundMessage.objects.select_for_update()
         .filter(clinic=access.clinic, pk=message_id)
@@ -194,6 +194,7 @@ def message_failure_dismiss(*, access: ClinicAccess, message_id: uuid.UUID) -> O
     )
     if message is None:
         raise NotFound("message")
+    access.require(Permission.MANAGE_STAFF)
     if message.status != OutboundMessage.Status.FAILED or message.failure_dismissed_at:
         raise ValidationFailed.single("message", "Only a failed delivery can be dismissed.")
     message.failure_dismissed_at = timezone.now()

@@ -19,6 +19,7 @@ from django.urls import URLPattern, reverse
 
 from ketacare.accounts.policy import Role
 from ketacare.eligibility.screening import Item
+from ketacare.messaging.models import OutboundMessage
 from ketacare.patients.api import CHART_ENTRY_PATHS
 from ketacare.treatment.rules import FLAG_SETTINGS, SETTING_SPECS
 from ketacare.web import urls as web_urls
@@ -100,6 +101,16 @@ def _entry(section: str) -> Callable[[ClinicRecords], dict[str, Any]]:
     return lambda r: {**_section(section)(r), "entry_id": r.entries[section]}
 
 
+def _failed_message(r: ClinicRecords) -> dict[str, Any]:
+    """A message of the clinic whose delivery failed (made when first asked for)."""
+    message, _ = OutboundMessage.objects.get_or_create(
+        clinic=r.clinic,
+        purpose="tenancy_check",
+        defaults={"channel": "sms", "to": "+447700900999", "body": "-", "status": "failed"},
+    )
+    return {**_slug(r), "message_id": message.pk}
+
+
 CHECKLIST_FORM = {
     "protocol_code": "iv_ketamine",
     "bp_systolic": "120",
@@ -150,6 +161,13 @@ def _pages() -> list[Page]:
         Page("audit_list", _slug, role=Role.COMPLIANCE),
         Page("audit_list", _slug, query="?format=csv", role=Role.COMPLIANCE, label="audit_csv"),
         Page("token_list", _slug, post={"name": "lab", "expires_in_days": "30"}),
+        Page("failed_deliveries", _slug, role=Role.CLINIC_ADMIN),
+        Page(
+            "failed_delivery_dismiss",
+            _failed_message,
+            serves_get=False,
+            role=Role.CLINIC_ADMIN,
+        ),
         Page(
             "token_revoke",
             lambda r: {**_slug(r), "token_id": r.token_id},
@@ -380,6 +398,7 @@ RECORD_PAGES = [
         "patient_new",
         "audit_list",
         "token_list",
+        "failed_deliveries",
         "dashboard",
         "eligibility_settings",
         "simulator",
