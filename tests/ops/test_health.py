@@ -64,7 +64,7 @@ def test_overall_is_503_when_any_check_fails() -> None:
 # --- the endpoint ---
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the worker commits and closes connections
 @pytest.mark.usefixtures("signals_restored")
 def test_stopping_the_worker_turns_healthz_503_within_two_ticks(settings: Settings) -> None:
     settings.KETACARE_TICK_SECONDS = 60
@@ -73,7 +73,9 @@ def test_stopping_the_worker_turns_healthz_503_within_two_ticks(settings: Settin
     fix_clock(T0)
     assert health(client)[0] == 503  # no worker has ever run
 
-    call_command("worker", batch=True, verbosity=0)  # a worker's tick writes its heartbeat
+    call_command(
+        "worker", "--batch", "--no-startup-delay", verbosity=0
+    )  # a worker's tick writes its heartbeat
     code, body = health(client)
     assert code == 200
     assert body["status"] == "ok"
@@ -92,7 +94,7 @@ def test_stopping_the_worker_turns_healthz_503_within_two_ticks(settings: Settin
     }
 
     # Restarted, it beats again and /healthz recovers.
-    call_command("worker", batch=True, verbosity=0)
+    call_command("worker", "--batch", "--no-startup-delay", verbosity=0)
     assert health(client)[0] == 200
 
 
