@@ -162,3 +162,32 @@ def test_the_healthz_command_fails_without_a_worker(settings: Settings) -> None:
     out = StringIO()
     call_command("healthz", stdout=out)
     assert json.loads(out.getvalue())["status"] == "ok"
+
+
+def test_the_json_log_format_is_one_redacted_object_a_line() -> None:
+    import logging
+
+    from ketacare.common.logging import JsonFormatter
+
+    mrn = "-".join(["MRN", "00042"])  # not in the source lines the stack shows
+    try:
+        raise ValueError(f"patient {mrn} not found")
+    except ValueError:
+        import sys
+
+        record = logging.LogRecord(
+            "ketacare.x", logging.ERROR, __file__, 1, "Lookup failed", None, sys.exc_info()
+        )
+    record.request_id = "req-123"
+    line = JsonFormatter().format(record)
+
+    entry = json.loads(line)
+    assert "\n" not in line
+    assert (entry["level"], entry["logger"], entry["request_id"], entry["message"]) == (
+        "ERROR",
+        "ketacare.x",
+        "req-123",
+        "Lookup failed",
+    )
+    assert entry["exception"].endswith("ValueError")
+    assert "MRN-00042" not in line  # exception messages can carry patient data
