@@ -66,7 +66,7 @@ def advance(head: Head, sequence: int, new_hash: str) -> bool:
         f"UPDATE {_TABLE} SET sequence = %s, last_hash = %s "  # noqa: S608 - constant
         "WHERE clinic_id = %s AND sequence = %s AND last_hash = %s"
     )
-    params: list[object] = [sequence, new_hash, head.clinic_id, head.sequence, head.last_hash]
+    params: list[int | str | None] = [sequence, new_hash, head.clinic_id, head.sequence, head.last_hash]
     if _on_postgresql():
         sql += " AND ctid = %s::tid RETURNING ctid::text"
         params.append(head.row)
