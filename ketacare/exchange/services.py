@@ -360,3 +360,13 @@ def write_directory(out: Path) -> Callable[[str, list[str]], str]:
         return str(path)
 
     return write
+
+
+def export_job_list(*, access: ClinicAccess) -> list[ExportJob]:
+    """The clinic's recent Bulk Data exports, for the status page."""
+    access.require(Permission.VIEW_CHART)
+    return list(
+        ExportJob.objects.filter(clinic=access.clinic)
+        .select_related("requested_by")
+        .order_by("-created_at")[:50]
+    )

@@ -9,6 +9,7 @@ from ketacare.web.views import (
     dashboard,
     dosing,
     eligibility,
+    exchange,
     home,
     measures,
     outcomes,
@@ -185,6 +186,7 @@ urlpatterns = [
     # A patient's self-report link: public, the signed token is the only key.
     path("r/<str:token>/", selfreport.selfreport, name="selfreport"),
     path("c/<slug:clinic_slug>/tokens/", tokens.token_list, name="token_list"),
+    path("c/<slug:clinic_slug>/exchange/exports/", exchange.export_list, name="export_list"),
     path(
         "c/<slug:clinic_slug>/tokens/<int:token_id>/revoke/",
         tokens.token_revoke,
