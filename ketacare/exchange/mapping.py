@@ -328,6 +328,7 @@ def medication_statement_resource(d: MedicationData) -> MedicationStatement:
     route = c.ROUTES.get(d.route.lower()) if d.route else None
     dosage = {
         "text": " ".join(part for part in (d.dose, d.frequency) if part),
+        "timing": {"code": {"text": d.frequency}} if d.frequency else None,
         "route": _concept(_coding(c.SNOMED, *route), text=d.route)
         if route
         else ({"text": d.route} if d.route else None),

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 
 from ketacare.accounts.models import ApiToken, Clinic
+from ketacare.patients.models import PatientRecord
 
 USER = settings.AUTH_USER_MODEL
 
@@ -50,3 +51,32 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"Export {self.id} ({self.status})"
+
+
+def _document_path(instance: ChartDocument, filename: str) -> str:
+    return f"chart-documents/{instance.clinic_id}/{instance.patient_id}/{instance.pk}.pdf"
+
+
+class ChartDocument(PatientRecord):
+    """A PDF on the chart: a referral letter received, or a letter (report) sent out.
+    The file is in Django's default storage (disk, or object storage; see
+    docs/interoperability.md)."""
+
+    class Kind(models.TextChoices):
+        REFERRAL_IN = "referral_in", "Referral letter received"
+        LETTER_OUT = "letter_out", "Letter sent"
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    file = models.FileField(upload_to=_document_path, max_length=200)
+    size_bytes = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    sent_to = models.EmailField(blank=True)
+    message_id = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["patient", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.title

@@ -17,6 +17,7 @@ urlpatterns = [
         views.export_file,
         name="export-file",
     ),
+    path("Patient/<str:id>/$everything", views.everything, name="everything"),
     path("<str:resource_type>/<str:id>", views.read, name="read"),
     path("<str:resource_type>", views.search_type, name="search"),
 ]

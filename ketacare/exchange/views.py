@@ -136,6 +136,15 @@ def search_type(
     return fhir_response(bundle)
 
 
+@fhir_view
+def everything(
+    request: HttpRequest, access: ClinicAccess, token: ApiToken, id: str
+) -> HttpResponse:
+    from ketacare.exchange.imports import patient_bundle
+
+    return fhir_response(patient_bundle(access=access, patient_id=id, base_url=_base(request)))
+
+
 def _kick_off(
     request: HttpRequest, access: ClinicAccess, token: ApiToken, level: str, group: str | None
 ) -> HttpResponse:

@@ -188,6 +188,11 @@ urlpatterns = [
     path("c/<slug:clinic_slug>/tokens/", tokens.token_list, name="token_list"),
     path("c/<slug:clinic_slug>/exchange/exports/", exchange.export_list, name="export_list"),
     path(
+        "c/<slug:clinic_slug>/exchange/import/",
+        exchange.referral_import_page,
+        name="referral_import",
+    ),
+    path(
         "c/<slug:clinic_slug>/tokens/<int:token_id>/revoke/",
         tokens.token_revoke,
         name="token_revoke",

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+import uuid
+
+from django import forms
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ketacare.accounts.access import ClinicAccess
+from ketacare.accounts.policy import Permission
+from ketacare.common.errors import ValidationFailed
 from ketacare.exchange import services
+from ketacare.exchange.api import parse_upload
+from ketacare.exchange.imports import ImportResult, referral_import
+from ketacare.exchange.referral import CSV_COLUMNS
 from ketacare.web.views.access import clinic_view
+from ketacare.web.views.patients import add_errors
 
 
 @clinic_view
@@ -16,3 +27,72 @@ def export_list(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
     running = any(job.status in ("accepted", "running") for job in jobs)
     template = "web/exchange/export_rows.html" if request.htmx else "web/exchange/exports.html"  # type: ignore[attr-defined]
     return render(request, template, {"access": access, "jobs": jobs, "running": running})
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="Referral file",
+        help_text="A FHIR Bundle (.json) or a CSV of patients in the documented format.",
+    )
+
+
+PENDING_KEY = "referral_upload"
+
+
+def _pending_name(access: ClinicAccess) -> str:
+    return f"imports/{access.clinic.pk}/{uuid.uuid4().hex}"
+
+
+@clinic_view
+def referral_import_page(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
+    """Upload -> dry run shown -> confirm. The file waits in storage between the two."""
+    access.require(Permission.REGISTER_PATIENT)
+    form = UploadForm()
+    result = None
+    pending = request.session.get(PENDING_KEY)
+    if request.method == "POST" and request.POST.get("action") == "confirm" and pending:
+        if not pending.startswith(f"imports/{access.clinic.pk}/"):
+            raise Http404("Not found")
+        with default_storage.open(pending, "rb") as handle:
+            content = handle.read()
+        result = _run(access, content, request.session.get(PENDING_KEY + "_type", ""), confirm=True)
+        if result is not None and result.imported:
+            default_storage.delete(pending)
+            request.session.pop(PENDING_KEY, None)
+    elif request.method == "POST":
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            content = upload.read()
+            content_type = (
+                "text/csv" if upload.name.lower().endswith(".csv") else "application/json"
+            )
+            result = _run(access, content, content_type, confirm=False, form=form)
+            if result is not None:
+                name = default_storage.save(_pending_name(access), ContentFile(content))
+                if pending and pending.startswith(f"imports/{access.clinic.pk}/"):
+                    default_storage.delete(pending)
+                request.session[PENDING_KEY] = name
+                request.session[PENDING_KEY + "_type"] = content_type
+    return render(
+        request,
+        "web/exchange/import.html",
+        {"access": access, "form": form, "result": result, "csv_columns": CSV_COLUMNS},
+    )
+
+
+def _run(
+    access: ClinicAccess,
+    content: bytes,
+    content_type: str,
+    *,
+    confirm: bool,
+    form: forms.Form | None = None,
+) -> ImportResult | None:
+    try:
+        parsed, source = parse_upload(content, content_type, clinic_slug=access.clinic.slug)
+    except ValidationFailed as exc:
+        if form is not None:
+            add_errors(form, exc)
+        return None
+    return referral_import(access=access, parsed=parsed, source=source, confirm=confirm)
