@@ -165,6 +165,13 @@ urlpatterns = [
     ),
     path(f"{patient}/report/", outcomes.patient_report, name="patient_report"),
     path(f"{patient}/report/pdf/", outcomes.patient_report_pdf, name="patient_report_pdf"),
+    # Letters in and out (ketacare.exchange), ahead of the generic chart sections.
+    path(f"{patient}/letters/", exchange.patient_letters, name="patient_letters"),
+    path(
+        f"{patient}/letters/<uuid:document_id>/",
+        exchange.patient_letter_file,
+        name="patient_letter_file",
+    ),
     path(f"{patient}/<slug:section>/", patients.patient_chart, name="patient_chart_section"),
     path(f"{patient}/<slug:section>/add/", patients.entry_add, name="entry_add"),
     path(

@@ -5,18 +5,22 @@ from __future__ import annotations
 import uuid
 
 from django import forms
+from django.contrib import messages
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
 from ketacare.common.errors import ValidationFailed
-from ketacare.exchange import services
+from ketacare.exchange import letters, services
 from ketacare.exchange.api import parse_upload
 from ketacare.exchange.imports import ImportResult, referral_import
 from ketacare.exchange.referral import CSV_COLUMNS
+from ketacare.patients.selectors import patient_get
+from ketacare.web.feedback import flash_failure
 from ketacare.web.views.access import clinic_view
 from ketacare.web.views.patients import add_errors
 
@@ -96,3 +100,46 @@ def _run(
             add_errors(form, exc)
         return None
     return referral_import(access=access, parsed=parsed, source=source, confirm=confirm)
+
+
+@clinic_view
+def patient_letters(
+    request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID
+) -> HttpResponse:
+    """Letters on the chart: referral letters received, reports sent to the referrer."""
+    patient = patient_get(access=access, patient_id=patient_id)
+    if request.method == "POST":
+        try:
+            letters.report_letter_send(
+                access=access,
+                patient_id=patient.pk,
+                now=timezone.now(),
+                base_url=request.build_absolute_uri("/"),
+            )
+        except ValidationFailed as exc:
+            flash_failure(
+                request, exc, labels={"referring_clinician_email": "Referring clinician e-mail"}
+            )
+        else:
+            messages.success(
+                request, f"The course report was sent to {patient.referring_clinician_email}."
+            )
+        return redirect("patient_letters", clinic_slug=access.clinic.slug, patient_id=patient.pk)
+    documents = letters.chart_documents(access=access, patient_id=patient.pk)
+    return render(
+        request,
+        "web/exchange/letters.html",
+        {"access": access, "patient": patient, "documents": documents},
+    )
+
+
+@clinic_view
+def patient_letter_file(
+    request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID, document_id: uuid.UUID
+) -> HttpResponse:
+    document, data = letters.chart_document_open(
+        access=access, patient_id=patient_id, document_id=document_id
+    )
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="letter-{document.pk}.pdf"'
+    return response
