@@ -195,6 +195,11 @@ urlpatterns = [
     path("c/<slug:clinic_slug>/tokens/", tokens.token_list, name="token_list"),
     path("c/<slug:clinic_slug>/exchange/exports/", exchange.export_list, name="export_list"),
     path(
+        "c/<slug:clinic_slug>/exchange/research/",
+        exchange.research_export_page,
+        name="research_export",
+    ),
+    path(
         "c/<slug:clinic_slug>/exchange/import/",
         exchange.referral_import_page,
         name="referral_import",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import uuid
+import zipfile
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -15,7 +18,7 @@ from django.utils import timezone
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
 from ketacare.common.errors import ValidationFailed
-from ketacare.exchange import letters, services
+from ketacare.exchange import letters, research, services
 from ketacare.exchange.api import parse_upload
 from ketacare.exchange.imports import ImportResult, referral_import
 from ketacare.exchange.referral import CSV_COLUMNS
@@ -143,3 +146,29 @@ def patient_letter_file(
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="letter-{document.pk}.pdf"'
     return response
+
+
+@clinic_view
+def research_export_page(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
+    """For researchers and compliance officers: what the export holds, and the download."""
+    access.require(Permission.VIEW_DEIDENTIFIED)
+    if request.method == "POST":
+        export = research.research_export(access=access, today=timezone.localdate())
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, content in export.files.items():
+                archive.writestr(name, content)
+        response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+        response["Content-Disposition"] = 'attachment; filename="research-export.zip"'
+        return response
+    return render(
+        request,
+        "web/exchange/research.html",
+        {
+            "access": access,
+            "consented": len(research.consented_patients(access.clinic)),
+            "k": settings.KETACARE_SMALL_CELL_MIN,
+            "shift_days": settings.KETACARE_RESEARCH_DATE_SHIFT_DAYS,
+            "dictionary": research.DICTIONARY,
+        },
+    )

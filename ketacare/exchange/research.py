@@ -1,0 +1,248 @@
+"""The de-identified research export: consented patients only, Safe Harbor, k-anonymous.
+
+Files (CSV through ketacare.common.csvfile, one data dictionary):
+  patients.csv   research_id, age_band, sex, site
+  sessions.csv   research_id, session_date (shifted), status, protocol, drug, route,
+                 dose_mg, minutes_dosing, devices
+  scores.csv     research_id, date (shifted), instrument, total, severity
+No free text, no identifier, no real date leaves. See docs/interoperability.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Min, Q
+
+from ketacare.accounts.access import ClinicAccess
+from ketacare.accounts.models import Clinic
+from ketacare.accounts.policy import Permission
+from ketacare.audit.services import Action, audit_record
+from ketacare.common.csvfile import SafeWriter
+from ketacare.common.errors import PermissionDenied
+from ketacare.exchange import deid
+from ketacare.measures.models import Score
+from ketacare.patients.models import Consent, Patient
+from ketacare.treatment.models import AdministrationEvent, TreatmentSession
+
+SITE_LABEL = "site-1"  # a clinic's name or town is geographic: the export names no site
+
+DICTIONARY: list[tuple[str, str, str, str]] = [
+    ("patients.csv", "research_id", "text", "Random id of the patient, new in every export."),
+    (
+        "patients.csv",
+        "age_band",
+        "text",
+        "Age at the first session (or at export), in bands; "
+        "90+ for every age over 89; generalised (<40, 40-64, 65-89, any) where a group is small.",
+    ),
+    (
+        "patients.csv",
+        "sex",
+        "text",
+        "Sex at birth (female, male, intersex, unknown; any where generalised).",
+    ),
+    ("patients.csv", "site", "text", "Site label (the clinic is not named)."),
+    ("sessions.csv", "research_id", "text", "The patient (patients.csv)."),
+    (
+        "sessions.csv",
+        "session_date",
+        "date",
+        "Session date, shifted by the patient's random "
+        "offset (intervals within a patient are true; calendar dates are not).",
+    ),
+    ("sessions.csv", "status", "text", "Session state at export (e.g. signed, cancelled)."),
+    ("sessions.csv", "protocol", "text", "Protocol code of the dose order."),
+    ("sessions.csv", "drug", "text", "ketamine or esketamine."),
+    ("sessions.csv", "route", "text", "iv, im, intranasal, oral, sublingual, oral_er."),
+    ("sessions.csv", "dose_mg", "number", "Dose given (mg), else ordered."),
+    ("sessions.csv", "minutes_dosing", "number", "Minutes from the start to the end of dosing."),
+    ("sessions.csv", "devices", "number", "Esketamine nasal-spray devices given."),
+    ("scores.csv", "research_id", "text", "The patient (patients.csv)."),
+    ("scores.csv", "date", "date", "Date answered, shifted by the patient's offset."),
+    ("scores.csv", "instrument", "text", "Rating scale code (phq9, gad7, madrs, ...)."),
+    ("scores.csv", "total", "number", "Total score."),
+    ("scores.csv", "severity", "text", "Severity band key of the total."),
+]
+
+
+@dataclass
+class ResearchExport:
+    files: dict[str, bytes]
+    patients: int
+    left_out: int  # consented patients in cells smaller than k
+    k: int
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def consented_patients(clinic: Clinic) -> list[Patient]:
+    """Patients whose latest research consent decision is 'granted'."""
+    latest: dict[Any, str] = {}
+    consents = Consent.objects.filter(
+        clinic=clinic, kind=Consent.Kind.RESEARCH, entered_in_error_at=None
+    ).order_by("patient_id", "decided_on", "created_at")
+    for consent in consents:
+        latest[consent.patient_id] = consent.decision
+    ids = [pid for pid, decision in latest.items() if decision == Consent.Decision.GRANTED]
+    return list(Patient.objects.filter(clinic=clinic, pk__in=ids))
+
+
+def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    out = io.StringIO()
+    writer = SafeWriter(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def build(clinic: Clinic, *, today: dt.date) -> ResearchExport:
+    k = settings.KETACARE_SMALL_CELL_MIN
+    max_shift = settings.KETACARE_RESEARCH_DATE_SHIFT_DAYS
+    patients = consented_patients(clinic)
+    first_session = {
+        row["patient_id"]: row["first"]
+        for row in TreatmentSession.objects.filter(clinic=clinic, patient__in=patients)
+        .values("patient_id")
+        .annotate(first=Min("scheduled_start"))
+    }
+    people = {
+        str(p.pk): deid.QuasiIdentifiers(
+            age=deid.age_on(
+                p.date_of_birth,
+                first_session[p.pk].date() if p.pk in first_session else today,
+            ),
+            sex=p.sex_at_birth,
+            site=SITE_LABEL,
+        )
+        for p in patients
+    }
+    kept, left_out = deid.k_anonymise(people, k)
+    ids = {pid: deid.research_id() for pid in kept}
+    shift = {pid: deid.date_offset(max_shift) for pid in kept}
+
+    def day(pid: str, moment: dt.datetime | None) -> str:
+        return (moment.date() + shift[pid]).isoformat() if moment else ""
+
+    patient_rows = [(ids[pid], q.age_label, q.sex, q.site) for pid, q in kept.items()]
+    patient_rows.sort()
+    sessions = (
+        TreatmentSession.objects.filter(clinic=clinic, patient_id__in=list(kept))
+        .select_related("administration")
+        .annotate(
+            devices=Count(
+                "administration__events",
+                filter=Q(
+                    administration__events__kind=AdministrationEvent.Kind.DEVICE,
+                    administration__events__entered_in_error_at=None,
+                ),
+            )
+        )
+        .order_by("patient_id", "scheduled_start")
+    )
+    session_rows = []
+    for s in sessions:
+        pid = str(s.patient_id)
+        a = getattr(s, "administration", None)
+        minutes = (
+            round((a.stopped_at - a.started_at).total_seconds() / 60)
+            if a is not None and a.stopped_at
+            else ""
+        )
+        session_rows.append(
+            (
+                ids[pid],
+                day(pid, s.scheduled_start),
+                s.status,
+                s.protocol_code,
+                a.drug if a else "",
+                a.route if a else "",
+                (a.dose_given_mg if a.dose_given_mg is not None else a.dose_ordered_mg)
+                if a
+                else "",
+                minutes,
+                s.devices if a and a.drug == "esketamine" else "",
+            )
+        )
+    scores = Score.objects.filter(
+        clinic=clinic, patient_id__in=list(kept), is_current=True
+    ).order_by("patient_id", "answered_at")
+    score_rows = [
+        (
+            ids[str(s.patient_id)],
+            day(str(s.patient_id), s.answered_at),
+            s.instrument,
+            s.total,
+            s.severity,
+        )
+        for s in scores
+    ]
+    files = {
+        "patients.csv": _csv(("research_id", "age_band", "sex", "site"), patient_rows),
+        "sessions.csv": _csv(
+            (
+                "research_id",
+                "session_date",
+                "status",
+                "protocol",
+                "drug",
+                "route",
+                "dose_mg",
+                "minutes_dosing",
+                "devices",
+            ),
+            session_rows,
+        ),
+        "scores.csv": _csv(("research_id", "date", "instrument", "total", "severity"), score_rows),
+        "data_dictionary.csv": _csv(("file", "column", "type", "description"), DICTIONARY),
+    }
+    return ResearchExport(
+        files=files,
+        patients=len(kept),
+        left_out=len(left_out),
+        k=k,
+        rows={
+            "patients.csv": len(patient_rows),
+            "sessions.csv": len(session_rows),
+            "scores.csv": len(score_rows),
+        },
+    )
+
+
+def _audit(clinic: Clinic, export: ResearchExport, actor: Any, label: str | None) -> None:
+    audit_record(
+        actor=actor,
+        actor_label=label,
+        clinic=clinic,
+        action=Action.EXPORT,
+        object_type="research.export",
+        details={
+            "patients": export.patients,
+            "left_out_small_cells": export.left_out,
+            "k": export.k,
+            "rows": export.rows,
+            "files": sorted(export.files),
+        },
+    )
+
+
+@transaction.atomic
+def research_export(*, access: ClinicAccess, today: dt.date) -> ResearchExport:
+    """For researchers and compliance officers (de-identified data permission)."""
+    if not access.can(Permission.VIEW_DEIDENTIFIED):
+        raise PermissionDenied("Only roles that may see de-identified data may export it.")
+    export = build(access.clinic, today=today)
+    _audit(access.clinic, export, access.user, None)
+    return export
+
+
+@transaction.atomic
+def research_export_command(*, clinic: Clinic, today: dt.date) -> ResearchExport:
+    export = build(clinic, today=today)
+    _audit(clinic, export, None, "command line")
+    return export
