@@ -33,42 +33,71 @@ from ketacare.treatment.models import AdministrationEvent, TreatmentSession
 
 SITE_LABEL = "site-1"  # a clinic's name or town is geographic: the export names no site
 
-DICTIONARY: list[tuple[str, str, str, str]] = [
-    ("patients.csv", "research_id", "text", "Random id of the patient, new in every export."),
+DICTIONARY: list[tuple[str, str, str, str, str]] = [
+    # file, column, type, meaning, the codes it holds (where it holds codes)
+    ("patients.csv", "research_id", "text", "Random id of the patient, new in every export.", ""),
     (
         "patients.csv",
         "age_band",
         "text",
-        "Age at the first session (or at export), in bands; "
-        "90+ for every age over 89; generalised (<40, 40-64, 65-89, any) where a group is small.",
+        "Age at the first session (or at export) in bands; 90+ for every age over 89; "
+        "widened where a group is small.",
+        "<18, 18-29, 30-39, ..., 80-89, 90+, <40, 40-64, 65-89, any",
     ),
     (
         "patients.csv",
         "sex",
         "text",
-        "Sex at birth (female, male, intersex, unknown; any where generalised).",
+        "Sex at birth; any where widened.",
+        "female, male, intersex, unknown, any",
     ),
-    ("patients.csv", "site", "text", "Site label (the clinic is not named)."),
-    ("sessions.csv", "research_id", "text", "The patient (patients.csv)."),
+    ("patients.csv", "site", "text", "Site label (the clinic is not named).", "site-1"),
+    ("sessions.csv", "research_id", "text", "The patient (patients.csv).", ""),
     (
         "sessions.csv",
         "session_date",
         "date",
-        "Session date, shifted by the patient's random "
-        "offset (intervals within a patient are true; calendar dates are not).",
+        "Session date, shifted by the patient's random offset (intervals within a patient "
+        "are true; calendar dates are not).",
+        "",
     ),
-    ("sessions.csv", "status", "text", "Session state at export (e.g. signed, cancelled)."),
-    ("sessions.csv", "protocol", "text", "Protocol code of the dose order."),
-    ("sessions.csv", "drug", "text", "ketamine or esketamine."),
-    ("sessions.csv", "route", "text", "iv, im, intranasal, oral, sublingual, oral_er."),
-    ("sessions.csv", "dose_mg", "number", "Dose given (mg), else ordered."),
-    ("sessions.csv", "minutes_dosing", "number", "Minutes from the start to the end of dosing."),
-    ("sessions.csv", "devices", "number", "Esketamine nasal-spray devices given."),
-    ("scores.csv", "research_id", "text", "The patient (patients.csv)."),
-    ("scores.csv", "date", "date", "Date answered, shifted by the patient's offset."),
-    ("scores.csv", "instrument", "text", "Rating scale code (phq9, gad7, madrs, ...)."),
-    ("scores.csv", "total", "number", "Total score."),
-    ("scores.csv", "severity", "text", "Severity band key of the total."),
+    (
+        "sessions.csv",
+        "status",
+        "text",
+        "Session state at export.",
+        "scheduled, checked_in, pre_dose, dosing, monitoring, ready_for_discharge, discharged, "
+        "signed, cancelled, no_show",
+    ),
+    ("sessions.csv", "protocol", "text", "Protocol code of the dose order (the catalogue).", ""),
+    ("sessions.csv", "drug", "text", "Drug given.", "ketamine, esketamine"),
+    (
+        "sessions.csv",
+        "route",
+        "text",
+        "Route of the dose.",
+        "iv, im, intranasal, oral, sublingual, oral_er",
+    ),
+    ("sessions.csv", "dose_mg", "number", "Dose given (mg), else ordered.", ""),
+    (
+        "sessions.csv",
+        "minutes_dosing",
+        "number",
+        "Minutes from the start to the end of dosing.",
+        "",
+    ),
+    ("sessions.csv", "devices", "number", "Esketamine nasal-spray devices given.", ""),
+    ("scores.csv", "research_id", "text", "The patient (patients.csv).", ""),
+    ("scores.csv", "date", "date", "Date answered, shifted by the patient's offset.", ""),
+    (
+        "scores.csv",
+        "instrument",
+        "text",
+        "Rating scale.",
+        "phq9, gad7, qids_sr16, madrs, hamd17, cadss, cadss6, pcl5, cssrs_screen",
+    ),
+    ("scores.csv", "total", "number", "Total score.", ""),
+    ("scores.csv", "severity", "text", "Severity band of the total (the instrument's bands).", ""),
 ]
 
 
@@ -199,7 +228,7 @@ def build(clinic: Clinic, *, today: dt.date) -> ResearchExport:
             session_rows,
         ),
         "scores.csv": _csv(("research_id", "date", "instrument", "total", "severity"), score_rows),
-        "data_dictionary.csv": _csv(("file", "column", "type", "description"), DICTIONARY),
+        "data_dictionary.csv": _csv(("file", "column", "type", "meaning", "codes"), DICTIONARY),
     }
     return ResearchExport(
         files=files,
