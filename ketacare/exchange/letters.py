@@ -85,9 +85,19 @@ def report_letter_send(
     return document
 
 
+@transaction.atomic
 def chart_documents(*, access: ClinicAccess, patient_id: uuid.UUID) -> list[ChartDocument]:
+    """The chart's letters; opening the list is a chart view, audited."""
     access.require(Permission.VIEW_CHART)
     patient = patient_get(access=access, patient_id=patient_id)
+    audit_as(
+        access,
+        action=Action.VIEW,
+        object_type="patient",
+        object_id=patient.pk,
+        patient_id=patient.pk,
+        details={"section": "letters"},
+    )
     return list(
         ChartDocument.objects.filter(
             clinic=access.clinic, patient=patient, entered_in_error_at=None
