@@ -53,6 +53,7 @@ from ketacare.eligibility.models import (
     ScreeningChecklist,
     ScreeningResult,
 )
+from ketacare.exchange.models import ChartDocument, ExportJob
 from ketacare.measures import services as measures
 from ketacare.measures.models import (
     ClinicMeasureSettings,
@@ -63,7 +64,6 @@ from ketacare.measures.models import (
     Score,
     SelfReportLink,
 )
-from ketacare.exchange.models import ChartDocument, ExportJob
 from ketacare.messaging.models import OutboundMessage
 from ketacare.outcomes import services as outcomes
 from ketacare.outcomes.models import ClinicalEvent, ClinicOutcomeSettings, MaintenanceDecision
