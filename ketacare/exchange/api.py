@@ -14,6 +14,7 @@ from ketacare.exchange.imports import referral_import
 from ketacare.exchange.referral import Parsed, parse_bundle, parse_csv
 
 router = Router(tags=["exchange"])
+ACCEPTED = ("application/fhir+json", "application/json", "text/csv")
 
 
 def parse_upload(content: bytes, content_type: str, *, clinic_slug: str) -> tuple[Parsed, str]:
@@ -38,8 +39,11 @@ def import_referral(request: HttpRequest, confirm: bool = False) -> Status[dict[
     """Dry run (default): what would be created, what matches, every error by field.
     With confirm=true and no error, everything is written in one transaction."""
     access = access_of(request)
-    parsed, source = parse_upload(
-        request.body, request.content_type or "", clinic_slug=access.clinic.slug
-    )
+    content_type = request.content_type or ""
+    if content_type not in ACCEPTED:
+        raise ValidationFailed.single(
+            "Content-Type", f"Send the file as one of: {', '.join(ACCEPTED)}."
+        )
+    parsed, source = parse_upload(request.body, content_type, clinic_slug=access.clinic.slug)
     result = referral_import(access=access, parsed=parsed, source=source, confirm=confirm)
     return Status(200, result.as_dict())

@@ -212,3 +212,13 @@ def test_web_upload_shows_the_dry_run_then_imports_on_confirm(charted: Charted) 
     done = page.post(url, {"action": "confirm"})
     assert b"Imported" in done.content
     assert Patient.objects.filter(legal_family_name="Stone").count() == 1
+
+
+def test_another_content_type_is_refused_naming_it(charted: Charted) -> None:
+    response = Client().post(
+        "/api/v1/referrals/import",
+        data={"file": "x"},
+        headers={"Authorization": f"Bearer {charted.token}"},
+    )
+    assert response.status_code == 422
+    assert "Content-Type" in response.content.decode()
