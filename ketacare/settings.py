@@ -425,8 +425,3 @@ KETACARE_SMALL_CELL_MIN = env_int("KETACARE_SMALL_CELL_MIN", 11)
 # for this many hours after the job finishes (the manifest's Expires header).
 KETACARE_EXPORT_STORAGE_PREFIX = os.environ.get("KETACARE_EXPORT_STORAGE_PREFIX", "fhir-exports")
 KETACARE_EXPORT_KEEP_HOURS = env_int("KETACARE_EXPORT_KEEP_HOURS", 24)
-# The research export moves each patient's dates by a random whole number of days up to
-# this many either way (never 0), so intervals stay true but calendar dates do not. A
-# project choice (a year each way hides the season and the year); the small-cell k of
-# the same export is KETACARE_SMALL_CELL_MIN above.
-KETACARE_RESEARCH_DATE_SHIFT_DAYS = env_int("KETACARE_RESEARCH_DATE_SHIFT_DAYS", 365)

@@ -1,8 +1,9 @@
 """De-identification for the research export. Pure: no Django.
 
 HIPAA Safe Harbor, 45 CFR §164.514(b)(2): none of the 18 identifiers leave; ages over 89
-are grouped as 90+; every date is moved by a per-patient random offset (so intervals
-within a patient stay true); the research id is random per export. The quasi-identifiers
+are grouped as 90+; every date becomes a day number from the patient's own day 0 (a
+per-patient offset, so intervals within a patient stay true, and no date element is
+left); the research id is random per export. The quasi-identifiers
 (age band, sex, site) are then made k-anonymous: a cell smaller than k is generalised
 step by step (broad age band, any age, any sex) and, if still smaller, left out.
 """
@@ -48,12 +49,11 @@ def research_id() -> str:
     return "R-" + secrets.token_hex(6).upper()
 
 
-def date_offset(max_days: int) -> dt.timedelta:
-    """A per-patient shift of -max_days..+max_days days (never 0)."""
-    days = 0
-    while days == 0:
-        days = secrets.randbelow(2 * max_days + 1) - max_days
-    return dt.timedelta(days=days)
+def day_number(day: dt.date, anchor: dt.date) -> int:
+    """A date as the number of days from the patient's anchor (their day 0): every date
+    of one patient moves by the same offset, so intervals stay true, and no calendar
+    date is left to match (a shifted calendar date can still equal a real one)."""
+    return (day - anchor).days
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,12 @@
 
 Files (CSV through ketacare.common.csvfile, one data dictionary):
   patients.csv   research_id, age_band, sex, site
-  sessions.csv   research_id, session_date (shifted), status, protocol, drug, route,
+  sessions.csv   research_id, day, status, protocol, drug, route,
                  dose_mg, minutes_dosing, devices
-  scores.csv     research_id, date (shifted), instrument, total, severity
+  scores.csv     research_id, day, instrument, total, severity
+Dates become day numbers: days from the patient's own first session (or first score),
+which is day 0. That is a per-patient shift of every date, so intervals stay true, and
+no calendar date (which a shifted date still is) leaves.
 No free text, no identifier, no real date leaves. See docs/interoperability.md.
 """
 
@@ -55,10 +58,10 @@ DICTIONARY: list[tuple[str, str, str, str, str]] = [
     ("sessions.csv", "research_id", "text", "The patient (patients.csv).", ""),
     (
         "sessions.csv",
-        "session_date",
-        "date",
-        "Session date, shifted by the patient's random offset (intervals within a patient "
-        "are true; calendar dates are not).",
+        "day",
+        "number",
+        "Day of the session, counted from the patient's first session or score (day 0); "
+        "intervals within a patient are true, no calendar date is given.",
         "",
     ),
     (
@@ -88,7 +91,7 @@ DICTIONARY: list[tuple[str, str, str, str, str]] = [
     ),
     ("sessions.csv", "devices", "number", "Esketamine nasal-spray devices given.", ""),
     ("scores.csv", "research_id", "text", "The patient (patients.csv).", ""),
-    ("scores.csv", "date", "date", "Date answered, shifted by the patient's offset.", ""),
+    ("scores.csv", "day", "number", "Day answered, counted as in sessions.csv.", ""),
     (
         "scores.csv",
         "instrument",
@@ -132,7 +135,6 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 
 def build(clinic: Clinic, *, today: dt.date) -> ResearchExport:
     k = settings.KETACARE_SMALL_CELL_MIN
-    max_shift = settings.KETACARE_RESEARCH_DATE_SHIFT_DAYS
     patients = consented_patients(clinic)
     first_session = {
         row["patient_id"]: row["first"]
@@ -153,10 +155,19 @@ def build(clinic: Clinic, *, today: dt.date) -> ResearchExport:
     }
     kept, left_out = deid.k_anonymise(people, k)
     ids = {pid: deid.research_id() for pid in kept}
-    shift = {pid: deid.date_offset(max_shift) for pid in kept}
+    first_score = {
+        row["patient_id"]: row["first"]
+        for row in Score.objects.filter(clinic=clinic, patient__in=patients)
+        .values("patient_id")
+        .annotate(first=Min("answered_at"))
+    }
+    anchor: dict[str, dt.date] = {}
+    for p in patients:
+        firsts = [t.date() for t in (first_session.get(p.pk), first_score.get(p.pk)) if t]
+        anchor[str(p.pk)] = min(firsts) if firsts else today
 
-    def day(pid: str, moment: dt.datetime | None) -> str:
-        return (moment.date() + shift[pid]).isoformat() if moment else ""
+    def day(pid: str, moment: dt.datetime | None) -> int | str:
+        return deid.day_number(moment.date(), anchor[pid]) if moment else ""
 
     patient_rows = [(ids[pid], q.age_label, q.sex, q.site) for pid, q in kept.items()]
     patient_rows.sort()
@@ -216,7 +227,7 @@ def build(clinic: Clinic, *, today: dt.date) -> ResearchExport:
         "sessions.csv": _csv(
             (
                 "research_id",
-                "session_date",
+                "day",
                 "status",
                 "protocol",
                 "drug",
@@ -227,7 +238,7 @@ def build(clinic: Clinic, *, today: dt.date) -> ResearchExport:
             ),
             session_rows,
         ),
-        "scores.csv": _csv(("research_id", "date", "instrument", "total", "severity"), score_rows),
+        "scores.csv": _csv(("research_id", "day", "instrument", "total", "severity"), score_rows),
         "data_dictionary.csv": _csv(("file", "column", "type", "meaning", "codes"), DICTIONARY),
     }
     return ResearchExport(

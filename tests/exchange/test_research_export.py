@@ -88,12 +88,7 @@ def identifiers() -> set[str]:
 
 
 @pytest.mark.django_db
-def test_the_export_holds_no_identifier_and_no_small_group(
-    cohort: Charted, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A fixed shift keeps the "no real date" check exact (a random one could, rarely,
-    # land a shifted date on another real date); the shift itself is tested below.
-    monkeypatch.setattr(deid, "date_offset", lambda _max: dt.timedelta(days=-400))
+def test_the_export_holds_no_identifier_and_no_small_group(cohort: Charted, tmp_path: Path) -> None:
     call_command("research_export", clinic="clinic-a", out=tmp_path, stdout=io.StringIO())
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "data_dictionary.csv",
@@ -115,8 +110,12 @@ def test_the_export_holds_no_identifier_and_no_small_group(
     assert scores and {r["research_id"] for r in scores} <= ids
     sessions = read(tmp_path / "sessions.csv")
     assert sessions[0]["drug"] == "esketamine" and sessions[0]["devices"] == "2"
-    real = cohort.session.scheduled_start.date() - dt.timedelta(days=400)
-    assert sessions[0]["session_date"] == real.isoformat()
+    # Day 0 is the patient's first score (4 hours before the session, same day or the
+    # day before): the session's day number is the true interval.
+    first_score = Score.objects.get(patient=cohort.patient).answered_at.date()
+    expected = (cohort.session.scheduled_start.date() - first_score).days
+    assert sessions[0]["day"] == str(expected)
+    assert scores[0]["day"] == "0"
     event = AuditEvent.objects.get(object_type="research.export")
     assert event.details["patients"] == 12 and event.details["k"] == K
     assert event.details["left_out_small_cells"] == 2
@@ -159,10 +158,10 @@ def test_age_bands_group_every_age_over_89(age: int, band: str) -> None:
     assert deid.age_band(age) == band
 
 
-@given(st.integers(1, 730))
-def test_date_offsets_are_within_the_setting_and_never_zero(max_days: int) -> None:
-    offset = deid.date_offset(max_days)
-    assert 0 < abs(offset.days) <= max_days
+@given(st.dates(), st.dates(), st.dates())
+def test_day_numbers_keep_every_interval(anchor: dt.date, a: dt.date, b: dt.date) -> None:
+    assert deid.day_number(b, anchor) - deid.day_number(a, anchor) == (b - a).days
+    assert deid.day_number(anchor, anchor) == 0
 
 
 @given(

@@ -168,7 +168,6 @@ def research_export_page(request: HttpRequest, access: ClinicAccess) -> HttpResp
             "access": access,
             "consented": len(research.consented_patients(access.clinic)),
             "k": settings.KETACARE_SMALL_CELL_MIN,
-            "shift_days": settings.KETACARE_RESEARCH_DATE_SHIFT_DAYS,
             "dictionary": research.DICTIONARY,
         },
     )
