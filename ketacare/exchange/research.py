@@ -271,11 +271,30 @@ def _audit(clinic: Clinic, export: ResearchExport, actor: Any, label: str | None
     )
 
 
+def require_research_access(access: ClinicAccess) -> None:
+    """Researchers see de-identified data; compliance officers, who see the chart and the
+    audit trail anyway, may check what the export holds."""
+    if not (access.can(Permission.VIEW_DEIDENTIFIED) or access.can(Permission.VIEW_AUDIT)):
+        raise PermissionDenied("Only researchers and compliance officers may export this.")
+
+
+def past_exports(access: ClinicAccess) -> list[Any]:
+    """The clinic's research exports, from the audit trail (for compliance officers)."""
+    from ketacare.audit.models import AuditEvent
+
+    if not access.can(Permission.VIEW_AUDIT):
+        return []
+    return list(
+        AuditEvent.objects.filter(clinic=access.clinic, object_type="research.export").order_by(
+            "-sequence"
+        )[:20]
+    )
+
+
 @transaction.atomic
 def research_export(*, access: ClinicAccess, today: dt.date) -> ResearchExport:
-    """For researchers and compliance officers (de-identified data permission)."""
-    if not access.can(Permission.VIEW_DEIDENTIFIED):
-        raise PermissionDenied("Only roles that may see de-identified data may export it.")
+    """For researchers (de-identified data) and compliance officers (the audit trail)."""
+    require_research_access(access)
     export = build(access.clinic, today=today)
     _audit(access.clinic, export, access.user, None)
     return export

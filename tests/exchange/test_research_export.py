@@ -141,6 +141,11 @@ def test_the_page_is_for_researchers_and_compliance_only(cohort: Charted, make_a
     assert download["Content-Type"] == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(download.content)).namelist()
     assert "data_dictionary.csv" in names
+    officer = make_access(Role.COMPLIANCE, cohort.access.clinic)
+    compliance = Client()
+    compliance.force_login(officer.user)
+    seen = compliance.get(url).content
+    assert b"Past research exports" in seen and researcher.user.username.encode() in seen
     nurse = make_access(Role.NURSE, cohort.access.clinic)
     other = Client()
     other.force_login(nurse.user)

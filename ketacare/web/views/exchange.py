@@ -151,7 +151,7 @@ def patient_letter_file(
 @clinic_view
 def research_export_page(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
     """For researchers and compliance officers: what the export holds, and the download."""
-    access.require(Permission.VIEW_DEIDENTIFIED)
+    research.require_research_access(access)
     if request.method == "POST":
         export = research.research_export(access=access, today=timezone.localdate())
         buffer = io.BytesIO()
@@ -161,13 +161,17 @@ def research_export_page(request: HttpRequest, access: ClinicAccess) -> HttpResp
         response = HttpResponse(buffer.getvalue(), content_type="application/zip")
         response["Content-Disposition"] = 'attachment; filename="research-export.zip"'
         return response
+    k = settings.KETACARE_SMALL_CELL_MIN
+    consented = len(research.consented_patients(access.clinic))
     return render(
         request,
         "web/exchange/research.html",
         {
             "access": access,
-            "consented": len(research.consented_patients(access.clinic)),
-            "k": settings.KETACARE_SMALL_CELL_MIN,
+            # A researcher sees no count under k (the small-cell rule of the dashboard).
+            "consented": consented if consented >= k else f"Fewer than {k}",
+            "k": k,
             "dictionary": research.DICTIONARY,
+            "past": research.past_exports(access),
         },
     )
