@@ -8,6 +8,7 @@ from ketacare.web.admin import admin_site
 urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin_site.urls),
+    path("fhir/r4/", include("ketacare.exchange.urls")),
     path("", include("ketacare.web.urls")),
 ]
 

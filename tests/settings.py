@@ -35,3 +35,6 @@ KETACARE_IDLE_MINUTES = 24 * 60
 
 # Audit anchors never go to the project's var/; tests/conftest.py gives each test its own.
 KETACARE_AUDIT_ANCHOR_FILE = Path(tempfile.gettempdir()) / f"ketacare-test-anchors-{os.getpid()}"
+
+# Files the app stores (exports, letters) go to a temporary directory, never var/media.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="ketacare-test-media-"))

@@ -31,6 +31,8 @@ class OutboundMessage(models.Model):
     to = models.CharField(max_length=254)
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField()
+    # Files to attach (e-mail only): [{"path": <default storage name>, "filename", "content_type"}]
+    attachments = models.JSONField(default=list, blank=True)
     purpose = models.CharField(max_length=40)
     status = models.CharField(max_length=6, choices=Status.choices, default=Status.QUEUED)
     error = models.CharField(max_length=300, blank=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import uuid
 
-from django.core.mail import send_mail
+from django.core.files.storage import default_storage
+from django.core.mail import EmailMessage, send_mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,8 +27,10 @@ def message_queue(
     subject: str = "",
     patient_id: uuid.UUID | None = None,
     recipient_user: User | None = None,
+    attachments: list[dict[str, str]] | None = None,
 ) -> OutboundMessage:
     message = OutboundMessage.objects.create(
+        attachments=attachments or [],
         clinic=clinic,
         channel=channel,
         to=to,
@@ -47,6 +50,14 @@ def _enqueue_delivery(message_id: uuid.UUID) -> None:
     deliver_message.enqueue(str(message_id))
 
 
+def _send_with_attachments(message: OutboundMessage) -> None:
+    email = EmailMessage(message.subject or "KetaCare", message.body, None, [message.to])
+    for item in message.attachments:
+        with default_storage.open(item["path"], "rb") as handle:
+            email.attach(item["filename"], handle.read(), item["content_type"])
+    email.send()
+
+
 def message_deliver(*, message_id: uuid.UUID | str) -> OutboundMessage:
     """Send one queued message. A failure is recorded on the message, not raised."""
     with transaction.atomic():
@@ -54,7 +65,9 @@ def message_deliver(*, message_id: uuid.UUID | str) -> OutboundMessage:
         if message.status != OutboundMessage.Status.QUEUED:
             return message
         try:
-            if message.channel == OutboundMessage.Channel.EMAIL:
+            if message.channel == OutboundMessage.Channel.EMAIL and message.attachments:
+                _send_with_attachments(message)
+            elif message.channel == OutboundMessage.Channel.EMAIL:
                 send_mail(message.subject or "KetaCare", message.body, None, [message.to])
             else:
                 sms.get_backend().send(to=message.to, body=message.body)
