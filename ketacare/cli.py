@@ -6,6 +6,8 @@ ketacare audit-verify  check every clinic's audit hash chain against its anchors
 ketacare audit-anchor  seal the current chain heads (after a crash; --adopt on upgrade)
 ketacare backup        a consistent, checksummed (and encrypted) copy of the database
 ketacare restore       restore a backup into an empty database, then audit-verify
+ketacare fhir-export  one clinic's chart as FHIR R4 NDJSON files (--clinic SLUG --out DIR)
+ketacare research-export  a de-identified research extract (--clinic SLUG --out DIR)
 ketacare simulate      pharmacology simulation to CSV/JSON (no Django; see --help)
 ketacare <command>     any Django management command (migrate, createsuperuser, ...)
 """
@@ -15,7 +17,13 @@ from __future__ import annotations
 import os
 import sys
 
-ALIASES = {"audit-verify": "audit_verify", "audit-anchor": "audit_anchor", "db-roles": "db_roles"}
+ALIASES = {
+    "audit-verify": "audit_verify",
+    "audit-anchor": "audit_anchor",
+    "db-roles": "db_roles",
+    "fhir-export": "fhir_export",
+    "research-export": "research_export",
+}
 # With KETACARE_MIGRATION_DATABASE_URL set (PostgreSQL), these run as the owner; the app's
 # own URL then only names the role to grant to (docs/security.md, "Database roles").
 OWNER_COMMANDS = {"migrate", "db_roles", "restore"}

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "ketacare.outcomes",
     "ketacare.eligibility",
     "ketacare.dosing",
+    "ketacare.exchange",
     "ketacare.web",
 ]
 
@@ -255,6 +256,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Uploaded and generated files (referral letters, export files) for the default storage:
+# on disk here; docs/interoperability.md shows how to point it at object storage.
+MEDIA_ROOT = Path(os.environ.get("KETACARE_MEDIA_ROOT", str(VAR_DIR / "media")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 SESSION_COOKIE_HTTPONLY = True
@@ -464,6 +468,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = KETACARE_MAX_BODY_BYTES
 # worked out from fewer than 11 courses: the cell-size suppression threshold of the CMS
 # Cell Size Suppression Policy (counts 1 to 10 are not shown), widely used for health data.
 KETACARE_SMALL_CELL_MIN = env_int("KETACARE_SMALL_CELL_MIN", 11)
+
+# --- Exchange (FHIR, Bulk Data, research exports; docs/interoperability.md) ---
+# Bulk Data $export files are kept in the default storage under this prefix, and offered
+# for this many hours after the job finishes (the manifest's Expires header).
+KETACARE_EXPORT_STORAGE_PREFIX = os.environ.get("KETACARE_EXPORT_STORAGE_PREFIX", "fhir-exports")
+KETACARE_EXPORT_KEEP_HOURS = env_int("KETACARE_EXPORT_KEEP_HOURS", 24)
 
 # --- Production start-up checks (issue 18; ketacare/common/startup.py) ---
 # Every missing variable is named at once, so one failed start-up lists them all.

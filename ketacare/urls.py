@@ -11,6 +11,7 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
     path("api/v1/", api.urls),
     path("admin/", admin_site.urls),
+    path("fhir/r4/", include("ketacare.exchange.urls")),
     path("", include("ketacare.web.urls")),
 ]
 

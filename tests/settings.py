@@ -41,3 +41,6 @@ KETACARE_AUDIT_ANCHOR_FILE = Path(tempfile.gettempdir()) / f"ketacare-test-ancho
 # (tests/ops/test_replica_router.py) and declare it.
 DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
 KETACARE_REPLICA_READS = False
+
+# Files the app stores (exports, letters) go to a temporary directory, never var/media.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="ketacare-test-media-"))

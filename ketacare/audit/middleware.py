@@ -18,7 +18,7 @@ from ketacare.accounts.models import Clinic, User
 from ketacare.api.auth import SESSION_CLINIC_KEY
 from ketacare.audit.services import Action, audit_record
 
-CLINIC_PATHS = ("/c/", "/api/v1/")
+CLINIC_PATHS = ("/c/", "/api/v1/", "/fhir/r4/")
 DENIALS = {403, 404}
 
 

@@ -7,15 +7,15 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic, User
 from ketacare.accounts.policy import Permission
-from ketacare.audit import anchors, chain
-from ketacare.audit.models import AuditChainHead, AuditEvent
+from ketacare.audit import anchors, chain, head
+from ketacare.audit.models import AuditEvent
 from ketacare.audit.selectors import AuditFilter, audit_event_list
 from ketacare.common import context
 from ketacare.patients.models import Patient
@@ -61,11 +61,9 @@ def audit_record(
         # An audit row outside the change's transaction could survive a rollback
         # of the change, or be lost while the change commits.
         raise RuntimeError("audit_record must run inside the transaction of the change")
-    head = _locked_head(clinic)
     ctx = context.current()
     event = AuditEvent(
         clinic=clinic,
-        sequence=head.sequence + 1,
         occurred_at=timezone.now(),
         actor=actor,
         actor_username=actor.get_username() if actor else (actor_label or "system"),
@@ -77,12 +75,15 @@ def audit_record(
         request_id=ctx.request_id,
         changes=chain.jsonable(dict(changes or {})),
         details=chain.jsonable(dict(details or {})),
-        prev_hash=head.last_hash,
     )
-    event.hash = chain.event_hash(event.prev_hash, event.chain_payload())
+    # The head this connection wrote last is tried first; if it moved, the committed
+    # head is read under a lock (head.py explains why).
+    guess = head.remembered(clinic)
+    if guess is None or not _link(event, guess):
+        current = head.locked(clinic)
+        if not _link(event, current):
+            raise RuntimeError("the locked audit chain head moved")
     event.save()
-    head.sequence, head.last_hash = event.sequence, event.hash
-    head.save(update_fields=["sequence", "last_hash"])
     # Sealed only once committed: a rolled-back event must never be anchored.
     sealed = anchors.anchor_head(clinic.pk, event.sequence, event.hash)
     transaction.on_commit(lambda: anchors.append_after_commit(sealed))
@@ -146,17 +147,8 @@ def audit_trail_read(
     return audit_event_list(clinic=access.clinic, filters=filters)
 
 
-def _locked_head(clinic: Clinic) -> AuditChainHead:
-    heads = AuditChainHead.objects.select_for_update()
-    head = heads.filter(clinic=clinic).first()
-    if head is None:
-        # First event of a clinic: two writers may race to create the head. The loser's
-        # insert fails on the primary key; it then waits for and locks the winner's row.
-        try:
-            with transaction.atomic():
-                return AuditChainHead.objects.create(
-                    clinic=clinic, sequence=0, last_hash=chain.GENESIS_HASH
-                )
-        except IntegrityError:
-            head = heads.get(clinic=clinic)
-    return head
+def _link(event: AuditEvent, after: head.Head) -> bool:
+    """Chain the event after `after` and move the head onto it, if it is still there."""
+    event.sequence, event.prev_hash = after.sequence + 1, after.last_hash
+    event.hash = chain.event_hash(event.prev_hash, event.chain_payload())
+    return head.advance(after, event.sequence, event.hash)

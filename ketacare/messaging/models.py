@@ -32,6 +32,8 @@ class OutboundMessage(models.Model):
     to = models.CharField(max_length=254)
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField()
+    # Files to attach (e-mail only): [{"path": <default storage name>, "filename", "content_type"}]
+    attachments = models.JSONField(default=list, blank=True)
     purpose = models.CharField(max_length=40)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     # The last failure, as the error's kind and the provider's status code: never its

@@ -9,7 +9,8 @@ import smtplib
 import uuid
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.files.storage import default_storage
+from django.core.mail import EmailMessage, send_mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -38,8 +39,10 @@ def message_queue(
     subject: str = "",
     patient_id: uuid.UUID | None = None,
     recipient_user: User | None = None,
+    attachments: list[dict[str, str]] | None = None,
 ) -> OutboundMessage:
     message = OutboundMessage.objects.create(
+        attachments=attachments or [],
         clinic=clinic,
         channel=channel,
         to=to,
@@ -59,11 +62,22 @@ def _enqueue_delivery(message_id: uuid.UUID) -> None:
     deliver_message.enqueue(str(message_id))
 
 
+def _send_with_attachments(message: OutboundMessage) -> None:
+    email = EmailMessage(message.subject or "KetaCare", message.body, None, [message.to])
+    for item in message.attachments:
+        with default_storage.open(item["path"], "rb") as handle:
+            email.attach(item["filename"], handle.read(), item["content_type"])
+    email.send()
+
+
 def _send(message: OutboundMessage) -> str | None:
     """Hand the message to its channel; answer the provider's id if it gives one."""
     if message.channel == OutboundMessage.Channel.EMAIL:
         try:
-            send_mail(message.subject or "KetaCare", message.body, None, [message.to])
+            if message.attachments:
+                _send_with_attachments(message)
+            else:
+                send_mail(message.subject or "KetaCare", message.body, None, [message.to])
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as exc:
             raise PermanentDeliveryError(f"mail server refused ({type(exc).__name__})") from exc
         except smtplib.SMTPAuthenticationError as exc:

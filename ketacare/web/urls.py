@@ -10,6 +10,7 @@ from ketacare.web.views import (
     deliveries,
     dosing,
     eligibility,
+    exchange,
     home,
     measures,
     outcomes,
@@ -165,6 +166,13 @@ urlpatterns = [
     ),
     path(f"{patient}/report/", outcomes.patient_report, name="patient_report"),
     path(f"{patient}/report/pdf/", outcomes.patient_report_pdf, name="patient_report_pdf"),
+    # Letters in and out (ketacare.exchange), ahead of the generic chart sections.
+    path(f"{patient}/letters/", exchange.patient_letters, name="patient_letters"),
+    path(
+        f"{patient}/letters/<uuid:document_id>/",
+        exchange.patient_letter_file,
+        name="patient_letter_file",
+    ),
     path(f"{patient}/<slug:section>/", patients.patient_chart, name="patient_chart_section"),
     path(f"{patient}/<slug:section>/add/", patients.entry_add, name="entry_add"),
     path(
@@ -196,6 +204,17 @@ urlpatterns = [
     # A patient's self-report link: public, the signed token is the only key.
     path("r/<str:token>/", selfreport.selfreport, name="selfreport"),
     path("c/<slug:clinic_slug>/tokens/", tokens.token_list, name="token_list"),
+    path("c/<slug:clinic_slug>/exchange/exports/", exchange.export_list, name="export_list"),
+    path(
+        "c/<slug:clinic_slug>/exchange/research/",
+        exchange.research_export_page,
+        name="research_export",
+    ),
+    path(
+        "c/<slug:clinic_slug>/exchange/import/",
+        exchange.referral_import_page,
+        name="referral_import",
+    ),
     path(
         "c/<slug:clinic_slug>/tokens/<int:token_id>/revoke/",
         tokens.token_revoke,

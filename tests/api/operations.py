@@ -355,6 +355,10 @@ UNSCOPED_OPERATIONS: dict[Op, str] = {
     ("PUT", f"{API}/outcomes/settings"): "test_outcome_settings_are_the_callers_clinics",
     ("GET", f"{API}/rems-forms"): "test_rems_form_list_shows_only_the_callers_clinic",
     ("GET", f"{API}/rems-forms.csv"): "test_rems_form_list_shows_only_the_callers_clinic",
+    (
+        "POST",
+        f"{API}/referrals/import",
+    ): "test_referral_import_matches_and_writes_in_the_callers_clinic",
 }
 
 PATIENT_BODY = {

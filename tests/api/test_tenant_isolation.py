@@ -241,6 +241,24 @@ def test_patient_create_registers_in_the_callers_clinic(world: World) -> None:
     assert clinic_state(world.a.clinic) == before
 
 
+def test_referral_import_matches_and_writes_in_the_callers_clinic(world: World) -> None:
+    """Clinic A's patient, named in a CSV sent to clinic B, is not matched: it is new there."""
+    before = clinic_state(world.a.clinic)
+    a = world.a.patient
+    csv = (
+        "legal_family_name,legal_given_name,date_of_birth,sex_at_birth,mrn\n"
+        f"{a.legal_family_name},{a.legal_given_name},{a.date_of_birth},female,{a.mrn}\n"
+    )
+    response = token_client(world.dual_token_b).post(
+        f"{API}/referrals/import?confirm=true", data=csv, content_type="text/csv"
+    )
+    assert response.status_code == 200, response.content
+    (row,) = response.json()["rows"]
+    assert row["action"] == "create"
+    assert Patient.objects.get(pk=row["patient_id"]).clinic == world.b.clinic
+    assert clinic_state(world.a.clinic) == before
+
+
 def test_audit_events_show_only_the_callers_clinic(world: World) -> None:
     officer_b = member(world.b.clinic, Role.COMPLIANCE)
     officer_a = member(world.a.clinic, Role.COMPLIANCE, user=officer_b.user)

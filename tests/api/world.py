@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.core.files.base import ContentFile
 from django.db import models
 from django.test import Client
 
@@ -52,6 +53,7 @@ from ketacare.eligibility.models import (
     ScreeningChecklist,
     ScreeningResult,
 )
+from ketacare.exchange.models import ChartDocument, ExportJob
 from ketacare.measures import services as measures
 from ketacare.measures.models import (
     ClinicMeasureSettings,
@@ -142,6 +144,7 @@ class ClinicRecords:
     session_entry_ids: dict[str, uuid.UUID] = field(default_factory=dict)  # on the live one
     # Sessions in the other states an action needs (see add_state_session).
     sessions: dict[str, uuid.UUID] = field(default_factory=dict)
+    letter_id: uuid.UUID | None = None  # a referral letter on the chart (ketacare.exchange)
 
 
 @dataclass(frozen=True)
@@ -399,6 +402,7 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
     dosing_a, dosing_b = add_dosing(clinic_a, patient_a), add_dosing(clinic_b, patient_b)
     live_a = add_live_session(dual_a, patient_a)
     live_b = add_live_session(b_member, patient_b)
+    letter_a, letter_b = add_letter(dual_a, patient_a), add_letter(b_member, patient_b)
     fix_clock(WORLD_NOW)
     return World(
         a=ClinicRecords(
@@ -414,6 +418,7 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
             live_a.session_id,
             live_a.alert_id,
             live_a.entry_ids,
+            letter_id=letter_a,
         ),
         b=ClinicRecords(
             clinic_b,
@@ -428,6 +433,7 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
             live_b.session_id,
             live_b.alert_id,
             live_b.entry_ids,
+            letter_id=letter_b,
         ),
         b_member=b_member,
         dual_a=dual_a,
@@ -509,6 +515,8 @@ CLINIC_MODELS: tuple[type[models.Model], ...] = (
     ClinicOutcomeSettings,
     ApiToken,
     Membership,
+    ChartDocument,
+    ExportJob,
 )
 RECORD_MODELS: tuple[type[models.Model], ...] = (
     Patient,
@@ -518,7 +526,26 @@ RECORD_MODELS: tuple[type[models.Model], ...] = (
     *DOSING_MODELS,
     *SESSION_MODELS,
     MeasurementRule,
+    ChartDocument,
 )
+
+
+def add_letter(access: ClinicAccess, patient: Patient) -> uuid.UUID:
+    """A referral letter (PDF) on the chart, written directly (tests/exchange test the
+    import that normally stores it)."""
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    document = ChartDocument(
+        clinic=access.clinic,
+        patient=patient,
+        entered_by=access.user,
+        kind=ChartDocument.Kind.REFERRAL_IN,
+        title="Referral letter",
+        size_bytes=len(pdf),
+        sha256="0" * 64,
+    )
+    document.file.save(f"{document.pk}.pdf", ContentFile(pdf), save=False)
+    document.save()
+    return document.pk
 
 
 def clinic_state(clinic: Clinic) -> dict[str, Any]:

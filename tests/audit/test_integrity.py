@@ -14,6 +14,7 @@ from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic
 from ketacare.accounts.policy import Role
 from ketacare.audit import chain
+from ketacare.audit import head as audit_head
 from ketacare.audit import services as audit_services
 from ketacare.audit.models import AuditChainHead, AuditEvent
 from ketacare.audit.selectors import audit_chain_verify
@@ -125,10 +126,10 @@ def test_a_failure_moving_the_chain_head_keeps_neither(
     access = make_access(Role.NURSE, clinic)
     patient = register(access)
 
-    def refuse(self: AuditChainHead, *args: Any, **kwargs: Any) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> None:
         raise Boom
 
-    monkeypatch.setattr(AuditChainHead, "save", refuse)
+    monkeypatch.setattr(audit_head, "advance", refuse)
     with pytest.raises(Boom):
         services.patient_update(
             access=access, patient_id=patient.pk, data={"legal_family_name": "Leigh"}

@@ -22,15 +22,20 @@ the clocks change.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import itertools
+import json
+import re
 import statistics
 from collections import Counter
 from collections.abc import Iterator
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
@@ -415,3 +420,67 @@ def test_every_page_a_demo_user_opens_speaks_words_not_codes(username: str) -> N
     walk = crawl(client, "/c/riverside/", inside="/c/riverside/")
     assert walk.pages
     assert walk.problems == {}
+
+
+# --- exchange: FHIR export and the research export of the demo ---------------------------
+
+
+def test_fhir_export_of_the_demo_validates_line_by_line(tmp_path: Path) -> None:
+    """Each PHQ-9 total is an Observation with LOINC 44261-6 derived from its
+    QuestionnaireResponse; blood pressure is the 85354-9 panel with 8480-6 and 8462-4.
+    The export validates every resource with the R4B models as it builds it; here every
+    written line of the smaller clinic, and every fifth of the larger, is read back and
+    validated again (all of them would double this test's time)."""
+    from fhir.resources.R4B import get_fhir_model_class
+
+    smaller = min(CLINICS, key=lambda spec: Patient.objects.filter(clinic__slug=spec.slug).count())
+    for spec in CLINICS:
+        out = tmp_path / spec.slug
+        call_command("fhir_export", clinic=spec.slug, out=out, no_progress=True, stdout=StringIO())
+        responses: set[str] = set()
+        totals, panels = [], []
+        for path in sorted(out.glob("*.ndjson")):
+            model = get_fhir_model_class(path.stem)
+            for n, line in enumerate(path.read_text().splitlines()):
+                if spec is smaller or n % 5 == 0:
+                    model.model_validate_json(line)
+                resource = json.loads(line)
+                if path.stem == "QuestionnaireResponse":
+                    responses.add(resource["id"])
+                elif path.stem == "Observation":
+                    codes = [c["code"] for c in resource["code"]["coding"]]
+                    if "44261-6" in codes:
+                        totals.append(resource)
+                    if "85354-9" in codes:
+                        panels.append(resource)
+        assert totals and panels, spec.slug
+        for total in totals:
+            assert total["category"][0]["coding"][0]["code"] == "survey"
+            assert total["derivedFrom"][0]["reference"].split("/")[1] in responses
+        for panel in panels:
+            components = [c["code"]["coding"][0]["code"] for c in panel["component"]]
+            assert components == ["8480-6", "8462-4"]
+
+
+def test_research_export_of_the_demo_holds_no_identifier_and_no_small_group(
+    tmp_path: Path,
+) -> None:
+    values: set[str] = set()
+    for p in Patient.objects.all():
+        values |= {p.legal_given_name, p.legal_family_name, p.preferred_name, p.mrn}
+        values |= {p.phone, p.email, p.address, p.date_of_birth.isoformat()}
+    values |= {s.scheduled_start.date().isoformat() for s in TreatmentSession.objects.all()}
+    values |= {s.answered_at.date().isoformat() for s in Score.objects.all()}
+    values.discard("")
+    for spec in CLINICS:
+        out = tmp_path / spec.slug
+        call_command("research_export", clinic=spec.slug, out=out, stdout=StringIO())
+        text = "\n".join(
+            p.read_text() for p in out.glob("*.csv") if p.name != "data_dictionary.csv"
+        )
+        for value in values:
+            assert not re.search(rf"(?<![\w-]){re.escape(value)}(?![\w-])", text, re.I), value
+        rows = list(csv.DictReader(StringIO((out / "patients.csv").read_text())))
+        assert rows, spec.slug
+        cells = Counter((r["age_band"], r["sex"], r["site"]) for r in rows)
+        assert min(cells.values()) >= settings.KETACARE_SMALL_CELL_MIN

@@ -351,6 +351,15 @@ def _pages() -> list[Page]:
         ),
         Page("rems_form_page", lambda r: {**_patient(r), "session_id": r.live_session_id}),
         Page("rems_form_csv", lambda r: {**_patient(r), "session_id": r.live_session_id}),
+        # Exchange (ketacare.exchange): exports, referral import, research, letters.
+        Page("export_list", _slug),
+        Page("referral_import", _slug),
+        Page("research_export", _slug, role=Role.RESEARCHER),
+        Page("patient_letters", _patient),
+        Page(
+            "patient_letter_file",
+            lambda r: {**_patient(r), "document_id": r.letter_id},
+        ),
         Page(
             "rems_form_pdf",
             lambda r: {**_patient(r), "session_id": r.sessions.get("rems")},
@@ -410,6 +419,9 @@ RECORD_PAGES = [
         "outcome_settings",
         "rems_form_list",
         "session_settings",
+        "export_list",
+        "referral_import",
+        "research_export",
     }
 ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0004_clinic_mfa_required"),
-        ("messaging", "0001_initial"),
+        ("messaging", "0002_message_attachments"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,307 @@
+"""The de-identified research export: consented patients only, Safe Harbor, k-anonymous.
+
+Files (CSV through ketacare.common.csvfile, one data dictionary):
+  patients.csv   research_id, age_band, sex, site
+  sessions.csv   research_id, day, status, protocol, drug, route,
+                 dose_mg, minutes_dosing, devices
+  scores.csv     research_id, day, instrument, total, severity
+Dates become day numbers: days from the patient's own first session (or first score),
+which is day 0. That is a per-patient shift of every date, so intervals stay true, and
+no calendar date (which a shifted date still is) leaves.
+No free text, no identifier, no real date leaves. See docs/interoperability.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Min, Q
+
+from ketacare.accounts.access import ClinicAccess
+from ketacare.accounts.models import Clinic
+from ketacare.accounts.policy import Permission
+from ketacare.audit.services import Action, audit_record
+from ketacare.common.csvfile import SafeWriter
+from ketacare.common.errors import PermissionDenied
+from ketacare.exchange import deid
+from ketacare.measures.models import Score
+from ketacare.patients.models import Consent, Patient
+from ketacare.treatment.models import AdministrationEvent, TreatmentSession
+
+SITE_LABEL = "site-1"  # a clinic's name or town is geographic: the export names no site
+
+DICTIONARY: list[tuple[str, str, str, str, str]] = [
+    # file, column, type, meaning, the codes it holds (where it holds codes)
+    ("patients.csv", "research_id", "text", "Random id of the patient, new in every export.", ""),
+    (
+        "patients.csv",
+        "age_band",
+        "text",
+        "Age at the first session (or at export) in bands; 90+ for every age over 89; "
+        "widened where a group is small.",
+        "<18, 18-29, 30-39, ..., 80-89, 90+, <40, 40-64, 65-89, any",
+    ),
+    (
+        "patients.csv",
+        "sex",
+        "text",
+        "Sex at birth; any where widened.",
+        "female, male, intersex, unknown, any",
+    ),
+    ("patients.csv", "site", "text", "Site label (the clinic is not named).", "site-1"),
+    ("sessions.csv", "research_id", "text", "The patient (patients.csv).", ""),
+    (
+        "sessions.csv",
+        "day",
+        "number",
+        "Day of the session, counted from the patient's first session or score (day 0); "
+        "intervals within a patient are true, no calendar date is given.",
+        "",
+    ),
+    (
+        "sessions.csv",
+        "status",
+        "text",
+        "Session state at export.",
+        "scheduled, checked_in, pre_dose, dosing, monitoring, ready_for_discharge, discharged, "
+        "signed, cancelled, no_show",
+    ),
+    ("sessions.csv", "protocol", "text", "Protocol code of the dose order (the catalogue).", ""),
+    ("sessions.csv", "drug", "text", "Drug given.", "ketamine, esketamine"),
+    (
+        "sessions.csv",
+        "route",
+        "text",
+        "Route of the dose.",
+        "iv, im, intranasal, oral, sublingual, oral_er",
+    ),
+    ("sessions.csv", "dose_mg", "number", "Dose given (mg), else ordered.", ""),
+    (
+        "sessions.csv",
+        "minutes_dosing",
+        "number",
+        "Minutes from the start to the end of dosing.",
+        "",
+    ),
+    ("sessions.csv", "devices", "number", "Esketamine nasal-spray devices given.", ""),
+    ("scores.csv", "research_id", "text", "The patient (patients.csv).", ""),
+    ("scores.csv", "day", "number", "Day answered, counted as in sessions.csv.", ""),
+    (
+        "scores.csv",
+        "instrument",
+        "text",
+        "Rating scale.",
+        "phq9, gad7, qids_sr16, madrs, hamd17, cadss, cadss6, pcl5, cssrs_screen",
+    ),
+    ("scores.csv", "total", "number", "Total score.", ""),
+    ("scores.csv", "severity", "text", "Severity band of the total (the instrument's bands).", ""),
+]
+
+
+@dataclass
+class ResearchExport:
+    files: dict[str, bytes]
+    patients: int
+    left_out: int  # consented patients in cells smaller than k
+    k: int
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def consented_patients(clinic: Clinic) -> list[Patient]:
+    """Patients whose latest research consent decision is 'granted'."""
+    latest: dict[Any, str] = {}
+    consents = Consent.objects.filter(
+        clinic=clinic, kind=Consent.Kind.RESEARCH, entered_in_error_at=None
+    ).order_by("patient_id", "decided_on", "created_at")
+    for consent in consents:
+        latest[consent.patient_id] = consent.decision
+    ids = [pid for pid, decision in latest.items() if decision == Consent.Decision.GRANTED]
+    return list(Patient.objects.filter(clinic=clinic, pk__in=ids))
+
+
+def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    out = io.StringIO()
+    writer = SafeWriter(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def build(clinic: Clinic, *, today: dt.date) -> ResearchExport:
+    k = settings.KETACARE_SMALL_CELL_MIN
+    patients = consented_patients(clinic)
+    first_session = {
+        row["patient_id"]: row["first"]
+        for row in TreatmentSession.objects.filter(clinic=clinic, patient__in=patients)
+        .values("patient_id")
+        .annotate(first=Min("scheduled_start"))
+    }
+    people = {
+        str(p.pk): deid.QuasiIdentifiers(
+            age=deid.age_on(
+                p.date_of_birth,
+                first_session[p.pk].date() if p.pk in first_session else today,
+            ),
+            sex=p.sex_at_birth,
+            site=SITE_LABEL,
+        )
+        for p in patients
+    }
+    kept, left_out = deid.k_anonymise(people, k)
+    ids = {pid: deid.research_id() for pid in kept}
+    first_score = {
+        row["patient_id"]: row["first"]
+        for row in Score.objects.filter(clinic=clinic, patient__in=patients)
+        .values("patient_id")
+        .annotate(first=Min("answered_at"))
+    }
+    anchor: dict[str, dt.date] = {}
+    for p in patients:
+        firsts = [t.date() for t in (first_session.get(p.pk), first_score.get(p.pk)) if t]
+        anchor[str(p.pk)] = min(firsts) if firsts else today
+
+    def day(pid: str, moment: dt.datetime | None) -> int | str:
+        return deid.day_number(moment.date(), anchor[pid]) if moment else ""
+
+    patient_rows = [(ids[pid], q.age_label, q.sex, q.site) for pid, q in kept.items()]
+    patient_rows.sort()
+    sessions = (
+        TreatmentSession.objects.filter(clinic=clinic, patient_id__in=list(kept))
+        .select_related("administration")
+        .annotate(
+            devices=Count(
+                "administration__events",
+                filter=Q(
+                    administration__events__kind=AdministrationEvent.Kind.DEVICE,
+                    administration__events__entered_in_error_at=None,
+                ),
+            )
+        )
+        .order_by("patient_id", "scheduled_start")
+    )
+    session_rows = []
+    for s in sessions:
+        pid = str(s.patient_id)
+        a = getattr(s, "administration", None)
+        minutes = (
+            round((a.stopped_at - a.started_at).total_seconds() / 60)
+            if a is not None and a.stopped_at
+            else ""
+        )
+        session_rows.append(
+            (
+                ids[pid],
+                day(pid, s.scheduled_start),
+                s.status,
+                s.protocol_code,
+                a.drug if a else "",
+                a.route if a else "",
+                (a.dose_given_mg if a.dose_given_mg is not None else a.dose_ordered_mg)
+                if a
+                else "",
+                minutes,
+                s.devices if a and a.drug == "esketamine" else "",
+            )
+        )
+    scores = Score.objects.filter(
+        clinic=clinic, patient_id__in=list(kept), is_current=True
+    ).order_by("patient_id", "answered_at")
+    score_rows = [
+        (
+            ids[str(s.patient_id)],
+            day(str(s.patient_id), s.answered_at),
+            s.instrument,
+            s.total,
+            s.severity,
+        )
+        for s in scores
+    ]
+    files = {
+        "patients.csv": _csv(("research_id", "age_band", "sex", "site"), patient_rows),
+        "sessions.csv": _csv(
+            (
+                "research_id",
+                "day",
+                "status",
+                "protocol",
+                "drug",
+                "route",
+                "dose_mg",
+                "minutes_dosing",
+                "devices",
+            ),
+            session_rows,
+        ),
+        "scores.csv": _csv(("research_id", "day", "instrument", "total", "severity"), score_rows),
+        "data_dictionary.csv": _csv(("file", "column", "type", "meaning", "codes"), DICTIONARY),
+    }
+    return ResearchExport(
+        files=files,
+        patients=len(kept),
+        left_out=len(left_out),
+        k=k,
+        rows={
+            "patients.csv": len(patient_rows),
+            "sessions.csv": len(session_rows),
+            "scores.csv": len(score_rows),
+        },
+    )
+
+
+def _audit(clinic: Clinic, export: ResearchExport, actor: Any, label: str | None) -> None:
+    audit_record(
+        actor=actor,
+        actor_label=label,
+        clinic=clinic,
+        action=Action.EXPORT,
+        object_type="research.export",
+        details={
+            "patients": export.patients,
+            "left_out_small_cells": export.left_out,
+            "k": export.k,
+            "rows": export.rows,
+            "files": sorted(export.files),
+        },
+    )
+
+
+def require_research_access(access: ClinicAccess) -> None:
+    """Researchers see de-identified data; compliance officers, who see the chart and the
+    audit trail anyway, may check what the export holds."""
+    if not (access.can(Permission.VIEW_DEIDENTIFIED) or access.can(Permission.VIEW_AUDIT)):
+        raise PermissionDenied("Only researchers and compliance officers may export this.")
+
+
+def past_exports(access: ClinicAccess) -> list[Any]:
+    """The clinic's research exports, from the audit trail (for compliance officers)."""
+    from ketacare.audit.models import AuditEvent
+
+    if not access.can(Permission.VIEW_AUDIT):
+        return []
+    return list(
+        AuditEvent.objects.filter(clinic=access.clinic, object_type="research.export").order_by(
+            "-sequence"
+        )[:20]
+    )
+
+
+@transaction.atomic
+def research_export(*, access: ClinicAccess, today: dt.date) -> ResearchExport:
+    """For researchers (de-identified data) and compliance officers (the audit trail)."""
+    require_research_access(access)
+    export = build(access.clinic, today=today)
+    _audit(access.clinic, export, access.user, None)
+    return export
+
+
+@transaction.atomic
+def research_export_command(*, clinic: Clinic, today: dt.date) -> ResearchExport:
+    export = build(clinic, today=today)
+    _audit(clinic, export, None, "command line")
+    return export
