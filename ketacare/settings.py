@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "ketacare.outcomes",
     "ketacare.eligibility",
     "ketacare.dosing",
+    "ketacare.ledger",
     "ketacare.web",
 ]
 
