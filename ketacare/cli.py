@@ -4,6 +4,7 @@ ketacare demo          migrate, seed the demo clinics, print the accounts, serve
 ketacare serve         production-style serving with gunicorn
 ketacare audit-verify  check every clinic's audit hash chain against its anchors
 ketacare audit-anchor  seal the current chain heads (after a crash; --adopt on upgrade)
+ketacare ledger-verify check every clinic's controlled-substance ledger chain
 ketacare backup        a consistent, checksummed (and encrypted) copy of the database
 ketacare restore       restore a backup into an empty database, then audit-verify
 ketacare simulate      pharmacology simulation to CSV/JSON (no Django; see --help)
@@ -15,7 +16,12 @@ from __future__ import annotations
 import os
 import sys
 
-ALIASES = {"audit-verify": "audit_verify", "audit-anchor": "audit_anchor", "db-roles": "db_roles"}
+ALIASES = {
+    "audit-verify": "audit_verify",
+    "audit-anchor": "audit_anchor",
+    "db-roles": "db_roles",
+    "ledger-verify": "ledger_verify",
+}
 # With KETACARE_MIGRATION_DATABASE_URL set (PostgreSQL), these run as the owner; the app's
 # own URL then only names the role to grant to (docs/security.md, "Database roles").
 OWNER_COMMANDS = {"migrate", "db_roles", "restore"}

@@ -37,7 +37,10 @@ class LedgerSettings(models.Model):
         "Waste needs a licensed witness", default=_R.waste_witness_required
     )
     significant_loss_mg = models.DecimalField(
-        "Significant loss from (mg)", max_digits=10, decimal_places=2, default=_R.significant_loss_mg
+        "Significant loss from (mg)",
+        max_digits=10,
+        decimal_places=2,
+        default=_R.significant_loss_mg,
     )
     loss_pattern_count = models.PositiveSmallIntegerField(
         "Shortfalls that make a pattern", default=_R.loss_pattern_count
@@ -182,7 +185,10 @@ class LedgerEntry(models.Model):
         RETURN = core.Kind.RETURN.value, core.KIND_LABELS[core.Kind.RETURN]
         DESTRUCTION = core.Kind.DESTRUCTION.value, core.KIND_LABELS[core.Kind.DESTRUCTION]
         LOSS = core.Kind.LOSS.value, core.KIND_LABELS[core.Kind.LOSS]
-        COUNT_ADJUSTMENT = core.Kind.COUNT_ADJUSTMENT.value, core.KIND_LABELS[core.Kind.COUNT_ADJUSTMENT]
+        COUNT_ADJUSTMENT = (
+            core.Kind.COUNT_ADJUSTMENT.value,
+            core.KIND_LABELS[core.Kind.COUNT_ADJUSTMENT],
+        )
         REVERSAL = core.Kind.REVERSAL.value, core.KIND_LABELS[core.Kind.REVERSAL]
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
@@ -240,7 +246,9 @@ class LedgerEntry(models.Model):
     class Meta:
         ordering = ["clinic", "sequence"]
         constraints = [
-            models.UniqueConstraint(fields=["clinic", "sequence"], name="ledger_sequence_per_clinic")
+            models.UniqueConstraint(
+                fields=["clinic", "sequence"], name="ledger_sequence_per_clinic"
+            )
         ]
         indexes = [
             models.Index(fields=["clinic", "session"]),
