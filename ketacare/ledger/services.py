@@ -365,9 +365,8 @@ def disposal_record(
     discovered_on: dt.date | None = None,
     supplier_name: str = "",
     supplier_registration: str = "",
-    witness: core.Witness | None = None,
-    witness_user: User | None = None,
-    second_witness_user: User | None = None,
+    witness_id: Any = None,
+    second_witness_id: Any = None,
 ) -> LedgerEntry:
     """Stock leaving other than by administration: a return to the supplier or a reverse
     distributor, a destruction (two witnesses, the DEA Form 41 fields) or a loss or theft
@@ -383,6 +382,10 @@ def disposal_record(
     location = _get(Location, access, location_id, "location")
     amount = quantity(quantity_mg)
     _refuse(core.check_quantity(lot.product.spec, amount), {"quantity": "quantity_mg"})
+    witness_user = _get_member(access, witness_id, "witness_id") if witness_id else None
+    second_witness_user = (
+        _get_member(access, second_witness_id, "second_witness_id") if second_witness_id else None
+    )
     errors: dict[str, list[str]] = {}
     if what is Kind.LOSS and discovered_on is None:
         errors["discovered_on"] = ["Enter the date the loss or theft was discovered."]
@@ -394,9 +397,9 @@ def disposal_record(
         if not method.strip():
             errors["method"] = ["Enter the method of destruction."]
         if witness_user is None or second_witness_user is None:
-            errors["witness"] = ["Destruction on site needs two witnesses (DEA Form 41)."]
+            errors["witness_id"] = ["Destruction on site needs two witnesses (DEA Form 41)."]
         elif witness_user.pk == second_witness_user.pk:
-            errors["second_witness"] = ["The two witnesses must be different people."]
+            errors["second_witness_id"] = ["The two witnesses must be different people."]
     if errors:
         raise ValidationFailed(errors)
     return _move(
@@ -461,6 +464,21 @@ def _session(access: ClinicAccess, session_id: Any) -> TreatmentSession:
     try:
         session = (
             TreatmentSession.objects.select_for_update(of=("self",))
+            .filter(clinic=access.clinic, pk=session_id)
+            .first()
+        )
+    except (ValueError, TypeError, ValidationError) as exc:
+        raise NotFound("session") from exc
+    if session is None:
+        raise NotFound("session")
+    return session
+
+
+def session_get(*, access: ClinicAccess, session_id: Any) -> TreatmentSession:
+    """A session of the caller's clinic (read, not locked); another clinic's: NotFound."""
+    try:
+        session = (
+            TreatmentSession.objects.select_related("patient", "clinic")
             .filter(clinic=access.clinic, pk=session_id)
             .first()
         )
@@ -873,14 +891,17 @@ def count_record(
     return count
 
 
-def _get_member(access: ClinicAccess, user_id: Any) -> User:
-    member = (
-        Membership.objects.filter(clinic=access.clinic, user_id=user_id, is_active=True)
-        .select_related("user")
-        .first()
-    )
+def _get_member(access: ClinicAccess, user_id: Any, field: str = "owner_id") -> User:
+    try:
+        member = (
+            Membership.objects.filter(clinic=access.clinic, user_id=int(user_id), is_active=True)
+            .select_related("user")
+            .first()
+        )
+    except (ValueError, TypeError):
+        member = None
     if member is None:
-        raise ValidationFailed.single("owner_id", "Choose an active member of this clinic.")
+        raise ValidationFailed.single(field, "Choose an active member of this clinic.")
     return member.user
 
 

@@ -240,14 +240,14 @@ def test_transfer_disposals_and_devices(
     )
     with pytest.raises(ValidationFailed) as destroy:
         services.disposal_record(
-            kind="destruction", method="Rx Destroyer", witness_user=witness.user, **loss_args
+            kind="destruction", method="Rx Destroyer", witness_id=witness.user.pk, **loss_args
         )
-    assert "witness" in destroy.value.errors
+    assert "witness_id" in destroy.value.errors
     services.disposal_record(
         kind="destruction",
         method="Rx Destroyer",
-        witness_user=witness.user,
-        second_witness_user=nurse.user,
+        witness_id=witness.user.pk,
+        second_witness_id=nurse.user.pk,
         **loss_args,
     )
     assert balance(receipt.lot_id, safe) == 56
