@@ -40,7 +40,7 @@ def _reader(access: ClinicAccess) -> None:
         raise PermissionDenied(f"A {access.role.label.lower()} may not read the ledger.")
 
 
-class ProductIn(Strict):
+class LedgerProductIn(Strict):
     name: str = Field(..., min_length=1, max_length=120)
     substance: str
     form: str
@@ -50,7 +50,7 @@ class ProductIn(Strict):
     ndc: str = ""
 
 
-class ProductOut(Schema):
+class LedgerProductOut(Schema):
     id: uuid.UUID
     name: str
     substance: str
@@ -62,18 +62,18 @@ class ProductOut(Schema):
     ndc: str
 
 
-class LocationIn(Strict):
+class LedgerLocationIn(Strict):
     name: str = Field(..., min_length=1, max_length=80)
     kind: str = "safe"
 
 
-class LocationOut(Schema):
+class LedgerLocationOut(Schema):
     id: uuid.UUID
     name: str
     kind: str
 
 
-class StockOut(Schema):
+class LedgerStockOut(Schema):
     lot_id: uuid.UUID
     lot_number: str
     expiry: dt.date
@@ -84,7 +84,7 @@ class StockOut(Schema):
     quantity_mg: Decimal
 
 
-class EntryOut(Schema):
+class LedgerEntryOut(Schema):
     id: int
     sequence: int
     kind: str
@@ -110,7 +110,7 @@ class EntryOut(Schema):
     hash: str
 
 
-class ReceiptIn(Strict):
+class LedgerReceiptIn(Strict):
     product_id: uuid.UUID
     location_id: uuid.UUID
     lot_number: str = Field(..., max_length=60)
@@ -122,14 +122,14 @@ class ReceiptIn(Strict):
     invoice: str = Field("", max_length=60)
 
 
-class TransferIn(Strict):
+class LedgerTransferIn(Strict):
     lot_id: uuid.UUID
     from_location_id: uuid.UUID
     to_location_id: uuid.UUID
     quantity_mg: Decimal
 
 
-class DisposalIn(Strict):
+class LedgerDisposalIn(Strict):
     kind: str = Field(..., description="return, destruction or loss")
     lot_id: uuid.UUID
     location_id: uuid.UUID
@@ -143,21 +143,21 @@ class DisposalIn(Strict):
     second_witness_id: int | None = None
 
 
-class ReverseIn(Strict):
+class LedgerReverseIn(Strict):
     reason: str = Field(..., max_length=500)
 
 
-class WithdrawalIn(Strict):
+class LedgerWithdrawalIn(Strict):
     lot_id: uuid.UUID
     location_id: uuid.UUID
     quantity_mg: Decimal
 
 
-class AdministrationIn(Strict):
+class LedgerAdministrationIn(Strict):
     lot_id: uuid.UUID | None = None
 
 
-class WasteIn(Strict):
+class LedgerWasteIn(Strict):
     quantity_mg: Decimal
     witness_username: str = Field("", max_length=150)
     witness_password: str = Field("", max_length=200)
@@ -166,14 +166,14 @@ class WasteIn(Strict):
     method: str = Field("", max_length=120)
 
 
-class SessionRecordOut(Schema):
+class LedgerSessionRecordOut(Schema):
     session_id: uuid.UUID
     balanced: bool
     reasons: list[str]
-    entries: list[EntryOut]
+    entries: list[LedgerEntryOut]
 
 
-class CountIn(Strict):
+class LedgerCountIn(Strict):
     location_id: uuid.UUID
     kind: str = Field(..., description="shift, daily, initial or biennial")
     timing: str = "close"
@@ -184,7 +184,7 @@ class CountIn(Strict):
     owner_id: int | None = None
 
 
-class CountOut(Schema):
+class LedgerCountOut(Schema):
     id: uuid.UUID
     kind: str
     timing: str
@@ -198,7 +198,7 @@ class CountOut(Schema):
         return sum(1 for line in obj.lines.all() if line.discrepancy_mg)
 
 
-class InvestigationOut(Schema):
+class LedgerInvestigationOut(Schema):
     id: uuid.UUID
     lot_id: uuid.UUID
     discrepancy_mg: Decimal
@@ -211,12 +211,12 @@ class InvestigationOut(Schema):
     resolution: str
 
 
-class CloseIn(Strict):
+class LedgerCloseIn(Strict):
     resolution: str = Field(..., max_length=500)
     adjust: bool = False
 
 
-class ReportOut(Schema):
+class LedgerReportOut(Schema):
     code: str
     title: str
     subtitle: str
@@ -225,7 +225,7 @@ class ReportOut(Schema):
     rows: list[list[Any]]
 
 
-class SettingsIn(Strict):
+class LedgerSettingsIn(Strict):
     registration_number: str | None = Field(None, max_length=20)
     schedule_authority: str | None = Field(None, max_length=40)
     registrant_name: str | None = Field(None, max_length=200)
@@ -239,7 +239,7 @@ class SettingsIn(Strict):
     record_retention_years: int | None = Field(None, ge=2)
 
 
-class SettingsOut(Schema):
+class LedgerSettingsOut(Schema):
     registration_number: str
     schedule_authority: str
     registrant_name: str
@@ -256,34 +256,34 @@ class SettingsOut(Schema):
 # --- catalogue and stock ------------------------------------------------------------------
 
 
-@router.get("/products", response=list[ProductOut], summary="Ledger products")
+@router.get("/products", response=list[LedgerProductOut], summary="Ledger products")
 def product_list(request: HttpRequest) -> Any:
     access = access_of(request)
     _reader(access)
     return Product.objects.filter(clinic=access.clinic, is_active=True)
 
 
-@router.post("/products", response={201: ProductOut}, summary="Add a product")
-def product_create(request: HttpRequest, payload: ProductIn) -> Any:
+@router.post("/products", response={201: LedgerProductOut}, summary="Add a product")
+def product_create(request: HttpRequest, payload: LedgerProductIn) -> Any:
     return Status(201, services.product_create(access=access_of(request), data=payload.dict()))
 
 
-@router.get("/locations", response=list[LocationOut], summary="Storage locations")
+@router.get("/locations", response=list[LedgerLocationOut], summary="Storage locations")
 def location_list(request: HttpRequest) -> Any:
     access = access_of(request)
     _reader(access)
     return Location.objects.filter(clinic=access.clinic)
 
 
-@router.post("/locations", response={201: LocationOut}, summary="Add a storage location")
-def location_create(request: HttpRequest, payload: LocationIn) -> Any:
+@router.post("/locations", response={201: LedgerLocationOut}, summary="Add a storage location")
+def location_create(request: HttpRequest, payload: LedgerLocationIn) -> Any:
     return Status(
         201,
         services.location_create(access=access_of(request), name=payload.name, kind=payload.kind),
     )
 
 
-@router.get("/stock", response=list[StockOut], summary="Stock on hand per lot and location")
+@router.get("/stock", response=list[LedgerStockOut], summary="Stock on hand per lot and location")
 def stock_list(request: HttpRequest) -> Any:
     access = access_of(request)
     _reader(access)
@@ -307,7 +307,7 @@ def stock_list(request: HttpRequest) -> Any:
     ]
 
 
-@router.get("/entries", response=list[EntryOut], summary="Every ledger entry, in order")
+@router.get("/entries", response=list[LedgerEntryOut], summary="Every ledger entry, in order")
 def entry_list(request: HttpRequest) -> Any:
     access = access_of(request)
     access.require(Permission.LEDGER_VIEW)
@@ -317,28 +317,32 @@ def entry_list(request: HttpRequest) -> Any:
 # --- movements ----------------------------------------------------------------------------
 
 
-@router.post("/receipts", response={201: EntryOut}, summary="Receive stock from a supplier")
-def receipt_create(request: HttpRequest, payload: ReceiptIn) -> Any:
+@router.post("/receipts", response={201: LedgerEntryOut}, summary="Receive stock from a supplier")
+def receipt_create(request: HttpRequest, payload: LedgerReceiptIn) -> Any:
     return Status(201, services.receipt_record(access=access_of(request), **payload.dict()))
 
 
-@router.post("/transfers", response={201: EntryOut}, summary="Move stock between locations")
-def transfer_create(request: HttpRequest, payload: TransferIn) -> Any:
+@router.post("/transfers", response={201: LedgerEntryOut}, summary="Move stock between locations")
+def transfer_create(request: HttpRequest, payload: LedgerTransferIn) -> Any:
     return Status(201, services.transfer_record(access=access_of(request), **payload.dict()))
 
 
 @router.post(
-    "/disposals", response={201: EntryOut}, summary="Return, destruction, or loss and theft"
+    "/disposals", response={201: LedgerEntryOut}, summary="Return, destruction, or loss and theft"
 )
-def disposal_create(request: HttpRequest, payload: DisposalIn) -> Any:
+def disposal_create(request: HttpRequest, payload: LedgerDisposalIn) -> Any:
     return Status(201, services.disposal_record(access=access_of(request), **payload.dict()))
 
 
-@router.post("/entries/{entry_id}/reverse", response={201: EntryOut}, summary="Reverse an entry")
-def entry_reverse(request: HttpRequest, entry_id: int, payload: ReverseIn) -> Any:
+@router.post(
+    "/entries/{ledger_entry_id}/reverse", response={201: LedgerEntryOut}, summary="Reverse an entry"
+)
+def entry_reverse(request: HttpRequest, ledger_entry_id: int, payload: LedgerReverseIn) -> Any:
     return Status(
         201,
-        services.entry_reverse(access=access_of(request), entry_id=entry_id, reason=payload.reason),
+        services.entry_reverse(
+            access=access_of(request), entry_id=ledger_entry_id, reason=payload.reason
+        ),
     )
 
 
@@ -346,7 +350,7 @@ def entry_reverse(request: HttpRequest, entry_id: int, payload: ReverseIn) -> An
 
 
 @router.get(
-    "/sessions/{session_id}", response=SessionRecordOut, summary="A session's ledger record"
+    "/sessions/{session_id}", response=LedgerSessionRecordOut, summary="A session's ledger record"
 )
 def session_record(request: HttpRequest, session_id: uuid.UUID) -> Any:
     access = access_of(request)
@@ -363,10 +367,12 @@ def session_record(request: HttpRequest, session_id: uuid.UUID) -> Any:
 
 @router.post(
     "/sessions/{session_id}/withdrawals",
-    response={201: EntryOut},
+    response={201: LedgerEntryOut},
     summary="Withdraw stock for a session",
 )
-def withdrawal_create(request: HttpRequest, session_id: uuid.UUID, payload: WithdrawalIn) -> Any:
+def withdrawal_create(
+    request: HttpRequest, session_id: uuid.UUID, payload: LedgerWithdrawalIn
+) -> Any:
     return Status(
         201,
         services.withdrawal_record(
@@ -377,11 +383,11 @@ def withdrawal_create(request: HttpRequest, session_id: uuid.UUID, payload: With
 
 @router.post(
     "/sessions/{session_id}/administration",
-    response={201: EntryOut},
+    response={201: LedgerEntryOut},
     summary="Enter the session's dose given in the ledger",
 )
 def administration_create(
-    request: HttpRequest, session_id: uuid.UUID, payload: AdministrationIn
+    request: HttpRequest, session_id: uuid.UUID, payload: LedgerAdministrationIn
 ) -> Any:
     return Status(
         201,
@@ -393,10 +399,10 @@ def administration_create(
 
 @router.post(
     "/sessions/{session_id}/waste",
-    response={201: EntryOut},
+    response={201: LedgerEntryOut},
     summary="Waste with a witness who signs with their own password or one-time code",
 )
-def waste_create(request: HttpRequest, session_id: uuid.UUID, payload: WasteIn) -> Any:
+def waste_create(request: HttpRequest, session_id: uuid.UUID, payload: LedgerWasteIn) -> Any:
     return Status(
         201,
         services.waste_record(access=access_of(request), session_id=session_id, **payload.dict()),
@@ -406,12 +412,12 @@ def waste_create(request: HttpRequest, session_id: uuid.UUID, payload: WasteIn) 
 # --- counts, investigations, reports, settings --------------------------------------------
 
 
-@router.post("/counts", response={201: CountOut}, summary="A blind two-person count")
-def count_create(request: HttpRequest, payload: CountIn) -> Any:
+@router.post("/counts", response={201: LedgerCountOut}, summary="A blind two-person count")
+def count_create(request: HttpRequest, payload: LedgerCountIn) -> Any:
     return Status(201, services.count_record(access=access_of(request), **payload.dict()))
 
 
-@router.get("/investigations", response=list[InvestigationOut], summary="Count discrepancies")
+@router.get("/investigations", response=list[LedgerInvestigationOut], summary="Count discrepancies")
 def investigation_list(request: HttpRequest) -> Any:
     access = access_of(request)
     access.require(Permission.LEDGER_VIEW)
@@ -420,10 +426,12 @@ def investigation_list(request: HttpRequest) -> Any:
 
 @router.post(
     "/investigations/{investigation_id}/close",
-    response=InvestigationOut,
+    response=LedgerInvestigationOut,
     summary="Close a discrepancy",
 )
-def investigation_close(request: HttpRequest, investigation_id: uuid.UUID, payload: CloseIn) -> Any:
+def investigation_close(
+    request: HttpRequest, investigation_id: uuid.UUID, payload: LedgerCloseIn
+) -> Any:
     return services.investigation_close(
         access=access_of(request), investigation_id=investigation_id, **payload.dict()
     )
@@ -451,33 +459,52 @@ def _report_params(code: str, request: HttpRequest) -> dict[str, Any]:
     if code == "reconciliation":
         return {"day": day("day")}
     if code == "patient":
-        return {"patient_id": get.get("patient_id", "")}
+        if not get.get("patient_id"):
+            from ketacare.common.errors import ValidationFailed
+
+            raise ValidationFailed.single("patient_id", "Choose the patient.")
+        return {"patient_id": get["patient_id"]}
     if code == "running":
         return {k: get[k] for k in ("lot_id", "location_id") if get.get(k)}
     return {}
 
 
-@router.get("/reports/{code}", response=ReportOut, summary="A ledger report")
-def report_view(request: HttpRequest, code: str) -> Any:
-    return reports.report_read(access_of(request), code, **_report_params(code, request))
+def _report_routes(code: str) -> None:
+    """One page of JSON and one CSV per report: /ledger/reports/<code> and .../csv."""
+
+    def as_json(request: HttpRequest) -> Any:
+        return reports.report_read(access_of(request), code, **_report_params(code, request))
+
+    def as_csv(request: HttpRequest) -> HttpResponse:
+        report = reports.report_read(
+            access_of(request), code, fmt="csv", **_report_params(code, request)
+        )
+        return csv_response(f"ledger-{code}.csv", [report.columns, *report.rows])
+
+    title = reports.REPORTS[code]
+    router.get(
+        f"/reports/{code}",
+        response=LedgerReportOut,
+        summary=title,
+        operation_id=f"ledger_report_{code}",
+    )(as_json)
+    router.get(
+        f"/reports/{code}/csv", summary=f"{title} (CSV)", operation_id=f"ledger_report_{code}_csv"
+    )(as_csv)
 
 
-@router.get("/reports/{code}/csv", summary="A ledger report as CSV")
-def report_csv(request: HttpRequest, code: str) -> HttpResponse:
-    report = reports.report_read(
-        access_of(request), code, fmt="csv", **_report_params(code, request)
-    )
-    return csv_response(f"ledger-{code}.csv", [report.columns, *report.rows])
+for _code in reports.REPORTS:
+    _report_routes(_code)
 
 
-@router.get("/settings", response=SettingsOut, summary="The clinic's ledger settings")
+@router.get("/settings", response=LedgerSettingsOut, summary="The clinic's ledger settings")
 def settings_view(request: HttpRequest) -> Any:
     access = access_of(request)
     access.require(Permission.LEDGER_VIEW)
     return services.ledger_settings(access.clinic)
 
 
-@router.put("/settings", response=SettingsOut, summary="Change the clinic's ledger settings")
-def settings_save(request: HttpRequest, payload: SettingsIn) -> LedgerSettings:
+@router.put("/settings", response=LedgerSettingsOut, summary="Change the clinic's ledger settings")
+def settings_save(request: HttpRequest, payload: LedgerSettingsIn) -> LedgerSettings:
     data = {k: v for k, v in payload.dict().items() if v is not None}
     return services.settings_save(access=access_of(request), data=data)
