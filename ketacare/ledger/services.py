@@ -536,7 +536,7 @@ def withdrawal_record(
         quantity_mg=amount,
         expiry=lot.expiry,
         today=clock.now().date(),
-        ordered_mg=_ordered(session),
+        ordered_mg=ordered_dose(session),
         already_withdrawn_mg=_session_sums(session)[Kind.WITHDRAWAL],
     )
     _refuse(decision, {"quantity": "quantity_mg", "lot": "lot_id", "session": "session_id"})
@@ -553,7 +553,7 @@ def withdrawal_record(
     )
 
 
-def _ordered(session: TreatmentSession) -> Decimal | None:
+def ordered_dose(session: TreatmentSession) -> Decimal | None:
     from ketacare.treatment.integration import active_order
 
     dose = active_order(session).dose_mg
@@ -567,7 +567,7 @@ def _given(session: TreatmentSession) -> tuple[Administration | None, Decimal | 
     if administration is not None:
         return administration, administration.dose_given_mg
     if session.status in TreatmentSession.GIVEN_STATUSES:
-        return None, _ordered(session)
+        return None, ordered_dose(session)
     return None, None
 
 
@@ -698,7 +698,7 @@ def waste_record(
     accounted = sums[Kind.WASTE] + sums[Kind.ADMINISTRATION]
     if not sums[Kind.ADMINISTRATION]:
         _, given = _given(session)
-        accounted += given if given is not None else (_ordered(session) or Decimal(0))
+        accounted += given if given is not None else (ordered_dose(session) or Decimal(0))
     _refuse(
         core.check_waste(
             withdrawal.lot.product.spec,

@@ -332,6 +332,9 @@ def _pages() -> list[Page]:
             serves_get=False,
         ),
         Page("rems_form_page", lambda r: {**_patient(r), "session_id": r.live_session_id}),
+        Page("ledger_home", _slug, role=Role.COMPLIANCE),
+        Page("ledger_report", lambda r: {**_slug(r), "code": "dispensing"}, role=Role.COMPLIANCE),
+        Page("session_ledger", lambda r: {**_patient(r), "session_id": r.live_session_id}),
         Page("rems_form_csv", lambda r: {**_patient(r), "session_id": r.live_session_id}),
         Page(
             "rems_form_pdf",
@@ -391,6 +394,8 @@ RECORD_PAGES = [
         "outcome_settings",
         "rems_form_list",
         "session_settings",
+        "ledger_home",
+        "ledger_report",
     }
 ]
 
