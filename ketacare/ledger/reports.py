@@ -389,6 +389,8 @@ def reconciliation_items(access: ClinicAccess, *, day: dt.date) -> list[Reconcil
         .order_by("dosing_started_at")
     )
     for s in sessions:
+        if s.status == TreatmentSession.Status.DOSING:
+            continue  # under way: drawn, not yet given or wasted
         record = session_record(s)
         for reason in record.reasons:
             items.append(

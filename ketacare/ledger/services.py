@@ -1013,3 +1013,67 @@ def investigation_close(
         changes={"status": ["open", "closed"], "resolution": [None, investigation.resolution]},
     )
     return investigation
+
+
+# --- bulk loading (the demo seed; a migration from paper records) ---------------------------
+
+
+def entries_import(
+    *, access: ClinicAccess, entries: list[LedgerEntry], note: str
+) -> list[LedgerEntry]:
+    """Append many entries at once, in the given order, for the caller's clinic: each is
+    chained like any other, the balances move, and one audit event records the import.
+    The entries must already hold lawful values (the rules are the caller's job: used by
+    the demo seed, which writes them from its own sessions). Refuses a negative balance."""
+    access.require(Permission.LEDGER_MANAGE)
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("entries_import must run inside a transaction")
+    head = _locked_head(access)
+    moves: dict[tuple[Any, Any], Decimal] = {}
+    for entry in entries:
+        entry.clinic = access.clinic
+        entry.sequence = head.sequence + 1
+        entry.prev_hash = head.last_hash
+        entry.quantity_mg = Decimal(entry.quantity_mg).quantize(core.HUNDREDTH)
+        entry.stock_delta_mg = Decimal(entry.stock_delta_mg).quantize(core.HUNDREDTH)
+        entry.hash = chain.event_hash(entry.prev_hash, entry.chain_payload())
+        head.sequence, head.last_hash = entry.sequence, entry.hash
+        for location_id, delta in (
+            (entry.location_id, entry.stock_delta_mg),
+            (entry.to_location_id, -entry.stock_delta_mg),
+        ):
+            if location_id is None or not delta:
+                continue
+            key = (entry.lot_id, location_id)
+            moves[key] = moves.get(key, Decimal(0)) + delta
+            if (
+                moves[key] < 0
+                and not Balance.objects.filter(
+                    lot_id=entry.lot_id, location_id=location_id, quantity_mg__gte=-moves[key]
+                ).exists()
+            ):
+                raise ValidationFailed.single(
+                    "quantity_mg", f"Entry {entry.sequence} would take a balance below zero."
+                )
+    LedgerEntry.objects.bulk_create(entries)
+    head.save(update_fields=["sequence", "last_hash"])
+    existing = {
+        (b.lot_id, b.location_id): b
+        for b in Balance.objects.select_for_update().filter(clinic=access.clinic)
+    }
+    for (lot_id, location_id), delta in moves.items():
+        row = existing.get((lot_id, location_id))
+        if row is None:
+            Balance.objects.create(
+                clinic=access.clinic, lot_id=lot_id, location_id=location_id, quantity_mg=delta
+            )
+        else:
+            row.quantity_mg += delta
+            row.save(update_fields=["quantity_mg"])
+    audit_as(
+        access,
+        action=Action.CREATE,
+        object_type=OBJECT,
+        details={"import": note, "entries": len(entries), "last_sequence": head.sequence},
+    )
+    return entries
