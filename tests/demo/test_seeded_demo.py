@@ -380,6 +380,36 @@ def test_audit_verify_passes_on_a_freshly_seeded_demo() -> None:
         assert head.sequence == events
 
 
+def test_the_demo_ledger_balances_every_given_session_and_lists_one_discrepancy() -> None:
+    """Issue 15: every given session balances against the ledger; the daily reconciliation
+    lists exactly the seeded count discrepancy; the ledger chain verifies."""
+    from ketacare.accounts.access import ClinicAccess
+    from ketacare.accounts.models import User
+    from ketacare.accounts.policy import Role
+    from ketacare.ledger import reports, services
+    from ketacare.ledger.models import Investigation, LedgerEntry
+
+    officer = User.objects.get(username="compliance.novak")
+    for spec in CLINICS:
+        clinic = Clinic.objects.get(slug=spec.slug)
+        given = TreatmentSession.objects.filter(
+            clinic=clinic, status__in=TreatmentSession.GIVEN_STATUSES
+        ).exclude(status=TreatmentSession.Status.DOSING)
+        assert given.exists()
+        for session in given.select_related("clinic"):
+            assert services.session_record(session).balanced, (session.pk, session.protocol_code)
+        assert LedgerEntry.objects.filter(
+            clinic=clinic, kind="waste", witness__isnull=False
+        ).exists()
+        access = ClinicAccess(user=officer, clinic=clinic, role=Role.COMPLIANCE)
+        items = reports.reconciliation_items(access, day=DEMO_NOW.date())
+        assert [i.kind for i in items] == ["investigation"]
+        assert Investigation.objects.filter(clinic=clinic, status="open").count() == 1
+    out = StringIO()
+    call_command("ledger_verify", stdout=out)
+    assert "Ledger intact" in out.getvalue()
+
+
 def test_seeding_twice_adds_nothing_and_still_verifies() -> None:
     total = AuditEvent.objects.count()
 
