@@ -60,7 +60,7 @@ def test_receive_withdraw_waste_sign_and_the_dispensing_log(open_page: OpenPage)
     log_in(doctor_page, "dr.okafor")
     chart = f"/c/riverside/patients/{patient.pk}/sessions/{session.pk}/chart/"
     doctor_page.goto(chart)
-    doctor_page.get_by_role("button", name=re.compile("^Sign")).click()
+    doctor_page.get_by_role("button", name="Sign and lock").click()
     said(doctor_page, "Controlled-substance record")
 
     # 3. The nurse withdraws a vial and wastes the rest with the prescriber as witness.
@@ -87,8 +87,8 @@ def test_receive_withdraw_waste_sign_and_the_dispensing_log(open_page: OpenPage)
 
     # 4. Now the prescriber signs.
     doctor_page.goto(chart)
-    doctor_page.get_by_role("button", name=re.compile("^Sign")).click()
-    expect(doctor_page.locator("h1 [data-state]")).to_have_text("Signed")
+    doctor_page.get_by_role("button", name="Sign and lock").click()
+    expect(doctor_page.locator("h1 [data-state]")).to_have_text("Signed and locked")
     assert TreatmentSession.objects.get(pk=session.pk).status == "signed"
 
     # 5. The officer's dispensing log shows the receipt, withdrawal, waste and
