@@ -129,7 +129,7 @@ urlpatterns = [
     path("c/<slug:clinic_slug>/rems-forms/", session_chart.rems_form_list, name="rems_form_list"),
     path("c/<slug:clinic_slug>/ledger/", ledger.ledger_home, name="ledger_home"),
     path(
-        "c/<slug:clinic_slug>/ledger/reports/<slug:code>/",
+        "c/<slug:clinic_slug>/ledger/report/",
         ledger.ledger_report,
         name="ledger_report",
     ),

@@ -93,12 +93,12 @@ def test_receive_withdraw_waste_sign_and_the_dispensing_log(open_page: OpenPage)
 
     # 5. The officer's dispensing log shows the receipt, withdrawal, waste and
     #    administration, and its PDF opens.
-    page.goto("/c/riverside/ledger/reports/dispensing/")
+    page.goto("/c/riverside/ledger/report/?code=dispensing")
     table = page.locator("table.ledger-report")
     for kind in ("Receipt", "Withdrawal for a session", "Waste", "Administration"):
         expect(table).to_contain_text(kind)
     expect(table).to_contain_text("Okonkwo")
     expect(page.locator("#report-pdf")).to_have_attribute("href", re.compile("format=pdf"))
-    pdf = page.request.get("/c/riverside/ledger/reports/dispensing/?format=pdf")
+    pdf = page.request.get("/c/riverside/ledger/report/?code=dispensing&format=pdf")
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.body().startswith(b"%PDF")

@@ -73,11 +73,13 @@ def test_session_page_withdraw_waste_refusals_and_reports(
     officer = signed_in(compliance)
     home = officer.get(reverse("ledger_home", args=[clinic.slug]))
     assert home.status_code == 200 and b"Everything matches" in home.content
-    report_url = reverse("ledger_report", args=[clinic.slug, "dispensing"])
-    log = officer.get(report_url)
+    report_url = reverse("ledger_report", args=[clinic.slug])
+    log = officer.get(report_url, {"code": "dispensing"})
     assert log.status_code == 200 and b"RA1234567" in log.content and b"500.00" not in log.content
-    assert officer.get(report_url, {"format": "csv"})["Content-Type"].startswith("text/csv")
-    pdf = officer.get(report_url, {"format": "pdf"})
+    assert officer.get(report_url, {"code": "dispensing", "format": "csv"})[
+        "Content-Type"
+    ].startswith("text/csv")
+    pdf = officer.get(report_url, {"code": "dispensing", "format": "pdf"})
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     assert signed_in(make_access(Role.FRONT_DESK, clinic)).get(url).status_code == 403
     assert client.get(report_url).status_code == 403

@@ -333,7 +333,7 @@ def _pages() -> list[Page]:
         ),
         Page("rems_form_page", lambda r: {**_patient(r), "session_id": r.live_session_id}),
         Page("ledger_home", _slug, role=Role.COMPLIANCE),
-        Page("ledger_report", lambda r: {**_slug(r), "code": "dispensing"}, role=Role.COMPLIANCE),
+        Page("ledger_report", _slug, query="?code=dispensing", role=Role.COMPLIANCE),
         Page("session_ledger", lambda r: {**_patient(r), "session_id": r.live_session_id}),
         Page("rems_form_csv", lambda r: {**_patient(r), "session_id": r.live_session_id}),
         Page(

@@ -141,8 +141,9 @@ def _cell(value: Any) -> Any:
 
 
 @clinic_view
-def ledger_report(request: HttpRequest, access: ClinicAccess, code: str) -> HttpResponse:
-    """One report as a page, ?format=csv or ?format=pdf."""
+def ledger_report(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
+    """One report (?code=dispensing...) as a page, &format=csv or &format=pdf."""
+    code = request.GET.get("code", "dispensing")
     if code not in reports.REPORTS:
         raise NotFound("report")
     today = clock.now().date()
