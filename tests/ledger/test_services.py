@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
+from io import StringIO
 from typing import Any
 
 import pytest
@@ -329,28 +331,46 @@ def test_a_clinic_without_ledger_products_signs_as_before(nurse: ClinicAccess) -
     assert services.sign_blockers(session_for(nurse, given="35", status="discharged")) == ()
 
 
+@contextmanager
+def tampering() -> Iterator[Any]:
+    """Raw SQL as the tables' owner: on PostgreSQL the owner can switch the append-only
+    trigger off (as tests/audit/test_anchors.py does); the test's transaction undoes it."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("ALTER TABLE ledger_ledgerentry DISABLE TRIGGER USER")
+        yield cursor
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE ledger_ledgerentry ENABLE TRIGGER USER")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
 def test_ledger_verify_finds_changed_deleted_and_reordered_entries(
     compliance: ClinicAccess, vial: Product, safe: Location
 ) -> None:
-    if connection.vendor == "postgresql":
-        pytest.skip("PostgreSQL's trigger refuses the raw UPDATE/DELETE this test needs")
     entries = [receive(compliance, vial, safe, lot_number=f"L{i}") for i in range(3)]
-    call_command("ledger_verify")
-    table = LedgerEntry._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET quantity_mg = 1 WHERE id = %s", [entries[1].pk])  # noqa: S608
+    call_command("ledger_verify", stdout=StringIO())
+    update = "UPDATE ledger_ledgerentry SET {} WHERE id = %s"
+    with tampering() as cursor:
+        cursor.execute(update.format("quantity_mg = 1"), [entries[1].pk])
     with pytest.raises(CommandError):
-        call_command("ledger_verify")
-    assert ledger_chain_verify(clinic=compliance.clinic).broken.sequence == 2  # type: ignore[union-attr]
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET quantity_mg = 1000 WHERE id = %s", [entries[1].pk])  # noqa: S608
-        cursor.execute(f"UPDATE {table} SET sequence = 99 WHERE id = %s", [entries[0].pk])  # noqa: S608
-        cursor.execute(f"UPDATE {table} SET sequence = 1 WHERE id = %s", [entries[2].pk])  # noqa: S608
-        cursor.execute(f"UPDATE {table} SET sequence = 3 WHERE id = %s", [entries[0].pk])  # noqa: S608
-    assert "previous-hash" in ledger_chain_verify(clinic=compliance.clinic).broken.reason  # type: ignore[union-attr]
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table} WHERE id = %s", [entries[1].pk])  # noqa: S608
-    assert ledger_chain_verify(clinic=compliance.clinic).broken is not None
+        call_command("ledger_verify", stdout=StringIO(), stderr=StringIO())
+    changed = ledger_chain_verify(clinic=compliance.clinic).broken
+    assert changed is not None and changed.sequence == 2 and "contents" in changed.reason
+    with tampering() as cursor:
+        cursor.execute(update.format("quantity_mg = 1000"), [entries[1].pk])
+        cursor.execute(update.format("sequence = 99"), [entries[0].pk])
+        cursor.execute(update.format("sequence = 1"), [entries[2].pk])
+        cursor.execute(update.format("sequence = 3"), [entries[0].pk])
+    reordered = ledger_chain_verify(clinic=compliance.clinic).broken
+    assert reordered is not None and "previous-hash" in reordered.reason
+    with tampering() as cursor:
+        cursor.execute(update.format("sequence = 99"), [entries[2].pk])
+        cursor.execute(update.format("sequence = 1"), [entries[0].pk])
+        cursor.execute(update.format("sequence = 3"), [entries[2].pk])
+        cursor.execute("DELETE FROM ledger_ledgerentry WHERE id = %s", [entries[1].pk])
+    deleted = ledger_chain_verify(clinic=compliance.clinic).broken
+    assert deleted is not None and "sequence 2 is missing" in deleted.reason
 
 
 def test_postgresql_refuses_update_and_delete(
