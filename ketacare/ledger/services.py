@@ -634,7 +634,7 @@ def administration_record(
 
 def witness_check(
     access: ClinicAccess, *, username: str, password: str = "", code: str = ""
-) -> tuple[User | None, core.Witness]:
+) -> tuple[User | None, core.Witness, str]:
     """Who the witness is and whether they proved it in person: their own password, or a
     one-time code from their own device (django-otp)."""
     user = (
@@ -643,7 +643,7 @@ def witness_check(
         else None
     )
     if user is None:
-        return None, core.Witness(None)
+        return None, core.Witness(None), ""
     role = (
         Membership.objects.filter(user=user, clinic=access.clinic, is_active=True)
         .values_list("role", flat=True)
@@ -656,7 +656,7 @@ def witness_check(
             method = "otp"
     elif password and user.check_password(password):
         method = "password"
-    return user, core.Witness(user.pk, licensed=licensed, authenticated=bool(method))
+    return user, core.Witness(user.pk, licensed=licensed, authenticated=bool(method)), method
 
 
 @transaction.atomic
@@ -677,7 +677,7 @@ def waste_record(
     session = _session(access, session_id)
     _open_for_ledger(session)
     amount = quantity(quantity_mg)
-    witness_user, witness = witness_check(
+    witness_user, witness, signed_with = witness_check(
         access, username=witness_username, password=witness_password, code=witness_code
     )
     if witness_username.strip() and witness_user is None:
@@ -718,15 +718,9 @@ def waste_record(
         session=session,
         patient_id=session.patient_id,
         witness=witness_user,
-        witness_method=_method(witness_user, witness_password, witness_code),
+        witness_method=signed_with,
         method=method.strip() or "Wasted at the point of care",
     )
-
-
-def _method(user: User | None, password: str, code: str) -> str:
-    if user is None:
-        return ""
-    return "otp" if code.strip() else "password"
 
 
 # --- reconciliation -------------------------------------------------------------------------
@@ -809,7 +803,7 @@ def count_record(
         raise ValidationFailed.single("kind", "Choose shift, daily, initial or biennial.")
     if timing not in Count.Timing.values:
         raise ValidationFailed.single("timing", "Choose opening or close of business.")
-    witness_user, witness = witness_check(
+    witness_user, witness, _ = witness_check(
         access, username=witness_username, password=witness_password, code=witness_code
     )
     if witness_user is not None and not witness.licensed:

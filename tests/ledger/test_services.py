@@ -391,3 +391,36 @@ def test_postgresql_refuses_update_and_delete(
             connection.cursor() as cursor,
         ):
             cursor.execute(sql, [entry.pk])
+
+
+def test_a_witness_with_an_authenticator_signs_with_a_one_time_code(
+    compliance: ClinicAccess,
+    nurse: ClinicAccess,
+    witness: ClinicAccess,
+    vial: Product,
+    safe: Location,
+) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.signin.conftest import current_code
+
+    device = TOTPDevice.objects.create(user=witness.user, name="Authenticator app", confirmed=True)
+    receipt = receive(compliance, vial, safe)
+    session = session_for(nurse, given="35")
+    services.withdrawal_record(
+        access=nurse,
+        session_id=session.pk,
+        lot_id=receipt.lot_id,
+        location_id=safe.pk,
+        quantity_mg="500",
+    )
+    args: dict[str, Any] = {
+        "access": nurse,
+        "session_id": session.pk,
+        "quantity_mg": "465",
+        "witness_username": witness.user.username,
+    }
+    with pytest.raises(ValidationFailed, match="one-time code was not accepted"):
+        services.waste_record(**args, witness_code="000000")
+    waste = services.waste_record(**args, witness_code=current_code(device))
+    assert waste.witness_method == "otp"
