@@ -4,6 +4,7 @@ ketacare demo          migrate, seed the demo clinics, print the accounts, serve
 ketacare serve         production-style serving with gunicorn
 ketacare audit-verify  check every clinic's audit hash chain against its anchors
 ketacare audit-anchor  seal the current chain heads (after a crash; --adopt on upgrade)
+ketacare ledger-verify check every clinic's controlled-substance ledger chain
 ketacare backup        a consistent, checksummed (and encrypted) copy of the database
 ketacare restore       restore a backup into an empty database, then audit-verify
 ketacare fhir-export  one clinic's chart as FHIR R4 NDJSON files (--clinic SLUG --out DIR)
@@ -23,6 +24,7 @@ ALIASES = {
     "db-roles": "db_roles",
     "fhir-export": "fhir_export",
     "research-export": "research_export",
+    "ledger-verify": "ledger_verify",
 }
 # With KETACARE_MIGRATION_DATABASE_URL set (PostgreSQL), these run as the owner; the app's
 # own URL then only names the role to grant to (docs/security.md, "Database roles").

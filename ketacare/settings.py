@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "ketacare.eligibility",
     "ketacare.dosing",
     "ketacare.exchange",
+    "ketacare.ledger",
     "ketacare.web",
 ]
 

@@ -61,6 +61,11 @@ class Permission(StrEnum):
     MANAGE_PROTOCOLS = "manage_protocols"  # copy and adjust the clinic's protocols
     MANAGE_CLINIC_CALENDAR = "manage_clinic_calendar"  # opening days, closures, chairs
     USE_SIMULATOR = "use_simulator"  # the pharmacology simulator (model predictions)
+    # Controlled-substance ledger (issue 15).
+    LEDGER_WITHDRAW = "ledger_withdraw"  # draw stock for a session, record administration, waste
+    LEDGER_WITNESS = "ledger_witness"  # a licensed second person: witness waste and counts
+    LEDGER_MANAGE = "ledger_manage"  # receive, transfer, return, destroy, count, adjust, reverse
+    LEDGER_VIEW = "ledger_view"  # read every ledger record and report
 
 
 P = Permission
@@ -80,6 +85,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.MANAGE_MEASUREMENT_PLANS,
             P.MANAGE_PROTOCOLS,
             P.MANAGE_CLINIC_CALENDAR,
+            P.LEDGER_MANAGE,
+            P.LEDGER_VIEW,
         }
     ),
     Role.PRESCRIBER: frozenset(
@@ -101,6 +108,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.GIVE_DOSES,
             P.MANAGE_PROTOCOLS,
             P.USE_SIMULATOR,
+            P.LEDGER_WITHDRAW,
+            P.LEDGER_WITNESS,
         }
     ),
     Role.NURSE: frozenset(
@@ -118,6 +127,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.DOUBLE_CHECK_DOSES,
             P.GIVE_DOSES,
             P.USE_SIMULATOR,
+            P.LEDGER_WITHDRAW,
+            P.LEDGER_WITNESS,
         }
     ),
     Role.THERAPIST: frozenset({P.VIEW_REGISTRY, P.VIEW_CHART, *CARE_TEAM_MEASURES}),
@@ -131,7 +142,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.MANAGE_CLINIC_CALENDAR,
         }
     ),
-    Role.COMPLIANCE: frozenset({P.VIEW_REGISTRY, P.VIEW_CHART, P.VIEW_AUDIT}),
+    Role.COMPLIANCE: frozenset(
+        {P.VIEW_REGISTRY, P.VIEW_CHART, P.VIEW_AUDIT, P.LEDGER_MANAGE, P.LEDGER_VIEW}
+    ),
     Role.RESEARCHER: frozenset({P.VIEW_DEIDENTIFIED, P.USE_SIMULATOR}),
 }
 

@@ -11,6 +11,7 @@ from ketacare.audit.api import router as audit_router
 from ketacare.dosing.api import router as dosing_router
 from ketacare.eligibility.api import router as eligibility_router
 from ketacare.exchange.api import router as exchange_router
+from ketacare.ledger.api import router as ledger_router
 from ketacare.measures.api import router as measures_router
 from ketacare.outcomes.api import router as outcomes_router
 from ketacare.patients.api import router as patients_router
@@ -36,3 +37,4 @@ api.add_router("/", eligibility_router)
 api.add_router("/", dosing_router)
 api.add_router("/", outcomes_router)
 api.add_router("/", exchange_router)
+api.add_router("/ledger", ledger_router)

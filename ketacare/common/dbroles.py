@@ -12,7 +12,7 @@ from typing import Any
 
 from psycopg import sql
 
-APPEND_ONLY_TABLES = ("audit_auditevent",)
+APPEND_ONLY_TABLES = ("audit_auditevent", "ledger_ledgerentry")
 
 
 def grant_app_role(cursor: Any, role: str, password: str | None = None) -> None:

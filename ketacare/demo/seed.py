@@ -22,6 +22,7 @@ from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic, User
 from ketacare.accounts.policy import Role
 from ketacare.accounts.services import clinic_create, clinic_update, membership_set
+from ketacare.demo.ledger_seed import seed_ledger
 from ketacare.demo.measures_seed import seed_measures
 from ketacare.demo.outcomes_seed import COHORT_SIZE, seed_outcomes
 from ketacare.demo.planning_seed import seed_planning
@@ -371,6 +372,7 @@ def seed_steps(outcome_cohort: int) -> list[Callable[[dict[str, User], dt.date],
         seed_planning,
         seed_sessions,
         functools.partial(seed_outcomes, cohort_size=outcome_cohort),
+        seed_ledger,
     ]
 
 

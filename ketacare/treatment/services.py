@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -50,6 +50,11 @@ from ketacare.treatment.models import (
 from ketacare.treatment.monitoring import Reading
 
 OBJECT = "treatmentsession"
+
+# Other apps' reasons a session may not be signed yet, registered at start-up (the
+# controlled-substance ledger adds its reconciliation: ketacare.ledger.apps). Each answers
+# a tuple of refusal messages for the locked session; empty means no objection.
+SIGN_CHECKS: list[Callable[[TreatmentSession], tuple[str, ...]]] = []
 
 
 # --- helpers shared with ketacare.treatment.charting -----------------------------------
@@ -991,11 +996,12 @@ def session_sign(
     access.require(Permission.ORDER_DOSES)
     session = locked_session(access, patient_id, session_id)
     holds = holds_of(session, list(VitalReading.objects.filter(session=session)))
+    others = tuple(reason for check in SIGN_CHECKS for reason in check(session))
     return apply(
         access,
         session,
         Event.SIGN,
-        discharge_blockers=discharge.sign_blockers(holds),
+        discharge_blockers=discharge.sign_blockers(holds) + others,
         stamp={"signed_at": clock.now(), "signed_by": access.user},
     )
 

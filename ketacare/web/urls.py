@@ -12,6 +12,7 @@ from ketacare.web.views import (
     eligibility,
     exchange,
     home,
+    ledger,
     measures,
     outcomes,
     patients,
@@ -128,6 +129,17 @@ urlpatterns = [
         name="rems_form_pdf",
     ),
     path("c/<slug:clinic_slug>/rems-forms/", session_chart.rems_form_list, name="rems_form_list"),
+    path("c/<slug:clinic_slug>/ledger/", ledger.ledger_home, name="ledger_home"),
+    path(
+        "c/<slug:clinic_slug>/ledger/report/",
+        ledger.ledger_report,
+        name="ledger_report",
+    ),
+    path(
+        f"{patient}/sessions/<uuid:session_id>/ledger/",
+        ledger.session_ledger,
+        name="session_ledger",
+    ),
     path(
         "c/<slug:clinic_slug>/session-settings/",
         session_settings.session_settings_page,

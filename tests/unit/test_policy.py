@@ -51,6 +51,10 @@ INTENDED: dict[Permission, list[bool]] = {
     Permission.MANAGE_PROTOCOLS:  [Y,  Y,    N,    N,    N,    N,    N],
     Permission.MANAGE_CLINIC_CALENDAR: [Y, N,   N,    N,    Y,    N,    N],
     Permission.USE_SIMULATOR:     [N,  Y,    Y,    N,    N,    N,    Y],
+    Permission.LEDGER_WITHDRAW:   [N,  Y,    Y,    N,    N,    N,    N],
+    Permission.LEDGER_WITNESS:    [N,  Y,    Y,    N,    N,    N,    N],
+    Permission.LEDGER_MANAGE:     [Y,  N,    N,    N,    N,    Y,    N],
+    Permission.LEDGER_VIEW:       [Y,  N,    N,    N,    N,    Y,    N],
 }  # fmt: skip
 CELLS = [(role, perm, INTENDED[perm][i]) for perm in Permission for i, role in enumerate(ROLES)]
 WRITE_PERMISSIONS = {
@@ -91,10 +95,14 @@ def test_only_prescribers_order_doses_and_accept_cautions() -> None:
 
 
 def test_compliance_can_read_and_audit_but_never_edit() -> None:
+    # The ledger is the exception the issue asks for (issue 15): compliance officers
+    # receive stock, count, and close investigations; the chart stays read-only.
     assert ROLE_PERMISSIONS[Role.COMPLIANCE] == {
         Permission.VIEW_REGISTRY,
         Permission.VIEW_CHART,
         Permission.VIEW_AUDIT,
+        Permission.LEDGER_MANAGE,
+        Permission.LEDGER_VIEW,
     }
     assert not ROLE_PERMISSIONS[Role.COMPLIANCE] & WRITE_PERMISSIONS
 

@@ -46,6 +46,7 @@ PURE_MODULES = [
     "ketacare/outcomes/options.py",
     "ketacare/treatment/rules.py",
     "ketacare/treatment/rems.py",
+    "ketacare/ledger/core.py",
 ]
 # The pharmacology engine is pure but numerical: NumPy and SciPy are allowed there.
 NUMERICAL_MODULES = {"ketacare/pharmacology/"}

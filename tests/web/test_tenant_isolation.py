@@ -350,6 +350,9 @@ def _pages() -> list[Page]:
             serves_get=False,
         ),
         Page("rems_form_page", lambda r: {**_patient(r), "session_id": r.live_session_id}),
+        Page("ledger_home", _slug, role=Role.COMPLIANCE),
+        Page("ledger_report", _slug, query="?code=dispensing", role=Role.COMPLIANCE),
+        Page("session_ledger", lambda r: {**_patient(r), "session_id": r.live_session_id}),
         Page("rems_form_csv", lambda r: {**_patient(r), "session_id": r.live_session_id}),
         # Exchange (ketacare.exchange): exports, referral import, research, letters.
         Page("export_list", _slug),
@@ -422,6 +425,8 @@ RECORD_PAGES = [
         "export_list",
         "referral_import",
         "research_export",
+        "ledger_home",
+        "ledger_report",
     }
 ]
 
