@@ -496,5 +496,5 @@ def test_research_export_of_the_demo_holds_no_identifier_and_no_small_group(
             assert not found.search(cell_text), value
         rows = list(csv.DictReader(StringIO((out / "patients.csv").read_text())))
         assert rows, spec.slug
-        cells = Counter((r["age_band"], r["sex"], r["site"]) for r in rows)
-        assert min(cells.values()) >= settings.KETACARE_SMALL_CELL_MIN
+        groups = Counter((r["age_band"], r["sex"], r["site"]) for r in rows)
+        assert min(groups.values()) >= settings.KETACARE_SMALL_CELL_MIN
