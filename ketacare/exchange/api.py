@@ -34,10 +34,12 @@ def parse_upload(content: bytes, content_type: str, *, clinic_slug: str) -> tupl
     return parse_bundle(data, clinic_slug=clinic_slug), "fhir-bundle"
 
 
-@router.post("/referrals/import", response={200: dict[str, Any]})
+@router.post("/referrals/import", response={200: dict[str, Any], 422: dict[str, Any]})
 def import_referral(request: HttpRequest, confirm: bool = False) -> Status[dict[str, Any]]:
     """Dry run (default): what would be created, what matches, every error by field.
-    With confirm=true and no error, everything is written in one transaction."""
+    With confirm=true and no error, everything is written in one transaction. A file
+    with any error answers 422 with the same report, so a client cannot mistake it for
+    an import that can go ahead."""
     access = access_of(request)
     content_type = request.content_type or ""
     if content_type not in ACCEPTED:
@@ -46,4 +48,4 @@ def import_referral(request: HttpRequest, confirm: bool = False) -> Status[dict[
         )
     parsed, source = parse_upload(request.body, content_type, clinic_slug=access.clinic.slug)
     result = referral_import(access=access, parsed=parsed, source=source, confirm=confirm)
-    return Status(200, result.as_dict())
+    return Status(200 if result.ok else 422, result.as_dict())

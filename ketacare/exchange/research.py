@@ -1,10 +1,11 @@
 """The de-identified research export: consented patients only, Safe Harbor, k-anonymous.
 
-Files (CSV through ketacare.common.csvfile, one data dictionary):
-  patients.csv   research_id, age_band, sex, site
-  sessions.csv   research_id, day, status, protocol, drug, route,
-                 dose_mg, minutes_dosing, devices
-  scores.csv     research_id, day, instrument, total, severity
+Tables, each written twice: as CSV (through ketacare.common.csvfile) and as Parquet
+(pyarrow, with the explicit schema the data dictionary gives), plus the data dictionary:
+  patients   research_id, age_band, sex, site
+  sessions   research_id, day, status, protocol, drug, route,
+             dose_mg, minutes_dosing, devices
+  scores     research_id, day, instrument, total, severity
 Dates become day numbers: days from the patient's own first session (or first score),
 which is day 0. That is a per-patient shift of every date, so intervals stay true, and
 no calendar date (which a shifted date still is) leaves.
@@ -19,6 +20,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Min, Q
@@ -36,11 +39,21 @@ from ketacare.treatment.models import AdministrationEvent, TreatmentSession
 
 SITE_LABEL = "site-1"  # a clinic's name or town is geographic: the export names no site
 
+# The dictionary's types, and the Parquet (Arrow) type of each. An empty CSV cell is a
+# null in Parquet. dose_mg has the database's precision (6 digits, 1 decimal place).
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "text": pa.string(),
+    "integer": pa.int32(),
+    "decimal(6,1)": pa.decimal128(6, 1),
+}
+TABLES = ("patients", "sessions", "scores")
+
 DICTIONARY: list[tuple[str, str, str, str, str]] = [
-    # file, column, type, meaning, the codes it holds (where it holds codes)
-    ("patients.csv", "research_id", "text", "Random id of the patient, new in every export.", ""),
+    # table, column, type, meaning, the codes it holds (where it holds codes).
+    # Each table is written as <table>.csv and <table>.parquet.
+    ("patients", "research_id", "text", "Random id of the patient, new in every export.", ""),
     (
-        "patients.csv",
+        "patients",
         "age_band",
         "text",
         "Age at the first session (or at export) in bands; 90+ for every age over 89; "
@@ -48,59 +61,59 @@ DICTIONARY: list[tuple[str, str, str, str, str]] = [
         "<18, 18-29, 30-39, ..., 80-89, 90+, <40, 40-64, 65-89, any",
     ),
     (
-        "patients.csv",
+        "patients",
         "sex",
         "text",
         "Sex at birth; any where widened.",
         "female, male, intersex, unknown, any",
     ),
-    ("patients.csv", "site", "text", "Site label (the clinic is not named).", "site-1"),
-    ("sessions.csv", "research_id", "text", "The patient (patients.csv).", ""),
+    ("patients", "site", "text", "Site label (the clinic is not named).", "site-1"),
+    ("sessions", "research_id", "text", "The patient (the patients table).", ""),
     (
-        "sessions.csv",
+        "sessions",
         "day",
-        "number",
+        "integer",
         "Day of the session, counted from the patient's first session or score (day 0); "
         "intervals within a patient are true, no calendar date is given.",
         "",
     ),
     (
-        "sessions.csv",
+        "sessions",
         "status",
         "text",
         "Session state at export.",
         "scheduled, checked_in, pre_dose, dosing, monitoring, ready_for_discharge, discharged, "
         "signed, cancelled, no_show",
     ),
-    ("sessions.csv", "protocol", "text", "Protocol code of the dose order (the catalogue).", ""),
-    ("sessions.csv", "drug", "text", "Drug given.", "ketamine, esketamine"),
+    ("sessions", "protocol", "text", "Protocol code of the dose order (the catalogue).", ""),
+    ("sessions", "drug", "text", "Drug given.", "ketamine, esketamine"),
     (
-        "sessions.csv",
+        "sessions",
         "route",
         "text",
         "Route of the dose.",
         "iv, im, intranasal, oral, sublingual, oral_er",
     ),
-    ("sessions.csv", "dose_mg", "number", "Dose given (mg), else ordered.", ""),
+    ("sessions", "dose_mg", "decimal(6,1)", "Dose given (mg), else ordered.", ""),
     (
-        "sessions.csv",
+        "sessions",
         "minutes_dosing",
-        "number",
+        "integer",
         "Minutes from the start to the end of dosing.",
         "",
     ),
-    ("sessions.csv", "devices", "number", "Esketamine nasal-spray devices given.", ""),
-    ("scores.csv", "research_id", "text", "The patient (patients.csv).", ""),
-    ("scores.csv", "day", "number", "Day answered, counted as in sessions.csv.", ""),
+    ("sessions", "devices", "integer", "Esketamine nasal-spray devices given.", ""),
+    ("scores", "research_id", "text", "The patient (the patients table).", ""),
+    ("scores", "day", "integer", "Day answered, counted as in the sessions table.", ""),
     (
-        "scores.csv",
+        "scores",
         "instrument",
         "text",
         "Rating scale.",
         "phq9, gad7, qids_sr16, madrs, hamd17, cadss, cadss6, pcl5, cssrs_screen",
     ),
-    ("scores.csv", "total", "number", "Total score.", ""),
-    ("scores.csv", "severity", "text", "Severity band of the total (the instrument's bands).", ""),
+    ("scores", "total", "integer", "Total score.", ""),
+    ("scores", "severity", "text", "Severity band of the total (the instrument's bands).", ""),
 ]
 
 
@@ -131,6 +144,47 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     writer.writerow(header)
     writer.writerows(rows)
     return out.getvalue().encode()
+
+
+def schema(table: str) -> pa.Schema:
+    """The table's Parquet schema, from the data dictionary: each column's type, and its
+    meaning as the field's description."""
+    return pa.schema(
+        [
+            pa.field(column, ARROW_TYPES[kind], metadata={"description": meaning})
+            for name, column, kind, meaning, _ in DICTIONARY
+            if name == table
+        ],
+        metadata={"table": table, "dictionary": "data_dictionary.csv"},
+    )
+
+
+def _parquet(table_schema: pa.Schema, rows: Sequence[Sequence[Any]]) -> bytes:
+    """Rows as a Parquet file of the given schema; a missing value ('' or None) is null."""
+    columns = [
+        [None if row[i] in ("", None) else row[i] for row in rows] for i in range(len(table_schema))
+    ]
+    table = pa.Table.from_arrays(
+        [pa.array(values, type=f.type) for values, f in zip(columns, table_schema, strict=True)],
+        schema=table_schema,
+    )
+    out = pa.BufferOutputStream()
+    pq.write_table(table, out)
+    return bytes(out.getvalue().to_pybytes())
+
+
+def _files(tables: dict[str, list[tuple[Any, ...]]]) -> dict[str, bytes]:
+    """Each table as <table>.csv and <table>.parquet, and the data dictionary as both."""
+    files: dict[str, bytes] = {}
+    for name, rows in tables.items():
+        table_schema = schema(name)
+        files[f"{name}.csv"] = _csv(table_schema.names, rows)
+        files[f"{name}.parquet"] = _parquet(table_schema, rows)
+    header = ("table", "column", "type", "meaning", "codes")
+    files["data_dictionary.csv"] = _csv(header, DICTIONARY)
+    dictionary_schema = pa.schema([pa.field(column, pa.string()) for column in header])
+    files["data_dictionary.parquet"] = _parquet(dictionary_schema, DICTIONARY)
+    return files
 
 
 def build(clinic: Clinic, *, today: dt.date) -> ResearchExport:
@@ -166,10 +220,12 @@ def build(clinic: Clinic, *, today: dt.date) -> ResearchExport:
         firsts = [t.date() for t in (first_session.get(p.pk), first_score.get(p.pk)) if t]
         anchor[str(p.pk)] = min(firsts) if firsts else today
 
-    def day(pid: str, moment: dt.datetime | None) -> int | str:
-        return deid.day_number(moment.date(), anchor[pid]) if moment else ""
+    def day(pid: str, moment: dt.datetime | None) -> int | None:
+        return deid.day_number(moment.date(), anchor[pid]) if moment else None
 
-    patient_rows = [(ids[pid], q.age_label, q.sex, q.site) for pid, q in kept.items()]
+    patient_rows: list[tuple[Any, ...]] = [
+        (ids[pid], q.age_label, q.sex, q.site) for pid, q in kept.items()
+    ]
     patient_rows.sort()
     sessions = (
         TreatmentSession.objects.filter(clinic=clinic, patient_id__in=list(kept))
@@ -185,14 +241,14 @@ def build(clinic: Clinic, *, today: dt.date) -> ResearchExport:
         )
         .order_by("patient_id", "scheduled_start")
     )
-    session_rows = []
+    session_rows: list[tuple[Any, ...]] = []
     for s in sessions:
         pid = str(s.patient_id)
         a = getattr(s, "administration", None)
         minutes = (
             round((a.stopped_at - a.started_at).total_seconds() / 60)
             if a is not None and a.stopped_at
-            else ""
+            else None
         )
         session_rows.append(
             (
@@ -200,19 +256,19 @@ def build(clinic: Clinic, *, today: dt.date) -> ResearchExport:
                 day(pid, s.scheduled_start),
                 s.status,
                 s.protocol_code,
-                a.drug if a else "",
-                a.route if a else "",
+                a.drug if a else None,
+                a.route if a else None,
                 (a.dose_given_mg if a.dose_given_mg is not None else a.dose_ordered_mg)
                 if a
-                else "",
+                else None,
                 minutes,
-                s.devices if a and a.drug == "esketamine" else "",
+                s.devices if a and a.drug == "esketamine" else None,
             )
         )
     scores = Score.objects.filter(
         clinic=clinic, patient_id__in=list(kept), is_current=True
     ).order_by("patient_id", "answered_at")
-    score_rows = [
+    score_rows: list[tuple[Any, ...]] = [
         (
             ids[str(s.patient_id)],
             day(str(s.patient_id), s.answered_at),
@@ -222,34 +278,16 @@ def build(clinic: Clinic, *, today: dt.date) -> ResearchExport:
         )
         for s in scores
     ]
-    files = {
-        "patients.csv": _csv(("research_id", "age_band", "sex", "site"), patient_rows),
-        "sessions.csv": _csv(
-            (
-                "research_id",
-                "day",
-                "status",
-                "protocol",
-                "drug",
-                "route",
-                "dose_mg",
-                "minutes_dosing",
-                "devices",
-            ),
-            session_rows,
-        ),
-        "scores.csv": _csv(("research_id", "day", "instrument", "total", "severity"), score_rows),
-        "data_dictionary.csv": _csv(("file", "column", "type", "meaning", "codes"), DICTIONARY),
-    }
+    files = _files({"patients": patient_rows, "sessions": session_rows, "scores": score_rows})
     return ResearchExport(
         files=files,
         patients=len(kept),
         left_out=len(left_out),
         k=k,
         rows={
-            "patients.csv": len(patient_rows),
-            "sessions.csv": len(session_rows),
-            "scores.csv": len(score_rows),
+            "patients": len(patient_rows),
+            "sessions": len(session_rows),
+            "scores": len(score_rows),
         },
     )
 

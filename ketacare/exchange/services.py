@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -171,6 +172,20 @@ def _parse_since(raw: str | None) -> dt.datetime | None:
 
 
 OUTPUT_FORMATS = ("application/fhir+ndjson", "application/ndjson", "ndjson")
+IN_PROGRESS = (ExportJob.Status.ACCEPTED, ExportJob.Status.RUNNING)
+
+
+class ExportInProgress(Exception):
+    """The same client already has an export waiting or running: the IG (export.md,
+    kick-off) lets a server refuse a new one with 429 and Retry-After."""
+
+    def __init__(self, job: ExportJob) -> None:
+        super().__init__(f"Export {job.pk} is still in progress.")
+        self.job = job
+
+
+class ExportGone(Exception):
+    """The export's files are past their Expires and deleted (or being deleted): 410."""
 
 
 @transaction.atomic
@@ -196,6 +211,16 @@ def export_kick_off(
         raise ValidationFailed.single(name, f"{name} is not supported by this server.")
     types = _parse_types(params.get("_type"))
     since = _parse_since(params.get("_since"))
+    # One export at a time per client (the token; the user where there is no token).
+    # Locking the token row makes two simultaneous kick-offs take turns here.
+    if token is not None:
+        ApiToken.objects.select_for_update().filter(pk=token.pk).first()
+        mine = ExportJob.objects.filter(clinic=access.clinic, token=token)
+    else:
+        mine = ExportJob.objects.filter(clinic=access.clinic, token=None, requested_by=access.user)
+    running = mine.filter(status__in=IN_PROGRESS).order_by("created_at").first()
+    if running is not None:
+        raise ExportInProgress(running)
     job = ExportJob.objects.create(
         clinic=access.clinic,
         requested_by=access.user,
@@ -302,6 +327,12 @@ def export_job_for(*, access: ClinicAccess, token: ApiToken | None, job_id: str)
         raise NotFound("export")
     if job.token_id is None and job.requested_by_id != access.user.pk:
         raise NotFound("export")
+    if job.status == ExportJob.Status.EXPIRED or (
+        job.status == ExportJob.Status.COMPLETED and export_expires(job) <= timezone.now()
+    ):
+        # Past Expires the files are no longer offered, even in the minute before the
+        # worker's prune deletes them.
+        raise ExportGone(str(job.pk))
     return job
 
 
@@ -348,6 +379,40 @@ def export_expires(job: ExportJob) -> dt.datetime:
     return (job.finished_at or timezone.now()) + dt.timedelta(
         hours=settings.KETACARE_EXPORT_KEEP_HOURS
     )
+
+
+def export_prune(*, now: dt.datetime) -> int:
+    """Worker side: delete the files of every completed export past its Expires and mark
+    the job expired (audited). Returns how many exports were pruned."""
+    cutoff = now - dt.timedelta(hours=settings.KETACARE_EXPORT_KEEP_HOURS)
+    due = ExportJob.objects.filter(status=ExportJob.Status.COMPLETED, finished_at__lte=cutoff)
+    pruned = 0
+    for job_id in list(due.values_list("pk", flat=True)):
+        with transaction.atomic():
+            job = (
+                ExportJob.objects.select_for_update()
+                .select_related("clinic")
+                .filter(pk=job_id, status=ExportJob.Status.COMPLETED)
+                .first()
+            )
+            if job is None:  # cancelled meanwhile
+                continue
+            output = list(job.output)
+            job.status = ExportJob.Status.EXPIRED
+            job.output = []
+            job.save(update_fields=["status", "output"])
+            audit_record(
+                actor=None,
+                actor_label="task worker",
+                clinic=job.clinic,
+                action=Action.EXPORT,
+                object_type="fhir.export",
+                object_id=job.pk,
+                details={"state": "expired", "files_deleted": len(output)},
+            )
+            transaction.on_commit(functools.partial(_delete_files, job, output))
+        pruned += 1
+    return pruned
 
 
 def write_directory(out: Path) -> Callable[[str, list[str]], str]:

@@ -80,6 +80,21 @@ def fhir_view(view: View) -> View:
             return view(request, access, token, *args, **kwargs)
         except NotFound:
             return outcome(404, "not-found", "No such resource.")
+        except services.ExportGone:
+            # Past the manifest's Expires: the files are deleted (FHIR http.html: 410 Gone
+            # for deleted content; the IG allows any 4XX for the status and file requests).
+            return outcome(410, "deleted", "This export has expired and its files are deleted.")
+        except services.ExportInProgress as exc:
+            # The IG's kick-off: a server that refuses a new export while one is in
+            # progress SHOULD answer 429 with Retry-After.
+            response = outcome(
+                429,
+                "throttled",
+                "An export of yours is still in progress: poll it, wait for it, or cancel "
+                f"it (DELETE {reverse('fhir:export-status', args=[exc.job.pk])}).",
+            )
+            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
         except PermissionDenied as exc:
             return outcome(403, "forbidden", str(exc))
         except SearchError as exc:

@@ -3,6 +3,7 @@ status polling, the manifest, the NDJSON download, cancellation, and another cli
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -12,6 +13,7 @@ from fhir.resources.R4B import get_fhir_model_class
 
 from ketacare.audit.models import AuditEvent
 from ketacare.exchange.models import ExportJob
+from tests.clock import fix_clock
 from tests.exchange.world import Charted
 
 pytestmark = pytest.mark.django_db
@@ -158,3 +160,80 @@ def test_status_page_shows_progress_to_the_clinic_only(
     other = Client()
     other.force_login(charted_other.access.user)
     assert b"Waiting to start" not in other.get("/c/clinic-b/exchange/exports/").content
+
+
+# ---------------------------------------------------------------- 429 and Expires
+
+
+def test_a_second_kick_off_by_the_same_client_while_one_is_in_progress_is_429(
+    charted: Charted, django_capture_on_commit_callbacks: Any
+) -> None:
+    from ketacare.accounts.services import api_token_create
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        first = call("get", charted.token, "/fhir/r4/Patient/$export", ASYNC)
+    assert first.status_code == 202
+    # The job waits: the same token may not start another (Patient or Group level).
+    for url in ("/fhir/r4/Patient/$export", "/fhir/r4/Group/clinic-a/$export"):
+        again = call("get", charted.token, url, ASYNC)
+        assert again.status_code == 429
+        assert int(again["Retry-After"]) > 0
+        assert again.json()["issue"][0]["code"] == "throttled"
+    assert ExportJob.objects.count() == 1
+    # Another client (token) of the clinic is not held up.
+    _, second = api_token_create(access=charted.access, name="other", expires_in_days=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert call("get", second, "/fhir/r4/Patient/$export", ASYNC).status_code == 202
+    # Once the first is done, the first client may start the next one.
+    for callback in callbacks:
+        callback()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert call("get", charted.token, "/fhir/r4/Patient/$export", ASYNC).status_code == 202
+    assert ExportJob.objects.count() == 3
+
+
+def test_files_past_expires_answer_410_and_the_worker_deletes_them(
+    charted: Charted, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core.files.storage import default_storage
+    from django.utils.http import http_date
+
+    from ketacare.exchange.tasks import prune_expired_exports
+
+    settings.KETACARE_EXPORT_KEEP_HOURS = 24
+    started = fix_clock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = call("get", charted.token, "/fhir/r4/Patient/$export?_type=Patient", ASYNC)
+    status_url = response["Content-Location"]
+    done = call("get", charted.token, status_url)
+    expires = started + dt.timedelta(hours=24)
+    assert done["Expires"] == http_date(expires.timestamp())
+    (item,) = done.json()["output"]
+    (path,) = [o["path"] for o in ExportJob.objects.get().output]
+
+    # A second before Expires: still offered, and the prune leaves it.
+    fix_clock(expires - dt.timedelta(seconds=1))
+    assert call("get", charted.token, item["url"]).status_code == 200
+    assert prune_expired_exports.call() == 0
+    assert default_storage.exists(path)
+
+    # At Expires: 410 Gone at once, for the status URL and the file, before the prune.
+    fix_clock(expires)
+    for url in (status_url, item["url"]):
+        gone = call("get", charted.token, url)
+        assert gone.status_code == 410
+        assert gone.json()["issue"][0]["code"] == "deleted"
+    # The worker's prune deletes the files and marks the job expired, audited.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert prune_expired_exports.call() == 1
+    assert not default_storage.exists(path)
+    job = ExportJob.objects.get()
+    assert job.status == ExportJob.Status.EXPIRED and job.output == []
+    assert call("get", charted.token, status_url).status_code == 410
+    assert call("get", charted.token, item["url"]).status_code == 410
+    event = AuditEvent.objects.filter(object_type="fhir.export").latest("sequence")
+    assert event.details == {"state": "expired", "files_deleted": 1}
+    assert event.actor_id is None and event.actor_username == "task worker"
+    assert prune_expired_exports.call() == 0  # once only
+    # The expired job no longer holds the client back.
+    assert call("get", charted.token, "/fhir/r4/Patient/$export", ASYNC).status_code == 202

@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 from django.core.management import call_command
 from django.test import Client
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 
 from ketacare.accounts.policy import Role
 from ketacare.audit.models import AuditEvent
-from ketacare.exchange import deid
+from ketacare.exchange import deid, research
 from ketacare.measures.models import Score
 from ketacare.patients.models import Consent, Patient
 from ketacare.treatment.models import TreatmentSession
@@ -73,6 +74,24 @@ def read(path: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(path.read_text())))
 
 
+def parquet_rows(path: Path) -> list[dict[str, str]]:
+    """A Parquet file's rows as the CSV shows them: null is an empty cell."""
+    return [
+        {k: "" if v is None else str(v) for k, v in row.items()}
+        for row in pq.read_table(path).to_pylist()
+    ]
+
+
+def parquet_strings(directory: Path) -> list[str]:
+    """Every string cell of every Parquet table (not the dictionary), read with pyarrow."""
+    cells = []
+    for path in sorted(directory.glob("*.parquet")):
+        if path.name != "data_dictionary.parquet":
+            for column in pq.read_table(path).columns:
+                cells += [v for v in column.to_pylist() if isinstance(v, str)]
+    return cells
+
+
 def identifiers() -> set[str]:
     """Every identifier in the database: names, MRNs, birth dates, phones, e-mails,
     addresses, and every exact date of a session or score."""
@@ -92,19 +111,27 @@ def test_the_export_holds_no_identifier_and_no_small_group(cohort: Charted, tmp_
     call_command("research_export", clinic="clinic-a", out=tmp_path, stdout=io.StringIO())
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "data_dictionary.csv",
+        "data_dictionary.parquet",
         "patients.csv",
+        "patients.parquet",
         "scores.csv",
+        "scores.parquet",
         "sessions.csv",
+        "sessions.parquet",
     ]
     text = "\n".join(
         p.read_text() for p in tmp_path.glob("*.csv") if p.name != "data_dictionary.csv"
     )
+    cells = parquet_strings(tmp_path)
+    assert cells
     for value in identifiers():
-        assert not re.search(rf"(?<![\w-]){re.escape(value)}(?![\w-])", text, re.I), value
+        found = re.compile(rf"(?<![\w-]){re.escape(value)}(?![\w-])", re.I)
+        assert not found.search(text), value
+        assert not any(found.search(cell) for cell in cells), value
     patients = read(tmp_path / "patients.csv")
     assert len(patients) == 12  # the consenting women; the outliers are left out
-    cells = Counter((r["age_band"], r["sex"], r["site"]) for r in patients)
-    assert min(cells.values()) >= K
+    groups = Counter((r["age_band"], r["sex"], r["site"]) for r in patients)
+    assert min(groups.values()) >= K
     ids = {r["research_id"] for r in patients}
     scores = read(tmp_path / "scores.csv")
     assert scores and {r["research_id"] for r in scores} <= ids
@@ -119,6 +146,26 @@ def test_the_export_holds_no_identifier_and_no_small_group(cohort: Charted, tmp_
     event = AuditEvent.objects.get(object_type="research.export")
     assert event.details["patients"] == 12 and event.details["k"] == K
     assert event.details["left_out_small_cells"] == 2
+
+
+@pytest.mark.django_db
+def test_the_parquet_files_hold_the_csv_rows_with_the_dictionary_types(
+    cohort: Charted, tmp_path: Path
+) -> None:
+    call_command("research_export", clinic="clinic-a", out=tmp_path, stdout=io.StringIO())
+    types = {"text": "string", "integer": "int32", "decimal(6,1)": "decimal128(6, 1)"}
+    for table in research.TABLES:
+        parquet = pq.read_table(tmp_path / f"{table}.parquet")
+        wanted = [(c, types[t]) for name, c, t, _, _ in research.DICTIONARY if name == table]
+        assert [(f.name, str(f.type)) for f in parquet.schema] == wanted
+        csv_rows = read(tmp_path / f"{table}.csv")
+        assert csv_rows and parquet_rows(tmp_path / f"{table}.parquet") == csv_rows, table
+    sessions = pq.read_table(tmp_path / "sessions.parquet").to_pylist()
+    assert isinstance(sessions[0]["day"], int) and sessions[0]["devices"] == 2
+    dictionary = pq.read_table(tmp_path / "data_dictionary.parquet").to_pylist()
+    assert (
+        len(dictionary) == len(read(tmp_path / "data_dictionary.csv")) == len(research.DICTIONARY)
+    )
 
 
 @pytest.mark.django_db
@@ -140,7 +187,7 @@ def test_the_page_is_for_researchers_and_compliance_only(cohort: Charted, make_a
     download = page.post(url)
     assert download["Content-Type"] == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(download.content)).namelist()
-    assert "data_dictionary.csv" in names
+    assert {"data_dictionary.csv", "sessions.parquet", "scores.parquet"} <= set(names)
     officer = make_access(Role.COMPLIANCE, cohort.access.clinic)
     compliance = Client()
     compliance.force_login(officer.user)

@@ -70,6 +70,18 @@ def test_the_tick_is_enqueued_once_while_one_is_pending() -> None:
 
 @pytest.mark.django_db
 @pytest.mark.usefixtures("db_tasks")
+def test_the_tick_also_enqueues_the_prune_of_expired_exports_once() -> None:
+    from ketacare.exchange.tasks import prune_expired_exports
+
+    enqueue_tick_unless_pending()
+    enqueue_tick_unless_pending()
+    prunes = DBTaskResult.objects.filter(task_path=prune_expired_exports.module_path)
+    assert prunes.count() == 1
+    assert ticks().count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("db_tasks")
 def test_old_successful_ticks_are_pruned_and_failures_kept() -> None:
     enqueue_tick_unless_pending()
     ticks().update(status="SUCCESSFUL", finished_at=timezone.now() - dt.timedelta(days=2))

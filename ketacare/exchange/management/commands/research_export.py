@@ -13,8 +13,8 @@ from ketacare.exchange.research import research_export_command
 class Command(BaseCommand):
     help = (
         "Write a de-identified research extract of one clinic (consented patients only; "
-        "HIPAA Safe Harbor; k-anonymous age band, sex and site) as CSV files with a data "
-        "dictionary. The export is audited."
+        "HIPAA Safe Harbor; k-anonymous age band, sex and site) as CSV and Parquet files "
+        "with a data dictionary. The export is audited."
     )
 
     def add_arguments(self, parser: Any) -> None:

@@ -1,8 +1,8 @@
 """`ketacare worker`: the background worker.
 
 It runs django-tasks-db's database worker (message delivery and every other task) and a
-ticker thread that enqueues the measurement tick once a minute, so scheduled work is
-itself a queued task with a stored result."""
+ticker thread that enqueues the measurement tick and the prune of expired FHIR export
+files once a minute, so scheduled work is itself a queued task with a stored result."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 from django_tasks_db.models import DBTaskResult
 
+from ketacare.exchange.tasks import prune_expired_exports
 from ketacare.measures.tasks import measurement_tick
 from ketacare.operations.services import heartbeat_beat
 
@@ -29,16 +30,24 @@ def beat_and_tick() -> bool:
     return enqueue_tick_unless_pending()
 
 
-def enqueue_tick_unless_pending() -> bool:
-    ticks = DBTaskResult.objects.filter(task_path=measurement_tick.module_path)
+def _enqueue_unless_pending(scheduled: Any) -> bool:
+    results = DBTaskResult.objects.filter(task_path=scheduled.module_path)
     # A tick a minute adds up: keep a day of successful tick results, and every failure.
-    ticks.filter(
+    results.filter(
         status="SUCCESSFUL", finished_at__lt=timezone.now() - dt.timedelta(days=1)
     ).delete()
-    pending = ticks.filter(status__in=["READY", "RUNNING"]).exists()
+    pending = results.filter(status__in=["READY", "RUNNING"]).exists()
     if not pending:
-        measurement_tick.enqueue()
+        scheduled.enqueue()
     return not pending
+
+
+def enqueue_tick_unless_pending() -> bool:
+    """Enqueue the scheduled tasks that are not already waiting: the measurement tick and
+    the prune of expired Bulk Data export files. Returns whether the measurement tick was
+    enqueued."""
+    _enqueue_unless_pending(prune_expired_exports)
+    return _enqueue_unless_pending(measurement_tick)
 
 
 class Ticker(threading.Thread):
