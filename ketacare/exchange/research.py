@@ -6,6 +6,9 @@ Tables, each written twice: as CSV (through ketacare.common.csvfile) and as Parq
   sessions   research_id, day, status, protocol, drug, route,
              dose_mg, minutes_dosing, devices
   scores     research_id, day, instrument, total, severity
+  outcomes   research_id, course, first_dose_day, sessions, protocol, route, instrument,
+             baseline, response, remission, relapse, days_to_response,
+             days_of_response, response_ended
 Dates become day numbers: days from the patient's own first session (or first score),
 which is day 0. That is a per-patient shift of every date, so intervals stay true, and
 no calendar date (which a shifted date still is) leaves.
@@ -16,7 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,9 +38,13 @@ from ketacare.common.csvfile import SafeWriter
 from ketacare.common.errors import PermissionDenied
 from ketacare.exchange import deid
 from ketacare.measures.models import Score
+from ketacare.outcomes.config import config_for
+from ketacare.outcomes.course import classify_course
+from ketacare.outcomes.sources import all_courses
 from ketacare.patients.models import Consent, Patient
 from ketacare.treatment.models import AdministrationEvent, TreatmentSession
 
+OUTCOME_STATUSES = "met, not_met, missing, not_applicable"
 SITE_LABEL = "site-1"  # a clinic's name or town is geographic: the export names no site
 
 # The dictionary's types, and the Parquet (Arrow) type of each. An empty CSV cell is a
@@ -46,7 +54,7 @@ ARROW_TYPES: dict[str, pa.DataType] = {
     "integer": pa.int32(),
     "decimal(6,1)": pa.decimal128(6, 1),
 }
-TABLES = ("patients", "sessions", "scores")
+TABLES = ("patients", "sessions", "scores", "outcomes")
 
 DICTIONARY: list[tuple[str, str, str, str, str]] = [
     # table, column, type, meaning, the codes it holds (where it holds codes).
@@ -114,6 +122,59 @@ DICTIONARY: list[tuple[str, str, str, str, str]] = [
     ),
     ("scores", "total", "integer", "Total score.", ""),
     ("scores", "severity", "text", "Severity band of the total (the instrument's bands).", ""),
+    ("outcomes", "research_id", "text", "The patient (the patients table).", ""),
+    ("outcomes", "course", "integer", "The patient's course of treatment, from 1.", ""),
+    ("outcomes", "first_dose_day", "integer", "Day of the course's first dose.", ""),
+    ("outcomes", "sessions", "integer", "Sessions given in the course.", ""),
+    ("outcomes", "protocol", "text", "Protocol code of the course (the catalogue).", ""),
+    ("outcomes", "route", "text", "Route of the course's doses.", "iv, im, intranasal, oral, sl"),
+    (
+        "outcomes",
+        "instrument",
+        "text",
+        "The rating scale the outcome is judged on (the clinic's primary scale).",
+        "phq9, madrs, qids_sr16, hamd17",
+    ),
+    ("outcomes", "baseline", "integer", "Baseline total of that scale.", ""),
+    (
+        "outcomes",
+        "response",
+        "text",
+        "Response during the course (the clinic's rule, e.g. a 50% fall from baseline), "
+        "judged on everything recorded by the export.",
+        OUTCOME_STATUSES,
+    ),
+    ("outcomes", "remission", "text", "Remission, judged likewise.", OUTCOME_STATUSES),
+    (
+        "outcomes",
+        "relapse",
+        "text",
+        "Relapse after a response (met: relapsed; not_met: response held; not_applicable: "
+        "no response).",
+        OUTCOME_STATUSES,
+    ),
+    (
+        "outcomes",
+        "days_to_response",
+        "integer",
+        "Days from the first dose to the first response, or to the last follow-up when "
+        "there was none (then response is not met).",
+        "",
+    ),
+    (
+        "outcomes",
+        "days_of_response",
+        "integer",
+        "Days from the first response to relapse, or to the last follow-up (censored).",
+        "",
+    ),
+    (
+        "outcomes",
+        "response_ended",
+        "text",
+        "yes when days_of_response ends in a relapse, no when it is censored.",
+        "yes, no",
+    ),
 ]
 
 
@@ -278,7 +339,15 @@ def build(clinic: Clinic, *, today: dt.date) -> ResearchExport:
         )
         for s in scores
     ]
-    files = _files({"patients": patient_rows, "sessions": session_rows, "scores": score_rows})
+    outcome_rows = _outcome_rows(clinic, kept, ids, day)
+    files = _files(
+        {
+            "patients": patient_rows,
+            "sessions": session_rows,
+            "scores": score_rows,
+            "outcomes": outcome_rows,
+        }
+    )
     return ResearchExport(
         files=files,
         patients=len(kept),
@@ -288,8 +357,53 @@ def build(clinic: Clinic, *, today: dt.date) -> ResearchExport:
             "patients": len(patient_rows),
             "sessions": len(session_rows),
             "scores": len(score_rows),
+            "outcomes": len(outcome_rows),
         },
     )
+
+
+def _outcome_rows(
+    clinic: Clinic,
+    kept: Mapping[str, Any],
+    ids: Mapping[str, str],
+    day: Callable[[str, dt.datetime | None], int | None],
+) -> list[tuple[Any, ...]]:
+    """One row per course: the verdicts the outcome dashboard counts, on the clinic's
+    primary scale and rules, on everything recorded."""
+    config = config_for(clinic)
+    instrument = config.options.primary_instrument
+    rows: list[tuple[Any, ...]] = []
+    number: dict[str, int] = {}
+    wanted = [uuid.UUID(pid) for pid in kept]
+    for pc in all_courses(clinic, patient_ids=wanted):
+        pid = str(pc.patient_id)
+        number[pid] = number.get(pid, 0) + 1
+        outcome = classify_course(pc.course, instrument, config.rules)
+        lasted = outcome.duration_of_response
+        rows.append(
+            (
+                ids[pid],
+                number[pid],
+                day(pid, pc.course.first_dose_at),
+                len(pc.course.sessions),
+                pc.protocol,
+                pc.route,
+                instrument,
+                outcome.baseline.value,
+                outcome.response.status.value,
+                outcome.remission.status.value,
+                outcome.relapse.status.value,
+                _whole_days(outcome.time_to_response.days),
+                _whole_days(lasted.days),
+                ("yes" if lasted.event else "no") if lasted.days is not None else None,
+            )
+        )
+    rows.sort(key=lambda row: (row[0], row[1]))
+    return rows
+
+
+def _whole_days(days: float | None) -> int | None:
+    return None if days is None else int(days)
 
 
 def _audit(clinic: Clinic, export: ResearchExport, actor: Any, label: str | None) -> None:

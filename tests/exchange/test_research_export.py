@@ -112,6 +112,8 @@ def test_the_export_holds_no_identifier_and_no_small_group(cohort: Charted, tmp_
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "data_dictionary.csv",
         "data_dictionary.parquet",
+        "outcomes.csv",
+        "outcomes.parquet",
         "patients.csv",
         "patients.parquet",
         "scores.csv",
@@ -143,6 +145,15 @@ def test_the_export_holds_no_identifier_and_no_small_group(cohort: Charted, tmp_
     expected = (cohort.session.scheduled_start.date() - first_score).days
     assert sessions[0]["day"] == str(expected)
     assert scores[0]["day"] == "0"
+    # One course (the charted patient's): its first dose on the session's day number,
+    # with the verdicts the dashboard counts, as codes the dictionary lists.
+    outcomes = read(tmp_path / "outcomes.csv")
+    assert len(outcomes) == 1
+    course = outcomes[0]
+    assert course["research_id"] == sessions[0]["research_id"] and course["course"] == "1"
+    assert course["first_dose_day"] == sessions[0]["day"] and course["sessions"] == "1"
+    statuses = {"met", "not_met", "missing", "not_applicable"}
+    assert {course["response"], course["remission"], course["relapse"]} <= statuses
     event = AuditEvent.objects.get(object_type="research.export")
     assert event.details["patients"] == 12 and event.details["k"] == K
     assert event.details["left_out_small_cells"] == 2
