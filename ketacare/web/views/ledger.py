@@ -202,7 +202,7 @@ def session_ledger(
         raise NotFound("session")
     if request.method == "POST":
         try:
-            _session_action(access, session.pk, request.POST)
+            _session_action(request, access, session.pk, request.POST)
         except ValidationFailed as exc:
             flash_failure(request, exc, labels=LABELS)  # refused: nothing saved, each reason
         else:
@@ -240,7 +240,9 @@ def session_ledger(
     )
 
 
-def _session_action(access: ClinicAccess, session_id: uuid.UUID, post: Any) -> None:
+def _session_action(
+    request: HttpRequest, access: ClinicAccess, session_id: uuid.UUID, post: Any
+) -> None:
     action = post.get("action")
     if action == "withdraw":
         stock = post.get("stock", "")
@@ -265,6 +267,7 @@ def _session_action(access: ClinicAccess, session_id: uuid.UUID, post: Any) -> N
             witness_password=post.get("witness_password", ""),
             witness_code=post.get("witness_code", ""),
             lot_id=post.get("lot_id") or None,
+            request=request,
         )
     else:
         raise ValidationFailed.single("action", "Unknown action.")
