@@ -504,8 +504,8 @@ def loss_report(*, access: ClinicAccess, entry_id: Any) -> list[tuple[str, str]]
 def count_get(*, access: ClinicAccess, count_id: Any) -> Count:
     """A count of the caller's clinic, once submitted: only then are the expected figures
     (and the discrepancies) shown to the counter."""
+    count: Count = _get(Count, access, count_id, "count")  # another clinic's: 404 first
     access.require(Permission.LEDGER_MANAGE)
-    count: Count = _get(Count, access, count_id, "count")
     return count
 
 

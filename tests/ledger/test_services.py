@@ -36,7 +36,7 @@ def _waste(
     session: TreatmentSession,
     witness: ClinicAccess | None,
     qty: str = "465",
-    **kw: str,
+    **kw: Any,
 ) -> LedgerEntry:
     return services.waste_record(
         access=nurse,

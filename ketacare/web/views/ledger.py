@@ -415,8 +415,8 @@ def ledger_count(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
     if request.method == "POST":
         prefix = "counted_"
         counted = {
-            key[len(prefix) :]: _decimal(value)
-            for key, value in request.POST.items()
+            key[len(prefix) :]: _decimal(request.POST.get(key))
+            for key in request.POST
             if key.startswith(prefix)
         }
         try:
@@ -483,7 +483,19 @@ def ledger_count_result(
 class LedgerSettingsForm(forms.ModelForm):
     class Meta:
         model = LedgerSettings
-        exclude = ["clinic"]
+        fields = [
+            "registration_number",
+            "schedule_authority",
+            "registrant_name",
+            "require_balanced_to_sign",
+            "waste_witness_required",
+            "significant_loss_mg",
+            "loss_pattern_count",
+            "loss_notice_business_days",
+            "investigation_days",
+            "multi_dose_open_days",
+            "record_retention_years",
+        ]
 
 
 @clinic_view
