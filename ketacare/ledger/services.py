@@ -724,8 +724,8 @@ def witness_check(
             raise ValidationFailed.single(
                 field,
                 f"The witness {user.get_username()} is locked out after too many failed "
-                "sign-ins; they may witness again once the lockout ends or an "
-                "administrator lifts it.",
+                "sign-ins (of their account, or from this address); they may witness again "
+                "once the lockout ends or an administrator lifts it.",
             )
         method = ""
         if code.strip() and django_otp.user_has_device(user):
