@@ -405,7 +405,9 @@ def administration_create(
 def waste_create(request: HttpRequest, session_id: uuid.UUID, payload: LedgerWasteIn) -> Any:
     return Status(
         201,
-        services.waste_record(access=access_of(request), session_id=session_id, **payload.dict()),
+        services.waste_record(
+            access=access_of(request), session_id=session_id, request=request, **payload.dict()
+        ),
     )
 
 
@@ -414,7 +416,9 @@ def waste_create(request: HttpRequest, session_id: uuid.UUID, payload: LedgerWas
 
 @router.post("/counts", response={201: LedgerCountOut}, summary="A blind two-person count")
 def count_create(request: HttpRequest, payload: LedgerCountIn) -> Any:
-    return Status(201, services.count_record(access=access_of(request), **payload.dict()))
+    return Status(
+        201, services.count_record(access=access_of(request), request=request, **payload.dict())
+    )
 
 
 @router.get("/investigations", response=list[LedgerInvestigationOut], summary="Count discrepancies")

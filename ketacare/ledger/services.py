@@ -15,9 +15,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import django_otp
+from axes.handlers.proxy import AxesProxyHandler
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.http import HttpRequest
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Membership, User
@@ -457,6 +460,55 @@ def entry_reverse(*, access: ClinicAccess, entry_id: Any, reason: str) -> Ledger
     )
 
 
+def loss_report(*, access: ClinicAccess, entry_id: Any) -> list[tuple[str, str]] | None:
+    """For a loss or theft entry that is significant (the clinic's quantity, or its pattern
+    of losses within a year: 21 CFR 1301.76(b)), the DEA Form 106 fields with the notice
+    date (one business day after discovery, by default); None when no report is prompted."""
+    access.require(Permission.LEDGER_VIEW)
+    entry = _get(LedgerEntry, access, entry_id, "entry")
+    if entry.kind != Kind.LOSS:
+        return None
+    rules = ledger_settings(access.clinic).rules()
+    earlier = LedgerEntry.objects.filter(
+        clinic=access.clinic,
+        kind=Kind.LOSS,
+        sequence__lt=entry.sequence,
+        occurred_at__gte=entry.occurred_at - dt.timedelta(days=365),
+    ).count()
+    if not core.significant_loss(
+        entry.quantity_mg,
+        threshold_mg=rules.significant_loss_mg,
+        pattern_count=earlier,
+        pattern_threshold=rules.loss_pattern_count,
+    ):
+        return None
+    product = entry.lot.product
+    discovered = entry.discovered_on or entry.occurred_at.date()
+    notice = core.business_days_after(discovered, rules.loss_notice_business_days)
+    settings_ = ledger_settings(access.clinic)
+    return [
+        ("Registrant", settings_.registrant_name or access.clinic.name),
+        ("DEA registration number", settings_.registration_number or "not set"),
+        ("Date the loss or theft was discovered", f"{discovered:%Y-%m-%d}"),
+        ("Notify the DEA in writing by", f"{notice:%Y-%m-%d}"),
+        ("Description (type of loss)", entry.reason),
+        ("Substance", product.get_substance_display()),
+        ("NDC", product.ndc),
+        ("Strength", f"{product.strength_mg.normalize():f} mg"),
+        ("Form", product.get_form_display()),
+        ("Lot number", entry.lot.lot_number),
+        ("Quantity lost", core.mg(entry.quantity_mg)),
+    ]
+
+
+def count_get(*, access: ClinicAccess, count_id: Any) -> Count:
+    """A count of the caller's clinic, once submitted: only then are the expected figures
+    (and the discrepancies) shown to the counter."""
+    count: Count = _get(Count, access, count_id, "count")  # another clinic's: 404 first
+    access.require(Permission.LEDGER_MANAGE)
+    return count
+
+
 # --- the session's record (nurses and prescribers) ------------------------------------------
 
 
@@ -633,10 +685,21 @@ def administration_record(
 
 
 def witness_check(
-    access: ClinicAccess, *, username: str, password: str = "", code: str = ""
+    access: ClinicAccess,
+    *,
+    username: str,
+    password: str = "",
+    code: str = "",
+    request: HttpRequest | None = None,
+    field: str = "witness_username",
 ) -> tuple[User | None, core.Witness, str]:
     """Who the witness is and whether they proved it in person: their own password, or a
-    one-time code from their own device (django-otp)."""
+    one-time code from their own device (django-otp).
+
+    The witness's credentials count like a sign-in (docs/ledger.md): a wrong password or
+    code is recorded by django-axes (and audited) as a failed sign-in of the witness, and
+    a witness locked out by django-axes is refused, whatever they type. Call it outside the
+    write's transaction, so that a refused write does not roll the failure back."""
     user = (
         User.objects.filter(username=username.strip(), is_active=True).first()
         if username.strip()
@@ -650,16 +713,42 @@ def witness_check(
         .first()
     )
     licensed = role is not None and can(role, Permission.LEDGER_WITNESS)
-    method = ""
-    if code.strip() and django_otp.user_has_device(user):
-        if django_otp.match_token(user, code.replace(" ", "")) is not None:
-            method = "otp"
-    elif password and user.check_password(password):
-        method = "password"
+    if not (code.strip() or password):
+        return user, core.Witness(user.pk, licensed=licensed, authenticated=False), ""
+    # Without a request (a script, a test) failures are still counted per username.
+    req = request if request is not None else HttpRequest()
+    credentials = {"username": user.get_username()}
+    was_locked = getattr(req, "axes_locked_out", False)
+    try:
+        if not AxesProxyHandler.is_allowed(req, credentials):
+            raise ValidationFailed.single(
+                field,
+                f"The witness {user.get_username()} is locked out after too many failed "
+                "sign-ins (of their account, or from this address); they may witness again "
+                "once the lockout ends or an administrator lifts it.",
+            )
+        method = ""
+        if code.strip() and django_otp.user_has_device(user):
+            if django_otp.match_token(user, code.replace(" ", "")) is not None:
+                method = "otp"
+            else:
+                user_login_failed.send(
+                    sender=__name__, credentials={**credentials, "step": "code"}, request=req
+                )
+        elif password:
+            if user.check_password(password):
+                method = "password"
+            else:
+                user_login_failed.send(
+                    sender=__name__, credentials={**credentials, "step": "password"}, request=req
+                )
+    finally:
+        # axes marks the request locked out when the witness reaches the limit; the
+        # person signed in is not, so their page is not replaced by the lockout page.
+        req.axes_locked_out = was_locked  # type: ignore[attr-defined]
     return user, core.Witness(user.pk, licensed=licensed, authenticated=bool(method)), method
 
 
-@transaction.atomic
 def waste_record(
     *,
     access: ClinicAccess,
@@ -670,16 +759,45 @@ def waste_record(
     witness_code: str = "",
     lot_id: Any = None,
     method: str = "",
+    request: HttpRequest | None = None,
 ) -> LedgerEntry:
     """Waste of the drawn-up remainder or a partly used vial, witnessed in person by a
-    second licensed person (a clinic setting, on by default)."""
+    second licensed person (a clinic setting, on by default). The witness's password or
+    code is checked first, outside the write's transaction, so a failure stays counted."""
     access.require(Permission.LEDGER_WITHDRAW)
+    checked = witness_check(
+        access,
+        username=witness_username,
+        password=witness_password,
+        code=witness_code,
+        request=request,
+    )
+    return _waste_write(
+        access=access,
+        session_id=session_id,
+        quantity_mg=quantity_mg,
+        witness_username=witness_username,
+        checked=checked,
+        lot_id=lot_id,
+        method=method,
+    )
+
+
+@transaction.atomic
+def _waste_write(
+    *,
+    access: ClinicAccess,
+    session_id: Any,
+    quantity_mg: Any,
+    witness_username: str,
+    checked: tuple[User | None, core.Witness, str],
+    lot_id: Any,
+    method: str,
+) -> LedgerEntry:
     session = _session(access, session_id)
     _open_for_ledger(session)
     amount = quantity(quantity_mg)
-    witness_user, witness, signed_with = witness_check(
-        access, username=witness_username, password=witness_password, code=witness_code
-    )
+    witness_user, witness, signed_with = checked
     if witness_username.strip() and witness_user is None:
         raise ValidationFailed.single(
             "witness_username", "No active staff member has this username."
@@ -781,7 +899,6 @@ def sign_blockers(session: TreatmentSession) -> tuple[str, ...]:
 # --- counts and investigations --------------------------------------------------------------
 
 
-@transaction.atomic
 def count_record(
     *,
     access: ClinicAccess,
@@ -793,19 +910,48 @@ def count_record(
     witness_code: str = "",
     timing: str = Count.Timing.CLOSE,
     owner_id: Any = None,
+    request: HttpRequest | None = None,
 ) -> Count:
     """A blind count: the counter enters every lot's quantity before seeing the expected
     figure; a second licensed person witnesses. A discrepancy opens an investigation; a
-    significant shortfall also prompts the theft/loss report fields (DEA Form 106)."""
+    significant shortfall also prompts the theft/loss report fields (DEA Form 106). The
+    witness's password or code counts like a sign-in (checked outside the transaction)."""
     access.require(Permission.LEDGER_MANAGE)
+    checked = witness_check(
+        access,
+        username=witness_username,
+        password=witness_password,
+        code=witness_code,
+        request=request,
+    )
+    return _count_write(
+        access=access,
+        location_id=location_id,
+        kind=kind,
+        counted=counted,
+        checked=checked,
+        timing=timing,
+        owner_id=owner_id,
+    )
+
+
+@transaction.atomic
+def _count_write(
+    *,
+    access: ClinicAccess,
+    location_id: Any,
+    kind: str,
+    counted: Mapping[Any, Any],
+    checked: tuple[User | None, core.Witness, str],
+    timing: str,
+    owner_id: Any,
+) -> Count:
     location = _get(Location, access, location_id, "location")
     if kind not in Count.Kind.values:
         raise ValidationFailed.single("kind", "Choose shift, daily, initial or biennial.")
     if timing not in Count.Timing.values:
         raise ValidationFailed.single("timing", "Choose opening or close of business.")
-    witness_user, witness, _ = witness_check(
-        access, username=witness_username, password=witness_password, code=witness_code
-    )
+    witness_user, witness, _ = checked
     if witness_user is not None and not witness.licensed:
         # Counts may be witnessed by any second staff member of the clinic with ledger duties.
         member = (

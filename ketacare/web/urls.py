@@ -130,6 +130,18 @@ urlpatterns = [
     ),
     path("c/<slug:clinic_slug>/rems-forms/", session_chart.rems_form_list, name="rems_form_list"),
     path("c/<slug:clinic_slug>/ledger/", ledger.ledger_home, name="ledger_home"),
+    path("c/<slug:clinic_slug>/ledger/manage/", ledger.ledger_manage, name="ledger_manage"),
+    path("c/<slug:clinic_slug>/ledger/count/", ledger.ledger_count, name="ledger_count"),
+    path(
+        "c/<slug:clinic_slug>/ledger/count/<uuid:count_id>/",
+        ledger.ledger_count_result,
+        name="ledger_count_result",
+    ),
+    path(
+        "c/<slug:clinic_slug>/ledger/settings/",
+        ledger.ledger_settings_page,
+        name="ledger_settings",
+    ),
     path(
         "c/<slug:clinic_slug>/ledger/report/",
         ledger.ledger_report,

@@ -22,6 +22,7 @@ from ketacare.ledger import services
 from ketacare.ledger.models import Balance, Investigation, LedgerEntry, Location, Product
 from ketacare.ledger.selectors import ledger_chain_verify
 from ketacare.treatment.models import TreatmentSession
+from tests.clock import fix_clock
 from tests.ledger.conftest import SPRAVATO_56, receive, session_for
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +37,7 @@ def _waste(
     session: TreatmentSession,
     witness: ClinicAccess | None,
     qty: str = "465",
-    **kw: str,
+    **kw: Any,
 ) -> LedgerEntry:
     return services.waste_record(
         access=nurse,
@@ -422,5 +423,8 @@ def test_a_witness_with_an_authenticator_signs_with_a_one_time_code(
     }
     with pytest.raises(ValidationFailed, match="one-time code was not accepted"):
         services.waste_record(**args, witness_code="000000")
+    # The wrong code stays counted (django-otp throttles the device for a second, and
+    # django-axes counts a failure): the refused waste does not roll it back.
+    fix_clock(clock.now() + dt.timedelta(seconds=2))
     waste = services.waste_record(**args, witness_code=current_code(device))
     assert waste.witness_method == "otp"

@@ -18,7 +18,9 @@ from django.test import Client
 from django.urls import URLPattern, reverse
 
 from ketacare.accounts.policy import Role
+from ketacare.common import clock
 from ketacare.eligibility.screening import Item
+from ketacare.ledger.models import Count, Location
 from ketacare.messaging.models import OutboundMessage
 from ketacare.patients.api import CHART_ENTRY_PATHS
 from ketacare.treatment.rules import FLAG_SETTINGS, SETTING_SPECS
@@ -62,6 +64,38 @@ SETTINGS_FORM = {
     **{spec.name: str(spec.low) for spec in SETTING_SPECS if spec.name not in FLAG_SETTINGS},
     "pregnancy_test_required": "on",
 }
+
+
+LEDGER_SETTINGS_FORM = {
+    "registration_number": "AB1234563",
+    "schedule_authority": "III",
+    "registrant_name": "Clinic",
+    "require_balanced_to_sign": "on",
+    "waste_witness_required": "on",
+    "significant_loss_mg": "500",
+    "loss_pattern_count": "3",
+    "loss_notice_business_days": "1",
+    "investigation_days": "7",
+    "multi_dose_open_days": "28",
+    "record_retention_years": "2",
+}
+
+
+def _ledger_count(r: ClinicRecords) -> Any:
+    """A count of the clinic's (made once, straight from the models: the page only reads)."""
+    existing = Count.objects.filter(clinic=r.clinic).first()
+    if existing is not None:
+        return existing.pk
+    location, _ = Location.objects.get_or_create(clinic=r.clinic, name="Safe")
+    staff = member(r.clinic, Role.COMPLIANCE).user
+    return Count.objects.create(
+        clinic=r.clinic,
+        location=location,
+        kind=Count.Kind.DAILY,
+        counted_at=clock.now(),
+        counted_by=staff,
+        witness=member(r.clinic, Role.NURSE).user,
+    ).pk
 
 
 @dataclass(frozen=True)
@@ -353,6 +387,14 @@ def _pages() -> list[Page]:
         Page("ledger_home", _slug, role=Role.COMPLIANCE),
         Page("ledger_report", _slug, query="?code=dispensing", role=Role.COMPLIANCE),
         Page("session_ledger", lambda r: {**_patient(r), "session_id": r.live_session_id}),
+        Page("ledger_manage", _slug, role=Role.COMPLIANCE),
+        Page("ledger_count", _slug, role=Role.COMPLIANCE),
+        Page(
+            "ledger_count_result",
+            lambda r: {**_slug(r), "count_id": _ledger_count(r)},
+            role=Role.COMPLIANCE,
+        ),
+        Page("ledger_settings", _slug, role=Role.COMPLIANCE, post=LEDGER_SETTINGS_FORM),
         Page("rems_form_csv", lambda r: {**_patient(r), "session_id": r.live_session_id}),
         # Exchange (ketacare.exchange): exports, referral import, research, letters.
         Page("export_list", _slug),
@@ -427,6 +469,9 @@ RECORD_PAGES = [
         "research_export",
         "ledger_home",
         "ledger_report",
+        "ledger_manage",
+        "ledger_count",
+        "ledger_settings",
     }
 ]
 
