@@ -405,7 +405,7 @@ def disposal_record(
             errors["second_witness_id"] = ["The two witnesses must be different people."]
     if errors:
         raise ValidationFailed(errors)
-    return _move(
+    entry = _move(
         access,
         what,
         lot,
@@ -419,6 +419,47 @@ def disposal_record(
         witness=witness_user,
         second_witness=second_witness_user,
     )
+    if what is Kind.LOSS:
+        _open_loss_investigation(access, entry)
+    return entry
+
+
+def _open_loss_investigation(access: ClinicAccess, entry: LedgerEntry) -> Investigation | None:
+    """A significant loss or theft recorded directly opens its investigation, with the
+    DEA Form 106 fields and the notice date, as a count's shortfall does."""
+    if loss_report(access=access, entry_id=entry.pk) is None:
+        return None
+    rules = ledger_settings(access.clinic).rules()
+    discovered = entry.discovered_on or entry.occurred_at.date()
+    investigation = Investigation.objects.create(
+        clinic=access.clinic,
+        lot=entry.lot,
+        discrepancy_mg=-entry.quantity_mg,
+        owner=access.user,
+        due_on=discovered + dt.timedelta(days=rules.investigation_days),
+        significant_loss=True,
+        notice_due_on=core.business_days_after(discovered, rules.loss_notice_business_days),
+        form_106=_form_106(access, entry.lot, entry.quantity_mg, discovered, entry.reason),
+    )
+    _audit_investigation_opened(access, investigation)
+    return investigation
+
+
+def _form_106(
+    access: ClinicAccess, lot: Lot, lost_mg: Decimal, discovered: dt.date, kind_of_loss: str
+) -> dict[str, str]:
+    product = lot.product
+    return {
+        "registration_number": ledger_settings(access.clinic).registration_number,
+        "date_of_loss_discovered": discovered.isoformat(),
+        "type_of_loss": kind_of_loss,
+        "substance": product.get_substance_display(),
+        "ndc": product.ndc,
+        "strength": f"{product.strength_mg.normalize():f} mg",
+        "form": product.get_form_display(),
+        "quantity_lost_mg": f"{lost_mg.normalize():f}",
+        "lot_number": lot.lot_number,
+    }
 
 
 @transaction.atomic
@@ -1060,7 +1101,6 @@ def _open_investigation(
         pattern_count=earlier,
         pattern_threshold=rules.loss_pattern_count,
     )
-    product = line.lot.product
     investigation = Investigation.objects.create(
         clinic=access.clinic,
         count_line=line,
@@ -1072,34 +1112,24 @@ def _open_investigation(
         notice_due_on=core.business_days_after(today, rules.loss_notice_business_days)
         if significant
         else None,
-        form_106=(
-            {
-                "registration_number": ledger_settings(access.clinic).registration_number,
-                "date_of_loss_discovered": today.isoformat(),
-                "type_of_loss": "",
-                "substance": product.get_substance_display(),
-                "ndc": product.ndc,
-                "strength": f"{product.strength_mg.normalize():f} mg",
-                "form": product.get_form_display(),
-                "quantity_lost_mg": f"{missing.normalize():f}",
-                "lot_number": line.lot.lot_number,
-            }
-            if significant
-            else {}
-        ),
+        form_106=_form_106(access, line.lot, missing, today, "") if significant else {},
     )
+    _audit_investigation_opened(access, investigation)
+    return investigation
+
+
+def _audit_investigation_opened(access: ClinicAccess, investigation: Investigation) -> None:
     audit_as(
         access,
         action=Action.CREATE,
         object_type="ledgerinvestigation",
         object_id=investigation.pk,
         changes={
-            "discrepancy_mg": [None, line.discrepancy_mg],
-            "significant_loss": [None, significant],
+            "discrepancy_mg": [None, investigation.discrepancy_mg],
+            "significant_loss": [None, investigation.significant_loss],
             "due_on": [None, investigation.due_on],
         },
     )
-    return investigation
 
 
 @transaction.atomic

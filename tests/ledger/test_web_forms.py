@@ -168,6 +168,13 @@ def test_significant_loss_prompts_the_form_106_fields(
     assert "significant loss" in body and "DEA Form 106" in body
     assert "Date the loss or theft was discovered" in body and today.isoformat() in body
     assert "Notify the DEA in writing by" in body and "500 mg" in body
+    # Recorded directly, the significant loss opens its investigation as a count would.
+    investigation = Investigation.objects.get(clinic=clinic)
+    assert investigation.significant_loss and investigation.discrepancy_mg == -500
+    assert investigation.owner == compliance.user and investigation.count_line is None
+    assert investigation.notice_due_on is not None and investigation.notice_due_on > today
+    assert investigation.form_106["type_of_loss"] == "Theft"
+    assert investigation.form_106["date_of_loss_discovered"] == today.isoformat()
 
 
 def test_reversal_with_a_reason_and_its_refusal(
