@@ -461,10 +461,13 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KETACARE_HSTS_INCLUDE_SUBDOMAINS", Tr
 SECURE_HSTS_PRELOAD = env_bool("KETACARE_HSTS_PRELOAD", False)
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_REFERRER_POLICY = "same-origin"
-# A request body over this size is refused with 413 (a form or JSON body; KetaCare takes
-# no file uploads). 1 MiB is far above the largest real request, a vitals batch.
+# A request body over this size is refused with 413 (a form or JSON body). 1 MiB is far
+# above the largest real request, a vitals batch.
 KETACARE_MAX_BODY_BYTES = env_int("KETACARE_MAX_BODY_BYTES", 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = KETACARE_MAX_BODY_BYTES
+# The one file upload, a referral (a FHIR Bundle with its letter as PDF, or a CSV of
+# patients), may be larger: scanned referral letters run to several MB.
+KETACARE_MAX_UPLOAD_BYTES = env_int("KETACARE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(KETACARE_MAX_BODY_BYTES, KETACARE_MAX_UPLOAD_BYTES)
 # Researchers' (de-identified) outcome figures hide every count under 11 and every figure
 # worked out from fewer than 11 courses: the cell-size suppression threshold of the CMS
 # Cell Size Suppression Policy (counts 1 to 10 are not shown), widely used for health data.

@@ -55,17 +55,29 @@ class SecurityHeadersMiddleware:
         return response
 
 
+# The file uploads: a referral (a FHIR Bundle with its letter, or a CSV of patients).
+UPLOAD_PATHS = re.compile(r"^/api/v1/referrals/import$|^/c/[\w-]+/exchange/import/$")
+
+
+def body_limit(path: str) -> int:
+    """The largest body a path takes: KETACARE_MAX_UPLOAD_BYTES for a file upload,
+    KETACARE_MAX_BODY_BYTES for everything else."""
+    if UPLOAD_PATHS.match(path):
+        return int(settings.KETACARE_MAX_UPLOAD_BYTES)
+    return int(settings.KETACARE_MAX_BODY_BYTES)
+
+
 def input_refusal(request: HttpRequest) -> HttpResponse | None:
-    """413 for a body over KETACARE_MAX_BODY_BYTES; 422 naming the field for a NUL
+    """413 for a body over the path's limit; 422 naming the field for a NUL
     character (PostgreSQL cannot store one, and no text needs it); else None."""
     api = request.path.startswith("/api/")
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
-    if length > settings.KETACARE_MAX_BODY_BYTES:
-        message = f"The request body is larger than {settings.KETACARE_MAX_BODY_BYTES} bytes."
-        return _refusal(api, 413, message)
+    limit = body_limit(request.path)
+    if length > limit:
+        return _refusal(api, 413, f"The request body is larger than {limit} bytes.")
     if "\x00" in request.path:
         return _refusal(api, 404, "Not found.")
     field = nul_field(request)

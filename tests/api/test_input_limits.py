@@ -49,6 +49,18 @@ def test_a_body_over_the_limit_is_413(world: World) -> None:
     assert web.status_code == 413
 
 
+@override_settings(KETACARE_MAX_BODY_BYTES=1000, KETACARE_MAX_UPLOAD_BYTES=5000)
+def test_a_referral_upload_has_its_own_larger_limit(world: World) -> None:
+    client = token_client(world.dual_token_a)
+    url = f"{API}/referrals/import"
+    bundle = json.dumps({"resourceType": "Patient", "note": "x" * 2000})
+    taken = client.post(url, bundle, content_type="application/fhir+json")
+    assert taken.status_code == 422  # read, and refused for what it is, not its size
+    too_big = json.dumps({"resourceType": "Patient", "note": "x" * 6000})
+    refused = client.post(url, too_big, content_type="application/fhir+json")
+    assert refused.status_code == 413 and "5000 bytes" in refused.json()["detail"]
+
+
 def test_an_anonymous_write_is_401_not_a_csrf_failure(world: World) -> None:
     client = Client(enforce_csrf_checks=True)
     response = client.post(f"{API}/patients", PATIENT_BODY, content_type="application/json")
