@@ -149,8 +149,8 @@ DICTIONARY: list[tuple[str, str, str, str, str]] = [
         "outcomes",
         "relapse",
         "text",
-        "Relapse after a response (met: relapsed; not_met: response held; not_applicable: "
-        "no response).",
+        "Relapse after a response: met when the patient relapsed, not met while the "
+        "response held, not applicable without a response.",
         OUTCOME_STATUSES,
     ),
     (
@@ -158,7 +158,7 @@ DICTIONARY: list[tuple[str, str, str, str, str]] = [
         "days_to_response",
         "integer",
         "Days from the first dose to the first response, or to the last follow-up when "
-        "there was none (then response is not met).",
+        "there was none.",
         "",
     ),
     (
@@ -172,7 +172,8 @@ DICTIONARY: list[tuple[str, str, str, str, str]] = [
         "outcomes",
         "response_ended",
         "text",
-        "yes when days_of_response ends in a relapse, no when it is censored.",
+        "yes when the response ended in a relapse, no when it still held at the last "
+        "follow-up (censored).",
         "yes, no",
     ),
 ]

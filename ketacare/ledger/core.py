@@ -376,28 +376,28 @@ class LedgerRules:
 RULE_SOURCES: dict[str, str] = {
     "require_balanced_to_sign": (
         "Clinic choice, on by default: the dispensing record of 21 CFR 1304.22(c) must "
-        "account for every milligram administered (controlled.md §Records [V])."
+        "account for every milligram administered (controlled.md [V])."
     ),
     "waste_witness_required": (
         "Most state boards and accreditation bodies expect a second licensed person to "
-        "witness and co-sign waste (controlled.md §Loss [S]); on by default."
+        "witness and co-sign waste (controlled.md [S]); on by default."
     ),
     "significant_loss_mg": (
         "21 CFR 1301.76(b) judges a significant loss on listed factors, quantity first "
-        "(controlled.md §Loss [S]); clinic choice, default one 50 mg/mL 10 mL vial (500 mg)."
+        "(controlled.md [S]); clinic choice, default one 50 mg/mL 10 mL vial (500 mg)."
     ),
     "loss_pattern_count": (
-        "21 CFR 1301.76(b) names a pattern of losses as a factor (controlled.md §Loss [S]); "
+        "21 CFR 1301.76(b) names a pattern of losses as a factor (controlled.md [S]); "
         "clinic choice, default the third unexplained shortfall in the period."
     ),
     "loss_notice_business_days": (
         "DEA Field Division notified in writing within 1 business day of discovery, 21 CFR "
-        "1301.76(b) (controlled.md §Loss [S])."
+        "1301.76(b) (controlled.md [S])."
     ),
     "investigation_days": "Clinic choice: days to resolve a count discrepancy.",
     "multi_dose_open_days": (
         "Beyond-use date of an opened multi-dose vial, a pharmacy rule (USP <797>: 28 days "
-        "unless the labelling says otherwise; controlled.md §Ketamine [S])."
+        "unless the labelling says otherwise; controlled.md [S])."
     ),
     "record_retention_years": "Records kept at least 2 years, 21 CFR 1304.04 (controlled.md [S]).",
 }

@@ -18,6 +18,7 @@ from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Membership
 from ketacare.accounts.policy import Permission
 from ketacare.common import clock
+from ketacare.common.citations import plain_citation
 from ketacare.common.errors import NotFound, PermissionDenied, ValidationFailed
 from ketacare.common.http import csv_response
 from ketacare.ledger import core, reports, services
@@ -522,7 +523,7 @@ def ledger_settings_page(request: HttpRequest, access: ClinicAccess) -> HttpResp
             "access": access,
             "form": form,
             "sources": [
-                (form.fields[name].label if name in form.fields else name, source)
+                (form.fields[name].label if name in form.fields else name, plain_citation(source))
                 for name, source in core.RULE_SOURCES.items()
             ],
         },
