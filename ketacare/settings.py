@@ -479,6 +479,22 @@ KETACARE_SMALL_CELL_MIN = env_int("KETACARE_SMALL_CELL_MIN", 11)
 KETACARE_EXPORT_STORAGE_PREFIX = os.environ.get("KETACARE_EXPORT_STORAGE_PREFIX", "fhir-exports")
 KETACARE_EXPORT_KEEP_HOURS = env_int("KETACARE_EXPORT_KEEP_HOURS", 24)
 
+# --- Error reporting (optional): Sentry with patient data scrubbed -------------------
+# (ketacare/operations/error_reporting.py). Off unless a DSN is set.
+KETACARE_SENTRY_DSN = os.environ.get("KETACARE_SENTRY_DSN", "")
+if KETACARE_SENTRY_DSN:
+    from importlib.metadata import version as _version
+
+    from ketacare.operations import error_reporting as _error_reporting
+
+    _error_reporting.init(
+        KETACARE_SENTRY_DSN,
+        environment=os.environ.get(
+            "KETACARE_SENTRY_ENVIRONMENT", "production" if PRODUCTION else "development"
+        ),
+        release=f"ketacare@{_version('ketacare')}",
+    )
+
 # --- Production start-up checks (issue 18; ketacare/common/startup.py) ---
 # Every missing variable is named at once, so one failed start-up lists them all.
 if PRODUCTION and (
