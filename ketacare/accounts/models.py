@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 
 from django.contrib.auth.models import AbstractUser
@@ -8,6 +9,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 
 from ketacare.accounts.policy import ROLE_LABELS, Role
+from ketacare.common import clock
 
 
 def validate_time_zone(value: str) -> None:
@@ -68,6 +70,11 @@ class Clinic(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def today(self) -> dt.date:
+        """The clinic's calendar date now: a record dated "today" at the clinic is not
+        in the future, whatever the server's zone (ketacare.common.clock)."""
+        return clock.now().astimezone(zoneinfo.ZoneInfo(self.time_zone)).date()
 
 
 class Membership(models.Model):

@@ -442,10 +442,8 @@ def investigation_close(
 
 
 def _report_params(code: str, request: HttpRequest) -> dict[str, Any]:
-    from ketacare.common import clock
-
     get = request.GET
-    today = clock.now().date()
+    today = access_of(request).clinic.today()
 
     def day(name: str) -> dt.date:
         try:

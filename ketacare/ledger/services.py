@@ -628,7 +628,7 @@ def withdrawal_record(
         balance_mg=balance.quantity_mg,
         quantity_mg=amount,
         expiry=lot.expiry,
-        today=clock.now().date(),
+        today=access.clinic.today(),
         ordered_mg=ordered_dose(session),
         already_withdrawn_mg=_session_sums(session)[Kind.WITHDRAWAL],
     )

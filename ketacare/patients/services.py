@@ -128,7 +128,7 @@ def _patient_rule_errors(patient: Patient) -> dict[str, str]:
     errors = {
         "mrn": rules.mrn_error(patient.mrn),
         "date_of_birth": rules.date_of_birth_error(
-            patient.date_of_birth, today=timezone.localdate()
+            patient.date_of_birth, today=patient.clinic.today()
         ),
         "legal_given_name": rules.blank_error(patient.legal_given_name, what="First name"),
         "legal_family_name": rules.blank_error(patient.legal_family_name, what="Last name"),
@@ -230,7 +230,7 @@ def patient_archive(*, access: ClinicAccess, patient_id: uuid.UUID, reason: str)
 
 def _record_rule_errors(record: PatientRecord) -> dict[str, str]:
     """Domain rules for one chart entry; its fields have already passed type validation."""
-    today = timezone.localdate()
+    today = record.clinic.today()
     if isinstance(record, BodyMeasurement):
         return rules.measurement_errors(
             weight_kg=record.weight_kg,

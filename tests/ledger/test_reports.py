@@ -47,7 +47,7 @@ def test_reports_and_the_daily_reconciliation(
         witness_password="pw",
     )
     services.administration_record(access=nurse, session_id=balanced.pk)
-    today = clock.now().date()
+    today = clinic.today()
 
     log = reports.report_read(compliance, "dispensing", date_from=today, date_to=today)
     kinds = [row[5] for row in log.rows]

@@ -15,7 +15,6 @@ from django.urls import reverse
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic
 from ketacare.accounts.policy import Role
-from ketacare.common import clock
 from ketacare.ledger import services
 from ketacare.ledger.models import (
     Balance,
@@ -162,7 +161,7 @@ def test_significant_loss_prompts_the_form_106_fields(
     form = {"action": "loss", "stock": _stock(stocked), "quantity_mg": "500", "reason": "Theft"}
     refused = client.post(url, form)
     assert "Date discovered: Enter the date the loss or theft was discovered." in flashed(refused)
-    today = clock.now().date()
+    today = clinic.today()
     done = client.post(url, {**form, "discovered_on": today.isoformat()}, follow=True)
     body = done.content.decode()
     assert "significant loss" in body and "DEA Form 106" in body

@@ -91,7 +91,7 @@ def ledger_home(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
         else:
             messages.success(request, "Saved.")
         return redirect("ledger_home", clinic_slug=access.clinic.slug)
-    today = clock.now().date()
+    today = access.clinic.today()
     can_view = access.can(Permission.LEDGER_VIEW)
     return render(
         request,
@@ -169,7 +169,7 @@ def ledger_report(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
     code = request.GET.get("code", "dispensing")
     if code not in reports.REPORTS:
         raise NotFound("report")
-    today = clock.now().date()
+    today = access.clinic.today()
     get = request.GET
     params: dict[str, Any] = {}
     if code in {"dispensing", "disposals"}:
