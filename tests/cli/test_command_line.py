@@ -99,11 +99,12 @@ def test_demo_serves_through_gunicorn_with_the_worker_and_stops_on_ctrl_c(seeded
         port = probe.getsockname()[1]
     environment = {k: v for k, v in os.environ.items() if not k.startswith("KETACARE_")}
     environment |= {"KETACARE_VAR_DIR": str(seeded), "DJANGO_SETTINGS_MODULE": "ketacare.settings"}
+    said = seeded / "demo-serve.log"  # what the demo said, shown if it stops early
     demo = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [*KETACARE, "demo", "--port", str(port)],
         env=environment,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=said.open("wb"),
         start_new_session=True,  # its own process group, as in a terminal
     )
     group = os.getpgid(demo.pid)
@@ -115,7 +116,10 @@ def test_demo_serves_through_gunicorn_with_the_worker_and_stops_on_ctrl_c(seeded
                     server = r.headers.get("Server", "")
                     break
             except OSError:
-                assert demo.poll() is None, "the demo stopped before it served"
+                assert demo.poll() is None, (
+                    "the demo stopped before it served:\n"
+                    + (said.read_text(errors="replace")[-3000:])
+                )
                 time.sleep(0.5)
         assert server.startswith("gunicorn")
         with sqlite3.connect(seeded / "ketacare.sqlite3") as db:
