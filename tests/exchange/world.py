@@ -57,7 +57,7 @@ def chart(make_access: Callable[..., ClinicAccess], clinic: Clinic) -> Charted:
     DiagnosisFactory.create(patient=patient, onset_date=dt.date(2020, 1, 1))
     AllergyFactory.create(patient=patient)
     MedicationFactory.create(patient=patient, route="oral")
-    BodyMeasurementFactory.create(patient=patient, measured_on=timezone.now().date())
+    BodyMeasurementFactory.create(patient=patient, measured_on=clinic.today())
     now = timezone.now()
     session = TreatmentSession.objects.create(
         clinic=clinic,
