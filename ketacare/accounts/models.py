@@ -74,7 +74,11 @@ class Clinic(models.Model):
     def today(self) -> dt.date:
         """The clinic's calendar date now: a record dated "today" at the clinic is not
         in the future, whatever the server's zone (ketacare.common.clock)."""
-        return clock.now().astimezone(zoneinfo.ZoneInfo(self.time_zone)).date()
+        return self.date_of(clock.now())
+
+    def date_of(self, moment: dt.datetime) -> dt.date:
+        """The clinic's calendar date at `moment` (an aware datetime)."""
+        return moment.astimezone(zoneinfo.ZoneInfo(self.time_zone)).date()
 
 
 class Membership(models.Model):

@@ -54,7 +54,7 @@ SPARE_VIALS, SPARE_KITS = 12, 4
 SHORT_MG = Decimal(25)  # the open discrepancy: half a mL of an opened vial
 
 
-def seed_ledger(users: dict[str, User], today: dt.date) -> None:
+def seed_ledger(users: dict[str, User]) -> None:
     for clinic in Clinic.objects.filter(slug__in=["riverside", "harbour"]).order_by("pk"):
         _seed_clinic(clinic, users)
 

@@ -206,7 +206,7 @@ def _staff(clinic: Clinic) -> Staff:
     )
 
 
-def seed_measures(users: dict[str, User], today: dt.date) -> None:
+def seed_measures(users: dict[str, User]) -> None:
     """Seed step: measurement settings, plans and months of scores."""
     from ketacare.demo.seed import CLINICS
 
@@ -226,7 +226,7 @@ def seed_measures(users: dict[str, User], today: dt.date) -> None:
         measures.plan_set(
             access=staff.admin,
             patient_id=None,
-            starts_on=today - dt.timedelta(days=365),
+            starts_on=clinic.today() - dt.timedelta(days=365),
             rules=[
                 measures.RuleInput(kind="before_session", instruments=("phq9", "gad7")),
                 measures.RuleInput(kind="after_session", instruments=("phq9",), hours_after=24),

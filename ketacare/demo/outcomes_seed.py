@@ -83,13 +83,14 @@ def trajectory(kind: str, rng: random.Random) -> Trajectory:
     return Trajectory(kind, baseline, floor, rng.uniform(3, 21), relapse)
 
 
-def seed_outcomes(users: dict[str, User], today: dt.date, cohort_size: int = COHORT_SIZE) -> None:
+def seed_outcomes(users: dict[str, User], cohort_size: int = COHORT_SIZE) -> None:
     """Seed step: the outcome cohort of the first demo clinic."""
     from ketacare.demo.seed import FAMILY, GIVEN_F, GIVEN_M
 
     clinic = Clinic.objects.get(slug=COHORT_CLINIC)
     staff = _staff(clinic)
     zone = zoneinfo.ZoneInfo(clinic.time_zone)
+    today = clinic.today()
     rng = random.Random("ketacare-demo-outcomes")
     now = timezone.now()
     for number in range(cohort_size):
@@ -137,7 +138,7 @@ class Course:
         planning.resistant_history(prescriber, self.patient, start)
         planning.screen_and_accept(prescriber, self.patient, self.protocol)
         if not self.protocol.startswith("esketamine"):
-            planning.weigh(self.staff.nurse, self.patient, timezone.localdate())
+            planning.weigh(self.staff.nurse, self.patient, self.patient.clinic.today())
             self.dose = paper.protocol_dose(prescriber, self.patient, self.protocol)
 
     def tell(self, start: dt.date) -> None:

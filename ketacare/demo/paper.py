@@ -88,7 +88,9 @@ def enter_given(
     )
     if esketamine and not treatment.rems_enrolled(session.patient):
         treatment.rems_enroll(
-            access=nurse, patient_id=session.patient_id, enrolled_on=started.date()
+            access=nurse,
+            patient_id=session.patient_id,
+            enrolled_on=nurse.clinic.date_of(started),
         )
     treatment.supervisor_attest(access=prescriber, **ids)
     return treatment.session_record_given(

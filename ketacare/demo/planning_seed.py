@@ -39,7 +39,7 @@ FAILED_TRIALS = [
 ]
 
 
-def seed_planning(users: dict[str, User], today: dt.date) -> None:
+def seed_planning(users: dict[str, User]) -> None:
     """Seed step: one patient per stage in every demo clinic."""
     from ketacare.demo.seed import CLINICS
 
@@ -48,7 +48,7 @@ def seed_planning(users: dict[str, User], today: dt.date) -> None:
         prescriber = _prescriber(clinic)
         tail = list(Patient.objects.filter(clinic=clinic).order_by("-mrn")[: len(STAGES)])
         for patient, stage in zip(tail, STAGES, strict=True):
-            stage(prescriber, patient, today)
+            stage(prescriber, patient, clinic.today())
 
 
 def _prescriber(clinic: Clinic) -> ClinicAccess:
@@ -217,7 +217,7 @@ def in_induction(access: ClinicAccess, patient: Patient, today: dt.date) -> None
     )
     first = result.sessions[0]
     started = timezone.now() - dt.timedelta(hours=1)
-    if timezone.localdate(first.scheduled_start) != today:
+    if access.clinic.date_of(first.scheduled_start) != today:
         # Today is not an opening day: the demo's first session was an agreed urgent start.
         first = dosing.session_reschedule(
             access=access,
@@ -235,7 +235,7 @@ def _given_on_paper(
     """The first 56 mg session, charted on paper and entered through the same rules as a
     live session (ketacare.demo.paper): consent, the order double-checked by the clinic's
     nurse, check-in with a baseline, REMS enrollment and the prescriber on site."""
-    paper.consent(access, patient, timezone.localdate(started))
+    paper.consent(access, patient, access.clinic.date_of(started))
     paper.enter_given(access, _member(access.clinic, Role.NURSE), session, started, Decimal(56))
 
 

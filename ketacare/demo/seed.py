@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic, User
@@ -235,7 +234,7 @@ def ensure_staff() -> dict[str, User]:
     return users
 
 
-def seed_clinic(spec: DemoClinic, users: dict[str, User], today: dt.date) -> Clinic:
+def seed_clinic(spec: DemoClinic, users: dict[str, User]) -> Clinic:
     # Two-factor sign-in is off in the demo clinics (it is on by default for real ones): a
     # visitor trying the demo has no authenticator app set up for these synthetic accounts.
     # Any demo user can still enrol on the Sign-in & security page (README, docs/security.md).
@@ -254,6 +253,7 @@ def seed_clinic(spec: DemoClinic, users: dict[str, User], today: dt.date) -> Cli
     )
     access = ClinicAccess(user=prescriber, clinic=clinic, role=Role.PRESCRIBER)
     rng = random.Random(f"ketacare-demo-{spec.slug}")  # same demo every time
+    today = clinic.today()  # the clinic's own date: nothing it records is in its future
     for number in range(1, spec.patients + 1):
         seed_patient(access, rng, f"{spec.slug[:2].upper()}-{10000 + number}", today)
     return clinic
@@ -365,7 +365,7 @@ def _adder(
     return add
 
 
-def seed_steps(outcome_cohort: int) -> list[Callable[[dict[str, User], dt.date], None]]:
+def seed_steps(outcome_cohort: int) -> list[Callable[[dict[str, User]], None]]:
     """The capabilities' seed steps, in order (later ones build on earlier ones)."""
     return [
         seed_measures,
@@ -383,14 +383,13 @@ def seed_demo(
     Returns False if they were already there."""
     if Clinic.objects.filter(slug=CLINICS[0].slug).exists():
         return False
-    today = timezone.localdate()
     with transaction.atomic():
         users = ensure_staff()
         for spec in CLINICS:
             progress(f"Seeding {spec.name} ({spec.patients} patients)")
-            seed_clinic(spec, users, today)
+            seed_clinic(spec, users)
         for step in seed_steps(outcome_cohort):
-            step(users, today)
+            step(users)
     return True
 
 

@@ -258,18 +258,18 @@ def cleared_for(staff: Staff, patient: Patient, protocol: str, today: dt.date) -
     """Consent, the treatment-resistant history and accepted screening a first dose needs; for
     IV a weight within the clinic's 30 days for the first order (each session weighs
     again)."""
-    paper.consent(staff.prescriber, patient, clock.now().date())
+    paper.consent(staff.prescriber, patient, patient.clinic.today())
     planning.resistant_history(staff.prescriber, patient, today)
     planning.screen_and_accept(staff.prescriber, patient, protocol)
     if protocol == IV:
-        planning.weigh(staff.nurse, patient, clock.now().date())
+        planning.weigh(staff.nurse, patient, patient.clinic.today())
 
 
 def _morning(day: dt.date, zone: Any, hour: int) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, 0), tzinfo=zone)
 
 
-def seed_sessions(users: dict[str, User], today: dt.date) -> None:
+def seed_sessions(users: dict[str, User]) -> None:
     """Seed step: fully charted sessions, and one under way at Riverside."""
     from ketacare.demo.seed import CLINICS
 
@@ -277,6 +277,7 @@ def seed_sessions(users: dict[str, User], today: dt.date) -> None:
     for spec in CLINICS:
         clinic = Clinic.objects.get(slug=spec.slug)
         staff = _staff(clinic)
+        today = clinic.today()
         rng = random.Random(f"ketacare-demo-sessions-{spec.slug}")
         patients = list(
             Patient.objects.filter(clinic=clinic, archived_at=None).order_by("mrn")[

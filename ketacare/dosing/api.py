@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
@@ -228,7 +227,7 @@ def dose_calculate(request: HttpRequest, payload: CalculateIn) -> Any:
             infusion_minutes=payload.infusion_minutes,
             weight_basis=payload.weight_basis,
             weight_measured_on=payload.weight_measured_on,
-            today=timezone.localdate(),
+            today=access.clinic.today(),
             policy=selectors.dosing_policy(access.clinic),
         )
     except (DosingError, ValueError) as exc:

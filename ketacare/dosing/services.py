@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
@@ -16,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ketacare.accounts.access import ClinicAccess
+from ketacare.accounts.models import Clinic
 from ketacare.accounts.policy import Permission
 from ketacare.audit.chain import diff, jsonable
 from ketacare.audit.services import Action, audit_as
@@ -284,7 +286,7 @@ def _calculate(
             infusion_minutes=given.infusion_minutes,
             weight_basis=given.weight_basis,
             weight_measured_on=weight.measured_on if weight else None,
-            today=timezone.localdate(),
+            today=clinic.today(),
             policy=selectors.dosing_policy(clinic),
             dose_in_mg=in_mg,
             require_preparation=not in_mg,
@@ -523,8 +525,9 @@ def _session_rules(access: ClinicAccess) -> Any:
     return (found or ClinicSessionSettings()).rules()
 
 
-def _session_start(day: dt.date, at: dt.time) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, at))
+def _session_start(clinic: Clinic, day: dt.date, at: dt.time) -> dt.datetime:
+    """`at` on `day` at the clinic (not in the zone of the process that books it)."""
+    return dt.datetime.combine(day, at, tzinfo=zoneinfo.ZoneInfo(clinic.time_zone))
 
 
 @dataclass(frozen=True)
@@ -561,7 +564,7 @@ def _book(
         session = TreatmentSession.objects.create(
             clinic=access.clinic,
             patient=plan.patient,
-            scheduled_start=_session_start(planned.day, plan.session_time),
+            scheduled_start=_session_start(access.clinic, planned.day, plan.session_time),
             created_by=access.user,
             protocol_code=plan.protocol_code,  # so the plan's standing order applies
             plan=plan,
@@ -614,10 +617,12 @@ def plan_create(*, access: ClinicAccess, patient_id: uuid.UUID, given: PlanInput
     except LookupError:
         raise ValidationFailed.single("protocol_code", "Choose a listed protocol.") from None
     errors = _plan_errors(protocol, given)
-    if given.start_date < timezone.localdate():
+    if given.start_date < access.clinic.today():
         errors["start_date"] = ["A course cannot start in the past."]
     elif window := booking_window_problem(
-        _session_start(given.start_date, given.session_time), timezone.now(), _session_rules(access)
+        _session_start(access.clinic, given.start_date, given.session_time),
+        timezone.now(),
+        _session_rules(access),
     ):
         errors["start_date"] = [window[0].upper() + window[1:] + "."]
     if errors:
@@ -727,7 +732,7 @@ def plan_change(
     if plan.status == TreatmentPlan.Status.STOPPED:
         return PlanResult(plan, [], ())
     done = plan_sessions_done(plan)
-    sessions, unplaced = _book(access, plan, protocol, skip=done, not_before=timezone.localdate())
+    sessions, unplaced = _book(access, plan, protocol, skip=done, not_before=access.clinic.today())
     return PlanResult(plan, sessions, unplaced)
 
 
@@ -764,7 +769,7 @@ def reschedule_violations(
         min_days = protocol.min_days_between_sessions
         source = f" ({protocol.name})"
         others = [
-            selectors.local_day(s.scheduled_start)
+            selectors.local_day(access.clinic, s.scheduled_start)
             for s in TreatmentSession.objects.filter(
                 plan=session.plan_id, status__in=selectors.BOOKED
             ).exclude(pk=session.pk)
@@ -796,7 +801,9 @@ def session_reschedule(
         raise NotFound("session")
     if session.status != TreatmentSession.Status.SCHEDULED:
         raise ValidationFailed.single("status", "Only a scheduled session can be moved.")
-    violations = reschedule_violations(access, session, selectors.local_day(scheduled_start))
+    violations = reschedule_violations(
+        access, session, selectors.local_day(access.clinic, scheduled_start)
+    )
     window = booking_window_problem(scheduled_start, timezone.now(), _session_rules(access))
     if window:
         violations += (schedule.Violation("booking_window", window[0].upper() + window[1:]),)

@@ -9,7 +9,6 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.orm import create_schema
 
@@ -79,7 +78,7 @@ def _row(record: PatientRecord) -> dict[str, Any]:
 
 def _history(request: HttpRequest, patient_id: uuid.UUID) -> selectors.HistoryView:
     patient = patient_view(access=access_of(request), patient_id=patient_id, section="history")
-    return selectors.history_of(patient=patient, today=timezone.localdate())
+    return selectors.history_of(patient=patient, today=patient.clinic.today())
 
 
 @router.get(

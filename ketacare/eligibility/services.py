@@ -72,7 +72,7 @@ def _writable_patient(access: ClinicAccess, patient_id: uuid.UUID | str) -> Pati
 
 def _rule_errors(record: PatientRecord) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
-    if isinstance(record, Episode) and record.start_date > timezone.localdate():
+    if isinstance(record, Episode) and record.start_date > record.clinic.today():
         errors["start_date"] = ["The episode cannot start in the future."]
     if isinstance(record, AntidepressantTrial):
         if record.max_daily_dose_mg <= 0:
@@ -313,7 +313,8 @@ def _screen(
     trigger: str,
     checklist: ScreeningChecklist | None,
 ) -> ScreeningResult | None:
-    data, rules, version = _screening_input(patient, protocol_code, checklist, timezone.localdate())
+    today = patient.clinic.today()
+    data, rules, version = _screening_input(patient, protocol_code, checklist, today)
     result = core.screen(data, rules)
     reasons = [_reason_json(r) for r in result.reasons]
     if trigger == ScreeningResult.Trigger.RECORD_CHANGED:

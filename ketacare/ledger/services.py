@@ -430,7 +430,7 @@ def _open_loss_investigation(access: ClinicAccess, entry: LedgerEntry) -> Invest
     if loss_report(access=access, entry_id=entry.pk) is None:
         return None
     rules = ledger_settings(access.clinic).rules()
-    discovered = entry.discovered_on or entry.occurred_at.date()
+    discovered = entry.discovered_on or access.clinic.date_of(entry.occurred_at)
     investigation = Investigation.objects.create(
         clinic=access.clinic,
         lot=entry.lot,
@@ -524,7 +524,7 @@ def loss_report(*, access: ClinicAccess, entry_id: Any) -> list[tuple[str, str]]
     ):
         return None
     product = entry.lot.product
-    discovered = entry.discovered_on or entry.occurred_at.date()
+    discovered = entry.discovered_on or access.clinic.date_of(entry.occurred_at)
     notice = core.business_days_after(discovered, rules.loss_notice_business_days)
     settings_ = ledger_settings(access.clinic)
     return [
@@ -1055,7 +1055,7 @@ def _count_write(
             count=count, lot=balance.lot, expected_mg=balance.quantity_mg, counted_mg=value
         )
         if line.discrepancy_mg != 0:
-            _open_investigation(access, line, owner, rules, now.date())
+            _open_investigation(access, line, owner, rules, access.clinic.date_of(now))
     audit_as(
         access,
         action=Action.CREATE,

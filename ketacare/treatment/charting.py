@@ -421,7 +421,7 @@ def administration_start(
     protocol = protocol_of(session)
     if protocol is None:
         raise ValidationFailed.single("protocol_code", "No protocol is recorded on the session.")
-    errors = _administration_errors(protocol.route, locals())
+    errors = _administration_errors(protocol.route, locals(), access.clinic.today())
     if errors:
         raise ValidationFailed(errors)
     now = clock.now()
@@ -470,12 +470,14 @@ def administration_start(
     return administration
 
 
-def _administration_errors(route: Route, given: Mapping[str, Any]) -> dict[str, list[str]]:
+def _administration_errors(
+    route: Route, given: Mapping[str, Any], today: dt.date
+) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for name in ("formulation", "lot_number"):
         if not str(given[name]).strip():
             errors[name] = ["Required."]
-    if given["expiry"] < clock.now().date():
+    if given["expiry"] < today:
         errors["expiry"] = ["This lot has expired: do not use it."]
     if given["dose_mg"] is None or given["dose_mg"] <= 0:
         errors["dose_mg"] = ["Enter the dose about to be given."]

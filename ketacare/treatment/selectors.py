@@ -357,7 +357,7 @@ def _facts(chart: SessionChart) -> rems.FormFacts:
         site_city=clinic.site_city,
         site_state=clinic.site_state,
         site_zip=clinic.site_zip,
-        treatment_date=(session.dosing_started_at or session.scheduled_start).date(),
+        treatment_date=clinic.date_of(session.dosing_started_at or session.scheduled_start),
         devices=len(chart.devices),
         lot_number=chart.administration.lot_number if chart.administration else "",
         first_device_at=first,
@@ -445,7 +445,7 @@ def rems_forms(*, clinic: Clinic, include_submitted: bool = False) -> list[FormR
     )
     if not include_submitted:
         forms = forms.exclude(status=RemsMonitoringForm.Status.SUBMITTED)
-    today = clock.now().date()
+    today = clinic.today()
     return [
         FormRow(
             form,

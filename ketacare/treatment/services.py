@@ -577,7 +577,7 @@ def assessment_save(
             access=access,
             patient_id=session.patient_id,
             model=BodyMeasurement,
-            data={"measured_on": clock.now().date(), "weight_kg": weight_kg},
+            data={"measured_on": access.clinic.today(), "weight_kg": weight_kg},
         )
     if baseline:
         from ketacare.treatment.charting import baseline_record  # charting imports us
@@ -652,7 +652,7 @@ def _weight_current(session: TreatmentSession, max_age_days: int) -> bool:
         .values_list("measured_on", flat=True)
         .first()
     )
-    return rules.weight_current(latest, clock.now().date(), max_age_days)
+    return rules.weight_current(latest, session.clinic.today(), max_age_days)
 
 
 def earlier_sessions(session: TreatmentSession) -> int:
@@ -716,7 +716,7 @@ def dosing_facts(session: TreatmentSession, dose_mg: Decimal | None) -> lifecycl
             kind=Consent.Kind.TREATMENT,
             treatment_form__in=["", protocol.route.value if protocol else ""],
             entered_in_error_at__isnull=True,
-            decided_on__lte=clock.now().date(),
+            decided_on__lte=session.clinic.today(),
         )
         .order_by("-decided_on", "-created_at")
         .first()
@@ -974,7 +974,7 @@ def session_discharge(
     if rules.is_esketamine(protocol_of(session)):
         form, created = RemsMonitoringForm.objects.get_or_create(
             session=session,
-            defaults={"clinic": access.clinic, "due_on": rems.due_on(now.date())},
+            defaults={"clinic": access.clinic, "due_on": rems.due_on(access.clinic.date_of(now))},
         )
         if created:
             audit_session(
@@ -1057,7 +1057,7 @@ def rems_enroll(
     patient = patient_get(access=access, patient_id=patient_id)
     if status not in RemsEnrollment.Status.values:
         raise ValidationFailed.single("status", "Choose enrolled, pending or disenrolled.")
-    if enrolled_on > clock.now().date():
+    if enrolled_on > access.clinic.today():
         raise ValidationFailed.single("enrolled_on", "The date cannot be in the future.")
     enrollment = RemsEnrollment.objects.create(
         clinic=access.clinic,

@@ -5,7 +5,6 @@ induction, all written through the services."""
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 
 from ketacare.accounts.models import Clinic
 from ketacare.demo.planning_seed import STAGES, seed_planning
@@ -31,10 +30,10 @@ def stage_of(patient: Patient) -> str:
 
 def test_each_clinic_has_a_patient_at_every_stage() -> None:
     # The clinics and this step only: the measurement stories are tested on their own.
-    users, today = ensure_staff(), timezone.localdate()
+    users = ensure_staff()
     for spec in CLINICS:
-        seed_clinic(spec, users, today)
-    seed_planning(users, today)
+        seed_clinic(spec, users)
+    seed_planning(users)
     for spec in CLINICS:
         clinic = Clinic.objects.get(slug=spec.slug)
         tail = Patient.objects.filter(clinic=clinic).order_by("-mrn")[: len(STAGES)]

@@ -162,7 +162,7 @@ def _weeks(plan: TreatmentPlan, sessions: list[TreatmentSession]) -> list[tuple[
     """The plan's sessions by course week (week 1 starts on the plan's start date)."""
     weeks: dict[int, list[Any]] = {}
     for s in sessions:
-        week = (selectors.local_day(s.scheduled_start) - plan.start_date).days // 7 + 1
+        week = (selectors.local_day(plan.clinic, s.scheduled_start) - plan.start_date).days // 7 + 1
         weeks.setdefault(week, []).append(s)
     return sorted(weeks.items())
 
@@ -175,7 +175,10 @@ def _plan_view(access: ClinicAccess, plan: TreatmentPlan) -> dict[str, Any]:
     if protocol.integration_sessions:
         planned = [
             schedule.PlannedSession(
-                s.plan_number or 0, selectors.local_day(s.scheduled_start), "", Decimal(0)
+                s.plan_number or 0,
+                selectors.local_day(plan.clinic, s.scheduled_start),
+                "",
+                Decimal(0),
             )
             for s in live
         ]

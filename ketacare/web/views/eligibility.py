@@ -11,7 +11,6 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ketacare.accounts.access import ClinicAccess
@@ -41,7 +40,7 @@ def history_form_class(kind: str) -> type[forms.ModelForm]:
 
 
 def history_tab(access: ClinicAccess, patient: Patient) -> tuple[str, dict[str, Any]]:
-    view = selectors.history_of(patient=patient, today=timezone.localdate())
+    view = selectors.history_of(patient=patient, today=access.clinic.today())
     return "web/eligibility/_history.html", {
         "history": view,
         # Several forms share field names: ids carry the kind, so each label finds its field.

@@ -153,7 +153,7 @@ def research_export_page(request: HttpRequest, access: ClinicAccess) -> HttpResp
     """For researchers and compliance officers: what the export holds, and the download."""
     research.require_research_access(access)
     if request.method == "POST":
-        export = research.research_export(access=access, today=timezone.localdate())
+        export = research.research_export(access=access, today=access.clinic.today())
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, content in export.files.items():

@@ -524,7 +524,7 @@ class RecordState:
 
 
 def _plan_forms(
-    plan: MeasurementPlan | None, data: Mapping[str, Any] | None = None
+    plan: MeasurementPlan | None, today: dt.date, data: Mapping[str, Any] | None = None
 ) -> tuple[PlanForm, Any]:
     if data is not None:
         return PlanForm(data), RuleFormSet(data, prefix="rules")
@@ -539,7 +539,7 @@ def _plan_forms(
         }
         for r in rules
     ]
-    starts = plan.starts_on if plan else timezone.localdate()
+    starts = plan.starts_on if plan else today
     return PlanForm(initial={"starts_on": starts}), RuleFormSet(initial=initial, prefix="rules")
 
 
@@ -641,7 +641,7 @@ def _tab_context(
         "ack_form": AcknowledgeForm(),
         "plan": plan,
         "plan_is_default": plan_is_default,
-        "plan_forms": plan_forms or _plan_forms(plan),
+        "plan_forms": plan_forms or _plan_forms(plan, clinic.today()),
         "here": reverse(
             "patient_measures", kwargs={"clinic_slug": clinic.slug, "patient_id": patient.pk}
         ),
@@ -842,7 +842,7 @@ def measure_plan(
 ) -> HttpResponse:
     patient = patient_get(access=access, patient_id=patient_id)  # another clinic's: 404
     access.require(Permission.MANAGE_MEASUREMENT_PLANS)
-    plan_form, rule_forms = _plan_forms(None, request.POST)
+    plan_form, rule_forms = _plan_forms(None, access.clinic.today(), request.POST)
     if plan_form.is_valid() and rule_forms.is_valid():
         rules = [r for r in (f.rule() for f in rule_forms) if r is not None]
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -11,7 +12,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
@@ -59,7 +59,7 @@ def patient_list(request: HtmxHttpRequest, access: ClinicAccess) -> HttpResponse
         "page": page,
         "query": query,
         "include_archived": include_archived,
-        "today": timezone.localdate(),
+        "today": access.clinic.today(),
     }
     template = "web/patients/_results.html" if request.htmx else "web/patients/list.html"
     return render(request, template, context)
@@ -150,8 +150,7 @@ def register_tab(section: str, label: str, renderer: TabRenderer) -> None:
 DATED_TODAY = ("measured_on", "decided_on", "noted_on")
 
 
-def _today_for_dates(model: type[PatientRecord]) -> dict[str, Any]:
-    today = timezone.localdate()
+def _today_for_dates(model: type[PatientRecord], today: dt.date) -> dict[str, Any]:
     return {f: today for f in services.RECORD_FIELDS[model] if f in DATED_TODAY}
 
 
@@ -172,7 +171,8 @@ def _tab_context(
     context["tab_template"] = "web/patients/_entries.html"
     model = CHART_ENTRY_PATHS[section]
     context["entries"] = record_list(access=access, patient_id=patient.pk, model=model)
-    context["form"] = form or entry_form_class(model)(initial=_today_for_dates(model))
+    initial = _today_for_dates(model, access.clinic.today())
+    context["form"] = form or entry_form_class(model)(initial=initial)
     context["can_edit"] = access.can(services.RECORD_PERMISSION[model]) and not patient.is_archived
     context["fields"] = services.RECORD_FIELDS[model]
     return context
@@ -183,7 +183,7 @@ CLINICAL_FLAGS = {"allergies_unknown", "no_weight", "weight_stale", "open_safety
 
 def _header_context(access: ClinicAccess, patient: Patient) -> dict[str, Any]:
     summary = chart_summary(patient=patient)
-    today = timezone.localdate()
+    today = access.clinic.today()
     consent = summary.current_consents.get("treatment")
     latest = summary.latest_measurement
     flags = rules.chart_flags(

@@ -208,7 +208,7 @@ ACTIONS: dict[str, Callable[[ClinicAccess, dict[str, Any], Any], Any]] = {
     "rems_enroll": lambda a, ids, p: services.rems_enroll(
         access=a,
         patient_id=ids["patient_id"],
-        enrolled_on=_date(p.get("enrolled_on", "")) or clock.now().date(),
+        enrolled_on=_date(p.get("enrolled_on", "")) or a.clinic.today(),
         status=p.get("status", "enrolled"),
     ),
     "assessment": lambda a, ids, p: services.assessment_save(
@@ -291,7 +291,7 @@ ACTIONS: dict[str, Callable[[ClinicAccess, dict[str, Any], Any], Any]] = {
     "rems_submit": lambda a, ids, p: services.rems_form_submit(
         access=a,
         **ids,
-        submitted_on=_date(p.get("submitted_on", "")) or clock.now().date(),
+        submitted_on=_date(p.get("submitted_on", "")) or a.clinic.today(),
         confirmation_number=p.get("confirmation_number", ""),
     ),
     "checklist": lambda a, ids, p: services.checklist_save(

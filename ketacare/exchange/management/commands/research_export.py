@@ -4,7 +4,6 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from ketacare.accounts.models import Clinic
 from ketacare.exchange.research import research_export_command
@@ -25,7 +24,7 @@ class Command(BaseCommand):
         clinic = Clinic.objects.filter(slug=options["clinic"]).first()
         if clinic is None:
             raise CommandError(f"No clinic with slug {options['clinic']!r}.")
-        export = research_export_command(clinic=clinic, today=timezone.localdate())
+        export = research_export_command(clinic=clinic, today=clinic.today())
         out: Path = options["out"]
         out.mkdir(parents=True, exist_ok=True)
         for name, content in export.files.items():
