@@ -76,6 +76,11 @@ class Clinic(models.Model):
         in the future, whatever the server's zone (ketacare.common.clock)."""
         return self.date_of(clock.now())
 
+    def start_of_day(self, day: dt.date) -> dt.datetime:
+        """The instant `day` begins at the clinic: a date filter becomes a range on an
+        indexed timestamp, not a function of every row."""
+        return dt.datetime.combine(day, dt.time(), tzinfo=zoneinfo.ZoneInfo(self.time_zone))
+
     def date_of(self, moment: dt.datetime) -> dt.date:
         """The clinic's calendar date at `moment` (an aware datetime)."""
         return moment.astimezone(zoneinfo.ZoneInfo(self.time_zone)).date()

@@ -4,13 +4,13 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from ketacare.api.auth import access_of
-from ketacare.audit.selectors import AuditFilter
+from ketacare.audit.selectors import AuditFilter, audit_event_count
 from ketacare.audit.services import audit_trail_read
+from ketacare.common.keyset import keyset_page
 
 router = Router(tags=["audit"])
 
@@ -33,8 +33,8 @@ class AuditEventOut(Schema):
 class AuditPage(Schema):
     items: list[AuditEventOut]
     count: int
-    page: int
-    pages: int
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for older events")
+    previous_cursor: str | None = Field(None, description="Pass as `cursor` for newer events")
 
 
 class AuditQuery(Schema):
@@ -43,26 +43,25 @@ class AuditQuery(Schema):
     action: str = ""
     date_from: dt.date | None = None
     date_to: dt.date | None = None
-    page: int = Field(1, ge=1)
+    cursor: str = Field("", description="From next_cursor or previous_cursor; empty: newest")
+    page_size: int = Field(100, ge=1, le=500)
 
 
 @router.get("/events", response=AuditPage, summary="The clinic's audit trail (compliance)")
 def audit_events(request: HttpRequest, query: Query[AuditQuery]) -> dict[str, Any]:
-    events = audit_trail_read(
-        access=access_of(request),
-        page=query.page,
-        filters=AuditFilter(
-            patient_id=query.patient_id,
-            actor_username=query.user,
-            action=query.action,
-            date_from=query.date_from,
-            date_to=query.date_to,
-        ),
+    access = access_of(request)
+    filters = AuditFilter(
+        patient_id=query.patient_id,
+        actor_username=query.user,
+        action=query.action,
+        date_from=query.date_from,
+        date_to=query.date_to,
     )
-    page = Paginator(events, 100).get_page(query.page)
+    events = audit_trail_read(access=access, page=query.cursor, filters=filters)
+    page = keyset_page(events, key="sequence", size=query.page_size, cursor=query.cursor)
     return {
-        "items": list(page.object_list),
-        "count": page.paginator.count,
-        "page": page.number,
-        "pages": page.paginator.num_pages,
+        "items": page.items,
+        "count": audit_event_count(clinic=access.clinic, filters=filters, events=events),
+        "next_cursor": page.older,
+        "previous_cursor": page.newer,
     }

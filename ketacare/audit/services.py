@@ -137,7 +137,7 @@ def audit_trail_read(
         patient_id=filters.patient_id if ours else None,
         details={
             "format": "csv" if export else "page",
-            "page": None if export else str(page or 1),
+            "page": None if export else str(page or "first"),
             "user": filters.actor_username,
             "action": filters.action,
             "date_from": filters.date_from,

@@ -27,6 +27,9 @@ class Patient(ClinicalRecord):
     pronouns = models.CharField(max_length=30, blank=True)
 
     phone = models.CharField(max_length=40, blank=True)
+    # The phone's digits alone, kept by the services: the registry search finds a number
+    # however it was written or typed ("+1 503 555 0117", "(503) 555-0117").
+    phone_digits = models.CharField(max_length=40, blank=True, editable=False)
     email = models.EmailField(blank=True)
     address = models.CharField(max_length=300, blank=True)
 

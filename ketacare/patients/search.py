@@ -60,10 +60,8 @@ def search_terms(text: str) -> SearchTerms:
     text = text.strip()
     if not text:
         return SearchTerms()
-    digits = digits_of(text)
-    if _PHONE_TEXT.match(text) and len(digits) >= MIN_PHONE_DIGITS and not dates_meant(text):
-        if " " in text or "(" in text or "+" in text or len(digits) >= 7:
-            return SearchTerms(phone_digits=digits)
+    if _looks_like_a_phone_number(text):
+        return SearchTerms(phone_digits=digits_of(text))
     whole_date = _spelled_date(text.replace(",", " ").split())
     if whole_date:
         return SearchTerms(dates=frozenset({whole_date}))
@@ -76,6 +74,15 @@ def search_terms(text: str) -> SearchTerms:
         else:
             words.append(word)
     return SearchTerms(words=tuple(words), dates=frozenset(dates))
+
+
+def _looks_like_a_phone_number(text: str) -> bool:
+    """Digits written as a phone number is: spaced, bracketed or with a country code, or a
+    long run. A short run of digits is more likely a part of an MRN."""
+    digits = digits_of(text)
+    if not _PHONE_TEXT.match(text) or len(digits) < MIN_PHONE_DIGITS or dates_meant(text):
+        return False
+    return any(mark in text for mark in " (+") or len(digits) >= 7
 
 
 def dates_meant(word: str) -> frozenset[dt.date]:

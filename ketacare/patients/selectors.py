@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from dataclasses import dataclass
 from typing import TypeVar
@@ -15,9 +14,9 @@ from django.db.models import Q, QuerySet
 from ketacare.accounts.access import ClinicAccess
 from ketacare.common.errors import NotFound
 from ketacare.patients.models import Allergy, BodyMeasurement, Consent, Patient, PatientRecord
+from ketacare.patients.search import search_terms
 
 R = TypeVar("R", bound=PatientRecord)
-_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y")
 
 
 def patient_get(
@@ -33,29 +32,29 @@ def patient_get(
         raise NotFound("patient") from exc
 
 
-def parse_date(text: str) -> dt.date | None:
-    for fmt in _DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
+# A number typed with its country code still finds one stored without it.
+NATIONAL_DIGITS = 10
 
 
 def _search_filter(query: str) -> Q:
-    """Every word must match a name, the MRN or (if it is a date) the date of birth."""
-    condition = Q()
-    for word in query.split():
-        born = parse_date(word)
-        if born:
-            condition &= Q(date_of_birth=born)
-            continue
+    """Every word must match a name or a part of the MRN; a date typed must be the date of
+    birth (in any of the meanings it may have); a phone number matches on its digits. On
+    PostgreSQL the contains-matches use trigram indexes (patients migration 0003)."""
+    terms = search_terms(query)
+    if terms.phone_digits:
+        typed = terms.phone_digits
+        return (
+            Q(phone_digits__contains=typed)
+            | Q(phone_digits__contains=typed[-NATIONAL_DIGITS:])
+            | Q(mrn__icontains=typed)
+        )
+    condition = Q(date_of_birth__in=terms.dates) if terms.dates else Q()
+    for word in terms.words:
         condition &= (
             Q(legal_family_name__icontains=word)
             | Q(legal_given_name__icontains=word)
             | Q(preferred_name__icontains=word)
-            | Q(mrn__iexact=word)
-            | Q(mrn__istartswith=word)
+            | Q(mrn__icontains=word)
         )
     return condition
 

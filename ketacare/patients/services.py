@@ -29,6 +29,7 @@ from ketacare.patients.models import (
     Patient,
     PatientRecord,
 )
+from ketacare.patients.search import digits_of
 from ketacare.patients.selectors import patient_get, patient_search, record_get
 from ketacare.patients.signals import clinical_record_changed
 
@@ -137,6 +138,7 @@ def _patient_rule_errors(patient: Patient) -> dict[str, str]:
 
 
 def _save_patient(patient: Patient) -> None:
+    patient.phone_digits = digits_of(patient.phone)
     _full_clean(
         patient,
         lambda: _patient_rule_errors(patient),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -13,9 +12,11 @@ from django.shortcuts import render
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
 from ketacare.audit.models import AuditEvent
-from ketacare.audit.selectors import AuditFilter
+from ketacare.audit.selectors import AuditFilter, audit_event_count
 from ketacare.audit.services import audit_trail_read
+from ketacare.common.errors import ValidationFailed
 from ketacare.common.http import csv_stream
+from ketacare.common.keyset import keyset_page
 from ketacare.patients.models import Patient
 from ketacare.web.forms import AuditFilterForm
 from ketacare.web.views.access import clinic_view
@@ -62,20 +63,25 @@ def audit_list(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     filters = _filters(access, form)
     export = request.GET.get("format") == "csv"
-    events = audit_trail_read(
-        access=access, filters=filters, page=request.GET.get("page"), export=export
-    )
+    cursor = request.GET.get("cursor", "")
+    events = audit_trail_read(access=access, filters=filters, page=cursor, export=export)
     if form.errors:
         events = events.none()
     if export:
         return _csv(access, events)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    try:
+        page = keyset_page(events, key="sequence", size=50, cursor=cursor)
+    except ValidationFailed:  # a stale or edited link: the newest page instead
+        page = keyset_page(events, key="sequence", size=50, cursor=None)
     query = request.GET.copy()
-    query.pop("page", None)
+    query.pop("cursor", None)
+    count = 0
+    if not form.errors:
+        count = audit_event_count(clinic=access.clinic, filters=filters, events=events)
     return render(
         request,
         "web/audit/list.html",
-        {"access": access, "form": form, "page": page, "query": query.urlencode()},
+        {"access": access, "form": form, "page": page, "count": count, "query": query.urlencode()},
     )
 
 
