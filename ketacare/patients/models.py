@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
 from ketacare.accounts.models import Clinic
 from ketacare.common.models import ClinicalRecord
+from ketacare.patients.search import digits_of, searchable_text
 
 USER = settings.AUTH_USER_MODEL
 
@@ -30,6 +33,9 @@ class Patient(ClinicalRecord):
     # The phone's digits alone, kept by the services: the registry search finds a number
     # however it was written or typed ("+1 503 555 0117", "(503) 555-0117").
     phone_digits = models.CharField(max_length=40, blank=True, editable=False)
+    # The names and MRN in capitals, kept by the services: one trigram-indexed column that
+    # every word of a registry search is matched against (patients migration 0003).
+    search_text = models.CharField(max_length=400, blank=True, editable=False)
     email = models.EmailField(blank=True)
     address = models.CharField(max_length=300, blank=True)
 
@@ -67,6 +73,17 @@ class Patient(ClinicalRecord):
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.mrn})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The search columns follow what they are made of, however the row is saved.
+        self.phone_digits = digits_of(self.phone)
+        self.search_text = searchable_text(
+            self.legal_family_name, self.legal_given_name, self.preferred_name, self.mrn
+        )
+        fields = kwargs.get("update_fields")
+        if fields is not None:
+            kwargs["update_fields"] = {*fields, "phone_digits", "search_text"}
+        super().save(*args, **kwargs)
 
     @property
     def display_name(self) -> str:

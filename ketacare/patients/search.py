@@ -56,6 +56,12 @@ def digits_of(text: str) -> str:
     return "".join(c for c in text if c.isdigit())
 
 
+def searchable_text(*parts: str) -> str:
+    """What a search word is matched against: the parts in capitals, space-separated (a
+    word has no spaces, so it never matches across two parts)."""
+    return " ".join(part.strip().upper() for part in parts if part.strip())
+
+
 def search_terms(text: str) -> SearchTerms:
     text = text.strip()
     if not text:

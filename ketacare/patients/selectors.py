@@ -39,23 +39,14 @@ NATIONAL_DIGITS = 10
 def _search_filter(query: str) -> Q:
     """Every word must match a name or a part of the MRN; a date typed must be the date of
     birth (in any of the meanings it may have); a phone number matches on its digits. On
-    PostgreSQL the contains-matches use trigram indexes (patients migration 0003)."""
+    PostgreSQL each match is one trigram-indexed LIKE (patients migration 0003)."""
     terms = search_terms(query)
     if terms.phone_digits:
-        typed = terms.phone_digits
-        return (
-            Q(phone_digits__contains=typed)
-            | Q(phone_digits__contains=typed[-NATIONAL_DIGITS:])
-            | Q(mrn__icontains=typed)
-        )
+        national = terms.phone_digits[-NATIONAL_DIGITS:]
+        return Q(phone_digits__contains=national) | Q(search_text__contains=terms.phone_digits)
     condition = Q(date_of_birth__in=terms.dates) if terms.dates else Q()
     for word in terms.words:
-        condition &= (
-            Q(legal_family_name__icontains=word)
-            | Q(legal_given_name__icontains=word)
-            | Q(preferred_name__icontains=word)
-            | Q(mrn__icontains=word)
-        )
+        condition &= Q(search_text__contains=word.upper())
     return condition
 
 

@@ -29,7 +29,6 @@ from ketacare.patients.models import (
     Patient,
     PatientRecord,
 )
-from ketacare.patients.search import digits_of
 from ketacare.patients.selectors import patient_get, patient_search, record_get
 from ketacare.patients.signals import clinical_record_changed
 
@@ -138,7 +137,6 @@ def _patient_rule_errors(patient: Patient) -> dict[str, str]:
 
 
 def _save_patient(patient: Patient) -> None:
-    patient.phone_digits = digits_of(patient.phone)
     _full_clean(
         patient,
         lambda: _patient_rule_errors(patient),

@@ -1,26 +1,32 @@
-"""The phone's digits for search, and trigram indexes for the registry search.
+"""The registry search's columns (names and MRN in capitals; the phone's digits) and, on
+PostgreSQL, their trigram indexes.
 
-On PostgreSQL the search's contains-matches (`UPPER(col) LIKE UPPER('%word%')`) would scan
-the whole table; GIN trigram indexes on the same expressions answer them from the index
-(pg_trgm, a trusted extension since PostgreSQL 13). SQLite has no trigram index: there the
-search scans the clinic's rows, which is fast at the sizes SQLite is meant for
-(docs/architecture.md).
+A search word is one `search_text LIKE '%WORD%'`, which a GIN trigram index answers without
+reading the table (pg_trgm, a trusted extension since PostgreSQL 13); one column, because
+PostgreSQL will not combine four indexed LIKEs joined by OR and scans instead. SQLite has no
+trigram index: there the search scans the clinic's rows, which is fast at the sizes SQLite
+is meant for (docs/architecture.md).
 """
 
 from django.db import migrations, models
 
-SEARCHED = ("legal_family_name", "legal_given_name", "preferred_name", "mrn", "phone_digits")
+from ketacare.patients.search import digits_of, searchable_text
+
+SEARCHED = ("search_text", "phone_digits")
 
 
 def _index(column: str) -> str:
     return f"patients_patient_{column}_trgm"
 
 
-def fill_phone_digits(apps, schema_editor):  # type: ignore[no-untyped-def]
+def fill_search_columns(apps, schema_editor):  # type: ignore[no-untyped-def]
     patient = apps.get_model("patients", "Patient")
-    for row in patient.objects.exclude(phone="").only("pk", "phone").iterator(chunk_size=2000):
-        digits = "".join(c for c in row.phone if c.isdigit())
-        patient.objects.filter(pk=row.pk).update(phone_digits=digits)
+    names = ("legal_family_name", "legal_given_name", "preferred_name", "mrn", "phone")
+    for row in patient.objects.only("pk", *names).iterator(chunk_size=2000):
+        patient.objects.filter(pk=row.pk).update(
+            phone_digits=digits_of(row.phone),
+            search_text=searchable_text(*(getattr(row, name) for name in names[:4])),
+        )
 
 
 def add_trigram_indexes(apps, schema_editor):  # type: ignore[no-untyped-def]
@@ -30,7 +36,7 @@ def add_trigram_indexes(apps, schema_editor):  # type: ignore[no-untyped-def]
     for column in SEARCHED:
         schema_editor.execute(
             f"CREATE INDEX IF NOT EXISTS {_index(column)} ON patients_patient "
-            f"USING gin (UPPER({column}::text) gin_trgm_ops)"
+            f"USING gin ({column} gin_trgm_ops)"
         )
 
 
@@ -52,6 +58,11 @@ class Migration(migrations.Migration):
             name="phone_digits",
             field=models.CharField(blank=True, editable=False, max_length=40),
         ),
-        migrations.RunPython(fill_phone_digits, migrations.RunPython.noop),
+        migrations.AddField(
+            model_name="patient",
+            name="search_text",
+            field=models.CharField(blank=True, editable=False, max_length=400),
+        ),
+        migrations.RunPython(fill_search_columns, migrations.RunPython.noop),
         migrations.RunPython(add_trigram_indexes, drop_trigram_indexes),
     ]
