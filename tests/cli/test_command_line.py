@@ -131,7 +131,7 @@ def test_demo_serves_through_gunicorn_with_the_worker_and_stops_on_ctrl_c(seeded
                 raise AssertionError("the worker wrote no heartbeat")
 
         os.killpg(group, signal.SIGINT)  # Ctrl-C
-        assert demo.wait(timeout=60) == 0
+        assert demo.wait(timeout=60) == 0, said.read_text(errors="replace")[-3000:]
         for _ in range(60):  # the web server and the worker are gone too
             try:
                 os.killpg(group, 0)

@@ -4,7 +4,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 from typing import Any
 
 from django.conf import settings
@@ -63,14 +63,20 @@ class Command(BaseCommand):
         ]
         self.stdout.write(self.style.SUCCESS(f"\nKetaCare demo: http://127.0.0.1:{port}/\n"))
         self.stdout.write("Stop it with Ctrl-C.\n")
-        # SIGTERM (e.g. `kill`, a container stop) ends the demo like Ctrl-C does, so the
-        # `finally` below stops the web server and the worker instead of leaving them.
-        signal.signal(signal.SIGTERM, _exit_on_signal)
+        # Ctrl-C (SIGINT to the terminal's whole process group) and SIGTERM (`kill`, a
+        # container stop) end the demo; the `finally` below stops the web server and the
+        # worker instead of leaving them.
+        stopping = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda _signum, _frame: stopping.set())
         try:
-            while all(child.poll() is None for child in children):
-                time.sleep(0.5)
-            raise CommandError("The web server or the worker stopped; the demo stops too.")
-        except KeyboardInterrupt:
+            while not stopping.wait(0.5):
+                if any(child.poll() is not None for child in children):
+                    # Ctrl-C reaches the children too, and one may stop before this
+                    # process has handled its own signal: give that a moment.
+                    if stopping.wait(2):
+                        break
+                    raise CommandError("The web server or the worker stopped; the demo stops too.")
             self.stdout.write("\nStopping the demo…")
         finally:
             _stop(children)
@@ -87,7 +93,3 @@ def _stop(children: list[subprocess.Popen[bytes]]) -> None:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
-
-
-def _exit_on_signal(signum: int, frame: Any) -> None:
-    sys.exit(128 + signum)
