@@ -171,7 +171,8 @@ class ChartOut(Schema):
     session: TreatmentSessionOut
     readings: list[ReadingOut]
     alerts: list[SessionAlertOut]
-    overdue: list[dt.datetime]
+    overdue: list[dt.datetime] = Field(description="The latest missed due times (up to 5)")
+    overdue_count: int = Field(description="How many due readings were missed in all")
     next_device_in_seconds: int | None
 
 
@@ -185,7 +186,8 @@ def session_detail(request: HttpRequest, patient_id: uuid.UUID, session_id: uuid
         "session": chart.session,
         "readings": chart.readings,
         "alerts": chart.alerts,
-        "overdue": [d.due_at for d in chart.overdue],
+        "overdue": [d.due_at for d in chart.overdue_latest],
+        "overdue_count": len(chart.overdue),
         "next_device_in_seconds": int(chart.device_wait.remaining.total_seconds())
         if administration and administration.route == "intranasal"
         else None,

@@ -172,6 +172,20 @@ class DischargeBloodPressure:
         return ""
 
 
+# How many missed due times a message or a page lists: the latest ones. A session left
+# open for days has thousands; they are counted, not listed.
+LISTED_OVERDUE = 5
+
+
+def overdue_phrase(due_times: tuple[str, ...]) -> str:
+    """'3 readings are overdue (due 10:10, 10:20, 10:30)', or with many, the count and the
+    latest few."""
+    n = len(due_times)
+    listed = ", ".join(due_times[-LISTED_OVERDUE:])
+    which = f"the latest due {listed}" if n > LISTED_OVERDUE else f"due {listed}"
+    return f"{n:,} reading{'s are' if n > 1 else ' is'} overdue ({which})"
+
+
 @dataclass(frozen=True)
 class Holds:
     """What keeps a patient beyond the checklist and the minimum observation. A
@@ -188,10 +202,8 @@ class Holds:
         if self.released:
             return reasons
         if self.overdue:
-            n = len(self.overdue)
             reasons.append(
-                f"{n} reading{'s are' if n > 1 else ' is'} overdue (due "
-                f"{', '.join(self.overdue)}): take them, or a prescriber releases the "
+                f"{overdue_phrase(self.overdue)}: take them, or a prescriber releases the "
                 "patient with a reason"
             )
         if self.blood_pressure:

@@ -152,6 +152,12 @@ class SessionChart:
         return [d for d in self.due if d.overdue(self.now, self._tolerance)]
 
     @property
+    def overdue_latest(self) -> list[monitoring.DueReading]:
+        """The latest missed due times, which the page and the API list (the rest are
+        counted: a session left open for days has thousands)."""
+        return self.overdue[-discharge.LISTED_OVERDUE :]
+
+    @property
     def _tolerance(self) -> dt.timedelta:
         return dt.timedelta(minutes=rules.schedule_for(self.protocol).tolerance_min)
 
@@ -161,7 +167,7 @@ class SessionChart:
         due time is overdue, the next one is due."""
         rows = [VitalsRow(r.taken_at, "reading", r) for r in self.readings]
         missing = [d for d in self.due if d.taken_at is None]
-        rows += [VitalsRow(d.due_at, "overdue", None) for d in self.overdue]
+        rows += [VitalsRow(d.due_at, "overdue", None) for d in self.overdue_latest]
         upcoming = [d for d in missing if not d.overdue(self.now, self._tolerance)]
         if upcoming and self.session.state in lifecycle.CHARTING_STATES:
             rows.append(VitalsRow(upcoming[0].due_at, "due", None))
