@@ -136,9 +136,17 @@ class Board:
         return not any(c.cards for c in self.columns)
 
 
+def require_board(access: ClinicAccess) -> None:
+    """The board is for those who book sessions (front desk, administrators) and those who
+    read the chart (the care team); others are refused."""
+    if not access.can(Permission.VIEW_CHART):
+        access.require(Permission.SCHEDULE_SESSIONS)
+
+
 def board(access: ClinicAccess, days: list[dt.date]) -> Board:
     """Sessions on `days` (the clinic's dates) by room or chair, each with its board tone
     and label; a column for sessions not yet placed when there are any."""
+    require_board(access)
     zone = zoneinfo.ZoneInfo(access.clinic.time_zone)
     first = dt.datetime.combine(days[0], dt.time(0), tzinfo=zone)
     last = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time(0), tzinfo=zone)

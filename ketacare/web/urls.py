@@ -16,8 +16,8 @@ from ketacare.web.views import (
     measures,
     outcomes,
     patients,
-    selfreport,
     schedule,
+    selfreport,
     session_chart,
     session_settings,
     sessions,
@@ -230,9 +230,7 @@ urlpatterns = [
     path("c/<slug:clinic_slug>/schedule/", schedule.schedule_board, name="schedule_board"),
     path("c/<slug:clinic_slug>/schedule/book/", schedule.schedule_book, name="schedule_book"),
     path("c/<slug:clinic_slug>/schedule/rooms/", schedule.schedule_rooms, name="schedule_rooms"),
-    path(
-        "c/<slug:clinic_slug>/schedule/feed/", schedule.schedule_feed_page, name="schedule_feed"
-    ),
+    path("c/<slug:clinic_slug>/schedule/feed/", schedule.schedule_feed_page, name="schedule_feed"),
     path(
         "c/<slug:clinic_slug>/schedule/sessions/<uuid:session_id>/",
         schedule.schedule_session,

@@ -97,11 +97,6 @@ class MinutesForm(forms.Form):
     )
 
 
-def _require_board(access: ClinicAccess) -> None:
-    if not (access.can(Permission.SCHEDULE_SESSIONS) or access.can(Permission.VIEW_CHART)):
-        access.require(Permission.SCHEDULE_SESSIONS)
-
-
 def _day(request: HttpRequest, access: ClinicAccess) -> dt.date:
     try:
         return dt.date.fromisoformat(request.GET.get("day", ""))
@@ -158,7 +153,7 @@ def _legend() -> list[tuple[str, str]]:
 @require_GET
 @clinic_view
 def schedule_board(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
-    _require_board(access)
+    selectors.require_board(access)
     context = _board_context(request, access)
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "web/schedule/_board.html", context)
@@ -212,7 +207,7 @@ def schedule_session(
 ) -> HttpResponse:
     """The front desk's view of one session: who, when, where, its state and the actions it
     may take. Nothing clinical is shown (no dose, readings or notes)."""
-    _require_board(access)
+    selectors.require_board(access)
     session = selectors.schedule_session(access, session_id)
     place = selectors.place_of(session)
     zone = zoneinfo.ZoneInfo(access.clinic.time_zone)
@@ -329,7 +324,7 @@ def schedule_rooms(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
     front desk: whoever keeps the clinic calendar)."""
     can_manage = access.can(Permission.MANAGE_CLINIC_CALENDAR)
     if not can_manage:
-        _require_board(access)
+        selectors.require_board(access)
     form = RoomForm(prefix="new")
     minutes_form = MinutesForm(
         initial={"session_minutes": selectors.session_minutes(access.clinic)}
