@@ -13,6 +13,7 @@ from django.test import Client
 from icalendar import Calendar
 
 from ketacare.accounts.access import ClinicAccess
+from ketacare.accounts.models import Clinic
 from ketacare.accounts.policy import Role
 from ketacare.schedule import services
 from ketacare.treatment.models import TreatmentSession
@@ -91,20 +92,18 @@ def test_front_desk_session_page_shows_no_clinical_data_and_checks_in(
 def test_refusals_name_their_field_and_other_clinics_answer_404(
     team: Team,
     booked: TreatmentSession,
-    other_clinic: object,
+    other_clinic: Clinic,
     make_access: Callable[..., ClinicAccess],
 ) -> None:
     client = web(team.front_desk)
     url = f"/c/{team.clinic.slug}/schedule/sessions/{booked.pk}/"
-    done = client.post(url + "cancel/", {"reason": ""}, follow=True)
+    done = client.post(url + "cancel/", {"cancel-reason": ""}, follow=True)
     assert "Reason: This field is required." in done.content.decode()
     outsider = make_access(Role.FRONT_DESK, other_clinic)
     other = web(outsider)
-    assert other.get(f"/c/{other_clinic.slug}/schedule/sessions/{booked.pk}/").status_code == 404  # type: ignore[attr-defined]
-    assert (
-        other.post(f"/c/{other_clinic.slug}/schedule/sessions/{booked.pk}/check-in/").status_code
-        == 404
-    )  # type: ignore[attr-defined]
+    theirs = f"/c/{other_clinic.slug}/schedule/sessions/{booked.pk}/"
+    assert other.get(theirs).status_code == 404
+    assert other.post(theirs + "check-in/").status_code == 404
     assert other.get(f"/c/{team.clinic.slug}/schedule/").status_code == 404
 
 
@@ -177,7 +176,7 @@ def test_api_board_and_actions(
 def test_api_tenancy_and_permissions(
     team: Team,
     booked: TreatmentSession,
-    other_clinic: object,
+    other_clinic: Clinic,
     make_access: Callable[..., ClinicAccess],
     api_client: Callable[[ClinicAccess], Client],
 ) -> None:

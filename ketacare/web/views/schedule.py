@@ -59,10 +59,12 @@ class PlaceForm(forms.Form):
 
     def __init__(self, access: ClinicAccess, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["room"].choices = [("", "Not placed")] + [
+        room, staff = self.fields["room"], self.fields["staff"]
+        assert isinstance(room, forms.ChoiceField) and isinstance(staff, forms.ChoiceField)
+        room.choices = [("", "Not placed")] + [
             (str(r.pk), r.name) for r in selectors.rooms_of(access.clinic)
         ]
-        self.fields["staff"].choices = [("", "Nobody assigned")] + [
+        staff.choices = [("", "Nobody assigned")] + [
             (str(u.pk), str(u)) for u in selectors.staff_choices(access.clinic)
         ]
 
@@ -240,8 +242,8 @@ def schedule_session(
             "holds_place": session.status in core.HOLDING_STATES,
             "move_form": MoveForm(initial={"scheduled_start": local_start.replace(tzinfo=None)}),
             "place_form": PlaceForm(access, initial=initial_place),
-            "cancel_form": ReasonForm(),
-            "no_show_form": NoShowForm(),
+            "cancel_form": ReasonForm(prefix="cancel"),
+            "no_show_form": NoShowForm(prefix="noshow"),
             "board_url": reverse("schedule_board", kwargs={"clinic_slug": access.clinic.slug})
             + f"?day={local_start.date().isoformat()}",
         },
@@ -282,13 +284,13 @@ def schedule_act(
                 override_reason=form.cleaned_data["override_reason"],
             )
         elif action == "no-show":
-            form = NoShowForm(request.POST)
+            form = NoShowForm(request.POST, prefix="noshow")
             form.is_valid()
             services.session_no_show(
                 access=access, session_id=session.pk, reason=form.cleaned_data.get("reason", "")
             )
         elif action == "cancel":
-            form = ReasonForm(request.POST)
+            form = ReasonForm(request.POST, prefix="cancel")
             if not form.is_valid():
                 flash_form_errors(request, form)
                 return _back(access, session.pk)
