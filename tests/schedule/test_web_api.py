@@ -215,3 +215,15 @@ def test_calendar_feed_has_initials_and_room_but_no_names(
     client.post(f"/c/{team.clinic.slug}/schedule/feed/", {"action": "revoke"})
     assert Client().get(path).status_code == 404
     assert Client().get("/feeds/schedule/kc_nope_nope.ics").status_code == 404
+
+
+def test_the_chart_sessions_tab_links_front_desk_to_a_page_it_may_see(
+    team: Team, booked: TreatmentSession
+) -> None:
+    tab = f"/c/{team.clinic.slug}/patients/{team.patient.pk}/sessions/"
+    desk = web(team.front_desk)
+    html = desk.get(tab).content.decode()
+    assert f"/schedule/sessions/{booked.pk}/" in html
+    assert f"/sessions/{booked.pk}/chart/" not in html
+    assert desk.get(f"/c/{team.clinic.slug}/schedule/sessions/{booked.pk}/").status_code == 200
+    assert f"/sessions/{booked.pk}/chart/" in web(team.nurse).get(tab).content.decode()
