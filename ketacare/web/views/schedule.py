@@ -152,7 +152,6 @@ def _legend() -> list[tuple[str, str]]:
     return list(seen.items())
 
 
-@require_GET
 @clinic_view
 def schedule_board(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
     selectors.require_board(access)
