@@ -57,7 +57,7 @@ class BoardQuery(Schema):
     view: Literal["day", "week"] = "day"
 
 
-class SessionOut(Schema):
+class ScheduleSessionOut(Schema):
     id: uuid.UUID
     patient_id: uuid.UUID
     scheduled_start: dt.datetime
@@ -66,7 +66,7 @@ class SessionOut(Schema):
     schedule_override_reason: str
 
 
-class BookIn(Strict):
+class ScheduleBookIn(Strict):
     patient_id: uuid.UUID
     scheduled_start: dt.datetime
     room_id: uuid.UUID | None = None
@@ -75,24 +75,24 @@ class BookIn(Strict):
     reason: str = Field("", max_length=300, description="Why, if outside the booking window")
 
 
-class PlaceIn(Strict):
+class SchedulePlaceIn(Strict):
     room_id: uuid.UUID | None = None
     staff_id: int | None = None
     minutes: int | None = Field(None, ge=15, le=720)
 
 
-class MoveIn(Strict):
+class ScheduleMoveIn(Strict):
     scheduled_start: dt.datetime
     override_reason: str = Field(
         "", max_length=300, description="Proceed despite the rules the date breaks, with why"
     )
 
 
-class ReasonIn(Strict):
+class ScheduleCancelIn(Strict):
     reason: str = Field(..., min_length=1, max_length=300)
 
 
-class NoShowIn(Strict):
+class ScheduleNoShowIn(Strict):
     reason: str = Field("", max_length=300)
 
 
@@ -136,42 +136,48 @@ def rooms(request: HttpRequest) -> Any:
     return selectors.rooms_of(access.clinic, include_inactive=True)
 
 
-@router.post("/sessions", response={201: SessionOut}, summary="Book a session into a room")
-def book(request: HttpRequest, payload: BookIn) -> Any:
+@router.post("/sessions", response={201: ScheduleSessionOut}, summary="Book a session into a room")
+def book(request: HttpRequest, payload: ScheduleBookIn) -> Any:
     return 201, services.session_book(access=access_of(request), **payload.dict())
 
 
-@router.post("/sessions/{session_id}/place", response=SessionOut, summary="Room, staff, length")
-def place(request: HttpRequest, session_id: uuid.UUID, payload: PlaceIn) -> Any:
+@router.post(
+    "/sessions/{session_id}/place", response=ScheduleSessionOut, summary="Room, staff, length"
+)
+def place(request: HttpRequest, session_id: uuid.UUID, payload: SchedulePlaceIn) -> Any:
     found = services.session_place(
         access=access_of(request), session_id=session_id, **payload.dict()
     )
     return found.session
 
 
-@router.post("/sessions/{session_id}/check-in", response=SessionOut, summary="Check in")
+@router.post("/sessions/{session_id}/check-in", response=ScheduleSessionOut, summary="Check in")
 def check_in(request: HttpRequest, session_id: uuid.UUID) -> Any:
     return services.session_check_in(access=access_of(request), session_id=session_id)
 
 
 @router.post(
     "/sessions/{session_id}/move",
-    response=SessionOut,
+    response=ScheduleSessionOut,
     summary="Move; the calendar, the plan's spacing and the room are checked",
 )
-def move(request: HttpRequest, session_id: uuid.UUID, payload: MoveIn) -> Any:
+def move(request: HttpRequest, session_id: uuid.UUID, payload: ScheduleMoveIn) -> Any:
     return services.session_move(access=access_of(request), session_id=session_id, **payload.dict())
 
 
-@router.post("/sessions/{session_id}/no-show", response=SessionOut, summary="Mark a no-show")
-def no_show(request: HttpRequest, session_id: uuid.UUID, payload: NoShowIn) -> Any:
+@router.post(
+    "/sessions/{session_id}/no-show", response=ScheduleSessionOut, summary="Mark a no-show"
+)
+def no_show(request: HttpRequest, session_id: uuid.UUID, payload: ScheduleNoShowIn) -> Any:
     return services.session_no_show(
         access=access_of(request), session_id=session_id, reason=payload.reason
     )
 
 
-@router.post("/sessions/{session_id}/cancel", response=SessionOut, summary="Cancel with a reason")
-def cancel(request: HttpRequest, session_id: uuid.UUID, payload: ReasonIn) -> Any:
+@router.post(
+    "/sessions/{session_id}/cancel", response=ScheduleSessionOut, summary="Cancel with a reason"
+)
+def cancel(request: HttpRequest, session_id: uuid.UUID, payload: ScheduleCancelIn) -> Any:
     return services.session_cancel(
         access=access_of(request), session_id=session_id, reason=payload.reason
     )
