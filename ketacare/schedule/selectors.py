@@ -9,9 +9,11 @@ import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Q
+
 from ketacare.accounts.access import ClinicAccess
-from ketacare.accounts.models import Clinic, User
-from ketacare.accounts.policy import Permission
+from ketacare.accounts.models import Clinic, Membership, User
+from ketacare.accounts.policy import Permission, can
 from ketacare.common.errors import NotFound
 from ketacare.schedule import core
 from ketacare.schedule.models import DEFAULT_SESSION_MINUTES, Room, ScheduleSettings, SessionPlace
@@ -84,9 +86,6 @@ def slots_near(clinic: Clinic, start: dt.datetime, end: dt.datetime) -> list[cor
 
 def staff_choices(clinic: Clinic) -> list[User]:
     """Who can sit with a patient: active members whose role reads the chart."""
-    from ketacare.accounts.models import Membership
-    from ketacare.accounts.policy import can
-
     members = Membership.objects.filter(
         clinic=clinic, is_active=True, user__is_active=True
     ).select_related("user")
@@ -190,8 +189,6 @@ def board(access: ClinicAccess, days: list[dt.date]) -> Board:
 
 def feed_sessions(user: Any, clinic: Clinic, start: dt.datetime, end: dt.datetime) -> list[Any]:
     """A staff member's sessions in [start, end): placed with them, or supervised by them."""
-    from django.db.models import Q
-
     return list(
         TreatmentSession.objects.filter(
             Q(place__staff=user) | Q(supervising_prescriber=user),
