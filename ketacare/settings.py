@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "ketacare.dosing",
     "ketacare.exchange",
     "ketacare.ledger",
+    "ketacare.schedule",
     "ketacare.web",
 ]
 

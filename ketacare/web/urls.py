@@ -16,6 +16,7 @@ from ketacare.web.views import (
     measures,
     outcomes,
     patients,
+    schedule,
     selfreport,
     session_chart,
     session_settings,
@@ -225,6 +226,23 @@ urlpatterns = [
     path("c/<slug:clinic_slug>/protocols/", dosing.clinic_protocols, name="clinic_protocols"),
     path("c/<slug:clinic_slug>/dosing-settings/", dosing.dosing_settings, name="dosing_settings"),
     path("c/<slug:clinic_slug>/calendar/", dosing.clinic_calendar, name="clinic_calendar"),
+    # The clinic's day: the board, the front desk's session page, rooms, the staff feed.
+    path("c/<slug:clinic_slug>/schedule/", schedule.schedule_board, name="schedule_board"),
+    path("c/<slug:clinic_slug>/schedule/book/", schedule.schedule_book, name="schedule_book"),
+    path("c/<slug:clinic_slug>/schedule/rooms/", schedule.schedule_rooms, name="schedule_rooms"),
+    path("c/<slug:clinic_slug>/schedule/feed/", schedule.schedule_feed_page, name="schedule_feed"),
+    path(
+        "c/<slug:clinic_slug>/schedule/sessions/<uuid:session_id>/",
+        schedule.schedule_session,
+        name="schedule_session",
+    ),
+    path(
+        "c/<slug:clinic_slug>/schedule/sessions/<uuid:session_id>/<slug:action>/",
+        schedule.schedule_act,
+        name="schedule_act",
+    ),
+    # A staff member's calendar feed: public, the secret token is the only key.
+    path("feeds/schedule/<str:token>.ics", schedule.schedule_ics, name="schedule_ics"),
     # A patient's self-report link: public, the signed token is the only key.
     path("r/<str:token>/", selfreport.selfreport, name="selfreport"),
     path("c/<slug:clinic_slug>/tokens/", tokens.token_list, name="token_list"),

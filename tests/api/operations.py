@@ -92,6 +92,7 @@ def _record_operations() -> dict[Op, dict[str, Any] | None]:
     ops.update(MEASURE_OPERATIONS)
     ops.update(ELIGIBILITY_OPERATIONS)
     ops.update(DOSING_OPERATIONS)
+    ops.update(SCHEDULE_OPERATIONS)
     return ops
 
 
@@ -220,6 +221,17 @@ DOSING_OPERATIONS: dict[Op, dict[str, Any] | None] = {
     ("GET", _plan): None,
     ("PATCH", _plan): {"start_dose": "56", "reason": "Tolerability"},
     ("POST", f"{_session}/reschedule"): {"scheduled_start": "2024-03-05T10:00:00Z"},
+}
+
+# The front desk's actions from the schedule board (ketacare.schedule), on the scheduled
+# session.
+_board_session = f"{API}/schedule/sessions/{{session_id}}"
+SCHEDULE_OPERATIONS: dict[Op, dict[str, Any] | None] = {
+    ("POST", f"{_board_session}/check-in"): None,
+    ("POST", f"{_board_session}/move"): {"scheduled_start": "2024-03-05T10:00:00Z"},
+    ("POST", f"{_board_session}/no-show"): {},
+    ("POST", f"{_board_session}/cancel"): {"reason": "Patient unwell"},
+    ("POST", f"{_board_session}/place"): {},
 }
 
 # Session charting: on the scheduled session, or on the live one (an IV session dosing,
@@ -359,6 +371,12 @@ UNSCOPED_OPERATIONS: dict[Op, str] = {
         "POST",
         f"{API}/referrals/import",
     ): "test_referral_import_matches_and_writes_in_the_callers_clinic",
+    ("GET", f"{API}/schedule/board"): "test_schedule_board_and_booking_keep_to_the_callers_clinic",
+    ("GET", f"{API}/schedule/rooms"): "test_schedule_board_and_booking_keep_to_the_callers_clinic",
+    (
+        "POST",
+        f"{API}/schedule/sessions",
+    ): "test_schedule_board_and_booking_keep_to_the_callers_clinic",
 }
 
 # The controlled-substance ledger (issue 15) proves its own tenancy, operation by

@@ -130,8 +130,12 @@ def test_clinic_b_caller_gets_404_for_clinic_a_records(world: World, op: Op, cal
     assert record_counts() == counts
 
 
+# Entries and sessions named under a patient (the schedule's operations name the session
+# alone: their other-clinic 404s are the tests above).
 ENTRY_OPERATIONS = sorted(
-    op for op in RECORD_OPERATIONS if "{entry_id}" in op[1] or "{session_id}" in op[1]
+    op
+    for op in RECORD_OPERATIONS
+    if "{patient_id}" in op[1] and ("{entry_id}" in op[1] or "{session_id}" in op[1])
 )
 
 
@@ -476,3 +480,39 @@ def test_rems_form_list_shows_only_the_callers_clinic(world: World, caller: str)
     assert str(world.a.sessions["rems"]) not in text
     in_a = token_client(world.dual_token_a).get(f"{API}/rems-forms").json()
     assert [f["session_id"] for f in in_a] == [str(world.a.sessions["rems"])]
+
+
+@pytest.mark.parametrize("caller", CLINIC_B_CALLERS)
+def test_schedule_board_and_booking_keep_to_the_callers_clinic(world: World, caller: str) -> None:
+    from ketacare.schedule.models import Room
+    from ketacare.treatment.models import TreatmentSession
+
+    Room.objects.create(clinic=world.a.clinic, name="Chair A")
+    b_room = Room.objects.create(clinic=world.b.clinic, name="Chair B")
+    session_a = TreatmentSession.objects.get(pk=world.a.session_id)
+    session_b = TreatmentSession.objects.get(pk=world.b.session_id)
+    client = clinic_b_client(world, caller)
+    for session in (session_a, session_b):
+        day = session.clinic.date_of(session.scheduled_start)
+        board = client.get(f"{API}/schedule/board?day={day.isoformat()}&view=week")
+        assert board.status_code == 200, board.content
+        listed = {s["id"] for s in board.json()["sessions"]}
+        assert str(world.a.session_id) not in listed
+    assert str(world.b.session_id) in listed
+    assert [r["name"] for r in client.get(f"{API}/schedule/rooms").json()] == ["Chair B"]
+    before, counts = clinic_state(world.a.clinic), record_counts()
+    body = {"scheduled_start": "2024-03-11T10:00:00Z", "reason": "Catch-up"}
+    refused = client.post(
+        f"{API}/schedule/sessions",
+        {**body, "patient_id": str(world.a.patient.pk)},
+        content_type="application/json",
+    )
+    assert (refused.status_code, refused.json()) == (404, NOT_FOUND)
+    assert (clinic_state(world.a.clinic), record_counts()) == (before, counts)
+    booked = client.post(
+        f"{API}/schedule/sessions",
+        {**body, "patient_id": str(world.b.patient.pk), "room_id": str(b_room.pk)},
+        content_type="application/json",
+    )
+    assert booked.status_code == 201, booked.content
+    assert TreatmentSession.objects.get(pk=booked.json()["id"]).clinic == world.b.clinic

@@ -320,6 +320,27 @@ def test_the_demo_has_charted_sessions_and_one_under_way() -> None:
     assert VitalReading.objects.filter(session=live, is_baseline=False).count() == 2
 
 
+def test_the_demo_schedule_has_chairs_and_todays_sessions_in_them() -> None:
+    """The board opens on a working day: the live session sits in a chair, and no chair
+    holds two sessions at once (ketacare.schedule.core.conflicts, through the services)."""
+    from ketacare.schedule.models import Room, SessionPlace
+
+    for slug in ("riverside", "harbour"):
+        assert [r.name for r in Room.objects.filter(clinic__slug=slug)] == [
+            "Chair 1",
+            "Chair 2",
+            "Chair 3",
+            "Room A",
+        ]
+    (live,) = TreatmentSession.objects.filter(status="dosing")
+    assert SessionPlace.objects.get(session=live).room is not None
+    client = Client()
+    client.force_login(User.objects.get(username="frontdesk.khan"))
+    board = client.get("/c/riverside/schedule/")
+    assert board.status_code == 200
+    assert b"Dosing" in board.content and b"Chair 1" in board.content
+
+
 # --- outcomes ---------------------------------------------------------------------------
 
 

@@ -410,6 +410,28 @@ def _pages() -> list[Page]:
             lambda r: {**_patient(r), "session_id": r.sessions.get("rems")},
             session_kind="rems",
         ),
+        # The clinic's day (ketacare.schedule): the board, booking, rooms, the feed page,
+        # and the front desk's session page and actions.
+        Page("schedule_board", _slug, role=Role.FRONT_DESK),
+        Page("schedule_book", _slug, role=Role.FRONT_DESK, serves_get=False),
+        Page(
+            "schedule_rooms",
+            _slug,
+            role=Role.FRONT_DESK,
+            post={"new-name": "Chair 9", "new-kind": "chair", "new-position": "0"},
+        ),
+        Page("schedule_feed", _slug, post={"action": "reset"}),
+        Page(
+            "schedule_session",
+            lambda r: {**_slug(r), "session_id": r.live_session_id},
+            role=Role.FRONT_DESK,
+        ),
+        Page(
+            "schedule_act",
+            lambda r: {**_slug(r), "session_id": r.live_session_id, "action": "place"},
+            role=Role.FRONT_DESK,
+            serves_get=False,
+        ),
     ]
     for section, _label in CHART_TABS:
         pages.append(
@@ -472,6 +494,10 @@ RECORD_PAGES = [
         "ledger_manage",
         "ledger_count",
         "ledger_settings",
+        "schedule_board",
+        "schedule_book",
+        "schedule_rooms",
+        "schedule_feed",
     }
 ]
 

@@ -59,6 +59,8 @@ def sessions_tab(access: ClinicAccess, patient: Patient) -> tuple[str, dict[str,
         "cancel_form": CancelForm(),
         "can_schedule": access.can(Permission.SCHEDULE_SESSIONS) and not patient.is_archived,
         "can_give": access.can(Permission.GIVE_DOSES),
+        # The front desk's session links open the schedule's session page (no chart).
+        "can_chart": access.can(Permission.VIEW_CHART),
     }
 
 
