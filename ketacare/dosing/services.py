@@ -780,6 +780,25 @@ def reschedule_violations(
 
 
 @transaction.atomic
+def _require_prescriber_for_spacing(
+    access: ClinicAccess, violations: tuple[schedule.Violation, ...]
+) -> None:
+    """Sessions closer than the protocol allows mean doses closer together: a clinical
+    decision, so only someone who orders doses may proceed against the spacing rule (the
+    front desk may still book on a closed day or over capacity, with a reason)."""
+    spacing = [v.reason for v in violations if v.code == "spacing"]
+    if spacing and not access.can(Permission.ORDER_DOSES):
+        raise ValidationFailed(
+            {
+                "override_reason": [
+                    *spacing,
+                    "Only a prescriber can move a session closer to another than the "
+                    "protocol allows. Choose another date, or ask a prescriber.",
+                ]
+            }
+        )
+
+
 def session_reschedule(
     *,
     access: ClinicAccess,
@@ -814,6 +833,7 @@ def session_reschedule(
                 + ["Choose another date, or give a reason to proceed."]
             }
         )
+    _require_prescriber_for_spacing(access, violations)
     before = session.scheduled_start
     session.scheduled_start = scheduled_start
     session.schedule_override_reason = override_reason.strip()[:300] if violations else ""

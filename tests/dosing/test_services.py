@@ -357,8 +357,17 @@ def test_reschedule_flags_each_violation_and_records_an_override(team: Team) -> 
         )
     reasons = refused.value.errors["scheduled_start"]
     assert any("1 day(s) from the session on" in r and "Spravato" in r for r in reasons)
+    with pytest.raises(ValidationFailed) as not_theirs:
+        services.session_reschedule(
+            access=team.front_desk,
+            patient_id=team.patient.pk,
+            session_id=second.pk,
+            scheduled_start=next_day,
+            override_reason="Patient travels",
+        )
+    assert "Only a prescriber can" in not_theirs.value.errors["override_reason"][-1]
     moved = services.session_reschedule(
-        access=team.front_desk,
+        access=team.prescriber,
         patient_id=team.patient.pk,
         session_id=second.pk,
         scheduled_start=next_day,
