@@ -164,7 +164,7 @@ class CourseInstrumentState(models.Model):
     sessions_to_response = models.IntegerField(null=True, blank=True)
     response_days = models.FloatField(null=True, blank=True)  # duration of response
     relapsed = models.BooleanField(null=True, blank=True)  # its event (None: no duration)
-    series = models.JSONField(default=list, blank=True)  # [[days, value], ...]
+    series = models.JSONField(null=True, blank=True)  # [[days, value], ...]; None: no points
 
     class Meta:
         indexes = [
