@@ -90,7 +90,7 @@ WRITES = st.one_of(
 
 def apply_write(team: Team, patients: list[Any], write: tuple[Any, ...]) -> None:
     kind, who, *rest = write
-    patient = patients[who] if kind != "setting" else None
+    patient: Any = patients[who] if kind != "setting" else None
     if kind == "course":  # relief lost 14 days after each session: a booster recommended
         write_course(team.nurse, patient, *TWO_WEEK_RELIEF, instrument="phq9", origin=at(rest[0]))
     elif kind == "session":
