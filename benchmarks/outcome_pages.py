@@ -34,9 +34,9 @@ def main() -> None:
     from ketacare.accounts.policy import Role
     from ketacare.accounts.services import clinic_create
     from ketacare.outcomes.config import config_for
+    from ketacare.outcomes.course import classify_course, duration_of_response, time_to_response
     from ketacare.outcomes.dashboard import Filters, build_dashboard
     from ketacare.outcomes.sources import all_courses
-    from ketacare.outcomes.course import classify_course, duration_of_response, time_to_response
     from ketacare.outcomes.state import clinic_state_rebuild
     from ketacare.outcomes.trajectories import course_series
     from ketacare.outcomes.worklist import build_worklist
