@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
 
 from ketacare.accounts.models import Clinic
+from ketacare.dosing.protocols import ProtocolDefinition
 from ketacare.dosing.selectors import protocol_catalogue
 from ketacare.outcomes.config import OutcomeConfig, config_for
 from ketacare.outcomes.course import (
@@ -44,7 +45,7 @@ from ketacare.treatment.models import TreatmentSession
 
 MAX_WEEKS = 26  # trajectories are drawn for the first half year of treatment
 
-Protocols = dict
+Protocols = Mapping[str, ProtocolDefinition]  # the clinic's current protocols, by code
 
 
 @dataclass(frozen=True)
