@@ -5,6 +5,7 @@ ketacare serve         production-style serving with gunicorn
 ketacare audit-verify  check every clinic's audit hash chain against its anchors
 ketacare audit-anchor  seal the current chain heads (after a crash; --adopt on upgrade)
 ketacare ledger-verify check every clinic's controlled-substance ledger chain
+ketacare outcomes-rebuild  recompute every course's stored outcomes (--clinic SLUG)
 ketacare backup        a consistent, checksummed (and encrypted) copy of the database
 ketacare restore       restore a backup into an empty database, then audit-verify
 ketacare fhir-export  one clinic's chart as FHIR R4 NDJSON files (--clinic SLUG --out DIR)
@@ -25,6 +26,7 @@ ALIASES = {
     "fhir-export": "fhir_export",
     "research-export": "research_export",
     "ledger-verify": "ledger_verify",
+    "outcomes-rebuild": "outcomes_rebuild",
 }
 # With KETACARE_MIGRATION_DATABASE_URL set (PostgreSQL), these run as the owner; the app's
 # own URL then only names the role to grant to (docs/security.md, "Database roles").

@@ -20,6 +20,7 @@ from ketacare.accounts.access import ClinicAccess, administered_clinic_ids
 from ketacare.accounts.models import ApiToken, Clinic, Membership, User
 from ketacare.accounts.policy import Role
 from ketacare.audit.services import Action, audit_as, audit_record
+from ketacare.common.course_state import clinic_state_refresh
 from ketacare.common.errors import NotFound, PermissionDenied, ValidationFailed
 
 
@@ -68,6 +69,8 @@ def clinic_update(*, clinic: Clinic, data: dict[str, object], actor: User | None
             object_id=clinic.pk,
             changes=changes,
         )
+        if "time_zone" in changes:  # the courses' calendar days move
+            clinic_state_refresh(clinic)
     return clinic
 
 

@@ -21,6 +21,7 @@ from ketacare.accounts.models import Clinic
 from ketacare.accounts.policy import Permission
 from ketacare.audit.chain import diff, jsonable
 from ketacare.audit.services import Action, audit_as
+from ketacare.common.course_state import clinic_state_refresh, course_state_refresh
 from ketacare.common.errors import NotFound, ValidationFailed
 from ketacare.dosing import schedule, selectors
 from ketacare.dosing.calculator import (
@@ -93,6 +94,7 @@ def protocol_adjust(
         changes=diff(adjustable_values(current), adjustable_values(copy)),
         details={"code": code, "version": copy.version, "reason": row.reason},
     )
+    clinic_state_refresh(access.clinic)  # the spacing of recommended sessions may change
     return copy
 
 
@@ -645,6 +647,7 @@ def plan_create(*, access: ClinicAccess, patient_id: uuid.UUID, given: PlanInput
         changes=diff({}, _snapshot(plan)),
     )
     sessions, unplaced = _book(access, plan, protocol)
+    course_state_refresh(access.clinic, patient.pk)
     return PlanResult(plan, sessions, unplaced)
 
 
@@ -729,6 +732,7 @@ def plan_change(
     )
     note = f"Plan changed to version {plan.version}"
     _cancel_remaining(access, plan, note)
+    course_state_refresh(access.clinic, plan.patient_id)
     if plan.status == TreatmentPlan.Status.STOPPED:
         return PlanResult(plan, [], ())
     done = plan_sessions_done(plan)

@@ -22,6 +22,7 @@ from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic, Membership
 from ketacare.accounts.policy import Permission, Role
 from ketacare.audit.services import Action, audit_as, audit_record
+from ketacare.common.course_state import course_state_refresh
 from ketacare.common.errors import NotFound, ValidationFailed
 from ketacare.measures import ScoreResult, ScoringError, get_instrument, score
 from ketacare.measures.models import (
@@ -169,6 +170,7 @@ def _store(
         _raise_alert(row, finding, actor_label, entered_by, raised_at or timezone.now())
         for finding in result.findings
     ]
+    course_state_refresh(clinic, patient.pk)
     return Recorded(response=response, score=row, alerts=alerts)
 
 

@@ -2,8 +2,8 @@
 the end of induction (always with numerator, denominator and missing data), median time
 to response, durability of response as a Kaplan-Meier curve (lifelines) and symptom
 trajectories by week, filtered by first-dose date, protocol, route, prescriber and
-indication. Two SQL queries fetch every course of the clinic (see `sources`);
-the rules of the pure core then judge each course, and the groups are counted here.
+indication. The verdicts are stored per course (`state.py`, kept up to date by the
+writes); one query reads the filtered courses' rows, and the groups are counted here.
 """
 
 from __future__ import annotations
@@ -26,12 +26,13 @@ from ketacare.common.errors import PermissionDenied, ValidationFailed
 from ketacare.dosing.protocols import Route
 from ketacare.dosing.selectors import protocol_catalogue
 from ketacare.outcomes.config import OutcomeConfig, config_for
-from ketacare.outcomes.course import Status, classify_course, duration_of_response, time_to_response
+from ketacare.outcomes.course import Status
+from ketacare.outcomes.models import CourseInstrumentState, CourseState
 from ketacare.outcomes.options import JUDGED_INSTRUMENTS
-from ketacare.outcomes.sources import PatientCourse, all_courses
-from ketacare.outcomes.trajectories import WeekSummary, course_series, weekly_summary
+from ketacare.outcomes.state import MAX_WEEKS
+from ketacare.outcomes.trajectories import WeekSummary, weekly_summary
 
-MAX_WEEKS = 26  # trajectories are drawn for the first half year of treatment
+__all__ = ["MAX_WEEKS", "Filters", "OutcomeDashboard", "build_dashboard", "dashboard_open"]
 
 
 @dataclass(frozen=True)
@@ -43,23 +44,6 @@ class Filters:
     protocol: str | None = None  # protocol code (the plan's, else the sessions')
     route: str | None = None  # ketacare.dosing.protocols.Route value
     indication: str | None = None  # the plan's indication
-
-    def keeps(self, pc: PatientCourse) -> bool:
-        assert pc.course.first_dose_at is not None
-        first = pc.course.date_of(pc.course.first_dose_at)  # the clinic's calendar day
-        return (
-            (self.date_from is None or first >= self.date_from)
-            and (self.date_to is None or first <= self.date_to)
-            and (self.prescriber_id is None or pc.prescriber_id == self.prescriber_id)
-            and all(
-                wanted is None or getattr(pc, name) == wanted
-                for name, wanted in (
-                    ("protocol", self.protocol),
-                    ("route", self.route),
-                    ("indication", self.indication),
-                )
-            )
-        )
 
 
 @dataclass(frozen=True)
@@ -187,48 +171,90 @@ def _median(values: list[float]) -> float | None:
     return float(statistics.median(values)) if values else None
 
 
+def _stored(access: ClinicAccess, filters: Filters, instrument: str) -> list[_Row]:
+    """The filtered courses' stored verdicts on the instrument (one query)."""
+    rows = CourseInstrumentState.objects.filter(clinic=access.clinic, instrument=instrument)
+    wanted = {
+        "course__first_dose_date__gte": filters.date_from,
+        "course__first_dose_date__lte": filters.date_to,
+        "course__prescriber_id": filters.prescriber_id,
+        "course__protocol": filters.protocol,
+        "course__route": filters.route,
+        "course__indication": filters.indication,
+    }
+    rows = rows.filter(**{k: v for k, v in wanted.items() if v is not None})
+    return [
+        _Row(*values)
+        for values in rows.order_by("course__first_dose_at", "course_id").values_list(
+            "course__first_dose_month",
+            "course__induction_end_at",
+            "course__prescriber_id",
+            "course__protocol",
+            "course__route",
+            "response",
+            "remission",
+            "days_to_response",
+            "sessions_to_response",
+            "response_days",
+            "relapsed",
+            "series",
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class _Row:
+    month: str
+    induction_end_at: dt.datetime
+    prescriber_id: int | None
+    protocol: str
+    route: str
+    response: str
+    remission: str
+    days_to_response: float | None
+    sessions_to_response: int | None
+    response_days: float | None
+    relapsed: bool | None
+    series: list[list[float]] | None
+
+
 def build_dashboard(
     access: ClinicAccess, filters: Filters, now: dt.datetime, *, individual_lines: bool
 ) -> OutcomeDashboard:
+    """The dashboard from the courses' stored verdicts (`state.py`): no rule is judged
+    here; what depends on now (past induction) is decided on the stored dates."""
     config: OutcomeConfig = config_for(access.clinic)
     instrument = filters.instrument or config.options.primary_instrument
-    induction = dt.timedelta(days=config.options.induction_days)
-    every = all_courses(access.clinic)
-    courses = [pc for pc in every if filters.keeps(pc)]
+    courses = _stored(access, filters, instrument)
     board = OutcomeDashboard(instrument, config.options.induction_days, started=len(courses))
-    _filter_choices(access, board, every)
-    judged: list[tuple[PatientCourse, Status, Status]] = []
+    every = _filter_choices(access, board)
+    judged = [
+        (row, Status(row.response), Status(row.remission))
+        for row in courses
+        if row.induction_end_at <= now
+    ]
     days, sessions, durations, events, series = [], [], [], [], []
-    for pc in courses:
-        first = pc.course.first_dose_at
-        assert first is not None
-        if first + induction <= now:
-            outcome = classify_course(pc.course, instrument, config.rules, as_of=first + induction)
-            judged.append((pc, outcome.response.status, outcome.remission.status))
-        reached = time_to_response(pc.course, instrument, config.rules)
-        if reached.event and reached.days is not None:
-            days.append(reached.days)
-            sessions.append(float(reached.sessions or 0))
-            lasted = duration_of_response(pc.course, instrument, config.rules)
-            if lasted.days is not None and lasted.event is not None:
-                durations.append(lasted.days)
-                events.append(lasted.event)
-        points = course_series(pc.course, instrument, config.rules)
-        if points:
-            series.append([(d, v) for d, v in points if d <= MAX_WEEKS * 7])
+    for row in courses:
+        if row.days_to_response is not None:
+            days.append(row.days_to_response)
+            sessions.append(float(row.sessions_to_response or 0))
+            if row.response_days is not None and row.relapsed is not None:
+                durations.append(row.response_days)
+                events.append(row.relapsed)
+        if row.series is not None:
+            series.append([(d, v) for d, v in row.series])
     board.completed = len(judged)
     board.overall = _group("All courses", [(r, m) for _, r, m in judged])
     by_month: dict[str, list[tuple[Status, Status]]] = defaultdict(list)
     by_prescriber: dict[int | None, list[tuple[Status, Status]]] = defaultdict(list)
     by_protocol: dict[str | None, list[tuple[Status, Status]]] = defaultdict(list)
     by_route: dict[str | None, list[tuple[Status, Status]]] = defaultdict(list)
-    for pc, r, m in judged:
-        assert pc.course.first_dose_at is not None
-        by_month[f"{pc.course.first_dose_at:%Y-%m}"].append((r, m))
-        by_prescriber[pc.prescriber_id].append((r, m))
-        by_protocol[pc.protocol].append((r, m))
-        by_route[pc.route].append((r, m))
-    board.prescribers = _prescriber_names(pc.prescriber_id for pc in every)
+    for row, r, m in judged:
+        by_month[row.month].append((r, m))
+        by_prescriber[row.prescriber_id].append((r, m))
+        by_protocol[row.protocol or None].append((r, m))
+        by_route[row.route or None].append((r, m))
+    board.prescribers = _prescriber_names(every)
     board.by_period = [_group(k, v) for k, v in sorted(by_month.items())]
     board.by_prescriber = [
         _group(board.prescribers.get(k, "Not recorded") if k else "Not recorded", v)
@@ -262,22 +288,26 @@ ROUTE_LABELS: dict[str, str] = {
 }
 
 
-def _filter_choices(
-    access: ClinicAccess, board: OutcomeDashboard, courses: list[PatientCourse]
-) -> None:
+def _filter_choices(access: ClinicAccess, board: OutcomeDashboard) -> set[int | None]:
     """The protocols (named as the clinic's catalogue names them), routes and indications
-    the clinic's courses have: what the filters offer."""
+    the clinic's courses have: what the filters offer. Returns the courses' prescribers."""
+    present = set(
+        CourseState.objects.filter(clinic=access.clinic)
+        .values_list("protocol", "route", "indication", "prescriber_id")
+        .distinct()
+    )
     names = {p.code: p.name for p in protocol_catalogue(clinic=access.clinic)}
-    codes = sorted({pc.protocol for pc in courses if pc.protocol})
+    codes = sorted({protocol for protocol, _, _, _ in present if protocol})
     board.protocols = {code: names.get(code, code) for code in codes}
     board.routes = {
         value: ROUTE_LABELS.get(value, value)
-        for value in sorted({pc.route for pc in courses if pc.route})
+        for value in sorted({route for _, route, _, _ in present if route})
     }
     board.indications = {
         value: value.replace("_", " ").capitalize()
-        for value in sorted({pc.indication for pc in courses if pc.indication})
+        for value in sorted({indication for _, _, indication, _ in present if indication})
     }
+    return {prescriber for _, _, _, prescriber in present}
 
 
 def _prescriber_names(ids: Iterable[int | None]) -> dict[int, str]:

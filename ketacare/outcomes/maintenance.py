@@ -236,9 +236,7 @@ def recommend_next_session(
         )
     if day >= estimate.days:
         reason += "; this is not before relief was lost last time: review the plan"
-    overdue = today is not None and date < today
-    if overdue:
-        reason += f"; overdue since {date:%Y-%m-%d}"
+    overdue, reason = overdue_as_of(date, reason, today)
     return Recommendation(
         Status.MET,
         reason,
@@ -249,6 +247,13 @@ def recommend_next_session(
         spacing_applied=day != wanted,
         overdue=overdue,
     )
+
+
+def overdue_as_of(date: dt.date, reason: str, today: dt.date | None) -> tuple[bool, str]:
+    """Whether a recommended date is overdue on `today` (before it), and the reason saying
+    so. Kept apart so a stored recommendation is judged against the reader's today."""
+    overdue = today is not None and date < today
+    return overdue, (f"{reason}; overdue since {date:%Y-%m-%d}" if overdue else reason)
 
 
 def spacing_words(spacing: dt.timedelta) -> str:

@@ -94,3 +94,82 @@ class ClinicalEvent(ClinicalRecord):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
+
+
+class CourseState(models.Model):
+    """One course's outcome state, kept up to date by `state.course_state_refresh` in the
+    transaction of every write that changes it (a score, a session, a plan, a clinical
+    event, a maintenance decision, the clinic's settings). The worklist and the dashboard
+    read these rows instead of judging every course per request. Computed only by the
+    pure core (course.py, maintenance.py, trajectories.py); `outcomes-rebuild` recomputes
+    them. Date-relative parts (a booster due or overdue, a course past induction, still
+    active) are stored as dates and decided at read time."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    plan_id = models.UUIDField(null=True, blank=True)  # None: sessions outside any plan
+    is_current = models.BooleanField(default=False)  # the patient's current course
+    first_dose_at = models.DateTimeField()
+    first_dose_date = models.DateField()  # in the clinic's calendar (dashboard filters)
+    first_dose_month = models.CharField(max_length=7)  # as the dashboard groups it
+    induction_end_at = models.DateTimeField()  # first dose + the clinic's induction days
+    last_session_id = models.UUIDField()
+    last_session_at = models.DateTimeField()
+    sessions = models.PositiveIntegerField(default=0)
+    prescriber_id = models.IntegerField(null=True, blank=True)
+    protocol = models.CharField(max_length=64, blank=True)
+    route = models.CharField(max_length=32, blank=True)
+    indication = models.CharField(max_length=64, blank=True)
+    # The worklist's items on the primary instrument (empty reason: no item).
+    relapse_reason = models.TextField(blank=True)
+    relapse_at = models.DateTimeField(null=True, blank=True)
+    warning_reason = models.TextField(blank=True)
+    warning_at = models.DateTimeField(null=True, blank=True)
+    futility_reason = models.TextField(blank=True)
+    futility_at = models.DateTimeField(null=True, blank=True)
+    booster_date = models.DateField(null=True, blank=True)  # the recommended next session
+    booster_reason = models.TextField(blank=True)  # without the date-relative "overdue"
+    decided = models.BooleanField(default=False)  # a decision on that recommendation
+    has_item = models.BooleanField(default=False)  # any of the above: a worklist row
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["clinic", "patient"],
+                condition=models.Q(is_current=True, has_item=True),
+                name="coursestate_worklist",
+            ),
+            models.Index(fields=["clinic", "patient"], name="coursestate_patient"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Course of {self.patient_id} from {self.first_dose_date}"
+
+
+class CourseInstrumentState(models.Model):
+    """A course's verdicts on one judged instrument, for the dashboard: response and
+    remission as the course stood at the end of induction, the time to response and the
+    duration of response (Kaplan-Meier), and the trajectory's points."""
+
+    course = models.ForeignKey(CourseState, on_delete=models.CASCADE, related_name="instruments")
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    instrument = models.CharField(max_length=20)
+    response = models.CharField(max_length=16)  # Status value, at the end of induction
+    remission = models.CharField(max_length=16)
+    baseline = models.IntegerField(null=True, blank=True)
+    nadir = models.IntegerField(null=True, blank=True)
+    latest = models.IntegerField(null=True, blank=True)
+    days_to_response = models.FloatField(null=True, blank=True)  # responders only
+    sessions_to_response = models.IntegerField(null=True, blank=True)
+    response_days = models.FloatField(null=True, blank=True)  # duration of response
+    relapsed = models.BooleanField(null=True, blank=True)  # its event (None: no duration)
+    series = models.JSONField(null=True, blank=True)  # [[days, value], ...]; None: no points
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["clinic", "instrument", "course"], name="courseinstr_board")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} of {self.course_id}"

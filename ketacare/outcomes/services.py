@@ -35,6 +35,7 @@ from ketacare.outcomes.maintenance import (
 from ketacare.outcomes.models import ClinicalEvent, ClinicOutcomeSettings, MaintenanceDecision
 from ketacare.outcomes.options import JUDGED_INSTRUMENTS
 from ketacare.outcomes.sources import PatientCourse, patient_course
+from ketacare.outcomes.state import clinic_state_rebuild, course_state_refresh
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import patient_get
 from ketacare.patients.services import patient_view
@@ -72,6 +73,8 @@ def outcome_settings_update(
             if before.get(key) != row.overrides.get(key)
         },
     )
+    if row.overrides != before:
+        clinic_state_rebuild(access.clinic)  # the rules changed: every course is judged again
     return row
 
 
@@ -148,7 +151,7 @@ def spacing_for(pc: PatientCourse, config: OutcomeConfig, protocols: Protocols) 
 
 
 def maintenance_for(
-    pc: PatientCourse, config: OutcomeConfig, today: dt.date, protocols: Protocols
+    pc: PatientCourse, config: OutcomeConfig, today: dt.date | None, protocols: Protocols
 ) -> tuple[Recommendation, Judgement, TaperSuggestion]:
     """The next-session recommendation (never sooner than the course's minimum spacing),
     early warning and taper suggestion, judged on the clinic's primary instrument."""
@@ -286,6 +289,7 @@ def _decide(
         },
         details={"recommendation": rec.reason, **({"booking": note} if note else {})},
     )
+    course_state_refresh(access.clinic, state.patient.pk)
     return row
 
 
@@ -461,6 +465,7 @@ def clinical_event_record(
             "note": [None, event.note],
         },
     )
+    course_state_refresh(access.clinic, patient.pk)
     return event
 
 
@@ -495,4 +500,5 @@ def clinical_event_mark_in_error(
         changes={"entered_in_error_at": [None, event.entered_in_error_at.isoformat()]},
         details={"reason": event.entered_in_error_reason},
     )
+    course_state_refresh(access.clinic, patient.pk)
     return event

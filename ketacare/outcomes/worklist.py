@@ -1,5 +1,7 @@
 """The clinician worklist: what needs doing, across the clinic, each entry linked to the
-place where the work is done. A fixed number of queries, however many patients."""
+place where the work is done. A fixed number of queries, however many patients: the
+courses' items come from their stored state (`state.py`, `CourseState`), not from
+judging every course per request."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
 from ketacare.accounts.access import ClinicAccess
@@ -15,11 +18,9 @@ from ketacare.accounts.policy import Permission
 from ketacare.audit.services import Action, audit_as
 from ketacare.measures.models import SelfReportLink
 from ketacare.measures.selectors import open_alerts
-from ketacare.outcomes.config import OutcomeConfig, config_for
-from ketacare.outcomes.course import Status, futility, relapse
-from ketacare.outcomes.models import MaintenanceDecision
-from ketacare.outcomes.services import Protocols, clinic_protocols, clinic_today, maintenance_for
-from ketacare.outcomes.sources import PatientCourse, clinic_courses
+from ketacare.outcomes.maintenance import overdue_as_of
+from ketacare.outcomes.models import CourseState
+from ketacare.outcomes.services import clinic_today
 from ketacare.outcomes.work_sources import WORK_SOURCES, WorkItem, WorkSource
 from ketacare.patients.models import Patient
 from ketacare.treatment.models import TreatmentSession
@@ -119,38 +120,66 @@ def _unanswered_items(access: ClinicAccess, now: dt.datetime) -> list[WorkItem]:
 
 
 def _course_items(
-    access: ClinicAccess,
-    pc: PatientCourse,
-    config: OutcomeConfig,
-    today: dt.date,
-    booked: set[uuid.UUID],
-    decided: set[str],
-    protocols: Protocols,
+    access: ClinicAccess, state: CourseState, today: dt.date, booked: bool
 ) -> list[WorkItem]:
-    instrument = config.options.primary_instrument
-    url = _outcomes_url(access, pc.patient_id)
+    """A course's items from its stored state; only "due" and "overdue" depend on today."""
+    pid = state.patient_id
+    url = _outcomes_url(access, pid)
     items = []
-    lost = relapse(pc.course, instrument, config.rules)
-    last_given = pc.last_session.given_at
-    if lost.status is Status.MET and lost.confirmed_at and lost.confirmed_at > last_given:
-        items.append(WorkItem("relapse", pc.patient_id, lost.reason, lost.confirmed_at, url))
-    recommendation, warning, _taper = maintenance_for(pc, config, today, protocols)
-    if warning.status is Status.MET and not items:
-        items.append(WorkItem("early_warning", pc.patient_id, warning.reason, warning.at, url))
-    review = futility(pc.course, instrument, config.rules)
-    if review.status is Status.MET:
-        items.append(WorkItem("futility", pc.patient_id, review.reason, review.at, url))
-    due = (
-        recommendation.status is Status.MET
-        and recommendation.date is not None
-        and recommendation.date <= today + dt.timedelta(days=DUE_SOON_DAYS)
-        and pc.patient_id not in booked
-        and str(pc.last_session.id) not in decided
-    )
-    if due:
-        kind = "booster_overdue" if recommendation.overdue else "booster_due"
-        items.append(WorkItem(kind, pc.patient_id, recommendation.reason, recommendation.date, url))
+    if state.relapse_reason:
+        items.append(WorkItem("relapse", pid, state.relapse_reason, state.relapse_at, url))
+    if state.warning_reason:
+        items.append(WorkItem("early_warning", pid, state.warning_reason, state.warning_at, url))
+    if state.futility_reason:
+        items.append(WorkItem("futility", pid, state.futility_reason, state.futility_at, url))
+    date = state.booster_date
+    soon = date is not None and date <= today + dt.timedelta(days=DUE_SOON_DAYS)
+    if date is not None and soon and not booked and not state.decided:
+        overdue, reason = overdue_as_of(date, state.booster_reason, today)
+        kind = "booster_overdue" if overdue else "booster_due"
+        items.append(WorkItem(kind, pid, reason, date, url))
     return items
+
+
+PAGE = 500  # course states read per keyset page
+
+
+def _course_states(access: ClinicAccess, now: dt.datetime, today: dt.date) -> list[WorkItem]:
+    """The items of each patient's current course that had a session in the last
+    ACTIVE_DAYS (or has one booked), read from the stored state: only the rows with an
+    item, through a partial index, in keyset pages."""
+    booked_now = TreatmentSession.objects.filter(
+        patient=OuterRef("patient"),
+        status=TreatmentSession.Status.SCHEDULED,
+        scheduled_start__gte=now,
+    )
+    soon = today + dt.timedelta(days=DUE_SOON_DAYS)
+    rows = (
+        CourseState.objects.filter(clinic=access.clinic, is_current=True, has_item=True)
+        .annotate(booked=Exists(booked_now))
+        .filter(Q(last_session_at__gte=now - dt.timedelta(days=ACTIVE_DAYS)) | Q(booked=True))
+        .filter(
+            ~Q(relapse_reason="")
+            | ~Q(warning_reason="")
+            | ~Q(futility_reason="")
+            | Q(booster_date__lte=soon, decided=False, booked=False)
+        )
+        .order_by("first_dose_at", "id")
+    )
+    items: list[WorkItem] = []
+    after: tuple[dt.datetime, int] | None = None
+    while True:
+        page = rows
+        if after is not None:
+            page = rows.filter(
+                Q(first_dose_at__gt=after[0]) | Q(first_dose_at=after[0], id__gt=after[1])
+            )
+        found = list(page[:PAGE])
+        for state in found:
+            items += _course_items(access, state, today, state.booked)
+        if len(found) < PAGE:
+            return items
+        after = (found[-1].first_dose_at, found[-1].id)
 
 
 def _named(items: list[WorkItem]) -> list[WorkItem]:
@@ -177,26 +206,9 @@ def _named(items: list[WorkItem]) -> list[WorkItem]:
 
 
 def build_worklist(access: ClinicAccess, now: dt.datetime) -> Worklist:
-    config = config_for(access.clinic)
     today = clinic_today(access, now)
-    clinic = access.clinic
-    booked = set(
-        TreatmentSession.objects.filter(
-            clinic=clinic, status=TreatmentSession.Status.SCHEDULED, scheduled_start__gte=now
-        ).values_list("patient_id", flat=True)
-    )
-    decided = {
-        str(pk)
-        for pk in MaintenanceDecision.objects.filter(clinic=clinic).values_list(
-            "last_session_id", flat=True
-        )
-    }
-    active_since = now - dt.timedelta(days=ACTIVE_DAYS)
-    protocols = clinic_protocols(access)
     items = _alert_items(access)
-    for pc in clinic_courses(clinic).values():  # each patient's current course
-        if pc.last_session.given_at >= active_since or pc.patient_id in booked:
-            items += _course_items(access, pc, config, today, booked, decided, protocols)
+    items += _course_states(access, now, today)
     items += _unanswered_items(access, now)
     for source in WORK_SOURCES:
         items += source(access, now)

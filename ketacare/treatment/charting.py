@@ -19,6 +19,7 @@ from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
 from ketacare.audit.services import Action
 from ketacare.common import clock
+from ketacare.common.course_state import course_state_refresh
 from ketacare.common.errors import NotFound, ValidationFailed
 from ketacare.dosing.protocols import Route
 from ketacare.treatment import discharge, monitoring, reconcile, rems, rules, validation
@@ -461,6 +462,7 @@ def administration_start(
             "route": [None, administration.route],
         },
     )
+    course_state_refresh(access.clinic, session.patient_id)  # the course's route
     if protocol.route is Route.INTRANASAL:
         _event(access, administration, AdministrationEvent.Kind.DEVICE, dose_mg=rems.DEVICE_MG)
     else:

@@ -22,6 +22,7 @@ from ketacare.accounts.models import Membership, User
 from ketacare.accounts.policy import Permission, can
 from ketacare.audit.services import Action, audit_as
 from ketacare.common import clock
+from ketacare.common.course_state import course_state_refresh
 from ketacare.common.errors import NotFound, ValidationFailed
 from ketacare.dosing import services as dosing
 from ketacare.dosing.calculator import first_dose_refusal
@@ -153,6 +154,9 @@ def apply(
         },
         details={"event": event.value},
     )
+    given = TreatmentSession.GIVEN_STATUSES
+    if (before in given) != (session.status in given) or "dosing_started_at" in (stamp or {}):
+        course_state_refresh(access.clinic, session.patient_id)
     return session
 
 

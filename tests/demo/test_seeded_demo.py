@@ -66,6 +66,7 @@ from ketacare.measures.models import (
 )
 from ketacare.messaging.models import OutboundMessage
 from ketacare.outcomes.dashboard import Filters, build_dashboard
+from ketacare.outcomes.models import CourseState
 from ketacare.patients.models import Patient
 from ketacare.treatment.models import (
     RemsMonitoringForm,
@@ -376,6 +377,19 @@ def test_the_demo_dashboard_has_meaningful_numbers() -> None:
         AuditEvent.objects.filter(object_type="treatmentsession", action="create").count()
         == TreatmentSession.objects.count()
     )
+
+
+def test_the_demo_ends_with_course_state_equal_to_a_rebuild() -> None:
+    """The seed writes through the services, so the stored course outcomes are already
+    those `ketacare outcomes-rebuild` would compute."""
+    from ketacare.outcomes.state import clinic_state_rebuild
+    from tests.outcomes.test_course_state import snapshot
+
+    for clinic in Clinic.objects.all():
+        stored = snapshot(clinic)
+        clinic_state_rebuild(clinic)
+        assert snapshot(clinic) == stored, clinic.slug
+    assert CourseState.objects.filter(clinic__slug=COHORT_CLINIC).count() >= 160
 
 
 # --- audit trail ------------------------------------------------------------------------

@@ -1,0 +1,252 @@
+"""The stored course state (ketacare/outcomes/state.py): kept up to date by every write
+that changes a course, in that write's transaction, and equal to a full rebuild after any
+sequence of writes (Hypothesis); the rebuild command; what is decided at read time."""
+
+from __future__ import annotations
+
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ketacare.common.errors import ValidationFailed
+from ketacare.dosing import services as dosing
+from ketacare.dosing.models import TreatmentPlan
+from ketacare.outcomes import services
+from ketacare.outcomes.models import CourseInstrumentState, CourseState
+from ketacare.outcomes.state import clinic_state_rebuild
+from ketacare.outcomes.worklist import build_worklist
+from ketacare.treatment.models import TreatmentSession
+from tests.clock import fix_clock
+from tests.measures.conftest import Team, register
+from tests.sessions.build import enter_from_paper
+
+from .conftest import at, give, record, write_course
+from .plans import make_plan
+from .test_maintenance import TWO_WEEK_RELIEF
+
+NOW = at(130)
+
+SKIP = ("id", "course", "computed_at")
+
+
+def snapshot(clinic: Any) -> list[tuple[Any, ...]]:
+    """Every stored course and its instrument rows, without row ids, in a fixed order."""
+    courses = []
+    for state in CourseState.objects.filter(clinic=clinic):
+        fields = {
+            f.attname: getattr(state, f.attname)
+            for f in CourseState._meta.concrete_fields
+            if f.name not in SKIP
+        }
+        instruments = sorted(
+            tuple(
+                (f.attname, getattr(row, f.attname))
+                for f in CourseInstrumentState._meta.concrete_fields
+                if f.name not in SKIP
+            )
+            for row in state.instruments.all()
+        )
+        courses.append((sorted(fields.items(), key=str), instruments))
+    return sorted(courses, key=str)
+
+
+SETTINGS = [
+    {"primary_instrument": "madrs"},
+    {"primary_instrument": "phq9"},
+    {"response_reduction_percent": 40},
+    {"induction_days": 14},
+    {"relapse_rule": "madrs_threshold"},
+    {"lead_days": 5},
+    {"futility_after_sessions": 2},
+]
+
+SCORES = st.tuples(
+    st.just("score"),
+    st.integers(0, 1),
+    st.integers(-10, 110),
+    st.integers(0, 24),  # the helpers answer PHQ-9 items 1-8 only
+    st.sampled_from(["phq9", "madrs"]),
+)
+WRITES = st.one_of(
+    st.tuples(st.just("course"), st.integers(0, 1), st.integers(0, 60)),
+    st.tuples(st.just("session"), st.integers(0, 1), st.integers(0, 100)),
+    SCORES,
+    SCORES,
+    st.tuples(st.just("setting"), st.sampled_from(range(len(SETTINGS)))),
+    st.tuples(st.just("event"), st.integers(0, 1), st.integers(0, 110)),
+    st.tuples(st.just("event_in_error"), st.integers(0, 1)),
+    st.tuples(st.just("dismiss"), st.integers(0, 1)),
+    st.tuples(st.just("plan"), st.integers(0, 1)),
+    st.tuples(st.just("plan_session"), st.integers(0, 1), st.integers(0, 100)),
+    st.tuples(st.just("plan_stop"), st.integers(0, 1)),
+    st.tuples(st.just("cancel"), st.integers(0, 1)),
+)
+
+
+def apply_write(team: Team, patients: list[Any], write: tuple[Any, ...]) -> None:
+    kind, who, *rest = write
+    patient: Any = patients[who] if kind != "setting" else None
+    if kind == "course":  # relief lost 14 days after each session: a booster recommended
+        write_course(team.nurse, patient, *TWO_WEEK_RELIEF, instrument="phq9", origin=at(rest[0]))
+    elif kind == "session":
+        give(team.nurse, patient, at(rest[0]))
+    elif kind == "score":
+        day, total, instrument = rest
+        record(team.nurse, patient, at(day, 11), total, instrument=instrument)
+    elif kind == "setting":
+        services.outcome_settings_update(access=team.prescriber, values=SETTINGS[who])
+    elif kind == "event":
+        services.clinical_event_record(
+            access=team.nurse,
+            patient_id=patient.pk,
+            kind="hospitalisation",
+            occurred_at=at(rest[0], 15),
+        )
+    elif kind == "event_in_error":
+        from ketacare.outcomes.models import ClinicalEvent
+
+        event = ClinicalEvent.objects.filter(
+            patient=patient, entered_in_error_at__isnull=True
+        ).first()
+        if event is not None:
+            services.clinical_event_mark_in_error(
+                access=team.nurse, patient_id=patient.pk, event_id=event.pk, reason="wrong chart"
+            )
+    elif kind == "dismiss":
+        services.recommendation_dismiss(
+            access=team.prescriber, patient_id=patient.pk, reason="keep the schedule", now=NOW
+        )
+    elif kind == "plan":
+        make_plan(team, patient)
+    elif kind == "plan_session":
+        booked = TreatmentSession.objects.filter(
+            plan__patient=patient,
+            plan__status=TreatmentPlan.Status.ACTIVE,
+            status=TreatmentSession.Status.SCHEDULED,
+        ).order_by("plan_number")
+        session = booked.first()
+        if session is not None:
+            enter_from_paper(team.nurse, session, at(rest[0]), dose="56")
+    elif kind == "plan_stop":
+        plan = TreatmentPlan.objects.filter(
+            patient=patient, status=TreatmentPlan.Status.ACTIVE
+        ).first()
+        if plan is not None:
+            dosing.plan_change(
+                access=team.prescriber,
+                patient_id=patient.pk,
+                plan_id=plan.pk,
+                changes={"status": "stopped"},
+                reason="course over",
+            )
+    elif kind == "cancel":
+        session = TreatmentSession.objects.filter(
+            patient=patient, status=TreatmentSession.Status.SCHEDULED
+        ).first()
+        if session is not None:
+            from ketacare.treatment import services as treatment
+
+            treatment.session_cancel(
+                access=team.nurse,
+                patient_id=patient.pk,
+                session_id=session.pk,
+                reason="patient unwell",
+            )
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(st.lists(WRITES, min_size=1, max_size=12))
+def test_the_incremental_state_equals_a_full_rebuild(
+    team: Team, writes: list[tuple[Any, ...]]
+) -> None:
+    fix_clock(NOW)
+    with transaction.atomic():
+        patients = [register(team.nurse, mrn=f"HYP-{n}") for n in range(2)]
+        for write in writes:
+            try:
+                apply_write(team, patients, write)
+            except ValidationFailed:
+                continue  # a write the rules refuse changes nothing
+        incremental = snapshot(team.clinic)
+        clinic_state_rebuild(team.clinic)
+        assert snapshot(team.clinic) == incremental
+        transaction.set_rollback(True)
+
+
+def test_a_score_updates_the_course_in_its_own_transaction(team: Team, patient: Any) -> None:
+    fix_clock(at(60))
+    write_course(team.nurse, patient, [0, 3], [(-1, 30), (1, 20)])
+    (state,) = CourseState.objects.filter(patient=patient)
+    madrs = state.instruments.get(instrument="madrs")
+    assert (madrs.baseline, madrs.latest, madrs.nadir) == (30, 20, 20)
+    record(team.nurse, patient, at(5), 12)
+    madrs = CourseState.objects.get(patient=patient).instruments.get(instrument="madrs")
+    assert (madrs.latest, madrs.nadir, madrs.days_to_response) == (12, 12, 5.0)
+    assert CourseState.objects.get(patient=patient).sessions == 2
+
+
+def test_a_settings_change_judges_the_clinics_courses_again(team: Team, patient: Any) -> None:
+    fix_clock(at(60))
+    write_course(team.nurse, patient, [0, 3], [(-1, 30), (5, 18)])  # 40% reduction
+    row = CourseInstrumentState.objects.get(course__patient=patient, instrument="madrs")
+    assert row.days_to_response is None
+    services.outcome_settings_update(
+        access=team.prescriber, values={"response_reduction_percent": 40}
+    )
+    row = CourseInstrumentState.objects.get(course__patient=patient, instrument="madrs")
+    assert row.days_to_response is not None
+
+
+def test_the_booster_is_stored_as_a_date_and_judged_due_or_overdue_when_read(
+    team: Team, patient: Any
+) -> None:
+    fix_clock(at(50))
+    write_course(team.nurse, patient, *TWO_WEEK_RELIEF, instrument="phq9")
+    state = CourseState.objects.get(patient=patient)
+    assert state.booster_date is not None and "overdue" not in state.booster_reason
+    before = build_worklist(team.prescriber, at(47))
+    later = build_worklist(team.prescriber, at(50))
+    assert [i.kind for i in before.items if i.patient_id == patient.pk] == ["booster_due"]
+    (overdue,) = [i for i in later.items if i.patient_id == patient.pk]
+    assert overdue.kind == "booster_overdue"
+    assert overdue.summary.endswith(f"; overdue since {state.booster_date:%Y-%m-%d}")
+
+
+def test_the_rebuild_command_recomputes_a_lost_state_with_progress(
+    team: Team, patient: Any
+) -> None:
+    fix_clock(at(60))
+    write_course(team.nurse, patient, [0, 3], [(-1, 30), (5, 12)])
+    before = snapshot(team.clinic)
+    CourseState.objects.all().delete()
+    out, err = StringIO(), StringIO()
+    call_command("outcomes_rebuild", "--clinic", team.clinic.slug, stdout=out, stderr=err)
+    assert snapshot(team.clinic) == before
+    assert f"clinic {team.clinic.slug}: 1 courses recomputed" in out.getvalue()
+    assert "Outcomes of" in err.getvalue() and "1/1" in err.getvalue()
+
+
+def test_the_rebuild_command_names_an_unknown_clinic(db: None) -> None:
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="No clinic with slug 'nowhere'"):
+        call_command("outcomes_rebuild", "--clinic", "nowhere", stdout=StringIO())
+
+
+def test_a_patient_without_sessions_left_has_no_course_state(team: Team, patient: Any) -> None:
+    fix_clock(at(60))
+    give(team.nurse, patient, at(0))
+    assert CourseState.objects.filter(patient=patient).count() == 1
+    # Outside the services (e.g. a correction in the database): the rebuild catches up.
+    TreatmentSession.objects.filter(patient=patient).update(status="cancelled")
+    clinic_state_rebuild(team.clinic)
+    assert not CourseState.objects.filter(patient=patient).exists()
