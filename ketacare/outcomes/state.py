@@ -235,3 +235,23 @@ def clinic_state_rebuild(clinic: Clinic, progress: Callable[[int, int], None] | 
             if progress is not None:
                 progress(done, total)
         return courses
+
+
+def rebuild_missing_course_state(*, verbosity: int = 1, **_signal: object) -> list[str]:
+    """After `migrate`: build the stored state of every clinic that has given sessions and
+    no stored course at all (a database upgraded from before the state existed), so an
+    upgrade never leaves a prescriber's worklist silently empty. Runs with the code and
+    schema of the finished migration, unlike a data migration. Answers the clinics built."""
+    given = TreatmentSession.objects.filter(status__in=TreatmentSession.GIVEN_STATUSES)
+    missing = (
+        Clinic.objects.filter(pk__in=given.values("clinic_id"))
+        .exclude(pk__in=CourseState.objects.values("clinic_id"))
+        .order_by("pk")
+    )
+    built = []
+    for clinic in missing:
+        courses = clinic_state_rebuild(clinic)
+        built.append(clinic.slug)
+        if verbosity:
+            print(f"  Course outcomes stored for {clinic.name}: {courses} courses.")
+    return built

@@ -250,3 +250,20 @@ def test_a_patient_without_sessions_left_has_no_course_state(team: Team, patient
     TreatmentSession.objects.filter(patient=patient).update(status="cancelled")
     clinic_state_rebuild(team.clinic)
     assert not CourseState.objects.filter(patient=patient).exists()
+
+
+def test_migrate_stores_the_courses_of_a_clinic_that_has_none(team: Team, patient: Any) -> None:
+    """A database upgraded from before the stored state: the end of `migrate` fills it, so
+    the worklist is never silently empty; a clinic that has state is left alone."""
+    from django.core.management.sql import emit_post_migrate_signal
+
+    from ketacare.outcomes.state import rebuild_missing_course_state
+
+    fix_clock(at(60))
+    write_course(team.nurse, patient, [0, 3], [(-1, 30), (5, 12)])
+    before = snapshot(team.clinic)
+    CourseInstrumentState.objects.all().delete()
+    CourseState.objects.all().delete()
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    assert snapshot(team.clinic) == before
+    assert rebuild_missing_course_state(verbosity=0) == []
