@@ -24,12 +24,16 @@ class DefaultDocument:
 
 
 SEED = "the clinic's patient information on ketamine therapy"
-KETALAR = "Ketalar (ketamine) label: anaesthetic use; IV induction 1–4.5 mg/kg (clinical.md §1.1) [V]"
+KETALAR = (
+    "Ketalar (ketamine) label: anaesthetic use; IV induction 1–4.5 mg/kg (clinical.md §1.1) [V]"
+)
 KETALAR_WARNINGS = (
     "Ketalar label warnings: changes in blood pressure and heart rate, emergence reactions, "
     "breathing depression, cystitis with chronic use (drugcentral.org; clinical.md §3.4) [V]"
 )
-SCHEDULE_III = "Ketamine and esketamine are Schedule III; openFDA NDC 50458-028 (clinical.md §8) [V]"
+SCHEDULE_III = (
+    "Ketamine and esketamine are Schedule III; openFDA NDC 50458-028 (clinical.md §8) [V]"
+)
 APA = (
     "APA consensus (Sanacora et al., JAMA Psychiatry 2017): every dose medically "
     "supervised; at-home self-administration discouraged (clinical.md §1.2) [V]"
@@ -70,8 +74,7 @@ ER_TRIAL = (
     "(clinical.md §2.5) [V]"
 )
 ORAL = (
-    "Andrade, J Clin Psychiatry 2019 (oral); Lara et al. 2013 (sublingual) "
-    "(clinical.md §2.4) [V]"
+    "Andrade, J Clin Psychiatry 2019 (oral); Lara et al. 2013 (sublingual) (clinical.md §2.4) [V]"
 )
 ALTERNATIVES = (
     "Treatment-resistance staging names antidepressant trials, augmentation, ECT "
@@ -214,8 +217,16 @@ def _racemic(form: str, title: str, what: str, how: str, extra: tuple[str, ...])
         treatment_form=form,
         title=title,
         body=body,
-        sources=(SEED, KETALAR, KETALAR_WARNINGS, SCHEDULE_III, APA, IV_DRIVING, ALTERNATIVES)
-        + extra,
+        sources=(
+            SEED,
+            KETALAR,
+            KETALAR_WARNINGS,
+            SCHEDULE_III,
+            APA,
+            IV_DRIVING,
+            ALTERNATIVES,
+            *extra,
+        ),
         questions=(_q_off_label(how), _q_drive_home(), _q_withdraw()),
     )
 

@@ -44,9 +44,7 @@ class ConsentDocumentVersion(ClinicalRecord):
     version."""
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
-    document = models.ForeignKey(
-        ConsentDocument, on_delete=models.PROTECT, related_name="versions"
-    )
+    document = models.ForeignKey(ConsentDocument, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
     body = models.TextField()

@@ -116,9 +116,7 @@ def treatment_consent_verdict(*, patient: Patient, form: str, today: dt.date) ->
         signed_at__isnull=False,
     ).select_related("version", "version__document")
     newest = dict(
-        ConsentDocumentVersion.objects.filter(
-            document__in={r.version.document_id for r in rows}
-        )
+        ConsentDocumentVersion.objects.filter(document__in={r.version.document_id for r in rows})
         .values("document")
         .annotate(top=Max("number"))
         .values_list("document", "top")

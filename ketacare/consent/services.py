@@ -126,7 +126,9 @@ def documents_list(*, access: ClinicAccess) -> list[tuple[ConsentDocument, Conse
 
 def _clean_questions(raw: Sequence[Mapping[str, Any]]) -> list[core.Question]:
     if not raw:
-        raise ValidationFailed.single("questions", "Give at least one question to check understanding.")
+        raise ValidationFailed.single(
+            "questions", "Give at least one question to check understanding."
+        )
     found = []
     for n, q in enumerate(raw, start=1):
         text = str(q.get("text", "")).strip()
@@ -137,7 +139,9 @@ def _clean_questions(raw: Sequence[Mapping[str, Any]]) -> list[core.Question]:
         except (TypeError, ValueError):
             correct = -1
         if not text:
-            raise ValidationFailed.single(f"questions.{n}.text", f"Question {n}: write the question.")
+            raise ValidationFailed.single(
+                f"questions.{n}.text", f"Question {n}: write the question."
+            )
         if len(options) < 2:
             raise ValidationFailed.single(
                 f"questions.{n}.options", f"Question {n}: give at least two answers."
@@ -179,13 +183,15 @@ def document_edit(
     if not [s for s in sources if s.strip()]:
         errors["sources"] = "List the sources of the document's statements."
     if errors:
-        raise ValidationFailed(errors)
+        raise ValidationFailed({k: [v] for k, v in errors.items()})
     checked = _clean_questions(questions)
     current = ConsentDocument.objects.select_for_update().get(pk=document.pk)
     previous = latest_version(current)
-    if core.document_hash(title, body) == previous.text_sha256 and checked == questions_of(
-        previous
-    ) and list(sources) == previous.sources:
+    if (
+        core.document_hash(title, body) == previous.text_sha256
+        and checked == questions_of(previous)
+        and list(sources) == previous.sources
+    ):
         raise ValidationFailed.single("body", "Nothing changed: no new version was made.")
     version = _new_version(
         document=current,
@@ -236,7 +242,10 @@ def settings_update(
         setattr(found, name, value)
     found.save()
     audit_as(
-        access, action=Action.UPDATE, object_type="consentsettings", object_id=found.pk,
+        access,
+        action=Action.UPDATE,
+        object_type="consentsettings",
+        object_id=found.pk,
         changes=changes,
     )
     return found
@@ -403,9 +412,7 @@ def paragraphs(body: str) -> list[tuple[str, str | list[str]]]:
 
 
 @transaction.atomic
-def consent_sign(
-    *, token: str, typed_name: str, signature_paths: Sequence[str] = ()
-) -> EConsent:
+def consent_sign(*, token: str, typed_name: str, signature_paths: Sequence[str] = ()) -> EConsent:
     """The patient signs (typed name, and a drawn signature if they drew one): the signed
     PDF is made and stored with its hash, the document text's hash, the version, the time,
     the IP and the link."""
@@ -465,9 +472,7 @@ def consent_withdraw(*, token: str, reason: str = "") -> EConsent:
     econsent.withdrawn_ip = context.current().ip_address
     econsent.withdrawal_reason = reason.strip()[:500]
     econsent.save(
-        update_fields=[
-            "status", "withdrawn_at", "withdrawn_ip", "withdrawal_reason", "updated_at"
-        ]
+        update_fields=["status", "withdrawn_at", "withdrawn_ip", "withdrawal_reason", "updated_at"]
     )
     _patient_audit(
         econsent,
@@ -482,7 +487,7 @@ def _notify_withdrawal(econsent: EConsent) -> None:
     clinic = econsent.clinic
     url = (
         f"{settings.KETACARE_PUBLIC_URL.rstrip('/')}/c/{clinic.slug}/patients/"
-        f"{econsent.patient_id}/consent/"
+        f"{econsent.patient_id}/econsent/"
     )
     body = (
         f"CONSENT WITHDRAWN at {clinic.name}: patient MRN {econsent.patient.mrn} withdrew "
@@ -590,3 +595,23 @@ def hashes_verified(econsent: EConsent) -> dict[str, bool | None]:
         if econsent.countersigned_pdf
         else None,
     }
+
+
+@transaction.atomic
+def consent_pdf_for_patient(*, token: str) -> tuple[EConsent, bytes]:
+    """The patient's own signed PDF (countersigned once it is), through the link; audited."""
+    econsent = econsent_open(token=token)
+    data = econsent.countersigned_pdf or econsent.signed_pdf
+    if not data:
+        raise NotFound("pdf")
+    audit_record(
+        actor=None,
+        clinic=econsent.clinic,
+        action=Action.VIEW,
+        object_type="econsent",
+        object_id=econsent.pk,
+        patient_id=econsent.patient_id,
+        actor_label=PATIENT,
+        details={"pdf": "countersigned" if econsent.countersigned_pdf else "signed"},
+    )
+    return econsent, bytes(data)

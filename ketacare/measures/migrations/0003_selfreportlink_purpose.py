@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('measures', '0002_initial'),
+        ("measures", "0002_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='selfreportlink',
-            name='purpose',
-            field=models.CharField(choices=[('questionnaire', 'Questionnaires'), ('consent', 'Consent document')], default='questionnaire', max_length=15),
+            model_name="selfreportlink",
+            name="purpose",
+            field=models.CharField(
+                choices=[("questionnaire", "Questionnaires"), ("consent", "Consent document")],
+                default="questionnaire",
+                max_length=15,
+            ),
         ),
     ]
