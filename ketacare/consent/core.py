@@ -94,8 +94,8 @@ def consent_verdict(
     if isinstance(record, PaperConsent):
         if record.decision == "granted":
             return Verdict(True)
-        word = "declined" if record.decision == "declined" else "withdrew"
-        return Verdict(False, f"the patient {word} consent{covering} on {day:%d %b %Y}")
+        # Declined or withdrawn on paper: worded as the chart's flag is.
+        return Verdict(False, f"the patient has no current treatment consent{covering}")
     assert isinstance(record, ElectronicConsent)
     end = expires_on(record.signed_on, policy)
     if end is not None and today >= end:

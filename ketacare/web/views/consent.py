@@ -88,7 +88,9 @@ def _to_tab(access: ClinicAccess, patient_id: uuid.UUID) -> HttpResponse:
 
 
 @clinic_view
-def econsent_send(request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID) -> HttpResponse:
+def econsent_send(
+    request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID
+) -> HttpResponse:
     if request.method != "POST":
         raise Http404("POST only")
     form = SendForm(request.POST)
@@ -233,9 +235,7 @@ def consent_document_edit(
                 ):
                     raise ValueError
             except ValueError:
-                form.add_error(
-                    "questions", _("Write the questions as a JSON list of objects.")
-                )
+                form.add_error("questions", _("Write the questions as a JSON list of objects."))
             else:
                 try:
                     version = services.document_edit(

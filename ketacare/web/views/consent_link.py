@@ -86,7 +86,9 @@ def consent_link(request: HttpRequest, token: str) -> HttpResponse:
         elif action == "sign":
             paths = str(request.POST.get("signature", "")).split("|")
             services.consent_sign(
-                token=token, typed_name=str(request.POST.get("typed_name", "")), signature_paths=paths
+                token=token,
+                typed_name=str(request.POST.get("typed_name", "")),
+                signature_paths=paths,
             )
         elif action == "withdraw":
             if request.POST.get("confirm") != "yes":
