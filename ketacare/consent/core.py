@@ -75,7 +75,8 @@ def consent_verdict(
     """Does the patient's consent cover `form` (words, e.g. "intravenous infusion") today?
 
     Decisions dated after today are ignored. The latest decision wins: by its date, then,
-    on the same day, by the moment it was recorded."""
+    on the same day, by the moment it was recorded (at the same moment a withdrawal counts
+    as the later)."""
     covering = f" covering {form}" if form else ""
     events: list[tuple[dt.date, dt.datetime, str, ElectronicConsent | PaperConsent]] = []
     for p in paper:
@@ -88,7 +89,8 @@ def consent_verdict(
             events.append((e.withdrawn_on, e.withdrawn_at or e.signed_at, "withdrawn", e))
     if not events:
         return Verdict(False, f"the patient has no current treatment consent{covering}")
-    day, _, kind, record = max(events, key=lambda ev: (ev[0], ev[1]))
+    rank = {"paper": 0, "signed": 1, "withdrawn": 2}  # at the very same moment
+    day, _, kind, record = max(events, key=lambda ev: (ev[0], ev[1], rank[ev[2]]))
     if kind == "withdrawn":
         return Verdict(False, f"the patient withdrew consent{covering} on {day:%d %b %Y}")
     if isinstance(record, PaperConsent):
