@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic
@@ -343,7 +344,7 @@ def consent_check(*, token: str, chosen: Sequence[int | None]) -> list[core.Mark
     """Mark the patient's answers to the understanding check; all right opens signing."""
     econsent = econsent_open(token=token, for_update=True)
     if econsent.status != EConsent.Status.SENT:
-        raise ValidationFailed.single("answers", "This consent is already signed.")
+        raise ValidationFailed.single("answers", _("This consent is already signed."))
     marked = core.mark_answers(questions_of(econsent.version), chosen)
     econsent.check_attempts += 1
     ok = core.passed(marked)
@@ -369,7 +370,7 @@ def signature_svg(paths: Sequence[str]) -> str:
     if not kept:
         return ""
     if sum(len(p) for p in kept) > MAX_PATH or not all(PATH_DATA.match(p) for p in kept):
-        raise ValidationFailed.single("signature", "The drawn signature could not be read.")
+        raise ValidationFailed.single("signature", _("The drawn signature could not be read."))
     strokes = "".join(f'<path d="{p}"/>' for p in kept)
     return (
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 600 200" width="300" '
@@ -418,16 +419,16 @@ def consent_sign(*, token: str, typed_name: str, signature_paths: Sequence[str] 
     the IP and the link."""
     econsent = econsent_open(token=token, for_update=True)
     if econsent.status != EConsent.Status.SENT:
-        raise ValidationFailed.single("typed_name", "This consent is already signed.")
+        raise ValidationFailed.single("typed_name", _("This consent is already signed."))
     if econsent.check_passed_at is None:
         raise ValidationFailed.single(
-            "answers", "Answer the questions about the document correctly before signing."
+            "answers", _("Answer the questions about the document correctly before signing.")
         )
     name = " ".join(typed_name.split())
     if not name:
-        raise ValidationFailed.single("typed_name", "Type your full name to sign.")
+        raise ValidationFailed.single("typed_name", _("Type your full name to sign."))
     if len(name) > 200:
-        raise ValidationFailed.single("typed_name", "Keep your name under 200 characters.")
+        raise ValidationFailed.single("typed_name", _("Keep your name under 200 characters."))
     econsent.signature_svg = signature_svg(signature_paths)
     econsent.typed_name = name
     econsent.signed_at = clock.now()
@@ -463,9 +464,11 @@ def consent_withdraw(*, token: str, reason: str = "") -> EConsent:
     (the administrators and on-call prescribers, by email and SMS)."""
     econsent = econsent_open(token=token, for_update=True)
     if econsent.status == EConsent.Status.WITHDRAWN:
-        raise ValidationFailed.single("reason", "This consent was already withdrawn.")
+        raise ValidationFailed.single("reason", _("This consent was already withdrawn."))
     if econsent.status == EConsent.Status.SENT:
-        raise ValidationFailed.single("reason", "Nothing to withdraw: this consent is not signed.")
+        raise ValidationFailed.single(
+            "reason", _("Nothing to withdraw: this consent is not signed.")
+        )
     before = econsent.status
     econsent.status = EConsent.Status.WITHDRAWN
     econsent.withdrawn_at = clock.now()

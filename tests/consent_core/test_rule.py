@@ -54,7 +54,7 @@ def paper(decision: str, day: dt.date = dt.date(2026, 5, 1), hour: int = 9) -> P
 
 
 def verdict(paper_: list[PaperConsent], electronic: list[ElectronicConsent], **policy: object):
-    used = ConsentPolicy(**{**POLICY.__dict__, **policy})  # type: ignore[arg-type]
+    used = ConsentPolicy(**{**POLICY.__dict__, **policy})
     return consent_verdict(today=TODAY, form=FORM, paper=paper_, electronic=electronic, policy=used)
 
 

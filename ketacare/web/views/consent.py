@@ -96,7 +96,9 @@ def econsent_send(
     form = SendForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
-            messages.error(request, f"{form.fields[field].label}: {' '.join(errors)}")
+            messages.error(
+                request, f"{form.fields[field].label}: {' '.join(str(e) for e in errors)}"
+            )
         return _to_tab(access, patient_id)
     try:
         services.consent_send(

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from ketacare.common.errors import NotFound, ValidationFailed
 from ketacare.consent import services
@@ -93,7 +94,7 @@ def consent_link(request: HttpRequest, token: str) -> HttpResponse:
         elif action == "withdraw":
             if request.POST.get("confirm") != "yes":
                 raise ValidationFailed.single(
-                    "reason", "Tick the box to confirm that you want to withdraw."
+                    "reason", _("Tick the box to confirm that you want to withdraw.")
                 )
             services.consent_withdraw(token=token, reason=str(request.POST.get("reason", "")))
     except links.LinkRefused as exc:
