@@ -4,6 +4,7 @@ runs in one transaction and writes its audit record there."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 from collections.abc import Mapping, Sequence
@@ -438,6 +439,7 @@ def consent_sign(*, token: str, typed_name: str, signature_paths: Sequence[str] 
     econsent.signed_pdf = _pdf(econsent, countersigned=False)
     econsent.signed_pdf_sha256 = core.bytes_hash(econsent.signed_pdf)
     econsent.save()
+    kept_until = _keep_link_open(econsent)
     _patient_audit(
         econsent,
         "signed",
@@ -448,9 +450,24 @@ def consent_sign(*, token: str, typed_name: str, signature_paths: Sequence[str] 
             "document_sha256": [None, econsent.document_sha256],
             "version": [None, econsent.version.number],
             "drawn_signature": [None, bool(econsent.signature_svg)],
+            "link_expires_at": [None, kept_until],
         },
     )
     return econsent
+
+
+def _keep_link_open(econsent: EConsent) -> dt.datetime:
+    """Once signed, the link stays open for as long as the consent counts (or 12 months
+    if it never expires), so the patient can see the PDF and withdraw through it."""
+    link = econsent.link
+    months = consent_settings_for(econsent.clinic).valid_months or 12
+    now = clock.now()
+    day = core.add_months(now.date(), months)
+    until = max(link.expires_at, now.replace(year=day.year, month=day.month, day=day.day))
+    if until != link.expires_at:
+        link.expires_at = until
+        link.save(update_fields=["expires_at", "updated_at"])
+    return until
 
 
 def withdrawal_recipients(clinic: Clinic) -> list[Any]:

@@ -21,6 +21,7 @@ from ketacare.patients import services as patients
 from ketacare.patients.models import Consent
 from ketacare.treatment import services as treatment
 from tests.api.world import member
+from tests.clock import advance_clock
 from tests.consent.conftest import (
     Team,
     page,
@@ -212,6 +213,9 @@ def test_a_withdrawal_through_the_link_alerts_the_clinic_and_blocks_dosing(team:
     assert selectors.treatment_consent_verdict(
         patient=team.patient, form="intranasal", today=today
     ).ok
+    # A month on, long after the 72 hours a link first has, the signed consent's link
+    # still opens: it stays open for as long as the consent counts.
+    advance_clock(days=30)
     client = Client()
     refused = client.post(page(econsent), {"action": "withdraw", "reason": "Changed my mind"})
     assert refused.status_code == 422  # the box was not ticked
@@ -270,4 +274,9 @@ def test_links_of_other_kinds_and_bad_tokens_do_not_open_a_consent(team: Team) -
     econsent = send(team.nurse, team.patient)
     econsent.link.revoked_at = econsent.created_at
     econsent.link.save(update_fields=["revoked_at"])
-    assert client.get(page(econsent)).status_code == 410
+    cancelled = client.get(page(econsent))
+    assert cancelled.status_code == 410 and b"no longer opens the consent form" in cancelled.content
+    unsigned = send(team.nurse, team.patient)
+    advance_clock(hours=73)
+    expired = client.get(page(unsigned))
+    assert expired.status_code == 410 and b"read and sign this consent form" in expired.content

@@ -17,7 +17,44 @@ from ketacare.common.errors import NotFound, ValidationFailed
 from ketacare.consent import services
 from ketacare.consent.models import EConsent
 from ketacare.measures import services as links
-from ketacare.web.views.selfreport import _clinic_zone, _private, _refused
+from ketacare.web.views.selfreport import _clinic_zone, _private
+from ketacare.web.views.selfreport import _refused as refused_page
+
+
+def _words() -> dict[str, tuple[int, str, str]]:
+    """What a refused consent link says (the questionnaire link's wording, for consent)."""
+    return {
+        "invalid": (
+            404,
+            _("This link does not work"),
+            _(
+                "The link is not valid. It may have been copied incompletely. Please contact "
+                "the clinic for a new link."
+            ),
+        ),
+        "expired": (
+            410,
+            _("This link has expired"),
+            _(
+                "The time to read and sign this consent form has passed. Nothing was saved. "
+                "Please contact the clinic if you would like a new link, or to withdraw a "
+                "consent you signed."
+            ),
+        ),
+        "used": (410, _("This link was used"), _("Please contact the clinic for a new link.")),
+        "revoked": (
+            410,
+            _("This link was cancelled"),
+            _(
+                "The clinic cancelled this link, so it no longer opens the consent form. "
+                "Please contact the clinic if you have questions."
+            ),
+        ),
+    }
+
+
+def _refused(request: HttpRequest, exc: links.LinkRefused) -> HttpResponse:
+    return refused_page(request, exc, _words())
 
 
 def _chosen(request: HttpRequest, count: int) -> list[int | None]:

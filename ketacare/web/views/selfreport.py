@@ -61,8 +61,12 @@ REFUSED = {
 }
 
 
-def _refused(request: HttpRequest, exc: measures.LinkRefused) -> HttpResponse:
-    status, title, message = REFUSED.get(exc.reason, REFUSED["invalid"])
+def _refused(
+    request: HttpRequest,
+    exc: measures.LinkRefused,
+    wording: Mapping[str, tuple[int, str, str]] = REFUSED,
+) -> HttpResponse:
+    status, title, message = wording.get(exc.reason, wording["invalid"])
     context = {
         "title": title,
         "message": message,
