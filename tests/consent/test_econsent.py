@@ -216,6 +216,7 @@ def test_a_withdrawal_through_the_link_alerts_the_clinic_and_blocks_dosing(team:
     # A month on, long after the 72 hours a link first has, the signed consent's link
     # still opens: it stays open for as long as the consent counts.
     advance_clock(days=30)
+    today = team.clinic.today()
     client = Client()
     refused = client.post(page(econsent), {"action": "withdraw", "reason": "Changed my mind"})
     assert refused.status_code == 422  # the box was not ticked
