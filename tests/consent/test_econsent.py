@@ -281,3 +281,18 @@ def test_links_of_other_kinds_and_bad_tokens_do_not_open_a_consent(team: Team) -
     advance_clock(hours=73)
     expired = client.get(page(unsigned))
     assert expired.status_code == 410 and b"read and sign this consent form" in expired.content
+
+
+def test_the_typed_name_alone_signs_for_a_patient_who_cannot_draw(team: Team) -> None:
+    econsent = send(team.nurse, team.patient, form="oral")
+    token = token_of(econsent)
+    chosen = [q["correct"] for q in econsent.version.questions]
+    assert all(m.right for m in services.consent_check(token=token, chosen=chosen))
+    with pytest.raises(ValidationFailed) as exc:
+        services.consent_sign(token=token, typed_name="   ")
+    assert list(exc.value.errors) == ["typed_name"]
+    signed = services.consent_sign(token=token, typed_name="  Mira   Marlow ")
+    assert signed.typed_name == "Mira Marlow" and signed.signature_svg == ""
+    assert signed.signed_pdf is not None and bytes(signed.signed_pdf).startswith(b"%PDF")
+    with pytest.raises(ValidationFailed):
+        services.consent_sign(token=token, typed_name="Mira Marlow")  # signed once only
