@@ -25,31 +25,31 @@ class Strict(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
-class QuestionSchema(Schema):
+class ConsentQuestion(Schema):
     text: str
     options: list[str]
     correct: int
     explanation: str
 
 
-class VersionOut(Schema):
+class ConsentVersionOut(Schema):
     id: uuid.UUID
     document_id: uuid.UUID
     number: int
     title: str
     body: str
     sources: list[str]
-    questions: list[QuestionSchema]
+    questions: list[ConsentQuestion]
     text_sha256: str
     change_note: str
     created_at: dt.datetime
 
 
-class DocumentOut(Schema):
+class ConsentDocumentOut(Schema):
     id: uuid.UUID
     treatment_form: str
     treatment_form_label: str
-    latest_version: VersionOut
+    latest_version: ConsentVersionOut
 
 
 def _document(document: ConsentDocument, version: ConsentDocumentVersion) -> dict[str, Any]:
@@ -61,14 +61,14 @@ def _document(document: ConsentDocument, version: ConsentDocumentVersion) -> dic
     }
 
 
-@router.get("/consent/documents", response=list[DocumentOut], summary="Consent documents")
+@router.get("/consent/documents", response=list[ConsentDocumentOut], summary="Consent documents")
 def document_list(request: HttpRequest) -> Any:
     return [_document(d, v) for d, v in services.documents_list(access=access_of(request))]
 
 
 @router.get(
     "/consent/documents/{document_id}/versions",
-    response=list[VersionOut],
+    response=list[ConsentVersionOut],
     summary="Every version of a consent document, newest first",
 )
 def version_list(request: HttpRequest, document_id: uuid.UUID) -> Any:
@@ -76,7 +76,7 @@ def version_list(request: HttpRequest, document_id: uuid.UUID) -> Any:
     return list(document.versions.order_by("-number"))
 
 
-class VersionIn(Strict):
+class ConsentVersionIn(Strict):
     title: str = Field(..., max_length=200)
     body: str = Field(..., max_length=50_000)
     sources: list[str]
@@ -86,10 +86,10 @@ class VersionIn(Strict):
 
 @router.post(
     "/consent/documents/{document_id}/versions",
-    response={201: VersionOut},
+    response={201: ConsentVersionOut},
     summary="Edit a consent document: saves its next version",
 )
-def version_create(request: HttpRequest, document_id: uuid.UUID, payload: VersionIn) -> Any:
+def version_create(request: HttpRequest, document_id: uuid.UUID, payload: ConsentVersionIn) -> Any:
     version = services.document_edit(
         access=access_of(request), document_id=document_id, **payload.dict()
     )
@@ -97,7 +97,9 @@ def version_create(request: HttpRequest, document_id: uuid.UUID, payload: Versio
 
 
 @router.get(
-    "/consent/versions/{version_id}", response=VersionOut, summary="One consent document version"
+    "/consent/versions/{version_id}",
+    response=ConsentVersionOut,
+    summary="One consent document version",
 )
 def version_detail(request: HttpRequest, version_id: uuid.UUID) -> Any:
     return selectors.version_get(access=access_of(request), version_id=version_id)
@@ -167,7 +169,7 @@ def econsent_list(request: HttpRequest, patient_id: uuid.UUID) -> Any:
     return [_econsent(e) for e in selectors.econsents_of(patient=patient)]
 
 
-class SendIn(Strict):
+class EConsentSendIn(Strict):
     treatment_form: str
     channel: str = "email"
 
@@ -177,14 +179,14 @@ class SendIn(Strict):
     response={201: EConsentOut},
     summary="Send the patient a link to read, check and sign a consent document",
 )
-def econsent_send(request: HttpRequest, patient_id: uuid.UUID, payload: SendIn) -> Any:
+def econsent_send(request: HttpRequest, patient_id: uuid.UUID, payload: EConsentSendIn) -> Any:
     econsent = services.consent_send(
         access=access_of(request), patient_id=patient_id, **payload.dict()
     )
     return Status(201, _econsent(econsent, url=True))
 
 
-class VerdictOut(Schema):
+class ConsentVerdictOut(Schema):
     treatment_form: str
     treatment_form_label: str
     covered: bool
@@ -193,7 +195,7 @@ class VerdictOut(Schema):
 
 @router.get(
     "/patients/{patient_id}/consent-status",
-    response=list[VerdictOut],
+    response=list[ConsentVerdictOut],
     summary="Whether the patient's consent covers each form of treatment today (the "
     "dosing check's consent rule)",
 )

@@ -22,6 +22,7 @@ from ketacare.consent import selectors, services
 from ketacare.consent.models import ConsentSettings, EConsent
 from ketacare.measures.services import link_url
 from ketacare.patients.models import Consent, Patient
+from ketacare.patients.selectors import patient_get
 from ketacare.web.feedback import flash_failure
 from ketacare.web.views.access import clinic_view
 from ketacare.web.views.patients import register_tab
@@ -93,6 +94,7 @@ def econsent_send(
 ) -> HttpResponse:
     if request.method != "POST":
         raise Http404("POST only")
+    patient_get(access=access, patient_id=patient_id)  # another clinic's patient: 404 first
     form = SendForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
