@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "ketacare.exchange",
     "ketacare.ledger",
     "ketacare.schedule",
+    "ketacare.consent",
     "ketacare.web",
 ]
 
@@ -359,6 +360,15 @@ KETACARE_DELIVERY_RETRY_SECONDS = env_int("KETACARE_DELIVERY_RETRY_SECONDS", 60)
 # Required in production (checked at the end of this file); `ketacare demo` sets it from
 # its port.
 KETACARE_PUBLIC_URL = os.environ.get("KETACARE_PUBLIC_URL", "").strip() or "http://127.0.0.1:8000"
+
+# --- E-consent: defaults for each clinic (docs/consent.md) ---
+# How long a signed e-consent counts: 12 months, the default issue 17 proposes. No
+# regulation or label found in the reference notes sets a period (a clinic choice;
+# 0 = never expires). A new document version needs a new signature, and a staff
+# countersignature is needed before dosing, unless the clinic says otherwise.
+KETACARE_CONSENT_VALID_MONTHS = env_int("KETACARE_CONSENT_VALID_MONTHS", 12)
+KETACARE_CONSENT_NEW_VERSION_SUPERSEDES = env_bool("KETACARE_CONSENT_NEW_VERSION_SUPERSEDES", True)
+KETACARE_CONSENT_COUNTERSIGN_REQUIRED = env_bool("KETACARE_CONSENT_COUNTERSIGN_REQUIRED", True)
 
 # --- Measurement-based care: defaults for each clinic (docs/measures.md) ---
 # Self-report link lifetime: 72 hours (issue #3 default).

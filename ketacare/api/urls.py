@@ -8,6 +8,7 @@ from ketacare.accounts.api import router as accounts_router
 from ketacare.api import errors
 from ketacare.api.auth import AUTH
 from ketacare.audit.api import router as audit_router
+from ketacare.consent.api import router as consent_router
 from ketacare.dosing.api import router as dosing_router
 from ketacare.eligibility.api import router as eligibility_router
 from ketacare.exchange.api import router as exchange_router
@@ -40,3 +41,4 @@ api.add_router("/", outcomes_router)
 api.add_router("/", exchange_router)
 api.add_router("/ledger", ledger_router)
 api.add_router("/schedule", schedule_router)
+api.add_router("/", consent_router)

@@ -21,6 +21,7 @@ from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic, User
 from ketacare.accounts.policy import Role
 from ketacare.accounts.services import clinic_create, clinic_update, membership_set
+from ketacare.consent.services import documents_seed
 from ketacare.demo.ledger_seed import seed_ledger
 from ketacare.demo.measures_seed import seed_measures
 from ketacare.demo.outcomes_seed import COHORT_SIZE, seed_outcomes
@@ -253,6 +254,8 @@ def seed_clinic(spec: DemoClinic, users: dict[str, User]) -> Clinic:
         users[u] for u, *_r, roles in STAFF if roles.get(spec.slug) == Role.PRESCRIBER
     )
     access = ClinicAccess(user=prescriber, clinic=clinic, role=Role.PRESCRIBER)
+    with transaction.atomic():
+        documents_seed(clinic)  # the default consent document of each form, version 1
     rng = random.Random(f"ketacare-demo-{spec.slug}")  # same demo every time
     today = clinic.today()  # the clinic's own date: nothing it records is in its future
     for number in range(1, spec.patients + 1):

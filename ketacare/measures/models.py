@@ -96,7 +96,13 @@ class InstrumentWording(models.Model):
 
 
 class SelfReportLink(ClinicalRecord):
-    """A signed, single-use, time-limited, revocable link for one patient."""
+    """A signed, time-limited, revocable link for one patient. Its purpose says what it
+    opens: questionnaires (single use) or a consent document to read, sign and, later,
+    withdraw (ketacare.consent)."""
+
+    class Purpose(models.TextChoices):
+        QUESTIONNAIRE = "questionnaire", "Questionnaires"
+        CONSENT = "consent", "Consent document"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
@@ -105,6 +111,7 @@ class SelfReportLink(ClinicalRecord):
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    purpose = models.CharField(max_length=15, choices=Purpose.choices, default="questionnaire")
     instruments = models.JSONField()
     context = models.CharField(max_length=20, choices=MeasureContext.choices)
     session = models.ForeignKey(

@@ -95,13 +95,18 @@ def alerts_of(*, patient: Patient) -> QuerySet[SafetyAlert]:
 
 
 def links_of(*, patient: Patient) -> QuerySet[SelfReportLink]:
-    return SelfReportLink.objects.filter(patient=patient).select_related("created_by")
+    return SelfReportLink.objects.filter(
+        patient=patient, purpose=SelfReportLink.Purpose.QUESTIONNAIRE
+    ).select_related("created_by")
 
 
 def open_links(*, clinic: Clinic) -> QuerySet[SelfReportLink]:
     return (
         SelfReportLink.objects.filter(
-            clinic=clinic, completed_at__isnull=True, revoked_at__isnull=True
+            clinic=clinic,
+            completed_at__isnull=True,
+            revoked_at__isnull=True,
+            purpose=SelfReportLink.Purpose.QUESTIONNAIRE,
         )
         .select_related("patient")
         .order_by("expires_at")

@@ -336,8 +336,13 @@ def _clinic_time(clinic: Clinic, moment: dt.datetime) -> dt.datetime:
 def _link_message(link: SelfReportLink, *, reminder: bool) -> str:
     clinic = link.clinic.name
     lead = "Reminder: " if reminder else ""
+    asks = (
+        "asks you to read and sign a consent form"
+        if link.purpose == SelfReportLink.Purpose.CONSENT
+        else "asks you to answer a short questionnaire"
+    )
     return (
-        f"{lead}{clinic} asks you to answer a short questionnaire before "
+        f"{lead}{clinic} {asks} before "
         f"{_clinic_time(link.clinic, link.expires_at):%d %b %H:%M}: {link_url(link)}"
     )
 
@@ -345,14 +350,17 @@ def _link_message(link: SelfReportLink, *, reminder: bool) -> str:
 def _send_link(link: SelfReportLink, *, reminder: bool, now: dt.datetime) -> None:
     patient = link.patient
     to = patient.email if link.channel == SelfReportLink.Channel.EMAIL else patient.phone
+    consent = link.purpose == SelfReportLink.Purpose.CONSENT
     if link.channel != SelfReportLink.Channel.NONE and to:
         message_queue(
             clinic=link.clinic,
             channel=link.channel,
             to=to,
-            subject=f"Questionnaire from {link.clinic.name}",
+            subject=f"{'Consent form' if consent else 'Questionnaire'} from {link.clinic.name}",
             body=_link_message(link, reminder=reminder),
-            purpose="measure_reminder" if reminder else "measure_link",
+            purpose="consent_link"
+            if consent
+            else ("measure_reminder" if reminder else "measure_link"),
             patient_id=patient.pk,
         )
     link.last_sent_at = now
@@ -378,6 +386,37 @@ def _create_link(
         refusal = link_refusal(clinic, code)
         if refusal:
             raise ValidationFailed.single("instruments", refusal)
+    return patient_link_issue(
+        clinic=clinic,
+        patient=patient,
+        channel=channel,
+        now=now,
+        created_by=created_by,
+        instruments=instruments,
+        context=context,
+        session=session,
+        offset_hours=offset_hours,
+        schedule_key=schedule_key,
+    )
+
+
+def patient_link_issue(
+    *,
+    clinic: Clinic,
+    patient: Patient,
+    channel: str,
+    now: dt.datetime,
+    created_by: Any = None,
+    purpose: str = SelfReportLink.Purpose.QUESTIONNAIRE,
+    instruments: Sequence[str] = (),
+    context: str = MeasureContext.BETWEEN_SESSIONS,
+    session: TreatmentSession | None = None,
+    offset_hours: int | None = None,
+    schedule_key: str = "",
+) -> SelfReportLink:
+    """Create, send and audit one patient link (the caller holds the transaction and has
+    checked what the link opens). Used for questionnaires here and for consent documents
+    by ketacare.consent."""
     if channel not in SelfReportLink.Channel.values:
         raise ValidationFailed.single("channel", "Choose email, sms or none.")
     contact = {"email": patient.email, "sms": patient.phone}.get(channel, "-")
@@ -387,6 +426,7 @@ def _create_link(
     link = SelfReportLink.objects.create(
         clinic=clinic,
         patient=patient,
+        purpose=purpose,
         instruments=list(instruments),
         context=context,
         session=session,
@@ -408,6 +448,7 @@ def _create_link(
         patient_id=patient.pk,
         actor_label=None if created_by else "schedule",
         changes={
+            "purpose": [None, purpose],
             "instruments": [None, list(instruments)],
             "channel": [None, channel],
             "expires_at": [None, link.expires_at],
@@ -993,6 +1034,7 @@ def reminders_send_due(*, now: dt.datetime) -> list[SelfReportLink]:
     open_links = (
         SelfReportLink.objects.select_for_update()
         .filter(completed_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
+        .filter(purpose=SelfReportLink.Purpose.QUESTIONNAIRE)  # consent links: no reminders
         .exclude(channel=SelfReportLink.Channel.NONE)
         .select_related("clinic", "patient")
     )

@@ -405,6 +405,7 @@ CHART_SECTIONS: dict[str, Permission] = {
     "eligibility": Permission.VIEW_CHART,
     "plan": Permission.VIEW_CHART,  # plans and dose orders (ketacare.dosing)
     "outcomes": Permission.VIEW_CHART,
+    "econsent": Permission.VIEW_CHART,  # e-consents (ketacare.consent)
 }
 
 

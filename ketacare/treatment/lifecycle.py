@@ -120,6 +120,7 @@ class DosingFacts:
     first_dose_refusal: str = ""  # the protocol's fixed first dose, not given, no reason
     treatment_consent: bool = True  # the latest consent covering this form is granted
     treatment_form: str = ""  # the protocol's form of treatment in words, for the reason
+    consent_reason: str = ""  # the consent rule's own reason, when it has one
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,8 @@ def dosing_blockers(facts: DosingFacts) -> tuple[str, ...]:
     checks = (
         (
             facts.treatment_consent,
-            "the patient has no current treatment consent"
+            facts.consent_reason
+            or "the patient has no current treatment consent"
             + (f" covering {facts.treatment_form}" if facts.treatment_form else ""),
         ),
         (facts.rems_enrolled, "the patient is not enrolled in the Spravato REMS"),

@@ -24,11 +24,12 @@ from ketacare.audit.services import Action, audit_as
 from ketacare.common import clock
 from ketacare.common.course_state import course_state_refresh
 from ketacare.common.errors import NotFound, ValidationFailed
+from ketacare.consent.selectors import treatment_consent_verdict
 from ketacare.dosing import services as dosing
 from ketacare.dosing.calculator import first_dose_refusal
 from ketacare.dosing.protocols import SHIPPED
 from ketacare.patients import services as patients
-from ketacare.patients.models import BodyMeasurement, Consent, Patient
+from ketacare.patients.models import BodyMeasurement, Patient
 from ketacare.patients.selectors import patient_get
 from ketacare.treatment import discharge, lifecycle, monitoring, rems, rules
 from ketacare.treatment.integration import (
@@ -713,17 +714,12 @@ def dosing_facts(session: TreatmentSession, dose_mg: Decimal | None) -> lifecycl
     allows, screening_why = screening_allows(session)
     esketamine = rules.is_esketamine(protocol)
     female = session.patient.sex_at_birth == "female"
-    # The latest treatment consent that covers this form of treatment (or every form).
-    consent = (
-        Consent.objects.filter(
-            patient_id=session.patient_id,
-            kind=Consent.Kind.TREATMENT,
-            treatment_form__in=["", protocol.route.value if protocol else ""],
-            entered_in_error_at__isnull=True,
-            decided_on__lte=session.clinic.today(),
-        )
-        .order_by("-decided_on", "-created_at")
-        .first()
+    # The consent rule (ketacare.consent.core.consent_verdict): staff-recorded consents
+    # and the patient's e-consents covering this form of treatment (or every form).
+    consent = treatment_consent_verdict(
+        patient=session.patient,
+        form=protocol.route.value if protocol else "",
+        today=session.clinic.today(),
     )
     return lifecycle.DosingFacts(
         prescriber_required_on_site=rules.prescriber_required_on_site(settings_, protocol),
@@ -754,10 +750,8 @@ def dosing_facts(session: TreatmentSession, dose_mg: Decimal | None) -> lifecycl
         )
         if ordered is not None and session.protocol_code
         else "",
-        treatment_consent=consent is not None and consent.decision == Consent.Decision.GRANTED,
-        treatment_form=Consent.TreatmentForm(protocol.route.value).label.lower()
-        if protocol
-        else "",
+        treatment_consent=consent.ok,
+        consent_reason=consent.reason,
         first_dose_refusal=first_dose_refusal_of(session, ordered, session.first_dose_reason)
         if ordered is not None
         else "",

@@ -6,6 +6,8 @@ from ketacare.web.views import (
     account,
     audit,
     clinic,
+    consent,
+    consent_link,
     dashboard,
     deliveries,
     dosing,
@@ -191,6 +193,14 @@ urlpatterns = [
     ),
     path(f"{patient}/report/", outcomes.patient_report, name="patient_report"),
     path(f"{patient}/report/pdf/", outcomes.patient_report_pdf, name="patient_report_pdf"),
+    # E-consent (ketacare.consent), ahead of the generic chart sections.
+    path(f"{patient}/econsent/send/", consent.econsent_send, name="econsent_send"),
+    path(
+        f"{patient}/econsent/<uuid:econsent_id>/countersign/",
+        consent.econsent_countersign,
+        name="econsent_countersign",
+    ),
+    path(f"{patient}/econsent/<uuid:econsent_id>/pdf/", consent.econsent_pdf, name="econsent_pdf"),
     # Letters in and out (ketacare.exchange), ahead of the generic chart sections.
     path(f"{patient}/letters/", exchange.patient_letters, name="patient_letters"),
     path(
@@ -245,6 +255,18 @@ urlpatterns = [
     path("feeds/schedule/<str:token>.ics", schedule.schedule_ics, name="schedule_ics"),
     # A patient's self-report link: public, the signed token is the only key.
     path("r/<str:token>/", selfreport.selfreport, name="selfreport"),
+    path("r/<str:token>/consent/", consent_link.consent_link, name="consent_link"),
+    path("r/<str:token>/consent/pdf/", consent_link.consent_link_pdf, name="consent_link_pdf"),
+    path(
+        "c/<slug:clinic_slug>/consent-documents/",
+        consent.consent_documents,
+        name="consent_documents",
+    ),
+    path(
+        "c/<slug:clinic_slug>/consent-documents/<uuid:document_id>/",
+        consent.consent_document_edit,
+        name="consent_document_edit",
+    ),
     path("c/<slug:clinic_slug>/tokens/", tokens.token_list, name="token_list"),
     path("c/<slug:clinic_slug>/exchange/exports/", exchange.export_list, name="export_list"),
     path(

@@ -35,6 +35,9 @@ RECORD_ID_PARAMS = frozenset(
         "session_alert_id",
         "session_entry_id",
         "reading_id",  # a monitor's reading id: unique per session, so naming the session
+        "document_id",  # a consent document (ketacare.consent)
+        "version_id",  # one of its versions
+        "econsent_id",  # a patient's e-consent
     }
 )
 NON_RECORD_PARAMS = frozenset({"code"})  # an instrument code: the same in every clinic
@@ -93,6 +96,7 @@ def _record_operations() -> dict[Op, dict[str, Any] | None]:
     ops.update(ELIGIBILITY_OPERATIONS)
     ops.update(DOSING_OPERATIONS)
     ops.update(SCHEDULE_OPERATIONS)
+    ops.update(CONSENT_OPERATIONS)
     return ops
 
 
@@ -336,6 +340,32 @@ for _ops in STATE_SESSION_OPERATIONS.values():
     MEASURE_OPERATIONS |= _ops
 
 
+_econsent = f"{_patient}/econsents/{{econsent_id}}"
+CONSENT_VERSION_BODY: dict[str, Any] = {
+    "title": "Consent to ketamine injections (IM)",
+    "body": "## What this treatment is\n\nAn injection into a muscle.",
+    "sources": ["Ketalar label"],
+    "questions": [
+        {
+            "text": "Can you take back your consent after you sign?",
+            "options": ["Yes, at any time", "No"],
+            "correct": 0,
+            "explanation": "You can take it back at any time.",
+        }
+    ],
+    "change_note": "Shorter",
+}
+CONSENT_OPERATIONS: dict[Op, dict[str, Any] | None] = {
+    ("GET", f"{API}/consent/documents/{{document_id}}/versions"): None,
+    ("POST", f"{API}/consent/documents/{{document_id}}/versions"): CONSENT_VERSION_BODY,
+    ("GET", f"{API}/consent/versions/{{version_id}}"): None,
+    ("GET", f"{_patient}/econsents"): None,
+    ("POST", f"{_patient}/econsents"): {"treatment_form": "im", "channel": "none"},
+    ("GET", f"{_patient}/consent-status"): None,
+    ("POST", f"{_econsent}/countersign"): None,
+    ("GET", f"{_econsent}/pdf"): None,
+}
+
 RECORD_OPERATIONS = _record_operations()
 
 # Each names the test in tests/api/test_tenant_isolation.py that shows the operation
@@ -366,6 +396,7 @@ UNSCOPED_OPERATIONS: dict[Op, str] = {
     ("GET", f"{API}/outcomes/settings"): "test_outcome_settings_are_the_callers_clinics",
     ("PUT", f"{API}/outcomes/settings"): "test_outcome_settings_are_the_callers_clinics",
     ("GET", f"{API}/rems-forms"): "test_rems_form_list_shows_only_the_callers_clinic",
+    ("GET", f"{API}/consent/documents"): "test_consent_documents_are_the_callers_clinics",
     ("GET", f"{API}/rems-forms.csv"): "test_rems_form_list_shows_only_the_callers_clinic",
     (
         "POST",
@@ -420,7 +451,10 @@ def expected_success(op: Op) -> int:
     """201 for adding a chart entry, 200 for everything else aimed at a record."""
     method, path = op
     section = section_of(path)
-    return 201 if method == "POST" and section and path.endswith(f"/{section}") else 200
+    created = method == "POST" and path.endswith("/consent/documents/{document_id}/versions")
+    return (
+        201 if created or (method == "POST" and section and path.endswith(f"/{section}")) else 200
+    )
 
 
 def url_for(op: Op, records: ClinicRecords, **ids: object) -> str:
@@ -440,6 +474,9 @@ def url_for(op: Op, records: ClinicRecords, **ids: object) -> str:
         "order_id": records.order_id,
         "plan_id": records.plan_id,
         "code": "phq9",
+        "document_id": records.consent_document_id,
+        "version_id": records.consent_version_id,
+        "econsent_id": records.econsent_id,
         # The ledger's own records are not in this world (see LEDGER_PREFIX): ids no
         # record has, which its operations refuse (422 without a body, else 404).
         "ledger_entry_id": 0,

@@ -34,6 +34,8 @@ from ketacare.accounts.models import ApiToken, Clinic, Membership
 from ketacare.accounts.policy import Role
 from ketacare.audit.models import AuditEvent
 from ketacare.audit.services import Action
+from ketacare.consent import services as consent
+from ketacare.consent.models import ConsentDocument, ConsentDocumentVersion, EConsent
 from ketacare.dosing import services as dosing
 from ketacare.dosing.models import (
     ClinicCalendar,
@@ -145,6 +147,11 @@ class ClinicRecords:
     # Sessions in the other states an action needs (see add_state_session).
     sessions: dict[str, uuid.UUID] = field(default_factory=dict)
     letter_id: uuid.UUID | None = None  # a referral letter on the chart (ketacare.exchange)
+    # An IM consent document, its version, and the patient's e-consent on it, signed
+    # through its link and awaiting the countersignature (ketacare.consent).
+    consent_document_id: uuid.UUID | None = None
+    consent_version_id: uuid.UUID | None = None
+    econsent_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -403,6 +410,7 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
     live_a = add_live_session(dual_a, patient_a)
     live_b = add_live_session(b_member, patient_b)
     letter_a, letter_b = add_letter(dual_a, patient_a), add_letter(b_member, patient_b)
+    consent_a, consent_b = add_econsent(dual_a, patient_a), add_econsent(b_member, patient_b)
     fix_clock(WORLD_NOW)
     return World(
         a=ClinicRecords(
@@ -419,6 +427,7 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
             live_a.alert_id,
             live_a.entry_ids,
             letter_id=letter_a,
+            **consent_a,
         ),
         b=ClinicRecords(
             clinic_b,
@@ -434,6 +443,7 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
             live_b.alert_id,
             live_b.entry_ids,
             letter_id=letter_b,
+            **consent_b,
         ),
         b_member=b_member,
         dual_a=dual_a,
@@ -517,6 +527,9 @@ CLINIC_MODELS: tuple[type[models.Model], ...] = (
     Membership,
     ChartDocument,
     ExportJob,
+    ConsentDocument,
+    ConsentDocumentVersion,
+    EConsent,
 )
 RECORD_MODELS: tuple[type[models.Model], ...] = (
     Patient,
@@ -528,6 +541,22 @@ RECORD_MODELS: tuple[type[models.Model], ...] = (
     MeasurementRule,
     ChartDocument,
 )
+
+
+def add_econsent(access: ClinicAccess, patient: Patient) -> dict[str, uuid.UUID]:
+    """An IM e-consent, sent, checked and signed through its link (IM: no session of the
+    world is intramuscular, so the world's dosing checks read only its paper consent)."""
+    econsent = consent.consent_send(
+        access=access, patient_id=patient.pk, treatment_form="im", channel="none"
+    )
+    token = measures.link_token(econsent.link)
+    consent.consent_check(token=token, chosen=[q["correct"] for q in econsent.version.questions])
+    consent.consent_sign(token=token, typed_name="World Patient")
+    return {
+        "consent_document_id": econsent.version.document_id,
+        "consent_version_id": econsent.version_id,
+        "econsent_id": econsent.pk,
+    }
 
 
 def add_letter(access: ClinicAccess, patient: Patient) -> uuid.UUID:

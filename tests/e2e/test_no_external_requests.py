@@ -42,6 +42,7 @@ CHART_TABS = [
     "History",
     "Eligibility",
     "Outcomes",
+    "E-consent",
     "Overview",
 ]
 

@@ -32,6 +32,7 @@ TABS = {
     "Diagnoses": "Diagnoses",
     "Consents": "Consents",
     "Measures": "Measures",
+    "E-consent": "E-consent",
     "Sessions": "Sessions",
     "Plan & orders": "Plan & orders",
     "History": "History",

@@ -8,6 +8,7 @@ work for clinic A's own staff.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from ketacare.patients.api import CHART_ENTRY_PATHS
 from ketacare.treatment.rules import FLAG_SETTINGS, SETTING_SPECS
 from ketacare.web import urls as web_urls
 from ketacare.web.views.patients import CHART_TABS
+from tests.api.operations import CONSENT_VERSION_BODY
 from tests.api.world import (
     ClinicRecords,
     World,
@@ -432,6 +434,40 @@ def _pages() -> list[Page]:
             role=Role.FRONT_DESK,
             serves_get=False,
         ),
+        # E-consent (ketacare.consent).
+        Page(
+            "econsent_send",
+            _patient,
+            post={"treatment_form": "im", "channel": "none"},
+            serves_get=False,
+        ),
+        Page(
+            "econsent_countersign",
+            lambda r: {**_patient(r), "econsent_id": r.econsent_id},
+            post={"confirm": "yes"},
+            serves_get=False,
+        ),
+        Page("econsent_pdf", lambda r: {**_patient(r), "econsent_id": r.econsent_id}),
+        Page(
+            "consent_documents",
+            _slug,
+            post={
+                "valid_months": "12",
+                "new_version_supersedes": "on",
+                "countersign_required": "on",
+            },
+        ),
+        Page(
+            "consent_document_edit",
+            lambda r: {**_slug(r), "document_id": r.consent_document_id},
+            post={
+                "title": CONSENT_VERSION_BODY["title"],
+                "body": CONSENT_VERSION_BODY["body"],
+                "sources": "\n".join(CONSENT_VERSION_BODY["sources"]),
+                "questions": json.dumps(CONSENT_VERSION_BODY["questions"]),
+                "change_note": "Shorter",
+            },
+        ),
     ]
     for section, _label in CHART_TABS:
         pages.append(
@@ -498,6 +534,7 @@ RECORD_PAGES = [
         "schedule_book",
         "schedule_rooms",
         "schedule_feed",
+        "consent_documents",
     }
 ]
 

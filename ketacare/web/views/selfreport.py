@@ -61,8 +61,12 @@ REFUSED = {
 }
 
 
-def _refused(request: HttpRequest, exc: measures.LinkRefused) -> HttpResponse:
-    status, title, message = REFUSED.get(exc.reason, REFUSED["invalid"])
+def _refused(
+    request: HttpRequest,
+    exc: measures.LinkRefused,
+    wording: Mapping[str, tuple[int, str, str]] = REFUSED,
+) -> HttpResponse:
+    status, title, message = wording.get(exc.reason, wording["invalid"])
     context = {
         "title": title,
         "message": message,
@@ -167,6 +171,8 @@ def selfreport(request: HttpRequest, token: str) -> HttpResponse:
         link = measures.link_open(token=token)
     except measures.LinkRefused as exc:
         return _refused(request, exc)
+    if link.purpose == SelfReportLink.Purpose.CONSENT:
+        return redirect("consent_link", token=token)
     if request.method != "POST":
         step = _step_of(request.GET.get("step"), link) or _first_incomplete(link) or 1
         return _page(request, link, token, step)
