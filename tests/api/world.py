@@ -22,7 +22,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.files.base import ContentFile
 from django.db import models
@@ -543,7 +543,13 @@ RECORD_MODELS: tuple[type[models.Model], ...] = (
 )
 
 
-def add_econsent(access: ClinicAccess, patient: Patient) -> dict[str, uuid.UUID]:
+class EconsentIds(TypedDict):
+    consent_document_id: uuid.UUID
+    consent_version_id: uuid.UUID
+    econsent_id: uuid.UUID
+
+
+def add_econsent(access: ClinicAccess, patient: Patient) -> EconsentIds:
     """An IM e-consent, sent, checked and signed through its link (IM: no session of the
     world is intramuscular, so the world's dosing checks read only its paper consent)."""
     econsent = consent.consent_send(
