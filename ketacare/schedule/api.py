@@ -8,7 +8,7 @@ import uuid
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
 from ketacare.api.auth import access_of
@@ -138,7 +138,7 @@ def rooms(request: HttpRequest) -> Any:
 
 @router.post("/sessions", response={201: ScheduleSessionOut}, summary="Book a session into a room")
 def book(request: HttpRequest, payload: ScheduleBookIn) -> Any:
-    return 201, services.session_book(access=access_of(request), **payload.dict())
+    return Status(201, services.session_book(access=access_of(request), **payload.dict()))
 
 
 @router.post(

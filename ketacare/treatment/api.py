@@ -171,7 +171,7 @@ class ChartOut(Schema):
     session: TreatmentSessionOut
     readings: list[ReadingOut]
     alerts: list[SessionAlertOut]
-    overdue: list[dt.datetime] = Field(description="The latest missed due times (up to 5)")
+    overdue: list[dt.datetime] = Field(description="The latest missed due times (up to 10)")
     overdue_count: int = Field(description="How many due readings were missed in all")
     next_device_in_seconds: int | None
 

@@ -174,7 +174,7 @@ class DischargeBloodPressure:
 
 # How many missed due times a message or a page lists: the latest ones. A session left
 # open for days has thousands; they are counted, not listed.
-LISTED_OVERDUE = 5
+LISTED_OVERDUE = 10
 
 
 def overdue_phrase(due_times: tuple[str, ...]) -> str:

@@ -282,15 +282,15 @@ def test_a_session_left_in_dosing_for_days_counts_its_missed_readings(
     api_client: Callable[[ClinicAccess], Client],
 ) -> None:
     """A session nobody closed: two days of 10-minute due times (about 290) are counted,
-    and only the latest few are listed, on the page and in the API."""
+    and only the latest ten are listed, on the page and in the API."""
     session = _live(nurse, prescriber, patient)
     at(60 * 48 + 3)
     client = api_client(nurse)
     page = client.get(_url("session_page", session)).content.decode()
-    assert page.count('<tr class="overdue"') == 5
+    assert page.count('<tr class="overdue"') == 10
     assert "Overdue readings: 287 missed; the latest " in page
     assert "Earlier missed readings are counted, not listed." in page
     chart = client.get(f"/api/v1/patients/{patient.pk}/sessions/{session.pk}").json()
     assert chart["overdue_count"] == 287
-    assert len(chart["overdue"]) == 5
+    assert len(chart["overdue"]) == 10
     assert chart["overdue"] == sorted(chart["overdue"])

@@ -17,7 +17,8 @@ def test_a_few_missed_readings_are_each_named() -> None:
 def test_many_are_counted_and_the_latest_named() -> None:
     times = tuple(f"{h:02d}:{m:02d}" for h in range(24) for m in (0, 10, 20, 30, 40, 50))
     assert overdue_phrase(times * 10) == (
-        "1,440 readings are overdue (the latest due 23:10, 23:20, 23:30, 23:40, 23:50)"
+        "1,440 readings are overdue (the latest due 22:20, 22:30, 22:40, 22:50, 23:00, "
+        "23:10, 23:20, 23:30, 23:40, 23:50)"
     )
 
 
