@@ -226,9 +226,12 @@ def test_a_patients_active_plan_prefills_the_regimen(
     assert re.search(r'<option value="intranasal" selected', html)
     assert 'name="r0-dose" value="56' in html
     assert 'name="r0-unit"' in html and re.search(r'<option value="mg" selected', html)
-    # The label course: twice weekly first, so the median gap is 3 or 4 days.
+    # The label course: twice weekly first, so the median gap is 3 or 4 days; sessions are
+    # at the clinic's clock time, so a gap across a daylight-saving change is an hour
+    # shorter or longer (the median of 72 and 95 hours is 83.5).
     every = re.search(r'name="r0-every_hours" value="([0-9.]+)"', html)
-    assert every and float(every.group(1)) in (72.0, 84.0, 96.0)
+    assert every
+    assert min(abs(float(every.group(1)) - days * 24) for days in (3, 3.5, 4)) <= 1
 
 
 def test_a_patient_elsewhere_or_unknown_is_404(
