@@ -17,11 +17,11 @@ from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
 from ketacare.common.errors import ValidationFailed
 from ketacare.common.http import HtmxHttpRequest
-from ketacare.measures.selectors import open_alerts_of
 from ketacare.patients import rules, services
 from ketacare.patients.api import CHART_ENTRY_PATHS
 from ketacare.patients.models import Patient, PatientRecord
-from ketacare.patients.selectors import chart_summary, patient_get, record_get, record_list
+from ketacare.patients.selectors import patient_get, record_get, record_list
+from ketacare.treatment.banner import patient_banner
 from ketacare.web.feedback import flash_failure
 from ketacare.web.forms import PatientForm, ReasonForm, entry_form_class
 from ketacare.web.views.access import clinic_view
@@ -182,9 +182,10 @@ CLINICAL_FLAGS = {"allergies_unknown", "no_weight", "weight_stale", "open_safety
 
 
 def _header_context(access: ClinicAccess, patient: Patient) -> dict[str, Any]:
-    summary = chart_summary(patient=patient)
     today = access.clinic.today()
-    consent = summary.current_consents.get("treatment")
+    banner = patient_banner(patient=patient, today=today)
+    summary = banner.summary
+    consent = banner.paper_consent
     latest = summary.latest_measurement
     flags = rules.chart_flags(
         archived=patient.is_archived,
@@ -193,7 +194,7 @@ def _header_context(access: ClinicAccess, patient: Patient) -> dict[str, Any]:
         today=today,
         weight_stale_days=settings.KETACARE_WEIGHT_STALE_DAYS,
         treatment_consent=bool(consent and consent.decision == "granted"),
-        open_safety_alerts=open_alerts_of(patient=patient).count(),
+        open_safety_alerts=banner.open_safety_alerts,
     )
     # Allergies and weights are chart data: roles without view_chart (front desk) see the
     # registry header only, as the API's chart endpoints also refuse them.
@@ -203,8 +204,9 @@ def _header_context(access: ClinicAccess, patient: Patient) -> dict[str, Any]:
         extra |= header(access, patient)
     return extra | {
         "summary": summary,
+        "banner": banner,
         "show_clinical": clinical,
-        "age": rules.age_on(patient.date_of_birth, today),
+        "age": banner.age,
         "bmi": rules.bmi(latest.weight_kg, latest.height_cm)
         if clinical and latest and latest.height_cm
         else None,

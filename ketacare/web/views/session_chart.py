@@ -32,6 +32,7 @@ from ketacare.treatment import (
     services,
     validation,
 )
+from ketacare.treatment.banner import patient_banner
 from ketacare.treatment.selectors import (
     next_actions,
     open_alerts_of,
@@ -68,12 +69,18 @@ def _page(
 ) -> HttpResponse:
     chart = session_chart_view(access=access, patient_id=patient_id, session_id=session_id)
     here = request.path
+    session = chart.session
     return render(
         request,
         "web/sessions/chart.html",
         {
             "access": access,
             "chart": chart,
+            "banner": patient_banner(
+                patient=session.patient,
+                today=access.clinic.today(),
+                protocol_code=session.protocol_code,
+            ),
             "session": chart.session,
             "patient": chart.session.patient,
             "next_actions": next_actions(chart),
