@@ -33,6 +33,7 @@ from ketacare.treatment import (
     validation,
 )
 from ketacare.treatment.banner import patient_banner
+from ketacare.treatment.models import PreDoseAssessment
 from ketacare.treatment.selectors import (
     next_actions,
     open_alerts_of,
@@ -89,6 +90,7 @@ def _page(
                 for name, label in discharge.CHECKLIST_LABELS.items()
             ],
             "effects": charting.SideEffect.Effect.choices,
+            "pregnancy_choices": PreDoseAssessment.Pregnancy.choices,
             "outcomes": charting.AdverseEvent.Outcome.choices,
             "ack_actions": _ack_actions(chart.session),
             "can_order": access.can(Permission.ORDER_DOSES),
