@@ -82,6 +82,11 @@ urlpatterns = [
         name="caution_accept",
     ),
     path(
+        f"{patient}/eligibility/<uuid:screening_id>/accept-cautions/",
+        eligibility.cautions_accept,
+        name="cautions_accept",
+    ),
+    path(
         "c/<slug:clinic_slug>/settings/eligibility/",
         eligibility.eligibility_settings,
         name="eligibility_settings",
