@@ -285,9 +285,9 @@ def cautions_accept(
     if screening is None:
         raise NotFound("screening")
     justifications = {
-        name.removeprefix(JUSTIFICATION_PREFIX): value.strip()
-        for name, value in request.POST.items()
-        if name.startswith(JUSTIFICATION_PREFIX) and value.strip()
+        name.removeprefix(JUSTIFICATION_PREFIX): text
+        for name in request.POST
+        if name.startswith(JUSTIFICATION_PREFIX) and (text := request.POST.get(name, "").strip())
     }
     try:
         accepted = services.cautions_accept(
