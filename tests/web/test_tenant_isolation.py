@@ -182,6 +182,12 @@ ELIGIBILITY_PAGES = [
         post={"code": "not_treatment_resistant", "justification": "Referral letter documents it."},
         serves_get=False,
     ),
+    Page(
+        "cautions_accept",
+        lambda r: {**_patient(r), "screening_id": r.entries["screenings"]},
+        post={"justification:not_treatment_resistant": "Referral letter documents it."},
+        serves_get=False,
+    ),
     Page("eligibility_settings", _slug, post={"min_failed_trials": "3"}),
 ]
 
