@@ -19,23 +19,11 @@ from ketacare.measures import services as measures
 from ketacare.patients.models import Allergy, BodyMeasurement, Consent, Patient
 from ketacare.patients.services import record_add
 from ketacare.treatment.banner import patient_banner
-from ketacare.treatment.models import TreatmentSession
-from tests.sessions.build import to_pre_dose
+from tests.sessions.build import session_url, to_pre_dose
 
 pytestmark = pytest.mark.django_db
 
 PHQ9_ITEM9 = [2, 2, 1, 1, 1, 1, 1, 1, 1]  # item 9 = 1: a safety alert
-
-
-def _page(session: TreatmentSession) -> str:
-    return reverse(
-        "session_page",
-        kwargs={
-            "clinic_slug": session.clinic.slug,
-            "patient_id": session.patient_id,
-            "session_id": session.pk,
-        },
-    )
 
 
 def _allergy(access: ClinicAccess, patient: Patient, substance: str) -> None:
@@ -63,7 +51,7 @@ def test_the_session_page_shows_the_banner(
     session = to_pre_dose(nurse, prescriber, patient)
     _allergy(nurse, patient, "Latex")
     _safety_alert(prescriber, patient)
-    page = api_client(nurse).get(_page(session)).content.decode()
+    page = api_client(nurse).get(session_url("session_page", session)).content.decode()
     banner = page[
         page.index('id="patient-banner"') : page.index("</section>", page.index("patient-banner"))
     ]

@@ -9,42 +9,13 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client
-from django.urls import reverse
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.patients.models import BodyMeasurement, Patient
-from ketacare.treatment import services
-from ketacare.treatment.models import TreatmentSession, VitalReading
-from tests.clinical import clear_for_protocol
-from tests.sessions.build import T0, at, ids, order, weigh
+from ketacare.treatment.models import VitalReading
+from tests.sessions.build import at, checked_in, session_url
 
 pytestmark = pytest.mark.django_db
-
-
-def _url(name: str, session: TreatmentSession, **extra: str) -> str:
-    return reverse(
-        name,
-        kwargs={
-            "clinic_slug": session.clinic.slug,
-            "patient_id": session.patient_id,
-            "session_id": session.pk,
-            **extra,
-        },
-    )
-
-
-def _checked_in(
-    nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient
-) -> TreatmentSession:
-    clear_for_protocol(prescriber, patient.pk, "iv_ketamine")
-    weigh(nurse, patient)
-    at(0)
-    session = services.session_schedule(
-        access=nurse, patient_id=patient.pk, scheduled_start=T0, protocol_code="iv_ketamine"
-    )
-    order(prescriber, nurse, session, "iv_ketamine", "35")
-    services.session_transition(access=nurse, **ids(session), event="check_in")
-    return session
 
 
 def _value(page: str, name: str) -> str:
@@ -73,13 +44,15 @@ def test_the_form_shows_the_saved_values(
     patient: Patient,
     api_client: Callable[[ClinicAccess], Client],
 ) -> None:
-    session = _checked_in(nurse, prescriber, patient)
+    session = checked_in(nurse, prescriber, patient)
     client = api_client(nurse)
-    blank = client.get(_url("session_page", session)).content.decode()
+    blank = client.get(session_url("session_page", session)).content.decode()
     assert _value(blank, "weight_kg") == ""
     assert _value(blank, "systolic") == ""
 
-    response = client.post(_url("session_act", session, action="assessment"), FORM, follow=True)
+    response = client.post(
+        session_url("session_act", session, action="assessment"), FORM, follow=True
+    )
     assert response.status_code == 200
     page = response.content.decode()
     assert "Saved." in page
@@ -98,13 +71,15 @@ def test_saving_the_kept_values_again_records_nothing_twice(
     patient: Patient,
     api_client: Callable[[ClinicAccess], Client],
 ) -> None:
-    session = _checked_in(nurse, prescriber, patient)
+    session = checked_in(nurse, prescriber, patient)
     client = api_client(nurse)
-    client.post(_url("session_act", session, action="assessment"), FORM)
+    client.post(session_url("session_act", session, action="assessment"), FORM)
     weights = BodyMeasurement.objects.filter(patient=patient).count()
     at(2)
     again = FORM | {"version": "2", "no_decongestant_confirmed": "on"}
-    response = client.post(_url("session_act", session, action="assessment"), again, follow=True)
+    response = client.post(
+        session_url("session_act", session, action="assessment"), again, follow=True
+    )
     assert "Saved." in response.content.decode()
     assert BodyMeasurement.objects.filter(patient=patient).count() == weights
     baselines = VitalReading.objects.filter(session=session, is_baseline=True)
@@ -115,6 +90,6 @@ def test_saving_the_kept_values_again_records_nothing_twice(
 
     at(3)
     changed = again | {"version": "3", "systolic": "135"}
-    client.post(_url("session_act", session, action="assessment"), changed)
+    client.post(session_url("session_act", session, action="assessment"), changed)
     live = baselines.filter(entered_in_error_at__isnull=True)
     assert [r.systolic for r in live] == [135]
