@@ -93,3 +93,23 @@ def test_saving_the_kept_values_again_records_nothing_twice(
     client.post(session_url("session_act", session, action="assessment"), changed)
     live = baselines.filter(entered_in_error_at__isnull=True)
     assert [r.systolic for r in live] == [135]
+
+
+def test_a_refused_save_keeps_what_was_typed(
+    nurse: ClinicAccess,
+    prescriber: ClinicAccess,
+    patient: Patient,
+    api_client: Callable[[ClinicAccess], Client],
+) -> None:
+    session = checked_in(nurse, prescriber, patient)
+    typed = FORM | {"systolic": "abc"}
+    response = api_client(nurse).post(
+        session_url("session_act", session, action="assessment"), typed
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert _value(page, "systolic") == "abc"
+    assert _value(page, "weight_kg") == "71.5"
+    assert '<option value="negative" selected>Negative</option>' in page
+    assert "Sertraline 100 mg</textarea>" in page
+    assert not VitalReading.objects.filter(session=session, is_baseline=True).exists()
