@@ -137,3 +137,29 @@ def test_the_chart_header_shows_the_consent_and_the_alert_badge(
     page = api_client(nurse).get(url).content.decode()
     assert 'data-banner="consent"' in page
     assert "1 open</a>" in page
+
+
+def test_without_a_protocol_the_chart_does_not_call_a_route_consent_missing(
+    nurse: ClinicAccess,
+    prescriber: ClinicAccess,
+    patient: Patient,
+    api_client: Callable[[ClinicAccess], Client],
+) -> None:
+    record_add(
+        access=prescriber,
+        patient_id=patient.pk,
+        model=Consent,
+        data={
+            "kind": "treatment",
+            "decision": "granted",
+            "document_version": "v1",
+            "decided_on": nurse.clinic.today(),
+            "treatment_form": "iv",
+        },
+    )
+    url = reverse(
+        "patient_chart", kwargs={"clinic_slug": nurse.clinic.slug, "patient_id": patient.pk}
+    )
+    page = api_client(nurse).get(url).content.decode()
+    assert "no active plan: judged against a session's protocol" in page
+    assert "paper: granted" in page
