@@ -35,6 +35,28 @@ def _allergy(access: ClinicAccess, patient: Patient, substance: str) -> None:
     )
 
 
+def _paper_consent(access: ClinicAccess, patient: Patient, treatment_form: str = "") -> None:
+    record_add(
+        access=access,
+        patient_id=patient.pk,
+        model=Consent,
+        data={
+            "kind": "treatment",
+            "decision": "granted",
+            "document_version": "v1",
+            "decided_on": access.clinic.today(),
+            "treatment_form": treatment_form,
+        },
+    )
+
+
+def _chart(client: Client, patient: Patient) -> str:
+    url = reverse(
+        "patient_chart", kwargs={"clinic_slug": patient.clinic.slug, "patient_id": patient.pk}
+    )
+    return str(client.get(url).content.decode())
+
+
 def _safety_alert(access: ClinicAccess, patient: Patient) -> None:
     measures.response_record(
         access=access, patient_id=patient.pk, instrument="phq9", answers=PHQ9_ITEM9,
@@ -106,17 +128,7 @@ def test_the_banner_reads_a_fixed_number_of_queries(
             model=BodyMeasurement,
             data={"measured_on": today - dt.timedelta(days=n + 1), "weight_kg": Decimal("71")},
         )
-        record_add(
-            access=prescriber,
-            patient_id=patient.pk,
-            model=Consent,
-            data={
-                "kind": "treatment",
-                "decision": "granted",
-                "document_version": "v1",
-                "decided_on": today,
-            },
-        )
+        _paper_consent(prescriber, patient)
     for _ in range(3):
         _safety_alert(prescriber, patient)
     assert queries() == few
@@ -131,10 +143,7 @@ def test_the_chart_header_shows_the_consent_and_the_alert_badge(
 ) -> None:
     to_pre_dose(nurse, prescriber, patient)
     _safety_alert(prescriber, patient)
-    url = reverse(
-        "patient_chart", kwargs={"clinic_slug": nurse.clinic.slug, "patient_id": patient.pk}
-    )
-    page = api_client(nurse).get(url).content.decode()
+    page = _chart(api_client(nurse), patient)
     assert 'data-banner="consent"' in page
     assert "1 open</a>" in page
 
@@ -145,21 +154,7 @@ def test_without_a_protocol_the_chart_does_not_call_a_route_consent_missing(
     patient: Patient,
     api_client: Callable[[ClinicAccess], Client],
 ) -> None:
-    record_add(
-        access=prescriber,
-        patient_id=patient.pk,
-        model=Consent,
-        data={
-            "kind": "treatment",
-            "decision": "granted",
-            "document_version": "v1",
-            "decided_on": nurse.clinic.today(),
-            "treatment_form": "iv",
-        },
-    )
-    url = reverse(
-        "patient_chart", kwargs={"clinic_slug": nurse.clinic.slug, "patient_id": patient.pk}
-    )
-    page = api_client(nurse).get(url).content.decode()
+    _paper_consent(prescriber, patient, treatment_form="iv")
+    page = _chart(api_client(nurse), patient)
     assert "no active plan: judged against a session's protocol" in page
     assert "paper: granted" in page
