@@ -163,11 +163,13 @@ def letter_problems(
         problems.append(Problem("referrer_email", "Record the referrer's e-mail first."))
     if status != Status.ACCEPTED:
         problems.append(
-            Problem("kind", f"A {LETTER_LABELS[letter].lower()} follows an accepted referral.")
+            Problem(
+                "kind", f"Send the {LETTER_LABELS[letter].lower()} once the referral is accepted."
+            )
         )
     elif letter is not LetterKind.ACCEPTANCE and sessions_given == 0:
         problems.append(
-            Problem("kind", f"A {LETTER_LABELS[letter].lower()} needs a treatment session given.")
+            Problem("kind", f"The {LETTER_LABELS[letter].lower()} needs a treatment session given.")
         )
     return problems
 

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
@@ -123,44 +124,44 @@ LABELS = {
 }
 
 
+@require_POST
 @clinic_view
 def referral_move(
     request: HttpRequest, access: ClinicAccess, referral_id: uuid.UUID
 ) -> HttpResponse:
-    if request.method == "POST":
-        status = request.POST.get("status", "")
-        try:
-            services.referral_move(
-                access=access,
-                referral_id=referral_id,
-                status=status,
-                reason=request.POST.get("reason", ""),
-                now=timezone.now(),
-            )
-        except ValidationFailed as exc:
-            flash_failure(request, exc, labels=LABELS)
-        else:
-            label = core.STATUS_LABELS[core.Status(status)]
-            messages.success(request, f"Referral marked {label.lower()}.")
+    status = request.POST.get("status", "")
+    try:
+        services.referral_move(
+            access=access,
+            referral_id=referral_id,
+            status=status,
+            reason=request.POST.get("reason", ""),
+            now=timezone.now(),
+        )
+    except ValidationFailed as exc:
+        flash_failure(request, exc, labels=LABELS)
+    else:
+        label = core.STATUS_LABELS[core.Status(status)]
+        messages.success(request, f"Referral marked {label.lower()}.")
     return _referral_url(access, referral_id)
 
 
+@require_POST
 @clinic_view
 def referral_letter(
     request: HttpRequest, access: ClinicAccess, referral_id: uuid.UUID
 ) -> HttpResponse:
-    if request.method == "POST":
-        kind = request.POST.get("kind", "")
-        try:
-            letter = services.referral_letter_send(
-                access=access, referral_id=referral_id, kind=kind, now=timezone.now()
-            )
-        except ValidationFailed as exc:
-            flash_failure(request, exc, labels=LABELS)
-        else:
-            messages.success(
-                request, f"{letter.get_kind_display()} sent to {letter.document.sent_to}."
-            )
+    try:
+        letter = services.referral_letter_send(
+            access=access,
+            referral_id=referral_id,
+            kind=request.POST.get("kind", ""),
+            now=timezone.now(),
+        )
+    except ValidationFailed as exc:
+        flash_failure(request, exc, labels=LABELS)
+    else:
+        messages.success(request, f"{letter.get_kind_display()} sent to {letter.document.sent_to}.")
     return _referral_url(access, referral_id)
 
 
