@@ -16,6 +16,7 @@ from ketacare.ledger.api import router as ledger_router
 from ketacare.measures.api import router as measures_router
 from ketacare.outcomes.api import router as outcomes_router
 from ketacare.patients.api import router as patients_router
+from ketacare.referrals.api import router as referrals_router
 from ketacare.schedule.api import router as schedule_router
 from ketacare.treatment.api import router as treatment_router
 
@@ -41,4 +42,5 @@ api.add_router("/", outcomes_router)
 api.add_router("/", exchange_router)
 api.add_router("/ledger", ledger_router)
 api.add_router("/schedule", schedule_router)
+api.add_router("/referrals", referrals_router)
 api.add_router("/", consent_router)

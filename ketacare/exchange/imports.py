@@ -83,8 +83,10 @@ def _match(access: ClinicAccess, incoming: Incoming) -> tuple[Patient | None, st
     return None, ""
 
 
-def _store_letter(access: ClinicAccess, patient: Patient, letter: Letter) -> ChartDocument:
-    access.require(Permission.EDIT_CLINICAL)
+def referral_letter_store(access: ClinicAccess, patient: Patient, letter: Letter) -> ChartDocument:
+    """Keep a referral letter received on the patient's chart, audited (inside the
+    caller's transaction)."""
+    access.require(Permission.REGISTER_PATIENT)
     document = ChartDocument(
         clinic=access.clinic,
         patient=patient,
@@ -157,7 +159,7 @@ def _import_one(access: ClinicAccess, incoming: Incoming, row: RowResult) -> lis
             row.added[name] = row.added.get(name, 0) + 1
     files = []
     for letter in incoming.letters:
-        document = _store_letter(access, patient, letter)
+        document = referral_letter_store(access, patient, letter)
         files.append(document.file.name)
         row.added["letters"] = row.added.get("letters", 0) + 1
     return files

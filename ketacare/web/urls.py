@@ -18,6 +18,7 @@ from ketacare.web.views import (
     measures,
     outcomes,
     patients,
+    referrals,
     schedule,
     selfreport,
     session_chart,
@@ -208,6 +209,7 @@ urlpatterns = [
     path(f"{patient}/econsent/<uuid:econsent_id>/pdf/", consent.econsent_pdf, name="econsent_pdf"),
     # Letters in and out (ketacare.exchange), ahead of the generic chart sections.
     path(f"{patient}/letters/", exchange.patient_letters, name="patient_letters"),
+    path(f"{patient}/referrals/new/", referrals.referral_new, name="referral_new"),
     path(
         f"{patient}/letters/<uuid:document_id>/",
         exchange.patient_letter_file,
@@ -283,6 +285,28 @@ urlpatterns = [
         "c/<slug:clinic_slug>/exchange/import/",
         exchange.referral_import_page,
         name="referral_import",
+    ),
+    # Referrals and letters to the referrer (ketacare.referrals).
+    path("c/<slug:clinic_slug>/referrals/", referrals.referral_list, name="referral_list"),
+    path(
+        "c/<slug:clinic_slug>/referrals/letter-templates/",
+        referrals.letter_templates,
+        name="letter_templates",
+    ),
+    path(
+        "c/<slug:clinic_slug>/referrals/<uuid:referral_id>/",
+        referrals.referral_detail,
+        name="referral_detail",
+    ),
+    path(
+        "c/<slug:clinic_slug>/referrals/<uuid:referral_id>/status/",
+        referrals.referral_move,
+        name="referral_move",
+    ),
+    path(
+        "c/<slug:clinic_slug>/referrals/<uuid:referral_id>/letters/",
+        referrals.referral_letter,
+        name="referral_letter",
     ),
     path(
         "c/<slug:clinic_slug>/tokens/<int:token_id>/revoke/",

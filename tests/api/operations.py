@@ -38,9 +38,11 @@ RECORD_ID_PARAMS = frozenset(
         "document_id",  # a consent document (ketacare.consent)
         "version_id",  # one of its versions
         "econsent_id",  # a patient's e-consent
+        "referral_id",  # a referral (ketacare.referrals)
     }
 )
-NON_RECORD_PARAMS = frozenset({"code"})  # an instrument code: the same in every clinic
+# An instrument code, and a kind of letter: the same in every clinic.
+NON_RECORD_PARAMS = frozenset({"code", "kind"})
 
 REASON = {"reason": "Entered on the wrong chart"}
 
@@ -97,6 +99,7 @@ def _record_operations() -> dict[Op, dict[str, Any] | None]:
     ops.update(DOSING_OPERATIONS)
     ops.update(SCHEDULE_OPERATIONS)
     ops.update(CONSENT_OPERATIONS)
+    ops.update(REFERRAL_OPERATIONS)
     return ops
 
 
@@ -366,6 +369,15 @@ CONSENT_OPERATIONS: dict[Op, dict[str, Any] | None] = {
     ("GET", f"{_econsent}/pdf"): None,
 }
 
+_referral = f"{API}/referrals/{{referral_id}}"
+REFERRAL_OPERATIONS: dict[Op, dict[str, Any] | None] = {
+    ("GET", _referral): None,
+    ("POST", f"{_referral}/status"): {"status": "contacted"},
+    ("POST", f"{_referral}/letters"): {"kind": "acceptance"},
+}
+# Sent only once the referral is accepted (world.accept_referrals).
+ACCEPTED_REFERRAL_OPERATIONS = {("POST", f"{_referral}/letters")}
+
 RECORD_OPERATIONS = _record_operations()
 
 # Each names the test in tests/api/test_tenant_isolation.py that shows the operation
@@ -402,6 +414,16 @@ UNSCOPED_OPERATIONS: dict[Op, str] = {
         "POST",
         f"{API}/referrals/import",
     ): "test_referral_import_matches_and_writes_in_the_callers_clinic",
+    ("GET", f"{API}/referrals"): "test_referrals_list_and_record_in_the_callers_clinic",
+    ("POST", f"{API}/referrals"): "test_referrals_list_and_record_in_the_callers_clinic",
+    (
+        "GET",
+        f"{API}/referrals/letter-templates/{{kind}}",
+    ): "test_letter_templates_are_the_callers_clinics",
+    (
+        "PUT",
+        f"{API}/referrals/letter-templates/{{kind}}",
+    ): "test_letter_templates_are_the_callers_clinics",
     ("GET", f"{API}/schedule/board"): "test_schedule_board_and_booking_keep_to_the_callers_clinic",
     ("GET", f"{API}/schedule/rooms"): "test_schedule_board_and_booking_keep_to_the_callers_clinic",
     (
@@ -451,7 +473,9 @@ def expected_success(op: Op) -> int:
     """201 for adding a chart entry, 200 for everything else aimed at a record."""
     method, path = op
     section = section_of(path)
-    created = method == "POST" and path.endswith("/consent/documents/{document_id}/versions")
+    created = method == "POST" and path.endswith(
+        ("/consent/documents/{document_id}/versions", "/referrals/{referral_id}/letters")
+    )
     return (
         201 if created or (method == "POST" and section and path.endswith(f"/{section}")) else 200
     )
@@ -477,6 +501,8 @@ def url_for(op: Op, records: ClinicRecords, **ids: object) -> str:
         "document_id": records.consent_document_id,
         "version_id": records.consent_version_id,
         "econsent_id": records.econsent_id,
+        "referral_id": records.referral_id,
+        "kind": "acceptance",
         # The ledger's own records are not in this world (see LEDGER_PREFIX): ids no
         # record has, which its operations refuse (422 without a body, else 404).
         "ledger_entry_id": 0,

@@ -72,6 +72,8 @@ from ketacare.outcomes.models import ClinicalEvent, ClinicOutcomeSettings, Maint
 from ketacare.patients import services as patients
 from ketacare.patients.api import CHART_ENTRY_PATHS
 from ketacare.patients.models import Patient
+from ketacare.referrals import services as referrals
+from ketacare.referrals.models import LetterTemplate, Referral, ReferralLetter, ReferralStep
 from ketacare.treatment import charting
 from ketacare.treatment import services as treatment
 from ketacare.treatment.models import (
@@ -152,6 +154,7 @@ class ClinicRecords:
     consent_document_id: uuid.UUID | None = None
     consent_version_id: uuid.UUID | None = None
     econsent_id: uuid.UUID | None = None
+    referral_id: uuid.UUID | None = None  # a new referral (ketacare.referrals)
 
 
 @dataclass(frozen=True)
@@ -411,6 +414,7 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
     live_b = add_live_session(b_member, patient_b)
     letter_a, letter_b = add_letter(dual_a, patient_a), add_letter(b_member, patient_b)
     consent_a, consent_b = add_econsent(dual_a, patient_a), add_econsent(b_member, patient_b)
+    referral_a, referral_b = add_referral(dual_a, patient_a), add_referral(b_member, patient_b)
     fix_clock(WORLD_NOW)
     return World(
         a=ClinicRecords(
@@ -428,6 +432,7 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
             live_a.entry_ids,
             letter_id=letter_a,
             **consent_a,
+            referral_id=referral_a,
         ),
         b=ClinicRecords(
             clinic_b,
@@ -444,6 +449,7 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
             live_b.entry_ids,
             letter_id=letter_b,
             **consent_b,
+            referral_id=referral_b,
         ),
         b_member=b_member,
         dual_a=dual_a,
@@ -530,6 +536,8 @@ CLINIC_MODELS: tuple[type[models.Model], ...] = (
     ConsentDocument,
     ConsentDocumentVersion,
     EConsent,
+    Referral,
+    LetterTemplate,
 )
 RECORD_MODELS: tuple[type[models.Model], ...] = (
     Patient,
@@ -540,6 +548,9 @@ RECORD_MODELS: tuple[type[models.Model], ...] = (
     *SESSION_MODELS,
     MeasurementRule,
     ChartDocument,
+    Referral,
+    ReferralStep,
+    ReferralLetter,
 )
 
 
@@ -563,6 +574,31 @@ def add_econsent(access: ClinicAccess, patient: Patient) -> EconsentIds:
         "consent_version_id": econsent.version_id,
         "econsent_id": econsent.pk,
     }
+
+
+def add_referral(access: ClinicAccess, patient: Patient) -> uuid.UUID:
+    """A new referral, recorded through the service."""
+    data = {
+        "referrer_name": "Dr World",
+        "referrer_email": "world@gp.example",
+        "reason": "TRD",
+        "received_on": WORLD_NOW.date(),
+    }
+    return referrals.referral_create(
+        access=access, patient_id=patient.pk, data=data, now=WORLD_NOW
+    ).pk
+
+
+def accept_referrals(world: World) -> None:
+    """Both clinics' referrals accepted by a prescriber (a letter follows acceptance)."""
+    for records in (world.a, world.b):
+        assert records.referral_id is not None
+        referrals.referral_move(
+            access=member(records.clinic, Role.PRESCRIBER),
+            referral_id=records.referral_id,
+            status="accepted",
+            now=WORLD_NOW,
+        )
 
 
 def add_letter(access: ClinicAccess, patient: Patient) -> uuid.UUID:

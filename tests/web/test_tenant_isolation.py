@@ -138,6 +138,13 @@ def _entry(section: str) -> Callable[[ClinicRecords], dict[str, Any]]:
     return lambda r: {**_section(section)(r), "entry_id": r.entries[section]}
 
 
+def _referral(r: ClinicRecords) -> dict[str, Any]:
+    return {**_slug(r), "referral_id": r.referral_id}
+
+
+REFERRAL_FORM = {"referrer_name": "Dr X", "reason": "TRD", "received_on": "2024-03-01"}
+
+
 def _failed_message(r: ClinicRecords) -> dict[str, Any]:
     """A message of the clinic whose delivery failed (made when first asked for)."""
     message, _ = OutboundMessage.objects.get_or_create(
@@ -441,6 +448,13 @@ def _pages() -> list[Page]:
             role=Role.FRONT_DESK,
             serves_get=False,
         ),
+        # Referrals and letters to the referrer (ketacare.referrals).
+        Page("referral_list", _slug),
+        Page("letter_templates", _slug, role=Role.CLINIC_ADMIN),
+        Page("referral_new", _patient, role=Role.FRONT_DESK, post=REFERRAL_FORM),
+        Page("referral_detail", _referral),
+        Page("referral_move", _referral, post={"status": "contacted"}, serves_get=False),
+        Page("referral_letter", _referral, post={"kind": "acceptance"}, serves_get=False),
         # E-consent (ketacare.consent).
         Page(
             "econsent_send",
@@ -542,6 +556,8 @@ RECORD_PAGES = [
         "schedule_rooms",
         "schedule_feed",
         "consent_documents",
+        "referral_list",
+        "letter_templates",
     }
 ]
 
