@@ -93,10 +93,11 @@ def referral_detail(
     request: HttpRequest, access: ClinicAccess, referral_id: uuid.UUID
 ) -> HttpResponse:
     referral = services.referral_open(access=access, referral_id=referral_id)
+    deciding = access.can(Permission.ORDER_DOSES)  # accepting and declining: prescribers
     moves = [
         (s.value, core.STATUS_LABELS[s])
         for s in core.Status
-        if s in core.NEXT[core.Status(referral.status)]
+        if s in core.NEXT[core.Status(referral.status)] and (deciding or s not in core.DECISIONS)
     ]
     letters = [
         (kind.value, label, services.letter_preview(access=access, referral=referral, kind=kind))
