@@ -18,6 +18,7 @@ from django.db import transaction
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
 from ketacare.audit.services import Action, audit_as
+from ketacare.common import clock
 from ketacare.common.errors import ValidationFailed
 from ketacare.exchange import sources
 from ketacare.exchange.models import ChartDocument
@@ -157,11 +158,20 @@ def _import_one(access: ClinicAccess, incoming: Incoming, row: RowResult) -> lis
                 continue
             existing[name].add(value)
             row.added[name] = row.added.get(name, 0) + 1
-    files = []
+    files, documents = [], []
     for letter in incoming.letters:
         document = referral_letter_store(access, patient, letter)
+        documents.append(document)
         files.append(document.file.name)
         row.added["letters"] = row.added.get("letters", 0) + 1
+    if incoming.patient.get("referring_clinician_name"):
+        # Imported here, not at the top: ketacare.referrals builds on this module.
+        from ketacare.referrals.services import referral_from_import
+
+        first_letter = documents[0] if documents else None
+        made = referral_from_import(access, patient, incoming.patient, first_letter, clock.now())
+        counts = row.added if made else row.skipped
+        counts["referrals"] = counts.get("referrals", 0) + 1
     return files
 
 

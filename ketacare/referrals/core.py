@@ -44,6 +44,7 @@ NEXT: Mapping[Status, frozenset[Status]] = {
     Status.DECLINED: frozenset({Status.NEW}),  # reopened, with the reason
 }
 DECISIONS = frozenset({Status.ACCEPTED, Status.DECLINED})  # a prescriber's act
+OPEN = frozenset({Status.NEW, Status.CONTACTED, Status.SCREENING_BOOKED})  # not yet decided
 NEEDS_REASON = frozenset({Status.DECLINED})
 
 

@@ -26,6 +26,7 @@ from ketacare.exchange.models import ChartDocument
 from ketacare.exchange.referral import Letter
 from ketacare.messaging.models import OutboundMessage
 from ketacare.messaging.services import message_queue
+from ketacare.patients.models import Patient
 from ketacare.patients.selectors import patient_get
 from ketacare.referrals import core, selectors
 from ketacare.referrals.models import LetterTemplate, Referral, ReferralLetter, ReferralStep
@@ -39,6 +40,7 @@ EDITABLE = (
     "received_on",
 )
 MAX_LETTER_BYTES = 10 * 1024 * 1024
+IMPORTED_REASON = "Not stated in the imported referral file."
 
 
 def _raise(problems: list[core.Problem]) -> None:
@@ -135,6 +137,57 @@ def referral_create(
         patient_id=patient.pk,
         changes={key: [None, str(getattr(referral, key))] for key in EDITABLE},
         details={"letter_id": str(referral.letter_id) if referral.letter_id else None},
+    )
+    return referral
+
+
+def referral_from_import(
+    access: ClinicAccess,
+    patient: Patient,
+    fields: Mapping[str, Any],
+    letter: ChartDocument | None,
+    now: dt.datetime,
+) -> Referral | None:
+    """A new referral for a patient imported from a referral file that names the referrer
+    (inside the import's transaction). The file carries no reason, so it says so rather
+    than inventing one; the letter imported with the patient is the referral's letter.
+    None when the patient already has an open referral from that referrer (a file
+    imported twice)."""
+    access.require(Permission.REGISTER_PATIENT)
+    name = str(fields["referring_clinician_name"])
+    already = Referral.objects.filter(
+        clinic=access.clinic,
+        patient=patient,
+        referrer_name=name,
+        status__in=core.OPEN,
+        entered_in_error_at=None,
+    )
+    if already.exists():
+        return None
+    referral = Referral(
+        clinic=access.clinic,
+        patient=patient,
+        entered_by=access.user,
+        status=core.Status.NEW,
+        status_changed_at=now,
+        referrer_name=name,
+        referrer_organisation=str(fields.get("referring_clinician_organisation") or ""),
+        referrer_email=str(fields.get("referring_clinician_email") or ""),
+        referrer_phone=str(fields.get("referring_clinician_phone") or ""),
+        reason=IMPORTED_REASON + (" See the referral letter." if letter else ""),
+        received_on=access.clinic.date_of(now),
+        letter=letter,
+    )
+    _clean(referral)
+    referral.save()
+    ReferralStep.objects.create(referral=referral, status=core.Status.NEW, at=now, by=access.user)
+    audit_as(
+        access,
+        action=Action.CREATE,
+        object_type="referral",
+        object_id=referral.pk,
+        patient_id=patient.pk,
+        details={"imported": True, "letter_id": str(letter.pk) if letter else None},
     )
     return referral
 
