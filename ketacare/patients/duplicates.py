@@ -40,7 +40,7 @@ REASON_LABELS = {
 
 def name_key(text: str) -> str:
     """The name as compared: letters and digits only, accents removed, case folded."""
-    # Upper case first: 'ı'.upper() is 'I', whose case fold is 'i', as for 'i' itself.
+    # Upper case first: the Turkish dotless i upper-cases to 'I', whose case fold is 'i'.
     decomposed = unicodedata.normalize("NFKD", text.upper().casefold())
     return "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c))
 
