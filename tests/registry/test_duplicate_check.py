@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from ketacare.accounts.access import ClinicAccess
+from ketacare.accounts.models import Clinic
+from ketacare.accounts.policy import Role
 from ketacare.audit.models import AuditEvent
 from ketacare.patients import services
 from ketacare.patients.duplicates import SAME_NAME, SAME_PHONE, SWAPPED_NAMES
@@ -26,9 +30,7 @@ def test_a_duplicate_is_refused_naming_the_existing_record(
     assert not Patient.objects.filter(mrn="A-2").exists()
 
 
-def test_the_candidates_shown_are_audited_as_a_read(
-    prescriber: ClinicAccess, ann: Patient
-) -> None:
+def test_the_candidates_shown_are_audited_as_a_read(prescriber: ClinicAccess, ann: Patient) -> None:
     with pytest.raises(services.DuplicateSuspected):
         services.patient_create(access=prescriber, data=ANN_AGAIN)
     event = AuditEvent.objects.filter(clinic=prescriber.clinic, action="search").latest("sequence")
@@ -39,9 +41,7 @@ def test_the_candidates_shown_are_audited_as_a_read(
 def test_confirming_registers_and_the_create_event_keeps_the_confirmation(
     prescriber: ClinicAccess, ann: Patient
 ) -> None:
-    again = services.patient_create(
-        access=prescriber, data=ANN_AGAIN, confirm_not_duplicate=True
-    )
+    again = services.patient_create(access=prescriber, data=ANN_AGAIN, confirm_not_duplicate=True)
     event = AuditEvent.objects.get(action="create", object_type="patient", object_id=again.pk)
     assert event.details["confirm_not_duplicate"] is True
     assert event.details["possible_duplicates"][0]["mrn"] == "A-1"
@@ -75,9 +75,7 @@ def test_invalid_fields_are_reported_before_the_duplicate_question(
 
 
 def test_another_clinics_patient_is_never_a_candidate(
-    make_access: object, other_clinic: object, ann: Patient
+    make_access: Callable[..., ClinicAccess], other_clinic: Clinic, ann: Patient
 ) -> None:
-    from ketacare.accounts.policy import Role
-
-    elsewhere = make_access(Role.PRESCRIBER, other_clinic)  # type: ignore[operator]
+    elsewhere = make_access(Role.PRESCRIBER, other_clinic)
     assert services.patient_create(access=elsewhere, data=ANN_AGAIN).mrn == "A-2"
