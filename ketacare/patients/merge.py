@@ -262,13 +262,20 @@ def merges_of(*, access: ClinicAccess, patient: Patient) -> list[PatientMerge]:
 
 @transaction.atomic
 def patient_merge_undo(
-    *, access: ClinicAccess, merge_id: uuid.UUID | str, reason: str
+    *,
+    access: ClinicAccess,
+    merge_id: uuid.UUID | str,
+    reason: str,
+    patient_id: uuid.UUID | str | None = None,
 ) -> PatientMerge:
-    """Move exactly the rows the merge moved back to the merged record, and restore it."""
+    """Move exactly the rows the merge moved back to the merged record, and restore it.
+    With `patient_id`, the merge must be one of that patient's (else NotFound)."""
     access.require(Permission.MERGE_PATIENTS)
+    merge = merge_get(access=access, merge_id=merge_id, for_update=True)
+    if patient_id is not None and str(patient_id) not in (str(merge.kept_id), str(merge.merged_id)):
+        raise NotFound("merge")
     if not reason.strip():
         raise ValidationFailed.single("reason", "Say why the merge is undone.")
-    merge = merge_get(access=access, merge_id=merge_id, for_update=True)
     if merge.undone_at:
         raise ValidationFailed.single("merge", "This merge has already been undone.")
     merged, kept = _pair(access, merge.merged_id, merge.kept_id, lock=True)
