@@ -187,15 +187,6 @@ def patient_archive(request: HttpRequest, patient_id: uuid.UUID, payload: Reason
 # --- merging a duplicate record ------------------------------------------------------------
 
 
-class MergeIn(StrictIn):
-    kept_id: uuid.UUID = Field(..., description="The record to keep; this one is merged into it")
-    reason: str = Field(..., min_length=1, max_length=300)
-
-
-class MergeQuery(Schema):
-    kept_id: uuid.UUID
-
-
 class MergePreviewOut(Schema):
     kept_id: uuid.UUID
     merged_id: uuid.UUID
@@ -221,15 +212,15 @@ class MergeOut(ModelSchema):
 
 
 @router.get(
-    "/{patient_id}/merge-preview",
+    "/{patient_id}/merge/{kept_id}",
     response=MergePreviewOut,
-    summary="What merging this record into another would move, and what stops it",
+    summary="What merging this record into the kept one would move, and what stops it",
 )
 def patient_merge_preview(
-    request: HttpRequest, patient_id: uuid.UUID, query: Query[MergeQuery]
+    request: HttpRequest, patient_id: uuid.UUID, kept_id: uuid.UUID
 ) -> dict[str, Any]:
     preview = merge.patient_merge_preview(
-        access=access_of(request), patient_id=patient_id, kept_id=query.kept_id
+        access=access_of(request), patient_id=patient_id, kept_id=kept_id
     )
     return {
         "kept_id": preview.kept.pk,
@@ -240,29 +231,32 @@ def patient_merge_preview(
 
 
 @router.post(
-    "/{patient_id}/merge",
+    "/{patient_id}/merge/{kept_id}",
     response=MergeOut,
     summary="Merge this (duplicate) record into the kept one; every chart entry moves",
 )
-def patient_merge(request: HttpRequest, patient_id: uuid.UUID, payload: MergeIn) -> PatientMerge:
+def patient_merge(
+    request: HttpRequest, patient_id: uuid.UUID, kept_id: uuid.UUID, payload: ReasonIn
+) -> PatientMerge:
     return merge.patient_merge(
-        access=access_of(request),
-        patient_id=patient_id,
-        kept_id=payload.kept_id,
-        reason=payload.reason,
+        access=access_of(request), patient_id=patient_id, kept_id=kept_id, reason=payload.reason
     )
 
 
-@router.post(
-    "/{patient_id}/merges/{merge_id}/undo",
+# Under /api/v1/patient-merges: a merge is named by its own id.
+merge_router = Router(tags=["patients"])
+
+
+@merge_router.post(
+    "/{merge_id}/undo",
     response=MergeOut,
-    summary="Undo a merge: exactly the entries it moved go back",
+    summary="Undo a merge: exactly the entries it moved go back, the record is restored",
 )
 def patient_merge_undo(
-    request: HttpRequest, patient_id: uuid.UUID, merge_id: uuid.UUID, payload: ReasonIn
+    request: HttpRequest, merge_id: uuid.UUID, payload: ReasonIn
 ) -> PatientMerge:
     return merge.patient_merge_undo(
-        access=access_of(request), merge_id=merge_id, reason=payload.reason, patient_id=patient_id
+        access=access_of(request), merge_id=merge_id, reason=payload.reason
     )
 
 

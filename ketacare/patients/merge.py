@@ -262,18 +262,11 @@ def merges_of(*, access: ClinicAccess, patient: Patient) -> list[PatientMerge]:
 
 @transaction.atomic
 def patient_merge_undo(
-    *,
-    access: ClinicAccess,
-    merge_id: uuid.UUID | str,
-    reason: str,
-    patient_id: uuid.UUID | str | None = None,
+    *, access: ClinicAccess, merge_id: uuid.UUID | str, reason: str
 ) -> PatientMerge:
-    """Move exactly the rows the merge moved back to the merged record, and restore it.
-    With `patient_id`, the merge must be one of that patient's (else NotFound)."""
+    """Move exactly the rows the merge moved back to the merged record, and restore it."""
     access.require(Permission.MERGE_PATIENTS)
     merge = merge_get(access=access, merge_id=merge_id, for_update=True)
-    if patient_id is not None and str(patient_id) not in (str(merge.kept_id), str(merge.merged_id)):
-        raise NotFound("merge")
     if not reason.strip():
         raise ValidationFailed.single("reason", "Say why the merge is undone.")
     if merge.undone_at:

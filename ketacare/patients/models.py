@@ -175,6 +175,7 @@ class Allergy(PatientRecord):
     class Meta:
         ordering = ["substance"]
         indexes = [models.Index(fields=["patient", "status"])]
+        verbose_name_plural = "allergies"
 
 
 class Medication(PatientRecord):

@@ -21,6 +21,7 @@ from ketacare.audit.models import AuditEvent
 from ketacare.patients.models import Patient
 from tests.api.operations import (
     API,
+    MERGE_OPERATIONS,
     NON_RECORD_PARAMS,
     PATIENT_BODY,
     PHQ9_BODY,
@@ -39,6 +40,7 @@ from tests.api.operations import (
 )
 from tests.api.world import (
     World,
+    add_merge_records,
     add_state_session,
     call,
     clinic_state,
@@ -102,6 +104,8 @@ def prepare(world: World, op: Op) -> None:
     """The session in the state the action needs, when it needs one."""
     if op in SESSION_KIND:
         add_state_session(world, SESSION_KIND[op])
+    if op in MERGE_OPERATIONS:
+        add_merge_records(world)
 
 
 @pytest.mark.parametrize("op", sorted(RECORD_OPERATIONS), ids=op_id)
@@ -160,6 +164,21 @@ def test_clinic_a_entry_under_a_clinic_b_patient_is_404(world: World, op: Op, ca
     after_b = clinic_state(world.b.clinic)
     assert after_b["AuditEvent"] == before_b["AuditEvent"]
     assert after_b["Patient"] == before_b["Patient"]
+
+
+@pytest.mark.parametrize("caller", ["b-member-session", "dual-member-token-b"])
+def test_a_clinic_b_record_cannot_be_merged_into_a_clinic_a_record(
+    world: World, caller: str
+) -> None:
+    add_merge_records(world)
+    before_a, before_b = clinic_state(world.a.clinic), clinic_state(world.b.clinic)
+    url = f"{API}/patients/{world.b.patient.pk}/merge/{world.a.merge_ids['kept']}"
+    client = clinic_b_client(world, caller)
+    for method, body in (("GET", None), ("POST", {"reason": "Registered twice"})):
+        response = call(client, method, url, body)
+        assert (response.status_code, response.json()) == (404, NOT_FOUND)
+    assert clinic_state(world.a.clinic) == before_a
+    assert clinic_state(world.b.clinic)["Patient"] == before_b["Patient"]
 
 
 def test_unknown_ids_get_the_same_404(world: World) -> None:
