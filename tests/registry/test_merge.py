@@ -184,3 +184,29 @@ def test_the_merged_record_no_longer_counts_as_a_duplicate(
     with pytest.raises(services.DuplicateSuspected) as refused:
         services.patient_create(access=prescriber, data=ANN | {"mrn": "A-9"})
     assert [c.key for c in refused.value.candidates] == [ann]
+
+
+def test_stored_course_state_is_refreshed_for_both_patients(
+    prescriber: ClinicAccess, ann: Patient, ann_again: Patient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refreshed: list[object] = []
+    monkeypatch.setattr(merge, "course_state_refresh", lambda clinic, pid: refreshed.append(pid))
+    done = merge.patient_merge(
+        access=prescriber, patient_id=ann_again.pk, kept_id=ann.pk, reason="x"
+    )
+    assert sorted(map(str, refreshed)) == sorted([str(ann.pk), str(ann_again.pk)])
+    merge.patient_merge_undo(access=prescriber, merge_id=done.pk, reason="y")
+    assert len(refreshed) == 4
+
+
+def test_a_session_and_its_dependants_move_with_the_patient(
+    prescriber: ClinicAccess, ann: Patient, ann_again: Patient
+) -> None:
+    """A chart entry of another app (a treatment session) moves, and course state is
+    recomputed on the kept record without error."""
+    from ketacare.treatment.models import TreatmentSession
+    from tests.sessions import build
+
+    session = build.esketamine_pre_dose(prescriber, prescriber, ann_again)
+    merge.patient_merge(access=prescriber, patient_id=ann_again.pk, kept_id=ann.pk, reason="x")
+    assert TreatmentSession.objects.get(pk=session.pk).patient_id == ann.pk
