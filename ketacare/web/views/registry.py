@@ -20,6 +20,7 @@ from ketacare.patients.selectors import patient_get
 from ketacare.web.feedback import flash_failure
 from ketacare.web.forms import ReasonForm
 from ketacare.web.views.access import clinic_view
+from ketacare.web.views.patients import add_errors
 
 
 class MergeForm(forms.Form):
@@ -58,10 +59,11 @@ def patient_merge(
                         reason=form.cleaned_data["reason"],
                     )
                 except ValidationFailed as exc:
-                    for field, msgs in exc.errors.items():
-                        for msg in msgs:
-                            target = {"kept_id": "kept_mrn"}.get(field, field)
-                            form.add_error(target if target in form.fields else None, msg)
+                    # The service names the kept record by id; the form asked for its MRN.
+                    renamed = {
+                        ("kept_mrn" if f == "kept_id" else f): m for f, m in exc.errors.items()
+                    }
+                    add_errors(form, ValidationFailed(renamed))
                 else:
                     messages.success(
                         request,
