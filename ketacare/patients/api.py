@@ -80,6 +80,7 @@ class PatientOut(ModelSchema):
             "updated_at",
             "archived_at",
             "archive_reason",
+            "merged_into",
         ]
 
 

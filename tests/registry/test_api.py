@@ -103,3 +103,16 @@ def test_front_desk_may_not_merge(
         content_type="application/json",
     )
     assert response.status_code == 403
+
+
+def test_a_merged_record_names_the_kept_one(
+    api_client: Clients, prescriber: ClinicAccess, ann: Patient, ann_again: Patient
+) -> None:
+    client = api_client(prescriber)
+    client.post(
+        f"{API}/patients/{ann_again.pk}/merge/{ann.pk}",
+        _body({"reason": "Registered twice"}),
+        content_type="application/json",
+    )
+    record = client.get(f"{API}/patients/{ann_again.pk}").json()
+    assert record["merged_into"] == str(ann.pk) and record["archived_at"]
