@@ -20,7 +20,7 @@ from ketacare.patients.duplicates import (
 
 BORN = dt.date(1980, 4, 3)
 names = st.text(
-    alphabet=st.characters(categories=("L",), max_codepoint=0x17F), min_size=1, max_size=20
+    alphabet=st.characters(categories=["L"], max_codepoint=0x17F), min_size=1, max_size=20
 )
 dates = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2030, 12, 31))
 
