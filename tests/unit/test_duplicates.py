@@ -122,3 +122,30 @@ def test_the_rule_is_symmetric(a: str, b: str, c: str, d: str, born: dt.date) ->
 @given(given_name=names, family=names, born=dates)
 def test_swapping_names_finds_the_record(given_name: str, family: str, born: dt.date) -> None:
     assert duplicate_reasons(Identity(family, given_name, born), Identity(given_name, family, born))
+
+
+phone_digits = st.text(alphabet="0123456789", min_size=10, max_size=10)
+
+
+@given(digits=phone_digits, born=dates, data=st.data())
+def test_a_phone_number_however_written_is_found(
+    digits: str, born: dt.date, data: st.DataObject
+) -> None:
+    written = data.draw(
+        st.sampled_from(
+            [
+                digits,
+                f"+1 {digits[:3]} {digits[3:6]} {digits[6:]}",
+                f"({digits[:3]}) {digits[3:6]}-{digits[6:]}",
+                f"{digits[:3]}.{digits[3:6]}.{digits[6:]}",
+            ]
+        )
+    )
+    new = Identity("Someone", "Else", born, phone=written)
+    assert SAME_PHONE in duplicate_reasons(new, Identity("Ann", "Lee", born, phone=digits))
+
+
+@given(text=st.text(max_size=30))
+def test_the_name_key_is_stable(text: str) -> None:
+    """Comparing a key again changes nothing: keys of keys are keys."""
+    assert name_key(name_key(text)) == name_key(text)
