@@ -15,6 +15,7 @@ from ketacare.exchange.api import router as exchange_router
 from ketacare.ledger.api import router as ledger_router
 from ketacare.measures.api import router as measures_router
 from ketacare.outcomes.api import router as outcomes_router
+from ketacare.patients.api import merge_router
 from ketacare.patients.api import router as patients_router
 from ketacare.referrals.api import router as referrals_router
 from ketacare.schedule.api import router as schedule_router
@@ -33,6 +34,7 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("/", accounts_router)
 api.add_router("/patients", patients_router)
+api.add_router("/patient-merges", merge_router)
 api.add_router("/audit", audit_router)
 api.add_router("/", measures_router)
 api.add_router("/", treatment_router)

@@ -299,6 +299,8 @@ def seed_patient(access: ClinicAccess, rng: random.Random, mrn: str, today: dt.d
             "referring_clinician_organisation": referrer[1],
             "no_known_allergies": rng.random() < 0.6,
         },
+        # Synthetic people: two drawn with the same name and birthday are two people.
+        confirm_not_duplicate=True,
     )
     add = _adder(access, patient.pk)
     height = Decimal(rng.randint(152, 192))

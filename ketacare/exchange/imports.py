@@ -114,7 +114,9 @@ def _import_one(access: ClinicAccess, incoming: Incoming, row: RowResult) -> lis
     """Write one patient and their entries; returns the storage names of files written."""
     patient, reason = _match(access, incoming)
     if patient is None:
-        patient = patient_create(access=access, data=incoming.patient)
+        # The dry run shows each row's match-or-create decision to the person who then
+        # confirms the import; possible duplicates are kept in the create event's details.
+        patient = patient_create(access=access, data=incoming.patient, confirm_not_duplicate=True)
         row.action = "create"
     else:
         row.action, row.match_reason = "match", reason

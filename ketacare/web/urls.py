@@ -19,6 +19,7 @@ from ketacare.web.views import (
     outcomes,
     patients,
     referrals,
+    registry,
     schedule,
     selfreport,
     session_chart,
@@ -60,6 +61,12 @@ urlpatterns = [
     path(f"{patient}/", patients.patient_chart, name="patient_chart"),
     path(f"{patient}/edit/", patients.patient_edit, name="patient_edit"),
     path(f"{patient}/archive/", patients.patient_archive, name="patient_archive"),
+    path(f"{patient}/merge/", registry.patient_merge, name="patient_merge"),
+    path(
+        "c/<slug:clinic_slug>/merges/<uuid:merge_id>/undo/",
+        registry.merge_undo,
+        name="merge_undo",
+    ),
     path(f"{patient}/sessions/book/", sessions.session_schedule, name="session_schedule"),
     path(
         f"{patient}/sessions/<uuid:session_id>/given/", sessions.session_given, name="session_given"

@@ -39,6 +39,8 @@ RECORD_ID_PARAMS = frozenset(
         "version_id",  # one of its versions
         "econsent_id",  # a patient's e-consent
         "referral_id",  # a referral (ketacare.referrals)
+        "kept_id",  # the patient a record is merged into
+        "merge_id",  # a merge of two patient records
     }
 )
 # An instrument code, and a kind of letter: the same in every clinic.
@@ -100,7 +102,17 @@ def _record_operations() -> dict[Op, dict[str, Any] | None]:
     ops.update(SCHEDULE_OPERATIONS)
     ops.update(CONSENT_OPERATIONS)
     ops.update(REFERRAL_OPERATIONS)
+    ops.update(MERGE_OPERATIONS)
     return ops
+
+
+# Merging the patient into another record of the clinic, and undoing another merge
+# (the records are built by world.add_merge_records).
+MERGE_OPERATIONS: dict[Op, dict[str, Any] | None] = {
+    ("GET", f"{API}/patients/{{patient_id}}/merge/{{kept_id}}"): None,
+    ("POST", f"{API}/patients/{{patient_id}}/merge/{{kept_id}}"): {"reason": "Registered twice"},
+    ("POST", f"{API}/patient-merges/{{merge_id}}/undo"): {"reason": "Two people after all"},
+}
 
 
 # PHQ-9, every item 1 but item 9 (no safety alert), difficulty question answered.
@@ -503,6 +515,8 @@ def url_for(op: Op, records: ClinicRecords, **ids: object) -> str:
         "econsent_id": records.econsent_id,
         "referral_id": records.referral_id,
         "kind": "acceptance",
+        "kept_id": records.merge_ids.get("kept", NOT_BUILT),
+        "merge_id": records.merge_ids.get("merge", NOT_BUILT),
         # The ledger's own records are not in this world (see LEDGER_PREFIX): ids no
         # record has, which its operations refuse (422 without a body, else 404).
         "ledger_entry_id": 0,

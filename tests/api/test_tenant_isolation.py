@@ -23,6 +23,7 @@ from ketacare.referrals.models import LetterTemplate, Referral
 from tests.api.operations import (
     ACCEPTED_REFERRAL_OPERATIONS,
     API,
+    MERGE_OPERATIONS,
     NON_RECORD_PARAMS,
     PATIENT_BODY,
     PHQ9_BODY,
@@ -43,6 +44,7 @@ from tests.api.world import (
     WORLD_NOW,
     World,
     accept_referrals,
+    add_merge_records,
     add_state_session,
     call,
     clinic_state,
@@ -108,6 +110,8 @@ def prepare(world: World, op: Op) -> None:
         add_state_session(world, SESSION_KIND[op])
     if op in ACCEPTED_REFERRAL_OPERATIONS:
         accept_referrals(world)
+    if op in MERGE_OPERATIONS:
+        add_merge_records(world)
 
 
 @pytest.mark.parametrize("op", sorted(RECORD_OPERATIONS), ids=op_id)
@@ -166,6 +170,21 @@ def test_clinic_a_entry_under_a_clinic_b_patient_is_404(world: World, op: Op, ca
     after_b = clinic_state(world.b.clinic)
     assert after_b["AuditEvent"] == before_b["AuditEvent"]
     assert after_b["Patient"] == before_b["Patient"]
+
+
+@pytest.mark.parametrize("caller", ["b-member-session", "dual-member-token-b"])
+def test_a_clinic_b_record_cannot_be_merged_into_a_clinic_a_record(
+    world: World, caller: str
+) -> None:
+    add_merge_records(world)
+    before_a, before_b = clinic_state(world.a.clinic), clinic_state(world.b.clinic)
+    url = f"{API}/patients/{world.b.patient.pk}/merge/{world.a.merge_ids['kept']}"
+    client = clinic_b_client(world, caller)
+    for method, body in (("GET", None), ("POST", {"reason": "Registered twice"})):
+        response = call(client, method, url, body)
+        assert (response.status_code, response.json()) == (404, NOT_FOUND)
+    assert clinic_state(world.a.clinic) == before_a
+    assert clinic_state(world.b.clinic)["Patient"] == before_b["Patient"]
 
 
 def test_unknown_ids_get_the_same_404(world: World) -> None:

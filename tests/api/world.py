@@ -155,6 +155,9 @@ class ClinicRecords:
     consent_version_id: uuid.UUID | None = None
     econsent_id: uuid.UUID | None = None
     referral_id: uuid.UUID | None = None  # a new referral (ketacare.referrals)
+    # A record to merge the patient into ("kept") and a merge of two others to undo
+    # ("merge"), built by add_merge_records for the merge operations' tests only.
+    merge_ids: dict[str, uuid.UUID] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -381,6 +384,35 @@ def add_state_session(world: World, kind: str) -> None:
         if kind not in records.sessions:
             records.sessions[kind] = builders[kind](access, records.patient).pk
     fix_clock(WORLD_NOW)
+
+
+def add_merge_records(world: World) -> None:
+    """In each clinic: a record the patient can be merged into, and a merge (of two other
+    records registered twice) that can be undone."""
+    from ketacare.patients import merge
+
+    for records, access in ((world.a, world.dual_a), (world.b, world.b_member)):
+        if records.merge_ids:
+            continue
+        letter = records.patient.mrn[0]
+
+        def new(
+            number: int, given: str, access: ClinicAccess = access, letter: str = letter
+        ) -> Patient:
+            data = {
+                "mrn": f"{letter}-M{number}",
+                "legal_given_name": given,
+                "legal_family_name": f"Mergeton{letter}",
+                "date_of_birth": dt.date(1990, 1, 1),
+                "sex_at_birth": "female",
+            }
+            return patients.patient_create(access=access, data=data, confirm_not_duplicate=True)
+
+        kept, spare, twice = new(1, "Kim"), new(2, "Lou"), new(3, "Lou")
+        done = merge.patient_merge(
+            access=access, patient_id=twice.pk, kept_id=spare.pk, reason="Registered twice"
+        )
+        records.merge_ids.update(kept=kept.pk, merge=done.pk)
 
 
 def member(clinic: Clinic, role: Role, user: Any = None) -> ClinicAccess:

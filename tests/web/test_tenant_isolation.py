@@ -27,10 +27,11 @@ from ketacare.patients.api import CHART_ENTRY_PATHS
 from ketacare.treatment.rules import FLAG_SETTINGS, SETTING_SPECS
 from ketacare.web import urls as web_urls
 from ketacare.web.views.patients import CHART_TABS
-from tests.api.operations import CONSENT_VERSION_BODY
+from tests.api.operations import CONSENT_VERSION_BODY, NOT_BUILT
 from tests.api.world import (
     ClinicRecords,
     World,
+    add_merge_records,
     add_state_session,
     clinic_state,
     member,
@@ -113,6 +114,7 @@ class Page:
     role: Role = Role.PRESCRIBER  # who, in the record's own clinic, may use the page
     label: str = ""
     session_kind: str = ""  # a session in this state (tests.api.world.add_state_session)
+    merges: bool = False  # needs the merge records (tests.api.world.add_merge_records)
 
     @property
     def id(self) -> str:
@@ -208,6 +210,21 @@ def _pages() -> list[Page]:
         Page("patient_chart", _patient),
         Page("patient_edit", _patient, post={**PATIENT_FORM, "mrn": "A-1001"}),
         Page("patient_archive", _patient, post=REASON),
+        # Merge the patient into clinic A's "A-M1" (add_merge_records); B's pages name it
+        # too, so their 404 can only come from the patient in the path.
+        Page(
+            "patient_merge",
+            _patient,
+            post={"kept_mrn": "A-M1", "reason": "Registered twice"},
+            query="?kept_mrn=A-M1",
+            merges=True,
+        ),
+        Page(
+            "merge_undo",
+            lambda r: {**_slug(r), "merge_id": r.merge_ids.get("merge", NOT_BUILT)},
+            post=REASON,
+            merges=True,
+        ),
         Page("audit_list", _slug, role=Role.COMPLIANCE),
         Page("audit_list", _slug, query="?format=csv", role=Role.COMPLIANCE, label="audit_csv"),
         Page("token_list", _slug, post={"name": "lab", "expires_in_days": "30"}),
@@ -585,6 +602,8 @@ def test_every_clinic_page_is_known(world: World) -> None:
 def prepare(world: World, page: Page) -> None:
     if page.session_kind:
         add_state_session(world, page.session_kind)
+    if page.merges:
+        add_merge_records(world)
 
 
 def _signed_in(user: Any) -> Client:
