@@ -97,12 +97,16 @@ class InstrumentWording(models.Model):
 
 class SelfReportLink(ClinicalRecord):
     """A signed, time-limited, revocable link for one patient. Its purpose says what it
-    opens: questionnaires (single use) or a consent document to read, sign and, later,
-    withdraw (ketacare.consent)."""
+    opens: questionnaires (single use), a consent document to read, sign and, later,
+    withdraw (ketacare.consent), education articles, a session's preparation and aftercare,
+    or the patient's own view of their care."""
 
     class Purpose(models.TextChoices):
         QUESTIONNAIRE = "questionnaire", "Questionnaires"
         CONSENT = "consent", "Consent document"
+        EDUCATION = "education", "Patient education"
+        SESSION_GUIDE = "session_guide", "Preparation and aftercare"
+        PATIENT_VIEW = "patient_view", "The patient's own view"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
