@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
+from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -18,6 +19,7 @@ from ketacare.exchange.models import ChartDocument
 from ketacare.messaging.models import OutboundMessage
 from ketacare.messaging.services import message_queue
 from ketacare.outcomes import report
+from ketacare.patients.models import Patient
 from ketacare.patients.selectors import patient_get
 
 # The e-mail carries no clinical content in its text: the report is the attachment.
@@ -25,6 +27,53 @@ LETTER_BODY = (
     "Dear {name},\n\nPlease find attached the treatment course report for your patient "
     "referred to {clinic}.\n\n{clinic}\n{phone}\n"
 )
+
+
+@dataclass(frozen=True)
+class OutgoingLetter:
+    title: str  # on the chart
+    to: str
+    subject: str
+    body: str  # the e-mail's own text: no clinical content, the letter is the attachment
+    purpose: str  # of the outbound message
+    filename: str  # of the attachment
+
+
+def letter_out_keep_and_send(
+    access: ClinicAccess, patient: Patient, pdf: bytes, letter: OutgoingLetter
+) -> ChartDocument:
+    """Keep a letter (PDF) on the chart and queue the e-mail that carries it (delivered
+    after commit), inside the caller's transaction; the caller audits it."""
+    document = ChartDocument(
+        clinic=access.clinic,
+        patient=patient,
+        entered_by=access.user,
+        kind=ChartDocument.Kind.LETTER_OUT,
+        title=letter.title,
+        size_bytes=len(pdf),
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        sent_to=letter.to,
+    )
+    document.file.save(f"{document.pk}.pdf", ContentFile(pdf), save=False)
+    message = message_queue(
+        clinic=access.clinic,
+        channel=OutboundMessage.Channel.EMAIL,
+        to=letter.to,
+        subject=letter.subject,
+        body=letter.body,
+        purpose=letter.purpose,
+        patient_id=patient.pk,
+        attachments=[
+            {
+                "path": document.file.name,
+                "filename": letter.filename,
+                "content_type": "application/pdf",
+            }
+        ],
+    )
+    document.message_id = message.pk
+    document.save()
+    return document
 
 
 @transaction.atomic
@@ -41,46 +90,30 @@ def report_letter_send(
         )
     content = report.report_open(access=access, patient_id=patient.pk, now=now, export=True)
     pdf = report.render_pdf(content, base_url=base_url)
-    document = ChartDocument(
-        clinic=access.clinic,
-        patient=patient,
-        entered_by=access.user,
-        kind=ChartDocument.Kind.LETTER_OUT,
-        title=f"Course report {now:%Y-%m-%d}",
-        size_bytes=len(pdf),
-        sha256=hashlib.sha256(pdf).hexdigest(),
-        sent_to=to,
-    )
-    document.file.save(f"{document.pk}.pdf", ContentFile(pdf), save=False)
-    message = message_queue(
-        clinic=access.clinic,
-        channel=OutboundMessage.Channel.EMAIL,
-        to=to,
-        subject=f"Course report from {access.clinic.name}",
-        body=LETTER_BODY.format(
-            name=patient.referring_clinician_name or "colleague",
-            clinic=access.clinic.name,
-            phone=access.clinic.site_phone,
+    document = letter_out_keep_and_send(
+        access,
+        patient,
+        pdf,
+        OutgoingLetter(
+            title=f"Course report {now:%Y-%m-%d}",
+            to=to,
+            subject=f"Course report from {access.clinic.name}",
+            body=LETTER_BODY.format(
+                name=patient.referring_clinician_name or "colleague",
+                clinic=access.clinic.name,
+                phone=access.clinic.site_phone,
+            ),
+            purpose="report_letter",
+            filename=f"course-report-{patient.mrn}.pdf",
         ),
-        purpose="report_letter",
-        patient_id=patient.pk,
-        attachments=[
-            {
-                "path": document.file.name,
-                "filename": f"course-report-{patient.mrn}.pdf",
-                "content_type": "application/pdf",
-            }
-        ],
     )
-    document.message_id = message.pk
-    document.save()
     audit_as(
         access,
         action=Action.CREATE,
         object_type="chartdocument",
         object_id=document.pk,
         patient_id=patient.pk,
-        details={"kind": document.kind, "sent_to": to, "message_id": message.pk},
+        details={"kind": document.kind, "sent_to": to, "message_id": document.message_id},
     )
     return document
 

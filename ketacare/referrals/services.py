@@ -5,14 +5,12 @@ transaction with its audit event; the rules are in core.py."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -22,10 +20,9 @@ from ketacare.accounts.policy import Permission
 from ketacare.audit.services import Action, audit_as
 from ketacare.common.errors import ValidationFailed
 from ketacare.exchange.imports import referral_letter_store
+from ketacare.exchange.letters import OutgoingLetter, letter_out_keep_and_send
 from ketacare.exchange.models import ChartDocument
 from ketacare.exchange.referral import Letter
-from ketacare.messaging.models import OutboundMessage
-from ketacare.messaging.services import message_queue
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import patient_get
 from ketacare.referrals import core, selectors
@@ -96,6 +93,37 @@ def referral_open(*, access: ClinicAccess, referral_id: uuid.UUID | str) -> Refe
     return referral
 
 
+def _new_referral(
+    access: ClinicAccess, patient: Patient, now: dt.datetime, fields: Mapping[str, Any]
+) -> Referral:
+    """A new referral, validated field by field (not saved yet)."""
+    referral = Referral(
+        clinic=access.clinic,
+        patient=patient,
+        entered_by=access.user,
+        status=core.Status.NEW,
+        status_changed_at=now,
+        **fields,
+    )
+    _clean(referral)
+    return referral
+
+
+def _save_new(access: ClinicAccess, referral: Referral, now: dt.datetime, **details: Any) -> None:
+    """Save a new referral with its first step and its audit event."""
+    referral.save()
+    ReferralStep.objects.create(referral=referral, status=core.Status.NEW, at=now, by=access.user)
+    audit_as(
+        access,
+        action=Action.CREATE,
+        object_type="referral",
+        object_id=referral.pk,
+        patient_id=referral.patient_id,
+        changes={key: [None, str(getattr(referral, key))] for key in EDITABLE},
+        details={"letter_id": str(referral.letter_id) if referral.letter_id else None, **details},
+    )
+
+
 @transaction.atomic
 def referral_create(
     *,
@@ -109,15 +137,7 @@ def referral_create(
     on the chart."""
     access.require(Permission.REGISTER_PATIENT)
     patient = patient_get(access=access, patient_id=patient_id)
-    referral = Referral(
-        clinic=access.clinic,
-        patient=patient,
-        entered_by=access.user,
-        status=core.Status.NEW,
-        status_changed_at=now,
-        **{key: data[key] for key in EDITABLE if key in data},
-    )
-    _clean(referral)
+    referral = _new_referral(access, patient, now, {k: data[k] for k in EDITABLE if k in data})
     if referral.received_on and referral.received_on > access.clinic.date_of(now):
         raise ValidationFailed.single("received_on", "The date received cannot be in the future.")
     if letter_pdf is not None:
@@ -127,17 +147,7 @@ def referral_create(
             )
         title = f"Referral letter from {referral.referrer_name} ({referral.received_on:%Y-%m-%d})"
         referral.letter = referral_letter_store(access, patient, Letter(title, letter_pdf))
-    referral.save()
-    ReferralStep.objects.create(referral=referral, status=core.Status.NEW, at=now, by=access.user)
-    audit_as(
-        access,
-        action=Action.CREATE,
-        object_type="referral",
-        object_id=referral.pk,
-        patient_id=patient.pk,
-        changes={key: [None, str(getattr(referral, key))] for key in EDITABLE},
-        details={"letter_id": str(referral.letter_id) if referral.letter_id else None},
-    )
+    _save_new(access, referral, now)
     return referral
 
 
@@ -164,31 +174,17 @@ def referral_from_import(
     )
     if already.exists():
         return None
-    referral = Referral(
-        clinic=access.clinic,
-        patient=patient,
-        entered_by=access.user,
-        status=core.Status.NEW,
-        status_changed_at=now,
-        referrer_name=name,
-        referrer_organisation=str(fields.get("referring_clinician_organisation") or ""),
-        referrer_email=str(fields.get("referring_clinician_email") or ""),
-        referrer_phone=str(fields.get("referring_clinician_phone") or ""),
-        reason=IMPORTED_REASON + (" See the referral letter." if letter else ""),
-        received_on=access.clinic.date_of(now),
-        letter=letter,
-    )
-    _clean(referral)
-    referral.save()
-    ReferralStep.objects.create(referral=referral, status=core.Status.NEW, at=now, by=access.user)
-    audit_as(
-        access,
-        action=Action.CREATE,
-        object_type="referral",
-        object_id=referral.pk,
-        patient_id=patient.pk,
-        details={"imported": True, "letter_id": str(letter.pk) if letter else None},
-    )
+    values = {
+        "referrer_name": name,
+        "referrer_organisation": str(fields.get("referring_clinician_organisation") or ""),
+        "referrer_email": str(fields.get("referring_clinician_email") or ""),
+        "referrer_phone": str(fields.get("referring_clinician_phone") or ""),
+        "reason": IMPORTED_REASON + (" See the referral letter." if letter else ""),
+        "received_on": access.clinic.date_of(now),
+        "letter": letter,
+    }
+    referral = _new_referral(access, patient, now, values)
+    _save_new(access, referral, now, imported=True)
     return referral
 
 
@@ -313,39 +309,22 @@ def referral_letter_send(
     )
     today = access.clinic.date_of(now)
     label = core.LETTER_LABELS[core.LetterKind(kind)]
-    document = ChartDocument(
-        clinic=access.clinic,
-        patient=referral.patient,
-        entered_by=access.user,
-        kind=ChartDocument.Kind.LETTER_OUT,
-        title=f"{label} to {referral.referrer_name} ({today:%Y-%m-%d})",
-        size_bytes=len(pdf),
-        sha256=hashlib.sha256(pdf).hexdigest(),
-        sent_to=referral.referrer_email,
-    )
-    document.file.save(f"{document.pk}.pdf", ContentFile(pdf), save=False)
-    message = message_queue(
-        clinic=access.clinic,
-        channel=OutboundMessage.Channel.EMAIL,
-        to=referral.referrer_email,
-        # The e-mail's text carries no clinical content: the letter is the attachment.
-        subject=f"{label} from {access.clinic.name}",
-        body=(
-            f"Dear {referral.referrer_name},\n\nPlease find our letter attached.\n\n"
-            f"{access.clinic.name}\n{access.clinic.site_phone}\n"
+    document = letter_out_keep_and_send(
+        access,
+        referral.patient,
+        pdf,
+        OutgoingLetter(
+            title=f"{label} to {referral.referrer_name} ({today:%Y-%m-%d})",
+            to=referral.referrer_email,
+            subject=f"{label} from {access.clinic.name}",
+            body=(
+                f"Dear {referral.referrer_name},\n\nPlease find our letter attached.\n\n"
+                f"{access.clinic.name}\n{access.clinic.site_phone}\n"
+            ),
+            purpose="referral_letter",
+            filename=f"{kind.replace('_', '-')}-{referral.patient.mrn}.pdf",
         ),
-        purpose="referral_letter",
-        patient_id=referral.patient_id,
-        attachments=[
-            {
-                "path": document.file.name,
-                "filename": f"{kind.replace('_', '-')}-{referral.patient.mrn}.pdf",
-                "content_type": "application/pdf",
-            }
-        ],
     )
-    document.message_id = message.pk
-    document.save()
     letter = ReferralLetter.objects.create(
         referral=referral, kind=kind, document=document, sent_at=now
     )
@@ -361,7 +340,7 @@ def referral_letter_send(
             "document_id": str(document.pk),
             "sha256": document.sha256,
             "sent_to": referral.referrer_email,
-            "message_id": str(message.pk),
+            "message_id": str(document.message_id),
         },
     )
     return letter
