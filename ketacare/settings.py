@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "ketacare.schedule",
     "ketacare.consent",
     "ketacare.referrals",
+    "ketacare.portal",
     "ketacare.web",
 ]
 
@@ -368,6 +369,9 @@ KETACARE_PUBLIC_URL = os.environ.get("KETACARE_PUBLIC_URL", "").strip() or "http
 # 0 = never expires). A new document version needs a new signature, and a staff
 # countersignature is needed before dosing, unless the clinic says otherwise.
 KETACARE_CONSENT_VALID_MONTHS = env_int("KETACARE_CONSENT_VALID_MONTHS", 12)
+# How long a link to the patient's own view stays open (a security choice, not a clinical
+# one: long enough to follow a course between visits; the clinic can revoke it any time).
+KETACARE_PORTAL_LINK_DAYS = env_int("KETACARE_PORTAL_LINK_DAYS", 30)
 KETACARE_CONSENT_NEW_VERSION_SUPERSEDES = env_bool("KETACARE_CONSENT_NEW_VERSION_SUPERSEDES", True)
 KETACARE_CONSENT_COUNTERSIGN_REQUIRED = env_bool("KETACARE_CONSENT_COUNTERSIGN_REQUIRED", True)
 

@@ -95,9 +95,12 @@ def alerts_of(*, patient: Patient) -> QuerySet[SafetyAlert]:
 
 
 def links_of(*, patient: Patient) -> QuerySet[SelfReportLink]:
-    return SelfReportLink.objects.filter(
-        patient=patient, purpose=SelfReportLink.Purpose.QUESTIONNAIRE
-    ).select_related("created_by")
+    """The links the Measures tab lists and can revoke: questionnaires, and the link to
+    the patient's own view (ketacare.portal)."""
+    purposes = (SelfReportLink.Purpose.QUESTIONNAIRE, SelfReportLink.Purpose.PATIENT_VIEW)
+    return SelfReportLink.objects.filter(patient=patient, purpose__in=purposes).select_related(
+        "created_by"
+    )
 
 
 def open_links(*, clinic: Clinic) -> QuerySet[SelfReportLink]:

@@ -18,6 +18,7 @@ from ketacare.web.views import (
     measures,
     outcomes,
     patients,
+    portal,
     referrals,
     registry,
     schedule,
@@ -217,6 +218,7 @@ urlpatterns = [
     # Letters in and out (ketacare.exchange), ahead of the generic chart sections.
     path(f"{patient}/letters/", exchange.patient_letters, name="patient_letters"),
     path(f"{patient}/referrals/new/", referrals.referral_new, name="referral_new"),
+    path(f"{patient}/own-view/send/", portal.portal_link_send, name="portal_link_send"),
     path(
         f"{patient}/letters/<uuid:document_id>/",
         exchange.patient_letter_file,
@@ -270,6 +272,12 @@ urlpatterns = [
     # A patient's self-report link: public, the signed token is the only key.
     path("r/<str:token>/", selfreport.selfreport, name="selfreport"),
     path("r/<str:token>/consent/", consent_link.consent_link, name="consent_link"),
+    path("r/<str:token>/me/", portal.portal, name="portal"),
+    path(
+        "r/<str:token>/me/consents/<uuid:econsent_id>/",
+        portal.portal_consent_pdf,
+        name="portal_consent_pdf",
+    ),
     path("r/<str:token>/consent/pdf/", consent_link.consent_link_pdf, name="consent_link_pdf"),
     path(
         "c/<slug:clinic_slug>/consent-documents/",
