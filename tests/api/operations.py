@@ -38,9 +38,11 @@ RECORD_ID_PARAMS = frozenset(
         "document_id",  # a consent document (ketacare.consent)
         "version_id",  # one of its versions
         "econsent_id",  # a patient's e-consent
+        "note_id",  # a clinical or therapy note (ketacare.notes)
     }
 )
-NON_RECORD_PARAMS = frozenset({"code"})  # an instrument code: the same in every clinic
+# An instrument code, a kind of note: the same in every clinic.
+NON_RECORD_PARAMS = frozenset({"code", "note_type"})
 
 REASON = {"reason": "Entered on the wrong chart"}
 
@@ -97,6 +99,7 @@ def _record_operations() -> dict[Op, dict[str, Any] | None]:
     ops.update(DOSING_OPERATIONS)
     ops.update(SCHEDULE_OPERATIONS)
     ops.update(CONSENT_OPERATIONS)
+    ops.update(NOTE_OPERATIONS)
     return ops
 
 
@@ -366,6 +369,16 @@ CONSENT_OPERATIONS: dict[Op, dict[str, Any] | None] = {
     ("GET", f"{_econsent}/pdf"): None,
 }
 
+_note = f"{_patient}/notes/{{note_id}}"
+NOTE_OPERATIONS: dict[Op, dict[str, Any] | None] = {
+    ("GET", f"{_patient}/notes"): None,
+    ("POST", f"{_patient}/notes"): {"note_type": "progress", "title": "Review"},
+    ("GET", _note): None,
+    ("PATCH", _note): {"sections": {"plan": "Continue"}},
+    ("POST", f"{_note}/sign"): None,
+    ("POST", f"{_note}/addenda"): {"text": "Late entry", "reason": "Forgot"},  # the signed one
+}
+
 RECORD_OPERATIONS = _record_operations()
 
 # Each names the test in tests/api/test_tenant_isolation.py that shows the operation
@@ -408,6 +421,8 @@ UNSCOPED_OPERATIONS: dict[Op, str] = {
         "POST",
         f"{API}/schedule/sessions",
     ): "test_schedule_board_and_booking_keep_to_the_callers_clinic",
+    ("GET", f"{API}/notes/templates"): "test_note_templates_are_the_callers_clinics",
+    ("PUT", f"{API}/notes/templates/{{note_type}}"): "test_note_templates_are_the_callers_clinics",
 }
 
 # The controlled-substance ledger (issue 15) proves its own tenancy, operation by
@@ -451,7 +466,9 @@ def expected_success(op: Op) -> int:
     """201 for adding a chart entry, 200 for everything else aimed at a record."""
     method, path = op
     section = section_of(path)
-    created = method == "POST" and path.endswith("/consent/documents/{document_id}/versions")
+    created = method == "POST" and path.endswith(
+        ("/consent/documents/{document_id}/versions", "/notes/{note_id}/addenda")
+    )
     return (
         201 if created or (method == "POST" and section and path.endswith(f"/{section}")) else 200
     )
@@ -477,6 +494,7 @@ def url_for(op: Op, records: ClinicRecords, **ids: object) -> str:
         "document_id": records.consent_document_id,
         "version_id": records.consent_version_id,
         "econsent_id": records.econsent_id,
+        "note_id": records.signed_note_id if path.endswith("/addenda") else records.note_id,
         # The ledger's own records are not in this world (see LEDGER_PREFIX): ids no
         # record has, which its operations refuse (422 without a body, else 404).
         "ledger_entry_id": 0,
