@@ -5,10 +5,12 @@ role may not read it, and answers NotFound (404) to them, as if it did not exist
 from __future__ import annotations
 
 import uuid
+import zoneinfo
 from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic
@@ -117,3 +119,94 @@ def note_sections(note: Note) -> list[tuple[core.Section, str]]:
         core.Section(s["key"], s["label"], s.get("prompt", "")) for s in note.template_sections
     ]
     return [(head, note.sections.get(head.key, "")) for head in heads]
+
+
+# --- what a note may link to, and the scores of its course ------------------------------
+
+
+def _protocol_name(code: str) -> str:
+    from ketacare.dosing.protocols import SHIPPED
+
+    found = SHIPPED.get(code)
+    return found.name if found else code.replace("_", " ")
+
+
+def link_choices(access: ClinicAccess, patient: Any) -> dict[str, list[tuple[str, str]]]:
+    """The patient's sessions (latest first), treatment plans and courses, as (value,
+    label) pairs for a form."""
+    from ketacare.dosing.models import TreatmentPlan
+    from ketacare.outcomes.models import CourseState
+    from ketacare.treatment.models import TreatmentSession
+
+    zone = zoneinfo.ZoneInfo(access.clinic.time_zone)
+    sessions = TreatmentSession.objects.filter(clinic=access.clinic, patient=patient).order_by(
+        "-scheduled_start"
+    )[:30]
+
+    def when(at: Any) -> str:
+        return f"{timezone.localtime(at, zone):%a %d %b %Y %H:%M}"
+
+    plans = TreatmentPlan.objects.filter(clinic=access.clinic, patient=patient)
+    courses = CourseState.objects.filter(clinic=access.clinic, patient=patient).order_by(
+        "-first_dose_at"
+    )
+    return {
+        "sessions": [
+            (str(s.pk), f"{when(s.scheduled_start)} · {s.get_status_display()}") for s in sessions
+        ],
+        "plans": [
+            (
+                str(p.pk),
+                f"{_protocol_name(p.protocol_code)} from {p.start_date:%d %b %Y}"
+                f" · {p.get_status_display()}",
+            )
+            for p in plans
+        ],
+        "courses": [
+            (
+                core.course_key(c.plan_id),
+                f"Course from {c.first_dose_date:%d %b %Y}, {c.sessions} sessions"
+                + (" (current)" if c.is_current else ""),
+            )
+            for c in courses
+        ],
+    }
+
+
+def course_scores(access: ClinicAccess, note: Note) -> dict[str, Any] | None:
+    """The scores of the note's course (its linked course, else the course of its linked
+    session or plan, else the patient's current course): each judged instrument with its
+    scores in time order. None when the patient has no course yet."""
+    from ketacare.measures import get_instrument
+    from ketacare.outcomes.sources import all_courses
+
+    courses = all_courses(access.clinic, patient_ids=[note.patient_id])
+    if not courses:
+        return None
+    wanted: Any = None
+    is_key, plan_id = core.course_plan(note.course)
+    if is_key:
+        wanted = plan_id or ""
+    elif note.plan_id:
+        wanted = str(note.plan_id)
+    elif note.session_id and note.session is not None:
+        wanted = str(note.session.plan_id) if note.session.plan_id else ""
+    chosen = None
+    if wanted is not None:
+        chosen = next((pc for pc in courses if str(pc.plan_id or "") == wanted), None)
+    if chosen is None:
+        chosen = max(courses, key=lambda pc: pc.last_session.given_at)
+    rows = [
+        {
+            "instrument": get_instrument(code).name,
+            "scores": [(timezone.localtime(s.taken_at), s.value) for s in points],
+        }
+        for code, points in chosen.course.scores.items()
+        if points
+    ]
+    return {
+        "first_dose_at": chosen.course.first_dose_at,
+        "sessions": len(chosen.course.sessions),
+        "key": core.course_key(chosen.plan_id),
+        "rows": rows,
+    }
