@@ -138,6 +138,10 @@ def _entry(section: str) -> Callable[[ClinicRecords], dict[str, Any]]:
     return lambda r: {**_section(section)(r), "entry_id": r.entries[section]}
 
 
+def _note(r: ClinicRecords) -> dict[str, Any]:
+    return {**_patient(r), "note_id": r.note_id}
+
+
 def _failed_message(r: ClinicRecords) -> dict[str, Any]:
     """A message of the clinic whose delivery failed (made when first asked for)."""
     message, _ = OutboundMessage.objects.get_or_create(
@@ -469,6 +473,25 @@ def _pages() -> list[Page]:
                 "change_note": "Shorter",
             },
         ),
+        # Clinical and therapy notes (ketacare.notes): a draft by the world's prescriber and a
+        # signed psychotherapy note (tests.api.world.add_notes).
+        Page("note_new", _patient, post={"note_type": "progress"}, serves_get=False),
+        Page("note_search", _patient, query="?q=sleeping"),
+        Page("note_detail", _note),
+        Page("note_save", _note, post={"section-plan": "Continue"}, serves_get=False),
+        Page("note_sign", _note, serves_get=False),
+        Page(
+            "note_addendum",
+            lambda r: {**_patient(r), "note_id": r.signed_note_id},
+            post={"text": "Late entry", "reason": "Forgot"},
+            serves_get=False,
+        ),
+        Page(
+            "note_templates",
+            _slug,
+            role=Role.CLINIC_ADMIN,
+            post={"note_type": "nurse", "sections": "Observations\nHandover | Next shift"},
+        ),
     ]
     for section, _label in CHART_TABS:
         pages.append(
@@ -536,6 +559,7 @@ RECORD_PAGES = [
         "schedule_rooms",
         "schedule_feed",
         "consent_documents",
+        "note_templates",
     }
 ]
 
