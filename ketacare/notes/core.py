@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -203,6 +204,14 @@ def slug(label: str) -> str:
         else:
             gap = True
     return "".join(out)[:40]
+
+
+def seal(value: object) -> object:
+    """A text as the audit trail keeps it for a psychotherapy note: its SHA-256, never the
+    words (None and "" stay as they are)."""
+    if not isinstance(value, str) or not value:
+        return value
+    return "sha256:" + hashlib.sha256(value.encode()).hexdigest()
 
 
 def search_text(title: str, sections: Mapping[str, str], addenda: Iterable[str] = ()) -> str:

@@ -47,6 +47,21 @@ def _require_writer(access: ClinicAccess, note_type: str) -> None:
         )
 
 
+WORDS = ("title", "text")  # with every "sections.<key>": what a note says
+
+
+def _sealed(note: Note, changes: Mapping[str, list[Any]]) -> dict[str, list[Any]]:
+    """A psychotherapy note's words stay out of the audit trail, which compliance officers
+    and administrators read: each changed text is recorded by its SHA-256 (core.seal), so a
+    copy can still be matched to the trail without the trail disclosing it."""
+    if not note.restricted:
+        return dict(changes)
+    return {
+        key: [core.seal(v) for v in pair] if key in WORDS or key.startswith("sections.") else pair
+        for key, pair in changes.items()
+    }
+
+
 def _audit(
     access: ClinicAccess,
     note: Note,
@@ -63,8 +78,7 @@ def _audit(
         object_type=object_type,
         object_id=object_id or note.pk,
         patient_id=note.patient_id,
-        changes=changes,
-        # A restricted note's words stay out of the audit details (its changes name fields).
+        changes=_sealed(note, changes) if changes else None,
         details={"note_id": str(note.pk), "note_type": note.note_type, **(details or {})},
     )
 

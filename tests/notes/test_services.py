@@ -53,7 +53,8 @@ def test_a_draft_autosaves_and_each_change_is_audited(team: Team) -> None:
     )
     events = AuditEvent.objects.filter(object_type="note", action="update", object_id=note.pk)
     assert events.count() == 1
-    assert events.get().changes == {"sections.themes": ["", "Grief and forgiveness"]}
+    # A psychotherapy note: the words are recorded by their SHA-256 (see the test below).
+    assert events.get().changes == {"sections.themes": ["", core.seal("Grief and forgiveness")]}
     # Saving the same text again changes nothing and writes nothing.
     services.note_draft_save(
         access=team.therapist,
@@ -191,3 +192,25 @@ def test_a_note_links_to_a_course_as_ketacare_outcomes_names_it(team: Team) -> N
     with pytest.raises(ValidationFailed) as exc:
         integration_note(team, course=core.course_key("9" * 32))
     assert "course" in exc.value.errors
+
+
+def test_a_psychotherapy_notes_words_stay_out_of_the_audit_trail(team: Team) -> None:
+    pid = team.patient.pk
+    note = integration_note(team, title="Private title", sections={"themes": "Secret theme"})
+    services.note_draft_save(
+        access=team.therapist, patient_id=pid, note_id=note.pk, data={"sections": {"plan": "Walk"}}
+    )
+    services.note_sign(access=team.therapist, patient_id=pid, note_id=note.pk)
+    services.note_addendum_add(
+        access=team.therapist, patient_id=pid, note_id=note.pk, text="Hidden words", reason="Late"
+    )
+    trail = " ".join(
+        str(e.changes) + str(e.details) for e in AuditEvent.objects.filter(patient_id=pid)
+    )
+    for words in ("Private title", "Secret theme", "Walk", "Hidden words"):
+        assert words not in trail
+    assert core.seal("Walk") in trail and "Late" in trail
+    open_note = integration_note(team, restricted=False, sections={"themes": "Open theme"})
+    assert AuditEvent.objects.get(object_id=open_note.pk, action="create").changes[
+        "sections.themes"
+    ] == [None, "Open theme"]
