@@ -209,7 +209,7 @@ def test_a_psychotherapy_notes_words_stay_out_of_the_audit_trail(team: Team) -> 
     )
     for words in ("Private title", "Secret theme", "Walk", "Hidden words"):
         assert words not in trail
-    assert core.seal("Walk") in trail and "Late" in trail
+    assert str(core.seal("Walk")) in trail and "Late" in trail
     open_note = integration_note(team, restricted=False, sections={"themes": "Open theme"})
     assert AuditEvent.objects.get(object_id=open_note.pk, action="create").changes[
         "sections.themes"
