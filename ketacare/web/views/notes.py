@@ -40,6 +40,9 @@ class NewNoteForm(forms.Form):
     session_id = forms.ChoiceField(label="Session", required=False)
     plan_id = forms.ChoiceField(label="Treatment plan", required=False)
     course = forms.ChoiceField(label="Course", required=False)
+    restricted = forms.BooleanField(
+        label="Keep as psychotherapy notes (therapy and KAP notes)", required=False
+    )
 
     def __init__(self, *args: Any, access: ClinicAccess, patient: Patient, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -49,6 +52,8 @@ class NewNoteForm(forms.Form):
         self.fields["session_id"].choices = none + links["sessions"]  # type: ignore[attr-defined]
         self.fields["plan_id"].choices = none + links["plans"]  # type: ignore[attr-defined]
         self.fields["course"].choices = none + links["courses"]  # type: ignore[attr-defined]
+        if not access.can(Permission.READ_PSYCHOTHERAPY_NOTES):
+            del self.fields["restricted"]
         if links["sessions"]:
             self.initial.setdefault("session_id", links["sessions"][0][0])  # the latest
 
@@ -95,8 +100,11 @@ def note_new(request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID) 
             patient_id=patient_id,
             section=SECTION,
         )
-    data = {k: v or None for k, v in form.cleaned_data.items() if k != "note_type"}
+    data = {
+        k: v or None for k, v in form.cleaned_data.items() if k not in ("note_type", "restricted")
+    }
     data["course"] = data["course"] or ""
+    data["restricted"] = form.cleaned_data.get("restricted", False)
     try:
         note = services.note_create(
             access=access,
