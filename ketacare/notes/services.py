@@ -6,7 +6,7 @@ event, as the session's signature and addenda do (ketacare.treatment.services)."
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -196,6 +196,23 @@ def note_create(
     return note
 
 
+def _note_to_write(
+    access: ClinicAccess,
+    patient_id: uuid.UUID | str,
+    note_id: uuid.UUID | str,
+    blockers: Callable[[Note], tuple[str, ...]],
+) -> Note:
+    """The note, locked for the write, once the caller may write notes, the patient is not
+    archived and the rule of this write (`blockers`) lets it through (field `status`)."""
+    access.require(Permission.WRITE_NOTES)
+    note = selectors.note_get(access, patient_id=patient_id, note_id=note_id, for_update=True)
+    _writable_patient(access, patient_id)
+    found = blockers(note)
+    if found:
+        raise ValidationFailed({"status": list(found)})
+    return note
+
+
 @transaction.atomic
 def note_draft_save(
     *,
@@ -206,14 +223,14 @@ def note_draft_save(
 ) -> Note:
     """Autosave: the fields given change, the rest stay; audited as an update with what
     changed (nothing changed: nothing written)."""
-    access.require(Permission.WRITE_NOTES)
-    note = selectors.note_get(access, patient_id=patient_id, note_id=note_id, for_update=True)
-    _writable_patient(access, patient_id)
-    blockers = core.edit_blockers(
-        status=note.status, author_id=note.author_id, editor_id=access.user.pk
+    note = _note_to_write(
+        access,
+        patient_id,
+        note_id,
+        lambda n: core.edit_blockers(
+            status=n.status, author_id=n.author_id, editor_id=access.user.pk
+        ),
     )
-    if blockers:
-        raise ValidationFailed({"status": list(blockers)})
     before = _values(note)
     _apply(access, note, data)
     after = _values(note)
@@ -229,17 +246,14 @@ def note_sign(
     *, access: ClinicAccess, patient_id: uuid.UUID | str, note_id: uuid.UUID | str
 ) -> Note:
     """The author signs: the note locks; corrections are addenda from now on."""
-    access.require(Permission.WRITE_NOTES)
-    note = selectors.note_get(access, patient_id=patient_id, note_id=note_id, for_update=True)
-    _writable_patient(access, patient_id)
-    blockers = core.sign_blockers(
-        status=note.status,
-        author_id=note.author_id,
-        signer_id=access.user.pk,
-        sections=note.sections,
+    note = _note_to_write(
+        access,
+        patient_id,
+        note_id,
+        lambda n: core.sign_blockers(
+            status=n.status, author_id=n.author_id, signer_id=access.user.pk, sections=n.sections
+        ),
     )
-    if blockers:
-        raise ValidationFailed({"status": list(blockers)})
     note.status = Note.Status.SIGNED
     note.signed_at = clock.now()
     note.signed_by = access.user
@@ -264,12 +278,9 @@ def note_addendum_add(
 ) -> NoteAddendum:
     """A correction or late entry on a signed note: who, when and why; the note itself is
     untouched and stays visible."""
-    access.require(Permission.WRITE_NOTES)
-    note = selectors.note_get(access, patient_id=patient_id, note_id=note_id, for_update=True)
-    _writable_patient(access, patient_id)
-    blockers = core.addendum_blockers(status=note.status)
-    if blockers:
-        raise ValidationFailed({"status": list(blockers)})
+    note = _note_to_write(
+        access, patient_id, note_id, lambda n: core.addendum_blockers(status=n.status)
+    )
     missing = {k: ["Required."] for k, v in (("text", text), ("reason", reason)) if not v.strip()}
     if missing:
         raise ValidationFailed(missing)

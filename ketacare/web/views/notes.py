@@ -174,9 +174,7 @@ def note_save(
     request: HtmxHttpRequest, access: ClinicAccess, patient_id: uuid.UUID, note_id: uuid.UUID
 ) -> HttpResponse:
     """Autosave (htmx, on change and after a pause in typing) or the Save button."""
-    if request.method != "POST":
-        raise Http404("POST only")
-    note = selectors.note_get(access, patient_id=patient_id, note_id=note_id)
+    note = _posted_note(request, access, patient_id, note_id)
     keys = [s["key"] for s in note.template_sections]
     data: dict[str, Any] = {
         "title": request.POST.get("title", ""),
@@ -203,13 +201,20 @@ def note_save(
     return render(request, "web/notes/_saved.html", context, status=422 if errors else 200)
 
 
+def _posted_note(
+    request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID, note_id: uuid.UUID
+) -> Note:
+    """A form's note: POST only, and another clinic's (or a hidden) note is 404 first."""
+    if request.method != "POST":
+        raise Http404("POST only")
+    return selectors.note_get(access, patient_id=patient_id, note_id=note_id)
+
+
 @clinic_view
 def note_sign(
     request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID, note_id: uuid.UUID
 ) -> HttpResponse:
-    if request.method != "POST":
-        raise Http404("POST only")
-    selectors.note_get(access, patient_id=patient_id, note_id=note_id)  # 404 first
+    _posted_note(request, access, patient_id, note_id)
     try:
         services.note_sign(access=access, patient_id=patient_id, note_id=note_id)
     except ValidationFailed as exc:
@@ -223,9 +228,7 @@ def note_sign(
 def note_addendum(
     request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID, note_id: uuid.UUID
 ) -> HttpResponse:
-    if request.method != "POST":
-        raise Http404("POST only")
-    note = selectors.note_get(access, patient_id=patient_id, note_id=note_id)  # 404 first
+    note = _posted_note(request, access, patient_id, note_id)
     form = AddendumForm(request.POST)
     if form.is_valid():
         try:
