@@ -378,6 +378,9 @@ NOTE_OPERATIONS: dict[Op, dict[str, Any] | None] = {
     ("POST", f"{_note}/sign"): None,
     ("POST", f"{_note}/addenda"): {"text": "Late entry", "reason": "Forgot"},  # the signed one
 }
+# Aimed at the world's signed note, kept as psychotherapy notes: 404 in its own clinic too
+# for a role that may not read psychotherapy notes (ketacare.notes.core.may_read).
+PSYCHOTHERAPY_NOTE_OPERATIONS = frozenset({("POST", f"{_note}/addenda")})
 
 RECORD_OPERATIONS = _record_operations()
 
@@ -495,6 +498,7 @@ def url_for(op: Op, records: ClinicRecords, **ids: object) -> str:
         "version_id": records.consent_version_id,
         "econsent_id": records.econsent_id,
         "note_id": records.signed_note_id if path.endswith("/addenda") else records.note_id,
+        "note_type": "therapy",
         # The ledger's own records are not in this world (see LEDGER_PREFIX): ids no
         # record has, which its operations refuse (422 without a body, else 404).
         "ledger_entry_id": 0,
