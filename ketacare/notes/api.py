@@ -26,14 +26,14 @@ class Strict(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
-class SectionOut(Schema):
+class NoteSectionOut(Schema):
     key: str
     label: str
     prompt: str
     text: str
 
 
-class AddendumOut(Schema):
+class NoteAddendumOut(Schema):
     id: uuid.UUID
     text: str
     reason: str
@@ -58,14 +58,14 @@ class NoteSummaryOut(Schema):
     course: str
 
 
-class NoteOut(NoteSummaryOut):
+class NoteDetailOut(NoteSummaryOut):
     template_version: int
-    sections: list[SectionOut]
+    sections: list[NoteSectionOut]
     signed_by: str
-    addenda: list[AddendumOut]
+    addenda: list[NoteAddendumOut]
 
 
-class NoteQuery(Schema):
+class NoteSearchQuery(Schema):
     q: str = Field("", max_length=200, description="Words to find in the notes")
 
 
@@ -88,32 +88,32 @@ class NoteDraftIn(Strict):
     course: str | None = Field(None, max_length=60)
 
 
-class AddendumIn(Strict):
+class NoteAddendumIn(Strict):
     text: str = Field(..., min_length=1, max_length=20_000)
     reason: str = Field(..., min_length=1, max_length=300)
 
 
-class TemplateSectionIn(Strict):
+class NoteTemplateSectionIn(Strict):
     label: str = Field(..., max_length=120)
     prompt: str = Field("", max_length=300)
     key: str = Field("", max_length=40)
 
 
-class TemplateIn(Strict):
-    sections: list[TemplateSectionIn] = Field(..., max_length=core.MAX_SECTIONS)
+class NoteTemplateIn(Strict):
+    sections: list[NoteTemplateSectionIn] = Field(..., max_length=core.MAX_SECTIONS)
 
 
-class TemplateSectionOut(Schema):
+class NoteTemplateSectionOut(Schema):
     key: str
     label: str
     prompt: str
 
 
-class TemplateOut(Schema):
+class NoteTemplateOut(Schema):
     note_type: str
     label: str
     version: int
-    sections: list[TemplateSectionOut]
+    sections: list[NoteTemplateSectionOut]
 
 
 def summary(note: Note) -> dict[str, Any]:
@@ -157,14 +157,14 @@ def full(note: Note) -> dict[str, Any]:
 
 
 @router.get(NOTES, response=list[NoteSummaryOut], summary="The patient's notes, or a search")
-def notes_list(request: HttpRequest, patient_id: uuid.UUID, query: Query[NoteQuery]) -> Any:
+def notes_list(request: HttpRequest, patient_id: uuid.UUID, query: Query[NoteSearchQuery]) -> Any:
     found = services.notes_search_audited(
         access=access_of(request), patient_id=patient_id, query=query.q
     )
     return [summary(n) for n in found]
 
 
-@router.post(NOTES, response={201: NoteOut}, summary="Start a note (a draft)")
+@router.post(NOTES, response={201: NoteDetailOut}, summary="Start a note (a draft)")
 def note_create(request: HttpRequest, patient_id: uuid.UUID, payload: NoteIn) -> Any:
     data = payload.dict()
     note_type = data.pop("note_type")
@@ -176,14 +176,14 @@ def note_create(request: HttpRequest, patient_id: uuid.UUID, payload: NoteIn) ->
     return Status(201, full(note))
 
 
-@router.get(NOTES + "/{note_id}", response=NoteOut, summary="A note with its addenda")
+@router.get(NOTES + "/{note_id}", response=NoteDetailOut, summary="A note with its addenda")
 def note_get(request: HttpRequest, patient_id: uuid.UUID, note_id: uuid.UUID) -> Any:
     return full(
         services.note_view(access=access_of(request), patient_id=patient_id, note_id=note_id)
     )
 
 
-@router.patch(NOTES + "/{note_id}", response=NoteOut, summary="Save a draft (autosave)")
+@router.patch(NOTES + "/{note_id}", response=NoteDetailOut, summary="Save a draft (autosave)")
 def note_update(
     request: HttpRequest, patient_id: uuid.UUID, note_id: uuid.UUID, payload: NoteDraftIn
 ) -> Any:
@@ -196,16 +196,18 @@ def note_update(
     return full(note)
 
 
-@router.post(NOTES + "/{note_id}/sign", response=NoteOut, summary="Sign: the note locks")
+@router.post(NOTES + "/{note_id}/sign", response=NoteDetailOut, summary="Sign: the note locks")
 def note_sign(request: HttpRequest, patient_id: uuid.UUID, note_id: uuid.UUID) -> Any:
     return full(
         services.note_sign(access=access_of(request), patient_id=patient_id, note_id=note_id)
     )
 
 
-@router.post(NOTES + "/{note_id}/addenda", response={201: AddendumOut}, summary="Add an addendum")
+@router.post(
+    NOTES + "/{note_id}/addenda", response={201: NoteAddendumOut}, summary="Add an addendum"
+)
 def addendum_add(
-    request: HttpRequest, patient_id: uuid.UUID, note_id: uuid.UUID, payload: AddendumIn
+    request: HttpRequest, patient_id: uuid.UUID, note_id: uuid.UUID, payload: NoteAddendumIn
 ) -> Any:
     addendum = services.note_addendum_add(
         access=access_of(request), patient_id=patient_id, note_id=note_id, **payload.dict()
@@ -239,15 +241,17 @@ def _template_rows(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/notes/templates", response=list[TemplateOut], summary="The clinic's note templates")
+@router.get(
+    "/notes/templates", response=list[NoteTemplateOut], summary="The clinic's note templates"
+)
 def templates(request: HttpRequest) -> Any:
     return _template_rows(request)
 
 
 @router.put(
-    "/notes/templates/{note_type}", response=TemplateOut, summary="Save a template's sections"
+    "/notes/templates/{note_type}", response=NoteTemplateOut, summary="Save a template's sections"
 )
-def template_save(request: HttpRequest, note_type: str, payload: TemplateIn) -> Any:
+def template_save(request: HttpRequest, note_type: str, payload: NoteTemplateIn) -> Any:
     services.note_template_save(
         access=access_of(request),
         note_type=note_type,
