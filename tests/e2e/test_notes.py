@@ -1,4 +1,5 @@
-"""Issue 19, notes: a therapist writes a KAP integration note linked to the patient's
+"""Issue 19, notes: the clinic administrator adds a section to the KAP integration template;
+a therapist writes a KAP integration note linked to the patient's
 latest session (the draft autosaves), keeps it as psychotherapy notes, signs it, adds an
 addendum and finds it by a full-text search; a nurse cannot read it, in the pages or the
 API (404), and it is absent from her list and search. axe-core runs on every page visited."""
@@ -34,6 +35,7 @@ def test_therapist_writes_signs_and_finds_a_kap_note_a_nurse_cannot_read(
 ) -> None:
     clinic = make_clinic("riverside", "Riverside Ketamine Clinic")
     prescriber = make_staff("dr.okafor", {clinic: Role.PRESCRIBER}, "Dr Adaeze Okafor")
+    make_staff("admin.ray", {clinic: Role.CLINIC_ADMIN}, "Ray Admin")
     make_staff("thera.ng", {clinic: Role.THERAPIST}, "Jo Ng")
     make_staff("nurse.lee", {clinic: Role.NURSE}, "Sam Lee")
     doctor = access_for(prescriber, clinic)
@@ -52,6 +54,16 @@ def test_therapist_writes_signs_and_finds_a_kap_note_a_nurse_cannot_read(
     chart = f"/c/riverside/patients/{ravi.pk}"
 
     page = open_page()
+    # 0. The clinic administrator adds a section to the clinic's KAP integration template.
+    log_in(page, "admin.ray")
+    visit(page, "/c/riverside/notes/templates/")
+    sections = page.get_by_label("Sections of the KAP integration session template")
+    sections.fill(sections.input_value() + "\nBody sensations | Where in the body, and how")
+    page.get_by_role("button", name="Save the KAP integration session template").click()
+    said(page, "Saved the KAP integration session template.")
+    assert_accessible(page)
+    log_out(page)
+
     log_in(page, "thera.ng")
     # 1. The chart's Notes tab: a KAP integration note, linked to the latest session.
     visit(page, f"{chart}/notes/")
@@ -66,6 +78,7 @@ def test_therapist_writes_signs_and_finds_a_kap_note_a_nurse_cannot_read(
     # 2. Write: the draft saves itself (htmx, on change and after a pause in typing).
     page.get_by_label("Title").fill("Integration after session 2")
     page.get_by_label("Themes and insights").fill("Reconnecting with his late father's music")
+    expect(page.get_by_text("Where in the body, and how")).to_be_visible()  # the clinic's own
     page.get_by_label(re.compile("Keep as psychotherapy notes")).check()
     expect(page.locator("#autosave")).to_contain_text("Draft saved")
     note = Note.objects.get()

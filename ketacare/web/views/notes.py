@@ -268,9 +268,7 @@ def note_templates(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
         except ValidationFailed as exc:
             errors = {note_type: [m for msgs in exc.errors.values() for m in msgs]}
         else:
-            messages.success(
-                request, f"Saved the {core.NoteType(note_type).label.lower()} template."
-            )
+            messages.success(request, f"Saved the {core.NoteType(note_type).label} template.")
             return redirect("note_templates", clinic_slug=access.clinic.slug)
     rows = [
         row
