@@ -5,22 +5,15 @@ that name their field (422)."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
-from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Role
 from tests.api.world import member
+from tests.api.world import session_client as api
 from tests.dosing.conftest import Team
 from tests.factories import ClinicFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1"
-
-
-def api(access: ClinicAccess) -> Client:
-    client = Client(headers={"X-Clinic": access.clinic.slug})
-    client.force_login(access.user)
-    return client
 
 
 def test_write_sign_addend_and_search_through_the_api(team: Team) -> None:
