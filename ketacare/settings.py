@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "ketacare.schedule",
     "ketacare.consent",
     "ketacare.notes",
+    "ketacare.referrals",
     "ketacare.web",
 ]
 

@@ -40,13 +40,14 @@ def module_world(django_db_setup: None, django_db_blocker: Any) -> Iterator[Worl
 @pytest.fixture
 def world(module_world: World, db: None) -> World:
     """Clinic A ("clinic-a") and clinic B ("clinic-b"), each with a full chart. The
-    sessions a test builds on demand (add_state_session) start empty for every test,
+    sessions and merge records a test builds on demand (add_state_session,
+    add_merge_records) start empty for every test,
     since the rows of an earlier test were rolled back. The clock is fixed at WORLD_NOW."""
     fix_clock(WORLD_NOW)
     return dataclasses.replace(
         module_world,
-        a=dataclasses.replace(module_world.a, sessions={}),
-        b=dataclasses.replace(module_world.b, sessions={}),
+        a=dataclasses.replace(module_world.a, sessions={}, merge_ids={}),
+        b=dataclasses.replace(module_world.b, sessions={}, merge_ids={}),
     )
 
 

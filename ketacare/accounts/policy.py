@@ -44,6 +44,7 @@ class Permission(StrEnum):
     EDIT_CLINICAL = "edit_clinical"  # weights, allergies, medications, diagnoses
     RECORD_CONSENT = "record_consent"
     ARCHIVE_PATIENT = "archive_patient"
+    MERGE_PATIENTS = "merge_patients"  # merge a duplicate record into another, and undo it
     VIEW_AUDIT = "view_audit"
     MANAGE_STAFF = "manage_staff"
     VIEW_DEIDENTIFIED = "view_deidentified"  # aggregate, de-identified research data
@@ -82,6 +83,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.REGISTER_PATIENT,
             P.RECORD_CONSENT,
             P.ARCHIVE_PATIENT,
+            P.MERGE_PATIENTS,
             P.VIEW_AUDIT,
             P.MANAGE_STAFF,
             P.VIEW_DEIDENTIFIED,
@@ -102,6 +104,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.EDIT_CLINICAL,
             P.RECORD_CONSENT,
             P.ARCHIVE_PATIENT,
+            P.MERGE_PATIENTS,
             P.SCHEDULE_SESSIONS,
             P.MANAGE_MEASUREMENT_PLANS,
             *CARE_TEAM_MEASURES,

@@ -16,7 +16,9 @@ from ketacare.ledger.api import router as ledger_router
 from ketacare.measures.api import router as measures_router
 from ketacare.notes.api import router as notes_router
 from ketacare.outcomes.api import router as outcomes_router
+from ketacare.patients.api import merge_router
 from ketacare.patients.api import router as patients_router
+from ketacare.referrals.api import router as referrals_router
 from ketacare.schedule.api import router as schedule_router
 from ketacare.treatment.api import router as treatment_router
 
@@ -33,6 +35,7 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("/", accounts_router)
 api.add_router("/patients", patients_router)
+api.add_router("/patient-merges", merge_router)
 api.add_router("/audit", audit_router)
 api.add_router("/", measures_router)
 api.add_router("/", treatment_router)
@@ -42,5 +45,6 @@ api.add_router("/", outcomes_router)
 api.add_router("/", exchange_router)
 api.add_router("/ledger", ledger_router)
 api.add_router("/schedule", schedule_router)
+api.add_router("/referrals", referrals_router)
 api.add_router("/", consent_router)
 api.add_router("/", notes_router)

@@ -32,6 +32,8 @@ class Action(StrEnum):
     ACKNOWLEDGE = "acknowledge"
     ESCALATE = "escalate"
     REMIND = "remind"
+    MERGE = "merge"  # a duplicate patient record merged into another (issue 19)
+    UNMERGE = "unmerge"
     # Staff accounts and sign-in (issue 13).
     DENY = "deny"
     SET_PASSWORD = "set_password"  # noqa: S105 - an action name, not a password

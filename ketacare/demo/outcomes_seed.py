@@ -104,6 +104,8 @@ def seed_outcomes(users: dict[str, User], cohort_size: int = COHORT_SIZE) -> Non
                 "date_of_birth": today - dt.timedelta(days=rng.randint(20 * 365, 70 * 365)),
                 "sex_at_birth": sex,
             },
+            # A synthetic cohort: two people drawn with the same name and birthday are two.
+            confirm_not_duplicate=True,
         )
         start = today - dt.timedelta(days=rng.randint(30, 540))
         path = trajectory(KINDS[number % len(KINDS)], rng)

@@ -26,6 +26,7 @@ from ketacare.demo.ledger_seed import seed_ledger
 from ketacare.demo.measures_seed import seed_measures
 from ketacare.demo.outcomes_seed import COHORT_SIZE, seed_outcomes
 from ketacare.demo.planning_seed import seed_planning
+from ketacare.demo.referrals_seed import seed_referrals
 from ketacare.demo.schedule_seed import seed_schedule
 from ketacare.demo.sessions_seed import seed_sessions
 from ketacare.patients import services as patients
@@ -298,6 +299,8 @@ def seed_patient(access: ClinicAccess, rng: random.Random, mrn: str, today: dt.d
             "referring_clinician_organisation": referrer[1],
             "no_known_allergies": rng.random() < 0.6,
         },
+        # Synthetic people: two drawn with the same name and birthday are two people.
+        confirm_not_duplicate=True,
     )
     add = _adder(access, patient.pk)
     height = Decimal(rng.randint(152, 192))
@@ -378,6 +381,7 @@ def seed_steps(outcome_cohort: int) -> list[Callable[[dict[str, User]], None]]:
         functools.partial(seed_outcomes, cohort_size=outcome_cohort),
         seed_ledger,
         seed_schedule,
+        seed_referrals,
     ]
 
 

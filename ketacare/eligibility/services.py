@@ -469,6 +469,44 @@ def caution_accept(
     return acceptance
 
 
+@transaction.atomic
+def cautions_accept(
+    *,
+    access: ClinicAccess,
+    patient_id: uuid.UUID,
+    screening_id: uuid.UUID,
+    justifications: Mapping[str, str],
+) -> list[CautionAcceptance]:
+    """Accept several cautions of one screening at once, each with its own justification
+    (caution code -> justification): one `caution_accept` per caution inside one
+    transaction, so all are accepted or none. Every refusal names the caution's field,
+    `cautions.<code>.<field>` (e.g. `cautions.uncontrolled_hypertension.justification`)."""
+    access.require(Permission.ACCEPT_CAUTIONS)
+    if not justifications:
+        raise ValidationFailed.single(
+            "cautions", "Write the justification of each caution to accept."
+        )
+    accepted: list[CautionAcceptance] = []
+    errors: dict[str, list[str]] = {}
+    for code, justification in justifications.items():
+        try:
+            accepted.append(
+                caution_accept(
+                    access=access,
+                    patient_id=patient_id,
+                    screening_id=screening_id,
+                    code=code,
+                    justification=justification,
+                )
+            )
+        except ValidationFailed as exc:  # its savepoint is rolled back; check the rest
+            for field, messages in exc.errors.items():
+                errors.setdefault(f"cautions.{code}.{field}", []).extend(messages)
+    if errors:
+        raise ValidationFailed(errors)
+    return accepted
+
+
 # --- settings ----------------------------------------------------------------------------
 
 

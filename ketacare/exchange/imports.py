@@ -18,6 +18,7 @@ from django.db import transaction
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
 from ketacare.audit.services import Action, audit_as
+from ketacare.common import clock
 from ketacare.common.errors import ValidationFailed
 from ketacare.exchange import sources
 from ketacare.exchange.models import ChartDocument
@@ -83,8 +84,10 @@ def _match(access: ClinicAccess, incoming: Incoming) -> tuple[Patient | None, st
     return None, ""
 
 
-def _store_letter(access: ClinicAccess, patient: Patient, letter: Letter) -> ChartDocument:
-    access.require(Permission.EDIT_CLINICAL)
+def referral_letter_store(access: ClinicAccess, patient: Patient, letter: Letter) -> ChartDocument:
+    """Keep a referral letter received on the patient's chart, audited (inside the
+    caller's transaction)."""
+    access.require(Permission.REGISTER_PATIENT)
     document = ChartDocument(
         clinic=access.clinic,
         patient=patient,
@@ -111,7 +114,9 @@ def _import_one(access: ClinicAccess, incoming: Incoming, row: RowResult) -> lis
     """Write one patient and their entries; returns the storage names of files written."""
     patient, reason = _match(access, incoming)
     if patient is None:
-        patient = patient_create(access=access, data=incoming.patient)
+        # The dry run shows each row's match-or-create decision to the person who then
+        # confirms the import; possible duplicates are kept in the create event's details.
+        patient = patient_create(access=access, data=incoming.patient, confirm_not_duplicate=True)
         row.action = "create"
     else:
         row.action, row.match_reason = "match", reason
@@ -155,11 +160,20 @@ def _import_one(access: ClinicAccess, incoming: Incoming, row: RowResult) -> lis
                 continue
             existing[name].add(value)
             row.added[name] = row.added.get(name, 0) + 1
-    files = []
+    files, documents = [], []
     for letter in incoming.letters:
-        document = _store_letter(access, patient, letter)
+        document = referral_letter_store(access, patient, letter)
+        documents.append(document)
         files.append(document.file.name)
         row.added["letters"] = row.added.get("letters", 0) + 1
+    if incoming.patient.get("referring_clinician_name"):
+        # Imported here, not at the top: ketacare.referrals builds on this module.
+        from ketacare.referrals.services import referral_from_import
+
+        first_letter = documents[0] if documents else None
+        made = referral_from_import(access, patient, incoming.patient, first_letter, clock.now())
+        counts = row.added if made else row.skipped
+        counts["referrals"] = counts.get("referrals", 0) + 1
     return files
 
 

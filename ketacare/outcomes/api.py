@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -16,9 +16,10 @@ from ketacare.accounts.policy import Permission
 from ketacare.api.auth import access_of
 from ketacare.outcomes import dashboard, services
 from ketacare.outcomes.charts import dashboard_tables
+from ketacare.outcomes.compact import SORTS, UNASSIGNED
 from ketacare.outcomes.config import config_for, setting_rows
 from ketacare.outcomes.course import CourseOutcome
-from ketacare.outcomes.worklist import worklist_open
+from ketacare.outcomes.worklist import KINDS, worklist_open
 from ketacare.patients.services import patient_view
 
 router = Router(tags=["outcomes"])
@@ -73,12 +74,25 @@ class PatientOutcomesOut(Schema):
 
 class WorkItemOut(Schema):
     kind: str
+    headline: str = Field(description="What it is, in a few words")
     patient_id: uuid.UUID
     patient_name: str
     mrn: str
-    summary: str
+    summary: str = Field(description="The full reasoning")
     when: dt.datetime | dt.date | None
+    due: dt.date | None = Field(description="`when` as a date in the clinic's calendar")
+    prescriber_id: int | None = Field(description="The prescriber of the current course")
+    instrument: str = Field(description="The primary instrument of the trend, if any")
+    trend: list[float] = Field(description="The current course's scores on it, in order")
     url: str
+
+
+class WorklistQuery(Schema):
+    kind: Literal[tuple(KINDS)] | None = None  # type: ignore[valid-type]
+    clinician: int | None = Field(
+        None, description=f"A prescriber's user id; {UNASSIGNED} for no prescriber yet"
+    )
+    sort: Literal[tuple(SORTS)] = "urgency"  # type: ignore[valid-type]
 
 
 class SettingOut(Schema):
@@ -260,8 +274,9 @@ def clinical_event_in_error(
 
 
 @router.get("/worklist", response=list[WorkItemOut], summary="The clinician worklist")
-def worklist_get(request: HttpRequest) -> Any:
-    return worklist_open(access=access_of(request), now=timezone.now()).items
+def worklist_get(request: HttpRequest, query: Query[WorklistQuery]) -> Any:
+    work = worklist_open(access=access_of(request), now=timezone.now())
+    return work.rows(kind=query.kind or "", prescriber_id=query.clinician, sort=query.sort)
 
 
 @router.get(

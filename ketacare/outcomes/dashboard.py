@@ -254,7 +254,7 @@ def build_dashboard(
         by_prescriber[row.prescriber_id].append((r, m))
         by_protocol[row.protocol or None].append((r, m))
         by_route[row.route or None].append((r, m))
-    board.prescribers = _prescriber_names(every)
+    board.prescribers = prescriber_names(every)
     board.by_period = [_group(k, v) for k, v in sorted(by_month.items())]
     board.by_prescriber = [
         _group(board.prescribers.get(k, "Not recorded") if k else "Not recorded", v)
@@ -310,7 +310,8 @@ def _filter_choices(access: ClinicAccess, board: OutcomeDashboard) -> set[int | 
     return {prescriber for _, _, _, prescriber in present}
 
 
-def _prescriber_names(ids: Iterable[int | None]) -> dict[int, str]:
+def prescriber_names(ids: Iterable[int | None]) -> dict[int, str]:
+    """Their names, by user id (None ignored). One query."""
     wanted = {i for i in ids if i is not None}
     return {
         u.pk: (u.display_name or u.get_username())

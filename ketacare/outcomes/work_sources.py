@@ -35,6 +35,12 @@ class WorkItem:
     url: str
     patient_name: str = ""
     mrn: str = ""
+    # Filled by the worklist for the compact rows (compact.py):
+    headline: str = ""  # what it is, in a few words
+    due: dt.date | None = None  # `when` as a date in the clinic's calendar
+    prescriber_id: int | None = None  # of the patient's current course
+    trend: tuple[float, ...] = ()  # the current course's scores on the primary instrument
+    instrument: str = ""  # that instrument's abbreviation
 
 
 WorkSource = Callable[[ClinicAccess, dt.datetime], list[WorkItem]]
@@ -89,6 +95,7 @@ def rems_forms_due(access: ClinicAccess, now: dt.datetime) -> list[WorkItem]:
                         "session_id": session_id,
                     },
                 ),
+                headline="REMS form overdue" if status == "overdue" else "REMS form due",
             )
         )
     return items
@@ -116,6 +123,7 @@ def unchecked_orders(access: ClinicAccess, now: dt.datetime) -> list[WorkItem]:
             f"{_local_day(access, at):%Y-%m-%d} awaits a second clinician's double-check",
             at,
             _plan_url(access, patient_id),
+            headline="Dose order to double-check",
         )
         for patient_id, code, dose, at in orders
     ]
@@ -153,6 +161,7 @@ def plans_without_order(access: ClinicAccess, now: dt.datetime) -> list[WorkItem
             "active dose order",
             start,
             _plan_url(access, patient_id),
+            headline="Plan without a dose order",
         )
         for patient_id, code, start in plans
     ]
@@ -205,6 +214,7 @@ def plans_held_by_screening(access: ClinicAccess, now: dt.datetime) -> list[Work
                     f"({day:%Y-%m-%d}) {words}",
                     screening.screened_at,
                     _plan_url(access, patient_id),
+                    headline="Plan held by screening",
                 )
             )
     return items

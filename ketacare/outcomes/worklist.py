@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
@@ -16,10 +16,15 @@ from django.urls import reverse
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
 from ketacare.audit.services import Action, audit_as
+from ketacare.measures import get_instrument
 from ketacare.measures.models import SelfReportLink
 from ketacare.measures.selectors import open_alerts
+from ketacare.outcomes import compact
+from ketacare.outcomes.compact import HEADLINES
+from ketacare.outcomes.config import config_for
+from ketacare.outcomes.dashboard import prescriber_names
 from ketacare.outcomes.maintenance import overdue_as_of
-from ketacare.outcomes.models import CourseState
+from ketacare.outcomes.models import CourseInstrumentState, CourseState
 from ketacare.outcomes.services import clinic_today
 from ketacare.outcomes.work_sources import WORK_SOURCES, WorkItem, WorkSource
 from ketacare.patients.models import Patient
@@ -59,12 +64,30 @@ KINDS = {
 @dataclass(frozen=True)
 class Worklist:
     items: list[WorkItem]
+    today: dt.date | None = None
+    clinicians: dict[int, str] = field(default_factory=dict)  # prescribers of the items
 
     def sections(self) -> list[tuple[str, str, list[WorkItem]]]:
         return [
             (kind, label, [i for i in self.items if i.kind == kind])
             for kind, label in KINDS.items()
         ]
+
+    def counts(self) -> list[tuple[str, str, int]]:
+        """Each kind with its label and how many items it has."""
+        return [(kind, label, len(items)) for kind, label, items in self.sections()]
+
+    def rows(
+        self, *, kind: str = "", prescriber_id: int | None = None, sort: str = "urgency"
+    ) -> list[WorkItem]:
+        """The compact rows of one kind and one clinician, sorted (compact.py)."""
+        return compact.select_rows(
+            self.items,
+            kind=kind,
+            prescriber_id=prescriber_id,
+            sort=sort,
+            kinds_in_order=list(KINDS),
+        )
 
 
 def _outcomes_url(access: ClinicAccess, patient_id: uuid.UUID) -> str:
@@ -85,9 +108,10 @@ def _alert_items(access: ClinicAccess) -> list[WorkItem]:
         WorkItem(
             "safety_alert",
             alert.patient_id,
-            f"{alert.instrument.upper()}: {alert.reason}",
+            f"{get_instrument(alert.instrument).abbreviation}: {alert.reason}",
             alert.raised_at,
             _measures_url(access, alert.patient_id) + "#alerts",
+            headline=f"{get_instrument(alert.instrument).abbreviation} safety alert",
         )
         for alert in open_alerts(clinic=access.clinic)
     ]
@@ -108,13 +132,14 @@ def _unanswered_items(access: ClinicAccess, now: dt.datetime) -> list[WorkItem]:
     seen: dict[uuid.UUID, WorkItem] = {}
     for patient_id, instruments, expires_at in links:
         if patient_id not in seen:
-            names = ", ".join(str(code).upper() for code in instruments)
+            names = ", ".join(get_instrument(str(code)).abbreviation for code in instruments)
             seen[patient_id] = WorkItem(
                 "measures_overdue",
                 patient_id,
                 f"{names} not answered; the link expired {expires_at:%Y-%m-%d %H:%M}",
                 expires_at,
                 _measures_url(access, patient_id),
+                headline=f"{names} not answered",
             )
     return list(seen.values())
 
@@ -182,27 +207,65 @@ def _course_states(access: ClinicAccess, now: dt.datetime, today: dt.date) -> li
         after = (found[-1].first_dose_at, found[-1].id)
 
 
-def _named(items: list[WorkItem]) -> list[WorkItem]:
-    """The items of active patients, with their names (one query)."""
+def _named(access: ClinicAccess, items: list[WorkItem]) -> list[WorkItem]:
+    """The items of active patients, with their names, a few words for what each is, the
+    due date in the clinic's calendar, and the patient's current course (prescriber and
+    score trend on the primary instrument). Four queries, however many items."""
     patients = {
         p.pk: p
         for p in Patient.objects.filter(
             pk__in={i.patient_id for i in items}, archived_at__isnull=True
         ).only("legal_given_name", "legal_family_name", "preferred_name", "mrn")
     }
-    return [
-        WorkItem(
-            i.kind,
-            i.patient_id,
-            i.summary,
-            i.when,
-            i.url,
-            patients[i.patient_id].display_name,
-            patients[i.patient_id].mrn,
+    instrument = get_instrument(config_for(access.clinic).options.primary_instrument)
+    courses = _current_courses(access, set(patients), instrument.code)
+    named = []
+    for item in items:
+        patient = patients.get(item.patient_id)
+        if patient is None:
+            continue
+        prescriber_id, series = courses.get(item.patient_id, (None, ()))
+        named.append(
+            replace(
+                item,
+                patient_name=patient.display_name,
+                mrn=patient.mrn,
+                headline=item.headline or HEADLINES.get(item.kind, ""),
+                due=_due(access, item.when),
+                prescriber_id=prescriber_id,
+                trend=series,
+                instrument=instrument.abbreviation if series else "",
+            )
         )
-        for i in items
-        if i.patient_id in patients
-    ]
+    return named
+
+
+def _due(access: ClinicAccess, when: dt.datetime | dt.date | None) -> dt.date | None:
+    if isinstance(when, dt.datetime):
+        return access.clinic.date_of(when)
+    return when
+
+
+def _current_courses(
+    access: ClinicAccess, patient_ids: set[uuid.UUID], instrument: str
+) -> dict[uuid.UUID, tuple[int | None, tuple[float, ...]]]:
+    """Each patient's current course: its prescriber and its scores on the primary
+    instrument, from the stored course state."""
+    rows = list(
+        CourseState.objects.filter(
+            clinic=access.clinic, patient_id__in=patient_ids, is_current=True
+        ).values_list("patient_id", "prescriber_id", "pk")
+    )
+    found: dict[uuid.UUID, tuple[int | None, tuple[float, ...]]] = {
+        pid: (prescriber, ()) for pid, prescriber, _ in rows
+    }
+    course_patient = {pk: pid for pid, _, pk in rows}
+    for course_id, series in CourseInstrumentState.objects.filter(
+        course_id__in=course_patient, instrument=instrument
+    ).values_list("course_id", "series"):
+        pid = course_patient[course_id]
+        found[pid] = (found[pid][0], tuple(float(value) for _, value in series or ()))
+    return found
 
 
 def build_worklist(access: ClinicAccess, now: dt.datetime) -> Worklist:
@@ -212,7 +275,8 @@ def build_worklist(access: ClinicAccess, now: dt.datetime) -> Worklist:
     items += _unanswered_items(access, now)
     for source in WORK_SOURCES:
         items += source(access, now)
-    return Worklist(_named(items))
+    named = _named(access, items)
+    return Worklist(named, today, prescriber_names(i.prescriber_id for i in named))
 
 
 @transaction.atomic

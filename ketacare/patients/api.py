@@ -13,7 +13,8 @@ from ninja.orm import create_schema
 from pydantic import ConfigDict
 
 from ketacare.api.auth import access_of
-from ketacare.patients import services
+from ketacare.api.errors import field_errors
+from ketacare.patients import merge, services
 from ketacare.patients.models import (
     Allergy,
     BodyMeasurement,
@@ -21,6 +22,7 @@ from ketacare.patients.models import (
     Diagnosis,
     Medication,
     Patient,
+    PatientMerge,
     PatientRecord,
 )
 from ketacare.patients.selectors import record_list
@@ -47,6 +49,10 @@ def model_data(model: type[models.Model], data: dict[str, Any]) -> dict[str, Any
 
 class PatientIn(ModelSchema):
     model_config = STRICT
+    confirm_not_duplicate: bool = Field(
+        False,
+        description="Register even though a record may be the same person (a 409 lists them)",
+    )
 
     class Meta:
         model = Patient
@@ -74,6 +80,7 @@ class PatientOut(ModelSchema):
             "updated_at",
             "archived_at",
             "archive_reason",
+            "merged_into",
         ]
 
 
@@ -114,10 +121,46 @@ def patient_search(request: HttpRequest, query: Query[PatientQuery]) -> dict[str
     }
 
 
-@router.post("", response={201: PatientOut}, summary="Register a patient")
-def patient_create(request: HttpRequest, payload: PatientIn) -> Status[Patient]:
-    data = model_data(Patient, payload.dict())
-    return Status(201, services.patient_create(access=access_of(request), data=data))
+class DuplicateCandidateOut(Schema):
+    id: uuid.UUID
+    mrn: str
+    display_name: str
+    date_of_birth: Any
+    reasons: list[str]
+
+
+class DuplicateOut(Schema):
+    detail: list[dict[str, Any]]
+    duplicates: list[DuplicateCandidateOut]
+
+
+@router.post(
+    "",
+    response={201: PatientOut, 409: DuplicateOut},
+    summary="Register a patient (409 when a record may be the same person)",
+)
+def patient_create(request: HttpRequest, payload: PatientIn) -> Status[Any]:
+    data = payload.dict()
+    confirm = bool(data.pop("confirm_not_duplicate", False))
+    try:
+        patient = services.patient_create(
+            access=access_of(request),
+            data=model_data(Patient, data),
+            confirm_not_duplicate=confirm,
+        )
+    except services.DuplicateSuspected as exc:
+        duplicates = [
+            {
+                "id": c.key.pk,
+                "mrn": c.key.mrn,
+                "display_name": c.key.display_name,
+                "date_of_birth": c.key.date_of_birth,
+                "reasons": list(c.reasons),
+            }
+            for c in exc.candidates
+        ]
+        return Status(409, {"detail": field_errors(exc), "duplicates": duplicates})
+    return Status(201, patient)
 
 
 @router.get("/{patient_id}", response=PatientOut, summary="Read a patient's record")
@@ -139,6 +182,82 @@ def patient_update(request: HttpRequest, patient_id: uuid.UUID, payload: Patient
 def patient_archive(request: HttpRequest, patient_id: uuid.UUID, payload: ReasonIn) -> Patient:
     return services.patient_archive(
         access=access_of(request), patient_id=patient_id, reason=payload.reason
+    )
+
+
+# --- merging a duplicate record ------------------------------------------------------------
+
+
+class MergePreviewOut(Schema):
+    kept_id: uuid.UUID
+    merged_id: uuid.UUID
+    counts: dict[str, int]
+    problems: list[str]
+
+
+class MergeOut(ModelSchema):
+    moved_count: int
+
+    class Meta:
+        model = PatientMerge
+        fields = [
+            "id",
+            "kept",
+            "merged",
+            "reason",
+            "moved",
+            "created_at",
+            "undone_at",
+            "undo_reason",
+        ]
+
+
+@router.get(
+    "/{patient_id}/merge/{kept_id}",
+    response=MergePreviewOut,
+    summary="What merging this record into the kept one would move, and what stops it",
+)
+def patient_merge_preview(
+    request: HttpRequest, patient_id: uuid.UUID, kept_id: uuid.UUID
+) -> dict[str, Any]:
+    preview = merge.patient_merge_preview(
+        access=access_of(request), patient_id=patient_id, kept_id=kept_id
+    )
+    return {
+        "kept_id": preview.kept.pk,
+        "merged_id": preview.merged.pk,
+        "counts": dict(preview.counts),
+        "problems": preview.problems,
+    }
+
+
+@router.post(
+    "/{patient_id}/merge/{kept_id}",
+    response=MergeOut,
+    summary="Merge this (duplicate) record into the kept one; every chart entry moves",
+)
+def patient_merge(
+    request: HttpRequest, patient_id: uuid.UUID, kept_id: uuid.UUID, payload: ReasonIn
+) -> PatientMerge:
+    return merge.patient_merge(
+        access=access_of(request), patient_id=patient_id, kept_id=kept_id, reason=payload.reason
+    )
+
+
+# Under /api/v1/patient-merges: a merge is named by its own id.
+merge_router = Router(tags=["patients"])
+
+
+@merge_router.post(
+    "/{merge_id}/undo",
+    response=MergeOut,
+    summary="Undo a merge: exactly the entries it moved go back, the record is restored",
+)
+def patient_merge_undo(
+    request: HttpRequest, merge_id: uuid.UUID, payload: ReasonIn
+) -> PatientMerge:
+    return merge.patient_merge_undo(
+        access=access_of(request), merge_id=merge_id, reason=payload.reason
     )
 
 

@@ -56,6 +56,11 @@ class Patient(ClinicalRecord):
         USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     archive_reason = models.CharField(max_length=300, blank=True)
+    # Set when this record was merged into another (the same person registered twice): it
+    # is archived, holds no chart entries, and its pages point to the kept record.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         constraints = [
@@ -93,6 +98,37 @@ class Patient(ClinicalRecord):
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
+
+
+class PatientMerge(ClinicalRecord):
+    """One record merged into another: what moved, so that an undo moves exactly that back.
+
+    `moved` lists, per model and foreign key, the primary keys of the rows that moved from
+    `merged` to `kept`: [{"model": "patients.Allergy", "field": "patient", "pks": [...]}].
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    kept = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    merged = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    merged_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=300)
+    moved = models.JSONField(default=list)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    undo_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["clinic", "kept"]),
+            models.Index(fields=["clinic", "merged"]),
+        ]
+
+    @property
+    def moved_count(self) -> int:
+        return sum(len(group["pks"]) for group in self.moved)
 
 
 class PatientRecord(ClinicalRecord):
@@ -139,6 +175,7 @@ class Allergy(PatientRecord):
     class Meta:
         ordering = ["substance"]
         indexes = [models.Index(fields=["patient", "status"])]
+        verbose_name_plural = "allergies"
 
 
 class Medication(PatientRecord):

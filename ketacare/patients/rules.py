@@ -163,3 +163,11 @@ def chart_flags(
     if not treatment_consent:
         flags.append(ChartFlag("no_treatment_consent", "No current treatment consent", "warning"))
     return flags
+
+
+def days_ago_words(day: dt.date, today: dt.date) -> str:
+    """How long ago a date was, in words for a banner: "today", "1 day ago", "12 days ago"."""
+    days = (today - day).days
+    if days <= 0:
+        return "today" if days == 0 else f"on {day:%d %b %Y}"
+    return f"{days} day{'s' if days != 1 else ''} ago"

@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.common.errors import NotFound
+from ketacare.patients import duplicates
 from ketacare.patients.models import Allergy, BodyMeasurement, Consent, Patient, PatientRecord
 from ketacare.patients.search import search_terms
 
@@ -50,6 +51,32 @@ def _search_filter(query: str) -> Q:
     return condition
 
 
+def _identity(patient: Patient) -> duplicates.Identity:
+    return duplicates.Identity(
+        given_name=patient.legal_given_name,
+        family_name=patient.legal_family_name,
+        date_of_birth=patient.date_of_birth,
+        phone=patient.phone,
+    )
+
+
+def duplicate_candidates(
+    *, access: ClinicAccess, patient: Patient
+) -> list[duplicates.Candidate[Patient]]:
+    """The clinic's records that may be the same person as `patient` (unsaved or not):
+    same date of birth (one indexed lookup), then the pure rule on names and phone.
+    Archived records count (the person may be back); records merged away do not."""
+    same_day = (
+        Patient.objects.filter(
+            clinic=access.clinic, date_of_birth=patient.date_of_birth, merged_into__isnull=True
+        )
+        .exclude(pk=patient.pk)
+        .order_by("legal_family_name", "legal_given_name", "mrn")
+    )
+    existing = ((p, _identity(p)) for p in same_day)
+    return duplicates.duplicate_candidates(_identity(patient), existing)
+
+
 def patient_search(
     *,
     access: ClinicAccess,
@@ -58,7 +85,10 @@ def patient_search(
     page: int = 1,
     page_size: int | None = None,
 ) -> Page:
-    patients = Patient.objects.filter(clinic=access.clinic).filter(_search_filter(query.strip()))
+    # A record merged into another is never listed: its entries are on the kept record.
+    patients = Patient.objects.filter(clinic=access.clinic, merged_into__isnull=True).filter(
+        _search_filter(query.strip())
+    )
     if not include_archived:
         patients = patients.filter(archived_at__isnull=True)
     size = min(max(page_size or settings.KETACARE_PAGE_SIZE, 1), 200)

@@ -19,7 +19,7 @@ from ketacare.accounts.policy import Permission
 from ketacare.audit.chain import diff
 from ketacare.audit.services import Action, audit_as
 from ketacare.common.errors import ValidationFailed
-from ketacare.patients import rules
+from ketacare.patients import duplicates, rules
 from ketacare.patients.models import (
     Allergy,
     BodyMeasurement,
@@ -29,7 +29,12 @@ from ketacare.patients.models import (
     Patient,
     PatientRecord,
 )
-from ketacare.patients.selectors import patient_get, patient_search, record_get
+from ketacare.patients.selectors import (
+    duplicate_candidates,
+    patient_get,
+    patient_search,
+    record_get,
+)
 from ketacare.patients.signals import clinical_record_changed
 
 PATIENT_FIELDS = (
@@ -136,12 +141,16 @@ def _patient_rule_errors(patient: Patient) -> dict[str, str]:
     return {field: message for field, message in errors.items() if message}
 
 
-def _save_patient(patient: Patient) -> None:
+def _validate_patient(patient: Patient) -> None:
     _full_clean(
         patient,
         lambda: _patient_rule_errors(patient),
-        exclude=["clinic", "created_by", "archived_by"],
+        exclude=["clinic", "created_by", "archived_by", "merged_into"],
     )
+
+
+def _save_patient(patient: Patient) -> None:
+    _validate_patient(patient)
     try:
         with transaction.atomic():
             patient.save()
@@ -154,11 +163,82 @@ def _save_patient(patient: Patient) -> None:
         raise ValidationFailed.single("mrn", "This MRN is already used in this clinic.") from exc
 
 
+CONFIRM_FIELD = "confirm_not_duplicate"
+
+
+class DuplicateSuspected(ValidationFailed):
+    """The person being registered may already have a record: the caller shows the
+    candidates and registers only when told it is a different person."""
+
+    def __init__(self, candidates: list[duplicates.Candidate[Patient]]) -> None:
+        self.candidates = candidates
+        listed = "; ".join(
+            f"{c.key.display_name} (MRN {c.key.mrn}, born {c.key.date_of_birth:%Y-%m-%d}): "
+            f"{c.reason_text}"
+            for c in candidates
+        )
+        super().__init__(
+            {
+                CONFIRM_FIELD: [
+                    f"This person may already be registered: {listed}. Open the existing "
+                    "record, or confirm that this is a different person to register anyway."
+                ]
+            }
+        )
+
+
+def patient_create(
+    *, access: ClinicAccess, data: Mapping[str, Any], confirm_not_duplicate: bool = False
+) -> Patient:
+    """Register a patient. When a record may be the same person (patients/duplicates.py)
+    it is refused with DuplicateSuspected, naming them, unless the caller confirms that
+    this is a different person; the confirmation is kept in the create event's details.
+    The candidates shown are audited as a registry read."""
+    try:
+        return _patient_create(
+            access=access, data=data, confirm_not_duplicate=confirm_not_duplicate
+        )
+    except DuplicateSuspected as exc:
+        _audit_candidates_shown(access, exc.candidates)
+        raise
+
+
 @transaction.atomic
-def patient_create(*, access: ClinicAccess, data: Mapping[str, Any]) -> Patient:
+def _audit_candidates_shown(
+    access: ClinicAccess, candidates: list[duplicates.Candidate[Patient]]
+) -> None:
+    audit_as(
+        access,
+        action=Action.SEARCH,
+        object_type="patient",
+        details={
+            "duplicate_check": True,
+            "results": len(candidates),
+            "patient_ids": [c.key.pk for c in candidates],
+        },
+    )
+
+
+@transaction.atomic
+def _patient_create(
+    *, access: ClinicAccess, data: Mapping[str, Any], confirm_not_duplicate: bool
+) -> Patient:
     access.require(Permission.REGISTER_PATIENT)
     patient = Patient(clinic=access.clinic, created_by=access.user, **_only(data, PATIENT_FIELDS))
+    _validate_patient(patient)
+    candidates = duplicate_candidates(access=access, patient=patient)
+    if candidates and not confirm_not_duplicate:
+        raise DuplicateSuspected(candidates)
     _save_patient(patient)
+    details: dict[str, Any] = {}
+    if candidates:
+        details = {
+            CONFIRM_FIELD: True,
+            "possible_duplicates": [
+                {"patient_id": c.key.pk, "mrn": c.key.mrn, "reasons": list(c.reasons)}
+                for c in candidates
+            ],
+        }
     audit_as(
         access,
         action=Action.CREATE,
@@ -166,6 +246,7 @@ def patient_create(*, access: ClinicAccess, data: Mapping[str, Any]) -> Patient:
         object_id=patient.pk,
         patient_id=patient.pk,
         changes=diff({}, _snapshot(patient, PATIENT_FIELDS)),
+        details=details or None,
     )
     return patient
 

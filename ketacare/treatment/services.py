@@ -577,6 +577,12 @@ def assessment_save(
             setattr(assessment, name, data[name])
     if assessment.pregnancy_test not in PreDoseAssessment.Pregnancy.values:
         raise ValidationFailed.single("pregnancy_test", "Choose a result.")
+    # The form shows what was saved, so saving it again sends the same weight and
+    # baseline: an unchanged value is kept, not recorded a second time.
+    if weight_kg is not None and _same_weight(assessment, weight_kg, access.clinic.today()):
+        weight_kg = None
+    if baseline and _same_baseline(baseline_of(session), baseline):
+        baseline = None
     if weight_kg is not None:
         assessment.weight = patients.record_add(
             access=access,
@@ -604,6 +610,22 @@ def assessment_save(
         | ({"weight_kg": [None, weight_kg]} if weight_kg is not None else {}),
     )
     return assessment
+
+
+def _same_weight(assessment: PreDoseAssessment, weight_kg: Decimal, today: dt.date) -> bool:
+    weight = assessment.weight
+    return (
+        weight is not None
+        and weight.entered_in_error_at is None
+        and weight.measured_on == today
+        and weight.weight_kg == weight_kg
+    )
+
+
+def _same_baseline(current: VitalReading | None, values: Mapping[str, Any]) -> bool:
+    return current is not None and all(
+        getattr(current, name) == value for name, value in values.items()
+    )
 
 
 @transaction.atomic

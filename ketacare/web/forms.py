@@ -29,6 +29,15 @@ class PatientForm(forms.ModelForm):
         widgets = _date_widgets(Patient) | {"address": forms.Textarea(attrs={"rows": 2})}
 
 
+class RegistrationForm(PatientForm):
+    """Registration: the patient's details, and the answer to "is this someone already
+    registered?" once the possible duplicates have been shown."""
+
+    confirm_not_duplicate = forms.BooleanField(
+        required=False, label="This is a different person — register anyway"
+    )
+
+
 def entry_form_class(model: type[PatientRecord]) -> type[forms.ModelForm]:
     return forms.modelform_factory(model, fields=RECORD_FIELDS[model], widgets=_date_widgets(model))
 

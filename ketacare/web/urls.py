@@ -19,6 +19,8 @@ from ketacare.web.views import (
     notes,
     outcomes,
     patients,
+    referrals,
+    registry,
     schedule,
     selfreport,
     session_chart,
@@ -60,6 +62,12 @@ urlpatterns = [
     path(f"{patient}/", patients.patient_chart, name="patient_chart"),
     path(f"{patient}/edit/", patients.patient_edit, name="patient_edit"),
     path(f"{patient}/archive/", patients.patient_archive, name="patient_archive"),
+    path(f"{patient}/merge/", registry.patient_merge, name="patient_merge"),
+    path(
+        "c/<slug:clinic_slug>/merges/<uuid:merge_id>/undo/",
+        registry.merge_undo,
+        name="merge_undo",
+    ),
     path(f"{patient}/sessions/book/", sessions.session_schedule, name="session_schedule"),
     path(
         f"{patient}/sessions/<uuid:session_id>/given/", sessions.session_given, name="session_given"
@@ -81,6 +89,11 @@ urlpatterns = [
         f"{patient}/eligibility/<uuid:screening_id>/accept/",
         eligibility.caution_accept,
         name="caution_accept",
+    ),
+    path(
+        f"{patient}/eligibility/<uuid:screening_id>/accept-cautions/",
+        eligibility.cautions_accept,
+        name="cautions_accept",
     ),
     path(
         "c/<slug:clinic_slug>/settings/eligibility/",
@@ -212,6 +225,7 @@ urlpatterns = [
     path("c/<slug:clinic_slug>/notes/templates/", notes.note_templates, name="note_templates"),
     # Letters in and out (ketacare.exchange), ahead of the generic chart sections.
     path(f"{patient}/letters/", exchange.patient_letters, name="patient_letters"),
+    path(f"{patient}/referrals/new/", referrals.referral_new, name="referral_new"),
     path(
         f"{patient}/letters/<uuid:document_id>/",
         exchange.patient_letter_file,
@@ -287,6 +301,28 @@ urlpatterns = [
         "c/<slug:clinic_slug>/exchange/import/",
         exchange.referral_import_page,
         name="referral_import",
+    ),
+    # Referrals and letters to the referrer (ketacare.referrals).
+    path("c/<slug:clinic_slug>/referrals/", referrals.referral_list, name="referral_list"),
+    path(
+        "c/<slug:clinic_slug>/referrals/letter-templates/",
+        referrals.letter_templates,
+        name="letter_templates",
+    ),
+    path(
+        "c/<slug:clinic_slug>/referrals/<uuid:referral_id>/",
+        referrals.referral_detail,
+        name="referral_detail",
+    ),
+    path(
+        "c/<slug:clinic_slug>/referrals/<uuid:referral_id>/status/",
+        referrals.referral_move,
+        name="referral_move",
+    ),
+    path(
+        "c/<slug:clinic_slug>/referrals/<uuid:referral_id>/letters/",
+        referrals.referral_letter,
+        name="referral_letter",
     ),
     path(
         "c/<slug:clinic_slug>/tokens/<int:token_id>/revoke/",

@@ -39,10 +39,13 @@ RECORD_ID_PARAMS = frozenset(
         "version_id",  # one of its versions
         "econsent_id",  # a patient's e-consent
         "note_id",  # a clinical or therapy note (ketacare.notes)
+        "referral_id",  # a referral (ketacare.referrals)
+        "kept_id",  # the patient a record is merged into
+        "merge_id",  # a merge of two patient records
     }
 )
-# An instrument code, a kind of note: the same in every clinic.
-NON_RECORD_PARAMS = frozenset({"code", "note_type"})
+# An instrument code, a kind of letter, a kind of note: the same in every clinic.
+NON_RECORD_PARAMS = frozenset({"code", "kind", "note_type"})
 
 REASON = {"reason": "Entered on the wrong chart"}
 
@@ -100,7 +103,18 @@ def _record_operations() -> dict[Op, dict[str, Any] | None]:
     ops.update(SCHEDULE_OPERATIONS)
     ops.update(CONSENT_OPERATIONS)
     ops.update(NOTE_OPERATIONS)
+    ops.update(REFERRAL_OPERATIONS)
+    ops.update(MERGE_OPERATIONS)
     return ops
+
+
+# Merging the patient into another record of the clinic, and undoing another merge
+# (the records are built by world.add_merge_records).
+MERGE_OPERATIONS: dict[Op, dict[str, Any] | None] = {
+    ("GET", f"{API}/patients/{{patient_id}}/merge/{{kept_id}}"): None,
+    ("POST", f"{API}/patients/{{patient_id}}/merge/{{kept_id}}"): {"reason": "Registered twice"},
+    ("POST", f"{API}/patient-merges/{{merge_id}}/undo"): {"reason": "Two people after all"},
+}
 
 
 # PHQ-9, every item 1 but item 9 (no safety alert), difficulty question answered.
@@ -381,6 +395,14 @@ NOTE_OPERATIONS: dict[Op, dict[str, Any] | None] = {
 # Aimed at the world's signed note, kept as psychotherapy notes: 404 in its own clinic too
 # for a role that may not read psychotherapy notes (ketacare.notes.core.may_read).
 PSYCHOTHERAPY_NOTE_OPERATIONS = frozenset({("POST", f"{_note}/addenda")})
+_referral = f"{API}/referrals/{{referral_id}}"
+REFERRAL_OPERATIONS: dict[Op, dict[str, Any] | None] = {
+    ("GET", _referral): None,
+    ("POST", f"{_referral}/status"): {"status": "contacted"},
+    ("POST", f"{_referral}/letters"): {"kind": "acceptance"},
+}
+# Sent only once the referral is accepted (world.accept_referrals).
+ACCEPTED_REFERRAL_OPERATIONS = {("POST", f"{_referral}/letters")}
 
 RECORD_OPERATIONS = _record_operations()
 
@@ -418,6 +440,16 @@ UNSCOPED_OPERATIONS: dict[Op, str] = {
         "POST",
         f"{API}/referrals/import",
     ): "test_referral_import_matches_and_writes_in_the_callers_clinic",
+    ("GET", f"{API}/referrals"): "test_referrals_list_and_record_in_the_callers_clinic",
+    ("POST", f"{API}/referrals"): "test_referrals_list_and_record_in_the_callers_clinic",
+    (
+        "GET",
+        f"{API}/referrals/letter-templates/{{kind}}",
+    ): "test_letter_templates_are_the_callers_clinics",
+    (
+        "PUT",
+        f"{API}/referrals/letter-templates/{{kind}}",
+    ): "test_letter_templates_are_the_callers_clinics",
     ("GET", f"{API}/schedule/board"): "test_schedule_board_and_booking_keep_to_the_callers_clinic",
     ("GET", f"{API}/schedule/rooms"): "test_schedule_board_and_booking_keep_to_the_callers_clinic",
     (
@@ -470,7 +502,11 @@ def expected_success(op: Op) -> int:
     method, path = op
     section = section_of(path)
     created = method == "POST" and path.endswith(
-        ("/consent/documents/{document_id}/versions", "/notes/{note_id}/addenda")
+        (
+            "/consent/documents/{document_id}/versions",
+            "/referrals/{referral_id}/letters",
+            "/notes/{note_id}/addenda",
+        )
     )
     return (
         201 if created or (method == "POST" and section and path.endswith(f"/{section}")) else 200
@@ -499,6 +535,10 @@ def url_for(op: Op, records: ClinicRecords, **ids: object) -> str:
         "econsent_id": records.econsent_id,
         "note_id": records.signed_note_id if path.endswith("/addenda") else records.note_id,
         "note_type": "therapy",
+        "referral_id": records.referral_id,
+        "kind": "acceptance",
+        "kept_id": records.merge_ids.get("kept", NOT_BUILT),
+        "merge_id": records.merge_ids.get("merge", NOT_BUILT),
         # The ledger's own records are not in this world (see LEDGER_PREFIX): ids no
         # record has, which its operations refuse (422 without a body, else 404).
         "ledger_entry_id": 0,

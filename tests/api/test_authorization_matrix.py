@@ -31,7 +31,14 @@ from tests.api.operations import (
     schema_operations,
     url_for,
 )
-from tests.api.world import World, add_state_session, call, member, session_client
+from tests.api.world import (
+    World,
+    add_merge_records,
+    add_state_session,
+    call,
+    member,
+    session_client,
+)
 from tests.factories import UserFactory
 from tests.web.test_tenant_isolation import PAGES
 
@@ -49,9 +56,11 @@ PROTOCOL = "esketamine_trd"  # {code} names a protocol here, an instrument elsew
 
 
 def _with_sessions(world: World) -> World:
-    """Every session the state-dependent operations and pages need, in both clinics."""
+    """Every session the state-dependent operations and pages need, in both clinics, and
+    the records the merge operations name."""
     for kind in STATE_SESSION_OPERATIONS:
         add_state_session(world, kind)
+    add_merge_records(world)
     return world
 
 

@@ -19,8 +19,11 @@ from ketacare.accounts.policy import Role
 from ketacare.accounts.services import api_token_create
 from ketacare.audit.models import AuditEvent
 from ketacare.patients.models import Patient
+from ketacare.referrals.models import LetterTemplate, Referral
 from tests.api.operations import (
+    ACCEPTED_REFERRAL_OPERATIONS,
     API,
+    MERGE_OPERATIONS,
     NON_RECORD_PARAMS,
     PATIENT_BODY,
     PHQ9_BODY,
@@ -38,7 +41,10 @@ from tests.api.operations import (
     url_for,
 )
 from tests.api.world import (
+    WORLD_NOW,
     World,
+    accept_referrals,
+    add_merge_records,
     add_state_session,
     call,
     clinic_state,
@@ -102,6 +108,10 @@ def prepare(world: World, op: Op) -> None:
     """The session in the state the action needs, when it needs one."""
     if op in SESSION_KIND:
         add_state_session(world, SESSION_KIND[op])
+    if op in ACCEPTED_REFERRAL_OPERATIONS:
+        accept_referrals(world)
+    if op in MERGE_OPERATIONS:
+        add_merge_records(world)
 
 
 @pytest.mark.parametrize("op", sorted(RECORD_OPERATIONS), ids=op_id)
@@ -160,6 +170,21 @@ def test_clinic_a_entry_under_a_clinic_b_patient_is_404(world: World, op: Op, ca
     after_b = clinic_state(world.b.clinic)
     assert after_b["AuditEvent"] == before_b["AuditEvent"]
     assert after_b["Patient"] == before_b["Patient"]
+
+
+@pytest.mark.parametrize("caller", ["b-member-session", "dual-member-token-b"])
+def test_a_clinic_b_record_cannot_be_merged_into_a_clinic_a_record(
+    world: World, caller: str
+) -> None:
+    add_merge_records(world)
+    before_a, before_b = clinic_state(world.a.clinic), clinic_state(world.b.clinic)
+    url = f"{API}/patients/{world.b.patient.pk}/merge/{world.a.merge_ids['kept']}"
+    client = clinic_b_client(world, caller)
+    for method, body in (("GET", None), ("POST", {"reason": "Registered twice"})):
+        response = call(client, method, url, body)
+        assert (response.status_code, response.json()) == (404, NOT_FOUND)
+    assert clinic_state(world.a.clinic) == before_a
+    assert clinic_state(world.b.clinic)["Patient"] == before_b["Patient"]
 
 
 def test_unknown_ids_get_the_same_404(world: World) -> None:
@@ -556,3 +581,43 @@ def test_note_templates_are_the_callers_clinics(world: World, caller: str) -> No
         (world.a.clinic.pk, "Clinic A"),
         (world.b.clinic.pk, "Clinic B"),
     }
+
+
+@pytest.mark.parametrize("caller", CLINIC_B_CALLERS)
+def test_referrals_list_and_record_in_the_callers_clinic(world: World, caller: str) -> None:
+    client = clinic_b_client(world, caller)
+    listed = client.get(f"{API}/referrals")
+    assert listed.status_code == 200, listed.content
+    assert [r["id"] for r in listed.json()["referrals"]] == [str(world.b.referral_id)]
+    body = {"referrer_name": "Dr B", "reason": "TRD", "received_on": "2024-03-01"}
+    # Clinic A's patient cannot be named from clinic B.
+    refused = client.post(
+        f"{API}/referrals", {**body, "patient_id": str(world.a.patient.pk)}, "application/json"
+    )
+    assert refused.status_code == 404
+    made = client.post(
+        f"{API}/referrals", {**body, "patient_id": str(world.b.patient.pk)}, "application/json"
+    )
+    assert made.status_code == 201, made.content
+    assert Referral.objects.get(pk=made.json()["id"]).clinic == world.b.clinic
+
+
+@pytest.mark.parametrize("caller", CLINIC_B_CALLERS)
+def test_letter_templates_are_the_callers_clinics(world: World, caller: str) -> None:
+    path = f"{API}/referrals/letter-templates/acceptance"
+    LetterTemplate.objects.create(
+        clinic=world.a.clinic,
+        kind="acceptance",
+        subject="Clinic A's own",
+        body="A",
+        updated_at=WORLD_NOW,
+        updated_by=world.dual_a.user,
+    )
+    client = clinic_b_client(world, caller)
+    assert client.get(path).json()["subject"] != "Clinic A's own"
+    saved = client.put(path, {"subject": "B's", "body": "Dear {referrer_name}"}, "application/json")
+    if saved.status_code == 200:
+        assert LetterTemplate.objects.get(clinic=world.b.clinic).subject == "B's"
+    else:
+        assert saved.status_code == 403  # a caller who may not change templates
+    assert LetterTemplate.objects.get(clinic=world.a.clinic).subject == "Clinic A's own"

@@ -73,6 +73,8 @@ from ketacare.outcomes.models import ClinicalEvent, ClinicOutcomeSettings, Maint
 from ketacare.patients import services as patients
 from ketacare.patients.api import CHART_ENTRY_PATHS
 from ketacare.patients.models import Patient
+from ketacare.referrals import services as referrals
+from ketacare.referrals.models import LetterTemplate, Referral, ReferralLetter, ReferralStep
 from ketacare.treatment import charting
 from ketacare.treatment import services as treatment
 from ketacare.treatment.models import (
@@ -157,6 +159,10 @@ class ClinicRecords:
     # one flagged as psychotherapy notes (ketacare.notes).
     note_id: uuid.UUID | None = None
     signed_note_id: uuid.UUID | None = None
+    referral_id: uuid.UUID | None = None  # a new referral (ketacare.referrals)
+    # A record to merge the patient into ("kept") and a merge of two others to undo
+    # ("merge"), built by add_merge_records for the merge operations' tests only.
+    merge_ids: dict[str, uuid.UUID] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -385,6 +391,35 @@ def add_state_session(world: World, kind: str) -> None:
     fix_clock(WORLD_NOW)
 
 
+def add_merge_records(world: World) -> None:
+    """In each clinic: a record the patient can be merged into, and a merge (of two other
+    records registered twice) that can be undone."""
+    from ketacare.patients import merge
+
+    for records, access in ((world.a, world.dual_a), (world.b, world.b_member)):
+        if records.merge_ids:
+            continue
+        letter = records.patient.mrn[0]
+
+        def new(
+            number: int, given: str, access: ClinicAccess = access, letter: str = letter
+        ) -> Patient:
+            data = {
+                "mrn": f"{letter}-M{number}",
+                "legal_given_name": given,
+                "legal_family_name": f"Mergeton{letter}",
+                "date_of_birth": dt.date(1990, 1, 1),
+                "sex_at_birth": "female",
+            }
+            return patients.patient_create(access=access, data=data, confirm_not_duplicate=True)
+
+        kept, spare, twice = new(1, "Kim"), new(2, "Lou"), new(3, "Lou")
+        done = merge.patient_merge(
+            access=access, patient_id=twice.pk, kept_id=spare.pk, reason="Registered twice"
+        )
+        records.merge_ids.update(kept=kept.pk, merge=done.pk)
+
+
 def member(clinic: Clinic, role: Role, user: Any = None) -> ClinicAccess:
     user = user or UserFactory()
     accounts.membership_set(clinic=clinic, user=user, role=role, actor=None)
@@ -417,6 +452,7 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
     letter_a, letter_b = add_letter(dual_a, patient_a), add_letter(b_member, patient_b)
     consent_a, consent_b = add_econsent(dual_a, patient_a), add_econsent(b_member, patient_b)
     notes_a, notes_b = add_notes(dual_a, patient_a), add_notes(b_member, patient_b)
+    referral_a, referral_b = add_referral(dual_a, patient_a), add_referral(b_member, patient_b)
     fix_clock(WORLD_NOW)
     return World(
         a=ClinicRecords(
@@ -435,6 +471,7 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
             letter_id=letter_a,
             **consent_a,
             **notes_a,
+            referral_id=referral_a,
         ),
         b=ClinicRecords(
             clinic_b,
@@ -452,6 +489,7 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
             letter_id=letter_b,
             **consent_b,
             **notes_b,
+            referral_id=referral_b,
         ),
         b_member=b_member,
         dual_a=dual_a,
@@ -541,6 +579,8 @@ CLINIC_MODELS: tuple[type[models.Model], ...] = (
     Note,
     NoteAddendum,
     NoteTemplate,
+    Referral,
+    LetterTemplate,
 )
 RECORD_MODELS: tuple[type[models.Model], ...] = (
     Patient,
@@ -554,6 +594,9 @@ RECORD_MODELS: tuple[type[models.Model], ...] = (
     Note,
     NoteAddendum,
     NoteTemplate,
+    Referral,
+    ReferralStep,
+    ReferralLetter,
 )
 
 
@@ -603,6 +646,31 @@ def add_econsent(access: ClinicAccess, patient: Patient) -> EconsentIds:
         "consent_version_id": econsent.version_id,
         "econsent_id": econsent.pk,
     }
+
+
+def add_referral(access: ClinicAccess, patient: Patient) -> uuid.UUID:
+    """A new referral, recorded through the service."""
+    data = {
+        "referrer_name": "Dr World",
+        "referrer_email": "world@gp.example",
+        "reason": "TRD",
+        "received_on": WORLD_NOW.date(),
+    }
+    return referrals.referral_create(
+        access=access, patient_id=patient.pk, data=data, now=WORLD_NOW
+    ).pk
+
+
+def accept_referrals(world: World) -> None:
+    """Both clinics' referrals accepted by a prescriber (a letter follows acceptance)."""
+    for records in (world.a, world.b):
+        assert records.referral_id is not None
+        referrals.referral_move(
+            access=member(records.clinic, Role.PRESCRIBER),
+            referral_id=records.referral_id,
+            status="accepted",
+            now=WORLD_NOW,
+        )
 
 
 def add_letter(access: ClinicAccess, patient: Patient) -> uuid.UUID:

@@ -66,7 +66,9 @@ def audit_log() -> Callable[[Clinic], AuditLog]:
 @pytest.fixture
 def register() -> Callable[..., Patient]:
     def make(access: ClinicAccess, **data: Any) -> Patient:
-        return services.patient_create(access=access, data=PATIENT_DATA | data)
+        return services.patient_create(
+            access=access, data=PATIENT_DATA | data, confirm_not_duplicate=True
+        )
 
     return make
 

@@ -77,7 +77,9 @@ def trail(make_access: Callable[..., ClinicAccess], monkeypatch: pytest.MonkeyPa
     }
     first = services.patient_create(access=nurse, data=base | {"mrn": "A-1"})
     clock[0] = dt.datetime(2026, 1, 16, 15, 0, tzinfo=UTC)
-    second = services.patient_create(access=prescriber, data=base | {"mrn": "B-2"})
+    second = services.patient_create(
+        access=prescriber, data=base | {"mrn": "B-2"}, confirm_not_duplicate=True
+    )
     clock[0] = dt.datetime(2026, 1, 16, 16, 0, tzinfo=UTC)
     services.patient_update(access=nurse, patient_id=first.pk, data={"phone": "555-0100"})
     clock[0] = dt.datetime(2026, 1, 20, 12, 0, tzinfo=UTC)

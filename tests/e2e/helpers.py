@@ -88,4 +88,4 @@ def register(access: ClinicAccess, mrn: str, given: str, family: str, **extra: A
         "sex_at_birth": "female",
         **extra,
     }
-    return patients.patient_create(access=access, data=data)
+    return patients.patient_create(access=access, data=data, confirm_not_duplicate=True)

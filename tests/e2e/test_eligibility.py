@@ -1,5 +1,6 @@
 """A prescriber records a patient's antidepressant trials, sees the resistance status,
-runs screening for IV ketamine and accepts the benzodiazepine caution."""
+runs screening for IV ketamine (answering "No" to every item still unknown in one click)
+and accepts the benzodiazepine and blood-pressure cautions at once, each with its reason."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from playwright.sync_api import expect
 
 from ketacare.accounts.policy import Role
 from ketacare.eligibility import services as eligibility
-from ketacare.eligibility.models import CautionAcceptance, Episode
+from ketacare.eligibility.models import CautionAcceptance, Episode, ScreeningResult
+from ketacare.eligibility.selectors import open_cautions
 from ketacare.patients import services as patients
 from ketacare.patients.models import Medication
+from tests.e2e.accessibility import assert_accessible
 from tests.e2e.conftest import OpenPage
-from tests.e2e.helpers import access_for, log_in, make_clinic, make_staff, register
+from tests.e2e.helpers import access_for, log_in, make_clinic, make_staff, register, said
 
 pytestmark = pytest.mark.e2e
 
@@ -67,14 +70,28 @@ def test_trials_resistance_screening_and_accepting_a_caution(open_page: OpenPage
     expect(page.locator("[data-derived=thase_rush]")).to_contain_text("II")
     expect(page.locator("tr[data-trial=Venlafaxine] td.adequacy")).to_contain_text("Adequate")
 
+    assert_accessible(page)
+
     page.get_by_role("tab", name="Eligibility").click()
     expect(page).to_have_url(re.compile(r"/eligibility/$"))
     form = page.locator("form.screening-form")
     form.get_by_label("Protocol").select_option("iv_ketamine")
-    for item in form.locator(".checklist-item").all():
-        item.get_by_label("No", exact=True).check()
-    form.locator("[name=bp_systolic]").fill("124")
-    form.locator("[name=bp_diastolic]").fill("80")
+    # Every question starts "Unknown"; one click answers all still unknown with "No",
+    # each answer still shown and changeable.
+    items = form.locator(".checklist-item")
+    expect(items.first.get_by_label("Unknown", exact=True)).to_be_checked()
+    form.get_by_role("button", name="No to all still unknown").click()
+    for item in items.all():
+        expect(item.get_by_label("No", exact=True)).to_be_checked()
+    expect(form.locator("[data-answer-unknown-status]")).to_have_text(
+        f"{items.count()} answers set to “No”."
+    )
+    first = items.first
+    first.get_by_label("Yes", exact=True).check()  # still changeable after the bulk answer
+    first.get_by_label("No", exact=True).check()
+    form.get_by_label("Systolic").fill("152")
+    form.get_by_label("Diastolic").fill("96")
+    assert_accessible(page)
     form.get_by_role("button", name="Screen").click()
 
     expect(page.get_by_text("Screened: eligible with cautions.")).to_be_visible()
@@ -84,11 +101,20 @@ def test_trials_resistance_screening_and_accepting_a_caution(open_page: OpenPage
     expect(page.locator(".screening-summary")).to_contain_text(
         "IV racemic ketamine: eligible with cautions"
     )
+    screening = ScreeningResult.objects.filter(patient=patient).latest("screened_at")
+    codes = [r["code"] for r in open_cautions(screening)]
+    assert len(codes) >= 2 and "benzodiazepine_load:lorazepam" in codes
+    assert_accessible(page)
 
-    benzo.get_by_text("Accept caution").click()
-    benzo.get_by_label("Justification").fill("Taper to 1 mg/day agreed before the first infusion.")
-    benzo.get_by_role("button", name="Accept").click()
-    expect(page.get_by_text("Caution accepted.")).to_be_visible()
-    benzo = page.locator("li.reason[data-code='benzodiazepine_load:lorazepam']")
-    expect(benzo).to_contain_text("Accepted by")
-    assert CautionAcceptance.objects.get().justification.startswith("Taper")
+    # Two (or more) cautions accepted at once, each with its own justification.
+    accept = page.locator("form.accept-cautions")
+    for code in codes:
+        reason = page.locator(f"li.reason[data-code='{code}']")
+        reason.get_by_label("Justification to accept this caution").fill(
+            f"Reviewed with the patient ({code}); plan agreed before the first infusion."
+        )
+    accept.get_by_role("button", name=re.compile("^Accept cautions")).click()
+    said(page, f"{len(codes)} cautions accepted.")
+    for code in codes:
+        expect(page.locator(f"li.reason[data-code='{code}']")).to_contain_text("Accepted by")
+    assert sorted(CautionAcceptance.objects.values_list("code", flat=True)) == sorted(codes)

@@ -4,6 +4,8 @@ draws its Kaplan-Meier chart with the locally served Plotly."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -28,9 +30,17 @@ def test_worklist_to_patient_to_accepted_recommendation(open_page: OpenPage, liv
     log_in(page, "nurse.lee")
     page.goto("/c/riverside/")
     page.locator("nav.mainnav").get_by_role("link", name="Worklist").click()
-    boosters = page.locator("#work-booster_due")
-    expect(boosters).to_contain_text("next session recommended at day 11")
-    boosters.get_by_role("link", name="Lindqvist, Bea").click()
+    # One compact row: who, what in a few words, the score trend, when; the reason one
+    # click away.
+    booster = page.locator('tr[data-kind="booster_due"]')
+    expect(booster).to_contain_text("Booster due")
+    expect(booster.locator(".trend-latest")).to_contain_text("PHQ-9")
+    booster.get_by_text("Why").click()
+    expect(booster.locator("details p")).to_contain_text("next session recommended at day 11")
+    page.get_by_label("Kind", exact=True).select_option(label="Boosters due")
+    expect(page).to_have_url(re.compile(r"kind=booster_due"))
+    expect(page.locator("#work-rows tbody tr")).to_have_count(1)
+    booster.get_by_role("link", name="Lindqvist, Bea").click()
 
     maintenance = page.locator("#maintenance")
     expect(maintenance).to_contain_text("scores rose 5-6 points from the nadir 14 days")
@@ -42,7 +52,8 @@ def test_worklist_to_patient_to_accepted_recommendation(open_page: OpenPage, liv
     assert TreatmentSession.objects.filter(patient=patient, status="scheduled").count() == 1
 
     page.locator("nav.mainnav").get_by_role("link", name="Worklist").click()
-    expect(page.locator("#work-booster_due")).to_contain_text("Nothing to do")
+    expect(page.locator("#work-rows")).to_be_visible()
+    expect(page.locator('tr[data-kind="booster_due"]')).to_have_count(0)
 
     page.locator("nav.mainnav").get_by_role("link", name="Outcomes").click()
     expect(page.locator("#courses-started")).to_have_text("1")

@@ -222,3 +222,29 @@ def test_another_content_type_is_refused_naming_it(charted: Charted) -> None:
     )
     assert response.status_code == 422
     assert "Content-Type" in response.content.decode()
+
+
+def test_a_csv_naming_the_referrer_puts_a_new_referral_on_the_worklist_once(
+    charted: Charted,
+) -> None:
+    from ketacare.referrals.models import Referral
+
+    body = (
+        "legal_family_name,legal_given_name,date_of_birth,sex_at_birth,mrn,"
+        "referring_clinician_name,referring_clinician_email\n"
+        "Stone,Iris,1988-07-01,female,NEW-1,Dr Ada Ames,ames@gp.example\n"
+    )
+    result = post(charted.token, body, "text/csv", confirm=True).json()
+    assert result["rows"][0]["added"]["referrals"] == 1
+    referral = Referral.objects.get(patient__mrn="NEW-1")
+    assert (referral.status, referral.referrer_name, referral.referrer_email) == (
+        "new",
+        "Dr Ada Ames",
+        "ames@gp.example",
+    )
+    assert referral.reason == "Not stated in the imported referral file."
+    # The same file again: the patient is matched and no second open referral is made.
+    again = post(charted.token, body, "text/csv", confirm=True).json()
+    assert again["rows"][0]["action"] == "match"
+    assert again["rows"][0]["skipped"]["referrals"] == 1
+    assert Referral.objects.filter(patient__mrn="NEW-1").count() == 1

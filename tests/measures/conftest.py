@@ -88,7 +88,9 @@ def register(access: ClinicAccess, mrn: str = "M-1001", **contact: Any) -> Patie
         "email": "maya.moreau@example.net",
         "phone": "+44 7700 900555",
     }
-    return patients.patient_create(access=access, data={**data, **contact})
+    return patients.patient_create(
+        access=access, data={**data, **contact}, confirm_not_duplicate=True
+    )
 
 
 @pytest.fixture

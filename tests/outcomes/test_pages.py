@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.outcomes.models import ClinicOutcomeSettings, MaintenanceDecision
+from ketacare.outcomes.worklist import build_worklist
 from ketacare.patients.models import Patient
 from ketacare.treatment.models import TreatmentSession
 from tests.clock import fix_clock
@@ -80,6 +81,65 @@ def test_the_worklist_page_links_to_the_work(team: Team, recent: Patient) -> Non
     text = html.decode()
     assert "Boosters due" in text and "REMS forms due" in text
     assert tab_url(team.prescriber, recent) in text
+
+
+def _row(html: str, kind: str) -> str:
+    found = re.search(rf'<tr data-kind="{kind}">(.*?)</tr>', html, re.S)
+    assert found, kind
+    return found.group(1)
+
+
+def test_a_worklist_row_is_compact_with_the_reasoning_one_click_away(
+    team: Team, recent: Patient
+) -> None:
+    html = signed_in(team.prescriber).get(reverse("worklist", args=[team.clinic.slug]))
+    row = _row(html.content.decode(), "booster_due")
+    assert "Lindqvist" not in row and recent.display_name in row
+    assert ">Booster due</span>" in row
+    # The trend of the course's PHQ-9 scores, drawn, with the latest score.
+    assert '<svg class="sparkline"' in row and 'aria-label="PHQ-9 from ' in row
+    assert re.search(r'class="trend-latest">PHQ-9 \d+</span>', row)
+    # Due in two days (write_recent_two_week_relief), as a date and in words.
+    assert "in 2 days" in row
+    # The sentence is behind "Why", not the row's text.
+    assert re.search(r"<details><summary>Why</summary><p>[^<]*next session recommended", row)
+
+
+def test_the_worklist_filters_by_kind_and_clinician_and_answers_htmx_with_rows(
+    team: Team, recent: Patient
+) -> None:
+    client = signed_in(team.prescriber)
+    url = reverse("worklist", args=[team.clinic.slug])
+    only_alerts = client.get(url, {"kind": "safety_alert"}).content.decode()
+    assert 'data-kind="booster_due"' not in only_alerts and "Nothing to do." in only_alerts
+    (booster,) = [
+        i for i in build_worklist(team.prescriber, A_MONDAY).items if i.kind == "booster_due"
+    ]
+    assert booster.prescriber_id is not None
+    theirs = client.get(url, {"clinician": str(booster.prescriber_id)}).content.decode()
+    assert 'data-kind="booster_due"' in theirs
+    assert f'<option value="{booster.prescriber_id}" selected>' in theirs
+    unassigned = client.get(url, {"clinician": "0"}).content.decode()
+    assert 'data-kind="booster_due"' not in unassigned
+    partial = client.get(url, {"sort": "due"}, headers={"HX-Request": "true"})
+    assert b"<html" not in partial.content and b'data-kind="booster_due"' in partial.content
+    # A stale or edited link shows everything rather than failing.
+    stale = client.get(url, {"kind": "nonsense", "clinician": "x", "sort": "?"})
+    assert stale.status_code == 200 and 'data-kind="booster_due"' in stale.content.decode()
+
+
+def test_the_worklist_api_gives_compact_rows_and_filters(
+    team: Team, recent: Patient, api_client: Callable[[ClinicAccess], Client]
+) -> None:
+    client = api_client(team.prescriber)
+    (item,) = client.get("/api/v1/worklist", {"kind": "booster_due"}).json()
+    assert item["headline"] == "Booster due" and item["patient_id"] == str(recent.pk)
+    assert item["instrument"] == "PHQ-9" and len(item["trend"]) >= 2
+    assert item["due"] == (A_MONDAY.date() + dt.timedelta(days=2)).isoformat()
+    assert "next session recommended" in item["summary"]
+    assert client.get("/api/v1/worklist", {"kind": "safety_alert"}).json() == []
+    refused = client.get("/api/v1/worklist", {"kind": "nonsense"})
+    assert refused.status_code == 422 and "kind" in str(refused.json()["detail"])
 
 
 def test_the_dashboard_has_charts_tables_and_csv(team: Team, recent: Patient) -> None:

@@ -7,6 +7,8 @@ import uuid
 from decimal import Decimal
 from typing import Any, TypedDict
 
+from django.urls import reverse
+
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission, Role
 from ketacare.accounts.services import membership_set
@@ -51,14 +53,7 @@ def to_pre_dose(
 ) -> TreatmentSession:
     """Screened, weighed, scheduled, ordered and the order double-checked by the nurse,
     checked in, weighed again, baseline recorded: ready for a prescriber."""
-    clear_for_protocol(prescriber, patient.pk, protocol)
-    weigh(nurse, patient)
-    at(0)
-    session = services.session_schedule(
-        access=nurse, patient_id=patient.pk, scheduled_start=T0, protocol_code=protocol
-    )
-    order(prescriber, nurse, session, protocol, dose)
-    services.session_transition(access=nurse, **ids(session), event="check_in")
+    session = checked_in(nurse, prescriber, patient, protocol=protocol, dose=dose)
     services.assessment_save(
         access=nurse,
         **ids(session),
@@ -68,6 +63,40 @@ def to_pre_dose(
         baseline=baseline or BASELINE,
     )
     return TreatmentSession.objects.get(pk=session.pk)
+
+
+def checked_in(
+    nurse: ClinicAccess,
+    prescriber: ClinicAccess,
+    patient: Patient,
+    *,
+    protocol: str = "iv_ketamine",
+    dose: str = "35",
+) -> TreatmentSession:
+    """Screened, weighed, scheduled, ordered and double-checked, checked in: the pre-dose
+    assessment is still to do."""
+    clear_for_protocol(prescriber, patient.pk, protocol)
+    weigh(nurse, patient)
+    at(0)
+    session = services.session_schedule(
+        access=nurse, patient_id=patient.pk, scheduled_start=T0, protocol_code=protocol
+    )
+    order(prescriber, nurse, session, protocol, dose)
+    services.session_transition(access=nurse, **ids(session), event="check_in")
+    return session
+
+
+def session_url(name: str, session: TreatmentSession, **extra: str) -> str:
+    """The address of a session page (`name`: session_page, session_act, …)."""
+    return reverse(
+        name,
+        kwargs={
+            "clinic_slug": session.clinic.slug,
+            "patient_id": session.patient_id,
+            "session_id": session.pk,
+            **extra,
+        },
+    )
 
 
 def weigh(nurse: ClinicAccess, patient: Patient, kg: str = "70.0") -> None:

@@ -13,28 +13,23 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from pypdf import PdfReader
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.patients.models import Patient
 from ketacare.treatment import charting, services
 from ketacare.treatment.models import TreatmentSession
-from tests.sessions.build import at, esketamine_discharged, ids, start_iv, to_pre_dose, vitals
+from tests.sessions.build import (
+    at,
+    esketamine_discharged,
+    ids,
+    start_iv,
+    to_pre_dose,
+    vitals,
+)
+from tests.sessions.build import session_url as _url
 
 pytestmark = pytest.mark.django_db
-
-
-def _url(name: str, session: TreatmentSession, **extra: str) -> str:
-    return reverse(
-        name,
-        kwargs={
-            "clinic_slug": session.clinic.slug,
-            "patient_id": session.patient_id,
-            "session_id": session.pk,
-            **extra,
-        },
-    )
 
 
 def _live(nurse: ClinicAccess, prescriber: ClinicAccess, patient: Patient) -> TreatmentSession:

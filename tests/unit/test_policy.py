@@ -34,6 +34,7 @@ INTENDED: dict[Permission, list[bool]] = {
     Permission.EDIT_CLINICAL:     [N,  Y,    Y,    N,    N,    N,    N],
     Permission.RECORD_CONSENT:    [Y,  Y,    Y,    N,    Y,    N,    N],
     Permission.ARCHIVE_PATIENT:   [Y,  Y,    N,    N,    N,    N,    N],
+    Permission.MERGE_PATIENTS:    [Y,  Y,    N,    N,    N,    N,    N],
     Permission.VIEW_AUDIT:        [Y,  N,    N,    N,    N,    Y,    N],
     Permission.MANAGE_STAFF:      [Y,  N,    N,    N,    N,    N,    N],
     Permission.VIEW_DEIDENTIFIED: [Y,  N,    N,    N,    N,    N,    Y],

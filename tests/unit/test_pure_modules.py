@@ -17,6 +17,7 @@ import ketacare
 ROOT = Path(ketacare.__file__).resolve().parent.parent
 PURE_MODULES = [
     "ketacare/patients/rules.py",
+    "ketacare/patients/duplicates.py",
     "ketacare/accounts/policy.py",
     "ketacare/accounts/tokens.py",
     "ketacare/audit/chain.py",

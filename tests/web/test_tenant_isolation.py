@@ -27,10 +27,11 @@ from ketacare.patients.api import CHART_ENTRY_PATHS
 from ketacare.treatment.rules import FLAG_SETTINGS, SETTING_SPECS
 from ketacare.web import urls as web_urls
 from ketacare.web.views.patients import CHART_TABS
-from tests.api.operations import CONSENT_VERSION_BODY
+from tests.api.operations import CONSENT_VERSION_BODY, NOT_BUILT
 from tests.api.world import (
     ClinicRecords,
     World,
+    add_merge_records,
     add_state_session,
     clinic_state,
     member,
@@ -113,6 +114,7 @@ class Page:
     role: Role = Role.PRESCRIBER  # who, in the record's own clinic, may use the page
     label: str = ""
     session_kind: str = ""  # a session in this state (tests.api.world.add_state_session)
+    merges: bool = False  # needs the merge records (tests.api.world.add_merge_records)
 
     @property
     def id(self) -> str:
@@ -140,6 +142,13 @@ def _entry(section: str) -> Callable[[ClinicRecords], dict[str, Any]]:
 
 def _note(r: ClinicRecords) -> dict[str, Any]:
     return {**_patient(r), "note_id": r.note_id}
+
+
+def _referral(r: ClinicRecords) -> dict[str, Any]:
+    return {**_slug(r), "referral_id": r.referral_id}
+
+
+REFERRAL_FORM = {"referrer_name": "Dr X", "reason": "TRD", "received_on": "2024-03-01"}
 
 
 def _failed_message(r: ClinicRecords) -> dict[str, Any]:
@@ -186,6 +195,12 @@ ELIGIBILITY_PAGES = [
         post={"code": "not_treatment_resistant", "justification": "Referral letter documents it."},
         serves_get=False,
     ),
+    Page(
+        "cautions_accept",
+        lambda r: {**_patient(r), "screening_id": r.entries["screenings"]},
+        post={"justification:not_treatment_resistant": "Referral letter documents it."},
+        serves_get=False,
+    ),
     Page("eligibility_settings", _slug, post={"min_failed_trials": "3"}),
 ]
 
@@ -199,6 +214,21 @@ def _pages() -> list[Page]:
         Page("patient_chart", _patient),
         Page("patient_edit", _patient, post={**PATIENT_FORM, "mrn": "A-1001"}),
         Page("patient_archive", _patient, post=REASON),
+        # Merge the patient into clinic A's "A-M1" (add_merge_records); B's pages name it
+        # too, so their 404 can only come from the patient in the path.
+        Page(
+            "patient_merge",
+            _patient,
+            post={"kept_mrn": "A-M1", "reason": "Registered twice"},
+            query="?kept_mrn=A-M1",
+            merges=True,
+        ),
+        Page(
+            "merge_undo",
+            lambda r: {**_slug(r), "merge_id": r.merge_ids.get("merge", NOT_BUILT)},
+            post=REASON,
+            merges=True,
+        ),
         Page("audit_list", _slug, role=Role.COMPLIANCE),
         Page("audit_list", _slug, query="?format=csv", role=Role.COMPLIANCE, label="audit_csv"),
         Page("token_list", _slug, post={"name": "lab", "expires_in_days": "30"}),
@@ -439,6 +469,13 @@ def _pages() -> list[Page]:
             role=Role.FRONT_DESK,
             serves_get=False,
         ),
+        # Referrals and letters to the referrer (ketacare.referrals).
+        Page("referral_list", _slug),
+        Page("letter_templates", _slug, role=Role.CLINIC_ADMIN),
+        Page("referral_new", _patient, role=Role.FRONT_DESK, post=REFERRAL_FORM),
+        Page("referral_detail", _referral),
+        Page("referral_move", _referral, post={"status": "contacted"}, serves_get=False),
+        Page("referral_letter", _referral, post={"kind": "acceptance"}, serves_get=False),
         # E-consent (ketacare.consent).
         Page(
             "econsent_send",
@@ -560,6 +597,8 @@ RECORD_PAGES = [
         "schedule_feed",
         "consent_documents",
         "note_templates",
+        "referral_list",
+        "letter_templates",
     }
 ]
 
@@ -587,6 +626,8 @@ def test_every_clinic_page_is_known(world: World) -> None:
 def prepare(world: World, page: Page) -> None:
     if page.session_kind:
         add_state_session(world, page.session_kind)
+    if page.merges:
+        add_merge_records(world)
 
 
 def _signed_in(user: Any) -> Client:

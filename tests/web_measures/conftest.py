@@ -41,6 +41,7 @@ def new_patient(access: ClinicAccess, mrn: str = "M-0001", family: str = "Marlow
             "email": "mira@example.org",
             "phone": "+44 7700 900123",
         },
+        confirm_not_duplicate=True,  # several synthetic patients share a phone and birthday
     )
 
 

@@ -11,6 +11,7 @@ from ketacare.common.citations import plain_citation
 from ketacare.dosing.protocols import SHIPPED, ProtocolDefinition, schedule_label
 from ketacare.measures.instruments import get_instrument
 from ketacare.measures.instruments.base import ScoringError
+from ketacare.outcomes import compact
 
 register = template.Library()
 
@@ -88,3 +89,15 @@ def form_for(form: Any, key: Any) -> Any:
     """The same empty form for one row of a list, with ids of its own (`form|form_for:s.pk`),
     so each row's labels point at its own fields."""
     return type(form)(auto_id=f"id_{key}_%s")
+
+
+@register.filter
+def due_words(day: dt.date | None, today: dt.date) -> str:
+    """How far a date is from today: "today", "in 3 days", "5 days ago"."""
+    return compact.due_words(day, today)
+
+
+@register.inclusion_tag("web/outcomes/_sparkline.html")
+def sparkline(values: tuple[float, ...], instrument: str) -> dict[str, Any]:
+    """A small inline chart of a score series (no script, so it prints and works anywhere)."""
+    return {"line": compact.sparkline(values), "instrument": instrument}

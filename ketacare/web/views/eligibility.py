@@ -110,7 +110,12 @@ def eligibility_tab(access: ClinicAccess, patient: Patient) -> tuple[str, dict[s
         initial |= {"bp_systolic": checklist.bp_systolic, "bp_diastolic": checklist.bp_diastolic}
     return "web/eligibility/_eligibility.html", {
         "latest": [
-            {"summary": s, "screening": results[s.id], "reasons": _with_acceptance(results[s.id])}
+            {
+                "summary": s,
+                "screening": results[s.id],
+                "reasons": (reasons := _with_acceptance(results[s.id])),
+                "open_acceptable": sum(1 for r in reasons if r["acceptable"] and not r["accepted"]),
+            }
             for s in latest
         ],
         "past": ScreeningResult.objects.filter(patient=patient)[:30],
@@ -261,6 +266,53 @@ def caution_accept(
     else:
         messages.success(request, "Caution accepted.")
     return _back(access, patient_id, "eligibility")
+
+
+JUSTIFICATION_PREFIX = "justification:"
+
+
+@require_POST
+@clinic_view
+def cautions_accept(
+    request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID, screening_id: uuid.UUID
+) -> HttpResponse:
+    """Accept every caution of the screening whose justification was written, in one
+    service call (one transaction); a caution left blank stays open."""
+    patient_get(access=access, patient_id=patient_id)
+    screening = ScreeningResult.objects.filter(
+        clinic=access.clinic, patient_id=patient_id, pk=screening_id
+    ).first()
+    if screening is None:
+        raise NotFound("screening")
+    justifications = {
+        name.removeprefix(JUSTIFICATION_PREFIX): text
+        for name in request.POST
+        if name.startswith(JUSTIFICATION_PREFIX) and (text := request.POST.get(name, "").strip())
+    }
+    try:
+        accepted = services.cautions_accept(
+            access=access,
+            patient_id=patient_id,
+            screening_id=screening_id,
+            justifications=justifications,
+        )
+    except ValidationFailed as exc:
+        flash_failure(request, exc, labels=caution_labels(screening))
+    else:
+        count = len(accepted)
+        messages.success(request, f"{count} caution{'s' if count != 1 else ''} accepted.")
+    return _back(access, patient_id, "eligibility")
+
+
+def caution_labels(screening: ScreeningResult) -> dict[str, str]:
+    """Each caution's fields named as the page shows them: "Justification for <caution>"."""
+    labels = {"cautions": "Cautions"}
+    for reason in screening.reasons:
+        what = reason["text"] + (f" ({reason['detail']})" if reason.get("detail") else "")
+        for field, word in (("justification", "Justification"), ("code", "Caution")):
+            labels[f"cautions.{reason['code']}.{field}"] = f"{word} for “{what}”"
+        labels[f"cautions.{reason['code']}.screening"] = f"Screening for “{what}”"
+    return labels
 
 
 # --- clinic settings ---------------------------------------------------------------------

@@ -23,6 +23,7 @@ from ketacare.exchange.api import parse_upload
 from ketacare.exchange.imports import ImportResult, referral_import
 from ketacare.exchange.referral import CSV_COLUMNS
 from ketacare.patients.selectors import patient_get
+from ketacare.referrals.selectors import referrals_of_patient
 from ketacare.web.feedback import flash_failure
 from ketacare.web.views.access import clinic_view
 from ketacare.web.views.patients import add_errors
@@ -132,7 +133,12 @@ def patient_letters(
     return render(
         request,
         "web/exchange/letters.html",
-        {"access": access, "patient": patient, "documents": documents},
+        {
+            "access": access,
+            "patient": patient,
+            "documents": documents,
+            "referrals": referrals_of_patient(access=access, patient_id=patient.pk),
+        },
     )
 
 

@@ -25,10 +25,11 @@ from ketacare.measures.instruments import get_instrument
 from ketacare.operations.routers import replica_reads
 from ketacare.outcomes import charts, report, services
 from ketacare.outcomes import dashboard as outcome_dashboard
+from ketacare.outcomes.compact import SORTS, UNASSIGNED
 from ketacare.outcomes.config import config_for, setting_rows
 from ketacare.outcomes.models import ClinicalEvent
 from ketacare.outcomes.options import JUDGED_INSTRUMENTS
-from ketacare.outcomes.worklist import worklist_open
+from ketacare.outcomes.worklist import KINDS, worklist_open
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import patient_get
 from ketacare.web.feedback import flash_failure
@@ -139,10 +140,42 @@ def recommendation_dismiss(
     return _back(access, patient_id)
 
 
+class WorklistFilter(forms.Form):
+    kind = forms.ChoiceField(
+        required=False, label="Kind", choices=[("", "All kinds"), *KINDS.items()]
+    )
+    clinician = forms.TypedChoiceField(required=False, label="Clinician", coerce=int)
+    sort = forms.ChoiceField(required=False, label="Sort", choices=list(SORTS.items()))
+
+    def __init__(self, data: Mapping[str, Any], clinicians: Mapping[int, str]) -> None:
+        super().__init__(data)
+        self.fields["clinician"].choices = [  # type: ignore[attr-defined]
+            ("", "All clinicians"),
+            *sorted(clinicians.items(), key=lambda pair: pair[1].casefold()),
+            (UNASSIGNED, "No prescriber yet"),
+        ]
+
+    def choice(self) -> dict[str, Any]:
+        """The rows asked for; an unknown choice (a stale link) shows everything."""
+        data = self.cleaned_data if self.is_valid() else {}
+        clinician = data.get("clinician")
+        return {
+            "kind": data.get("kind") or "",
+            "prescriber_id": clinician if isinstance(clinician, int) else None,
+            "sort": data.get("sort") or "urgency",
+        }
+
+
 @clinic_view
 def worklist(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
     work = worklist_open(access=access, now=timezone.now())
-    return render(request, "web/outcomes/worklist.html", {"access": access, "work": work})
+    form = WorklistFilter(request.GET, work.clinicians)
+    chosen = form.choice()
+    context = {"access": access, "work": work, "form": form, "chosen": chosen}
+    context["rows"] = work.rows(**chosen)
+    partial = request.htmx  # type: ignore[attr-defined]
+    template = "web/outcomes/_worklist_rows.html" if partial else "web/outcomes/worklist.html"
+    return render(request, template, context)
 
 
 # --- dashboard ---------------------------------------------------------------------------

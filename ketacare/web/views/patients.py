@@ -17,13 +17,14 @@ from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
 from ketacare.common.errors import ValidationFailed
 from ketacare.common.http import HtmxHttpRequest
-from ketacare.measures.selectors import open_alerts_of
 from ketacare.patients import rules, services
 from ketacare.patients.api import CHART_ENTRY_PATHS
+from ketacare.patients.merge import merges_of
 from ketacare.patients.models import Patient, PatientRecord
-from ketacare.patients.selectors import chart_summary, patient_get, record_get, record_list
+from ketacare.patients.selectors import patient_get, record_get, record_list
+from ketacare.treatment.banner import patient_banner
 from ketacare.web.feedback import flash_failure
-from ketacare.web.forms import PatientForm, ReasonForm, entry_form_class
+from ketacare.web.forms import PatientForm, ReasonForm, RegistrationForm, entry_form_class
 from ketacare.web.views.access import clinic_view
 
 # Tabs on the chart, in order. Later capabilities (sessions, measures, plans) add theirs.
@@ -68,10 +69,17 @@ def patient_list(request: HtmxHttpRequest, access: ClinicAccess) -> HttpResponse
 @clinic_view
 def patient_new(request: HtmxHttpRequest, access: ClinicAccess) -> HttpResponse:
     access.require(Permission.REGISTER_PATIENT)
-    form = PatientForm(request.POST or None)
+    form = RegistrationForm(request.POST or None)
+    duplicates: list[Any] = []
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        confirm = bool(data.pop("confirm_not_duplicate", False))
         try:
-            patient = services.patient_create(access=access, data=form.cleaned_data)
+            patient = services.patient_create(
+                access=access, data=data, confirm_not_duplicate=confirm
+            )
+        except services.DuplicateSuspected as exc:
+            duplicates = exc.candidates  # shown first, with the choice to register anyway
         except ValidationFailed as exc:
             add_errors(form, exc)
         else:
@@ -80,7 +88,12 @@ def patient_new(request: HtmxHttpRequest, access: ClinicAccess) -> HttpResponse:
     return render(
         request,
         "web/patients/form.html",
-        {"form": form, "access": access, "title": "Register a patient"},
+        {
+            "form": form,
+            "access": access,
+            "title": "Register a patient",
+            "duplicates": duplicates,
+        },
     )
 
 
@@ -182,9 +195,10 @@ CLINICAL_FLAGS = {"allergies_unknown", "no_weight", "weight_stale", "open_safety
 
 
 def _header_context(access: ClinicAccess, patient: Patient) -> dict[str, Any]:
-    summary = chart_summary(patient=patient)
     today = access.clinic.today()
-    consent = summary.current_consents.get("treatment")
+    banner = patient_banner(patient=patient, today=today)
+    summary = banner.summary
+    consent = banner.paper_consent
     latest = summary.latest_measurement
     flags = rules.chart_flags(
         archived=patient.is_archived,
@@ -193,7 +207,7 @@ def _header_context(access: ClinicAccess, patient: Patient) -> dict[str, Any]:
         today=today,
         weight_stale_days=settings.KETACARE_WEIGHT_STALE_DAYS,
         treatment_consent=bool(consent and consent.decision == "granted"),
-        open_safety_alerts=open_alerts_of(patient=patient).count(),
+        open_safety_alerts=banner.open_safety_alerts,
     )
     # Allergies and weights are chart data: roles without view_chart (front desk) see the
     # registry header only, as the API's chart endpoints also refuse them.
@@ -202,9 +216,12 @@ def _header_context(access: ClinicAccess, patient: Patient) -> dict[str, Any]:
     for header in HEADER_EXTRAS:
         extra |= header(access, patient)
     return extra | {
+        "merges": merges_of(access=access, patient=patient),
+        "can_merge": access.can(Permission.MERGE_PATIENTS),
         "summary": summary,
+        "banner": banner,
         "show_clinical": clinical,
-        "age": rules.age_on(patient.date_of_birth, today),
+        "age": banner.age,
         "bmi": rules.bmi(latest.weight_kg, latest.height_cm)
         if clinical and latest and latest.height_cm
         else None,

@@ -32,6 +32,8 @@ from ketacare.treatment import (
     services,
     validation,
 )
+from ketacare.treatment.banner import patient_banner
+from ketacare.treatment.models import PreDoseAssessment
 from ketacare.treatment.selectors import (
     next_actions,
     open_alerts_of,
@@ -59,21 +61,58 @@ def session_page(
     return _page(request, access, patient_id, session_id)
 
 
+BASELINE_INPUTS = ("systolic", "diastolic", "heart_rate", "spo2", "respiratory_rate")
+PREDOSE_CHECKS = ("fasting_confirmed", "no_decongestant_confirmed")
+
+
+def predose_values(chart: Any, posted: Any = None) -> dict[str, Any]:
+    """What the pre-dose form shows: the saved assessment and baseline, or, when a save
+    was refused, what was typed (so nothing typed is lost)."""
+    assessment, baseline = chart.assessment, chart.baseline
+    weight = assessment.weight if assessment is not None else None
+    saved: dict[str, Any] = {
+        "weight_kg": f"{weight.weight_kg.normalize():f}" if weight is not None else "",
+        **{
+            name: ""
+            if baseline is None or getattr(baseline, name) is None
+            else str(getattr(baseline, name))
+            for name in BASELINE_INPUTS
+        },
+        "pregnancy_test": assessment.pregnancy_test if assessment else "",
+        "medicines_today": assessment.medicines_today if assessment else "",
+        "medication_changes": assessment.medication_changes if assessment else "",
+        **{name: bool(assessment and getattr(assessment, name)) for name in PREDOSE_CHECKS},
+    }
+    if posted is None:
+        return saved
+    return {
+        name: posted.get(name) == "on" if name in PREDOSE_CHECKS else posted.get(name, "")
+        for name in saved
+    }
+
+
 def _page(
     request: HttpRequest,
     access: ClinicAccess,
     patient_id: uuid.UUID,
     session_id: uuid.UUID,
     status: int = 200,
+    posted: Any = None,
 ) -> HttpResponse:
     chart = session_chart_view(access=access, patient_id=patient_id, session_id=session_id)
     here = request.path
+    session = chart.session
     return render(
         request,
         "web/sessions/chart.html",
         {
             "access": access,
             "chart": chart,
+            "banner": patient_banner(
+                patient=session.patient,
+                today=access.clinic.today(),
+                protocol_code=session.protocol_code,
+            ),
             "session": chart.session,
             "patient": chart.session.patient,
             "next_actions": next_actions(chart),
@@ -82,6 +121,8 @@ def _page(
                 for name, label in discharge.CHECKLIST_LABELS.items()
             ],
             "effects": charting.SideEffect.Effect.choices,
+            "pregnancy_choices": PreDoseAssessment.Pregnancy.choices,
+            "predose": predose_values(chart, posted),
             "outcomes": charting.AdverseEvent.Outcome.choices,
             "ack_actions": _ack_actions(chart.session),
             "can_order": access.can(Permission.ORDER_DOSES),
@@ -332,7 +373,8 @@ def session_act(
         except ValidationFailed as exc:
             # Refused: nothing was saved; the page answers 422 with every reason.
             flash_failure(request, exc, labels=FIELD_LABELS)
-            return _page(request, access, patient_id, session_id, status=422)
+            posted = request.POST if action == "assessment" else None
+            return _page(request, access, patient_id, session_id, status=422, posted=posted)
         else:
             messages.success(request, "Saved.")
     return redirect(
