@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "ketacare.ledger",
     "ketacare.schedule",
     "ketacare.consent",
+    "ketacare.notes",
     "ketacare.referrals",
     "ketacare.portal",
     "ketacare.web",

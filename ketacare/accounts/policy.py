@@ -67,6 +67,10 @@ class Permission(StrEnum):
     LEDGER_WITNESS = "ledger_witness"  # a licensed second person: witness waste and counts
     LEDGER_MANAGE = "ledger_manage"  # receive, transfer, return, destroy, count, adjust, reverse
     LEDGER_VIEW = "ledger_view"  # read every ledger record and report
+    # Clinical and therapy notes (issue 19).
+    WRITE_NOTES = "write_notes"  # draft, sign and add addenda to notes (kinds: notes/core.py)
+    READ_PSYCHOTHERAPY_NOTES = "read_psychotherapy_notes"  # notes flagged HIPAA §164.501
+    MANAGE_NOTE_TEMPLATES = "manage_note_templates"  # the clinic's note templates
 
 
 P = Permission
@@ -89,6 +93,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.MANAGE_CLINIC_CALENDAR,
             P.LEDGER_MANAGE,
             P.LEDGER_VIEW,
+            P.MANAGE_NOTE_TEMPLATES,
         }
     ),
     Role.PRESCRIBER: frozenset(
@@ -113,6 +118,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.USE_SIMULATOR,
             P.LEDGER_WITHDRAW,
             P.LEDGER_WITNESS,
+            P.WRITE_NOTES,
+            P.READ_PSYCHOTHERAPY_NOTES,
         }
     ),
     Role.NURSE: frozenset(
@@ -132,9 +139,18 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.USE_SIMULATOR,
             P.LEDGER_WITHDRAW,
             P.LEDGER_WITNESS,
+            P.WRITE_NOTES,
         }
     ),
-    Role.THERAPIST: frozenset({P.VIEW_REGISTRY, P.VIEW_CHART, *CARE_TEAM_MEASURES}),
+    Role.THERAPIST: frozenset(
+        {
+            P.VIEW_REGISTRY,
+            P.VIEW_CHART,
+            *CARE_TEAM_MEASURES,
+            P.WRITE_NOTES,
+            P.READ_PSYCHOTHERAPY_NOTES,
+        }
+    ),
     Role.FRONT_DESK: frozenset(
         {
             P.VIEW_REGISTRY,

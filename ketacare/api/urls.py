@@ -14,6 +14,7 @@ from ketacare.eligibility.api import router as eligibility_router
 from ketacare.exchange.api import router as exchange_router
 from ketacare.ledger.api import router as ledger_router
 from ketacare.measures.api import router as measures_router
+from ketacare.notes.api import router as notes_router
 from ketacare.outcomes.api import router as outcomes_router
 from ketacare.patients.api import merge_router
 from ketacare.patients.api import router as patients_router
@@ -46,3 +47,4 @@ api.add_router("/ledger", ledger_router)
 api.add_router("/schedule", schedule_router)
 api.add_router("/referrals", referrals_router)
 api.add_router("/", consent_router)
+api.add_router("/", notes_router)

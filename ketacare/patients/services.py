@@ -487,6 +487,7 @@ CHART_SECTIONS: dict[str, Permission] = {
     "plan": Permission.VIEW_CHART,  # plans and dose orders (ketacare.dosing)
     "outcomes": Permission.VIEW_CHART,
     "econsent": Permission.VIEW_CHART,  # e-consents (ketacare.consent)
+    "notes": Permission.VIEW_CHART,  # clinical and therapy notes (ketacare.notes)
 }
 
 

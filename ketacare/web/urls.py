@@ -16,6 +16,7 @@ from ketacare.web.views import (
     home,
     ledger,
     measures,
+    notes,
     outcomes,
     patients,
     portal,
@@ -215,6 +216,14 @@ urlpatterns = [
         name="econsent_countersign",
     ),
     path(f"{patient}/econsent/<uuid:econsent_id>/pdf/", consent.econsent_pdf, name="econsent_pdf"),
+    # Clinical and therapy notes (ketacare.notes), ahead of the generic chart sections.
+    path(f"{patient}/notes/new/", notes.note_new, name="note_new"),
+    path(f"{patient}/notes/search/", notes.note_search, name="note_search"),
+    path(f"{patient}/notes/<uuid:note_id>/", notes.note_detail, name="note_detail"),
+    path(f"{patient}/notes/<uuid:note_id>/save/", notes.note_save, name="note_save"),
+    path(f"{patient}/notes/<uuid:note_id>/sign/", notes.note_sign, name="note_sign"),
+    path(f"{patient}/notes/<uuid:note_id>/addenda/", notes.note_addendum, name="note_addendum"),
+    path("c/<slug:clinic_slug>/notes/templates/", notes.note_templates, name="note_templates"),
     # Letters in and out (ketacare.exchange), ahead of the generic chart sections.
     path(f"{patient}/letters/", exchange.patient_letters, name="patient_letters"),
     path(f"{patient}/referrals/new/", referrals.referral_new, name="referral_new"),

@@ -20,9 +20,10 @@ import pytest
 from django.db import transaction
 from django.test import Client
 
-from ketacare.accounts.policy import Role
+from ketacare.accounts.policy import Permission, Role, can
 from tests.api.operations import (
     API,
+    PSYCHOTHERAPY_NOTE_OPERATIONS,
     RECORD_OPERATIONS,
     STATE_SESSION_OPERATIONS,
     Op,
@@ -78,7 +79,12 @@ def _requests(world: World, client: Client) -> Iterator[tuple[Op, Response]]:
 def test_every_operation_in_the_roles_own_clinic(world: World, role: Role) -> None:
     client = session_client(member(world.a.clinic, role))
     for op, response in _requests(_with_sessions(world), client):
-        allowed = OWN_CLINIC | ({404} if op in OTHER_USERS_RECORDS else set())
+        hidden = OTHER_USERS_RECORDS | (
+            set()
+            if can(role, Permission.READ_PSYCHOTHERAPY_NOTES)
+            else PSYCHOTHERAPY_NOTE_OPERATIONS
+        )
+        allowed = OWN_CLINIC | ({404} if op in hidden else set())
         assert response.status_code in allowed, (op_id(op), response.status_code)
 
 

@@ -559,6 +559,31 @@ def test_schedule_board_and_booking_keep_to_the_callers_clinic(world: World, cal
 
 
 @pytest.mark.parametrize("caller", CLINIC_B_CALLERS)
+def test_note_templates_are_the_callers_clinics(world: World, caller: str) -> None:
+    from ketacare.notes import services as notes
+    from ketacare.notes.models import NoteTemplate
+
+    admin_a = member(world.a.clinic, Role.CLINIC_ADMIN)
+    notes.note_template_save(access=admin_a, note_type="therapy", sections=[{"label": "Clinic A"}])
+    client = clinic_b_client(world, caller)
+    rows = {r["note_type"]: r for r in client.get(f"{API}/notes/templates").json()}
+    assert rows["therapy"]["version"] == 0
+    assert "Clinic A" not in [s["label"] for s in rows["therapy"]["sections"]]
+    admin_b = session_client(member(world.b.clinic, Role.CLINIC_ADMIN))
+    saved = admin_b.put(
+        f"{API}/notes/templates/therapy",
+        {"sections": [{"label": "Clinic B"}]},
+        content_type="application/json",
+    )
+    assert saved.status_code == 200 and saved.json()["version"] == 1
+    mine = NoteTemplate.objects.filter(note_type="therapy")
+    assert {(t.clinic_id, t.sections[0]["label"]) for t in mine} == {
+        (world.a.clinic.pk, "Clinic A"),
+        (world.b.clinic.pk, "Clinic B"),
+    }
+
+
+@pytest.mark.parametrize("caller", CLINIC_B_CALLERS)
 def test_referrals_list_and_record_in_the_callers_clinic(world: World, caller: str) -> None:
     client = clinic_b_client(world, caller)
     listed = client.get(f"{API}/referrals")

@@ -67,6 +67,7 @@ from ketacare.measures.models import (
     SelfReportLink,
 )
 from ketacare.messaging.models import OutboundMessage
+from ketacare.notes.models import Note, NoteAddendum, NoteTemplate
 from ketacare.outcomes import services as outcomes
 from ketacare.outcomes.models import ClinicalEvent, ClinicOutcomeSettings, MaintenanceDecision
 from ketacare.patients import services as patients
@@ -154,6 +155,10 @@ class ClinicRecords:
     consent_document_id: uuid.UUID | None = None
     consent_version_id: uuid.UUID | None = None
     econsent_id: uuid.UUID | None = None
+    # A draft KAP integration note with text, by the clinic's world prescriber, and a signed
+    # one flagged as psychotherapy notes (ketacare.notes).
+    note_id: uuid.UUID | None = None
+    signed_note_id: uuid.UUID | None = None
     referral_id: uuid.UUID | None = None  # a new referral (ketacare.referrals)
     # A record to merge the patient into ("kept") and a merge of two others to undo
     # ("merge"), built by add_merge_records for the merge operations' tests only.
@@ -446,6 +451,7 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
     live_b = add_live_session(b_member, patient_b)
     letter_a, letter_b = add_letter(dual_a, patient_a), add_letter(b_member, patient_b)
     consent_a, consent_b = add_econsent(dual_a, patient_a), add_econsent(b_member, patient_b)
+    notes_a, notes_b = add_notes(dual_a, patient_a), add_notes(b_member, patient_b)
     referral_a, referral_b = add_referral(dual_a, patient_a), add_referral(b_member, patient_b)
     fix_clock(WORLD_NOW)
     return World(
@@ -464,6 +470,7 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
             live_a.entry_ids,
             letter_id=letter_a,
             **consent_a,
+            **notes_a,
             referral_id=referral_a,
         ),
         b=ClinicRecords(
@@ -481,6 +488,7 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
             live_b.entry_ids,
             letter_id=letter_b,
             **consent_b,
+            **notes_b,
             referral_id=referral_b,
         ),
         b_member=b_member,
@@ -568,6 +576,9 @@ CLINIC_MODELS: tuple[type[models.Model], ...] = (
     ConsentDocument,
     ConsentDocumentVersion,
     EConsent,
+    Note,
+    NoteAddendum,
+    NoteTemplate,
     Referral,
     LetterTemplate,
 )
@@ -580,10 +591,39 @@ RECORD_MODELS: tuple[type[models.Model], ...] = (
     *SESSION_MODELS,
     MeasurementRule,
     ChartDocument,
+    Note,
+    NoteAddendum,
+    NoteTemplate,
     Referral,
     ReferralStep,
     ReferralLetter,
 )
+
+
+class NoteIds(TypedDict):
+    note_id: uuid.UUID
+    signed_note_id: uuid.UUID
+
+
+def add_notes(access: ClinicAccess, patient: Patient) -> NoteIds:
+    """A draft with text, and a signed note kept as psychotherapy notes."""
+    from ketacare.notes import services as notes
+
+    draft = notes.note_create(
+        access=access,
+        patient_id=patient.pk,
+        note_type="progress",
+        sections={"subjective": "Sleeping better"},
+    )
+    signed = notes.note_create(
+        access=access,
+        patient_id=patient.pk,
+        note_type="kap_integration",
+        restricted=True,
+        sections={"themes": "World themes"},
+    )
+    notes.note_sign(access=access, patient_id=patient.pk, note_id=signed.pk)
+    return {"note_id": draft.pk, "signed_note_id": signed.pk}
 
 
 class EconsentIds(TypedDict):

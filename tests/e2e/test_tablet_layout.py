@@ -37,6 +37,7 @@ TABS = {
     "Plan & orders": "Plan & orders",
     "History": "History",
     "Eligibility": "Eligibility",
+    "Notes": "Notes",
     "Outcomes": "Outcomes",
 }
 

@@ -56,6 +56,9 @@ INTENDED: dict[Permission, list[bool]] = {
     Permission.LEDGER_WITNESS:    [N,  Y,    Y,    N,    N,    N,    N],
     Permission.LEDGER_MANAGE:     [Y,  N,    N,    N,    N,    Y,    N],
     Permission.LEDGER_VIEW:       [Y,  N,    N,    N,    N,    Y,    N],
+    Permission.WRITE_NOTES:       [N,  Y,    Y,    Y,    N,    N,    N],
+    Permission.READ_PSYCHOTHERAPY_NOTES: [N, Y, N,   Y,    N,    N,    N],
+    Permission.MANAGE_NOTE_TEMPLATES: [Y, N,    N,    N,    N,    N,    N],
 }  # fmt: skip
 CELLS = [(role, perm, INTENDED[perm][i]) for perm in Permission for i, role in enumerate(ROLES)]
 WRITE_PERMISSIONS = {
@@ -115,7 +118,17 @@ def test_front_desk_registers_but_cannot_see_the_clinical_chart() -> None:
 
 
 def test_therapist_is_read_only() -> None:
+    # ...in the chart: they write only their notes (issue 19).
     assert not ROLE_PERMISSIONS[Role.THERAPIST] & WRITE_PERMISSIONS
+
+
+def test_psychotherapy_notes_are_read_by_therapists_and_prescribers_who_write_notes() -> None:
+    readers = {r for r in Role if can(r, Permission.READ_PSYCHOTHERAPY_NOTES)}
+    assert readers == {Role.THERAPIST, Role.PRESCRIBER}
+    assert all(can(r, Permission.WRITE_NOTES) and can(r, Permission.VIEW_CHART) for r in readers)
+    writers = {r for r in Role if can(r, Permission.WRITE_NOTES)}
+    assert writers == {Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}
+    assert {r for r in Role if can(r, Permission.MANAGE_NOTE_TEMPLATES)} == {Role.CLINIC_ADMIN}
 
 
 def test_only_clinicians_edit_clinical_data() -> None:

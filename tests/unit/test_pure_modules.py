@@ -49,6 +49,7 @@ PURE_MODULES = [
     "ketacare/treatment/rems.py",
     "ketacare/ledger/core.py",
     "ketacare/consent/core.py",
+    "ketacare/notes/core.py",
 ]
 # The pharmacology engine is pure but numerical: NumPy and SciPy are allowed there.
 NUMERICAL_MODULES = {"ketacare/pharmacology/"}

@@ -140,6 +140,10 @@ def _entry(section: str) -> Callable[[ClinicRecords], dict[str, Any]]:
     return lambda r: {**_section(section)(r), "entry_id": r.entries[section]}
 
 
+def _note(r: ClinicRecords) -> dict[str, Any]:
+    return {**_patient(r), "note_id": r.note_id}
+
+
 def _referral(r: ClinicRecords) -> dict[str, Any]:
     return {**_slug(r), "referral_id": r.referral_id}
 
@@ -506,6 +510,25 @@ def _pages() -> list[Page]:
                 "change_note": "Shorter",
             },
         ),
+        # Clinical and therapy notes (ketacare.notes): a draft by the world's prescriber and a
+        # signed psychotherapy note (tests.api.world.add_notes).
+        Page("note_new", _patient, post={"note_type": "progress"}, serves_get=False),
+        Page("note_search", _patient, query="?q=sleeping"),
+        Page("note_detail", _note),
+        Page("note_save", _note, post={"section-plan": "Continue"}, serves_get=False),
+        Page("note_sign", _note, serves_get=False),
+        Page(
+            "note_addendum",
+            lambda r: {**_patient(r), "note_id": r.signed_note_id},
+            post={"text": "Late entry", "reason": "Forgot"},
+            serves_get=False,
+        ),
+        Page(
+            "note_templates",
+            _slug,
+            role=Role.CLINIC_ADMIN,
+            post={"note_type": "nurse", "sections": "Observations\nHandover | Next shift"},
+        ),
     ]
     for section, _label in CHART_TABS:
         pages.append(
@@ -573,6 +596,7 @@ RECORD_PAGES = [
         "schedule_rooms",
         "schedule_feed",
         "consent_documents",
+        "note_templates",
         "referral_list",
         "letter_templates",
     }

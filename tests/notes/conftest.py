@@ -1,0 +1,3 @@
+from tests.dosing.conftest import team
+
+__all__ = ["team"]
