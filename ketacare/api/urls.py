@@ -18,6 +18,7 @@ from ketacare.notes.api import router as notes_router
 from ketacare.outcomes.api import router as outcomes_router
 from ketacare.patients.api import merge_router
 from ketacare.patients.api import router as patients_router
+from ketacare.portal.api import router as portal_router
 from ketacare.referrals.api import router as referrals_router
 from ketacare.schedule.api import router as schedule_router
 from ketacare.treatment.api import router as treatment_router
@@ -46,5 +47,6 @@ api.add_router("/", exchange_router)
 api.add_router("/ledger", ledger_router)
 api.add_router("/schedule", schedule_router)
 api.add_router("/referrals", referrals_router)
+api.add_router("/", portal_router)
 api.add_router("/", consent_router)
 api.add_router("/", notes_router)

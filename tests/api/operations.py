@@ -381,6 +381,7 @@ CONSENT_OPERATIONS: dict[Op, dict[str, Any] | None] = {
     ("GET", f"{_patient}/consent-status"): None,
     ("POST", f"{_econsent}/countersign"): None,
     ("GET", f"{_econsent}/pdf"): None,
+    ("POST", f"{_patient}/own-view-link"): {"channel": "none"},  # ketacare.portal
 }
 
 _note = f"{_patient}/notes/{{note_id}}"
@@ -506,6 +507,7 @@ def expected_success(op: Op) -> int:
             "/consent/documents/{document_id}/versions",
             "/referrals/{referral_id}/letters",
             "/notes/{note_id}/addenda",
+            "/own-view-link",
         )
     )
     return (

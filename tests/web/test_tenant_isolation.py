@@ -473,6 +473,8 @@ def _pages() -> list[Page]:
         Page("referral_list", _slug),
         Page("letter_templates", _slug, role=Role.CLINIC_ADMIN),
         Page("referral_new", _patient, role=Role.FRONT_DESK, post=REFERRAL_FORM),
+        # The patient's own view (ketacare.portal): sending its link.
+        Page("portal_link_send", _patient, post={"channel": "none"}, serves_get=False),
         Page("referral_detail", _referral),
         Page("referral_move", _referral, post={"status": "contacted"}, serves_get=False),
         Page("referral_letter", _referral, post={"kind": "acceptance"}, serves_get=False),

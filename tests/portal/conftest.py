@@ -1,0 +1,3 @@
+from tests.outcomes.conftest import patient, team
+
+__all__ = ["patient", "team"]
