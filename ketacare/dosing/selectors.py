@@ -101,11 +101,6 @@ def calendar_for(clinic: Clinic) -> ClinicCalendar:
     return found
 
 
-def local_day(clinic: Clinic, moment: dt.datetime) -> dt.date:
-    """The clinic's calendar day of `moment`, whatever zone the process runs in."""
-    return clinic.date_of(moment)
-
-
 BOOKED = TreatmentSession.BOOKED_STATUSES
 
 
@@ -120,9 +115,7 @@ def calendar_rules(
         sessions = TreatmentSession.objects.filter(clinic=clinic, status__in=BOOKED)
         if exclude_session:
             sessions = sessions.exclude(pk=exclude_session)
-        booked.update(
-            local_day(clinic, s) for s in sessions.values_list("scheduled_start", flat=True)
-        )
+        booked.update(clinic.date_of(s) for s in sessions.values_list("scheduled_start", flat=True))
     return schedule.ClinicCalendar(
         open_weekdays=frozenset(found.open_weekdays),
         closures={dt.date.fromisoformat(c["date"]): c.get("reason", "") for c in found.closures},

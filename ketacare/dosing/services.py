@@ -773,7 +773,7 @@ def reschedule_violations(
         min_days = protocol.min_days_between_sessions
         source = f" ({protocol.name})"
         others = [
-            selectors.local_day(access.clinic, s.scheduled_start)
+            access.clinic.date_of(s.scheduled_start)
             for s in TreatmentSession.objects.filter(
                 plan=session.plan_id, status__in=selectors.BOOKED
             ).exclude(pk=session.pk)
@@ -824,9 +824,7 @@ def session_reschedule(
         raise NotFound("session")
     if session.status != TreatmentSession.Status.SCHEDULED:
         raise ValidationFailed.single("status", "Only a scheduled session can be moved.")
-    violations = reschedule_violations(
-        access, session, selectors.local_day(access.clinic, scheduled_start)
-    )
+    violations = reschedule_violations(access, session, access.clinic.date_of(scheduled_start))
     window = booking_window_problem(scheduled_start, timezone.now(), _session_rules(access))
     if window:
         violations += (schedule.Violation("booking_window", window[0].upper() + window[1:]),)

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Subquery
 from django.urls import reverse
-from django.utils import timezone
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.dosing.models import DoseOrder, TreatmentPlan
@@ -46,10 +44,6 @@ class WorkItem:
 WorkSource = Callable[[ClinicAccess, dt.datetime], list[WorkItem]]
 
 
-def _local_day(access: ClinicAccess, moment: dt.datetime) -> dt.date:
-    return timezone.localtime(moment, zoneinfo.ZoneInfo(access.clinic.time_zone)).date()
-
-
 def _plan_url(access: ClinicAccess, patient_id: uuid.UUID) -> str:
     return reverse(
         "patient_chart_section",
@@ -61,7 +55,7 @@ def rems_forms_due(access: ClinicAccess, now: dt.datetime) -> list[WorkItem]:
     """Esketamine sessions given and discharged whose REMS patient monitoring form is not
     yet submitted: the forms the clinic's REMS list shows as draft or overdue (due within
     7 days of the session, clinical.md §5.3). One query."""
-    today = _local_day(access, now)
+    today = access.clinic.date_of(now)
     forms = (
         RemsMonitoringForm.objects.filter(clinic=access.clinic)
         .exclude(status=RemsMonitoringForm.Status.SUBMITTED)
@@ -78,7 +72,7 @@ def rems_forms_due(access: ClinicAccess, now: dt.datetime) -> list[WorkItem]:
     items = []
     for session_id, patient_id, dosed, scheduled, due in forms:
         status = rems.form_status(submitted=False, due=due, today=today)
-        given = _local_day(access, dosed or scheduled)
+        given = access.clinic.date_of(dosed or scheduled)
         state = f"overdue since {due:%Y-%m-%d}" if status == "overdue" else f"due {due:%Y-%m-%d}"
         items.append(
             WorkItem(
@@ -120,7 +114,7 @@ def unchecked_orders(access: ClinicAccess, now: dt.datetime) -> list[WorkItem]:
             "plans_awaiting_prescriber",
             patient_id,
             f"Dose order {float(dose):g} mg ({_protocol_name(code)}) of "
-            f"{_local_day(access, at):%Y-%m-%d} awaits a second clinician's double-check",
+            f"{access.clinic.date_of(at):%Y-%m-%d} awaits a second clinician's double-check",
             at,
             _plan_url(access, patient_id),
             headline="Dose order to double-check",
@@ -205,7 +199,7 @@ def plans_held_by_screening(access: ClinicAccess, now: dt.datetime) -> list[Work
         screening = screenings[latest_id]
         words = _blocking_words(screening, accepted[patient_id, code])
         if words:
-            day = _local_day(access, screening.screened_at)
+            day = access.clinic.date_of(screening.screened_at)
             items.append(
                 WorkItem(
                     "plans_awaiting_prescriber",

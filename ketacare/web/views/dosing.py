@@ -162,7 +162,7 @@ def _weeks(plan: TreatmentPlan, sessions: list[TreatmentSession]) -> list[tuple[
     """The plan's sessions by course week (week 1 starts on the plan's start date)."""
     weeks: dict[int, list[Any]] = {}
     for s in sessions:
-        week = (selectors.local_day(plan.clinic, s.scheduled_start) - plan.start_date).days // 7 + 1
+        week = (plan.clinic.date_of(s.scheduled_start) - plan.start_date).days // 7 + 1
         weeks.setdefault(week, []).append(s)
     return sorted(weeks.items())
 
@@ -176,7 +176,7 @@ def _plan_view(access: ClinicAccess, plan: TreatmentPlan) -> dict[str, Any]:
         planned = [
             schedule.PlannedSession(
                 s.plan_number or 0,
-                selectors.local_day(plan.clinic, s.scheduled_start),
+                plan.clinic.date_of(s.scheduled_start),
                 "",
                 Decimal(0),
             )
