@@ -34,7 +34,7 @@ def referral_get(
 ) -> Referral:
     rows = Referral.objects.filter(clinic=access.clinic, entered_in_error_at=None)
     if for_update:
-        rows = rows.select_for_update()
+        rows = rows.select_for_update(of=("self",))  # the letter join is nullable
     try:
         return rows.select_related("patient", "letter").get(pk=referral_id)
     except (Referral.DoesNotExist, ValueError, TypeError):
