@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('measures', '0003_selfreportlink_purpose'),
+        ("measures", "0003_selfreportlink_purpose"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='selfreportlink',
-            name='purpose',
-            field=models.CharField(choices=[('questionnaire', 'Questionnaires'), ('consent', 'Consent document'), ('education', 'Patient education'), ('session_guide', 'Preparation and aftercare'), ('patient_view', "The patient's own view")], default='questionnaire', max_length=15),
+            model_name="selfreportlink",
+            name="purpose",
+            field=models.CharField(
+                choices=[
+                    ("questionnaire", "Questionnaires"),
+                    ("consent", "Consent document"),
+                    ("education", "Patient education"),
+                    ("session_guide", "Preparation and aftercare"),
+                    ("patient_view", "The patient's own view"),
+                ],
+                default="questionnaire",
+                max_length=15,
+            ),
         ),
     ]
