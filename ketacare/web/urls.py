@@ -13,6 +13,7 @@ from ketacare.web.views import (
     dosing,
     eligibility,
     exchange,
+    guide_link,
     home,
     ledger,
     measures,
@@ -270,6 +271,7 @@ urlpatterns = [
     # A patient's self-report link: public, the signed token is the only key.
     path("r/<str:token>/", selfreport.selfreport, name="selfreport"),
     path("r/<str:token>/consent/", consent_link.consent_link, name="consent_link"),
+    path("r/<str:token>/guide/", guide_link.guide_link, name="guide_link"),
     path("r/<str:token>/consent/pdf/", consent_link.consent_link_pdf, name="consent_link_pdf"),
     path(
         "c/<slug:clinic_slug>/consent-documents/",
