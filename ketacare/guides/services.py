@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -22,6 +23,7 @@ from ketacare.guides.models import GuideSend, GuideText
 from ketacare.guides.selectors import (
     guide_settings_for,
     policy_of,
+    sends_of,
     session_family,
     text_for,
 )
@@ -39,7 +41,7 @@ SETTING_RANGES = {
 
 
 @transaction.atomic
-def settings_update(*, access: ClinicAccess, **values: int) -> Any:
+def settings_update(*, access: ClinicAccess, **values: int | None) -> Any:
     access.require(Permission.MANAGE_PROTOCOLS)
     found = guide_settings_for(access.clinic)
     changes: dict[str, list[Any]] = {}
@@ -255,4 +257,40 @@ def guide_open(*, token: str) -> GuideSend:
         raise links.LinkRefused("invalid")
     if found.session.status in core.CALLED_OFF:
         raise links.LinkRefused("revoked", link)
+    return found
+
+
+@dataclass(frozen=True)
+class SessionGuides:
+    session: TreatmentSession
+    family: core.Family | None
+    sends: list[GuideSend]
+    due: dict[str, dt.datetime | None]  # kind -> when the worker sends it (None: never)
+
+
+@transaction.atomic
+def session_guides_view(
+    *, access: ClinicAccess, patient_id: uuid.UUID, session_id: uuid.UUID
+) -> SessionGuides:
+    """What was sent for a session and when the rest falls due; a chart read, audited."""
+    access.require(Permission.VIEW_CHART)
+    session = session_get(access=access, patient_id=patient_id, session_id=session_id)
+    policy = policy_of(access.clinic)
+    facts = core.SessionFacts(
+        str(session.pk), session.status, session.scheduled_start, session.discharged_at
+    )
+    found = SessionGuides(
+        session=session,
+        family=session_family(session),
+        sends=list(sends_of(clinic=access.clinic, session=session)),
+        due={kind.value: core.due_at(facts, kind, policy) for kind in core.Kind},
+    )
+    audit_as(
+        access,
+        action=Action.VIEW,
+        object_type="session_guides",
+        object_id=session.pk,
+        patient_id=session.patient_id,
+        details={"sends": len(found.sends)},
+    )
     return found

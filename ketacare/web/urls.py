@@ -14,6 +14,7 @@ from ketacare.web.views import (
     eligibility,
     exchange,
     guide_link,
+    guides,
     home,
     ledger,
     measures,
@@ -130,6 +131,12 @@ urlpatterns = [
         session_chart.session_act,
         name="session_act",
     ),
+    path(
+        f"{patient}/sessions/<uuid:session_id>/guides/",
+        guides.session_guides,
+        name="session_guides",
+    ),
+    path("c/<slug:clinic_slug>/guide-settings/", guides.guide_settings_page, name="guide_settings"),
     path(
         f"{patient}/sessions/<uuid:session_id>/rems-form/",
         session_chart.rems_form_page,
