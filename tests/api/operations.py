@@ -287,6 +287,8 @@ LIVE_SESSION_OPERATIONS: dict[Op, dict[str, Any] | None] = {
         "outcome": "resolved",
     },
     ("POST", f"{_session}/stop"): {"dose_given_mg": "35"},
+    ("GET", f"{_session}/guides"): None,
+    ("POST", f"{_session}/guides"): {"kind": "preparation", "channel": "none"},
     ("POST", f"{_session}/vitals/{{reading_id}}/entered-in-error"): REASON,
     ("POST", f"{_session}/side-effects/{{session_entry_id}}/entered-in-error"): REASON,
     ("POST", f"{_session}/adverse-events/{{session_entry_id}}/entered-in-error"): REASON,
@@ -486,7 +488,11 @@ def expected_success(op: Op) -> int:
     method, path = op
     section = section_of(path)
     created = method == "POST" and path.endswith(
-        ("/consent/documents/{document_id}/versions", "/referrals/{referral_id}/letters")
+        (
+            "/consent/documents/{document_id}/versions",
+            "/referrals/{referral_id}/letters",
+            "/sessions/{session_id}/guides",
+        )
     )
     return (
         201 if created or (method == "POST" and section and path.endswith(f"/{section}")) else 200

@@ -74,3 +74,20 @@ def test_front_desk_may_read_but_not_edit_the_texts(team: Team) -> None:
         ).status_code
         == 403
     )
+
+
+def test_the_api_sends_a_guide_now_and_lists_it(team: Team) -> None:
+    session = book(team)
+    client = _client(team.nurse)
+    url = f"/api/v1/patients/{team.patient.pk}/sessions/{session.pk}/guides"
+    sent = client.post(
+        url, {"kind": "aftercare", "channel": "none"}, content_type="application/json"
+    )
+    assert sent.status_code == 201, sent.content
+    assert "/r/" in sent.json()["url"]
+    listed = client.get(url).json()
+    assert listed["family"] == "intranasal"
+    assert [s["kind"] for s in listed["sends"]] == ["aftercare"]
+    assert listed["sends"][0]["url"] is None
+    bad = client.post(url, {"kind": "later"}, content_type="application/json")
+    assert bad.status_code == 422 and "kind" in bad.content.decode()
