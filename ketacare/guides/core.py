@@ -72,6 +72,10 @@ _RIDE = (
     "the session."
 )
 _ARRIVE = "Arrive {arrive_minutes} minutes before your session time."
+_WARNING = (
+    "Warning signs: chest pain, trouble breathing, a severe headache, confusion that does "
+    "not pass, or thoughts of harming yourself."
+)
 _CALL = (
     "Call the clinic if you have questions, if you feel very unwell, or if something "
     "worries you. If you have chest pain, trouble breathing, a severe headache, or "
@@ -101,8 +105,7 @@ DEFAULT_TEXTS: dict[tuple[Family, Kind], str] = {
             "your surroundings. These feelings usually pass within a few hours.",
             DRIVING_SENTENCE,
             "Go home with the adult who drives you, and rest for the rest of the day.",
-            "Warning signs: chest pain, trouble breathing, a severe headache, confusion "
-            "that does not pass, or thoughts of harming yourself.",
+            _WARNING,
             _CALL,
         ]
     ),
@@ -123,8 +126,7 @@ DEFAULT_TEXTS: dict[tuple[Family, Kind], str] = {
             "After your infusion you may feel tired, dizzy or unsteady, or see things "
             "differently for a while. These feelings usually pass within a few hours.",
             "Do not drive, operate machinery, or make important decisions for 24 hours.",
-            "Warning signs: chest pain, trouble breathing, a severe headache, confusion "
-            "that does not pass, or thoughts of harming yourself.",
+            _WARNING,
             _CALL,
         ]
     ),
@@ -141,8 +143,7 @@ DEFAULT_TEXTS: dict[tuple[Family, Kind], str] = {
             "After your injection you may feel tired, dizzy or detached for a few hours. "
             "The injection site may be sore.",
             "Do not drive or operate machinery for 24 hours.",
-            "Warning signs: chest pain, trouble breathing, a severe headache, confusion "
-            "that does not pass, or thoughts of harming yourself.",
+            _WARNING,
             _CALL,
         ]
     ),
@@ -158,8 +159,7 @@ DEFAULT_TEXTS: dict[tuple[Family, Kind], str] = {
         [
             "After your dose you may feel tired, dizzy or detached for a few hours.",
             "Do not drive or operate machinery for 24 hours.",
-            "Warning signs: chest pain, trouble breathing, a severe headache, confusion "
-            "that does not pass, or thoughts of harming yourself.",
+            _WARNING,
             _CALL,
         ]
     ),
