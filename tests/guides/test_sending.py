@@ -65,6 +65,9 @@ def test_a_rescheduled_session_sends_for_its_new_time(team: Team) -> None:
     session.save()
     [again] = guides_send_due(now=START + dt.timedelta(days=1, hours=1))
     assert again.scheduled_start == session.scheduled_start
+    first = GuideSend.objects.exclude(pk=again.pk).get()
+    old_page = Client().get(f"/r/{link_token(first.link)}/guide/").content.decode()
+    assert "Your session has moved. It is now on" in old_page and "12 March 2026" in old_page
     assert GuideSend.objects.filter(session=session, kind="preparation").count() == 2
 
 

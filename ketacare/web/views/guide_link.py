@@ -41,6 +41,7 @@ def guide_link(request: HttpRequest, token: str) -> HttpResponse:
         "send": send,
         "title": "Before your session" if kind is Kind.PREPARATION else "After your session",
         "kind_label": KIND_LABELS[kind],
+        "moved": send.session.scheduled_start != send.scheduled_start,
         "paragraphs": [p.strip() for p in send.text.split("\n\n") if p.strip()],
     }
     with _clinic_zone(send.link):
