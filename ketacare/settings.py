@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "ketacare.schedule",
     "ketacare.consent",
     "ketacare.notes",
+    "ketacare.guides",
     "ketacare.referrals",
     "ketacare.portal",
     "ketacare.web",
@@ -375,6 +376,17 @@ KETACARE_CONSENT_VALID_MONTHS = env_int("KETACARE_CONSENT_VALID_MONTHS", 12)
 KETACARE_PORTAL_LINK_DAYS = env_int("KETACARE_PORTAL_LINK_DAYS", 30)
 KETACARE_CONSENT_NEW_VERSION_SUPERSEDES = env_bool("KETACARE_CONSENT_NEW_VERSION_SUPERSEDES", True)
 KETACARE_CONSENT_COUNTERSIGN_REQUIRED = env_bool("KETACARE_CONSENT_COUNTERSIGN_REQUIRED", True)
+
+# --- Preparation and aftercare guides: defaults for each clinic (docs/guides.md) ---
+# Clinical choices, not published rules. Preparation goes out 24 h before the session
+# (the lead KetaCare uses for pre-session questionnaires, KETACARE_PRE_SESSION_LEAD_HOURS);
+# aftercare at discharge (0 h), so the patient has it on the way home. No food for 2 h:
+# the Spravato label's preparation (clinical.md 2.1); an IV clinic sets its own hours.
+# Arrive 15 minutes early: a KetaCare default for check-in and vital signs.
+KETACARE_GUIDE_PREPARATION_HOURS_BEFORE = env_int("KETACARE_GUIDE_PREPARATION_HOURS_BEFORE", 24)
+KETACARE_GUIDE_AFTERCARE_HOURS_AFTER = env_int("KETACARE_GUIDE_AFTERCARE_HOURS_AFTER", 0)
+KETACARE_GUIDE_FASTING_HOURS = env_int("KETACARE_GUIDE_FASTING_HOURS", 2)
+KETACARE_GUIDE_ARRIVE_MINUTES_BEFORE = env_int("KETACARE_GUIDE_ARRIVE_MINUTES_BEFORE", 15)
 
 # --- Measurement-based care: defaults for each clinic (docs/measures.md) ---
 # Self-report link lifetime: 72 hours (issue #3 default).

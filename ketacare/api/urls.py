@@ -12,6 +12,7 @@ from ketacare.consent.api import router as consent_router
 from ketacare.dosing.api import router as dosing_router
 from ketacare.eligibility.api import router as eligibility_router
 from ketacare.exchange.api import router as exchange_router
+from ketacare.guides.api import router as guides_router
 from ketacare.ledger.api import router as ledger_router
 from ketacare.measures.api import router as measures_router
 from ketacare.notes.api import router as notes_router
@@ -50,3 +51,4 @@ api.add_router("/referrals", referrals_router)
 api.add_router("/", portal_router)
 api.add_router("/", consent_router)
 api.add_router("/", notes_router)
+api.add_router("/", guides_router)

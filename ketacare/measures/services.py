@@ -335,6 +335,10 @@ def _clinic_time(clinic: Clinic, moment: dt.datetime) -> dt.datetime:
 
 def _link_message(link: SelfReportLink, *, reminder: bool) -> str:
     clinic = link.clinic.name
+    if link.purpose == SelfReportLink.Purpose.SESSION_GUIDE and link.session is not None:
+        # No clinical detail in the message itself: the session time and the link.
+        when = _clinic_time(link.clinic, link.session.scheduled_start)
+        return f"{clinic}: about your session on {when:%d %b %H:%M}, please read: {link_url(link)}"
     lead = "Reminder: " if reminder else ""
     asks = (
         "asks you to read and sign a consent form"
@@ -351,16 +355,24 @@ def _send_link(link: SelfReportLink, *, reminder: bool, now: dt.datetime) -> Non
     patient = link.patient
     to = patient.email if link.channel == SelfReportLink.Channel.EMAIL else patient.phone
     consent = link.purpose == SelfReportLink.Purpose.CONSENT
+    guide = link.purpose == SelfReportLink.Purpose.SESSION_GUIDE
+    subject, purpose = (
+        ("Your session", "session_guide")
+        if guide
+        else ("Consent form", "consent_link")
+        if consent
+        else ("Questionnaire", "measure_reminder" if reminder else "measure_link")
+    )
     if link.channel != SelfReportLink.Channel.NONE and to:
         message_queue(
             clinic=link.clinic,
             channel=link.channel,
             to=to,
-            subject=f"{'Consent form' if consent else 'Questionnaire'} from {link.clinic.name}",
+            subject=f"{subject} at {link.clinic.name}"
+            if guide
+            else f"{subject} from {link.clinic.name}",
             body=_link_message(link, reminder=reminder),
-            purpose="consent_link"
-            if consent
-            else ("measure_reminder" if reminder else "measure_link"),
+            purpose=purpose,
             patient_id=patient.pk,
         )
     link.last_sent_at = now

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
+from ketacare.guides.services import guides_send_due
 from ketacare.measures.services import scheduler_tick
 from ketacare.messaging.services import messages_retry_due
 from ketacare.operations.services import (
@@ -19,8 +20,8 @@ TICK_LOCK_KEY = 0x6B657461_7469636B  # "keta" "tick"
 
 @task(priority=10)
 def measurement_tick() -> dict[str, int]:
-    """Invitations, reminders and escalations due now, and pruning of old task results;
-    enqueued every tick by each worker, run once per tick period clinic-wide.
+    """Invitations, reminders, escalations and session guides due now, and pruning of old
+    task results; enqueued every tick by each worker, run once per tick period clinic-wide.
 
     A worker runs it only if it takes the period's lease (one conditional UPDATE), and on
     PostgreSQL only while it holds the advisory lock, so a long tick never overlaps the
@@ -32,6 +33,7 @@ def measurement_tick() -> dict[str, int]:
         if not locked:
             return {"skipped": 1}
         done = scheduler_tick(now=now)
+        done["guides"] = len(guides_send_due(now=now))
         done["retries"] = messages_retry_due(now=now)
         done["pruned_results"] = task_results_prune(now=now)
         done["period"] = int(period_start(now, seconds).timestamp())  # the lease it took

@@ -13,6 +13,8 @@ from ketacare.web.views import (
     dosing,
     eligibility,
     exchange,
+    guide_link,
+    guides,
     home,
     ledger,
     measures,
@@ -131,6 +133,12 @@ urlpatterns = [
         session_chart.session_act,
         name="session_act",
     ),
+    path(
+        f"{patient}/sessions/<uuid:session_id>/guides/",
+        guides.session_guides,
+        name="session_guides",
+    ),
+    path("c/<slug:clinic_slug>/guide-settings/", guides.guide_settings_page, name="guide_settings"),
     path(
         f"{patient}/sessions/<uuid:session_id>/rems-form/",
         session_chart.rems_form_page,
@@ -287,6 +295,7 @@ urlpatterns = [
         portal.portal_consent_pdf,
         name="portal_consent_pdf",
     ),
+    path("r/<str:token>/guide/", guide_link.guide_link, name="guide_link"),
     path("r/<str:token>/consent/pdf/", consent_link.consent_link_pdf, name="consent_link_pdf"),
     path(
         "c/<slug:clinic_slug>/consent-documents/",

@@ -289,6 +289,8 @@ LIVE_SESSION_OPERATIONS: dict[Op, dict[str, Any] | None] = {
         "outcome": "resolved",
     },
     ("POST", f"{_session}/stop"): {"dose_given_mg": "35"},
+    ("GET", f"{_session}/guides"): None,
+    ("POST", f"{_session}/guides"): {"kind": "preparation", "channel": "none"},
     ("POST", f"{_session}/vitals/{{reading_id}}/entered-in-error"): REASON,
     ("POST", f"{_session}/side-effects/{{session_entry_id}}/entered-in-error"): REASON,
     ("POST", f"{_session}/adverse-events/{{session_entry_id}}/entered-in-error"): REASON,
@@ -508,6 +510,7 @@ def expected_success(op: Op) -> int:
             "/referrals/{referral_id}/letters",
             "/notes/{note_id}/addenda",
             "/own-view-link",
+            "/sessions/{session_id}/guides",
         )
     )
     return (

@@ -144,6 +144,7 @@ def test_the_worker_runs_the_tick_and_delivers_messages_without_sleeping(
         "invitations": 0,
         "reminders": 0,
         "escalations": 1,
+        "guides": 0,
         "retries": 0,
         "pruned_results": 0,
     }
@@ -166,7 +167,7 @@ def test_the_worker_runs_the_tick_and_delivers_messages_without_sleeping(
     # A minute later: a new tick runs and finds nothing more to do.
     advance_clock(minutes=1)
     call_command("worker", "--batch", "--no-startup-delay", "--tick-seconds", "3600", stdout=out)
-    done = {"invitations": 0, "reminders": 0, "retries": 0, "pruned_results": 0}
+    done = {"invitations": 0, "reminders": 0, "guides": 0, "retries": 0, "pruned_results": 0}
     assert [
         {k: v for k, v in t.return_value.items() if k != "period"}
         for t in ticks().order_by("enqueued_at")

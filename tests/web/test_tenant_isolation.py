@@ -70,6 +70,12 @@ SETTINGS_FORM = {
 }
 
 
+GUIDE_SETTINGS_FORM = {
+    "preparation_hours_before": "24",
+    "aftercare_hours_after": "0",
+    "fasting_hours": "2",
+    "arrive_minutes_before": "15",
+}
 LEDGER_SETTINGS_FORM = {
     "registration_number": "AB1234563",
     "schedule_authority": "III",
@@ -421,6 +427,12 @@ def _pages() -> list[Page]:
             serves_get=False,
         ),
         Page("rems_form_page", lambda r: {**_patient(r), "session_id": r.live_session_id}),
+        Page(
+            "session_guides",
+            lambda r: {**_patient(r), "session_id": r.live_session_id},
+            post={"kind": "preparation", "channel": "email"},
+        ),
+        Page("guide_settings", _slug, role=Role.CLINIC_ADMIN, post=GUIDE_SETTINGS_FORM),
         Page("ledger_home", _slug, role=Role.COMPLIANCE),
         Page("ledger_report", _slug, query="?code=dispensing", role=Role.COMPLIANCE),
         Page("session_ledger", lambda r: {**_patient(r), "session_id": r.live_session_id}),
@@ -585,6 +597,7 @@ RECORD_PAGES = [
         "outcome_settings",
         "rems_form_list",
         "session_settings",
+        "guide_settings",
         "export_list",
         "referral_import",
         "research_export",
