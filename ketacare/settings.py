@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "ketacare.schedule",
     "ketacare.consent",
     "ketacare.notes",
+    "ketacare.education",
     "ketacare.referrals",
     "ketacare.portal",
     "ketacare.web",
@@ -375,6 +376,13 @@ KETACARE_CONSENT_VALID_MONTHS = env_int("KETACARE_CONSENT_VALID_MONTHS", 12)
 KETACARE_PORTAL_LINK_DAYS = env_int("KETACARE_PORTAL_LINK_DAYS", 30)
 KETACARE_CONSENT_NEW_VERSION_SUPERSEDES = env_bool("KETACARE_CONSENT_NEW_VERSION_SUPERSEDES", True)
 KETACARE_CONSENT_COUNTERSIGN_REQUIRED = env_bool("KETACARE_CONSENT_COUNTERSIGN_REQUIRED", True)
+
+# --- Patient education: defaults for each clinic (docs/education.md) ---
+# Highest Flesch-Kincaid reading grade of an article: 8, after common health-literacy
+# guidance that patient materials be at or below an 8th-grade reading level (NIH and AMA
+# advise 6th to 8th grade). An edit above it is refused unless the clinic chooses a warning.
+KETACARE_EDUCATION_MAX_GRADE = env_int("KETACARE_EDUCATION_MAX_GRADE", 8)
+KETACARE_EDUCATION_REFUSE_ABOVE = env_bool("KETACARE_EDUCATION_REFUSE_ABOVE", True)
 
 # --- Measurement-based care: defaults for each clinic (docs/measures.md) ---
 # Self-report link lifetime: 72 hours (issue #3 default).

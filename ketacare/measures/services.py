@@ -336,11 +336,10 @@ def _clinic_time(clinic: Clinic, moment: dt.datetime) -> dt.datetime:
 def _link_message(link: SelfReportLink, *, reminder: bool) -> str:
     clinic = link.clinic.name
     lead = "Reminder: " if reminder else ""
-    asks = (
-        "asks you to read and sign a consent form"
-        if link.purpose == SelfReportLink.Purpose.CONSENT
-        else "asks you to answer a short questionnaire"
-    )
+    asks = {
+        SelfReportLink.Purpose.CONSENT: "asks you to read and sign a consent form",
+        SelfReportLink.Purpose.EDUCATION: "sends you some reading about your treatment, open",
+    }.get(link.purpose, "asks you to answer a short questionnaire")
     return (
         f"{lead}{clinic} {asks} before "
         f"{_clinic_time(link.clinic, link.expires_at):%d %b %H:%M}: {link_url(link)}"
@@ -350,17 +349,18 @@ def _link_message(link: SelfReportLink, *, reminder: bool) -> str:
 def _send_link(link: SelfReportLink, *, reminder: bool, now: dt.datetime) -> None:
     patient = link.patient
     to = patient.email if link.channel == SelfReportLink.Channel.EMAIL else patient.phone
-    consent = link.purpose == SelfReportLink.Purpose.CONSENT
+    subject, purpose = {
+        SelfReportLink.Purpose.CONSENT: ("Consent form", "consent_link"),
+        SelfReportLink.Purpose.EDUCATION: ("Reading about your treatment", "education_link"),
+    }.get(link.purpose, ("Questionnaire", "measure_reminder" if reminder else "measure_link"))
     if link.channel != SelfReportLink.Channel.NONE and to:
         message_queue(
             clinic=link.clinic,
             channel=link.channel,
             to=to,
-            subject=f"{'Consent form' if consent else 'Questionnaire'} from {link.clinic.name}",
+            subject=f"{subject} from {link.clinic.name}",
             body=_link_message(link, reminder=reminder),
-            purpose="consent_link"
-            if consent
-            else ("measure_reminder" if reminder else "measure_link"),
+            purpose=purpose,
             patient_id=patient.pk,
         )
     link.last_sent_at = now

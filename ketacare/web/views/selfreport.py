@@ -175,6 +175,8 @@ def selfreport(request: HttpRequest, token: str) -> HttpResponse:
         return redirect("consent_link", token=token)
     if link.purpose == SelfReportLink.Purpose.PATIENT_VIEW:
         return redirect("portal", token=token)
+    if link.purpose == SelfReportLink.Purpose.EDUCATION:
+        return redirect("education_link", token=token)
     if request.method != "POST":
         step = _step_of(request.GET.get("step"), link) or _first_incomplete(link) or 1
         return _page(request, link, token, step)
