@@ -337,8 +337,8 @@ def _link_message(link: SelfReportLink, *, reminder: bool) -> str:
     clinic = link.clinic.name
     lead = "Reminder: " if reminder else ""
     asks = {
-        SelfReportLink.Purpose.CONSENT: "asks you to read and sign a consent form",
-        SelfReportLink.Purpose.EDUCATION: "sends you some reading about your treatment, open",
+        str(SelfReportLink.Purpose.CONSENT): "asks you to read and sign a consent form",
+        str(SelfReportLink.Purpose.EDUCATION): "sends you some reading about your treatment, open",
     }.get(link.purpose, "asks you to answer a short questionnaire")
     return (
         f"{lead}{clinic} {asks} before "
@@ -350,8 +350,8 @@ def _send_link(link: SelfReportLink, *, reminder: bool, now: dt.datetime) -> Non
     patient = link.patient
     to = patient.email if link.channel == SelfReportLink.Channel.EMAIL else patient.phone
     subject, purpose = {
-        SelfReportLink.Purpose.CONSENT: ("Consent form", "consent_link"),
-        SelfReportLink.Purpose.EDUCATION: ("Reading about your treatment", "education_link"),
+        str(SelfReportLink.Purpose.CONSENT): ("Consent form", "consent_link"),
+        str(SelfReportLink.Purpose.EDUCATION): ("Reading about your treatment", "education_link"),
     }.get(link.purpose, ("Questionnaire", "measure_reminder" if reminder else "measure_link"))
     if link.channel != SelfReportLink.Channel.NONE and to:
         message_queue(
