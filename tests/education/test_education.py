@@ -81,7 +81,7 @@ def test_an_edit_is_a_new_audited_version_and_old_versions_never_change(team: Te
 
 
 def test_an_edit_above_the_grade_is_refused_or_warned_as_the_clinic_chooses(team: Team) -> None:
-    article, first = _iv(team.admin)
+    article, _first = _iv(team.admin)
     with pytest.raises(ValidationFailed) as refused:
         services.article_edit(
             access=team.admin, article_id=article.pk, title="X", body=HARD, sources=["A source"]
@@ -98,7 +98,7 @@ def test_an_edit_above_the_grade_is_refused_or_warned_as_the_clinic_chooses(team
 
 
 def test_only_managers_edit_and_another_clinic_gets_404(team: Team) -> None:
-    article, first = _iv(team.admin)
+    article, _first = _iv(team.admin)
     with pytest.raises(PermissionDenied):
         services.article_edit(
             access=team.front_desk, article_id=article.pk, title="T", body="B.", sources=["S"]
@@ -110,7 +110,10 @@ def test_only_managers_edit_and_another_clinic_gets_404(team: Team) -> None:
         )
     with pytest.raises(NotFound):
         services.education_send(
-            access=member(other.clinic, Role.NURSE), patient_id=team.patient.pk, article_ids=[article.pk], channel="none"
+            access=member(other.clinic, Role.NURSE),
+            patient_id=team.patient.pk,
+            article_ids=[article.pk],
+            channel="none",
         )
     mine = member(other.clinic, Role.NURSE)
     with pytest.raises(NotFound):  # an article of another clinic, for one's own patient
@@ -251,4 +254,7 @@ def test_pages_list_edit_and_send_from_the_chart(team: Team) -> None:
     assert EducationSend.objects.filter(patient=team.patient).count() == 1
     assert "data-education-url" in nurse.get(chart).content.decode()
     other = web(member(ClinicFactory.create(slug="clinic-z"), Role.CLINIC_ADMIN))
-    assert other.get(reverse("education_article_edit", args=["clinic-z", article.pk])).status_code == 404
+    assert (
+        other.get(reverse("education_article_edit", args=["clinic-z", article.pk])).status_code
+        == 404
+    )
