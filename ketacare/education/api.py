@@ -93,7 +93,7 @@ def version_create(request: HttpRequest, article_id: uuid.UUID, payload: Article
 
 
 class EducationSendIn(Strict):
-    article_ids: list[uuid.UUID]
+    articles: list[str] = Field(..., description="Article ids or slugs, e.g. iv-ketamine")
     channel: str = "email"
 
 
@@ -124,7 +124,7 @@ def education_send(request: HttpRequest, patient_id: uuid.UUID, payload: Educati
     sent = services.education_send(
         access=access_of(request),
         patient_id=patient_id,
-        article_ids=payload.article_ids,
+        articles=payload.articles,
         channel=payload.channel,
     )
     return Status(201, _send(sent))

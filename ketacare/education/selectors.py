@@ -34,6 +34,18 @@ def article_get(*, access: ClinicAccess, article_id: uuid.UUID | str) -> Article
     return found
 
 
+def article_named(*, access: ClinicAccess, key: str) -> Article:
+    """The clinic's article by id, or by slug (the same slug in every clinic)."""
+    try:
+        uuid.UUID(key)
+    except ValueError:
+        found = Article.objects.filter(clinic=access.clinic, slug=key).first()
+        if found is None:
+            raise NotFound("article") from None
+        return found
+    return article_get(access=access, article_id=key)
+
+
 def latest_version(article: Article) -> ArticleVersion:
     return article.versions.order_by("-number").first()  # type: ignore[return-value]
 

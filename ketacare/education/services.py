@@ -21,7 +21,12 @@ from ketacare.common.errors import ValidationFailed
 from ketacare.education import core
 from ketacare.education.content import default_articles
 from ketacare.education.models import Article, ArticleVersion, EducationSend
-from ketacare.education.selectors import article_get, education_settings_for, latest_version
+from ketacare.education.selectors import (
+    article_get,
+    article_named,
+    education_settings_for,
+    latest_version,
+)
 from ketacare.measures import services as links
 from ketacare.measures.models import SelfReportLink
 from ketacare.patients.selectors import patient_get
@@ -192,20 +197,21 @@ def education_send(
     *,
     access: ClinicAccess,
     patient_id: uuid.UUID | str,
-    article_ids: Sequence[uuid.UUID | str],
+    articles: Sequence[uuid.UUID | str],
     channel: str = "email",
 ) -> EducationSend:
-    """Send the patient a link to read the latest versions of these articles (pinned)."""
+    """Send the patient a link to read the latest versions of these articles (each named
+    by its id or its slug; the versions are pinned)."""
     access.require(Permission.SEND_MEASURE_LINKS)
     patient = patient_get(access=access, patient_id=patient_id)
     if patient.is_archived:
         raise ValidationFailed.single("patient", "This patient is archived.")
-    if not article_ids:
+    if not articles:
         raise ValidationFailed.single("articles", "Choose at least one article.")
     articles_seed(access.clinic)
     versions = []
-    for article_id in dict.fromkeys(str(a) for a in article_ids):
-        article = article_get(access=access, article_id=article_id)
+    for key in dict.fromkeys(str(a) for a in articles):
+        article = article_named(access=access, key=key)
         if article.retired_at is not None:
             raise ValidationFailed.single("articles", "This article is no longer in use.")
         versions.append(latest_version(article))

@@ -112,7 +112,7 @@ def test_only_managers_edit_and_another_clinic_gets_404(team: Team) -> None:
         services.education_send(
             access=member(other.clinic, Role.NURSE),
             patient_id=team.patient.pk,
-            article_ids=[article.pk],
+            articles=[article.pk],
             channel="none",
         )
     mine = member(other.clinic, Role.NURSE)
@@ -120,7 +120,7 @@ def test_only_managers_edit_and_another_clinic_gets_404(team: Team) -> None:
         services.education_send(
             access=mine,
             patient_id=new_patient(mine, mrn="O-1").pk,
-            article_ids=[article.pk],
+            articles=[article.pk],
             channel="none",
         )
 
@@ -128,7 +128,7 @@ def test_only_managers_edit_and_another_clinic_gets_404(team: Team) -> None:
 def test_send_pins_the_versions_and_the_patient_reads_them_as_sent(team: Team) -> None:
     article, first = _iv(team.admin)
     sent = services.education_send(
-        access=team.nurse, patient_id=team.patient.pk, article_ids=[article.pk], channel="email"
+        access=team.nurse, patient_id=team.patient.pk, articles=[article.pk], channel="email"
     )
     assert sent.link.purpose == SelfReportLink.Purpose.EDUCATION
     message = Message.objects.filter(patient_id=team.patient.pk).latest("created_at")
@@ -158,7 +158,7 @@ def test_send_pins_the_versions_and_the_patient_reads_them_as_sent(team: Team) -
 def test_a_revoked_or_wrong_link_is_refused(team: Team) -> None:
     article, _first = _iv(team.admin)
     sent = services.education_send(
-        access=team.nurse, patient_id=team.patient.pk, article_ids=[article.pk], channel="none"
+        access=team.nurse, patient_id=team.patient.pk, articles=[article.pk], channel="none"
     )
     link_revoke(access=team.nurse, link_id=sent.link.pk)
     token = link_token(sent.link)
@@ -169,7 +169,7 @@ def test_a_revoked_or_wrong_link_is_refused(team: Team) -> None:
 def test_sending_needs_an_article(team: Team) -> None:
     with pytest.raises(ValidationFailed) as none:
         services.education_send(
-            access=team.nurse, patient_id=team.patient.pk, article_ids=[], channel="none"
+            access=team.nurse, patient_id=team.patient.pk, articles=[], channel="none"
         )
     assert "articles" in none.value.errors
 
@@ -202,7 +202,7 @@ def test_api_list_get_version_and_send(team: Team) -> None:
     assert hard.status_code == 422 and "body" in hard.content.decode()
     sent = api(team.nurse).post(
         f"/api/v1/patients/{team.patient.pk}/education",
-        {"article_ids": [iv["id"]], "channel": "none"},
+        {"articles": [iv["id"]], "channel": "none"},
         content_type="application/json",
     )
     assert sent.status_code == 201 and "/r/" in sent.json()["url"]
@@ -248,7 +248,7 @@ def test_pages_list_edit_and_send_from_the_chart(team: Team) -> None:
     assert tab.status_code == 200 and "Send education" in tab.content.decode()
     sent = nurse.post(
         reverse("education_send", args=[slug, team.patient.pk]),
-        {"articles": [str(article.pk)], "channel": "none"},
+        {"articles": [article.slug], "channel": "none"},
     )
     assert sent.status_code == 302
     assert EducationSend.objects.filter(patient=team.patient).count() == 1

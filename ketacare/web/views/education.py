@@ -51,7 +51,7 @@ class SendForm(forms.Form):
 
 
 def _choices(access: ClinicAccess) -> list[tuple[str, str]]:
-    return [(str(a.pk), v.title) for a, v in services.articles_list(access=access)]
+    return [(a.slug, v.title) for a, v in services.articles_list(access=access)]
 
 
 def education_tab(access: ClinicAccess, patient: Patient) -> tuple[str, dict[str, Any]]:
@@ -90,7 +90,7 @@ def education_send(
             services.education_send(
                 access=access,
                 patient_id=patient_id,
-                article_ids=form.cleaned_data["articles"],
+                articles=form.cleaned_data["articles"],
                 channel=form.cleaned_data["channel"],
             )
         except ValidationFailed as exc:
