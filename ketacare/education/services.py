@@ -15,6 +15,7 @@ from django.db import transaction
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic
 from ketacare.accounts.policy import Permission
+from ketacare.audit.chain import diff
 from ketacare.audit.services import Action, audit_as, audit_record
 from ketacare.common import clock
 from ketacare.common.errors import ValidationFailed
@@ -171,12 +172,9 @@ def settings_update(*, access: ClinicAccess, max_grade: int, refuse_above: bool)
     if not 1 <= max_grade <= 16:
         raise ValidationFailed.single("max_grade", "Give a grade from 1 to 16.")
     found = education_settings_for(access.clinic)
-    changes = {
-        name: [getattr(found, name), value]
-        for name, value in (("max_grade", max_grade), ("refuse_above", refuse_above))
-        if getattr(found, name) != value
-    }
-    for name, (_old, value) in changes.items():
+    wanted = {"max_grade": max_grade, "refuse_above": refuse_above}
+    changes = diff({name: getattr(found, name) for name in wanted}, wanted)
+    for name, value in wanted.items():
         setattr(found, name, value)
     found.save()
     audit_as(
