@@ -338,7 +338,9 @@ def _link_message(link: SelfReportLink, *, reminder: bool) -> str:
     lead = "Reminder: " if reminder else ""
     asks = {
         str(SelfReportLink.Purpose.CONSENT): "asks you to read and sign a consent form",
-        str(SelfReportLink.Purpose.EDUCATION): "sends you some reading about your treatment; please open it",
+        str(SelfReportLink.Purpose.EDUCATION): (
+            "sends you some reading about your treatment; please open it"
+        ),
     }.get(link.purpose, "asks you to answer a short questionnaire")
     return (
         f"{lead}{clinic} {asks} before "
