@@ -10,6 +10,7 @@ from ketacare.api.auth import AUTH
 from ketacare.audit.api import router as audit_router
 from ketacare.consent.api import router as consent_router
 from ketacare.dosing.api import router as dosing_router
+from ketacare.education.api import router as education_router
 from ketacare.eligibility.api import router as eligibility_router
 from ketacare.exchange.api import router as exchange_router
 from ketacare.guides.api import router as guides_router
@@ -52,3 +53,4 @@ api.add_router("/", portal_router)
 api.add_router("/", consent_router)
 api.add_router("/", notes_router)
 api.add_router("/", guides_router)
+api.add_router("/", education_router)

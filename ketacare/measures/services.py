@@ -340,11 +340,12 @@ def _link_message(link: SelfReportLink, *, reminder: bool) -> str:
         when = _clinic_time(link.clinic, link.session.scheduled_start)
         return f"{clinic}: about your session on {when:%d %b %H:%M}, please read: {link_url(link)}"
     lead = "Reminder: " if reminder else ""
-    asks = (
-        "asks you to read and sign a consent form"
-        if link.purpose == SelfReportLink.Purpose.CONSENT
-        else "asks you to answer a short questionnaire"
-    )
+    asks = {
+        str(SelfReportLink.Purpose.CONSENT): "asks you to read and sign a consent form",
+        str(SelfReportLink.Purpose.EDUCATION): (
+            "sends you some reading about your treatment; please open it"
+        ),
+    }.get(link.purpose, "asks you to answer a short questionnaire")
     return (
         f"{lead}{clinic} {asks} before "
         f"{_clinic_time(link.clinic, link.expires_at):%d %b %H:%M}: {link_url(link)}"
@@ -354,23 +355,23 @@ def _link_message(link: SelfReportLink, *, reminder: bool) -> str:
 def _send_link(link: SelfReportLink, *, reminder: bool, now: dt.datetime) -> None:
     patient = link.patient
     to = patient.email if link.channel == SelfReportLink.Channel.EMAIL else patient.phone
-    consent = link.purpose == SelfReportLink.Purpose.CONSENT
-    guide = link.purpose == SelfReportLink.Purpose.SESSION_GUIDE
-    subject, purpose = (
-        ("Your session", "session_guide")
-        if guide
-        else ("Consent form", "consent_link")
-        if consent
-        else ("Questionnaire", "measure_reminder" if reminder else "measure_link")
+    subject, purpose = {
+        str(SelfReportLink.Purpose.CONSENT): ("Consent form from {clinic}", "consent_link"),
+        str(SelfReportLink.Purpose.EDUCATION): (
+            "Reading about your treatment from {clinic}",
+            "education_link",
+        ),
+        str(SelfReportLink.Purpose.SESSION_GUIDE): ("Your session at {clinic}", "session_guide"),
+    }.get(
+        link.purpose,
+        ("Questionnaire from {clinic}", "measure_reminder" if reminder else "measure_link"),
     )
     if link.channel != SelfReportLink.Channel.NONE and to:
         message_queue(
             clinic=link.clinic,
             channel=link.channel,
             to=to,
-            subject=f"{subject} at {link.clinic.name}"
-            if guide
-            else f"{subject} from {link.clinic.name}",
+            subject=subject.format(clinic=link.clinic.name),
             body=_link_message(link, reminder=reminder),
             purpose=purpose,
             patient_id=patient.pk,

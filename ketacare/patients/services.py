@@ -488,6 +488,7 @@ CHART_SECTIONS: dict[str, Permission] = {
     "outcomes": Permission.VIEW_CHART,
     "econsent": Permission.VIEW_CHART,  # e-consents (ketacare.consent)
     "notes": Permission.VIEW_CHART,  # clinical and therapy notes (ketacare.notes)
+    "education": Permission.VIEW_REGISTRY,  # articles sent (ketacare.education)
 }
 
 

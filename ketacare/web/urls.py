@@ -11,6 +11,7 @@ from ketacare.web.views import (
     dashboard,
     deliveries,
     dosing,
+    education,
     eligibility,
     exchange,
     guide_link,
@@ -232,6 +233,8 @@ urlpatterns = [
     path(f"{patient}/notes/<uuid:note_id>/sign/", notes.note_sign, name="note_sign"),
     path(f"{patient}/notes/<uuid:note_id>/addenda/", notes.note_addendum, name="note_addendum"),
     path("c/<slug:clinic_slug>/notes/templates/", notes.note_templates, name="note_templates"),
+    # Patient education (ketacare.education), ahead of the generic chart sections.
+    path(f"{patient}/education/send/", education.education_send, name="education_send"),
     # Letters in and out (ketacare.exchange), ahead of the generic chart sections.
     path(f"{patient}/letters/", exchange.patient_letters, name="patient_letters"),
     path(f"{patient}/referrals/new/", referrals.referral_new, name="referral_new"),
@@ -297,6 +300,15 @@ urlpatterns = [
     ),
     path("r/<str:token>/guide/", guide_link.guide_link, name="guide_link"),
     path("r/<str:token>/consent/pdf/", consent_link.consent_link_pdf, name="consent_link_pdf"),
+    path("r/<str:token>/education/", education.education_link, name="education_link"),
+    path(
+        "c/<slug:clinic_slug>/education/", education.education_articles, name="education_articles"
+    ),
+    path(
+        "c/<slug:clinic_slug>/education/<uuid:article_id>/",
+        education.education_article_edit,
+        name="education_article_edit",
+    ),
     path(
         "c/<slug:clinic_slug>/consent-documents/",
         consent.consent_documents,

@@ -39,6 +39,7 @@ RECORD_ID_PARAMS = frozenset(
         "version_id",  # one of its versions
         "econsent_id",  # a patient's e-consent
         "note_id",  # a clinical or therapy note (ketacare.notes)
+        "article_id",  # an education article (ketacare.education)
         "referral_id",  # a referral (ketacare.referrals)
         "kept_id",  # the patient a record is merged into
         "merge_id",  # a merge of two patient records
@@ -103,6 +104,7 @@ def _record_operations() -> dict[Op, dict[str, Any] | None]:
     ops.update(SCHEDULE_OPERATIONS)
     ops.update(CONSENT_OPERATIONS)
     ops.update(NOTE_OPERATIONS)
+    ops.update(EDUCATION_OPERATIONS)
     ops.update(REFERRAL_OPERATIONS)
     ops.update(MERGE_OPERATIONS)
     return ops
@@ -398,6 +400,19 @@ NOTE_OPERATIONS: dict[Op, dict[str, Any] | None] = {
 # Aimed at the world's signed note, kept as psychotherapy notes: 404 in its own clinic too
 # for a role that may not read psychotherapy notes (ketacare.notes.core.may_read).
 PSYCHOTHERAPY_NOTE_OPERATIONS = frozenset({("POST", f"{_note}/addenda")})
+EDUCATION_VERSION_BODY: dict[str, Any] = {
+    "title": "Ketamine by drip (IV)",
+    "body": "## What it is\n\nA medicine that can ease low mood. It drips into a vein.",
+    "sources": ["The clinic's patient information on ketamine therapy"],
+    "change_note": "Shorter",
+}
+EDUCATION_OPERATIONS: dict[Op, dict[str, Any] | None] = {
+    ("GET", f"{API}/education/articles/{{article_id}}"): None,
+    ("POST", f"{API}/education/articles/{{article_id}}/versions"): EDUCATION_VERSION_BODY,
+    # Articles named by slug: the same in every clinic, so the body is the same for both.
+    ("POST", f"{_patient}/education"): {"articles": ["iv-ketamine"], "channel": "none"},
+}
+
 _referral = f"{API}/referrals/{{referral_id}}"
 REFERRAL_OPERATIONS: dict[Op, dict[str, Any] | None] = {
     ("GET", _referral): None,
@@ -438,6 +453,7 @@ UNSCOPED_OPERATIONS: dict[Op, str] = {
     ("PUT", f"{API}/outcomes/settings"): "test_outcome_settings_are_the_callers_clinics",
     ("GET", f"{API}/rems-forms"): "test_rems_form_list_shows_only_the_callers_clinic",
     ("GET", f"{API}/consent/documents"): "test_consent_documents_are_the_callers_clinics",
+    ("GET", f"{API}/education/articles"): "test_education_articles_are_the_callers_clinics",
     ("GET", f"{API}/rems-forms.csv"): "test_rems_form_list_shows_only_the_callers_clinic",
     (
         "POST",
@@ -511,6 +527,7 @@ def expected_success(op: Op) -> int:
             "/notes/{note_id}/addenda",
             "/own-view-link",
             "/sessions/{session_id}/guides",
+            "/education/articles/{article_id}/versions",
         )
     )
     return (
@@ -540,6 +557,7 @@ def url_for(op: Op, records: ClinicRecords, **ids: object) -> str:
         "econsent_id": records.econsent_id,
         "note_id": records.signed_note_id if path.endswith("/addenda") else records.note_id,
         "note_type": "therapy",
+        "article_id": records.article_id,
         "referral_id": records.referral_id,
         "kind": "acceptance",
         "kept_id": records.merge_ids.get("kept", NOT_BUILT),

@@ -506,6 +506,15 @@ def test_consent_documents_are_the_callers_clinics(world: World, caller: str) ->
 
 
 @pytest.mark.parametrize("caller", CLINIC_B_CALLERS)
+def test_education_articles_are_the_callers_clinics(world: World, caller: str) -> None:
+    listed = clinic_b_client(world, caller).get(f"{API}/education/articles")
+    assert listed.status_code == 200, listed.content
+    ids = {a["id"] for a in listed.json()}
+    assert str(world.b.article_id) in ids
+    assert str(world.a.article_id) not in ids
+
+
+@pytest.mark.parametrize("caller", CLINIC_B_CALLERS)
 def test_rems_form_list_shows_only_the_callers_clinic(world: World, caller: str) -> None:
     add_state_session(world, "rems")
     client = clinic_b_client(world, caller)

@@ -45,6 +45,8 @@ from ketacare.dosing.models import (
     TreatmentPlan,
     TreatmentPlanVersion,
 )
+from ketacare.education import services as education
+from ketacare.education.models import Article, ArticleVersion, EducationSend, EducationSettings
 from ketacare.eligibility import services as eligibility
 from ketacare.eligibility.models import (
     AntidepressantTrial,
@@ -160,6 +162,7 @@ class ClinicRecords:
     note_id: uuid.UUID | None = None
     signed_note_id: uuid.UUID | None = None
     referral_id: uuid.UUID | None = None  # a new referral (ketacare.referrals)
+    article_id: uuid.UUID | None = None  # the IV education article (ketacare.education)
     # A record to merge the patient into ("kept") and a merge of two others to undo
     # ("merge"), built by add_merge_records for the merge operations' tests only.
     merge_ids: dict[str, uuid.UUID] = field(default_factory=dict)
@@ -453,6 +456,7 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
     consent_a, consent_b = add_econsent(dual_a, patient_a), add_econsent(b_member, patient_b)
     notes_a, notes_b = add_notes(dual_a, patient_a), add_notes(b_member, patient_b)
     referral_a, referral_b = add_referral(dual_a, patient_a), add_referral(b_member, patient_b)
+    article_a, article_b = add_article(dual_a), add_article(b_member)
     fix_clock(WORLD_NOW)
     return World(
         a=ClinicRecords(
@@ -472,6 +476,7 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
             **consent_a,
             **notes_a,
             referral_id=referral_a,
+            article_id=article_a,
         ),
         b=ClinicRecords(
             clinic_b,
@@ -490,6 +495,7 @@ def build_world(clinic_a: Clinic, clinic_b: Clinic) -> World:
             **consent_b,
             **notes_b,
             referral_id=referral_b,
+            article_id=article_b,
         ),
         b_member=b_member,
         dual_a=dual_a,
@@ -579,6 +585,10 @@ CLINIC_MODELS: tuple[type[models.Model], ...] = (
     Note,
     NoteAddendum,
     NoteTemplate,
+    Article,
+    ArticleVersion,
+    EducationSend,
+    EducationSettings,
     Referral,
     LetterTemplate,
 )
@@ -646,6 +656,11 @@ def add_econsent(access: ClinicAccess, patient: Patient) -> EconsentIds:
         "consent_version_id": econsent.version_id,
         "econsent_id": econsent.pk,
     }
+
+
+def add_article(access: ClinicAccess) -> uuid.UUID:
+    """The clinic's default education articles, seeded; the IV article's id."""
+    return next(a.pk for a, _v in education.articles_list(access=access) if a.topic == "iv")
 
 
 def add_referral(access: ClinicAccess, patient: Patient) -> uuid.UUID:

@@ -43,6 +43,7 @@ CHART_TABS = [
     "Eligibility",
     "Outcomes",
     "E-consent",
+    "Education",
     "Overview",
 ]
 

@@ -27,7 +27,7 @@ from ketacare.patients.api import CHART_ENTRY_PATHS
 from ketacare.treatment.rules import FLAG_SETTINGS, SETTING_SPECS
 from ketacare.web import urls as web_urls
 from ketacare.web.views.patients import CHART_TABS
-from tests.api.operations import CONSENT_VERSION_BODY, NOT_BUILT
+from tests.api.operations import CONSENT_VERSION_BODY, EDUCATION_VERSION_BODY, NOT_BUILT
 from tests.api.world import (
     ClinicRecords,
     World,
@@ -543,6 +543,24 @@ def _pages() -> list[Page]:
             role=Role.CLINIC_ADMIN,
             post={"note_type": "nurse", "sections": "Observations\nHandover | Next shift"},
         ),
+        # Patient education (ketacare.education).
+        Page(
+            "education_send",
+            _patient,
+            post={"articles": "iv-ketamine", "channel": "none"},
+            serves_get=False,
+        ),
+        Page("education_articles", _slug, post={"max_grade": "8", "refuse_above": "on"}),
+        Page(
+            "education_article_edit",
+            lambda r: {**_slug(r), "article_id": r.article_id},
+            post={
+                "title": EDUCATION_VERSION_BODY["title"],
+                "body": EDUCATION_VERSION_BODY["body"],
+                "sources": "\n".join(EDUCATION_VERSION_BODY["sources"]),
+                "change_note": "Shorter",
+            },
+        ),
     ]
     for section, _label in CHART_TABS:
         pages.append(
@@ -612,6 +630,7 @@ RECORD_PAGES = [
         "schedule_feed",
         "consent_documents",
         "note_templates",
+        "education_articles",
         "referral_list",
         "letter_templates",
     }

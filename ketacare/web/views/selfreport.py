@@ -165,18 +165,23 @@ def _step_of(raw: Any, link: SelfReportLink) -> int | None:
     return None
 
 
+# Where a link that is not a questionnaire opens (the address sent is always /r/<token>/).
+PAGE_OF_PURPOSE = {
+    str(SelfReportLink.Purpose.CONSENT): "consent_link",
+    str(SelfReportLink.Purpose.PATIENT_VIEW): "portal",
+    str(SelfReportLink.Purpose.SESSION_GUIDE): "guide_link",
+    str(SelfReportLink.Purpose.EDUCATION): "education_link",
+}
+
+
 @_private
 def selfreport(request: HttpRequest, token: str) -> HttpResponse:
     try:
         link = measures.link_open(token=token)
     except measures.LinkRefused as exc:
         return _refused(request, exc)
-    if link.purpose == SelfReportLink.Purpose.CONSENT:
-        return redirect("consent_link", token=token)
-    if link.purpose == SelfReportLink.Purpose.PATIENT_VIEW:
-        return redirect("portal", token=token)
-    if link.purpose == SelfReportLink.Purpose.SESSION_GUIDE:
-        return redirect("guide_link", token=token)
+    if link.purpose in PAGE_OF_PURPOSE:
+        return redirect(PAGE_OF_PURPOSE[link.purpose], token=token)
     if request.method != "POST":
         step = _step_of(request.GET.get("step"), link) or _first_incomplete(link) or 1
         return _page(request, link, token, step)
