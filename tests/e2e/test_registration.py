@@ -55,7 +55,8 @@ def test_front_desk_registers_a_patient_after_fixing_a_future_date_of_birth(
     expect(page.locator(".chart-header")).to_contain_text("MRN RKC-0100 · born 1991-07-14")
     # Front desk sees the registry only: no chart tabs, no allergy banner, no weight or the
     # flags about them; the missing treatment consent is theirs to chase.
-    expect(page.get_by_role("tab")).to_have_text(["Overview", "Consents", "Sessions"])
+    # The front desk may send patient links, education articles among them.
+    expect(page.get_by_role("tab")).to_have_text(["Overview", "Consents", "Sessions", "Education"])
     expect(page.get_by_role("note", name="Allergies")).to_have_count(0)
     expect(page.locator(".latest-weight")).to_have_count(0)
     expect(page.locator(".flags li")).to_have_text(["No current treatment consent"])

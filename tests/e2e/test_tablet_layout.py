@@ -35,6 +35,7 @@ TABS = {
     "E-consent": "E-consent",
     "Sessions": "Sessions",
     "Plan & orders": "Plan & orders",
+    "Education": "Education",
     "History": "History",
     "Eligibility": "Eligibility",
     "Notes": "Notes",
