@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
+from django.db.models import Q
+
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic, User
 from ketacare.accounts.policy import Role
@@ -14,6 +16,7 @@ from ketacare.common.errors import ValidationFailed
 from ketacare.schedule import core, services
 from ketacare.treatment.models import TreatmentSession
 
+UNDER_WAY = ("checked_in", "pre_dose", "dosing", "monitoring", "ready_for_discharge")
 ROOMS = (("Chair 1", "chair"), ("Chair 2", "chair"), ("Chair 3", "chair"), ("Room A", "room"))
 
 
@@ -29,12 +32,16 @@ def seed_schedule(users: dict[str, User]) -> None:
         ]
         zone = zoneinfo.ZoneInfo(clinic.time_zone)
         start = dt.datetime.combine(clinic.today(), dt.time(0), tzinfo=zone)
-        sessions = TreatmentSession.objects.filter(
-            clinic=clinic,
-            status__in=core.HOLDING_STATES,
-            scheduled_start__gte=start,
-            scheduled_start__lt=start + dt.timedelta(days=8),
-        ).order_by("scheduled_start")
+        # The coming week's sessions, and any under way now even if it began before the
+        # clinic's midnight (the demo's live session, seeded just after midnight).
+        sessions = (
+            TreatmentSession.objects.filter(clinic=clinic, status__in=core.HOLDING_STATES)
+            .filter(
+                Q(scheduled_start__gte=start, scheduled_start__lt=start + dt.timedelta(days=8))
+                | Q(status__in=UNDER_WAY)
+            )
+            .order_by("scheduled_start")
+        )
         for session in sessions:
             for room in rooms:  # the first chair free at its time
                 try:
