@@ -244,6 +244,10 @@ KETACARE_API_TOKEN_MAX_DAYS = env_int("KETACARE_API_TOKEN_MAX_DAYS", 366)
 # --- end of staff accounts and sign-in ---
 
 LANGUAGE_CODE = "en-gb"
+# Staff pages are in English; a patient's links, pages and messages are in the patient's
+# preferred language (Patient.Language), from the catalogues in ketacare/locale.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "ketacare" / "locale"]
 # Timestamps are stored in UTC; pages show them in the clinic's own zone.
 USE_TZ = True
 TIME_ZONE = os.environ.get("KETACARE_TIME_ZONE", "UTC")
