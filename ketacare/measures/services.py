@@ -51,7 +51,7 @@ LINK_SALT = "ketacare.measures.self-report-link"
 
 def measure_settings_for(clinic: Clinic) -> ClinicMeasureSettings:
     """The clinic's measurement settings, created from the cited defaults on first use."""
-    found, _ = ClinicMeasureSettings.objects.get_or_create(
+    found, _created = ClinicMeasureSettings.objects.get_or_create(
         clinic=clinic,
         defaults={
             "crisis_resources": settings.KETACARE_CRISIS_RESOURCES,
@@ -105,6 +105,7 @@ def _store(
     supersedes: QuestionnaireResponse | None = None,
     correction_reason: str = "",
     raised_at: dt.datetime | None = None,
+    language: str = "en",
 ) -> Recorded:
     """Score and store one response, its score row and any safety alerts; audit each.
     Alerts are raised at `raised_at` (the moment of submission), else now."""
@@ -128,6 +129,7 @@ def _store(
         answered_at=answered_at,
         supersedes=supersedes,
         correction_reason=correction_reason,
+        language=language,
     )
     row = Score.objects.create(
         response=response,
@@ -638,9 +640,9 @@ def link_save_draft(
     for number, value in answers.items():
         item = items.get(number)
         if item is None:
-            raise ValidationFailed.single(f"item_{number}", "No such question.")
+            raise ValidationFailed.single(f"item_{number}", _("No such question."))
         if value is not None and value not in {o.value for o in item.options}:
-            raise ValidationFailed.single(f"item_{number}", "Choose one of the answers shown.")
+            raise ValidationFailed.single(f"item_{number}", _("Choose one of the answers shown."))
         saved[str(number)] = value
     link.draft = {**link.draft, instrument: saved}
     link.save(update_fields=["draft", "updated_at"])
@@ -666,6 +668,8 @@ def link_submit(*, token: str, now: dt.datetime | None = None) -> list[Recorded]
             session=link.session,
             offset_hours=link.offset_hours,
             raised_at=moment,
+            # The wording the patient answered: theirs where validated, else English.
+            language=get_instrument(code).in_language(link.patient.preferred_language).language,
         )
         for code in link.instruments
     ]

@@ -35,3 +35,24 @@ def in_patient_language(patient: Patient | None, *, fallback: str = DEFAULT) -> 
     language = language_of(patient) if patient is not None else fallback
     with translation.override(language):
         yield language
+
+
+# What a patient reads: every string these files mark for translation must have its
+# Spanish (tests/unit/test_catalogues.py reads the catalogue makemessages writes).
+PATIENT_FACING = (
+    "ketacare/web/templates/web/selfreport/",
+    "ketacare/web/templates/web/portal/",
+    "ketacare/web/templates/web/consent/patient.html",
+    "ketacare/web/templates/web/consent/pdf.html",
+    "ketacare/web/templates/web/education/patient.html",
+    "ketacare/web/templates/web/guides/patient.html",
+    "ketacare/web/views/selfreport.py",
+    "ketacare/web/views/consent_link.py",
+    "ketacare/web/views/guide_link.py",
+    "ketacare/web/views/portal.py",
+    "ketacare/web/views/measures.py",
+    "ketacare/consent/content.py",
+    "ketacare/consent/services.py",
+    "ketacare/measures/services.py",
+    "ketacare/portal/services.py",
+)

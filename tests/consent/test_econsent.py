@@ -34,10 +34,13 @@ from tests.factories import ClinicFactory
 from tests.sessions.build import ids, start_esketamine, to_pre_dose
 
 
-def test_each_clinic_gets_a_document_per_form_of_treatment(team: Team) -> None:
-    listed = services.documents_list(access=team.nurse)
-    forms = {d.treatment_form for d, _v in listed}
-    assert forms == {"iv", "im", "intranasal", "oral", "sublingual", "oral_er"}
+def test_each_clinic_gets_a_document_per_form_of_treatment_and_language(team: Team) -> None:
+    everything = services.documents_list(access=team.nurse)
+    forms = {"iv", "im", "intranasal", "oral", "sublingual", "oral_er"}
+    assert {(d.treatment_form, d.language) for d, _v in everything} == {
+        (form, language) for form in forms for language in ("en", "es")
+    }
+    listed = [(d, v) for d, v in everything if d.language == "en"]
     for _document, version in listed:
         assert version.number == 1
         assert version.sources and version.questions
@@ -47,8 +50,12 @@ def test_each_clinic_gets_a_document_per_form_of_treatment(team: Team) -> None:
     assert esketamine.questions[0]["text"] == "Can you drive after an esketamine session?"
     iv = next(v for d, v in listed if d.treatment_form == "iv")
     assert "off-label" in iv.body and "bladder" in iv.body
+    spanish = next(v for d, v in everything if (d.treatment_form, d.language) == ("intranasal", "es"))
+    assert spanish.title == "Consentimiento para el aerosol nasal de esketamina (Spravato)"
+    assert "hasta el día siguiente, después de haber dormido bien" in spanish.body
+    assert spanish.questions[0]["text"] == "¿Puede manejar después de una sesión de esketamina?"
     services.documents_list(access=team.nurse)  # seeding twice adds nothing
-    assert ConsentDocument.objects.filter(clinic=team.clinic).count() == 6
+    assert ConsentDocument.objects.filter(clinic=team.clinic).count() == 12
 
 
 def test_an_edit_is_a_new_version_and_old_versions_never_change(team: Team) -> None:
