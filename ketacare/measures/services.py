@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic, Membership
@@ -47,6 +48,21 @@ LINK_SALT = "ketacare.measures.self-report-link"
 
 
 # --- clinic settings --------------------------------------------------------------------
+
+
+# The cited default crisis text (settings.KETACARE_CRISIS_RESOURCES) as a catalogue entry:
+# a patient reading another language sees it in theirs. A clinic's own text shows as written.
+DEFAULT_CRISIS_RESOURCES = gettext_noop(
+    "If you are thinking about suicide or might harm yourself, get help now: call your local "
+    "emergency number. In the US, call or text 988 (988 Suicide & Crisis Lifeline). "
+    "In the UK and Ireland, call Samaritans on 116 123. You can also call the clinic."
+)
+
+
+def crisis_text_for(clinic: Clinic) -> str:
+    """The clinic's crisis resources as the patient's page shows them."""
+    text = measure_settings_for(clinic).crisis_resources
+    return _(DEFAULT_CRISIS_RESOURCES) if text.strip() == DEFAULT_CRISIS_RESOURCES else text
 
 
 def measure_settings_for(clinic: Clinic) -> ClinicMeasureSettings:

@@ -181,7 +181,7 @@ def _page(
         "missing": missing,
         "messages_list": messages or [],
         "show_crisis": _crisis(link),
-        "crisis_text": measures.measure_settings_for(link.clinic).crisis_resources,
+        "crisis_text": measures.crisis_text_for(link.clinic),
         "action": reverse("selfreport", kwargs={"token": token}),
     }
     with _clinic_zone(link):
@@ -239,7 +239,7 @@ def _post(request: HttpRequest, link: SelfReportLink, token: str) -> HttpRespons
             "link": link,
             "clinic": link.clinic,
             "show_crisis": _crisis(link),
-            "crisis_text": measures.measure_settings_for(link.clinic).crisis_resources,
+            "crisis_text": measures.crisis_text_for(link.clinic),
             "resume": reverse("selfreport", kwargs={"token": token}) + f"?step={step}",
         }
         with _clinic_zone(link):
@@ -289,7 +289,7 @@ def _submit(request: HttpRequest, link: SelfReportLink, token: str, step: int) -
         "link": link,
         "clinic": link.clinic,
         "show_crisis": any(r.alerts for r in recorded),
-        "crisis_text": measures.measure_settings_for(link.clinic).crisis_resources,
+        "crisis_text": measures.crisis_text_for(link.clinic),
     }
     with _clinic_zone(link):
         return render(request, "web/selfreport/done.html", context)
