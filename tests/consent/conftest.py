@@ -16,7 +16,8 @@ from ketacare.accounts.policy import Role
 from ketacare.consent import services
 from ketacare.consent.models import EConsent
 from ketacare.measures.services import link_token
-from ketacare.patients.models import Patient
+from ketacare.patients import services as patients
+from ketacare.patients.models import Consent, Patient
 from tests.api.world import member
 from tests.clock import fix_clock
 from tests.sessions.build import BEFORE_SESSIONS
@@ -54,6 +55,18 @@ def team(clinic: Clinic) -> Team:
         member(clinic, Role.FRONT_DESK),
         new_patient(prescriber),
     )
+
+
+def without_paper_consent(team: Team) -> None:
+    """Take the patient's paper consents out (entered in error): only e-consents count."""
+    for consent in Consent.objects.filter(patient=team.patient):
+        patients.record_mark_entered_in_error(
+            access=team.prescriber,
+            patient_id=team.patient.pk,
+            model=Consent,
+            record_id=consent.pk,
+            reason="Replaced by the e-consent",
+        )
 
 
 def token_of(econsent: EConsent) -> str:

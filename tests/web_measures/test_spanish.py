@@ -79,10 +79,14 @@ def test_spanish_answers_are_scored_as_the_same_answers_in_english(team: Team) -
             for s in Score.objects.filter(patient=patient, is_current=True)
         }
 
-    assert scores(spanish_patient) == scores(english_patient) == {
-        "phq9": (8, "mild"),
-        "gad7": (14, "moderate"),
-    }
+    assert (
+        scores(spanish_patient)
+        == scores(english_patient)
+        == {
+            "phq9": (8, "mild"),
+            "gad7": (14, "moderate"),
+        }
+    )
     languages = dict(
         QuestionnaireResponse.objects.filter(patient=spanish_patient).values_list(
             "instrument", "language"
