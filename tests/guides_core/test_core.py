@@ -189,3 +189,14 @@ def test_iv_spanish_is_the_clinic_protocol_text_else_its_english_one_marked() ->
     none = core.choose(Family.IV, Kind.AFTERCARE, SETTINGS, "es", {})
     assert none.language == "es" and not none.fallback
     assert none.text == core.DEFAULT_TEXTS_ES[(Family.IV, Kind.AFTERCARE)]
+
+
+def test_the_spanish_default_texts_read_at_grade_8_or_lower() -> None:
+    """Crawford's Spanish grade and Fernandez-Huerta's ease (education's reading rules)."""
+    from ketacare.education import core as reading
+
+    for family in Family:
+        for kind in Kind:
+            text = core.guide_text(family, kind, SETTINGS, language="es")
+            assert reading.grade_of("", text, "es") <= reading.DEFAULT_MAX_GRADE
+            assert reading.reading_ease_es("", text) >= reading.FERNANDEZ_HUERTA_GRADE_8
