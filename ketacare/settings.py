@@ -393,9 +393,10 @@ KETACARE_GUIDE_AFTERCARE_HOURS_AFTER = env_int("KETACARE_GUIDE_AFTERCARE_HOURS_A
 KETACARE_GUIDE_FASTING_HOURS = env_int("KETACARE_GUIDE_FASTING_HOURS", 2)
 KETACARE_GUIDE_ARRIVE_MINUTES_BEFORE = env_int("KETACARE_GUIDE_ARRIVE_MINUTES_BEFORE", 15)
 # --- Patient education: defaults for each clinic (docs/education.md) ---
-# Highest Flesch-Kincaid reading grade of an article: 8, after common health-literacy
-# guidance that patient materials be at or below an 8th-grade reading level (NIH and AMA
-# advise 6th to 8th grade). An edit above it is refused unless the clinic chooses a warning.
+# Highest reading grade of an article (Flesch-Kincaid in English, Crawford's Spanish grade
+# formula in Spanish: education/core.py): 8, after common health-literacy guidance that
+# patient materials be at or below an 8th-grade reading level (NIH and AMA advise 6th to
+# 8th grade). An edit above it is refused unless the clinic chooses a warning.
 KETACARE_EDUCATION_MAX_GRADE = env_int("KETACARE_EDUCATION_MAX_GRADE", 8)
 KETACARE_EDUCATION_REFUSE_ABOVE = env_bool("KETACARE_EDUCATION_REFUSE_ABOVE", True)
 
