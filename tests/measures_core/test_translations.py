@@ -29,7 +29,7 @@ def test_the_spanish_phq9_reads_as_pfizers_form() -> None:
     assert phq9.language == "es" and phq9.abbreviation == "PHQ-9"
     assert phq9.preamble.startswith("Durante las últimas 2 semanas")
     assert phq9.items[0].text == "Poco interés o placer en hacer cosas"
-    assert phq9.items[8].text.startswith("Pensamientos de que estaría mejor muerto(a)")
+    assert (phq9.items[8].text or "").startswith("Pensamientos de que estaría mejor muerto(a)")
     assert [o.label for o in phq9.items[0].options] == [
         "Ningún día",
         "Varios días",

@@ -13,7 +13,7 @@ import re
 import shutil
 from pathlib import Path
 
-import polib
+import polib  # type: ignore[import-untyped]  # no stubs shipped
 import pytest
 from django.core.management import call_command
 from django.test import override_settings

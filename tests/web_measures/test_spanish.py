@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from ketacare.measures import services as measures
-from ketacare.measures.models import QuestionnaireResponse, Score
+from ketacare.measures.models import QuestionnaireResponse, Score, SelfReportLink
 from ketacare.messaging.models import OutboundMessage
 from ketacare.patients import services as patients
 from ketacare.patients.models import Patient
@@ -31,7 +31,9 @@ def _spanish(team: Team, mrn: str = "M-0002") -> Patient:
     )
 
 
-def _link(team: Team, patient: Patient, instruments: tuple[str, ...], channel: str = "none"):  # type: ignore[no-untyped-def]
+def _link(
+    team: Team, patient: Patient, instruments: tuple[str, ...], channel: str = "none"
+) -> SelfReportLink:
     return measures.link_create(
         access=team.nurse,
         patient_id=patient.pk,
