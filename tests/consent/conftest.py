@@ -18,9 +18,11 @@ from ketacare.consent.models import EConsent
 from ketacare.measures.services import link_token
 from ketacare.patients import services as patients
 from ketacare.patients.models import Consent, Patient
+from ketacare.treatment import services as treatment
+from ketacare.treatment.models import TreatmentSession
 from tests.api.world import member
 from tests.clock import fix_clock
-from tests.sessions.build import BEFORE_SESSIONS
+from tests.sessions.build import BEFORE_SESSIONS, ids, to_pre_dose
 from tests.web_measures.conftest import new_patient
 
 
@@ -67,6 +69,20 @@ def without_paper_consent(team: Team) -> None:
             record_id=consent.pk,
             reason="Replaced by the e-consent",
         )
+
+
+def esketamine_waiting_for_consent(team: Team) -> TreatmentSession:
+    """An esketamine session ready to dose in every way but consent: REMS enrolled, the
+    supervisor attested, and no paper consent on the chart."""
+    session = to_pre_dose(
+        team.nurse, team.prescriber, team.patient, protocol="esketamine_trd", dose="56"
+    )
+    treatment.rems_enroll(
+        access=team.nurse, patient_id=team.patient.pk, enrolled_on=session.clinic.today()
+    )
+    treatment.supervisor_attest(access=team.prescriber, **ids(session))
+    without_paper_consent(team)
+    return session
 
 
 def token_of(econsent: EConsent) -> str:

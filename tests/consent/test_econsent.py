@@ -17,11 +17,11 @@ from ketacare.consent import selectors, services
 from ketacare.consent.models import ConsentDocument, ConsentDocumentVersion, EConsent
 from ketacare.measures.models import SelfReportLink
 from ketacare.messaging.models import OutboundMessage
-from ketacare.treatment import services as treatment
 from tests.api.world import member
 from tests.clock import advance_clock
 from tests.consent.conftest import (
     Team,
+    esketamine_waiting_for_consent,
     page,
     send,
     sign_through_the_link,
@@ -30,7 +30,7 @@ from tests.consent.conftest import (
     wrong_answers,
 )
 from tests.factories import ClinicFactory
-from tests.sessions.build import ids, start_esketamine, to_pre_dose
+from tests.sessions.build import start_esketamine
 
 
 def test_each_clinic_gets_a_document_per_form_of_treatment_and_language(team: Team) -> None:
@@ -164,14 +164,7 @@ def test_a_drawn_signature_is_path_data_only(team: Team) -> None:
 
 
 def test_dosing_waits_for_a_signed_and_countersigned_econsent(team: Team) -> None:
-    session = to_pre_dose(
-        team.nurse, team.prescriber, team.patient, protocol="esketamine_trd", dose="56"
-    )
-    treatment.rems_enroll(
-        access=team.nurse, patient_id=team.patient.pk, enrolled_on=session.clinic.today()
-    )
-    treatment.supervisor_attest(access=team.prescriber, **ids(session))
-    without_paper_consent(team)
+    session = esketamine_waiting_for_consent(team)
 
     def refusal() -> str:
         with pytest.raises(ValidationFailed) as exc:

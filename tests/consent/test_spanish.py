@@ -16,16 +16,15 @@ from ketacare.consent import services
 from ketacare.consent.models import EConsent
 from ketacare.messaging.models import OutboundMessage
 from ketacare.patients import services as patients
-from ketacare.treatment import services as treatment
 from tests.consent.conftest import (
     Team,
+    esketamine_waiting_for_consent,
     page,
     send,
     sign_through_the_link,
-    without_paper_consent,
     wrong_answers,
 )
-from tests.sessions.build import ids, start_esketamine, to_pre_dose
+from tests.sessions.build import start_esketamine
 
 pytestmark = pytest.mark.django_db
 
@@ -75,14 +74,7 @@ def test_a_spanish_speaker_reads_checks_and_signs_in_spanish(spanish: Team) -> N
 
 def test_the_countersigned_pdf_keeps_the_spanish_and_dosing_then_passes(spanish: Team) -> None:
     team = spanish
-    session = to_pre_dose(
-        team.nurse, team.prescriber, team.patient, protocol="esketamine_trd", dose="56"
-    )
-    treatment.rems_enroll(
-        access=team.nurse, patient_id=team.patient.pk, enrolled_on=session.clinic.today()
-    )
-    treatment.supervisor_attest(access=team.prescriber, **ids(session))
-    without_paper_consent(team)
+    session = esketamine_waiting_for_consent(team)
     econsent = sign_through_the_link(send(team.nurse, team.patient))
     countersigned = services.consent_countersign(
         access=team.nurse, patient_id=team.patient.pk, econsent_id=econsent.pk
