@@ -92,6 +92,7 @@ def test_patient_create_writes_one_create_event_with_every_field(
         "sex_at_birth": [None, "female"],
         "phone": [None, "01632 960001"],
         "no_known_allergies": [None, False],
+        "preferred_language": [None, "en"],
     }
     assert event.changes == expected
     assert event.details == {}
