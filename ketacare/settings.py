@@ -323,6 +323,10 @@ if KETACARE_SESSION_LEFT_OPEN_HOURS < 1:
     raise ImproperlyConfigured("KETACARE_SESSION_LEFT_OPEN_HOURS must be a whole number above 0")
 KETACARE_PAGE_SIZE = env_int("KETACARE_PAGE_SIZE", 25)
 KETACARE_API_TOKEN_DAYS = env_int("KETACARE_API_TOKEN_DAYS", 90)
+# The simulator page's largest population: 10,000 subjects simulate in well under a
+# second, and the page sends percentile bands, not one curve per subject (issue 14;
+# docs/benchmarks.md).
+KETACARE_SIMULATOR_MAX_SUBJECTS = env_int("KETACARE_SIMULATOR_MAX_SUBJECTS", 10_000)
 
 # --- Background work, email and SMS ---
 # Scheduled work (measurement invitations, reminders, alert escalation) and message
