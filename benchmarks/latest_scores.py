@@ -3,7 +3,7 @@
 The query is `measures.selectors.recent_scores`: a clinic's current scores, newest first,
 the first 20, with the patient and the response joined. Its index is
 `score_clinic_latest_current` (clinic, answered_at descending) WHERE is_current
-(migration `measures 0005`). Baseline: the same query with that index dropped, in the
+(migration `measures 0006`). Baseline: the same query with that index dropped, in the
 same run on the same rows (the index is put back at the end). The plans of both are
 printed (EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY PLAN on SQLite).
 

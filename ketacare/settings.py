@@ -244,6 +244,10 @@ KETACARE_API_TOKEN_MAX_DAYS = env_int("KETACARE_API_TOKEN_MAX_DAYS", 366)
 # --- end of staff accounts and sign-in ---
 
 LANGUAGE_CODE = "en-gb"
+# Staff pages are in English; a patient's links, pages and messages are in the patient's
+# preferred language (Patient.Language), from the catalogues in ketacare/locale.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "ketacare" / "locale"]
 # Timestamps are stored in UTC; pages show them in the clinic's own zone.
 USE_TZ = True
 TIME_ZONE = os.environ.get("KETACARE_TIME_ZONE", "UTC")
@@ -399,9 +403,10 @@ KETACARE_GUIDE_AFTERCARE_HOURS_AFTER = env_int("KETACARE_GUIDE_AFTERCARE_HOURS_A
 KETACARE_GUIDE_FASTING_HOURS = env_int("KETACARE_GUIDE_FASTING_HOURS", 2)
 KETACARE_GUIDE_ARRIVE_MINUTES_BEFORE = env_int("KETACARE_GUIDE_ARRIVE_MINUTES_BEFORE", 15)
 # --- Patient education: defaults for each clinic (docs/education.md) ---
-# Highest Flesch-Kincaid reading grade of an article: 8, after common health-literacy
-# guidance that patient materials be at or below an 8th-grade reading level (NIH and AMA
-# advise 6th to 8th grade). An edit above it is refused unless the clinic chooses a warning.
+# Highest reading grade of an article (Flesch-Kincaid in English, Crawford's Spanish grade
+# formula in Spanish: education/core.py): 8, after common health-literacy guidance that
+# patient materials be at or below an 8th-grade reading level (NIH and AMA advise 6th to
+# 8th grade). An edit above it is refused unless the clinic chooses a warning.
 KETACARE_EDUCATION_MAX_GRADE = env_int("KETACARE_EDUCATION_MAX_GRADE", 8)
 KETACARE_EDUCATION_REFUSE_ABOVE = env_bool("KETACARE_EDUCATION_REFUSE_ABOVE", True)
 

@@ -49,6 +49,7 @@ class ConsentDocumentOut(Schema):
     id: uuid.UUID
     treatment_form: str
     treatment_form_label: str
+    language: str = Field(description="The document's language: en or es")
     latest_version: ConsentVersionOut
 
 
@@ -57,6 +58,7 @@ def _document(document: ConsentDocument, version: ConsentDocumentVersion) -> dic
         "id": document.pk,
         "treatment_form": document.treatment_form,
         "treatment_form_label": document.get_treatment_form_display(),
+        "language": document.language,
         "latest_version": version,
     }
 
@@ -112,6 +114,7 @@ class EConsentOut(Schema):
     version_number: int
     title: str
     treatment_form: str
+    language: str = Field(description="The language of the document sent: en or es")
     status: str
     link_id: uuid.UUID
     link_expires_at: dt.datetime
@@ -139,6 +142,7 @@ def _econsent(e: EConsent, *, url: bool = False) -> dict[str, Any]:
         "version_number": e.version.number,
         "title": e.version.title,
         "treatment_form": e.version.document.treatment_form,
+        "language": e.version.document.language,
         "status": e.status,
         "link_id": e.link_id,
         "link_expires_at": e.link.expires_at,

@@ -15,7 +15,8 @@ USER = settings.AUTH_USER_MODEL
 
 
 class ConsentDocument(ClinicalRecord):
-    """A clinic's consent document for one form of treatment (blank: every form)."""
+    """A clinic's consent document for one form of treatment (blank: every form), in one
+    language. Each language is its own document with its own versions."""
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     treatment_form = models.CharField(
@@ -25,18 +26,24 @@ class ConsentDocument(ClinicalRecord):
         blank=True,
         default="",
     )
+    language = models.CharField(
+        max_length=8, choices=Patient.Language.choices, default=Patient.Language.ENGLISH
+    )
     retired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["treatment_form"]
+        ordering = ["treatment_form", "language"]
         constraints = [
             models.UniqueConstraint(
-                fields=["clinic", "treatment_form"], name="one_consent_document_per_form"
+                fields=["clinic", "treatment_form", "language"],
+                name="one_consent_document_per_form_and_language",
             )
         ]
 
     def __str__(self) -> str:
-        return f"Consent document ({self.get_treatment_form_display()})"
+        return (
+            f"Consent document ({self.get_treatment_form_display()}, {self.get_language_display()})"
+        )
 
 
 class ConsentDocumentVersion(ClinicalRecord):

@@ -139,3 +139,19 @@ def treatment_consent_verdict(*, patient: Patient, form: str, today: dt.date) ->
     return core.consent_verdict(
         today=today, form=words, paper=paper, electronic=electronic, policy=policy_of(clinic)
     )
+
+
+def treatment_consent_current(*, patient: Patient, today: dt.date, form: str | None) -> bool:
+    """Whether the consent rule lets a treatment go ahead today: for `form` (a
+    Consent.TreatmentForm value) when the form is known; before a plan names one, for any
+    form the patient has consented to on paper or online."""
+    if form is not None:
+        return treatment_consent_verdict(patient=patient, form=form, today=today).ok
+    paper = Consent.objects.filter(
+        patient=patient, kind=Consent.Kind.TREATMENT, entered_in_error_at__isnull=True
+    ).values_list("treatment_form", flat=True)
+    online = EConsent.objects.filter(patient=patient, signed_at__isnull=False).values_list(
+        "version__document__treatment_form", flat=True
+    )
+    forms = set(paper) | set(online)
+    return any(treatment_consent_verdict(patient=patient, form=f, today=today).ok for f in forms)

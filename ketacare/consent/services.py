@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from ketacare.accounts.access import ClinicAccess
@@ -23,7 +24,7 @@ from ketacare.audit.services import Action, audit_as, audit_record
 from ketacare.common import clock, context
 from ketacare.common.errors import NotFound, ValidationFailed
 from ketacare.consent import core
-from ketacare.consent.content import default_documents
+from ketacare.consent.content import DefaultDocument, default_documents
 from ketacare.consent.models import ConsentDocument, ConsentDocumentVersion, EConsent
 from ketacare.consent.selectors import (
     consent_settings_for,
@@ -34,7 +35,7 @@ from ketacare.consent.selectors import (
 from ketacare.measures import services as links
 from ketacare.measures.models import SelfReportLink
 from ketacare.messaging.services import message_queue
-from ketacare.patients.models import Consent
+from ketacare.patients.models import Consent, Patient
 from ketacare.patients.selectors import patient_get
 from ketacare.web.pdf import html_to_pdf
 
@@ -81,40 +82,47 @@ def _new_version(
 
 
 def documents_seed(clinic: Clinic) -> list[ConsentDocument]:
-    """Give the clinic the default document of each form it does not have yet (version 1,
-    in the active language). Audited as the seed; run again, it adds nothing."""
+    """Give the clinic the default document of each form it does not have yet, in each
+    language shipped (version 1). Audited as the seed; run again, it adds nothing."""
     have = set(
-        ConsentDocument.objects.filter(clinic=clinic).values_list("treatment_form", flat=True)
+        ConsentDocument.objects.filter(clinic=clinic).values_list("treatment_form", "language")
     )
     created = []
-    for default in default_documents():
-        if default.treatment_form in have:
-            continue
-        document = ConsentDocument.objects.create(
-            clinic=clinic, treatment_form=default.treatment_form
-        )
-        version = _new_version(
-            document=document,
-            number=1,
-            title=default.title,
-            body=default.body,
-            sources=default.sources,
-            questions=default.questions,
-            change_note="Default document",
-            created_by=None,
-        )
-        audit_record(
-            actor=None,
-            clinic=clinic,
-            action=Action.CREATE,
-            object_type="consentdocumentversion",
-            object_id=version.pk,
-            actor_label="seed",
-            changes={"number": [None, 1], "text_sha256": [None, version.text_sha256]},
-            details={"treatment_form": default.treatment_form},
-        )
-        created.append(document)
+    for language in Patient.Language.values:
+        with translation.override(language):
+            defaults = default_documents()
+        for default in defaults:
+            if (default.treatment_form, language) in have:
+                continue
+            created.append(_seed_document(clinic, default, language))
     return created
+
+
+def _seed_document(clinic: Clinic, default: DefaultDocument, language: str) -> ConsentDocument:
+    document = ConsentDocument.objects.create(
+        clinic=clinic, treatment_form=default.treatment_form, language=language
+    )
+    version = _new_version(
+        document=document,
+        number=1,
+        title=default.title,
+        body=default.body,
+        sources=default.sources,
+        questions=default.questions,
+        change_note="Default document",
+        created_by=None,
+    )
+    audit_record(
+        actor=None,
+        clinic=clinic,
+        action=Action.CREATE,
+        object_type="consentdocumentversion",
+        object_id=version.pk,
+        actor_label="seed",
+        changes={"number": [None, 1], "text_sha256": [None, version.text_sha256]},
+        details={"treatment_form": default.treatment_form, "language": language},
+    )
+    return document
 
 
 @transaction.atomic
@@ -256,15 +264,20 @@ def settings_update(
 # --- sending a consent link ----------------------------------------------------------------
 
 
-def document_for_form(clinic: Clinic, treatment_form: str) -> ConsentDocument:
-    """The clinic's document for a form of treatment, else its every-form document."""
+def document_for_form(
+    clinic: Clinic, treatment_form: str, language: str = Patient.Language.ENGLISH
+) -> ConsentDocument:
+    """The clinic's document for a form of treatment in the patient's language, else in
+    English; else its every-form document, in the same order. (The form's own document
+    comes first: it holds that form's risks and status.)"""
     documents_seed(clinic)
     for form in (treatment_form, ""):
-        found = ConsentDocument.objects.filter(
-            clinic=clinic, treatment_form=form, retired_at__isnull=True
-        ).first()
-        if found is not None:
-            return found
+        for wanted in dict.fromkeys((language, Patient.Language.ENGLISH)):
+            found = ConsentDocument.objects.filter(
+                clinic=clinic, treatment_form=form, language=wanted, retired_at__isnull=True
+            ).first()
+            if found is not None:
+                return found
     raise ValidationFailed.single("treatment_form", "The clinic has no consent document for this.")
 
 
@@ -284,7 +297,8 @@ def consent_send(
         raise ValidationFailed.single("patient", "This patient is archived.")
     if treatment_form not in Consent.TreatmentForm.values:
         raise ValidationFailed.single("treatment_form", "Choose a form of treatment.")
-    version = latest_version(document_for_form(access.clinic, treatment_form))
+    document = document_for_form(access.clinic, treatment_form, patient.preferred_language)
+    version = latest_version(document)
     link = links.patient_link_issue(
         clinic=access.clinic,
         patient=patient,
@@ -303,7 +317,11 @@ def consent_send(
         object_id=econsent.pk,
         patient_id=patient.pk,
         changes={"status": [None, econsent.status], "version": [None, version.number]},
-        details={"link": str(link.pk), "treatment_form": version.document.treatment_form},
+        details={
+            "link": str(link.pk),
+            "treatment_form": document.treatment_form,
+            "language": document.language,
+        },
     )
     return econsent
 
@@ -382,7 +400,13 @@ def signature_svg(paths: Sequence[str]) -> str:
 
 def _pdf(econsent: EConsent, *, countersigned: bool) -> bytes:
     version = econsent.version
-    html = render_to_string(
+    with translation.override(version.document.language):  # the words the patient signed
+        html = _pdf_html(econsent, version, countersigned=countersigned)
+    return html_to_pdf(html)
+
+
+def _pdf_html(econsent: EConsent, version: ConsentDocumentVersion, *, countersigned: bool) -> str:
+    return render_to_string(
         "web/consent/pdf.html",
         {
             "clinic": econsent.clinic,
@@ -394,7 +418,6 @@ def _pdf(econsent: EConsent, *, countersigned: bool) -> bytes:
             "zone": econsent.clinic.time_zone,
         },
     )
-    return html_to_pdf(html)
 
 
 def paragraphs(body: str) -> list[tuple[str, str | list[str]]]:

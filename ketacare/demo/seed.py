@@ -298,6 +298,9 @@ def seed_patient(access: ClinicAccess, rng: random.Random, mrn: str, today: dt.d
             "referring_clinician_name": referrer[0],
             "referring_clinician_organisation": referrer[1],
             "no_known_allergies": rng.random() < 0.6,
+            # One patient in eight reads Spanish: their links and messages are in Spanish.
+            # (From the MRN, not the random stream, so the rest of the demo is unchanged.)
+            "preferred_language": "es" if int(mrn.rsplit("-", 1)[1]) % 8 == 3 else "en",
         },
         # Synthetic people: two drawn with the same name and birthday are two people.
         confirm_not_duplicate=True,

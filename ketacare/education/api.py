@@ -39,6 +39,7 @@ class ArticleOut(Schema):
     topic: str
     topic_label: str
     slug: str
+    language: str  # "en" or "es"
     latest_version: ArticleVersionOut
 
 
@@ -53,6 +54,7 @@ def _article(article: Article, version: ArticleVersion) -> dict[str, Any]:
         "topic": article.topic,
         "topic_label": article.get_topic_display(),
         "slug": article.slug,
+        "language": article.language,
         "latest_version": version,
     }
 
@@ -93,7 +95,11 @@ def version_create(request: HttpRequest, article_id: uuid.UUID, payload: Article
 
 
 class EducationSendIn(Strict):
-    articles: list[str] = Field(..., description="Article ids or slugs, e.g. iv-ketamine")
+    articles: list[str] = Field(
+        ...,
+        description="Article ids or slugs, e.g. iv-ketamine; each stands for its topic, sent "
+        "in the patient's preferred language (English where the topic has none in it)",
+    )
     channel: str = "email"
 
 
@@ -101,6 +107,10 @@ class EducationSendOut(Schema):
     id: uuid.UUID
     patient_id: uuid.UUID
     version_ids: list[uuid.UUID]
+    language: str  # the patient's preferred language when sent
+    not_in_language: list[str] = Field(
+        ..., description="Slugs of the articles sent in English: no article in the language"
+    )
     url: str
     expires_at: dt.datetime
 
@@ -110,6 +120,8 @@ def _send(sent: EducationSend) -> dict[str, Any]:
         "id": sent.pk,
         "patient_id": sent.patient_id,
         "version_ids": [v.pk for v in services.pinned_versions(sent)],
+        "language": sent.language,
+        "not_in_language": [v.article.slug for v in services.fallbacks(sent)],
         "url": link_url(sent.link),
         "expires_at": sent.link.expires_at,
     }

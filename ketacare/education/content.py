@@ -19,6 +19,7 @@ class DefaultArticle:
     title: str
     body: str  # paragraphs separated by blank lines; "## " starts a heading; "- " a list
     sources: tuple[str, ...]
+    language: str = "en"  # models.Article.language: "en" or "es" (content_es.py)
 
 
 # Sources, in words. (Reference notes: seed document; clinical.md §1.2, §1.3, §1.4, §2.1,
@@ -232,5 +233,9 @@ Someone should take you home. Do not drive until the next day.""",
 )
 
 
-def default_articles() -> tuple[DefaultArticle, ...]:
-    return DEFAULT_ARTICLES
+def default_articles(language: str | None = None) -> tuple[DefaultArticle, ...]:
+    """The shipped articles: English and Spanish (content_es.py), or one language's."""
+    from ketacare.education.content_es import DEFAULT_ARTICLES_ES
+
+    found = DEFAULT_ARTICLES + DEFAULT_ARTICLES_ES
+    return found if language is None else tuple(a for a in found if a.language == language)

@@ -29,12 +29,20 @@ class Article(ClinicalRecord):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     topic = models.CharField(max_length=12, choices=Topic.choices)
     slug = models.SlugField(max_length=80)
+    language = models.CharField(
+        max_length=5, choices=Patient.Language.choices, default=Patient.Language.ENGLISH
+    )  # the patient reads it in this language (a Spanish article is its own article)
     retired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["topic", "slug"]
         constraints = [
-            models.UniqueConstraint(fields=["clinic", "slug"], name="one_article_per_slug")
+            models.UniqueConstraint(fields=["clinic", "slug"], name="one_article_per_slug"),
+            models.UniqueConstraint(
+                fields=["clinic", "topic", "language"],
+                condition=~models.Q(topic="other"),
+                name="one_article_per_topic_language",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -52,8 +60,8 @@ class ArticleVersion(ClinicalRecord):
     body = models.TextField()
     sources = models.JSONField(default=list)
     grade = models.DecimalField(
-        "reading grade (Flesch-Kincaid)", max_digits=4, decimal_places=1
-    )  # computed at save by the service
+        "reading grade (Flesch-Kincaid; Crawford in Spanish)", max_digits=4, decimal_places=1
+    )  # computed at save by the service (core.FORMULAS)
     change_note = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -83,7 +91,10 @@ class EducationSettings(models.Model):
     clinic = models.OneToOneField(Clinic, on_delete=models.CASCADE, related_name="+")
     max_grade = models.PositiveSmallIntegerField(
         "highest reading grade",
-        help_text="Flesch-Kincaid grade; health-literacy guidance: grade 8 or lower.",
+        help_text=(
+            "School grade (Flesch-Kincaid; Crawford in Spanish); health-literacy guidance: "
+            "grade 8 or lower."
+        ),
     )
     refuse_above = models.BooleanField(
         "refuse an edit above the highest grade",
@@ -106,6 +117,11 @@ class EducationSend(ClinicalRecord):
         SelfReportLink, on_delete=models.PROTECT, related_name="education_send"
     )
     versions = models.ManyToManyField(ArticleVersion, related_name="+")
+    # The patient's preferred language when sent; a pinned version in another language
+    # is a topic with no article in it (sent in English instead; the chart says so).
+    language = models.CharField(
+        max_length=5, choices=Patient.Language.choices, default=Patient.Language.ENGLISH
+    )
     first_opened_at = models.DateTimeField(null=True, blank=True)
     open_count = models.PositiveIntegerField(default=0)
 

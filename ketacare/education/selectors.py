@@ -46,6 +46,21 @@ def article_named(*, access: ClinicAccess, key: str) -> Article:
     return article_get(access=access, article_id=key)
 
 
+def article_in_language(article: Article, language: str) -> Article | None:
+    """The clinic's article in use on the same topic in this language (the article itself
+    if it is in it), or None. An "other" article has no counterparts: only itself."""
+    if article.language == language:
+        return article
+    if article.topic == Article.Topic.OTHER:
+        return None
+    return Article.objects.filter(
+        clinic_id=article.clinic_id,
+        topic=article.topic,
+        language=language,
+        retired_at__isnull=True,
+    ).first()
+
+
 def latest_version(article: Article) -> ArticleVersion:
     return article.versions.order_by("-number").first()  # type: ignore[return-value]
 

@@ -24,12 +24,14 @@ from ketacare.education.content import default_articles
 from ketacare.education.models import Article, ArticleVersion, EducationSend
 from ketacare.education.selectors import (
     article_get,
+    article_in_language,
     article_named,
     education_settings_for,
     latest_version,
 )
 from ketacare.measures import services as links
 from ketacare.measures.models import SelfReportLink
+from ketacare.patients.language import language_of
 from ketacare.patients.selectors import patient_get
 
 PATIENT = "patient"  # the audit actor of what the patient does through the link
@@ -46,6 +48,7 @@ def _new_version(
     created_by: Any,
 ) -> ArticleVersion:
     title, body = title.strip(), body.strip().replace("\r\n", "\n")
+    grade = core.grade_of(title, body, article.language)
     return ArticleVersion.objects.create(
         clinic=article.clinic,
         article=article,
@@ -53,7 +56,7 @@ def _new_version(
         title=title,
         body=body,
         sources=[s.strip() for s in sources if s.strip()],
-        grade=Decimal(str(core.grade_of(title, body))),
+        grade=Decimal(str(grade)),
         change_note=change_note.strip()[:300],
         created_by=created_by,
     )
@@ -67,7 +70,9 @@ def articles_seed(clinic: Clinic) -> list[Article]:
     for default in default_articles():
         if default.slug in have:
             continue
-        article = Article.objects.create(clinic=clinic, topic=default.topic, slug=default.slug)
+        article = Article.objects.create(
+            clinic=clinic, topic=default.topic, slug=default.slug, language=default.language
+        )
         version = _new_version(
             article=article,
             number=1,
@@ -85,7 +90,7 @@ def articles_seed(clinic: Clinic) -> list[Article]:
             object_id=version.pk,
             actor_label="seed",
             changes={"number": [None, 1], "grade": [None, str(version.grade)]},
-            details={"slug": default.slug},
+            details={"slug": default.slug, "language": default.language},
         )
         created.append(article)
     return created
@@ -127,7 +132,7 @@ def article_edit(
     if errors:
         raise ValidationFailed({k: [v] for k, v in errors.items()})
     setting = education_settings_for(access.clinic)
-    reading = core.readability(title, body, setting.max_grade)
+    reading = core.readability(title, body, setting.max_grade, article.language)
     if not reading.ok and setting.refuse_above:
         raise ValidationFailed.single("body", reading.verdict)
     current = Article.objects.select_for_update().get(pk=article.pk)
@@ -199,7 +204,11 @@ def education_send(
     channel: str = "email",
 ) -> EducationSend:
     """Send the patient a link to read the latest versions of these articles (each named
-    by its id or its slug; the versions are pinned)."""
+    by its id or its slug; the versions are pinned), in the patient's preferred language:
+    each article chosen stands for its topic, and the patient gets the topic's article in
+    their language. A topic with no article in it is sent in English instead (or as
+    chosen, for an article with no English one either); `fallbacks(sent)` names them and
+    the chart says so."""
     access.require(Permission.SEND_MEASURE_LINKS)
     patient = patient_get(access=access, patient_id=patient_id)
     if patient.is_archived:
@@ -207,12 +216,19 @@ def education_send(
     if not articles:
         raise ValidationFailed.single("articles", "Choose at least one article.")
     articles_seed(access.clinic)
-    versions = []
+    language = language_of(patient)
+    chosen: dict[Any, Article] = {}
     for key in dict.fromkeys(str(a) for a in articles):
         article = article_named(access=access, key=key)
         if article.retired_at is not None:
             raise ValidationFailed.single("articles", "This article is no longer in use.")
-        versions.append(latest_version(article))
+        found = (
+            article_in_language(article, language)
+            or article_in_language(article, core.ENGLISH)
+            or article
+        )
+        chosen.setdefault(found.pk, found)
+    versions = [latest_version(a) for a in chosen.values()]
     link = links.patient_link_issue(
         clinic=access.clinic,
         patient=patient,
@@ -221,8 +237,11 @@ def education_send(
         created_by=access.user,
         purpose=SelfReportLink.Purpose.EDUCATION,
     )
-    sent = EducationSend.objects.create(clinic=access.clinic, patient=patient, link=link)
+    sent = EducationSend.objects.create(
+        clinic=access.clinic, patient=patient, link=link, language=language
+    )
     sent.versions.set(versions)
+    fallen = [v.article.slug for v in versions if v.article.language != language]
     audit_as(
         access,
         action=Action.CREATE,
@@ -230,9 +249,20 @@ def education_send(
         object_id=sent.pk,
         patient_id=patient.pk,
         changes={"versions": [None, [str(v.pk) for v in versions]]},
-        details={"link": str(link.pk), "articles": [v.article.slug for v in versions]},
+        details={
+            "link": str(link.pk),
+            "articles": [v.article.slug for v in versions],
+            "language": language,
+            "not_in_language": fallen,
+        },
     )
     return sent
+
+
+def fallbacks(sent: EducationSend) -> list[ArticleVersion]:
+    """The versions of a sending that are not in the patient's language (a topic with no
+    article in it), for staff to see."""
+    return [v for v in pinned_versions(sent) if v.article.language != sent.language]
 
 
 def send_open(*, token: str, for_update: bool = False) -> EducationSend:

@@ -47,6 +47,7 @@ class PatientData:
     emergency_phone: str = ""
     active: bool = True
     updated: dt.datetime | None = None
+    language: str = "en"  # the patient's preferred language (BCP 47)
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ class ResponseData:
     encounter_id: str | None = None
     amends: bool = False  # a correction of an earlier response
     updated: dt.datetime | None = None
+    language: str = "en"  # the language of the wording answered
 
 
 @dataclass(frozen=True)
@@ -271,6 +273,14 @@ def patient_resource(p: PatientData) -> Patient:
         "birthDate": p.birth_date.isoformat(),
         "address": [{"text": p.address}] if p.address else [],
         "contact": contact,
+        "communication": [
+            {
+                "language": _concept(
+                    _coding(c.BCP47, p.language, c.LANGUAGE_NAMES.get(p.language, p.language))
+                ),
+                "preferred": True,
+            }
+        ],
     }
     return Patient.model_validate(_clean(data))
 
@@ -491,6 +501,7 @@ def questionnaire_response_resource(d: ResponseData) -> QuestionnaireResponse:
         "resourceType": "QuestionnaireResponse",
         "id": d.id,
         "meta": _meta(d.updated),
+        "language": d.language,
         "questionnaire": f"{questionnaire_url(d.instrument)}|{d.instrument.version}",
         "status": "amended" if d.amends else "completed",
         "subject": _ref("Patient", d.patient_id),

@@ -123,6 +123,18 @@ def _status(concept: dict[str, Any] | None) -> str:
     return str(coding[0].get("code", ""))
 
 
+def _preferred_language(resource: dict[str, Any]) -> str:
+    """Patient.communication's preferred language where KetaCare speaks it ("es-MX" is
+    Spanish), else English."""
+    spoken = resource.get("communication") or []
+    chosen = next((c for c in spoken if c.get("preferred")), spoken[0] if spoken else {})
+    for coding in (chosen.get("language") or {}).get("coding") or []:
+        base = str(coding.get("code", "")).split("-")[0].lower()
+        if base in c.LANGUAGE_NAMES:
+            return base
+    return "en"
+
+
 def _patient_fields(resource: dict[str, Any], into: Incoming, clinic_slug: str) -> None:
     names = resource.get("name", [])
     official = next((n for n in names if n.get("use") == "official"), names[0] if names else {})
@@ -133,6 +145,7 @@ def _patient_fields(resource: dict[str, Any], into: Incoming, clinic_slug: str) 
         "legal_given_name": given[0] if given else "",
         "preferred_name": (usual.get("given") or [""])[0] if usual else "",
         "sex_at_birth": _SEX_FROM_GENDER.get(resource.get("gender", ""), "unknown"),
+        "preferred_language": _preferred_language(resource),
     }
     if not fields["legal_family_name"]:
         into.error("Patient.name.family", "The family name is required.")

@@ -129,6 +129,7 @@ def patient_data(p: Patient) -> m.PatientData:
         emergency_phone=p.emergency_contact_phone,
         active=not p.is_archived,
         updated=p.updated_at,
+        language=p.preferred_language,
     )
 
 
@@ -289,6 +290,7 @@ def _responses(scope: Scope) -> Iterator[Entry]:
             encounter_id=str(r.session_id) if r.session_id else None,
             amends=r.supersedes_id is not None,
             updated=r.updated_at,
+            language=r.language,
         )
         yield _entry(
             m.questionnaire_response_resource(data),

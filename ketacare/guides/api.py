@@ -28,6 +28,8 @@ class GuideSendOut(Schema):
     sent_by: str | None
     channel: str
     text: str
+    language: str  # of the text: the patient's preferred language, or "en" on fallback
+    fallback: bool  # in English: the clinic has no protocol text in the patient's language
     url: str | None = None  # only when just sent (the link is a bearer secret)
 
 
@@ -49,6 +51,8 @@ def _send(send: GuideSend, *, url: bool = False) -> dict[str, Any]:
         "sent_by": str(send.sent_by) if send.sent_by else None,
         "channel": send.link.channel,
         "text": send.text,
+        "language": send.language,
+        "fallback": send.fallback,
         "url": link_url(send.link) if url else None,
     }
 

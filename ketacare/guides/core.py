@@ -9,7 +9,7 @@ sets (GuideSettings), with the defaults cited in ketacare/settings.py.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -59,6 +59,17 @@ def family_of(route: str) -> Family | None:
 # sleep (clinical.md 2.2 and 4.5, [V]). Every esketamine aftercare guide carries it, whatever
 # the clinic's edit: `guide_text` appends it when an edited text lacks it.
 DRIVING_SENTENCE = "Do not drive or operate machinery until the next day, after a restful sleep."
+# The same label sentence in Spanish (clinical.md 2.2 and 4.5, the Spravato label), in this
+# project's plain neutral Latin-American Spanish ("usted"; "manejar" for to drive, the
+# common word across Latin America; "dormir bien" for a restful sleep). Same rule: every
+# Spanish esketamine aftercare guide carries it, whatever the clinic's Spanish edit.
+DRIVING_SENTENCE_ES = (
+    "No maneje ni opere maquinaria hasta el día siguiente, después de haber dormido bien."
+)
+
+ENGLISH, SPANISH = "en", "es"
+LANGUAGES = (ENGLISH, SPANISH)
+DRIVING_SENTENCES = {ENGLISH: DRIVING_SENTENCE, SPANISH: DRIVING_SENTENCE_ES}
 
 # --- default texts ---------------------------------------------------------------------
 # Placeholders: {fasting_hours} and {arrive_minutes} (the clinic's settings).
@@ -181,6 +192,134 @@ DEFAULT_TEXTS: dict[tuple[Family, Kind], str] = {
 }
 
 
+# The Spanish default texts: the same facts and sources as DEFAULT_TEXTS, family by family,
+# in plain Spanish ("usted"). Same placeholders.
+
+_MEDICINES_ES = (
+    "Tome sus medicamentos de siempre, o déjelos de tomar, tal como le dijo quien se los "
+    "receta. Si tiene dudas sobre un medicamento, llame a la clínica antes de su sesión."
+)
+_RIDE_ES = (
+    "Pida a un adulto que le lleve a casa en carro. Usted no podrá manejar después de la sesión."
+)
+_ARRIVE_ES = "Llegue {arrive_minutes} minutos antes de la hora de su sesión."
+_WARNING_ES = (
+    "Señales de alarma: dolor en el pecho, dificultad para respirar, un dolor de cabeza "
+    "muy fuerte, confusión que no se quita o pensamientos de hacerse daño."
+)
+_CALL_ES = (
+    "Llame a la clínica si tiene preguntas, si se siente muy mal o si algo le preocupa. Si "
+    "tiene dolor en el pecho, dificultad para respirar, un dolor de cabeza muy fuerte o "
+    "pensamientos de hacerse daño, llame ahora al número de emergencias de su zona."
+)
+
+DEFAULT_TEXTS_ES: dict[tuple[Family, Kind], str] = {
+    # Sources as DEFAULT_TEXTS (clinical.md 2.1).
+    (Family.INTRANASAL, Kind.PREPARATION): "\n\n".join(
+        [
+            "No coma durante las {fasting_hours} horas antes de su sesión, y no beba nada "
+            "durante los 30 minutos antes.",
+            "Si usa un aerosol nasal con esteroide o un descongestionante, úselo al menos 1 "
+            "hora antes de su sesión.",
+            _MEDICINES_ES,
+            _RIDE_ES,
+            _ARRIVE_ES,
+        ]
+    ),
+    # clinical.md 2.2, 4.4, 4.5.
+    (Family.INTRANASAL, Kind.AFTERCARE): "\n\n".join(
+        [
+            "Después de su sesión puede sentir sueño, mareo o que está como separado de "
+            "usted mismo o de lo que le rodea. Esto suele pasar en unas horas.",
+            DRIVING_SENTENCE_ES,
+            "Vuelva a casa con el adulto que le lleva, y descanse el resto del día.",
+            _WARNING_ES,
+            _CALL_ES,
+        ]
+    ),
+    # IV: a placeholder the clinic replaces with its protocol text, in each language
+    # (clinical.md 4.5; docs/guides.md, "Languages").
+    (Family.IV, Kind.PREPARATION): "\n\n".join(
+        [
+            "No coma durante las {fasting_hours} horas antes de su infusión. Siga las "
+            "indicaciones de la clínica sobre lo que puede beber.",
+            _MEDICINES_ES,
+            _RIDE_ES,
+            _ARRIVE_ES,
+        ]
+    ),
+    (Family.IV, Kind.AFTERCARE): "\n\n".join(
+        [
+            "Después de su infusión puede sentirse cansado, mareado o inestable, o ver las "
+            "cosas distintas por un rato. Esto suele pasar en unas horas.",
+            "No maneje, no opere maquinaria y no tome decisiones importantes durante 24 horas.",
+            _WARNING_ES,
+            _CALL_ES,
+        ]
+    ),
+    (Family.IM, Kind.PREPARATION): "\n\n".join(
+        [
+            "No coma durante las {fasting_hours} horas antes de su sesión.",
+            _MEDICINES_ES,
+            _RIDE_ES,
+            _ARRIVE_ES,
+        ]
+    ),
+    (Family.IM, Kind.AFTERCARE): "\n\n".join(
+        [
+            "Después de su inyección puede sentirse cansado, mareado o como separado de todo "
+            "durante unas horas. Le puede doler donde le pusieron la inyección.",
+            "No maneje ni opere maquinaria durante 24 horas.",
+            _WARNING_ES,
+            _CALL_ES,
+        ]
+    ),
+    (Family.ORAL, Kind.PREPARATION): "\n\n".join(
+        [
+            "No coma durante las {fasting_hours} horas antes de su sesión.",
+            _MEDICINES_ES,
+            _RIDE_ES,
+            _ARRIVE_ES,
+        ]
+    ),
+    (Family.ORAL, Kind.AFTERCARE): "\n\n".join(
+        [
+            "Después de su dosis puede sentirse cansado, mareado o como separado de todo "
+            "durante unas horas.",
+            "No maneje ni opere maquinaria durante 24 horas.",
+            _WARNING_ES,
+            _CALL_ES,
+        ]
+    ),
+    # clinical.md 2.5.
+    (Family.ORAL_ER, Kind.PREPARATION): "\n\n".join(
+        [
+            "Tome sus medicamentos de siempre, o déjelos de tomar, tal como le dijo quien se "
+            "los receta.",
+            "Siga las indicaciones de la clínica sobre comer antes de su dosis.",
+            _ARRIVE_ES,
+        ]
+    ),
+    (Family.ORAL_ER, Kind.AFTERCARE): "\n\n".join(
+        [
+            "Casi nadie nota mucho cambio después de una dosis de liberación lenta. Si siente "
+            "sueño o mareo, no maneje ni opere maquinaria hasta que se le pase.",
+            _CALL_ES,
+        ]
+    ),
+}
+
+DEFAULTS_BY_LANGUAGE: dict[str, dict[tuple[Family, Kind], str]] = {
+    ENGLISH: DEFAULT_TEXTS,
+    SPANISH: DEFAULT_TEXTS_ES,
+}
+
+# The families whose texts are the clinic's protocol text (docs/guides.md): for a patient
+# whose language the clinic has no text in, the clinic's English text is sent (marked
+# `fallback`, and staff are shown it), never KetaCare's default in its place.
+PROTOCOL_FAMILIES = frozenset({Family.IV})
+
+
 @dataclass(frozen=True)
 class GuideSettings:
     """The clinic's choices (clinical, with cited defaults in ketacare/settings.py)."""
@@ -192,16 +331,57 @@ class GuideSettings:
 
 
 def guide_text(
-    family: Family, kind: Kind, settings: GuideSettings, clinic_text: str | None = None
+    family: Family,
+    kind: Kind,
+    settings: GuideSettings,
+    clinic_text: str | None = None,
+    language: str = ENGLISH,
 ) -> str:
     """What the patient reads: the clinic's text for this family and kind, else KetaCare's
-    default, with the settings filled in. Esketamine aftercare always carries the label's
-    driving sentence: it is appended when the clinic's text lacks it."""
-    base = clinic_text if clinic_text and clinic_text.strip() else DEFAULT_TEXTS[(family, kind)]
+    default in `language`, with the settings filled in. Esketamine aftercare always carries
+    the label's driving sentence in `language`: it is appended when the text lacks it."""
+    language = language if language in LANGUAGES else ENGLISH
+    if clinic_text and clinic_text.strip():
+        base = clinic_text
+    else:
+        base = DEFAULTS_BY_LANGUAGE[language][(family, kind)]
     text = _fill(base, settings).strip()
-    if (family, kind) == (Family.INTRANASAL, Kind.AFTERCARE) and DRIVING_SENTENCE not in text:
-        text = f"{text}\n\n{DRIVING_SENTENCE}"
+    sentence = DRIVING_SENTENCES[language]
+    if (family, kind) == (Family.INTRANASAL, Kind.AFTERCARE) and sentence not in text:
+        text = f"{text}\n\n{sentence}"
     return text
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """The guide a patient gets: its text, the language it is in, and whether it is in
+    English because the clinic has no protocol text in the patient's language."""
+
+    text: str
+    language: str
+    fallback: bool
+
+
+def choose(
+    family: Family,
+    kind: Kind,
+    settings: GuideSettings,
+    language: str,
+    clinic_texts: Mapping[str, str],
+) -> Chosen:
+    """The guide in the patient's `language`, given the clinic's texts for this family and
+    kind by language (blank or missing: none). In order: the clinic's text in the
+    language; for a protocol family (IV), the clinic's English protocol text, marked as a
+    fallback; else KetaCare's default in the language (its English one for an unknown
+    language)."""
+    wanted = language if language in LANGUAGES else ENGLISH
+    own = (clinic_texts.get(wanted) or "").strip()
+    if own:
+        return Chosen(guide_text(family, kind, settings, own, wanted), wanted, False)
+    english = (clinic_texts.get(ENGLISH) or "").strip()
+    if family in PROTOCOL_FAMILIES and wanted != ENGLISH and english:
+        return Chosen(guide_text(family, kind, settings, english, ENGLISH), ENGLISH, True)
+    return Chosen(guide_text(family, kind, settings, None, wanted), wanted, False)
 
 
 def _fill(text: str, settings: GuideSettings) -> str:

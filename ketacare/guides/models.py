@@ -34,12 +34,16 @@ class GuideSettings(models.Model):
 
 
 class GuideText(models.Model):
-    """The clinic's own text for one protocol family and kind (e.g. its IV protocol's
-    aftercare text); without a row, KetaCare's default text applies."""
+    """The clinic's own text for one protocol family, kind and language (e.g. its IV
+    protocol's aftercare text in Spanish); without a row, KetaCare's default text in that
+    language applies (for IV, the clinic's English text first: core.choose)."""
 
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
     family = models.CharField(max_length=20, choices=FAMILIES)
     kind = models.CharField(max_length=20, choices=KINDS)
+    language = models.CharField(
+        max_length=5, choices=Patient.Language.choices, default=Patient.Language.ENGLISH
+    )
     text = models.TextField()
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
@@ -49,12 +53,13 @@ class GuideText(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["clinic", "family", "kind"], name="one_guide_text_per_family_kind"
+                fields=["clinic", "family", "kind", "language"],
+                name="one_guide_text_per_family_kind_language",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.family} {self.kind} of {self.clinic_id}"
+        return f"{self.family} {self.kind} ({self.language}) of {self.clinic_id}"
 
 
 class GuideSend(ClinicalRecord):
@@ -70,6 +75,12 @@ class GuideSend(ClinicalRecord):
     key = models.CharField(max_length=120, blank=True)  # blank: sent by staff ("send now")
     scheduled_start = models.DateTimeField()
     text = models.TextField()
+    # The language of `text`: the patient's preferred language, or English with
+    # `fallback` set when the clinic has no protocol text in it (core.choose).
+    language = models.CharField(
+        max_length=5, choices=Patient.Language.choices, default=Patient.Language.ENGLISH
+    )
+    fallback = models.BooleanField(default=False)
     link = models.OneToOneField(SelfReportLink, on_delete=models.PROTECT, related_name="+")
     sent_at = models.DateTimeField()
     sent_by = models.ForeignKey(

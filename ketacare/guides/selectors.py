@@ -37,14 +37,32 @@ def policy_of(clinic: Clinic) -> core.GuideSettings:
     )
 
 
-def clinic_texts(clinic: Clinic) -> dict[tuple[str, str], str]:
-    return {(row.family, row.kind): row.text for row in GuideText.objects.filter(clinic=clinic)}
+def clinic_texts(clinic: Clinic) -> dict[tuple[str, str, str], str]:
+    """The clinic's own texts by (family, kind, language)."""
+    return {
+        (row.family, row.kind, row.language): row.text
+        for row in GuideText.objects.filter(clinic=clinic)
+    }
 
 
-def text_for(clinic: Clinic, family: core.Family, kind: core.Kind) -> str:
-    """What the patient reads for this family and kind, at this clinic, now."""
-    own = clinic_texts(clinic).get((family.value, kind.value))
-    return core.guide_text(family, kind, policy_of(clinic), own)
+def choice_for(
+    clinic: Clinic, family: core.Family, kind: core.Kind, language: str = core.ENGLISH
+) -> core.Chosen:
+    """The guide a patient whose language is `language` reads for this family and kind,
+    at this clinic, now (its text, its language, and whether it fell back to English)."""
+    own = {
+        lang: text
+        for (fam, knd, lang), text in clinic_texts(clinic).items()
+        if (fam, knd) == (family.value, kind.value)
+    }
+    return core.choose(family, kind, policy_of(clinic), language, own)
+
+
+def text_for(
+    clinic: Clinic, family: core.Family, kind: core.Kind, language: str = core.ENGLISH
+) -> str:
+    """What the patient reads for this family and kind, in this language, at this clinic."""
+    return choice_for(clinic, family, kind, language).text
 
 
 def session_family(session: TreatmentSession) -> core.Family | None:

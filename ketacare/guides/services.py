@@ -21,6 +21,7 @@ from ketacare.common.errors import ValidationFailed
 from ketacare.guides import core
 from ketacare.guides.models import GuideSend, GuideText
 from ketacare.guides.selectors import (
+    choice_for,
     guide_settings_for,
     policy_of,
     sends_of,
@@ -29,6 +30,7 @@ from ketacare.guides.selectors import (
 )
 from ketacare.measures import services as links
 from ketacare.measures.models import MeasureContext, SelfReportLink
+from ketacare.patients.language import language_of
 from ketacare.treatment.models import TreatmentSession
 from ketacare.treatment.selectors import session_get
 
@@ -66,19 +68,26 @@ def settings_update(*, access: ClinicAccess, **values: int | None) -> Any:
 
 
 @transaction.atomic
-def text_update(*, access: ClinicAccess, family: str, kind: str, text: str) -> str:
-    """Set the clinic's text for a family and kind (blank: back to KetaCare's default).
-    Answers the text the patient will read: for esketamine aftercare, the label's driving
-    sentence is appended when the clinic's text lacks it (docs/guides.md)."""
+def text_update(
+    *, access: ClinicAccess, family: str, kind: str, text: str, language: str = core.ENGLISH
+) -> str:
+    """Set the clinic's text for a family, kind and language (blank: back to KetaCare's
+    default). Answers the text a patient of that language will read: for esketamine
+    aftercare, the label's driving sentence in that language is appended when the
+    clinic's text lacks it (docs/guides.md)."""
     access.require(Permission.MANAGE_PROTOCOLS)
     if family not in core.Family.__members__.values():
         raise ValidationFailed.single("family", "Choose a form of treatment.")
     if kind not in core.Kind.__members__.values():
         raise ValidationFailed.single("kind", "Choose preparation or aftercare.")
+    if language not in core.LANGUAGES:
+        raise ValidationFailed.single("language", "Choose English or Spanish.")
     if len(text) > 10_000:
         raise ValidationFailed.single("text", "Keep the text under 10,000 characters.")
     fam, knd = core.Family(family), core.Kind(kind)
-    row = GuideText.objects.filter(clinic=access.clinic, family=family, kind=kind).first()
+    row = GuideText.objects.filter(
+        clinic=access.clinic, family=family, kind=kind, language=language
+    ).first()
     old = row.text if row else ""
     if not text.strip():
         if row:
@@ -91,6 +100,7 @@ def text_update(*, access: ClinicAccess, family: str, kind: str, text: str) -> s
             clinic=access.clinic,
             family=family,
             kind=kind,
+            language=language,
             text=text.strip(),
             updated_by=access.user,
         )
@@ -98,10 +108,11 @@ def text_update(*, access: ClinicAccess, family: str, kind: str, text: str) -> s
         access,
         action=Action.UPDATE,
         object_type="guidetext",
-        object_id=f"{family}:{kind}",
+        object_id=f"{family}:{kind}" + ("" if language == core.ENGLISH else f":{language}"),
         changes={"text": [old, text.strip()]},
+        details={"language": language},
     )
-    return text_for(access.clinic, fam, knd)
+    return text_for(access.clinic, fam, knd, language)
 
 
 def _channel(patient: Any) -> str:
@@ -133,6 +144,7 @@ def _issue(
         else MeasureContext.POST_SESSION,
         session=session,
     )
+    chosen = choice_for(clinic, family, kind, language_of(patient))
     send = GuideSend.objects.create(
         clinic=clinic,
         patient=patient,
@@ -141,7 +153,9 @@ def _issue(
         family=family.value,
         key=key,
         scheduled_start=session.scheduled_start,
-        text=text_for(clinic, family, kind),
+        text=chosen.text,
+        language=chosen.language,
+        fallback=chosen.fallback,
         link=link,
         sent_at=now,
         sent_by=sent_by,
@@ -155,7 +169,11 @@ def _issue(
         patient_id=patient.pk,
         actor_label=None if sent_by else "schedule",
         changes={"kind": [None, kind.value], "session": [None, str(session.pk)]},
-        details={"key": key} if key else None,
+        details={
+            **({"key": key} if key else {}),
+            "language": chosen.language,
+            "fallback": chosen.fallback,
+        },
     )
     return send
 

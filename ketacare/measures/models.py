@@ -180,6 +180,8 @@ class QuestionnaireResponse(ClinicalRecord):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
     )
     correction_reason = models.CharField(max_length=300, blank=True)
+    # The language of the wording answered (a validated translation, else English).
+    language = models.CharField(max_length=8, default="en")
 
     class Meta:
         ordering = ["-answered_at"]

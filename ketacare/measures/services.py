@@ -16,7 +16,9 @@ from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic, Membership
@@ -37,6 +39,7 @@ from ketacare.measures.models import (
 )
 from ketacare.measures.selectors import wordings_of
 from ketacare.messaging.services import message_queue
+from ketacare.patients.language import in_patient_language
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import patient_get
 from ketacare.treatment.models import TreatmentSession
@@ -47,9 +50,24 @@ LINK_SALT = "ketacare.measures.self-report-link"
 # --- clinic settings --------------------------------------------------------------------
 
 
+# The cited default crisis text (settings.KETACARE_CRISIS_RESOURCES) as a catalogue entry:
+# a patient reading another language sees it in theirs. A clinic's own text shows as written.
+DEFAULT_CRISIS_RESOURCES = gettext_noop(
+    "If you are thinking about suicide or might harm yourself, get help now: call your local "
+    "emergency number. In the US, call or text 988 (988 Suicide & Crisis Lifeline). "
+    "In the UK and Ireland, call Samaritans on 116 123. You can also call the clinic."
+)
+
+
+def crisis_text_for(clinic: Clinic) -> str:
+    """The clinic's crisis resources as the patient's page shows them."""
+    text = measure_settings_for(clinic).crisis_resources
+    return _(DEFAULT_CRISIS_RESOURCES) if text.strip() == DEFAULT_CRISIS_RESOURCES else text
+
+
 def measure_settings_for(clinic: Clinic) -> ClinicMeasureSettings:
     """The clinic's measurement settings, created from the cited defaults on first use."""
-    found, _ = ClinicMeasureSettings.objects.get_or_create(
+    found, _created = ClinicMeasureSettings.objects.get_or_create(
         clinic=clinic,
         defaults={
             "crisis_resources": settings.KETACARE_CRISIS_RESOURCES,
@@ -103,6 +121,7 @@ def _store(
     supersedes: QuestionnaireResponse | None = None,
     correction_reason: str = "",
     raised_at: dt.datetime | None = None,
+    language: str = "en",
 ) -> Recorded:
     """Score and store one response, its score row and any safety alerts; audit each.
     Alerts are raised at `raised_at` (the moment of submission), else now."""
@@ -126,6 +145,7 @@ def _store(
         answered_at=answered_at,
         supersedes=supersedes,
         correction_reason=correction_reason,
+        language=language,
     )
     row = Score.objects.create(
         response=response,
@@ -333,46 +353,69 @@ def _clinic_time(clinic: Clinic, moment: dt.datetime) -> dt.datetime:
     return timezone.localtime(moment, zoneinfo.ZoneInfo(clinic.time_zone))
 
 
+def _when(clinic: Clinic, moment: dt.datetime) -> str:
+    """A moment as a message shows it, on the clinic's clock, in the active language."""
+    return dateformat.format(_clinic_time(clinic, moment), "d M H:i")
+
+
 def _link_message(link: SelfReportLink, *, reminder: bool) -> str:
-    clinic = link.clinic.name
+    clinic, url = link.clinic.name, link_url(link)
     if link.purpose == SelfReportLink.Purpose.SESSION_GUIDE and link.session is not None:
         # No clinical detail in the message itself: the session time and the link.
-        when = _clinic_time(link.clinic, link.session.scheduled_start)
-        return f"{clinic}: about your session on {when:%d %b %H:%M}, please read: {link_url(link)}"
-    lead = "Reminder: " if reminder else ""
+        when = _when(link.clinic, link.session.scheduled_start)
+        return _("%(clinic)s: about your session on %(when)s, please read: %(url)s") % {
+            "clinic": clinic,
+            "when": when,
+            "url": url,
+        }
     asks = {
-        str(SelfReportLink.Purpose.CONSENT): "asks you to read and sign a consent form",
-        str(SelfReportLink.Purpose.EDUCATION): (
-            "sends you some reading about your treatment; please open it"
+        str(SelfReportLink.Purpose.CONSENT): _(
+            "%(clinic)s asks you to read and sign a consent form"
         ),
-    }.get(link.purpose, "asks you to answer a short questionnaire")
-    return (
-        f"{lead}{clinic} {asks} before "
-        f"{_clinic_time(link.clinic, link.expires_at):%d %b %H:%M}: {link_url(link)}"
+        str(SelfReportLink.Purpose.EDUCATION): _(
+            "%(clinic)s sends you some reading about your treatment; please open it"
+        ),
+    }.get(link.purpose, _("%(clinic)s asks you to answer a short questionnaire"))
+    text = _("%(asks)s before %(when)s: %(url)s") % {
+        "asks": asks % {"clinic": clinic},
+        "when": _when(link.clinic, link.expires_at),
+        "url": url,
+    }
+    return _("Reminder: %(text)s") % {"text": text} if reminder else text
+
+
+def _link_subject(link: SelfReportLink, *, reminder: bool) -> tuple[str, str]:
+    """The message's subject, in the active language, and its purpose (for the outbox)."""
+    subject, purpose = {
+        str(SelfReportLink.Purpose.CONSENT): (_("Consent form from %(clinic)s"), "consent_link"),
+        str(SelfReportLink.Purpose.EDUCATION): (
+            _("Reading about your treatment from %(clinic)s"),
+            "education_link",
+        ),
+        str(SelfReportLink.Purpose.SESSION_GUIDE): (
+            _("Your session at %(clinic)s"),
+            "session_guide",
+        ),
+    }.get(
+        link.purpose,
+        (_("Questionnaire from %(clinic)s"), "measure_reminder" if reminder else "measure_link"),
     )
+    return subject % {"clinic": link.clinic.name}, purpose
 
 
 def _send_link(link: SelfReportLink, *, reminder: bool, now: dt.datetime) -> None:
     patient = link.patient
     to = patient.email if link.channel == SelfReportLink.Channel.EMAIL else patient.phone
-    subject, purpose = {
-        str(SelfReportLink.Purpose.CONSENT): ("Consent form from {clinic}", "consent_link"),
-        str(SelfReportLink.Purpose.EDUCATION): (
-            "Reading about your treatment from {clinic}",
-            "education_link",
-        ),
-        str(SelfReportLink.Purpose.SESSION_GUIDE): ("Your session at {clinic}", "session_guide"),
-    }.get(
-        link.purpose,
-        ("Questionnaire from {clinic}", "measure_reminder" if reminder else "measure_link"),
-    )
     if link.channel != SelfReportLink.Channel.NONE and to:
+        with in_patient_language(patient):
+            subject, purpose = _link_subject(link, reminder=reminder)
+            body = _link_message(link, reminder=reminder)
         message_queue(
             clinic=link.clinic,
             channel=link.channel,
             to=to,
-            subject=subject.format(clinic=link.clinic.name),
-            body=_link_message(link, reminder=reminder),
+            subject=subject,
+            body=body,
             purpose=purpose,
             patient_id=patient.pk,
         )
@@ -534,14 +577,32 @@ class LinkRefused(Exception):
         self.reason, self.link = reason, link
 
 
+def _nonce_of(token: str) -> str | None:
+    try:
+        return signing.Signer(salt=LINK_SALT).unsign_object(token)["n"]
+    except (signing.BadSignature, KeyError, TypeError, ValueError):  # ValueError: bad JSON
+        return None
+
+
+def link_language(token: str) -> str | None:
+    """The language of the patient a link token was issued to (None: no such link)."""
+    nonce = _nonce_of(token)
+    if nonce is None:
+        return None
+    return (
+        SelfReportLink.objects.filter(nonce=nonce)
+        .values_list("patient__preferred_language", flat=True)
+        .first()
+    )
+
+
 def link_open(
     *, token: str, now: dt.datetime | None = None, for_update: bool = False
 ) -> SelfReportLink:
     """The live link for a token, or LinkRefused saying why not."""
-    try:
-        nonce = signing.Signer(salt=LINK_SALT).unsign_object(token)["n"]
-    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:  # ValueError: bad JSON
-        raise LinkRefused("invalid") from exc
+    nonce = _nonce_of(token)
+    if nonce is None:
+        raise LinkRefused("invalid")
     links = SelfReportLink.objects.select_related("clinic", "patient", "session")
     if for_update:
         links = links.select_for_update(of=("self",))  # the session join is nullable
@@ -595,9 +656,9 @@ def link_save_draft(
     for number, value in answers.items():
         item = items.get(number)
         if item is None:
-            raise ValidationFailed.single(f"item_{number}", "No such question.")
+            raise ValidationFailed.single(f"item_{number}", _("No such question."))
         if value is not None and value not in {o.value for o in item.options}:
-            raise ValidationFailed.single(f"item_{number}", "Choose one of the answers shown.")
+            raise ValidationFailed.single(f"item_{number}", _("Choose one of the answers shown."))
         saved[str(number)] = value
     link.draft = {**link.draft, instrument: saved}
     link.save(update_fields=["draft", "updated_at"])
@@ -623,6 +684,8 @@ def link_submit(*, token: str, now: dt.datetime | None = None) -> list[Recorded]
             session=link.session,
             offset_hours=link.offset_hours,
             raised_at=moment,
+            # The wording the patient answered: theirs where validated, else English.
+            language=get_instrument(code).in_language(link.patient.preferred_language).language,
         )
         for code in link.instruments
     ]

@@ -19,6 +19,13 @@ class Patient(ClinicalRecord):
         INTERSEX = "intersex", "Intersex"
         UNKNOWN = "unknown", "Unknown / not recorded"
 
+    class Language(models.TextChoices):
+        """The languages the patient's side is written in (settings.LANGUAGES). The
+        patient's choice sets the language of their links, pages and messages."""
+
+        ENGLISH = "en", "English"
+        SPANISH = "es", "Spanish"
+
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
     mrn = models.CharField("MRN", max_length=32)
     legal_given_name = models.CharField(max_length=100)
@@ -28,6 +35,9 @@ class Patient(ClinicalRecord):
     sex_at_birth = models.CharField(max_length=10, choices=SexAtBirth.choices)
     gender_identity = models.CharField(max_length=60, blank=True)
     pronouns = models.CharField(max_length=30, blank=True)
+    preferred_language = models.CharField(
+        "Preferred language", max_length=8, choices=Language.choices, default=Language.ENGLISH
+    )
 
     phone = models.CharField(max_length=40, blank=True)
     # The phone's digits alone, kept by the services: the registry search finds a number

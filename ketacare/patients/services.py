@@ -46,6 +46,7 @@ PATIENT_FIELDS = (
     "sex_at_birth",
     "gender_identity",
     "pronouns",
+    "preferred_language",
     "phone",
     "email",
     "address",

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic
@@ -18,10 +20,11 @@ from ketacare.accounts.policy import Permission
 from ketacare.audit.services import Action, audit_record
 from ketacare.common.errors import NotFound, ValidationFailed
 from ketacare.consent.models import EConsent
-from ketacare.measures import get_instrument
+from ketacare.measures import Instrument, get_instrument
 from ketacare.measures import services as links
 from ketacare.measures.models import Score, SelfReportLink
 from ketacare.messaging.services import message_queue
+from ketacare.patients.language import in_patient_language
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import patient_get
 from ketacare.portal.core import ScoreChart, score_chart
@@ -56,15 +59,22 @@ def portal_link_send(
     link.expires_at = now + dt.timedelta(days=settings.KETACARE_PORTAL_LINK_DAYS)
     link.save(update_fields=["channel", "expires_at"])
     if channel != SelfReportLink.Channel.NONE:
+        with in_patient_language(patient):
+            names = {"clinic": access.clinic.name, "url": links.link_url(link)}
+            subject = _("Your page at %(clinic)s") % names
+            body = (
+                _(
+                    "%(clinic)s: your sessions, your questionnaire scores and your signed "
+                    "consent forms, on one page: %(url)s"
+                )
+                % names
+            )
         message_queue(
             clinic=access.clinic,
             channel=channel,
             to=to,
-            subject=f"Your page at {access.clinic.name}",
-            body=(
-                f"{access.clinic.name}: your sessions, your questionnaire scores and your "
-                f"signed consent forms, on one page: {links.link_url(link)}"
-            ),
+            subject=subject,
+            body=body,
             purpose="patient_view_link",
             patient_id=patient.pk,
         )
@@ -72,11 +82,26 @@ def portal_link_send(
 
 
 @dataclass(frozen=True)
+class ScoreRow:
+    answered_at: dt.datetime
+    total: int
+    band: str  # what the score usually means, in the patient's language ("" if unbanded)
+
+
+@dataclass(frozen=True)
 class ScoreHistory:
     instrument: str  # its abbreviation
     name: str
     chart: ScoreChart | None
-    rows: list[Score]  # newest first
+    rows: list[ScoreRow]  # newest first
+
+    @property
+    def latest_total(self) -> int:
+        return self.rows[0].total
+
+    @property
+    def latest_band(self) -> str:
+        return self.rows[0].band
 
 
 @dataclass(frozen=True)
@@ -95,6 +120,11 @@ def _open(token: str, now: dt.datetime | None) -> SelfReportLink:
     return link
 
 
+def _band_of(instrument: Instrument, score: Score) -> str:
+    total = int(score.total or 0)
+    return next((b.label for b in instrument.bands if b.low <= total <= b.high), "")
+
+
 def _histories(clinic: Clinic, patient: Patient) -> list[ScoreHistory]:
     scores = Score.objects.filter(patient=patient, is_current=True, total__isnull=False)
     by_instrument: dict[str, list[Score]] = {}
@@ -102,7 +132,8 @@ def _histories(clinic: Clinic, patient: Patient) -> list[ScoreHistory]:
         by_instrument.setdefault(score.instrument, []).append(score)
     histories = []
     for code, rows in by_instrument.items():
-        instrument = get_instrument(code)
+        # Names and bands as the patient reads them (the page runs in their language).
+        instrument = get_instrument(code).in_language(translation.get_language() or "en")
         low, high = instrument.total_range or (0, max(s.total or 0 for s in rows))
         chart = score_chart(
             [(clinic.date_of(s.answered_at), int(s.total or 0)) for s in rows],
@@ -110,7 +141,8 @@ def _histories(clinic: Clinic, patient: Patient) -> list[ScoreHistory]:
             high=high,
             bands=[(b.label, b.low, b.high) for b in instrument.bands],
         )
-        histories.append(ScoreHistory(instrument.abbreviation, instrument.name, chart, rows[::-1]))
+        shown = [ScoreRow(s.answered_at, int(s.total or 0), _band_of(instrument, s)) for s in rows]
+        histories.append(ScoreHistory(instrument.abbreviation, instrument.name, chart, shown[::-1]))
     return histories
 
 

@@ -16,10 +16,13 @@ from ketacare.accounts.policy import Role
 from ketacare.consent import services
 from ketacare.consent.models import EConsent
 from ketacare.measures.services import link_token
-from ketacare.patients.models import Patient
+from ketacare.patients import services as patients
+from ketacare.patients.models import Consent, Patient
+from ketacare.treatment import services as treatment
+from ketacare.treatment.models import TreatmentSession
 from tests.api.world import member
 from tests.clock import fix_clock
-from tests.sessions.build import BEFORE_SESSIONS
+from tests.sessions.build import BEFORE_SESSIONS, ids, to_pre_dose
 from tests.web_measures.conftest import new_patient
 
 
@@ -54,6 +57,32 @@ def team(clinic: Clinic) -> Team:
         member(clinic, Role.FRONT_DESK),
         new_patient(prescriber),
     )
+
+
+def without_paper_consent(team: Team) -> None:
+    """Take the patient's paper consents out (entered in error): only e-consents count."""
+    for consent in Consent.objects.filter(patient=team.patient):
+        patients.record_mark_entered_in_error(
+            access=team.prescriber,
+            patient_id=team.patient.pk,
+            model=Consent,
+            record_id=consent.pk,
+            reason="Replaced by the e-consent",
+        )
+
+
+def esketamine_waiting_for_consent(team: Team) -> TreatmentSession:
+    """An esketamine session ready to dose in every way but consent: REMS enrolled, the
+    supervisor attested, and no paper consent on the chart."""
+    session = to_pre_dose(
+        team.nurse, team.prescriber, team.patient, protocol="esketamine_trd", dose="56"
+    )
+    treatment.rems_enroll(
+        access=team.nurse, patient_id=team.patient.pk, enrolled_on=session.clinic.today()
+    )
+    treatment.supervisor_attest(access=team.prescriber, **ids(session))
+    without_paper_consent(team)
+    return session
 
 
 def token_of(econsent: EConsent) -> str:

@@ -34,7 +34,13 @@ def web(access: ClinicAccess) -> Client:
 def test_documents_and_versions_through_the_api(team: Team) -> None:
     client = api(team.admin)
     listed = client.get("/api/v1/consent/documents").json()
-    iv = next(d for d in listed if d["treatment_form"] == "iv")
+    assert {
+        (d["treatment_form"], d["language"]) for d in listed if d["treatment_form"] == "iv"
+    } == {
+        ("iv", "en"),
+        ("iv", "es"),
+    }
+    iv = next(d for d in listed if (d["treatment_form"], d["language"]) == ("iv", "en"))
     latest = iv["latest_version"]
     assert latest["number"] == 1 and len(latest["text_sha256"]) == 64
     made = client.post(

@@ -17,27 +17,29 @@ from ketacare.consent import selectors, services
 from ketacare.consent.models import ConsentDocument, ConsentDocumentVersion, EConsent
 from ketacare.measures.models import SelfReportLink
 from ketacare.messaging.models import OutboundMessage
-from ketacare.patients import services as patients
-from ketacare.patients.models import Consent
-from ketacare.treatment import services as treatment
 from tests.api.world import member
 from tests.clock import advance_clock
 from tests.consent.conftest import (
     Team,
+    esketamine_waiting_for_consent,
     page,
     send,
     sign_through_the_link,
     token_of,
+    without_paper_consent,
     wrong_answers,
 )
 from tests.factories import ClinicFactory
-from tests.sessions.build import ids, start_esketamine, to_pre_dose
+from tests.sessions.build import start_esketamine
 
 
-def test_each_clinic_gets_a_document_per_form_of_treatment(team: Team) -> None:
-    listed = services.documents_list(access=team.nurse)
-    forms = {d.treatment_form for d, _v in listed}
-    assert forms == {"iv", "im", "intranasal", "oral", "sublingual", "oral_er"}
+def test_each_clinic_gets_a_document_per_form_of_treatment_and_language(team: Team) -> None:
+    everything = services.documents_list(access=team.nurse)
+    forms = {"iv", "im", "intranasal", "oral", "sublingual", "oral_er"}
+    assert {(d.treatment_form, d.language) for d, _v in everything} == {
+        (form, language) for form in forms for language in ("en", "es")
+    }
+    listed = [(d, v) for d, v in everything if d.language == "en"]
     for _document, version in listed:
         assert version.number == 1
         assert version.sources and version.questions
@@ -47,8 +49,14 @@ def test_each_clinic_gets_a_document_per_form_of_treatment(team: Team) -> None:
     assert esketamine.questions[0]["text"] == "Can you drive after an esketamine session?"
     iv = next(v for d, v in listed if d.treatment_form == "iv")
     assert "off-label" in iv.body and "bladder" in iv.body
+    spanish = next(
+        v for d, v in everything if (d.treatment_form, d.language) == ("intranasal", "es")
+    )
+    assert spanish.title == "Consentimiento para el aerosol nasal de esketamina (Spravato)"
+    assert "hasta el día siguiente, después de haber dormido bien" in spanish.body
+    assert spanish.questions[0]["text"] == "¿Puede manejar después de una sesión de esketamina?"
     services.documents_list(access=team.nurse)  # seeding twice adds nothing
-    assert ConsentDocument.objects.filter(clinic=team.clinic).count() == 6
+    assert ConsentDocument.objects.filter(clinic=team.clinic).count() == 12
 
 
 def test_an_edit_is_a_new_version_and_old_versions_never_change(team: Team) -> None:
@@ -155,26 +163,8 @@ def test_a_drawn_signature_is_path_data_only(team: Team) -> None:
     assert list(exc.value.errors) == ["signature"]
 
 
-def _without_paper_consent(team: Team) -> None:
-    for consent in Consent.objects.filter(patient=team.patient):
-        patients.record_mark_entered_in_error(
-            access=team.prescriber,
-            patient_id=team.patient.pk,
-            model=Consent,
-            record_id=consent.pk,
-            reason="Replaced by the e-consent",
-        )
-
-
 def test_dosing_waits_for_a_signed_and_countersigned_econsent(team: Team) -> None:
-    session = to_pre_dose(
-        team.nurse, team.prescriber, team.patient, protocol="esketamine_trd", dose="56"
-    )
-    treatment.rems_enroll(
-        access=team.nurse, patient_id=team.patient.pk, enrolled_on=session.clinic.today()
-    )
-    treatment.supervisor_attest(access=team.prescriber, **ids(session))
-    _without_paper_consent(team)
+    session = esketamine_waiting_for_consent(team)
 
     def refusal() -> str:
         with pytest.raises(ValidationFailed) as exc:
@@ -208,7 +198,7 @@ def test_a_withdrawal_through_the_link_alerts_the_clinic_and_blocks_dosing(team:
     services.consent_countersign(
         access=team.prescriber, patient_id=team.patient.pk, econsent_id=econsent.pk
     )
-    _without_paper_consent(team)
+    without_paper_consent(team)
     today = team.clinic.today()
     assert selectors.treatment_consent_verdict(
         patient=team.patient, form="intranasal", today=today
@@ -248,7 +238,7 @@ def test_a_new_version_needs_a_new_signature(team: Team) -> None:
     services.consent_countersign(
         access=team.prescriber, patient_id=team.patient.pk, econsent_id=econsent.pk
     )
-    _without_paper_consent(team)
+    without_paper_consent(team)
     today = team.clinic.today()
     assert selectors.treatment_consent_verdict(patient=team.patient, form="iv", today=today).ok
     version = econsent.version

@@ -584,3 +584,13 @@ def test_research_export_of_the_demo_holds_no_identifier_and_no_small_group(
         assert rows, spec.slug
         groups = Counter((r["age_band"], r["sex"], r["site"]) for r in rows)
         assert min(groups.values()) >= settings.KETACARE_SMALL_CELL_MIN
+
+
+def test_some_demo_patients_read_spanish_and_their_links_are_in_spanish() -> None:
+    spanish = Patient.objects.filter(preferred_language="es")
+    assert spanish.count() >= 3
+    links = OutboundMessage.objects.filter(
+        patient_id__in=spanish.values("pk"), purpose__in=("measure_link", "measure_reminder")
+    )
+    assert links.exists()
+    assert all(m.subject.startswith("Cuestionario de ") for m in links)

@@ -69,3 +69,41 @@ def test_a_nurse_sends_an_article_and_the_patient_reads_it_on_a_phone(
     desk.reload()
     expect(desk.locator("[data-opened]")).to_contain_text("(1 time)")
     assert_accessible(desk)
+
+
+def test_a_spanish_speaking_patient_reads_the_spanish_article_on_a_phone(
+    open_page: OpenPage,
+) -> None:
+    """The nurse ticks the topic; the patient, who prefers Spanish, reads the Spanish
+    article (its own lang attribute), and the page passes axe-core."""
+    fix_clock(T0 - dt.timedelta(hours=1))
+    clinic = make_clinic("riverside", "Riverside Ketamine Clinic")
+    nurse_user = make_staff("nurse.lee", {clinic: Role.NURSE}, "Jordan Lee RN")
+    nurse = access_for(nurse_user, clinic)
+    patient = register(
+        nurse, "RKC-0403", "Lucía", "Ramírez", email="lucia@example.org", preferred_language="es"
+    )
+    assert patient.preferred_language == "es"
+
+    desk = open_page()
+    log_in(desk, "nurse.lee")
+    desk.goto(f"/c/riverside/patients/{patient.pk}/education/")
+    expect(desk.locator("[data-patient-language]")).to_contain_text("Spanish")
+    desk.get_by_label("Esketamine nasal spray (Spravato)").check()
+    desk.get_by_label("Send by").select_option("none")
+    desk.get_by_role("button", name="Send education").click()
+    expect(desk.get_by_text("Education link sent.")).to_be_visible()
+    address = desk.locator("[data-education-url]").input_value()
+
+    phone = open_page(viewport=PHONE)
+    phone.goto(address[address.index("/r/") :])
+    heading = phone.get_by_role("heading", name="Esketamina en aerosol nasal (Spravato)")
+    expect(heading).to_be_visible()
+    expect(phone.locator('article[lang="es"]')).to_have_count(1)
+    expect(phone.get_by_text("después de haber dormido bien")).to_be_visible()
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"]
+    assert_accessible(phone)
+    sent = EducationSend.objects.get(patient=patient)
+    assert sent.language == "es"
+    assert [v.article.slug for v in sent.versions.all()] == ["esketamine-nasal-spray-es"]

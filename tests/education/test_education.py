@@ -11,12 +11,14 @@ from django.urls import reverse
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Role
 from ketacare.audit.models import AuditEvent
+from ketacare.common import clock
 from ketacare.common.errors import NotFound, PermissionDenied, ValidationFailed
 from ketacare.education import services
 from ketacare.education.models import Article, ArticleVersion, EducationSend
 from ketacare.measures.models import SelfReportLink
 from ketacare.measures.services import link_revoke, link_token
 from ketacare.messaging.models import OutboundMessage as Message
+from ketacare.patients.models import Patient
 from tests.api.world import member
 from tests.education.conftest import Team
 from tests.factories import ClinicFactory
@@ -42,15 +44,20 @@ def web(access: ClinicAccess) -> Client:
 
 
 def _iv(access: ClinicAccess) -> tuple[Article, ArticleVersion]:
-    return next((a, v) for a, v in services.articles_list(access=access) if a.topic == "iv")
+    return next(
+        (a, v)
+        for a, v in services.articles_list(access=access)
+        if a.topic == "iv" and a.language == "en"
+    )
 
 
 def test_defaults_are_seeded_once_at_grade_8_or_lower(team: Team) -> None:
     listed = services.articles_list(access=team.nurse)
-    assert len(listed) == 6
+    assert len(listed) == 12
+    assert sorted(a.language for a, _v in listed) == ["en"] * 6 + ["es"] * 6
     assert all(v.number == 1 and v.grade <= 8 for _a, v in listed)
     services.articles_list(access=team.nurse)
-    assert Article.objects.filter(clinic=team.clinic).count() == 6
+    assert Article.objects.filter(clinic=team.clinic).count() == 12
 
 
 def test_an_edit_is_a_new_audited_version_and_old_versions_never_change(team: Team) -> None:
@@ -177,8 +184,9 @@ def test_sending_needs_an_article(team: Team) -> None:
 def test_api_list_get_version_and_send(team: Team) -> None:
     client = api(team.admin)
     listed = client.get("/api/v1/education/articles").json()
-    assert len(listed) == 6 and all(a["latest_version"]["grade"] <= 8 for a in listed)
-    iv = next(a for a in listed if a["topic"] == "iv")
+    assert len(listed) == 12 and all(a["latest_version"]["grade"] <= 8 for a in listed)
+    assert {a["language"] for a in listed} == {"en", "es"}
+    iv = next(a for a in listed if a["topic"] == "iv" and a["language"] == "en")
     one = client.get(f"/api/v1/education/articles/{iv['id']}")
     assert one.status_code == 200 and one.json()["slug"] == "iv-ketamine"
     latest = iv["latest_version"]
@@ -227,7 +235,8 @@ def test_pages_list_edit_and_send_from_the_chart(team: Team) -> None:
     article, first = _iv(team.admin)
     edit_url = reverse("education_article_edit", args=[slug, article.pk])
     page = admin.get(edit_url)
-    assert page.status_code == 200 and "Reading level: grade" in page.content.decode()
+    assert page.status_code == 200
+    assert "Reading level (Flesch-Kincaid): grade" in page.content.decode()
     refused = admin.post(
         edit_url, {"title": "X", "body": HARD, "sources": "S", "change_note": "Hard"}
     )
@@ -258,3 +267,138 @@ def test_pages_list_edit_and_send_from_the_chart(team: Team) -> None:
         other.get(reverse("education_article_edit", args=["clinic-z", article.pk])).status_code
         == 404
     )
+
+
+# --- Spanish ---------------------------------------------------------------------------------
+
+
+def _prefers(patient: Patient, language: str) -> None:
+    Patient.objects.filter(pk=patient.pk).update(preferred_language=language)
+
+
+def test_a_spanish_speaking_patient_gets_the_spanish_articles(team: Team) -> None:
+    _prefers(team.patient, "es")
+    sent = services.education_send(
+        access=team.nurse,
+        patient_id=team.patient.pk,
+        articles=["iv-ketamine", "esketamine-nasal-spray"],
+        channel="none",
+    )
+    assert sent.language == "es"
+    versions = services.pinned_versions(sent)
+    assert {v.article.slug for v in versions} == {"iv-ketamine-es", "esketamine-nasal-spray-es"}
+    assert services.fallbacks(sent) == []
+    page = Client().get(reverse("education_link", kwargs={"token": link_token(sent.link)}))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Ketamina por suero" in text and "Ketamine by drip" not in text
+    assert 'lang="es"' in text
+    event = AuditEvent.objects.get(
+        object_type="educationsend", object_id=str(sent.pk), action="create"
+    )
+    assert event.details["language"] == "es" and event.details["not_in_language"] == []
+
+
+def test_an_english_speaking_patient_gets_english_even_if_staff_pick_the_spanish(
+    team: Team,
+) -> None:
+    _prefers(team.patient, "en")
+    sent = services.education_send(
+        access=team.nurse,
+        patient_id=team.patient.pk,
+        articles=["iv-ketamine-es", "iv-ketamine", "oral-ketamine"],
+        channel="none",
+    )
+    assert sent.language == "en"
+    assert {v.article.slug for v in services.pinned_versions(sent)} == {
+        "iv-ketamine",
+        "oral-ketamine",
+    }
+
+
+def test_a_topic_with_no_spanish_article_is_sent_in_english_and_staff_are_told(
+    team: Team,
+) -> None:
+    _prefers(team.patient, "es")
+    services.articles_list(access=team.nurse)  # seed
+    Article.objects.filter(clinic=team.clinic, slug="oral-ketamine-es").update(
+        retired_at=clock.now()
+    )
+    sent = services.education_send(
+        access=team.nurse,
+        patient_id=team.patient.pk,
+        articles=["oral-ketamine", "ketamine-assisted-psychotherapy"],
+        channel="none",
+    )
+    slugs = {v.article.slug for v in services.pinned_versions(sent)}
+    assert slugs == {"oral-ketamine", "ketamine-assisted-psychotherapy-es"}
+    assert [v.article.slug for v in services.fallbacks(sent)] == ["oral-ketamine"]
+    # the chart's tab says so
+    tab = web(team.nurse).get(
+        reverse("patient_chart_section", args=[team.clinic.slug, team.patient.pk, "education"])
+    )
+    text = tab.content.decode()
+    assert "data-fallback" in text and "sent in English" in text
+    # and the API
+    posted = api(team.nurse).post(
+        f"/api/v1/patients/{team.patient.pk}/education",
+        {"articles": ["oral-ketamine"], "channel": "none"},
+        content_type="application/json",
+    )
+    assert posted.status_code == 201
+    assert posted.json()["language"] == "es"
+    assert posted.json()["not_in_language"] == ["oral-ketamine"]
+
+
+def test_the_chart_form_offers_one_choice_per_topic_and_sending_warns_of_english(
+    team: Team,
+) -> None:
+    _prefers(team.patient, "es")
+    client = web(team.nurse)
+    tab = client.get(
+        reverse("patient_chart_section", args=[team.clinic.slug, team.patient.pk, "education"])
+    )
+    text = tab.content.decode()
+    assert text.count('name="articles"') == 6
+    assert "English, Spanish" in text and "data-patient-language" in text
+    services.articles_list(access=team.nurse)
+    Article.objects.filter(clinic=team.clinic, slug="iv-ketamine-es").update(retired_at=clock.now())
+    posted = client.post(
+        reverse("education_send", args=[team.clinic.slug, team.patient.pk]),
+        {"articles": ["iv-ketamine"], "channel": "none"},
+        follow=True,
+    )
+    assert "Sent in English instead" in posted.content.decode()
+
+
+def test_a_spanish_edit_is_graded_with_crawford(team: Team) -> None:
+    services.articles_list(access=team.admin)
+    article = Article.objects.get(clinic=team.clinic, slug="iv-ketamine-es")
+    first = article.versions.get()
+    version, reading = services.article_edit(
+        access=team.admin,
+        article_id=article.pk,
+        title=first.title,
+        body=first.body + "\n\nPregunte lo que quiera.",
+        sources=first.sources,
+    )
+    assert reading.ok and reading.language == "es" and "Crawford" in reading.verdict
+    assert float(version.grade) <= 8
+    hard = (
+        "La administración de esketamina requiere una monitorización institucional "
+        "exhaustiva que comprende parámetros hemodinámicos, suficiencia respiratoria y "
+        "fenomenología disociativa, no obstante la considerable variabilidad "
+        "farmacocinética interindividual observada en investigaciones multicéntricas."
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        services.article_edit(
+            access=team.admin, article_id=article.pk, title="X", body=hard, sources=["S"]
+        )
+    assert "Crawford" in str(refused.value.errors["body"])
+
+
+def test_the_articles_page_lists_each_article_with_its_language(team: Team) -> None:
+    page = web(team.admin).get(reverse("education_articles", args=[team.clinic.slug]))
+    text = page.content.decode()
+    assert text.count('data-language="es"') == 6 and text.count('data-language="en"') == 6
+    assert "Crawford" in text

@@ -30,6 +30,7 @@ text = st.text(
     frequency=st.sampled_from(["once daily", "twice daily", ""]),
     substance=text,
     severity=st.sampled_from(["mild", "moderate", "severe", "life_threatening", "unknown"]),
+    language=st.sampled_from(["en", "es"]),
 )
 def test_a_chart_sent_as_fhir_reads_back_the_same(
     given_name: str,
@@ -42,8 +43,11 @@ def test_a_chart_sent_as_fhir_reads_back_the_same(
     frequency: str,
     substance: str,
     severity: str,
+    language: str,
 ) -> None:
-    patient = m.PatientData("p1", "a", "MRN-1", given_name, family, "", born, sex)
+    patient = m.PatientData(
+        "p1", "a", "MRN-1", given_name, family, "", born, sex, language=language
+    )
     resources = [
         m.patient_resource(patient),
         m.condition_resource(m.ConditionData("c1", "p1", icd, "Described", "active", born, NOW)),
@@ -67,9 +71,30 @@ def test_a_chart_sent_as_fhir_reads_back_the_same(
     assert incoming.patient["legal_family_name"] == family
     assert incoming.patient["date_of_birth"] == born
     assert incoming.patient["sex_at_birth"] == sex
+    assert incoming.patient["preferred_language"] == language
     assert incoming.conditions[0]["icd10_code"] == icd
     med = incoming.medications[0]
     assert (med["name"], med["dose"], med["route"]) == (medication, dose, "oral")
     assert med["frequency"] == (frequency or "not stated")
     allergy = incoming.allergies[0]
     assert (allergy["substance"], allergy["severity"]) == (substance, severity)
+
+
+def test_a_regional_spanish_tag_reads_as_spanish_and_an_unknown_one_as_english() -> None:
+    def language_of(*codes: str) -> str:
+        resource = {
+            "resourceType": "Patient",
+            "name": [{"use": "official", "family": "Rivera", "given": ["Lucía"]}],
+            "birthDate": "1990-01-02",
+            "communication": [
+                {"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": code}]}}
+                for code in codes
+            ],
+        }
+        bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": resource}]}
+        (incoming,) = parse_bundle(bundle, clinic_slug="b").patients
+        return str(incoming.patient["preferred_language"])
+
+    assert language_of("es-MX") == "es"
+    assert language_of("fr") == "en"
+    assert language_of() == "en"

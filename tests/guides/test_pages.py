@@ -7,6 +7,7 @@ from django.test import Client
 from ketacare.accounts.access import ClinicAccess
 from ketacare.audit.models import AuditEvent
 from ketacare.guides.models import GuideSend, GuideText
+from ketacare.patients.models import Patient
 from ketacare.treatment.models import TreatmentSession
 from tests.guides.conftest import Team, book
 
@@ -91,3 +92,49 @@ def test_the_api_sends_a_guide_now_and_lists_it(team: Team) -> None:
     assert listed["sends"][0]["url"] is None
     bad = client.post(url, {"kind": "later"}, content_type="application/json")
     assert bad.status_code == 422 and "kind" in bad.content.decode()
+
+
+def test_the_settings_page_edits_each_language_and_shows_the_iv_fallback(team: Team) -> None:
+    client = _client(team.admin)
+    url = f"/c/{team.clinic.slug}/guide-settings/"
+    client.post(url, {"action": "text", "family": "iv", "kind": "aftercare", "text": "Ours."})
+    page = client.get(url).content.decode()
+    assert 'id="text-iv-aftercare-es"' in page and "data-fallback" in page
+    assert "No maneje ni opere maquinaria hasta el día siguiente" in page
+    client.post(
+        url,
+        {
+            "action": "text",
+            "family": "iv",
+            "kind": "aftercare",
+            "language": "es",
+            "text": "Lo nuestro.",
+        },
+    )
+    assert GuideText.objects.get(language="es").text == "Lo nuestro."
+    assert GuideText.objects.get(language="en").text == "Ours."
+    assert "data-fallback" not in client.get(url).content.decode()
+
+
+def test_staff_see_a_guide_sent_in_english_for_want_of_a_spanish_protocol(team: Team) -> None:
+    Patient.objects.filter(pk=team.patient.pk).update(preferred_language="es")
+    client = _client(team.admin)
+    client.post(
+        f"/c/{team.clinic.slug}/guide-settings/",
+        {"action": "text", "family": "iv", "kind": "preparation", "text": "Fast 6 hours."},
+    )
+    session = book(team, "iv_ketamine")
+    client = _client(team.nurse)
+    sent = client.post(_url(team, session), {"kind": "preparation", "channel": "none"}, follow=True)
+    text = sent.content.decode()
+    assert "Sent in English: the clinic has no protocol text" in text
+    assert "data-fallback" in text
+    api = client.post(
+        f"/api/v1/patients/{team.patient.pk}/sessions/{session.pk}/guides",
+        {"kind": "aftercare", "channel": "none"},
+        content_type="application/json",
+    )
+    assert api.status_code == 201
+    assert api.json()["language"] == "es" and api.json()["fallback"] is False
+    prep = GuideSend.objects.filter(kind="preparation").get()
+    assert prep.language == "en" and prep.fallback and prep.text == "Fast 6 hours."

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.test import Client
 
+from ketacare.audit.models import AuditEvent
 from ketacare.guides import core
 from ketacare.guides.models import GuideSend
 from ketacare.guides.services import guides_send_due, text_update
@@ -14,6 +15,7 @@ from ketacare.measures.models import SelfReportLink
 from ketacare.measures.services import link_token
 from ketacare.measures.tasks import measurement_tick
 from ketacare.messaging.models import OutboundMessage
+from ketacare.patients.models import Patient
 from ketacare.treatment.models import TreatmentSession
 from tests.clock import fix_clock
 from tests.guides.conftest import NOW, START, Team, book
@@ -109,3 +111,75 @@ def test_a_cancelled_session_guide_link_answers_as_cancelled(team: Team) -> None
     session.save()
     page = Client().get(f"/r/{link_token(send.link)}/guide/")
     assert page.status_code == 410
+
+
+# --- languages -------------------------------------------------------------------------
+
+
+def _prefers(team: Team, language: str) -> None:
+    Patient.objects.filter(pk=team.patient.pk).update(preferred_language=language)
+
+
+def test_a_spanish_speaking_patient_gets_the_spanish_guides(team: Team) -> None:
+    _prefers(team, "es")
+    session = book(team)
+    [prep] = guides_send_due(now=START - dt.timedelta(hours=1))
+    assert prep.language == "es" and not prep.fallback
+    assert "No coma durante las 2 horas" in prep.text
+    out = START + dt.timedelta(hours=2, minutes=30)
+    _discharge(session, out)
+    [after] = guides_send_due(now=out)
+    assert after.language == "es" and core.DRIVING_SENTENCE_ES in after.text
+    assert core.DRIVING_SENTENCE not in after.text
+    page = Client().get(f"/r/{link_token(after.link)}/guide/")
+    assert core.DRIVING_SENTENCE_ES in page.content.decode()
+
+
+def test_an_english_speaking_patient_gets_the_english_guides(team: Team) -> None:
+    _prefers(team, "en")
+    text_update(
+        access=team.admin,
+        family="intranasal",
+        kind="preparation",
+        text="Texto de la clínica.",
+        language="es",
+    )
+    book(team)
+    [prep] = guides_send_due(now=START - dt.timedelta(hours=1))
+    assert prep.language == "en" and "Do not eat for 2 hours" in prep.text
+
+
+def test_a_spanish_clinic_edit_keeps_the_spanish_driving_sentence(team: Team) -> None:
+    shown = text_update(
+        access=team.admin,
+        family="intranasal",
+        kind="aftercare",
+        text="Descanse en casa.",
+        language="es",
+    )
+    assert shown == f"Descanse en casa.\n\n{core.DRIVING_SENTENCE_ES}"
+    _prefers(team, "es")
+    session = book(team)
+    _discharge(session, START + dt.timedelta(hours=2))
+    [send] = guides_send_due(now=START + dt.timedelta(hours=2))
+    assert send.text == shown
+
+
+def test_spanish_iv_aftercare_is_the_clinic_spanish_protocol_else_its_english_one(
+    team: Team,
+) -> None:
+    protocol = "Our IV protocol: rest at home; no driving for 24 hours; call 555-0100."
+    text_update(access=team.admin, family="iv", kind="aftercare", text=protocol)
+    _prefers(team, "es")
+    first = book(team, "iv_ketamine")
+    _discharge(first, START + dt.timedelta(hours=2))
+    [send] = guides_send_due(now=START + dt.timedelta(hours=2))
+    assert send.text == protocol and send.language == "en" and send.fallback
+    event = AuditEvent.objects.get(object_type="guidesend", object_id=str(send.pk))
+    assert event.details["fallback"] is True and event.details["language"] == "en"
+    protocolo = "Nuestro protocolo IV: descanse en casa; no maneje durante 24 horas."
+    text_update(access=team.admin, family="iv", kind="aftercare", text=protocolo, language="es")
+    second = book(team, "iv_ketamine", START + dt.timedelta(days=3))
+    _discharge(second, START + dt.timedelta(days=3, hours=2))
+    [again] = guides_send_due(now=START + dt.timedelta(days=3, hours=2))
+    assert again.text == protocolo and again.language == "es" and not again.fallback

@@ -116,3 +116,87 @@ def test_never_two_sends_per_key_and_nothing_for_called_off_sessions(
     per_session_kind = [k.split(":")[:2] for k in sent]
     # Without a reschedule (fixed start times here), one send per session and kind.
     assert len(per_session_kind) == len({tuple(p) for p in per_session_kind})
+
+
+# --- Spanish ---------------------------------------------------------------------------
+
+
+def test_every_family_and_kind_has_a_spanish_default_text() -> None:
+    assert set(core.DEFAULT_TEXTS_ES) == set(core.DEFAULT_TEXTS)
+    for family in Family:
+        for kind in Kind:
+            text = core.guide_text(family, kind, SETTINGS, language="es")
+            assert text and "{" not in text
+            assert text != core.guide_text(family, kind, SETTINGS)
+
+
+def test_the_settings_fill_the_spanish_default_preparation() -> None:
+    text = core.guide_text(
+        Family.INTRANASAL, Kind.PREPARATION, core.GuideSettings(24, 0, 3, 20), language="es"
+    )
+    assert "No coma durante las 3 horas" in text and "Llegue 20 minutos" in text
+
+
+def test_spanish_esketamine_aftercare_says_no_driving_until_after_sleep() -> None:
+    assert "hasta el día siguiente" in core.DRIVING_SENTENCE_ES
+    assert "dormido bien" in core.DRIVING_SENTENCE_ES
+    default = core.guide_text(Family.INTRANASAL, Kind.AFTERCARE, SETTINGS, language="es")
+    assert core.DRIVING_SENTENCE_ES in default and core.DRIVING_SENTENCE not in default
+    edited = core.guide_text(
+        Family.INTRANASAL, Kind.AFTERCARE, SETTINGS, "Descanse en casa.", language="es"
+    )
+    assert edited == f"Descanse en casa.\n\n{core.DRIVING_SENTENCE_ES}"
+
+
+@given(st.text(max_size=300), st.sampled_from(["en", "es"]))
+def test_esketamine_aftercare_carries_the_driving_sentence_whatever_the_edit(
+    edit: str, language: str
+) -> None:
+    for own in ({}, {language: edit}, {"en": edit}, {"es": edit}):
+        chosen = core.choose(Family.INTRANASAL, Kind.AFTERCARE, SETTINGS, language, own)
+        assert core.DRIVING_SENTENCES[chosen.language] in chosen.text
+        assert chosen.language == language and not chosen.fallback
+
+
+def test_choose_prefers_the_clinic_text_in_the_language_then_the_default() -> None:
+    own = {"en": "Our English text.", "es": "Nuestro texto."}
+    found = core.choose(Family.IM, Kind.AFTERCARE, SETTINGS, "es", own)
+    assert found == core.Chosen("Nuestro texto.", "es", False)
+    found = core.choose(Family.IM, Kind.AFTERCARE, SETTINGS, "es", {"en": "Our English text."})
+    assert found.language == "es" and not found.fallback
+    assert found.text == core.guide_text(Family.IM, Kind.AFTERCARE, SETTINGS, language="es")
+    found = core.choose(Family.IM, Kind.AFTERCARE, SETTINGS, "en", own)
+    assert found == core.Chosen("Our English text.", "en", False)
+    # an unknown language reads English
+    assert core.choose(Family.IM, Kind.AFTERCARE, SETTINGS, "fr", {}).language == "en"
+
+
+def test_iv_spanish_is_the_clinic_protocol_text_else_its_english_one_marked() -> None:
+    protocol = "Our IV protocol: rest for the day; no driving for 24 hours."
+    protocolo = "Nuestro protocolo IV: descanse el día; no maneje durante 24 horas."
+    both = {"en": protocol, "es": protocolo}
+    assert core.choose(Family.IV, Kind.AFTERCARE, SETTINGS, "es", both) == core.Chosen(
+        protocolo, "es", False
+    )
+    english_only = {"en": protocol}
+    assert core.choose(Family.IV, Kind.AFTERCARE, SETTINGS, "es", english_only) == core.Chosen(
+        protocol, "en", True
+    )
+    assert core.choose(Family.IV, Kind.PREPARATION, SETTINGS, "es", {"en": "Fast 6 h."}) == (
+        core.Chosen("Fast 6 h.", "en", True)
+    )
+    # no clinic text at all: KetaCare's Spanish placeholder, not a fallback
+    none = core.choose(Family.IV, Kind.AFTERCARE, SETTINGS, "es", {})
+    assert none.language == "es" and not none.fallback
+    assert none.text == core.DEFAULT_TEXTS_ES[(Family.IV, Kind.AFTERCARE)]
+
+
+def test_the_spanish_default_texts_read_at_grade_8_or_lower() -> None:
+    """Crawford's Spanish grade and Fernandez-Huerta's ease (education's reading rules)."""
+    from ketacare.education import core as reading
+
+    for family in Family:
+        for kind in Kind:
+            text = core.guide_text(family, kind, SETTINGS, language="es")
+            assert reading.grade_of("", text, "es") <= reading.DEFAULT_MAX_GRADE
+            assert reading.reading_ease_es("", text) >= reading.FERNANDEZ_HUERTA_GRADE_8

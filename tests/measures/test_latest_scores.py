@@ -1,5 +1,5 @@
 """The care team's dashboard's latest scores: the clinic's current scores, newest first,
-read through the partial index `score_clinic_latest_current` (migration measures 0005;
+read through the partial index `score_clinic_latest_current` (migration measures 0006;
 figures in docs/benchmarks.md)."""
 
 from __future__ import annotations

@@ -19,6 +19,8 @@ from ketacare.common.errors import PermissionDenied, ValidationFailed
 from ketacare.consent import services as consent
 from ketacare.measures import services as measures
 from ketacare.measures.models import SelfReportLink
+from ketacare.messaging.models import OutboundMessage
+from ketacare.patients import services as patients
 from ketacare.patients.models import Patient
 from ketacare.portal import services
 from tests.measures.conftest import Team, register
@@ -129,3 +131,21 @@ def test_the_api_sends_it(
         f"/api/v1/patients/{patient.pk}/own-view-link", {"channel": "fax"}, "application/json"
     )
     assert bad.status_code == 422
+
+
+def test_a_spanish_speaker_sees_their_page_in_spanish(team: Team, patient: Patient) -> None:
+    patients.patient_update(
+        access=team.prescriber, patient_id=patient.pk, data={"preferred_language": "es"}
+    )
+    write_recent_two_week_relief(team.nurse, patient)
+    econsent = signed_consent(team, patient)
+    link = send(team, patient, channel="email")
+    message = OutboundMessage.objects.get(purpose="patient_view_link")
+    assert message.subject == f"Su página en {team.clinic.name}"
+    html = Client().get(f"/r/{measures.link_token(link)}/me/").content.decode()
+    assert "¿Necesita ayuda ahora?" in html and "Sus próximas sesiones" in html
+    assert "Cuestionario sobre la salud del paciente-9 (PHQ-9)" in html
+    assert "Lo que suele significar" in html
+    assert any(band in html for band in ("Mínima o ninguna", "Leve", "Moderada", "Grave"))
+    assert econsent.version.document.language == "es" and econsent.version.title in html
+    assert "Need help now?" not in html

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Literal, NoReturn
 
@@ -160,6 +160,22 @@ class FlagRule:
 
 
 @dataclass(frozen=True)
+class Wording:
+    """A validated translation of what the patient reads: the instrument's name (ending in
+    the same abbreviation), its instructions, each item's text and answer labels, and the
+    band labels, all in the original's order. Values, scoring and flags never change."""
+
+    language: str  # an ISO 639-1 code: "es"
+    name: str
+    preamble: str
+    recall: str
+    items: tuple[str, ...]
+    options: tuple[tuple[str, ...], ...]  # per item, in the order of the item's options
+    bands: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
 class Instrument:
     code: str
     name: str
@@ -183,9 +199,45 @@ class Instrument:
     flags: tuple[FlagRule, ...] = ()
     loinc_note: str = ""
     notes: tuple[str, ...] = ()
+    language: str = "en"  # the language of the words below
+    translations: tuple[Wording, ...] = ()
 
     def __post_init__(self) -> None:
         _check(self)
+        for wording in self.translations:
+            _check_wording(self, wording)
+
+    def languages(self) -> tuple[str, ...]:
+        return (self.language, *(w.language for w in self.translations))
+
+    def in_language(self, language: str) -> Instrument:
+        """The instrument as the patient reads it in `language`; itself (in its own
+        language) where no validated translation is shipped. Scores are unchanged."""
+        wording = next((w for w in self.translations if w.language == language), None)
+        if wording is None:
+            return self
+        items = tuple(
+            replace(
+                item,
+                text=text,
+                options=tuple(
+                    replace(o, label=label) for o, label in zip(item.options, labels, strict=True)
+                ),
+            )
+            for item, text, labels in zip(self.items, wording.items, wording.options, strict=True)
+        )
+        return replace(
+            self,
+            name=wording.name,
+            preamble=wording.preamble,
+            recall=wording.recall,
+            items=items,
+            bands=tuple(
+                replace(b, label=label) for b, label in zip(self.bands, wording.bands, strict=True)
+            ),
+            language=wording.language,
+            translations=(),
+        )
 
     @property
     def abbreviation(self) -> str:
@@ -210,6 +262,21 @@ class Instrument:
 
     def band_set(self, key: str) -> BandSet:
         return next(band_set for band_set in self.band_sets if band_set.key == key)
+
+
+def _check_wording(instrument: Instrument, wording: Wording) -> None:
+    where = f"instrument {instrument.code}, {wording.language} wording"
+    if not instrument.full_wording:
+        raise ValueError(f"{where}: only an instrument shipped in full can be translated")
+    if len(wording.items) != len(instrument.items) or len(wording.options) != len(instrument.items):
+        raise ValueError(f"{where}: one text and one set of answers per item")
+    for item, labels in zip(instrument.items, wording.options, strict=True):
+        if len(labels) != len(item.options):
+            raise ValueError(f"{where}: item {item.number} has {len(item.options)} answers")
+    if len(wording.bands) != len(instrument.bands):
+        raise ValueError(f"{where}: one label per band")
+    if not wording.name.endswith(f"({instrument.abbreviation})"):
+        raise ValueError(f"{where}: the name must end with ({instrument.abbreviation})")
 
 
 def _check(instrument: Instrument) -> None:

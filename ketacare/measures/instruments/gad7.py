@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .base import AnswerOption, Band, Instrument, Item
+from .spanish import GAD7_ES
 
 REF = "instruments.md 2.2"
 BAND_SOURCE = (
@@ -72,4 +73,5 @@ GAD7 = Instrument(
         REF,
     ),
     notes=("No prorating: all 7 items must be answered.",),
+    translations=(GAD7_ES,),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .base import AnswerOption, Band, FlagRule, Instrument, Item, Setting
+from .spanish import PHQ9_ES
 
 REF = "instruments.md 2.1"
 FREQUENCY = (
@@ -156,4 +157,5 @@ PHQ9 = Instrument(
         "PHQ-2 total LOINC 55758-7 [S] (not used by this instrument).",
         "No prorating: every one of items 1-9 must be answered.",
     ),
+    translations=(PHQ9_ES,),
 )

@@ -21,8 +21,10 @@ from ketacare.common import clock
 from ketacare.common.errors import ValidationFailed
 from ketacare.consent.services import paragraphs
 from ketacare.education import core, selectors, services
-from ketacare.education.models import EducationSettings
+from ketacare.education.core import ENGLISH
+from ketacare.education.models import Article, EducationSettings
 from ketacare.measures import services as links
+from ketacare.patients.language import in_patient_language
 from ketacare.patients.models import Patient
 from ketacare.patients.selectors import patient_get
 from ketacare.web.feedback import flash_failure
@@ -51,7 +53,23 @@ class SendForm(forms.Form):
 
 
 def _choices(access: ClinicAccess) -> list[tuple[str, str]]:
-    return [(a.slug, v.title) for a, v in services.articles_list(access=access)]
+    """One choice per topic (its English article, named with the languages it comes in):
+    the patient gets the topic's article in their own language. An article with no
+    English one on its topic (or of the "other" topic) is a choice of its own."""
+    listed = services.articles_list(access=access)
+    languages: dict[str, list[str]] = {}
+    for article, _version in listed:
+        if article.topic != Article.Topic.OTHER:
+            languages.setdefault(article.topic, []).append(article.get_language_display())
+    english = {a.topic for a, _v in listed if a.language == ENGLISH}
+    found = []
+    for article, version in listed:
+        if article.topic == Article.Topic.OTHER:
+            found.append((article.slug, f"{version.title} ({article.get_language_display()})"))
+        elif article.language == ENGLISH or article.topic not in english:
+            names = ", ".join(sorted(str(n) for n in languages[article.topic]))
+            found.append((article.slug, f"{version.title} ({names})"))
+    return found
 
 
 def education_tab(access: ClinicAccess, patient: Patient) -> tuple[str, dict[str, Any]]:
@@ -59,13 +77,20 @@ def education_tab(access: ClinicAccess, patient: Patient) -> tuple[str, dict[str
     for sent in selectors.sends_of(patient=patient):
         link = sent.link
         live = link.revoked_at is None and link.expires_at > clock.now()
-        rows.append({"sent": sent, "url": links.link_url(link) if live else ""})
+        rows.append(
+            {
+                "sent": sent,
+                "url": links.link_url(link) if live else "",
+                "fallbacks": services.fallbacks(sent),
+            }
+        )
     return "web/education/_tab.html", {
         "rows": rows,
         "send_form": SendForm(
             choices=_choices(access), initial={"channel": "email" if patient.email else "none"}
         ),
         "can_send": access.can(Permission.SEND_MEASURE_LINKS) and not patient.is_archived,
+        "patient_language": patient.get_preferred_language_display(),
     }
 
 
@@ -87,7 +112,7 @@ def education_send(
             )
     else:
         try:
-            services.education_send(
+            sent = services.education_send(
                 access=access,
                 patient_id=patient_id,
                 articles=form.cleaned_data["articles"],
@@ -97,6 +122,19 @@ def education_send(
             flash_failure(request, exc, form)
         else:
             messages.success(request, _("Education link sent."))
+            missing = services.fallbacks(sent)
+            if missing:
+                messages.warning(
+                    request,
+                    _(
+                        "No article in the patient's language (%(language)s) on: %(titles)s. "
+                        "Sent in English instead."
+                    )
+                    % {
+                        "language": sent.get_language_display(),
+                        "titles": ", ".join(v.title for v in missing),
+                    },
+                )
     return redirect(
         "patient_chart_section",
         clinic_slug=access.clinic.slug,
@@ -172,13 +210,15 @@ def education_article_edit(
     initial = {"title": latest.title, "body": latest.body, "sources": "\n".join(latest.sources)}
     form = ArticleForm(request.POST or None, initial=initial)
     status = 200
-    reading = core.readability(latest.title, latest.body, setting.max_grade)
+    reading = core.readability(latest.title, latest.body, setting.max_grade, article.language)
     if request.method == "POST":
         access.require(Permission.MANAGE_PROTOCOLS)
         status = 422
         if form.is_valid():
             data = form.cleaned_data
-            reading = core.readability(data["title"], data["body"], setting.max_grade)
+            reading = core.readability(
+                data["title"], data["body"], setting.max_grade, article.language
+            )
             try:
                 version, reading = services.article_edit(
                     access=access,
@@ -256,5 +296,5 @@ def education_link(request: HttpRequest, token: str) -> HttpResponse:
         "clinic": sent.clinic,
         "articles": [{"version": v, "paragraphs": paragraphs(v.body)} for v in versions],
     }
-    with _clinic_zone(sent.link):
+    with _clinic_zone(sent.link), in_patient_language(sent.patient):
         return render(request, "web/education/patient.html", context)

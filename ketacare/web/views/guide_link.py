@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ketacare.guides import services
 from ketacare.guides.core import KIND_LABELS, Kind
@@ -17,14 +19,18 @@ WORDS = {
     **REFUSED,
     "expired": (
         410,
-        "This link has expired",
-        "This guide is no longer available. Please contact the clinic if you have questions.",
+        gettext_lazy("This link has expired"),
+        gettext_lazy(
+            "This guide is no longer available. Please contact the clinic if you have questions."
+        ),
     ),
     "revoked": (
         410,
-        "This link was cancelled",
-        "This session was cancelled, so this guide no longer applies. Please contact the "
-        "clinic if you have questions.",
+        gettext_lazy("This link was cancelled"),
+        gettext_lazy(
+            "This session was cancelled, so this guide no longer applies. Please contact the "
+            "clinic if you have questions."
+        ),
     ),
 }
 
@@ -39,7 +45,7 @@ def guide_link(request: HttpRequest, token: str) -> HttpResponse:
     context = {
         "clinic": send.clinic,
         "send": send,
-        "title": "Before your session" if kind is Kind.PREPARATION else "After your session",
+        "title": _("Before your session") if kind is Kind.PREPARATION else _("After your session"),
         "kind_label": KIND_LABELS[kind],
         "moved": send.session.scheduled_start != send.scheduled_start,
         "paragraphs": [p.strip() for p in send.text.split("\n\n") if p.strip()],

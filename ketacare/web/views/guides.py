@@ -8,12 +8,15 @@ import uuid
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
 from ketacare.common.errors import ValidationFailed
 from ketacare.guides import core, services
-from ketacare.guides.selectors import clinic_texts, guide_settings_for, text_for
+from ketacare.guides.models import GuideSend
+from ketacare.guides.selectors import choice_for, clinic_texts, guide_settings_for
+from ketacare.patients.models import Patient
 from ketacare.web.feedback import flash_failure
 from ketacare.web.views.access import clinic_view
 
@@ -23,6 +26,7 @@ LABELS = {
     "patient": "Patient",
     "channel": "Send by",
     "family": "Form of treatment",
+    "language": "Language",
     "text": "Text",
     "preparation_hours_before": "Preparation: hours before the session",
     "aftercare_hours_after": "Aftercare: hours after discharge",
@@ -31,13 +35,23 @@ LABELS = {
 }
 
 
+FALLBACK_NOTE = (
+    "Sent in English: the clinic has no protocol text in the patient's language "
+    "(%(language)s). Add it on the preparation and aftercare settings page."
+)
+
+
+def _language_name(send: GuideSend) -> str:
+    return str(dict(Patient.Language.choices).get(send.patient.preferred_language, ""))
+
+
 @clinic_view
 def session_guides(
     request: HttpRequest, access: ClinicAccess, patient_id: uuid.UUID, session_id: uuid.UUID
 ) -> HttpResponse:
     if request.method == "POST":
         try:
-            services.guide_send_now(
+            send = services.guide_send_now(
                 access=access,
                 patient_id=patient_id,
                 session_id=session_id,
@@ -48,6 +62,8 @@ def session_guides(
             flash_failure(request, exc, labels=LABELS)
         else:
             messages.success(request, "Sent.")
+            if send.fallback:
+                messages.warning(request, _(FALLBACK_NOTE) % {"language": _language_name(send)})
         return redirect(
             "session_guides",
             clinic_slug=access.clinic.slug,
@@ -84,6 +100,7 @@ def guide_settings_page(request: HttpRequest, access: ClinicAccess) -> HttpRespo
                     family=request.POST.get("family", ""),
                     kind=request.POST.get("kind", ""),
                     text=request.POST.get("text", ""),
+                    language=request.POST.get("language", "") or core.ENGLISH,
                 )
             else:
                 services.settings_update(
@@ -96,16 +113,22 @@ def guide_settings_page(request: HttpRequest, access: ClinicAccess) -> HttpRespo
             messages.success(request, "Saved.")
         return redirect("guide_settings", clinic_slug=access.clinic.slug)
     own = clinic_texts(access.clinic)
+    languages = dict(Patient.Language.choices)
     texts = [
         {
             "family": family.value,
             "kind": kind.value,
-            "label": f"{core.FAMILY_LABELS[family]}: {core.KIND_LABELS[kind].lower()}",
-            "text": text_for(access.clinic, family, kind),
-            "own": (family.value, kind.value) in own,
+            "language": language,
+            "label": f"{core.FAMILY_LABELS[family]}: {core.KIND_LABELS[kind].lower()} "
+            f"({languages[language]})",
+            "text": chosen.text,
+            "own": (family.value, kind.value, language) in own,
+            "fallback": chosen.fallback,
         }
         for family in core.Family
         for kind in core.Kind
+        for language in core.LANGUAGES
+        for chosen in [choice_for(access.clinic, family, kind, language)]
     ]
     return render(
         request,
@@ -118,6 +141,7 @@ def guide_settings_page(request: HttpRequest, access: ClinicAccess) -> HttpRespo
                 for name in services.SETTING_RANGES
             ],
             "texts": texts,
+            "driving_es": core.DRIVING_SENTENCE_ES,
             "can_edit": access.can(Permission.MANAGE_PROTOCOLS),
         },
     )

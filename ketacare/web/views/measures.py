@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ketacare.accounts.access import ClinicAccess
@@ -111,7 +112,10 @@ def item_views(
     errors: Mapping[int, str] | None = None,
     crisis: Mapping[int, int] | None = None,
 ) -> list[ItemView]:
-    wordings = wordings_of(clinic=clinic, code=instrument.code)
+    # A clinic's licensed wording is English; a translated instrument keeps its own words.
+    wordings = (
+        wordings_of(clinic=clinic, code=instrument.code) if instrument.language == "en" else {}
+    )
     views = []
     for item in instrument.items:
         wording = wordings.get(item.number)
@@ -161,10 +165,10 @@ def answers_from_post(
         try:
             value = decode(item, str(raw))
         except ValueError:
-            errors[item.number] = "Choose one of the answers shown."
+            errors[item.number] = _("Choose one of the answers shown.")
             continue
         if value is not None and value not in item.values:
-            errors[item.number] = "Choose one of the answers shown."
+            errors[item.number] = _("Choose one of the answers shown.")
             continue
         answers[item.number] = value
     return answers, errors

@@ -17,6 +17,7 @@ from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
 from ketacare.common.errors import ValidationFailed
 from ketacare.common.http import HtmxHttpRequest
+from ketacare.consent.selectors import treatment_consent_current
 from ketacare.patients import rules, services
 from ketacare.patients.api import CHART_ENTRY_PATHS
 from ketacare.patients.merge import merges_of
@@ -198,7 +199,6 @@ def _header_context(access: ClinicAccess, patient: Patient) -> dict[str, Any]:
     today = access.clinic.today()
     banner = patient_banner(patient=patient, today=today)
     summary = banner.summary
-    consent = banner.paper_consent
     latest = summary.latest_measurement
     flags = rules.chart_flags(
         archived=patient.is_archived,
@@ -206,7 +206,10 @@ def _header_context(access: ClinicAccess, patient: Patient) -> dict[str, Any]:
         latest_weight_on=latest.measured_on if latest else None,
         today=today,
         weight_stale_days=settings.KETACARE_WEIGHT_STALE_DAYS,
-        treatment_consent=bool(consent and consent.decision == "granted"),
+        # What the dosing check reads (paper and e-consents, expiry, countersignature).
+        treatment_consent=banner.consent.ok
+        if banner.protocol_code
+        else treatment_consent_current(patient=patient, today=today, form=None),
         open_safety_alerts=banner.open_safety_alerts,
     )
     # Allergies and weights are chart data: roles without view_chart (front desk) see the

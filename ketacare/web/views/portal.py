@@ -33,7 +33,7 @@ def portal(request: HttpRequest, token: str) -> HttpResponse:
         "view": view,
         "token": token,
         "clinic": view.link.clinic,
-        "crisis_text": measures.measure_settings_for(view.link.clinic).crisis_resources,
+        "crisis_text": measures.crisis_text_for(view.link.clinic),
     }
     with _clinic_zone(view.link):
         return render(request, "web/portal/home.html", context)

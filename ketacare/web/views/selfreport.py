@@ -12,18 +12,21 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Callable, Mapping
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from ketacare.common.errors import ValidationFailed
 from ketacare.measures import Instrument, get_instrument
 from ketacare.measures import services as measures
 from ketacare.measures.models import SelfReportLink
+from ketacare.patients.language import request_language
 from ketacare.web.views.measures import (
     Answer,
     answers_from_post,
@@ -32,31 +35,42 @@ from ketacare.web.views.measures import (
     missing_items,
 )
 
-REFUSED = {
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+REFUSED: dict[str, tuple[int, StrOrPromise, StrOrPromise]] = {
     "invalid": (
         404,
-        "This link does not work",
-        "The link is not valid. It may have been copied incompletely. Please contact "
-        "the clinic for a new link.",
+        gettext_lazy("This link does not work"),
+        gettext_lazy(
+            "The link is not valid. It may have been copied incompletely. Please contact "
+            "the clinic for a new link."
+        ),
     ),
     "expired": (
         410,
-        "This link has expired",
-        "The time to answer this questionnaire has passed. Nothing was sent. Please "
-        "contact the clinic if you would like a new link.",
+        gettext_lazy("This link has expired"),
+        gettext_lazy(
+            "The time to answer this questionnaire has passed. Nothing was sent. Please "
+            "contact the clinic if you would like a new link."
+        ),
     ),
     "used": (
         410,
-        "Already answered",
-        "This questionnaire has already been answered, so your answers are with the "
-        "clinic. Nothing more was saved. If you think this is wrong, please contact "
-        "the clinic.",
+        gettext_lazy("Already answered"),
+        gettext_lazy(
+            "This questionnaire has already been answered, so your answers are with the "
+            "clinic. Nothing more was saved. If you think this is wrong, please contact "
+            "the clinic."
+        ),
     ),
     "revoked": (
         410,
-        "This link was cancelled",
-        "The clinic cancelled this link, so it can no longer be answered. Nothing was "
-        "saved. Please contact the clinic if you have questions.",
+        gettext_lazy("This link was cancelled"),
+        gettext_lazy(
+            "The clinic cancelled this link, so it can no longer be answered. Nothing was "
+            "saved. Please contact the clinic if you have questions."
+        ),
     ),
 }
 
@@ -64,7 +78,7 @@ REFUSED = {
 def _refused(
     request: HttpRequest,
     exc: measures.LinkRefused,
-    wording: Mapping[str, tuple[int, str, str]] = REFUSED,
+    wording: Mapping[str, tuple[int, StrOrPromise, StrOrPromise]] = REFUSED,
 ) -> HttpResponse:
     status, title, message = wording.get(exc.reason, wording["invalid"])
     context = {
@@ -90,7 +104,11 @@ def _private(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @never_cache
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
+        # The whole page, its errors included, speaks the patient's language.
+        language = measures.link_language(kwargs.get("token", "")) or request_language(request)
+        with translation.override(language):
+            response = view(request, *args, **kwargs)
+        response["Content-Language"] = language
         response["Referrer-Policy"] = (
             "same-origin"  # no token leaks off-site; same-origin POSTs keep their Origin for CSRF
         )
@@ -98,6 +116,16 @@ def _private(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         return response
 
     return wrapper
+
+
+def _active_language() -> str:
+    return (translation.get_language() or "en")[:2]
+
+
+def as_read(code: str) -> Instrument:
+    """The questionnaire in the active language where a validated translation is shipped,
+    else in English (the page then says so)."""
+    return get_instrument(code).in_language(_active_language())
 
 
 def _answers(link: SelfReportLink, code: str) -> dict[int, Answer]:
@@ -127,7 +155,7 @@ def _page(
     status: int = 200,
 ) -> HttpResponse:
     code = link.instruments[step - 1]
-    instrument: Instrument = get_instrument(code)
+    instrument: Instrument = as_read(code)
     current = _answers(link, code)
     items = item_views(
         link.clinic,
@@ -142,6 +170,8 @@ def _page(
         "link": link,
         "clinic": link.clinic,
         "instrument": instrument,
+        "english_only": instrument.language != _active_language(),
+        "please_answer": _("Please answer this question."),
         "items": items,
         "step": step,
         "steps": len(link.instruments),
@@ -151,7 +181,7 @@ def _page(
         "missing": missing,
         "messages_list": messages or [],
         "show_crisis": _crisis(link),
-        "crisis_text": measures.measure_settings_for(link.clinic).crisis_resources,
+        "crisis_text": measures.crisis_text_for(link.clinic),
         "action": reverse("selfreport", kwargs={"token": token}),
     }
     with _clinic_zone(link):
@@ -209,7 +239,7 @@ def _post(request: HttpRequest, link: SelfReportLink, token: str) -> HttpRespons
             "link": link,
             "clinic": link.clinic,
             "show_crisis": _crisis(link),
-            "crisis_text": measures.measure_settings_for(link.clinic).crisis_resources,
+            "crisis_text": measures.crisis_text_for(link.clinic),
             "resume": reverse("selfreport", kwargs={"token": token}) + f"?step={step}",
         }
         with _clinic_zone(link):
@@ -224,7 +254,7 @@ def _post(request: HttpRequest, link: SelfReportLink, token: str) -> HttpRespons
             link,
             token,
             step,
-            errors={item.number: "Please answer this question." for item in missing},
+            errors={item.number: _("Please answer this question.") for item in missing},
             status=422,
         )
     if step < len(link.instruments):
@@ -240,8 +270,8 @@ def _post(request: HttpRequest, link: SelfReportLink, token: str) -> HttpRespons
             link,
             token,
             earlier,
-            errors={item.number: "Please answer this question." for item in unanswered},
-            messages=["Some questions on this page still need an answer before you submit."],
+            errors={item.number: _("Please answer this question.") for item in unanswered},
+            messages=[_("Some questions on this page still need an answer before you submit.")],
             status=422,
         )
     return _submit(request, link, token, step)
@@ -259,7 +289,7 @@ def _submit(request: HttpRequest, link: SelfReportLink, token: str, step: int) -
         "link": link,
         "clinic": link.clinic,
         "show_crisis": any(r.alerts for r in recorded),
-        "crisis_text": measures.measure_settings_for(link.clinic).crisis_resources,
+        "crisis_text": measures.crisis_text_for(link.clinic),
     }
     with _clinic_zone(link):
         return render(request, "web/selfreport/done.html", context)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0004_clinic_mfa_required"),
-        ("measures", "0004_link_purposes_for_patients"),
+        ("measures", "0005_response_language"),
         ("patients", "0004_patient_merge"),
     ]
 
