@@ -319,8 +319,18 @@ KETACARE_HEIGHT_MIN_CM = float(os.environ.get("KETACARE_HEIGHT_MIN_CM", "100"))
 KETACARE_HEIGHT_MAX_CM = float(os.environ.get("KETACARE_HEIGHT_MAX_CM", "250"))
 # A weight older than this is flagged on the chart, since dosing is weight-based.
 KETACARE_WEIGHT_STALE_DAYS = env_int("KETACARE_WEIGHT_STALE_DAYS", 30)
+# A session begun (checked in or further) and not discharged this many hours later is
+# "left open" on the worklist: an operational choice, several times the longest session
+# (docs/configuration.md; ketacare.treatment.left_open.LEFT_OPEN_SOURCE).
+KETACARE_SESSION_LEFT_OPEN_HOURS = env_int("KETACARE_SESSION_LEFT_OPEN_HOURS", 12)
+if KETACARE_SESSION_LEFT_OPEN_HOURS < 1:
+    raise ImproperlyConfigured("KETACARE_SESSION_LEFT_OPEN_HOURS must be a whole number above 0")
 KETACARE_PAGE_SIZE = env_int("KETACARE_PAGE_SIZE", 25)
 KETACARE_API_TOKEN_DAYS = env_int("KETACARE_API_TOKEN_DAYS", 90)
+# The simulator page's largest population: 10,000 subjects simulate in well under a
+# second, and the page sends percentile bands, not one curve per subject (issue 14;
+# docs/benchmarks.md).
+KETACARE_SIMULATOR_MAX_SUBJECTS = env_int("KETACARE_SIMULATOR_MAX_SUBJECTS", 10_000)
 
 # --- Background work, email and SMS ---
 # Scheduled work (measurement invitations, reminders, alert escalation) and message

@@ -216,7 +216,17 @@ class Score(models.Model):
 
     class Meta:
         ordering = ["-answered_at"]
-        indexes = [models.Index(fields=["patient", "instrument", "is_current", "answered_at"])]
+        indexes = [
+            models.Index(fields=["patient", "instrument", "is_current", "answered_at"]),
+            # The care team's dashboard: a clinic's latest current scores, newest first
+            # (`selectors.recent_scores`). Partial, so superseded scores are not in it; the
+            # scan stops after the page's rows (docs/benchmarks.md).
+            models.Index(
+                fields=["clinic", "-answered_at"],
+                condition=models.Q(is_current=True),
+                name="score_clinic_latest_current",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.instrument} {self.total} ({self.severity})"

@@ -15,6 +15,7 @@ from typing import Protocol, TypeVar
 # A few words per kind of work: the row's "what".
 HEADLINES = {
     "safety_alert": "Safety alert",
+    "session_left_open": "Session left open",
     "relapse": "Relapse",
     "early_warning": "Early warning",
     "futility": "Futility review",

@@ -1,5 +1,6 @@
-"""Worklist sections fed by the other capabilities: REMS forms due (ketacare.treatment)
-and plans awaiting prescriber action (ketacare.dosing, ketacare.eligibility). Each is a
+"""Worklist sections fed by the other capabilities: sessions left open and REMS forms due
+(ketacare.treatment) and plans awaiting prescriber action (ketacare.dosing,
+ketacare.eligibility). Each is a
 `WorkSource`, (access, now) -> items, with a fixed number of queries; `worklist` lists
 them in `WORK_SOURCES`. Outcomes reads those apps; they never import outcomes.
 """
@@ -8,12 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Subquery
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.dosing.models import DoseOrder, TreatmentPlan
@@ -21,6 +25,8 @@ from ketacare.dosing.protocols import SHIPPED
 from ketacare.eligibility.models import CautionAcceptance, ScreeningResult
 from ketacare.eligibility.selectors import unaccepted_cautions
 from ketacare.treatment import rems
+from ketacare.treatment.left_open import OPEN_STATES, left_open, opened_at
+from ketacare.treatment.lifecycle import STATE_LABELS
 from ketacare.treatment.models import RemsMonitoringForm, TreatmentSession
 
 
@@ -49,6 +55,62 @@ def _plan_url(access: ClinicAccess, patient_id: uuid.UUID) -> str:
         "patient_chart_section",
         kwargs={"clinic_slug": access.clinic.slug, "patient_id": patient_id, "section": "plan"},
     )
+
+
+def sessions_left_open(access: ClinicAccess, now: dt.datetime) -> list[WorkItem]:
+    """One item per session begun and not discharged more than
+    KETACARE_SESSION_LEFT_OPEN_HOURS ago (`left_open.py`), however long it has been open.
+    One query: the clinic's open sessions are the day's chairs plus those left open."""
+    limit = settings.KETACARE_SESSION_LEFT_OPEN_HOURS
+    sessions = (
+        TreatmentSession.objects.filter(clinic=access.clinic, status__in=OPEN_STATES)
+        .order_by("scheduled_start", "pk")
+        .values_list(
+            "pk",
+            "patient_id",
+            "status",
+            "scheduled_start",
+            "checked_in_at",
+            "dosing_started_at",
+        )
+    )
+    items = []
+    for session_id, patient_id, status, scheduled, checked_in, dosing in sessions:
+        since = opened_at(
+            scheduled_start=scheduled, checked_in_at=checked_in, dosing_started_at=dosing
+        )
+        found = left_open(status, since, now, limit_hours=limit)
+        if found is None:
+            continue
+        local = since.astimezone(zoneinfo.ZoneInfo(access.clinic.time_zone))
+        items.append(
+            WorkItem(
+                "session_left_open",
+                patient_id,
+                gettext(
+                    'The session still reads "%(state)s", %(hours)s hours after it began '
+                    "(%(since)s): open more than %(limit)s hours. Discharge and sign it, or "
+                    "correct the record."
+                )
+                % {
+                    "state": STATE_LABELS[found.state],
+                    "hours": f"{found.hours:,}",
+                    "since": f"{local:%Y-%m-%d %H:%M}",
+                    "limit": limit,
+                },
+                found.flagged_at,
+                reverse(
+                    "session_page",
+                    kwargs={
+                        "clinic_slug": access.clinic.slug,
+                        "patient_id": patient_id,
+                        "session_id": session_id,
+                    },
+                ),
+                headline=gettext("Session left open"),
+            )
+        )
+    return items
 
 
 def rems_forms_due(access: ClinicAccess, now: dt.datetime) -> list[WorkItem]:
@@ -215,6 +277,7 @@ def plans_held_by_screening(access: ClinicAccess, now: dt.datetime) -> list[Work
 
 
 WORK_SOURCES: list[WorkSource] = [
+    sessions_left_open,
     rems_forms_due,
     unchecked_orders,
     plans_without_order,

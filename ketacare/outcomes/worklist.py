@@ -49,6 +49,9 @@ UNANSWERED_DAYS = 14
 # Order of the sections on the page, most urgent first.
 KINDS = {
     "safety_alert": "Open safety alerts",
+    # A session begun and not discharged for hours (work_sources.sessions_left_open): a
+    # patient unaccounted for on the record, so right after the safety alerts.
+    "session_left_open": "Sessions left open",
     "relapse": "Relapse",
     "early_warning": "Early warnings",
     "futility": "Futility reviews due",

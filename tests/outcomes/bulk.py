@@ -93,3 +93,36 @@ def bulk_courses(clinic: Any, user: Any, count: int, *, origin: dt.datetime, see
     QuestionnaireResponse.objects.bulk_create(responses, batch_size=1000)
     Score.objects.bulk_create(scores, batch_size=1000)
     clinic_state_rebuild(clinic)
+
+
+def bulk_left_open(clinic: Any, user: Any, count: int, *, since: dt.datetime) -> None:
+    """`count` patients, each with a session left in dosing since `since` (no course
+    state: the worklist's "Session left open" reads the sessions themselves)."""
+    stamp = f"{since:%Y%m%d%H%M}{count}"
+    patients = Patient.objects.bulk_create(
+        [
+            Patient(
+                clinic=clinic,
+                created_by=user,
+                mrn=f"OPN-{stamp}-{n:06d}",
+                legal_given_name="Open",
+                legal_family_name=f"Session {n}",
+                date_of_birth=dt.date(1980, 1, 1) + dt.timedelta(days=n),
+                sex_at_birth="female",
+            )
+            for n in range(count)
+        ]
+    )
+    TreatmentSession.objects.bulk_create(
+        TreatmentSession(
+            clinic=clinic,
+            patient=patient,
+            scheduled_start=since,
+            checked_in_at=since,
+            dosing_started_at=since,
+            status=TreatmentSession.Status.DOSING,
+            created_by=user,
+            protocol_code="esketamine_trd",
+        )
+        for patient in patients
+    )

@@ -134,6 +134,22 @@ def test_selection_percentiles_equal_numpy_for_small_and_odd_populations() -> No
         np.testing.assert_allclose(_Percentiles(subjects)(rows), expected, rtol=1e-7)
 
 
+def test_selection_percentiles_with_many_zeros_equal_numpy() -> None:
+    """A long tail after the last dose: most subjects at zero (ties broken by subnormals,
+    which never reach the answer) and the rest spread down to 1e-45 (issue 14)."""
+    rng = np.random.default_rng(1)
+    for subjects, zeros in ((10, 0.5), (1001, 0.83), (10_000, 0.97), (500, 1.0)):
+        rows = 10.0 ** rng.uniform(-50, 1, (40, subjects))
+        rows[rng.random(rows.shape) < zeros] = 0.0
+        rows[0] = 0.0  # a time point before the first dose: every subject at zero
+        rows = rows.astype(np.float32).astype(np.float64)
+        expected = np.percentile(rows, [5, 50, 95], axis=1)
+        got = _Percentiles(subjects)(rows)
+        np.testing.assert_allclose(got, expected, rtol=1e-7, atol=1.2e-38)
+        assert (got[:, 0] == 0).all() and (got >= 0).all()
+        assert ((got == 0) | (got >= np.finfo(np.float32).tiny)).all()
+
+
 def test_population_runs_keep_no_curves_unless_asked() -> None:
     result = simulate(KAMP2020, IV_40, hours=2, subjects=40, seed=1)
     assert result.curves is None

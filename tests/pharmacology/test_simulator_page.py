@@ -253,3 +253,35 @@ def test_a_researcher_may_simulate_but_not_open_a_chart(
     patient = PatientFactory.create(clinic=clinic)
     client = client_for(make_access(Role.RESEARCHER, clinic))
     assert client.get(url(clinic), {"patient": str(patient.pk)}).status_code == 403
+
+
+def test_ten_thousand_subjects_draw_percentile_bands_not_curves(
+    clinic: Clinic, make_access: Callable[..., ClinicAccess]
+) -> None:
+    """The default cap (KETACARE_SIMULATOR_MAX_SUBJECTS, 10,000; issue 14): the page sends
+    each regimen's median and 5–95th percentile band, the same size as for 50 subjects."""
+    client = client_for(make_access(Role.PRESCRIBER, clinic))
+    sizes = {}
+    for subjects in ("50", "10000"):
+        got = client.get(url(clinic), {**ONE_IV, "subjects": subjects})
+        html = got.content.decode()
+        assert "Ensure this value is less than or equal to" not in html
+        figure = figure_of(html)
+        assert len(figure["data"]) == 3  # band, median Cp, median Ce: not one per subject
+        sizes[subjects] = len(json.dumps(figure))
+        assert 'max="10000"' in html
+    assert sizes["10000"] < sizes["50"] * 1.2  # percentiles: the figure does not grow
+    refused = client.get(url(clinic), {**ONE_IV, "subjects": "10001"}).content.decode()
+    assert "Ensure this value is less than or equal to 10000." in refused
+    assert 'id="sim-figure"' not in refused
+
+
+def test_the_population_cap_is_a_setting(
+    clinic: Clinic, make_access: Callable[..., ClinicAccess], settings: Any
+) -> None:
+    settings.KETACARE_SIMULATOR_MAX_SUBJECTS = 100
+    client = client_for(make_access(Role.PRESCRIBER, clinic))
+    refused = client.get(url(clinic), {**ONE_IV, "subjects": "101"}).content.decode()
+    assert "Ensure this value is less than or equal to 100." in refused
+    assert 'max="100"' in refused
+    assert figure_of(client.get(url(clinic), {**ONE_IV, "subjects": "100"}).content.decode())

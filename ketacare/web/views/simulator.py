@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.conf import settings as site_settings
+from django.core.validators import MaxValueValidator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -47,7 +49,6 @@ from ketacare.pharmacology.regimens import Regimen, repeated
 from ketacare.web.views.access import clinic_view
 
 MAX_REGIMENS = 4
-MAX_SUBJECTS = 1000
 MAX_POINTS = 1500  # time points per curve on the page: the step follows the horizon
 
 FORMS = {
@@ -74,9 +75,8 @@ class SettingsForm(forms.Form):
     hours = forms.DecimalField(
         min_value=1, max_value=24 * 28, decimal_places=1, initial=6, label="Hours shown"
     )
-    subjects = forms.IntegerField(
+    subjects = forms.IntegerField(  # at most KETACARE_SIMULATOR_MAX_SUBJECTS (__init__)
         min_value=1,
-        max_value=MAX_SUBJECTS,
         initial=200,
         help_text="1 = the typical subject; more draws a population band (5th–95th percentile)",
     )
@@ -88,6 +88,15 @@ class SettingsForm(forms.Form):
         label="Hill coefficient",
         help_text="Not published: an assumption (see the sensitivity note below)",
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cap = site_settings.KETACARE_SIMULATOR_MAX_SUBJECTS
+        field = self.fields["subjects"]
+        assert isinstance(field, forms.IntegerField)
+        field.max_value = cap
+        field.validators.append(MaxValueValidator(cap))
+        field.widget.attrs["max"] = cap
 
 
 def _model_help() -> str:
