@@ -29,11 +29,6 @@ PATIENT_FACING = {
 }
 PATIENT_FACING_FOLDERS = ("selfreport/", "portal/")
 
-# Staff pages still being edited on another branch; they are marked once that work has
-# landed. Strict: the test fails as soon as one of them passes, so the entry is removed.
-NOT_YET_MARKED_FOLDERS = ("outcomes/", "sessions/")
-NOT_YET_MARKED = {"simulator.html"}
-
 # Names that are the same in every language.
 UNTRANSLATED_WORDS = {"KetaCare"}
 
@@ -92,18 +87,7 @@ def unmarked_words(text: str) -> list[str]:
     return [w for w in WORD.findall(text.replace("&nbsp;", " ")) if w not in UNTRANSLATED_WORDS]
 
 
-def staff_cases() -> list:
-    cases: list = []
-    for name in [*staff_templates(), "403.html"]:
-        if name in NOT_YET_MARKED or name.startswith(NOT_YET_MARKED_FOLDERS):
-            reason = "being edited elsewhere; marked once that lands"
-            cases.append(pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=reason)))
-        else:
-            cases.append(name)
-    return cases
-
-
-@pytest.mark.parametrize("name", staff_cases())
+@pytest.mark.parametrize("name", [*staff_templates(), "403.html"])
 def test_staff_template_has_no_unmarked_text(name):
     source = read(name)
     text, attributes = visible_text(source)
