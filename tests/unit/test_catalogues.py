@@ -32,13 +32,15 @@ def _patient_facing(entry: polib.POEntry) -> bool:
 
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory: pytest.TempPathFactory) -> polib.POFile:
-    target = tmp_path_factory.mktemp("locale")
-    shutil.copytree(LOCALE, target, dirs_exist_ok=True)
-    with contextlib.chdir(ROOT), override_settings(LOCALE_PATHS=[str(target)]):
+    # makemessages writes into every `locale` folder it walks past, so it runs over a copy
+    # of the package: the repository's catalogue is never touched.
+    copy = tmp_path_factory.mktemp("tree")
+    shutil.copytree(ROOT / "ketacare", copy / "ketacare", ignore=shutil.ignore_patterns("*.pyc"))
+    target = copy / "ketacare" / "locale"
+    with contextlib.chdir(copy), override_settings(LOCALE_PATHS=[str(target)]):
         call_command(
             "makemessages",
             locale=["es"],
-            ignore_patterns=[".venv/*", "tests/*", "benchmarks/*", "var/*"],
             add_location="file",
             no_obsolete=True,
             verbosity=0,
