@@ -164,3 +164,14 @@ def test_a_broken_link_follows_the_browsers_language() -> None:
     assert spanish.status_code == english.status_code == 404
     assert "Este enlace no funciona" in _html(spanish)
     assert "This link does not work" in _html(english)
+
+
+def test_the_chart_header_tells_staff_the_patient_reads_spanish(team: Team) -> None:
+    from tests.web_measures.conftest import signed_in
+
+    patient = _spanish(team)
+    client = signed_in(team.nurse)
+    spanish = client.get(f"/c/{team.clinic.slug}/patients/{patient.pk}/").content.decode()
+    english = client.get(f"/c/{team.clinic.slug}/patients/{team.patient.pk}/").content.decode()
+    assert "Reads Spanish: links and messages go out in Spanish" in spanish
+    assert 'data-language="es"' in spanish and "Reads " not in english
