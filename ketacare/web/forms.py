@@ -28,6 +28,16 @@ class PatientForm(forms.ModelForm):
         fields = PATIENT_FIELDS
         widgets = _date_widgets(Patient) | {"address": forms.Textarea(attrs={"rows": 2})}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A post that leaves the language out (a script, an older page) keeps the
+        # patient's language, or English for a new patient, rather than failing.
+        self.fields["preferred_language"].required = False
+
+    def clean_preferred_language(self) -> str:
+        chosen = self.cleaned_data.get("preferred_language")
+        return str(chosen or self.instance.preferred_language or Patient.Language.ENGLISH)
+
 
 class RegistrationForm(PatientForm):
     """Registration: the patient's details, and the answer to "is this someone already

@@ -12,7 +12,7 @@ from ketacare.audit.models import AuditEvent
 from ketacare.patients.models import Allergy, Patient, PatientMerge
 from tests.factories import AllergyFactory
 from tests.pages import without_csrf_tokens
-from tests.registry.conftest import ANN_AGAIN
+from tests.registry.conftest import ANN, ANN_AGAIN
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +96,17 @@ def test_front_desk_sees_no_merge_action_and_is_refused(desk: ClinicAccess, ann:
     )
     assert "Merge into" not in chart
     assert client.get(f"/c/{desk.clinic.slug}/patients/{ann.pk}/merge/").status_code == 403
+
+
+def test_a_post_without_a_language_keeps_the_patients_language(
+    prescriber: ClinicAccess, ann: Patient
+) -> None:
+    ann.preferred_language = Patient.Language.SPANISH
+    ann.save(update_fields=["preferred_language"])
+    client = _client(prescriber)
+    url = f"/c/{prescriber.clinic.slug}/patients/{ann.pk}/edit/"
+    done = client.post(url, _form(ANN | {"legal_given_name": "Anne"}))
+    assert done.status_code == 302
+    ann.refresh_from_db()
+    assert ann.preferred_language == Patient.Language.SPANISH
+    assert ann.legal_given_name == "Anne"
