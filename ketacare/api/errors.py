@@ -15,9 +15,12 @@ from ketacare.common.errors import NotFound, PermissionDenied, ValidationFailed
 log = logging.getLogger("ketacare.api")
 
 
-def field_errors(exc: ValidationFailed, location: str = "body") -> list[dict[str, object]]:
+def field_errors(exc: ValidationFailed, location: str = "") -> list[dict[str, object]]:
+    where = location or exc.location
+    # A body field is named inside the payload schema; a query parameter by its own name.
+    path = [where, "payload"] if where == "body" else [where]
     return [
-        {"loc": [location, "payload", *field.split(".")], "msg": message, "type": "value_error"}
+        {"loc": [*path, *field.split(".")], "msg": message, "type": "value_error"}
         for field, messages in exc.errors.items()
         for message in messages
     ]

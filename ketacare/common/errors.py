@@ -4,13 +4,14 @@ from __future__ import annotations
 class ValidationFailed(ValueError):
     """Input broke a rule. Carries messages per field so callers can name the field."""
 
-    def __init__(self, errors: dict[str, list[str]]) -> None:
+    def __init__(self, errors: dict[str, list[str]], *, location: str = "body") -> None:
         self.errors = errors
+        self.location = location  # where the API caller sent the field: body or query
         super().__init__("; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in errors.items()))
 
     @classmethod
-    def single(cls, field: str, message: str) -> ValidationFailed:
-        return cls({field: [message]})
+    def single(cls, field: str, message: str, *, location: str = "body") -> ValidationFailed:
+        return cls({field: [message]}, location=location)
 
 
 class NotFound(LookupError):

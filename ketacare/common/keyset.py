@@ -8,15 +8,19 @@ page starts after it on the index, whatever its depth. Cursors are short opaque 
 
 from __future__ import annotations
 
+import base64
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from ketacare.common.errors import ValidationFailed
 
 M = TypeVar("M", bound=Model)
 OLDER, NEWER = "o", "n"
+INVALID = "This page link is not valid: start again."
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,7 @@ def parse_cursor(text: str | None, field: str = "cursor") -> tuple[str, int] | N
         return None
     direction, number = text[:1], text[1:]
     if direction not in (OLDER, NEWER) or not number.isdigit() or len(number) > 18:
-        raise ValidationFailed.single(field, "This page link is not valid: start again.")
+        raise ValidationFailed.single(field, INVALID, location="query")
     return direction, int(number)
 
 
@@ -68,3 +72,59 @@ def _cursor(direction: str, found: list[Any], size: int, key: str) -> str | None
 
 def _key(row: Any, key: str) -> int:
     return int(getattr(row, key))
+
+
+# --- lists in a composite order (the registry: family name, given name, MRN) -----------
+
+
+@dataclass(frozen=True)
+class OrderedPage(Generic[M]):
+    items: list[M]
+    next_cursor: str | None  # the cursor of the page after this one, if there is one
+
+
+def ordered_page(
+    rows: QuerySet[M], *, order: Sequence[str], size: int, cursor: str | None, field: str = "cursor"
+) -> OrderedPage[M]:
+    """One page of `rows` in ascending `order` (text fields, whose last makes the order
+    unique) after the row that `cursor` names. The cursor carries that row's values, so a
+    page deep in the list starts on the index like the first one."""
+    after = _decode(cursor, len(order), field)
+    if after is not None:
+        rows = rows.filter(_after(order, after))
+    found = list(rows.order_by(*order)[: size + 1])
+    more = len(found) > size
+    return OrderedPage(found[:size], cursor_after(found[size - 1], order) if more else None)
+
+
+def cursor_after(row: Model, order: Sequence[str]) -> str:
+    """The cursor of the page that follows `row`."""
+    return _encode([getattr(row, name) for name in order])
+
+
+def _after(order: Sequence[str], values: Sequence[str]) -> Q:
+    """(a, b, c) > (x, y, z), spelt out: a > x, or a = x and b > y, or ..."""
+    condition = Q()
+    for position, name in enumerate(order):
+        equal = {f: v for f, v in zip(order[:position], values, strict=False)}
+        condition |= Q(**equal, **{f"{name}__gt": values[position]})
+    return condition
+
+
+def _encode(values: Sequence[Any]) -> str:
+    text = json.dumps([str(v) for v in values], separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str | None, length: int, field: str) -> list[str] | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+    except (ValueError, UnicodeDecodeError):
+        values = None
+    valid = isinstance(values, list) and len(values) == length
+    if not valid or not all(isinstance(v, str) for v in values):
+        raise ValidationFailed.single(field, INVALID, location="query")
+    return values

@@ -14,6 +14,7 @@ from pydantic import ConfigDict
 
 from ketacare.api.auth import access_of
 from ketacare.api.errors import field_errors
+from ketacare.common.keyset import cursor_after
 from ketacare.patients import merge, services
 from ketacare.patients.models import (
     Allergy,
@@ -25,7 +26,7 @@ from ketacare.patients.models import (
     PatientMerge,
     PatientRecord,
 )
-from ketacare.patients.selectors import record_list
+from ketacare.patients.selectors import REGISTRY_ORDER, record_list
 
 router = Router(tags=["patients"])
 
@@ -86,10 +87,15 @@ class PatientOut(ModelSchema):
 
 class PatientPage(Schema):
     items: list[PatientOut]
-    count: int
-    page: int
-    pages: int
+    count: int | None = Field(
+        None, description="Patients matching, on numbered pages; null when paging by cursor"
+    )
+    page: int | None = Field(None, description="This page's number; null when paging by cursor")
+    pages: int | None = Field(None, description="How many pages; null when paging by cursor")
     page_size: int
+    next_cursor: str | None = Field(
+        None, description="Pass as `cursor` for the next page; null on the last page"
+    )
 
 
 class ReasonIn(StrictIn):
@@ -99,25 +105,37 @@ class ReasonIn(StrictIn):
 class PatientQuery(Schema):
     q: str = Field("", description="Words matching names or MRN, or a date of birth")
     include_archived: bool = False
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, description="A numbered page (ignored when `cursor` is given)")
     page_size: int = Field(25, ge=1, le=200)
+    cursor: str = Field(
+        "",
+        max_length=2000,
+        description="From next_cursor: the page after it, as fast deep in a large registry "
+        "as the first (numbered pages slow down with depth)",
+    )
 
 
 @router.get("", response=PatientPage, summary="Search patients by name, MRN or date of birth")
 def patient_search(request: HttpRequest, query: Query[PatientQuery]) -> dict[str, Any]:
-    results = services.patient_search_audited(
-        access=access_of(request),
-        query=query.q,
-        include_archived=query.include_archived,
-        page=query.page,
-        page_size=query.page_size,
-    )
+    search: dict[str, Any] = {"access": access_of(request), "query": query.q}
+    search |= {"include_archived": query.include_archived, "page_size": query.page_size}
+    if query.cursor:
+        after = services.patient_search_after_audited(**search, cursor=query.cursor)
+        return {
+            "items": after.items,
+            "page_size": query.page_size,
+            "next_cursor": after.next_cursor,
+        }
+    results = services.patient_search_audited(**search, page=query.page)
+    items = list(results.object_list)
+    last = items[-1] if results.has_next() else None
     return {
-        "items": list(results.object_list),
+        "items": items,
         "count": results.paginator.count,
         "page": results.number,
         "pages": results.paginator.num_pages,
         "page_size": results.paginator.per_page,
+        "next_cursor": cursor_after(last, REGISTRY_ORDER) if last else None,
     }
 
 

@@ -19,6 +19,7 @@ from ketacare.accounts.policy import Permission
 from ketacare.audit.chain import diff
 from ketacare.audit.services import Action, audit_as
 from ketacare.common.errors import ValidationFailed
+from ketacare.common.keyset import OrderedPage
 from ketacare.patients import duplicates, rules
 from ketacare.patients.models import (
     Allergy,
@@ -33,6 +34,7 @@ from ketacare.patients.selectors import (
     duplicate_candidates,
     patient_get,
     patient_search,
+    patient_search_after,
     record_get,
 )
 from ketacare.patients.signals import clinical_record_changed
@@ -529,15 +531,38 @@ def patient_search_audited(
         page=page,
         page_size=page_size,
     )
+    where = {"page": results.number, "results": results.paginator.count}
+    _audit_search(access, query, where, list(results.object_list))
+    return results
+
+
+def patient_search_after_audited(
+    *,
+    access: ClinicAccess,
+    query: str,
+    include_archived: bool = False,
+    cursor: str | None = None,
+    page_size: int | None = None,
+) -> OrderedPage[Patient]:
+    """The registry page after a cursor (keyset), audited like any search."""
+    access.require(Permission.VIEW_REGISTRY)
+    results = patient_search_after(
+        access=access,
+        query=query,
+        include_archived=include_archived,
+        cursor=cursor,
+        page_size=page_size,
+    )
+    _audit_search(access, query, {"cursor": cursor or ""}, results.items)
+    return results
+
+
+def _audit_search(
+    access: ClinicAccess, query: str, where: dict[str, Any], patients: list[Patient]
+) -> None:
     audit_as(
         access,
         action=Action.SEARCH,
         object_type="patient",
-        details={
-            "query": query,
-            "page": results.number,
-            "results": results.paginator.count,
-            "patient_ids": [p.pk for p in results.object_list],
-        },
+        details={"query": query, **where, "patient_ids": [p.pk for p in patients]},
     )
-    return results

@@ -140,6 +140,46 @@ def test_paging_reports_count_pages_and_page_size(registry: World, caller: Clien
     assert (default["page_size"], default["pages"], len(default["items"])) == (25, 1, 7)
 
 
+def test_cursors_walk_the_registry_in_order_once_each(registry: World, caller: Client) -> None:
+    """Ties on both names are ordered by MRN, so no patient is skipped or repeated."""
+    clinic = registry.b.clinic
+    for mrn, given in (("K-9", "Ann"), ("K-1", "Ann"), ("K-5", "Bea"), ("K-3", "Ann")):
+        _patient(clinic, mrn, given, "Keyes", "1985-01-01")
+    for n in range(1, 6):
+        _patient(clinic, f"K-2{n}", "Cy", "Keyes", "1985-01-01")
+    everyone = search(caller, q="keyes", page_size=200)["items"]
+    assert everyone[0]["mrn"] == "K-1" and everyone[2]["mrn"] == "K-9"
+
+    walked, page = [], search(caller, q="keyes", page_size=2)
+    while True:
+        walked += page["items"]
+        if page["next_cursor"] is None:
+            break
+        assert page["page_size"] == 2 and len(page["items"]) == 2
+        page = search(caller, q="keyes", page_size=2, cursor=page["next_cursor"])
+    assert [p["mrn"] for p in walked] == [p["mrn"] for p in everyone]
+    assert page["count"] is None and page["page"] is None  # a cursor page counts nothing
+
+
+def test_a_cursor_page_is_audited_as_a_search(registry: World, caller: Client) -> None:
+    first = search(caller, q="smith", page_size=1, include_archived="true")
+    search(caller, q="smith", page_size=1, include_archived="true", cursor=first["next_cursor"])
+    event = AuditEvent.objects.filter(clinic=registry.b.clinic).latest("sequence")
+    assert (event.action, event.details["cursor"]) == ("search", first["next_cursor"])
+    assert [str(i) for i in event.details["patient_ids"]] == [
+        str(Patient.objects.get(clinic=registry.b.clinic, mrn="B-3001").pk)
+    ]
+
+
+@pytest.mark.parametrize("cursor", ["not-a-cursor", "WyJhIl0", "e30"], ids=str)
+def test_a_bad_cursor_is_422_naming_it(caller: Client, cursor: str) -> None:
+    response = caller.get(f"{API}/patients", {"cursor": cursor})
+    assert response.status_code == 422
+    (error,) = response.json()["detail"]
+    assert error["loc"] == ["query", "cursor"]
+    assert "not valid" in error["msg"]
+
+
 @pytest.mark.parametrize(
     "query",
     [{"page": 0}, {"page": -1}, {"page_size": 0}, {"page_size": 201}, {"page": "x"}],

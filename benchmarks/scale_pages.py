@@ -1,0 +1,226 @@
+"""The pages a clinic opens all day, at demo size and at scale, in one run.
+
+Two clinics in the same database, both filled by `ketacare synth` (the small one at demo
+size, the large one at 50,000 patients): each page is requested through Django's test
+client, signed in as a prescriber (a compliance officer for the audit trail), and its
+median and p95 printed next to the same page at the small clinic. Then each page's
+central read is run as hand-written SQL at the large clinic, its floor.
+
+    ketacare synth --clinic demo-size --patients 50 --seed 1
+    ketacare synth --clinic big --patients 50000 --seed 1
+    KETACARE_DATABASE_URL=postgresql://... .venv/bin/python -m benchmarks.scale_pages \\
+        --small demo-size --large big
+
+Query counts are printed per page: they must be the same at both sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from benchmarks._harness import Timing, report, setup_django, timed
+
+
+@dataclass(frozen=True)
+class Page:
+    label: str
+    path: Callable[[Any], str]  # the URL, given the clinic
+    auditor: bool = False  # opened by the compliance officer (the audit trail)
+
+
+def _pages() -> list[Page]:
+    return [
+        Page("worklist (web)", lambda c: f"/c/{c.slug}/worklist/"),
+        Page("worklist (API)", lambda c: "/api/v1/worklist"),
+        Page("outcome dashboard (web)", lambda c: f"/c/{c.slug}/outcomes/"),
+        Page("outcome dashboard (API)", lambda c: "/api/v1/outcomes/dashboard"),
+        Page("clinic dashboard", lambda c: f"/c/{c.slug}/dashboard/"),
+        Page(
+            "audit trail, filtered by date",
+            lambda c: f"/c/{c.slug}/audit/?date_from={_audit_day(c)}&date_to={_audit_day(c)}",
+            auditor=True,
+        ),
+        Page(
+            "audit trail, deep page",
+            lambda c: f"/c/{c.slug}/audit/?cursor=o{_middle_sequence(c)}",
+            auditor=True,
+        ),
+        Page(
+            "registry search by family name",
+            lambda c: f"/c/{c.slug}/patients/?q={_a_family_name(c)}",
+        ),
+        Page("API patient search (q)", lambda c: f"/api/v1/patients?q={_a_family_name(c)}"),
+    ]
+
+
+AUDIT_DAY = 10  # the audit trail filtered to the day this many days before the newest event
+
+
+def _audit_day(clinic: Any) -> Any:
+    import datetime as dt
+
+    from ketacare.audit.models import AuditEvent
+
+    newest = AuditEvent.objects.filter(clinic=clinic).order_by("-sequence").first()
+    assert newest is not None, f"{clinic.slug} has no audit events: fill it with ketacare synth"
+    return newest.occurred_at.date() - dt.timedelta(days=AUDIT_DAY)
+
+
+def _middle_sequence(clinic: Any) -> int:
+    from ketacare.audit.models import AuditEvent
+
+    newest = AuditEvent.objects.filter(clinic=clinic).order_by("-sequence").first()
+    return (newest.sequence if newest else 0) // 2
+
+
+def _a_family_name(clinic: Any) -> str:
+    from ketacare.patients.models import Patient
+
+    patient = Patient.objects.filter(clinic=clinic).order_by("mrn").first()
+    assert patient is not None, f"{clinic.slug} has no patients: fill it with ketacare synth"
+    return str(patient.legal_family_name)
+
+
+def _client(clinic: Any, role: Any) -> Any:
+    from django.test import Client
+
+    from ketacare.accounts.models import Membership, User
+
+    username = f"bench-{role.value}-{clinic.slug}"
+    user, _ = User.objects.get_or_create(username=username)
+    Membership.objects.get_or_create(user=user, clinic=clinic, defaults={"role": role.value})
+    client = Client(headers={"X-Clinic": clinic.slug})
+    client.force_login(user)
+    return client
+
+
+def _measure(page: Page, clinic: Any, clients: dict[bool, Any], repeat: int) -> Timing:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url, client = page.path(clinic), clients[page.auditor]
+
+    def get() -> None:
+        response = client.get(url)
+        assert response.status_code == 200, f"{url}: {response.status_code}"
+
+    get()  # warm: templates compiled, caches filled
+    with CaptureQueriesContext(connection) as queries:
+        get()
+    timing = timed(f"{page.label}, {clinic.slug}", get, repeat)
+    return Timing(f"{timing.label} ({len(queries)} queries)", timing.seconds)
+
+
+# The central read of each page as hand-written SQL: what the database itself needs.
+FLOORS: dict[str, str] = {
+    "worklist: course states with an item": """
+        SELECT id, patient_id, relapse_reason, warning_reason, futility_reason, booster_date
+        FROM outcomes_coursestate
+        WHERE clinic_id = %(clinic)s AND is_current AND has_item
+        ORDER BY first_dose_at, id""",
+    "audit trail: one day, newest 50": """
+        SELECT * FROM audit_auditevent
+        WHERE clinic_id = %(clinic)s AND occurred_at >= %(day)s AND occurred_at < %(next_day)s
+        ORDER BY sequence DESC LIMIT 51""",
+    "audit trail: a deep page": """
+        SELECT * FROM audit_auditevent
+        WHERE clinic_id = %(clinic)s AND sequence < %(middle)s
+        ORDER BY sequence DESC LIMIT 51""",
+    "search: family name, first 25": """
+        SELECT * FROM patients_patient
+        WHERE clinic_id = %(clinic)s AND merged_into_id IS NULL AND archived_at IS NULL
+          AND search_text LIKE %(name)s
+        ORDER BY legal_family_name, legal_given_name, mrn LIMIT 25""",
+}
+
+
+def _floors(clinic: Any, repeat: int) -> list[Timing]:
+    import datetime as dt
+
+    from django.db import connection
+
+    day = _audit_day(clinic)
+    params = {
+        "clinic": clinic.pk,
+        "day": dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC),
+        "next_day": dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC),
+        "middle": _middle_sequence(clinic),
+        "name": f"%{_a_family_name(clinic).upper()}%",
+    }
+    timings = []
+    for label, sql in FLOORS.items():
+
+        def run(sql: str = sql) -> None:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                cursor.fetchall()
+
+        timings.append(timed(f"SQL floor: {label}", run, repeat))
+    return timings
+
+
+def _search_through_the_selector(clinic: Any, repeat: int) -> Timing:
+    from ketacare.accounts.access import ClinicAccess
+    from ketacare.accounts.models import User
+    from ketacare.accounts.policy import Role
+    from ketacare.patients.selectors import patient_search
+
+    user = User.objects.get(username=f"bench-{Role.PRESCRIBER.value}-{clinic.slug}")
+    access = ClinicAccess(user=user, clinic=clinic, role=Role.PRESCRIBER)
+    name = _a_family_name(clinic)
+    return timed(
+        "search: family name through the selector",
+        lambda: list(patient_search(access=access, query=name).object_list),
+        repeat,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--small", default="demo-size", help="the demo-size clinic's slug")
+    parser.add_argument("--large", default="big", help="the large clinic's slug")
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args()
+    vendor = setup_django()
+
+    from ketacare.accounts.models import Clinic
+    from ketacare.accounts.policy import Role
+    from ketacare.patients.models import Patient
+
+    clinics = {
+        size: Clinic.objects.get(slug=slug)
+        for size, slug in (("small", args.small), ("large", args.large))
+    }
+    for size, clinic in clinics.items():
+        print(f"{size}: {clinic.slug}, {Patient.objects.filter(clinic=clinic).count():,} patients")
+    clients = {
+        size: {False: _client(c, Role.PRESCRIBER), True: _client(c, Role.COMPLIANCE)}
+        for size, c in clinics.items()
+    }
+    started = time.perf_counter()
+    for page in _pages():
+        small = _measure(page, clinics["small"], clients["small"], args.repeat)
+        large = _measure(page, clinics["large"], clients["large"], args.repeat)
+        report(f"{page.label} ({vendor})", small, [large])
+    report(
+        f"search at {args.large} ({vendor}), against its SQL floor",
+        _floors(clinics["large"], args.repeat)[-1],
+        [_search_through_the_selector(clinics["large"], args.repeat)],
+    )
+    print("\nSQL floors at the large clinic:")
+    for floor in _floors(clinics["large"], args.repeat):
+        print(f"  {floor.label:<50} {floor.median_ms:>9.3f} ms  p95 {floor.p95_ms:.3f} ms")
+    load = os.getloadavg()
+    print(
+        f"\n{time.perf_counter() - started:.0f} s; load average {load[0]:.2f} {load[1]:.2f} "
+        f"{load[2]:.2f} ({os.cpu_count()} cores)"
+    )
+
+
+if __name__ == "__main__":
+    main()
