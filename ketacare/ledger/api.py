@@ -7,9 +7,10 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
 from ketacare.accounts.access import ClinicAccess
@@ -307,11 +308,30 @@ def stock_list(request: HttpRequest) -> Any:
     ]
 
 
-@router.get("/entries", response=list[LedgerEntryOut], summary="Every ledger entry, in order")
-def entry_list(request: HttpRequest) -> Any:
+class EntryPageQuery(Schema):
+    after: int = Field(
+        0, ge=0, description="Entries after this sequence number (0: from the first)"
+    )
+    limit: int = Field(500, ge=1, le=2000, description="At most this many entries")
+
+
+@router.get(
+    "/entries",
+    response=list[LedgerEntryOut],
+    summary="The ledger's entries in order, a page at a time",
+    description="Entries in sequence order after `after`. When more follow, the `Link` "
+    'header names the next page (rel="next"), which starts on the index after the last '
+    "entry listed, however long the ledger.",
+)
+def entry_list(request: HttpRequest, response: HttpResponse, query: Query[EntryPageQuery]) -> Any:
     access = access_of(request)
     access.require(Permission.LEDGER_VIEW)
-    return LedgerEntry.objects.filter(clinic=access.clinic).order_by("sequence")
+    entries = LedgerEntry.objects.filter(clinic=access.clinic, sequence__gt=query.after)
+    page = list(entries.order_by("sequence")[: query.limit + 1])
+    if len(page) > query.limit:
+        following = urlencode({"after": page[query.limit - 1].sequence, "limit": query.limit})
+        response["Link"] = f'<{request.path}?{following}>; rel="next"'
+    return page[: query.limit]
 
 
 # --- movements ----------------------------------------------------------------------------

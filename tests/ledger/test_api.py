@@ -222,3 +222,36 @@ def test_every_ledger_operation_keeps_to_its_clinic(
     assert LedgerEntry.objects.filter(clinic=clinic).count() == before
     investigation.refresh_from_db()
     assert investigation.status == "open"
+
+
+def test_the_entries_come_a_page_at_a_time_following_the_link_header(
+    compliance: ClinicAccess, api_client: Callable[[ClinicAccess], Client]
+) -> None:
+    officer = api_client(compliance)
+    product = post(officer, "/products", {k: str(v) for k, v in VIAL_50.items()}).json()
+    safe = post(officer, "/locations", {"name": "Main safe", "kind": "safe"}).json()
+    expiry = clock.now().date().replace(year=clock.now().year + 1).isoformat()
+    for n in range(5):
+        receipt = {
+            "product_id": product["id"],
+            "location_id": safe["id"],
+            "lot_number": f"K{n}",
+            "expiry": expiry,
+            "containers": 1,
+            "supplier_name": "Acme",
+            "supplier_registration": "RA1234567",
+        }
+        assert post(officer, "/receipts", receipt).status_code == 201
+    everything = officer.get(f"{API}/entries").json()
+    assert len(everything) == 5
+
+    url, pages = f"{API}/entries?limit=2", []
+    while url:
+        response = officer.get(url)
+        pages.append(response.json())
+        link = response.headers.get("Link", "")
+        url = link[1 : link.index(">")] if link else ""
+        assert not link or link.endswith('; rel="next"')
+    assert [len(page) for page in pages] == [2, 2, 1]
+    assert [e["id"] for page in pages for e in page] == [e["id"] for e in everything]
+    assert officer.get(f"{API}/entries?limit=0").status_code == 422
