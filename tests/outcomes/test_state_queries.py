@@ -36,6 +36,7 @@ def _count(client: Client, url: str, **params: str) -> int:
 def _pages(team: Team, api: Client, web: Client) -> dict[str, int]:
     slug = team.clinic.slug
     return {
+        "clinic dashboard": _count(web, reverse("dashboard", args=[slug])),
         "worklist (web)": _count(web, reverse("worklist", args=[slug])),
         "worklist (API)": _count(api, "/api/v1/worklist"),
         "dashboard (web)": _count(web, reverse("outcomes_dashboard", args=[slug])),
