@@ -89,7 +89,7 @@ def ordered_page(
     """One page of `rows` in ascending `order` (text fields, whose last makes the order
     unique) after the row that `cursor` names. The cursor carries that row's values, so a
     page deep in the list starts on the index like the first one."""
-    after = _decode(cursor, len(order), field)
+    after = decode_values(cursor, len(order), field)
     if after is not None:
         rows = rows.filter(_after(order, after))
     found = list(rows.order_by(*order)[: size + 1])
@@ -99,7 +99,7 @@ def ordered_page(
 
 def cursor_after(row: Model, order: Sequence[str]) -> str:
     """The cursor of the page that follows `row`."""
-    return _encode([getattr(row, name) for name in order])
+    return encode_values([getattr(row, name) for name in order])
 
 
 def _after(order: Sequence[str], values: Sequence[str]) -> Q:
@@ -111,12 +111,14 @@ def _after(order: Sequence[str], values: Sequence[str]) -> Q:
     return condition
 
 
-def _encode(values: Sequence[Any]) -> str:
+def encode_values(values: Sequence[Any]) -> str:
+    """A short opaque cursor carrying a row's sort values (as text)."""
     text = json.dumps([str(v) for v in values], separators=(",", ":"))
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str | None, length: int, field: str) -> list[str] | None:
+def decode_values(cursor: str | None, length: int, field: str) -> list[str] | None:
+    """The values a cursor carries; a 422 on `field` for anything this server did not write."""
     if not cursor:
         return None
     try:

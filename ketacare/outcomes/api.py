@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from typing import Any, Literal
+from urllib.parse import urlencode
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Body, Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
@@ -19,7 +20,7 @@ from ketacare.outcomes.charts import dashboard_tables
 from ketacare.outcomes.compact import SORTS, UNASSIGNED
 from ketacare.outcomes.config import config_for, setting_rows
 from ketacare.outcomes.course import CourseOutcome
-from ketacare.outcomes.worklist import KINDS, worklist_open
+from ketacare.outcomes.worklist import KINDS, ROWS_PER_PAGE, worklist_open
 from ketacare.patients.services import patient_view
 
 router = Router(tags=["outcomes"])
@@ -93,6 +94,8 @@ class WorklistQuery(Schema):
         None, description=f"A prescriber's user id; {UNASSIGNED} for no prescriber yet"
     )
     sort: Literal[tuple(SORTS)] = "urgency"  # type: ignore[valid-type]
+    cursor: str = Field("", max_length=2000, description="From the Link header's next page")
+    limit: int = Field(ROWS_PER_PAGE, ge=1, le=500, description="At most this many rows")
 
 
 class SettingOut(Schema):
@@ -273,10 +276,28 @@ def clinical_event_in_error(
     )
 
 
-@router.get("/worklist", response=list[WorkItemOut], summary="The clinician worklist")
-def worklist_get(request: HttpRequest, query: Query[WorklistQuery]) -> Any:
-    work = worklist_open(access=access_of(request), now=timezone.now())
-    return work.rows(kind=query.kind or "", prescriber_id=query.clinician, sort=query.sort)
+@router.get(
+    "/worklist",
+    response=list[WorkItemOut],
+    summary="The clinician worklist, a page at a time",
+    description="Rows of the chosen kind and clinician in the chosen order. When more "
+    'follow, the `Link` header names the next page (rel="next"); it starts after the last '
+    "row listed, so work done in between shifts nothing.",
+)
+def worklist_get(request: HttpRequest, response: HttpResponse, query: Query[WorklistQuery]) -> Any:
+    opened = worklist_open(
+        access=access_of(request),
+        now=timezone.now(),
+        kind=query.kind or "",
+        prescriber_id=query.clinician,
+        sort=query.sort,
+        cursor=query.cursor,
+        size=query.limit,
+    )
+    if opened.next_cursor:
+        following = query.dict(exclude_none=True) | {"cursor": opened.next_cursor}
+        response["Link"] = f'<{request.path}?{urlencode(following)}>; rel="next"'
+    return opened.rows
 
 
 @router.get(

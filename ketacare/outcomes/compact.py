@@ -8,9 +8,9 @@ page; nothing here decides what is on the list, only how it reads.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 # A few words per kind of work: the row's "what".
 HEADLINES = {
@@ -38,6 +38,8 @@ UNASSIGNED = 0  # the clinician filter's value for items of patients with no pre
 
 
 class Row(Protocol):
+    @property
+    def patient_id(self) -> object: ...
     @property
     def kind(self) -> str: ...
     @property
@@ -106,13 +108,49 @@ def select_rows(
         if (not kind or row.kind == kind)
         and (prescriber_id is None or (row.prescriber_id or UNASSIGNED) == prescriber_id)
     ]
+    return sorted(chosen, key=sort_key(sort, kinds_in_order))
+
+
+SORT_KEY_LENGTH = 5  # the strings in each sort key below
+
+
+def sort_key(sort: str, kinds_in_order: Sequence[str]) -> Callable[[Row], tuple[str, ...]]:
+    """A row's place in the sort as a tuple of strings (ranks zero-padded, dates in ISO
+    form), ending with the patient and the kind, so that no two rows tie and a page can
+    start after the row a cursor names."""
     rank = {k: i for i, k in enumerate(kinds_in_order)}
 
-    def due(row: R) -> tuple[bool, dt.date]:
-        return (row.due is None, row.due or dt.date.max)
+    def key(row: Row) -> tuple[str, ...]:
+        kind_rank = f"{rank.get(row.kind, len(rank)):03d}"
+        due = ("1", "") if row.due is None else ("0", row.due.isoformat())
+        tie = (str(row.patient_id), row.kind)
+        if sort == "due":
+            return (*due, kind_rank, *tie)
+        if sort == "patient":
+            return (row.patient_name.casefold(), *due, *tie)
+        return (kind_rank, *due, *tie)
 
-    if sort == "due":
-        return sorted(chosen, key=lambda row: (*due(row), rank.get(row.kind, len(rank))))
-    if sort == "patient":
-        return sorted(chosen, key=lambda row: (row.patient_name.casefold(), *due(row)))
-    return sorted(chosen, key=lambda row: (rank.get(row.kind, len(rank)), *due(row)))
+    return key
+
+
+@dataclass(frozen=True)
+class RowPage(Generic[R]):
+    rows: list[R]
+    after: tuple[str, ...] | None  # the sort key of the last row, when more rows follow
+
+
+def page_after(
+    rows: Sequence[R],
+    *,
+    sort: str,
+    after: Sequence[str] | None,
+    size: int,
+    kinds_in_order: Sequence[str] = tuple(HEADLINES),
+) -> RowPage[R]:
+    """The `size` sorted rows after the row whose key is `after`. Work done since the last
+    page (a row gone, a row new) shifts nothing: the page starts after a key, not at a
+    position."""
+    key = sort_key(sort, kinds_in_order)
+    following = [row for row in rows if after is None or key(row) > tuple(after)]
+    page = following[:size]
+    return RowPage(page, key(page[-1]) if len(following) > size else None)

@@ -16,6 +16,7 @@ from django.urls import reverse
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
 from ketacare.audit.services import Action, audit_as
+from ketacare.common.keyset import decode_values, encode_values
 from ketacare.measures import get_instrument
 from ketacare.measures.models import SelfReportLink
 from ketacare.measures.selectors import open_alerts
@@ -33,6 +34,7 @@ from ketacare.treatment.models import TreatmentSession
 __all__ = [
     "KINDS",
     "WORK_SOURCES",
+    "OpenedWorklist",
     "WorkItem",
     "WorkSource",
     "Worklist",
@@ -45,6 +47,9 @@ __all__ = [
 ACTIVE_DAYS = 120
 DUE_SOON_DAYS = 3
 UNANSWERED_DAYS = 14
+# Rows shown at once (a display choice): a clinic of 50,000 patients may have thousands of
+# items, and one page of them all would be slow to send and to read.
+ROWS_PER_PAGE = 100
 
 # Order of the sections on the page, most urgent first.
 KINDS = {
@@ -91,6 +96,24 @@ class Worklist:
             sort=sort,
             kinds_in_order=list(KINDS),
         )
+
+    def page(
+        self,
+        *,
+        kind: str = "",
+        prescriber_id: int | None = None,
+        sort: str = "urgency",
+        cursor: str = "",
+        size: int | None = None,
+    ) -> tuple[list[WorkItem], str | None, int]:
+        """One page of those rows after `cursor`, the cursor of the next page, and how
+        many rows there are in all."""
+        after = decode_values(cursor, compact.SORT_KEY_LENGTH, "cursor")
+        rows = self.rows(kind=kind, prescriber_id=prescriber_id, sort=sort)
+        page = compact.page_after(
+            rows, sort=sort, after=after, size=size or ROWS_PER_PAGE, kinds_in_order=list(KINDS)
+        )
+        return page.rows, encode_values(page.after) if page.after else None, len(rows)
 
 
 def _outcomes_url(access: ClinicAccess, patient_id: uuid.UUID) -> str:
@@ -282,15 +305,36 @@ def build_worklist(access: ClinicAccess, now: dt.datetime) -> Worklist:
     return Worklist(named, today, prescriber_names(i.prescriber_id for i in named))
 
 
+@dataclass(frozen=True)
+class OpenedWorklist:
+    work: Worklist  # every item, for the counts per kind and the clinicians
+    rows: list[WorkItem]  # the page shown
+    next_cursor: str | None  # the page after it, if there is one
+    matching: int  # the rows of the chosen kind and clinician, on every page
+
+
 @transaction.atomic
-def worklist_open(*, access: ClinicAccess, now: dt.datetime) -> Worklist:
-    """The worklist names patients, so opening it is audited once, with those it showed."""
+def worklist_open(
+    *,
+    access: ClinicAccess,
+    now: dt.datetime,
+    kind: str = "",
+    prescriber_id: int | None = None,
+    sort: str = "urgency",
+    cursor: str = "",
+    size: int | None = None,
+) -> OpenedWorklist:
+    """One page of the worklist. It names patients, so opening it is audited once, with
+    the patients the page showed."""
     access.require(Permission.VIEW_CHART)
     worklist = build_worklist(access, now)
+    rows, next_cursor, matching = worklist.page(
+        kind=kind, prescriber_id=prescriber_id, sort=sort, cursor=cursor, size=size
+    )
     audit_as(
         access,
         action=Action.VIEW,
         object_type="worklist",
-        details={"patient_ids": sorted({str(i.patient_id) for i in worklist.items})},
+        details={"patient_ids": sorted({str(i.patient_id) for i in rows}), "cursor": cursor},
     )
-    return worklist
+    return OpenedWorklist(worklist, rows, next_cursor, matching)

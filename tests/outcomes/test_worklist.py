@@ -61,7 +61,7 @@ def kinds_by_patient(team: Team) -> dict[str, set[str]]:
 
 def test_each_kind_of_work_appears_with_its_link(team: Team) -> None:
     made = populate(team, 1)
-    work = worklist_open(access=team.prescriber, now=at(47))
+    work = worklist_open(access=team.prescriber, now=at(47)).work
     by_kind = {kind: items for kind, _label, items in work.sections()}
     (futile,) = by_kind["futility"]
     assert futile.patient_id == made["futility"][0].pk

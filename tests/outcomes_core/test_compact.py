@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 
 from ketacare.outcomes.compact import (
     HEADLINES,
+    SORTS,
     UNASSIGNED,
     due_words,
+    page_after,
     select_rows,
     sparkline,
 )
@@ -26,6 +28,7 @@ class Row:
     due: dt.date | None
     patient_name: str
     prescriber_id: int | None
+    patient_id: str = ""
 
 
 def test_due_dates_read_as_words() -> None:
@@ -61,10 +64,10 @@ def test_every_point_of_a_trend_lies_inside_its_box(values: list[int]) -> None:
 
 
 ROWS = [
-    Row("booster_due", TODAY + dt.timedelta(days=2), "Rossi, Ravi", 7),
-    Row("safety_alert", TODAY - dt.timedelta(days=1), "Zane, Ada", None),
-    Row("booster_due", TODAY, "Abbot, Bea", 8),
-    Row("plans_awaiting_prescriber", None, "Moss, Cy", 7),
+    Row("booster_due", TODAY + dt.timedelta(days=2), "Rossi, Ravi", 7, "p1"),
+    Row("safety_alert", TODAY - dt.timedelta(days=1), "Zane, Ada", None, "p2"),
+    Row("booster_due", TODAY, "Abbot, Bea", 8, "p3"),
+    Row("plans_awaiting_prescriber", None, "Moss, Cy", 7, "p4"),
 ]
 
 
@@ -119,3 +122,42 @@ def test_filtering_and_sorting_never_drop_or_invent_a_row(
         and (prescriber is None or (r.prescriber_id or UNASSIGNED) == prescriber)
     ]
     assert sorted(map(repr, shown)) == sorted(map(repr, expected))
+
+
+def _walk(rows: list[Row], sort: str, size: int) -> list[Row]:
+    """Every page in turn, each after the key of the page before."""
+    ordered, walked, after = select_rows(rows, sort=sort), [], None
+    while True:
+        page = page_after(ordered, sort=sort, after=after, size=size)
+        walked += page.rows
+        if page.after is None:
+            return walked
+        after = page.after
+
+
+row_strategy = st.builds(
+    Row,
+    kind=st.sampled_from(list(HEADLINES)),
+    due=st.none() | st.dates(dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+    patient_name=st.sampled_from(["Abbot, Bea", "abbot, bea", "Moss, Cy", "Zane, Ada"]),
+    prescriber_id=st.none() | st.integers(1, 3),
+    patient_id=st.uuids().map(str),
+)
+
+
+@given(
+    st.lists(row_strategy, max_size=40, unique_by=lambda r: (r.patient_id, r.kind)),
+    st.sampled_from(list(SORTS)),
+    st.integers(1, 7),
+)
+def test_pages_walk_every_row_once_in_order(rows: list[Row], sort: str, size: int) -> None:
+    assert _walk(rows, sort, size) == select_rows(rows, sort=sort)
+
+
+def test_a_row_done_between_pages_shifts_nothing() -> None:
+    ordered = select_rows(ROWS)
+    first = page_after(ordered, sort="urgency", after=None, size=2)
+    assert names(first.rows) == ["Zane, Ada", "Abbot, Bea"]
+    done = [row for row in ordered if row.patient_name != "Zane, Ada"]  # the alert handled
+    second = page_after(done, sort="urgency", after=first.after, size=2)
+    assert names(second.rows) == ["Rossi, Ravi", "Moss, Cy"] and second.after is None

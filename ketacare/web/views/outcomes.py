@@ -147,8 +147,13 @@ class WorklistFilter(forms.Form):
     clinician = forms.TypedChoiceField(required=False, label="Clinician", coerce=int)
     sort = forms.ChoiceField(required=False, label="Sort", choices=list(SORTS.items()))
 
-    def __init__(self, data: Mapping[str, Any], clinicians: Mapping[int, str]) -> None:
+    def __init__(self, data: Mapping[str, Any], clinicians: Mapping[int, str] | None) -> None:
+        """With the clinicians on the list, the form to show; without, the choice to read
+        before the list is built (any clinician's number)."""
         super().__init__(data)
+        if clinicians is None:
+            self.fields["clinician"] = forms.IntegerField(required=False, min_value=0)
+            return
         self.fields["clinician"].choices = [  # type: ignore[attr-defined]
             ("", "All clinicians"),
             *sorted(clinicians.items(), key=lambda pair: pair[1].casefold()),
@@ -168,11 +173,20 @@ class WorklistFilter(forms.Form):
 
 @clinic_view
 def worklist(request: HttpRequest, access: ClinicAccess) -> HttpResponse:
-    work = worklist_open(access=access, now=timezone.now())
-    form = WorklistFilter(request.GET, work.clinicians)
-    chosen = form.choice()
-    context = {"access": access, "work": work, "form": form, "chosen": chosen}
-    context["rows"] = work.rows(**chosen)
+    chosen = WorklistFilter(request.GET, None).choice()
+    cursor = request.GET.get("cursor", "")
+    try:
+        opened = worklist_open(access=access, now=timezone.now(), **chosen, cursor=cursor)
+    except ValidationFailed:  # a stale or edited page link: the first page instead
+        cursor = ""
+        opened = worklist_open(access=access, now=timezone.now(), **chosen)
+    form = WorklistFilter(request.GET, opened.work.clinicians)
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    context = {"access": access, "work": opened.work, "form": form, "chosen": chosen}
+    context |= {"rows": opened.rows, "matching": opened.matching}
+    context |= {"next_cursor": opened.next_cursor, "cursor": cursor}
+    context["query"] = query.urlencode()
     partial = request.htmx  # type: ignore[attr-defined]
     template = "web/outcomes/_worklist_rows.html" if partial else "web/outcomes/worklist.html"
     return render(request, template, context)
