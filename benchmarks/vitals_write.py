@@ -347,7 +347,8 @@ def main() -> None:
     ) -> None:
         nonlocal mine
         mine = sessions(writers)
-        runs[(key, writers)] = run_parallel(label, writers, calls, per_call, make)
+        run = runs[(key, writers)] = run_parallel(label, writers, calls, per_call, make)
+        print(f"  ({label}, {writers} writers: {run.per_second:,.0f}/s)", flush=True)
 
     for writers in writer_counts:
         calls = max(args.writes // writers, 10)
@@ -425,14 +426,18 @@ class LiveServer:
             **os.environ,
             "KETACARE_VAR_DIR": tempfile.mkdtemp(prefix="ketacare-bench-var-"),
             "PYTHONUNBUFFERED": "1",
+            # gunicorn restarts a worker silent for --timeout seconds, booting included.
+            "GUNICORN_CMD_ARGS": "--timeout 300",
         }
         argv = [sys.executable, "-m", "ketacare.cli", "serve", "--no-collectstatic"]
         argv += ["--bind", f"127.0.0.1:{port}", "--workers", str(self.workers)]
+        self.log = tempfile.NamedTemporaryFile(prefix="ketacare-bench-serve-", suffix=".log")
         self.process = subprocess.Popen(  # noqa: S603 - our own command
-            argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            argv, env=env, stdout=subprocess.DEVNULL, stderr=self.log
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        # Every worker imports the application before it answers: slow on a loaded machine.
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and self.process.poll() is None:
             try:
                 link = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
                 link.request("GET", "/healthz")
@@ -441,12 +446,17 @@ class LiveServer:
                 return port
             except OSError:
                 time.sleep(0.3)
-        raise RuntimeError("the server did not start")
+        self.log.seek(0)
+        raise RuntimeError(f"the server did not start: {self.log.read()[-2000:].decode()}")
 
     def __exit__(self, *exc: object) -> None:
+        if exc[0] is not None:  # the server's own account of what went wrong
+            self.log.seek(0)
+            print(self.log.read()[-3000:].decode(), file=sys.stderr)
         if self.process is not None:
             self.process.terminate()
             self.process.wait(timeout=30)
+        self.log.close()
 
 
 if __name__ == "__main__":
