@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +21,7 @@ from django.utils import timezone
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Membership, User
 from ketacare.accounts.policy import Permission, can
-from ketacare.audit.services import Action, audit_as
+from ketacare.audit.services import Action, Entry, audit_as, audit_record_many
 from ketacare.common import clock
 from ketacare.common.course_state import course_state_refresh
 from ketacare.common.errors import NotFound, ValidationFailed
@@ -118,6 +119,25 @@ def audit_session(
         patient_id=session.patient_id,
         changes=changes,
         details={"session_id": str(session.pk), **(details or {})},
+    )
+
+
+def audit_session_many(
+    access: ClinicAccess, session: TreatmentSession, entries: Sequence[Entry]
+) -> None:
+    """audit_session for several events at once, in order, moving the chain head once."""
+    audit_record_many(
+        actor=access.user,
+        clinic=access.clinic,
+        entries=[
+            replace(
+                e,
+                object_id=e.object_id or session.pk,
+                patient_id=session.patient_id,
+                details={"session_id": str(session.pk), **(e.details or {})},
+            )
+            for e in entries
+        ],
     )
 
 
