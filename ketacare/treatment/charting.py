@@ -159,7 +159,7 @@ def vitals_record(
     access.require(Permission.EDIT_CLINICAL)
     if not readings:
         raise ValidationFailed.single("readings", "Send at least one reading.")
-    session = locked_session(access, patient_id, session_id)
+    session = locked_session(access, patient_id, session_id, with_patient=False)
     require_charting(session)
     window = _window(session)
     errors: dict[str, list[str]] = {}
@@ -183,7 +183,7 @@ def _store_many(
         row.reading_id: row
         for row in VitalReading.objects.filter(
             session=session, reading_id__in={r.reading_id for r in readings}
-        )
+        ).order_by()
     }
     answers: list[tuple[VitalReading, bool]] = []
     new: list[VitalReading] = []

@@ -65,26 +65,34 @@ SIGN_CHECKS: list[Callable[[TreatmentSession], tuple[str, ...]]] = []
 
 def session_settings(clinic: Any) -> ClinicSessionSettings:
     """The clinic's settings row, or an unsaved one holding the cited defaults."""
-    return ClinicSessionSettings.objects.filter(clinic=clinic).first() or ClinicSessionSettings(
-        clinic=clinic
-    )
+    # One row at most (one-to-one): no ORDER BY for .first() to add.
+    found = list(ClinicSessionSettings.objects.filter(clinic=clinic).order_by()[:1])
+    return found[0] if found else ClinicSessionSettings(clinic=clinic)
 
 
 def locked_session(
-    access: ClinicAccess, patient_id: uuid.UUID, session_id: uuid.UUID
+    access: ClinicAccess,
+    patient_id: uuid.UUID,
+    session_id: uuid.UUID,
+    *,
+    with_patient: bool = True,
 ) -> TreatmentSession:
-    """The session row, locked for this transaction; another clinic's answers NotFound."""
+    """The session row, locked for this transaction; another clinic's answers NotFound.
+    with_patient=False leaves the patient unread (charting a reading needs only its id)."""
+    rows = TreatmentSession.objects.select_for_update(of=("self",))
+    if with_patient:
+        rows = rows.select_related("patient")
     try:
-        session = (
-            TreatmentSession.objects.select_for_update(of=("self",))
-            .select_related("patient")
-            .filter(clinic=access.clinic, patient_id=patient_id, pk=session_id)
-            .first()
+        # The primary key names one row at most: no ORDER BY for .first() to add.
+        found = list(
+            rows.filter(clinic=access.clinic, patient_id=patient_id, pk=session_id).order_by()[:1]
         )
     except (ValueError, TypeError) as exc:
         raise NotFound("session") from exc
-    if session is None:
+    if not found:
         raise NotFound("session")
+    session = found[0]
+    session.clinic = access.clinic  # the same row, already read: no query to reach it
     return session
 
 
