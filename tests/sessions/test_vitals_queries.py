@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -59,7 +60,7 @@ def test_a_service_write_does_not_grow_with_the_readings_already_charted(
     for earlier in (5, 200):
         session = _session_with(nurse, prescriber, earlier)
         _record(nurse, session, [("warm", CALM)])  # the chain head is this connection's
-        counts[earlier] = _queries(lambda s=session: _record(nurse, s, [("next", CALM)]))
+        counts[earlier] = _queries(partial(_record, nurse, session, [("next", CALM)]))
         assert VitalReading.objects.filter(session=session).count() == earlier + 3  # + baseline
     assert counts[5] == counts[200], counts
 
@@ -80,7 +81,7 @@ def test_an_api_write_does_not_grow_with_the_readings_already_charted(
             assert response.json()[0]["created"] is True
 
         post("warm")
-        counts[earlier] = _queries(lambda post=post: post("next"))
+        counts[earlier] = _queries(partial(post, "next"))
     assert counts[5] == counts[200], counts
 
 
