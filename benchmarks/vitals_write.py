@@ -455,7 +455,11 @@ class LiveServer:
             print(self.log.read()[-3000:].decode(), file=sys.stderr)
         if self.process is not None:
             self.process.terminate()
-            self.process.wait(timeout=30)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # a worker still booting ignores the signal
+                self.process.kill()
+                self.process.wait()
         self.log.close()
 
 
