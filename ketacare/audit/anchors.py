@@ -77,11 +77,11 @@ def append(anchors: Iterable[Anchor], path: Path | None = None) -> None:
         os.close(fd)  # closing releases the lock
 
 
-def append_after_commit(anchor: Anchor) -> None:
+def append_after_commit(*anchors: Anchor) -> None:
     """The on_commit hook: the write has committed, so a failure here must not turn it
     into an error page. It is logged, and audit-verify reports the unanchored events."""
     try:
-        append([anchor])
+        append(anchors)
     except OSError:
         log.exception("Could not append the audit anchor to %s", anchor_path())
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -45,6 +46,18 @@ class Action(StrEnum):
     SIGN_OUT = "sign_out"
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One event of a batch for audit_record_many: what audit_as takes."""
+
+    action: str
+    object_type: str
+    object_id: Any = ""
+    patient_id: uuid.UUID | None = None
+    changes: Mapping[str, list[Any]] | None = None
+    details: Mapping[str, Any] | None = None
+
+
 def audit_record(
     *,
     actor: User | None,
@@ -59,37 +72,65 @@ def audit_record(
 ) -> AuditEvent:
     """Append one event to the clinic's chain. actor_label names a non-staff actor
     (e.g. "patient" for a self-report link); staff are named by their username."""
+    entry = Entry(action, object_type, object_id, patient_id, changes, details)
+    return audit_record_many(actor=actor, clinic=clinic, entries=[entry], actor_label=actor_label)[
+        0
+    ]
+
+
+def audit_record_many(
+    *,
+    actor: User | None,
+    clinic: Clinic,
+    entries: Sequence[Entry],
+    actor_label: str | None = None,
+) -> list[AuditEvent]:
+    """Append events to the clinic's chain, in order, as audit_record does one by one,
+    but moving the head once and inserting them in one statement: a batch holds the
+    chain (which serialises the clinic's writers) only for that long."""
     if not transaction.get_connection().in_atomic_block:
         # An audit row outside the change's transaction could survive a rollback
         # of the change, or be lost while the change commits.
         raise RuntimeError("audit_record must run inside the transaction of the change")
+    if not entries:
+        return []
     ctx = context.current()
-    event = AuditEvent(
-        clinic=clinic,
-        occurred_at=timezone.now(),
-        actor=actor,
-        actor_username=actor.get_username() if actor else (actor_label or "system"),
-        patient_id=patient_id,
-        object_type=object_type,
-        object_id=str(object_id),
-        action=action,
-        ip_address=ctx.ip_address,
-        request_id=ctx.request_id,
-        changes=chain.jsonable(dict(changes or {})),
-        details=chain.jsonable(dict(details or {})),
-    )
+    occurred_at = timezone.now()
+    username = actor.get_username() if actor else (actor_label or "system")
+    events = [
+        AuditEvent(
+            clinic=clinic,
+            occurred_at=occurred_at,
+            actor=actor,
+            actor_username=username,
+            patient_id=e.patient_id,
+            object_type=e.object_type,
+            object_id=str(e.object_id),
+            action=e.action,
+            ip_address=ctx.ip_address,
+            request_id=ctx.request_id,
+            changes=chain.jsonable(dict(e.changes or {})),
+            details=chain.jsonable(dict(e.details or {})),
+        )
+        for e in entries
+    ]
     # The head this connection wrote last is tried first; if it moved, the committed
-    # head is read under a lock (head.py explains why).
+    # head is read under a lock (head.py explains why). Moving the head is what locks
+    # it, so the lock is taken here, at the end of the change, and held until commit.
     guess = head.remembered(clinic)
-    if guess is None or not _link(event, guess):
+    if guess is None or not _link(events, guess):
         current = head.locked(clinic)
-        if not _link(event, current):
+        if not _link(events, current):
             raise RuntimeError("the locked audit chain head moved")
-    event.save()
-    # Sealed only once committed: a rolled-back event must never be anchored.
-    sealed = anchors.anchor_head(clinic.pk, event.sequence, event.hash)
-    transaction.on_commit(lambda: anchors.append_after_commit(sealed))
-    return event
+    if len(events) == 1:
+        events[0].save()
+    else:
+        AuditEvent.objects.bulk_create(events)
+    # Sealed only once committed: a rolled-back event must never be anchored. One hook
+    # per call, so an event rolled back with its savepoint takes its anchors with it.
+    sealed = [anchors.anchor_head(clinic.pk, e.sequence, e.hash) for e in events]
+    transaction.on_commit(lambda: anchors.append_after_commit(*sealed))
+    return events
 
 
 def audit_as(
@@ -149,8 +190,12 @@ def audit_trail_read(
     return audit_event_list(clinic=access.clinic, filters=filters)
 
 
-def _link(event: AuditEvent, after: head.Head) -> bool:
-    """Chain the event after `after` and move the head onto it, if it is still there."""
-    event.sequence, event.prev_hash = after.sequence + 1, after.last_hash
-    event.hash = chain.event_hash(event.prev_hash, event.chain_payload())
-    return head.advance(after, event.sequence, event.hash)
+def _link(events: Sequence[AuditEvent], after: head.Head) -> bool:
+    """Chain the events after `after` and move the head onto the last, if it is still
+    there."""
+    sequence, prev_hash = after.sequence, after.last_hash
+    for event in events:
+        sequence += 1
+        event.sequence, event.prev_hash = sequence, prev_hash
+        event.hash = prev_hash = chain.event_hash(prev_hash, event.chain_payload())
+    return head.advance(after, sequence, prev_hash)

@@ -292,7 +292,23 @@ class StoredOut(Schema):
 @router.post(
     f"{_session}/vitals",
     response=list[StoredOut],
-    summary="Post vital signs (a monitor's batch); idempotent on reading_id",
+    summary="Post vital signs, one or a batch of up to 500; idempotent on reading_id",
+    description=(
+        "A monitor's batch or one reading, stored all or nothing in one transaction. Every "
+        "reading is validated (its time inside the session, each value in its plausible "
+        "range) and the whole batch is refused with each error by index "
+        "(`readings.3.systolic`) if any fails; nothing is stored half-way. A reading_id "
+        "already stored in the session with the same time and values is answered as "
+        "stored (`created: false`), so a monitor can resend after a timeout; with other "
+        "values the whole batch is refused (mark the stored one entered in error instead). "
+        "The same reading_id twice in a batch is stored once. Each new reading runs every "
+        "alert rule against the clinic's thresholds and the session's baseline, and its "
+        "alert, if any, is in the answer; each reading and each alert gets its own audit "
+        "event in the same transaction. The answer lists the readings in the order sent. "
+        "A batch costs about as many database round trips as one reading (the session is "
+        "locked once, the clinic's audit chain once), so a monitor sending every few "
+        "seconds should send what it has in one request."
+    ),
 )
 def session_vitals(
     request: HttpRequest, patient_id: uuid.UUID, session_id: uuid.UUID, payload: VitalsIn

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
-from ketacare.audit.services import Action
+from ketacare.audit.services import Action, Entry
 from ketacare.common import clock
 from ketacare.common.course_state import course_state_refresh
 from ketacare.common.errors import NotFound, ValidationFailed
@@ -37,6 +37,7 @@ from ketacare.treatment.services import (
     apply,
     as_reading,
     audit_session,
+    audit_session_many,
     baseline_of,
     dosing_facts,
     locked_session,
@@ -119,14 +120,7 @@ def _store(
         except IntegrityError:  # the same id posted concurrently: theirs won
             existing = VitalReading.objects.get(session=session, reading_id=reading.reading_id)
         else:
-            audit_session(
-                access,
-                session,
-                action=Action.CREATE,
-                object_type="vitalreading",
-                object_id=row.pk,
-                changes={f: [None, getattr(row, f)] for f in ("taken_at", *VITAL_FIELDS)},
-            )
+            audit_session_many(access, session, [_reading_entry(row)])
             return Stored(row, True, _raise_alerts(access, session, row))
     if not _same(existing, reading):
         raise ValidationFailed.single(
@@ -142,36 +136,12 @@ def _raise_alerts(
 ) -> list[SessionAlert]:
     if row.is_baseline:
         return []
-    baseline = baseline_of(session)
-    raised = monitoring.alert_for(
-        as_reading(row),
-        baseline=as_reading(baseline) if baseline else None,
-        limits=session_settings(session.clinic).rules().thresholds,
-    )
-    if raised is None:
+    limits = session_settings(access.clinic).rules().thresholds
+    alert = _alert_for(access, session, row, baseline_of(session), limits)
+    if alert is None:
         return []
-    alert = SessionAlert.objects.create(
-        clinic=access.clinic,
-        session=session,
-        reading=row,
-        rule=raised.rule,
-        severity=raised.severity.value,
-        message=raised.message[:600],
-        findings=[
-            {"rule": f.rule, "severity": f.severity.value, "message": f.message}
-            for f in raised.findings
-        ],
-        source=raised.source,
-        raised_at=clock.now(),
-    )
-    audit_session(
-        access,
-        session,
-        action=Action.CREATE,
-        object_type="sessionalert",
-        object_id=alert.pk,
-        details={"rule": alert.rule, "message": alert.message},
-    )
+    alert.save()
+    audit_session_many(access, session, [_alert_entry(alert)])
     return [alert]
 
 
@@ -189,14 +159,130 @@ def vitals_record(
     access.require(Permission.EDIT_CLINICAL)
     if not readings:
         raise ValidationFailed.single("readings", "Send at least one reading.")
-    session = locked_session(access, patient_id, session_id)
+    session = locked_session(access, patient_id, session_id, with_patient=False)
     require_charting(session)
+    window = _window(session)
     errors: dict[str, list[str]] = {}
     for index, reading in enumerate(readings):
-        errors |= _validate(index if len(readings) > 1 else -1, reading, _window(session))
+        errors |= _validate(index if len(readings) > 1 else -1, reading, window)
     if errors:
         raise ValidationFailed(errors)
-    return [_store(access, session, r, source=source) for r in readings]
+    return _store_many(access, session, readings, source=source)
+
+
+def _store_many(
+    access: ClinicAccess, session: TreatmentSession, readings: Sequence[ReadingIn], *, source: str
+) -> list[Stored]:
+    """_store for a batch, in a number of queries that grows with neither the batch nor
+    the readings already charted: one look-up of the batch's ids, the settings and the
+    baseline once, one insert of the new readings and one of their alerts, and the audit
+    events (each reading's, then its alert's, as _store writes them) in one link of the
+    chain, taken last. The caller holds the session row lock, which every writer of
+    readings takes, so no other transaction can store one of these ids meanwhile."""
+    stored: dict[str, VitalReading] = {
+        row.reading_id: row
+        for row in VitalReading.objects.filter(
+            session=session, reading_id__in={r.reading_id for r in readings}
+        ).order_by()
+    }
+    answers: list[tuple[VitalReading, bool]] = []
+    new: list[VitalReading] = []
+    for reading in readings:
+        existing = stored.get(reading.reading_id)
+        if existing is not None:
+            if not _same(existing, reading):
+                raise ValidationFailed.single(
+                    "reading_id",
+                    f"Reading {reading.reading_id} is already stored with other values; a "
+                    "stored reading is never changed: mark it entered in error and post a "
+                    "new one.",
+                )
+            answers.append((existing, False))
+            continue
+        row = VitalReading(
+            clinic=access.clinic,
+            session=session,
+            entered_by=access.user,
+            reading_id=reading.reading_id,
+            taken_at=reading.taken_at,
+            source=source,
+            **{f: reading.values.get(f) for f in VITAL_FIELDS},
+        )
+        stored[reading.reading_id] = row  # the same id twice in a batch: stored once
+        new.append(row)
+        answers.append((row, True))
+    if not new:
+        return [Stored(row, False, []) for row, _ in answers]
+    try:
+        with transaction.atomic():
+            VitalReading.objects.bulk_create(new)
+    except IntegrityError:  # only if a writer skipped the session lock: one by one
+        return [_store(access, session, r, source=source) for r in readings]
+    limits = session_settings(access.clinic).rules().thresholds
+    baseline = baseline_of(session)
+    alerts = {row.pk: _alert_for(access, session, row, baseline, limits) for row in new}
+    raised = [a for a in alerts.values() if a is not None]
+    if raised:
+        SessionAlert.objects.bulk_create(raised)
+    entries = []
+    for row in new:
+        entries.append(_reading_entry(row))
+        if (alert := alerts[row.pk]) is not None:
+            entries.append(_alert_entry(alert))
+    audit_session_many(access, session, entries)
+    return [
+        Stored(row, created, [a] if created and (a := alerts[row.pk]) else [])
+        for row, created in answers
+    ]
+
+
+def _reading_entry(row: VitalReading) -> Entry:
+    return Entry(
+        action=Action.CREATE,
+        object_type="vitalreading",
+        object_id=row.pk,
+        changes={f: [None, getattr(row, f)] for f in ("taken_at", *VITAL_FIELDS)},
+    )
+
+
+def _alert_entry(alert: SessionAlert) -> Entry:
+    return Entry(
+        action=Action.CREATE,
+        object_type="sessionalert",
+        object_id=alert.pk,
+        details={"rule": alert.rule, "message": alert.message},
+    )
+
+
+def _alert_for(
+    access: ClinicAccess,
+    session: TreatmentSession,
+    row: VitalReading,
+    baseline: VitalReading | None,
+    limits: monitoring.Thresholds,
+) -> SessionAlert | None:
+    """The alert a reading raises (unsaved), by every rule, or None."""
+    if row.is_baseline:
+        return None
+    raised = monitoring.alert_for(
+        as_reading(row), baseline=as_reading(baseline) if baseline else None, limits=limits
+    )
+    if raised is None:
+        return None
+    return SessionAlert(
+        clinic=access.clinic,
+        session=session,
+        reading=row,
+        rule=raised.rule,
+        severity=raised.severity.value,
+        message=raised.message[:600],
+        findings=[
+            {"rule": f.rule, "severity": f.severity.value, "message": f.message}
+            for f in raised.findings
+        ],
+        source=raised.source,
+        raised_at=clock.now(),
+    )
 
 
 def baseline_record(

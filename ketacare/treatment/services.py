@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +21,7 @@ from django.utils import timezone
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Membership, User
 from ketacare.accounts.policy import Permission, can
-from ketacare.audit.services import Action, audit_as
+from ketacare.audit.services import Action, Entry, audit_as, audit_record_many
 from ketacare.common import clock
 from ketacare.common.course_state import course_state_refresh
 from ketacare.common.errors import NotFound, ValidationFailed
@@ -64,26 +65,34 @@ SIGN_CHECKS: list[Callable[[TreatmentSession], tuple[str, ...]]] = []
 
 def session_settings(clinic: Any) -> ClinicSessionSettings:
     """The clinic's settings row, or an unsaved one holding the cited defaults."""
-    return ClinicSessionSettings.objects.filter(clinic=clinic).first() or ClinicSessionSettings(
-        clinic=clinic
-    )
+    # One row at most (one-to-one): no ORDER BY for .first() to add.
+    found = list(ClinicSessionSettings.objects.filter(clinic=clinic).order_by()[:1])
+    return found[0] if found else ClinicSessionSettings(clinic=clinic)
 
 
 def locked_session(
-    access: ClinicAccess, patient_id: uuid.UUID, session_id: uuid.UUID
+    access: ClinicAccess,
+    patient_id: uuid.UUID,
+    session_id: uuid.UUID,
+    *,
+    with_patient: bool = True,
 ) -> TreatmentSession:
-    """The session row, locked for this transaction; another clinic's answers NotFound."""
+    """The session row, locked for this transaction; another clinic's answers NotFound.
+    with_patient=False leaves the patient unread (charting a reading needs only its id)."""
+    rows = TreatmentSession.objects.select_for_update(of=("self",))
+    if with_patient:
+        rows = rows.select_related("patient")
     try:
-        session = (
-            TreatmentSession.objects.select_for_update(of=("self",))
-            .select_related("patient")
-            .filter(clinic=access.clinic, patient_id=patient_id, pk=session_id)
-            .first()
+        # The primary key names one row at most: no ORDER BY for .first() to add.
+        found = list(
+            rows.filter(clinic=access.clinic, patient_id=patient_id, pk=session_id).order_by()[:1]
         )
     except (ValueError, TypeError) as exc:
         raise NotFound("session") from exc
-    if session is None:
+    if not found:
         raise NotFound("session")
+    session = found[0]
+    session.clinic = access.clinic  # the same row, already read: no query to reach it
     return session
 
 
@@ -118,6 +127,25 @@ def audit_session(
         patient_id=session.patient_id,
         changes=changes,
         details={"session_id": str(session.pk), **(details or {})},
+    )
+
+
+def audit_session_many(
+    access: ClinicAccess, session: TreatmentSession, entries: Sequence[Entry]
+) -> None:
+    """audit_session for several events at once, in order, moving the chain head once."""
+    audit_record_many(
+        actor=access.user,
+        clinic=access.clinic,
+        entries=[
+            replace(
+                e,
+                object_id=e.object_id or session.pk,
+                patient_id=session.patient_id,
+                details={"session_id": str(session.pk), **(e.details or {})},
+            )
+            for e in entries
+        ],
     )
 
 
