@@ -35,7 +35,7 @@ import json
 import random
 import uuid
 import zoneinfo
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -76,11 +76,13 @@ S = TreatmentSession.Status
 
 @dataclass(frozen=True)
 class Volumes:
-    """Per patient, on average (issue 14's 50,000-patient clinic: 4.2 sessions, 41 vital
-    readings, 13 responses and 74 audit events per patient)."""
+    """Per patient, on average. Issue 14's 50,000-patient clinic had 4.2 sessions, 41
+    vital readings, 13 responses and 74 audit events per patient: --readings 10 makes
+    that; the default, 6 readings a session, fits 50,000 patients into 15 minutes on a
+    busy two-core machine (docs/benchmarks.md, "The synthetic clinic")."""
 
     sessions: int = 4
-    readings: int = 10  # per given session
+    readings: int = 6  # per given session
     responses: int = 13
 
 
@@ -128,23 +130,36 @@ class Table:
         if connection.vendor == "postgresql":
             self._copy()
         else:
-            objs = [self.model(**{**self.defaults, **row}) for row in self.rows]
+            objs = [
+                self.model(
+                    **{
+                        **self.defaults,
+                        **{k: v.value if isinstance(v, Json) else v for k, v in row.items()},
+                    }
+                )
+                for row in self.rows
+            ]
             self.model._default_manager.bulk_create(objs, batch_size=500)
         self.written += len(self.rows)
         self.rows = []
 
     def _copy(self) -> None:
+        from psycopg.copy import QueuedLibpqWriter  # PostgreSQL only
+
         quote = connection.ops.quote_name
         table = quote(self.model._meta.db_table)
         columns = ", ".join(quote(c) for c in self.db_columns)
         names, defaults, as_json = self.columns, self.defaults, self.json
         with connection.cursor() as cursor:
             raw = cursor.cursor
-            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            sql = f"COPY {table} ({columns}) FROM STDIN"
+            # Rows are sent from a thread of psycopg's while the next ones are formatted.
+            with raw.copy(sql, writer=QueuedLibpqWriter(raw)) as copy:
                 for row in self.rows:
                     values = [row[c] if c in row else defaults[c] for c in names]
                     for i in as_json:
-                        values[i] = json.dumps(values[i])
+                        if not isinstance(values[i], Json):
+                            values[i] = json.dumps(values[i])
                     copy.write_row(values)
 
 
@@ -199,12 +214,24 @@ class Batch:
     scores: Table
     events: list[dict[str, Any]] = field(default_factory=list)
 
+    @classmethod
+    def empty(cls) -> Batch:
+        return cls(
+            Table(Patient),
+            Table(TreatmentSession),
+            Table(VitalReading),
+            Table(QuestionnaireResponse),
+            Table(Score),
+        )
+
     def tables(self) -> list[Table]:
         # In foreign-key order.
         return [self.patients, self.sessions, self.readings, self.responses, self.scores]
 
 
 class Writer:
+    """Makes the rows and audit events of patients, without touching the database."""
+
     def __init__(
         self,
         clinic: Clinic,
@@ -212,21 +239,23 @@ class Writer:
         seed: int,
         volumes: Volumes,
         now: dt.datetime,
+        stamp: dt.datetime,
+        configs: dict[str, dict[str, Any]],
     ) -> None:
         self.clinic, self.staff, self.seed, self.volumes = clinic, staff, seed, volumes
         self.now = now
-        self.stamp = timezone.now()  # created_at/updated_at of every row, as a save sets them
+        self.stamp = stamp  # created_at/updated_at of every row, as a save sets them
         self.zone = zoneinfo.ZoneInfo(clinic.time_zone)
         self.today = now.astimezone(self.zone).date()
-        self.score = _scorer(clinic)
+        self.score = _scorer(configs)
         self.rng = random.Random()
-        self.batch = Batch(
-            Table(Patient),
-            Table(TreatmentSession),
-            Table(VitalReading),
-            Table(QuestionnaireResponse),
-            Table(Score),
-        )
+        self.batch = Batch.empty()
+
+    def batch_of(self, numbers: Iterable[int]) -> Batch:
+        self.batch = Batch.empty()
+        for number in numbers:
+            self.patient(number)
+        return self.batch
 
     # Each patient draws from a generator of their own: the same seed gives the same
     # patient whatever the batch size, and ids come from it too.
@@ -277,7 +306,7 @@ class Writer:
                 "mrn": [None, mrn],
                 "legal_given_name": [None, given],
                 "legal_family_name": [None, family],
-                "date_of_birth": [None, born],
+                "date_of_birth": [None, born.isoformat()],
                 "sex_at_birth": [None, sex],
             },
         )
@@ -359,7 +388,10 @@ class Writer:
             nurse,
             object_type="treatmentsession",
             action=Action.CREATE,
-            changes={"scheduled_start": [None, start], "protocol_code": [None, protocol]},
+            changes={
+                "scheduled_start": [None, _plain(start)],
+                "protocol_code": [None, protocol],
+            },
         )
         row: dict[str, Any] = {
             "id": session_id,
@@ -414,7 +446,7 @@ class Writer:
                 prescriber,
                 {
                     "protocol_code": [protocol, protocol],
-                    "ordered_dose_mg": [None, dose],
+                    "ordered_dose_mg": [None, str(dose)],
                     "ordered_by": [None, prescriber.pk],
                 },
                 {"event": "order"},
@@ -428,7 +460,10 @@ class Writer:
             (
                 checked_in,
                 nurse,
-                {"status": [S.SCHEDULED, S.CHECKED_IN], "checked_in_at": [None, checked_in]},
+                {
+                    "status": [S.SCHEDULED, S.CHECKED_IN],
+                    "checked_in_at": [None, _plain(checked_in)],
+                },
                 {"event": "check_in"},
             ),
             (
@@ -440,7 +475,10 @@ class Writer:
             (
                 dosing + dt.timedelta(hours=2),
                 nurse,
-                {"status": [S.PRE_DOSE, S.DISCHARGED], "dosing_started_at": [None, dosing]},
+                {
+                    "status": [S.PRE_DOSE, S.DISCHARGED],
+                    "dosing_started_at": [None, _plain(dosing)],
+                },
                 {"event": "record_given"},
             ),
             (
@@ -448,7 +486,7 @@ class Writer:
                 prescriber,
                 {
                     "status": [S.DISCHARGED, S.SIGNED],
-                    "signed_at": [None, signed],
+                    "signed_at": [None, _plain(signed)],
                     "signed_by": [None, prescriber.pk],
                 },
                 {"event": "sign"},
@@ -616,8 +654,8 @@ class Writer:
         changes: dict[str, list[Any]] | None = None,
         details: dict[str, Any] | None = None,
     ) -> None:
-        """An audit event as audit_record stores it: changes and details in their JSON
-        form (what chain.jsonable makes of them, done here for the few types used)."""
+        """An audit event as audit_record stores it. Changes and details are given in
+        their JSON form (what chain.jsonable would make of them: _plain)."""
         self.batch.events.append(
             {
                 "clinic_id": self.clinic.pk,
@@ -630,8 +668,8 @@ class Writer:
                 "action": str(action),
                 "ip_address": None,
                 "request_id": "",
-                "changes": {k: [_plain(a), _plain(b)] for k, (a, b) in (changes or {}).items()},
-                "details": {**{k: _plain(v) for k, v in (details or {}).items()}, **SOURCE},
+                "changes": Json.of(changes or {}),
+                "details": Json.of({**(details or {}), **SOURCE}),
             }
         )
 
@@ -648,22 +686,29 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _scorer(clinic: Clinic) -> Callable[[str, tuple[Any, ...]], ScoreResult]:
+INSTRUMENTS = ("phq9", "gad7")
+
+
+def _scorer(configs: dict[str, dict[str, Any]]) -> Callable[[str, tuple[Any, ...]], ScoreResult]:
     """The pure scorer with the clinic's configuration, remembered per answer set (many
     patients give the same answers). An answer that raises a safety finding would need
     its alert: the generated answers never do."""
-    configs: dict[str, dict[str, Any]] = {}
 
     @functools.lru_cache(maxsize=200_000)
     def scored(instrument: str, answers: tuple[Any, ...]) -> ScoreResult:
-        if instrument not in configs:
-            configs[instrument] = scoring_config(clinic, instrument)
         result = score(instrument, list(answers), config=configs[instrument])
         if result.findings:
             raise RuntimeError(f"synthetic {instrument} answers raised a safety finding")
         return result
 
     return scored
+
+
+def _batches(writer: Writer, patients: int) -> Iterator[Batch]:
+    """The batches of CHUNK patients, in order. (Made in worker processes they were no
+    faster on a loaded two-core machine: unpickling the rows cost what making them did.)"""
+    for first in range(0, patients, CHUNK):
+        yield writer.batch_of(range(first + 1, min(first + CHUNK, patients) + 1))
 
 
 # --- the audit chain ---------------------------------------------------------------------
@@ -702,27 +747,42 @@ class Chain:
             transaction.on_commit(lambda: anchors.append_after_commit(sealed))
 
 
+_text = json.encoder.encode_basestring  # a str as json.dumps(..., ensure_ascii=False) writes it
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class Json(str):
+    """A JSON column's value already written out (once, for both the hash and COPY)."""
+
+    value: Any
+
+    @classmethod
+    def of(cls, value: Any) -> Json:
+        text = cls(_compact(value))
+        text.value = value
+        return text
+
+
 def _event_hash(prev_hash: str, event: dict[str, Any]) -> str:
-    """chain.event_hash of the row as it will be stored (its chain_payload), with the
-    payload's values already in JSON form: the same bytes hashed, without the generic
-    conversion of every value (tests/synth checks each stored event with event_hash)."""
+    """chain.event_hash(prev_hash, payload) of the row as it will be stored, where the
+    payload is its chain_payload: chain.canonical's bytes (keys sorted, compact, not
+    ASCII-escaped), written out directly since the values are already in JSON form.
+    tests/synth checks every stored event against chain.event_hash."""
     patient_id = event["patient_id"]
-    payload = {
-        "clinic_id": event["clinic_id"],
-        "sequence": event["sequence"],
-        "occurred_at": event["occurred_at"].astimezone(dt.UTC).isoformat(),
-        "actor_id": event["actor_id"],
-        "actor_username": event["actor_username"],
-        "patient_id": None if patient_id is None else str(patient_id),
-        "object_type": event["object_type"],
-        "object_id": event["object_id"],
-        "action": event["action"],
-        "ip_address": event["ip_address"],
-        "request_id": event["request_id"],
-        "changes": event["changes"],
-        "details": event["details"],
-    }
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    if event["ip_address"] is not None:
+        raise ValueError("synthetic audit events carry no IP address")
+    canonical = (
+        f'{{"action":{_text(event["action"])},"actor_id":{event["actor_id"]},'
+        f'"actor_username":{_text(event["actor_username"])},"changes":{event["changes"]},'
+        f'"clinic_id":{event["clinic_id"]},"details":{event["details"]},"ip_address":null,'
+        f'"object_id":{_text(event["object_id"])},"object_type":{_text(event["object_type"])},'
+        f'"occurred_at":{_text(event["occurred_at"].astimezone(dt.UTC).isoformat())},'
+        f'"patient_id":{"null" if patient_id is None else _text(str(patient_id))},'
+        f'"request_id":{_text(event["request_id"])},"sequence":{event["sequence"]}}}'
+    )
     return hashlib.sha256(prev_hash.encode() + b"\n" + canonical.encode()).hexdigest()
 
 
@@ -751,20 +811,19 @@ def synthesise(
                 f"Clinic {slug} already has synthetic patients of seed {seed} "
                 f"(MRNs {mrn_prefix(seed)}…): choose another seed."
             )
-        writer = Writer(clinic, staff, seed, volumes, clock.now())
+        configs = {code: scoring_config(clinic, code) for code in INSTRUMENTS}
+        writer = Writer(clinic, staff, seed, volumes, clock.now(), timezone.now(), configs)
         audit = Chain(clinic)
-        for first in range(0, patients, CHUNK):
-            numbers = range(first + 1, min(first + CHUNK, patients) + 1)
-            for number in numbers:
-                writer.patient(number)
-            for table in writer.batch.tables():
+        written = Batch.empty()
+        for batch in _batches(writer, patients):
+            for table, total in zip(batch.tables(), written.tables(), strict=True):
                 table.flush()
-            audit.extend(writer.batch.events)
-            writer.batch.events = []
-            progress(len(numbers))
+                total.written += table.written
+            audit.extend(batch.events)
+            progress(batch.patients.written)
         audit.close()
         courses = clinic_state_rebuild(clinic, rebuild_progress)
-        counts = {t.model._meta.label: t.written for t in writer.batch.tables()}
+        counts = {t.model._meta.label: t.written for t in written.tables()}
         counts[AuditEvent._meta.label] = audit.table.written
         counts["outcomes.CourseState"] = courses
         return Outcome(clinic=clinic, staff=staff, counts=counts)
