@@ -275,7 +275,7 @@ class Writer:
         start = self.today - dt.timedelta(days=last + 3 + rng.randint(0, 540))
         registered = self.at(start, -rng.randint(10, 30), 11)
         born = start - dt.timedelta(days=rng.randint(19 * 365, 72 * 365))
-        patient_id = self.uuid()
+        patient_id = self.new_id()
         self.batch.patients.add(
             id=patient_id,
             created_at=self.stamp,
@@ -317,15 +317,15 @@ class Writer:
             dosed = self.session(patient_id, when, status, protocol, dose)
             if dosed is not None:
                 given_at.append(dosed)
-        for day, instrument, context in responses:
-            self.response(patient_id, path, start, day, instrument, context, given_at)
+        for on_day, instrument, context in responses:
+            self.response(patient_id, path, start, on_day, instrument, context, given_at)
 
     def at(self, start: dt.date, day: float, hour: float) -> dt.datetime:
         local = dt.datetime.combine(start, dt.time(0), tzinfo=self.zone)
         moment = local + dt.timedelta(days=int(day), hours=hour)
         return moment.astimezone(dt.UTC)
 
-    def uuid(self) -> uuid.UUID:
+    def new_id(self) -> uuid.UUID:
         return uuid.UUID(int=self.rng.getrandbits(128), version=4)
 
     def _session_days(self, rng: random.Random) -> list[tuple[int, str]]:
@@ -334,7 +334,7 @@ class Writer:
         days = list(INDUCTION_DAYS[:count])
         while len(days) < count:
             days.append(days[-1] + rng.randint(14, 28))
-        plan = []
+        plan: list[tuple[int, str]] = []
         for day in days:
             draw = rng.random()
             status = S.CANCELLED if draw < 0.04 else S.NO_SHOW if draw < 0.07 else S.SIGNED
@@ -378,7 +378,7 @@ class Writer:
     ) -> dt.datetime | None:
         """One session; answers when dosing started, if it was given."""
         rng, staff = self.rng, self.staff
-        session_id = self.uuid()
+        session_id = self.new_id()
         booked = start - dt.timedelta(days=rng.randint(2, 14), hours=rng.randint(0, 5))
         nurse, prescriber = staff.nurse, staff.prescriber
         ev = functools.partial(self.event, patient_id=patient_id, object_id=session_id)
@@ -537,7 +537,7 @@ class Writer:
                 "respiratory_rate": rng.randint(12, 18),
                 "moaas": 5 if baseline else rng.randint(3, 5),
             }
-            reading_id = self.uuid()
+            reading_id = self.new_id()
             self.batch.readings.add(
                 id=reading_id,
                 created_at=self.stamp,
@@ -592,7 +592,7 @@ class Writer:
             else phq9_answers(rng, phq9)
         )
         result = self.score(instrument, tuple(answers))
-        response_id = self.uuid()
+        response_id = self.new_id()
         self.batch.responses.add(
             id=response_id,
             created_at=self.stamp,
@@ -609,7 +609,7 @@ class Writer:
             answered_at=answered,
         )
         self.batch.scores.add(
-            id=self.uuid(),
+            id=self.new_id(),
             response_id=response_id,
             clinic_id=self.clinic.pk,
             patient_id=patient_id,

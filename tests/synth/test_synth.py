@@ -93,7 +93,7 @@ def test_every_row_belongs_to_the_clinic(filled: Outcome, other_clinic: Clinic) 
     patients = set(Patient.objects.values_list("pk", flat=True))
     assert Patient.objects.filter(clinic=clinic).count() == PATIENTS == len(patients)
     for model in (TreatmentSession, QuestionnaireResponse, Score):
-        rows = model.objects.all()  # type: ignore[attr-defined]
+        rows = model.objects.all()
         assert rows.exists()
         assert not rows.exclude(clinic=clinic).exists(), model
         assert not rows.exclude(patient__clinic=clinic).exists(), model
@@ -186,6 +186,12 @@ def _status_path(clinic: Clinic) -> Iterator[tuple[TreatmentSession, list[list[s
         yield session, changes[str(session.pk)]
 
 
+def _times(session: TreatmentSession, *names: str) -> list[dt.datetime]:
+    times = [getattr(session, name) for name in names]
+    assert None not in times, dict(zip(names, times, strict=True))
+    return times
+
+
 def test_sessions_are_in_valid_states_with_consistent_times(filled: Outcome) -> None:
     now = clock.now()
     staff = filled.staff
@@ -204,10 +210,18 @@ def test_sessions_are_in_valid_states_with_consistent_times(filled: Outcome) -> 
             state = lifecycle.State(after)
         assert state == session.status
         if session.status == S.SIGNED:
-            assert session.ordered_at < session.order_checked_at < session.checked_in_at
-            assert session.checked_in_at <= session.supervisor_on_site_at
-            assert session.checked_in_at < session.dosing_started_at < session.signed_at < now
-            assert session.scheduled_start - dt.timedelta(minutes=10) <= session.checked_in_at
+            ordered, checked, checked_in, on_site, dosing, signed = _times(
+                session,
+                "ordered_at",
+                "order_checked_at",
+                "checked_in_at",
+                "supervisor_on_site_at",
+                "dosing_started_at",
+                "signed_at",
+            )
+            assert ordered < checked < checked_in <= on_site
+            assert checked_in < dosing < signed < now
+            assert session.scheduled_start - dt.timedelta(minutes=10) <= checked_in
             assert session.ordered_dose_mg and session.protocol_code
             assert session.signed_by == session.supervising_prescriber == staff.prescriber
             assert session.order_checked_by == staff.nurse
@@ -225,13 +239,15 @@ def test_readings_lie_in_their_session_window_within_the_limits(filled: Outcome)
         by_session[reading.session_id].append(reading)
     assert len(by_session) == TreatmentSession.objects.filter(status=S.SIGNED).count()
     for readings in by_session.values():
-        session = readings[0].session
+        checked_in, dosing, signed = _times(
+            readings[0].session, "checked_in_at", "dosing_started_at", "signed_at"
+        )
         baselines = [r for r in readings if r.is_baseline]
         assert len(baselines) == 1
-        assert session.checked_in_at <= baselines[0].taken_at < session.dosing_started_at
+        assert checked_in <= baselines[0].taken_at < dosing
         assert len({r.reading_id for r in readings}) == len(readings)
         for reading in readings:
-            assert session.checked_in_at <= reading.taken_at <= session.signed_at
+            assert checked_in <= reading.taken_at <= signed
             # No alert is due: none was made.
             findings = evaluate(
                 as_reading(reading), baseline=as_reading(baselines[0]), limits=Thresholds()
@@ -297,7 +313,7 @@ def test_every_row_has_its_audit_event(filled: Outcome) -> None:
         ("vitalreading", VitalReading),
         ("questionnaireresponse", QuestionnaireResponse),
     ):
-        ids = {str(pk) for pk in model.objects.filter(clinic=clinic).values_list("pk", flat=True)}  # type: ignore[attr-defined]
+        ids = {str(pk) for pk in model.objects.filter(clinic=clinic).values_list("pk", flat=True)}
         assert ids == audited[object_type], object_type
 
 
