@@ -10,6 +10,7 @@ ketacare backup        a consistent, checksummed (and encrypted) copy of the dat
 ketacare restore       restore a backup into an empty database, then audit-verify
 ketacare fhir-export  one clinic's chart as FHIR R4 NDJSON files (--clinic SLUG --out DIR)
 ketacare research-export  a de-identified research extract (--clinic SLUG --out DIR)
+ketacare synth         a synthetic clinic in bulk for scale tests (--clinic SLUG --patients N)
 ketacare simulate      pharmacology simulation to CSV/JSON (no Django; see --help)
 ketacare <command>     any Django management command (migrate, createsuperuser, ...)
 """
