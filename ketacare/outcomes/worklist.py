@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from django.db import transaction
@@ -116,27 +117,33 @@ class Worklist:
         return page.rows, encode_values(page.after) if page.after else None, len(rows)
 
 
-def _outcomes_url(access: ClinicAccess, patient_id: uuid.UUID) -> str:
-    return reverse(
-        "patient_chart_section",
-        kwargs={"clinic_slug": access.clinic.slug, "patient_id": patient_id, "section": "outcomes"},
+def _patient_urls(access: ClinicAccess, name: str, **kwargs: str) -> Callable[[uuid.UUID], str]:
+    """A page's address for any patient of the clinic, resolved once: thousands of items
+    would otherwise resolve the same route thousands of times."""
+    blank = uuid.UUID(int=0)
+    pattern = reverse(
+        name, kwargs={"clinic_slug": access.clinic.slug, "patient_id": blank, **kwargs}
     )
+    return lambda patient_id: pattern.replace(str(blank), str(patient_id))
 
 
-def _measures_url(access: ClinicAccess, patient_id: uuid.UUID) -> str:
-    return reverse(
-        "patient_measures", kwargs={"clinic_slug": access.clinic.slug, "patient_id": patient_id}
-    )
+def _outcomes_url(access: ClinicAccess) -> Callable[[uuid.UUID], str]:
+    return _patient_urls(access, "patient_chart_section", section="outcomes")
+
+
+def _measures_url(access: ClinicAccess) -> Callable[[uuid.UUID], str]:
+    return _patient_urls(access, "patient_measures")
 
 
 def _alert_items(access: ClinicAccess) -> list[WorkItem]:
+    measures_url = _measures_url(access)
     return [
         WorkItem(
             "safety_alert",
             alert.patient_id,
             f"{get_instrument(alert.instrument).abbreviation}: {alert.reason}",
             alert.raised_at,
-            _measures_url(access, alert.patient_id) + "#alerts",
+            measures_url(alert.patient_id) + "#alerts",
             headline=f"{get_instrument(alert.instrument).abbreviation} safety alert",
         )
         for alert in open_alerts(clinic=access.clinic)
@@ -156,6 +163,7 @@ def _unanswered_items(access: ClinicAccess, now: dt.datetime) -> list[WorkItem]:
         .values_list("patient_id", "instruments", "expires_at")
     )
     seen: dict[uuid.UUID, WorkItem] = {}
+    measures_url = _measures_url(access)
     for patient_id, instruments, expires_at in links:
         if patient_id not in seen:
             names = ", ".join(get_instrument(str(code)).abbreviation for code in instruments)
@@ -164,18 +172,16 @@ def _unanswered_items(access: ClinicAccess, now: dt.datetime) -> list[WorkItem]:
                 patient_id,
                 f"{names} not answered; the link expired {expires_at:%Y-%m-%d %H:%M}",
                 expires_at,
-                _measures_url(access, patient_id),
+                measures_url(patient_id),
                 headline=f"{names} not answered",
             )
     return list(seen.values())
 
 
-def _course_items(
-    access: ClinicAccess, state: CourseState, today: dt.date, booked: bool
-) -> list[WorkItem]:
+def _course_items(state: CourseState, today: dt.date, url: str) -> list[WorkItem]:
     """A course's items from its stored state; only "due" and "overdue" depend on today."""
     pid = state.patient_id
-    url = _outcomes_url(access, pid)
+    booked = state.booked  # type: ignore[attr-defined]  # annotated by _course_states
     items = []
     if state.relapse_reason:
         items.append(WorkItem("relapse", pid, state.relapse_reason, state.relapse_at, url))
@@ -218,6 +224,7 @@ def _course_states(access: ClinicAccess, now: dt.datetime, today: dt.date) -> li
         .order_by("first_dose_at", "id")
     )
     items: list[WorkItem] = []
+    outcomes_url = _outcomes_url(access)
     after: tuple[dt.datetime, int] | None = None
     while True:
         page = rows
@@ -227,7 +234,7 @@ def _course_states(access: ClinicAccess, now: dt.datetime, today: dt.date) -> li
             )
         found = list(page[:PAGE])
         for state in found:
-            items += _course_items(access, state, today, state.booked)
+            items += _course_items(state, today, outcomes_url(state.patient_id))
         if len(found) < PAGE:
             return items
         after = (found[-1].first_dose_at, found[-1].id)
@@ -235,22 +242,21 @@ def _course_states(access: ClinicAccess, now: dt.datetime, today: dt.date) -> li
 
 def _named(access: ClinicAccess, items: list[WorkItem]) -> list[WorkItem]:
     """The items of active patients, with their names, a few words for what each is, the
-    due date in the clinic's calendar, and the patient's current course (prescriber and
-    score trend on the primary instrument). Four queries, however many items."""
+    due date in the clinic's calendar, and the prescriber of the patient's current course.
+    Two queries, however many items; the score trends are read for the page shown only
+    (`_with_trends`)."""
     patients = {
         p.pk: p
         for p in Patient.objects.filter(
             pk__in={i.patient_id for i in items}, archived_at__isnull=True
         ).only("legal_given_name", "legal_family_name", "preferred_name", "mrn")
     }
-    instrument = get_instrument(config_for(access.clinic).options.primary_instrument)
-    courses = _current_courses(access, set(patients), instrument.code)
+    courses = _current_courses(access, set(patients))
     named = []
     for item in items:
         patient = patients.get(item.patient_id)
         if patient is None:
             continue
-        prescriber_id, series = courses.get(item.patient_id, (None, ()))
         named.append(
             replace(
                 item,
@@ -258,9 +264,7 @@ def _named(access: ClinicAccess, items: list[WorkItem]) -> list[WorkItem]:
                 mrn=patient.mrn,
                 headline=item.headline or HEADLINES.get(item.kind, ""),
                 due=_due(access, item.when),
-                prescriber_id=prescriber_id,
-                trend=series,
-                instrument=instrument.abbreviation if series else "",
+                prescriber_id=courses.get(item.patient_id, (None, 0))[0],
             )
         )
     return named
@@ -273,25 +277,36 @@ def _due(access: ClinicAccess, when: dt.datetime | dt.date | None) -> dt.date | 
 
 
 def _current_courses(
-    access: ClinicAccess, patient_ids: set[uuid.UUID], instrument: str
-) -> dict[uuid.UUID, tuple[int | None, tuple[float, ...]]]:
-    """Each patient's current course: its prescriber and its scores on the primary
-    instrument, from the stored course state."""
-    rows = list(
-        CourseState.objects.filter(
+    access: ClinicAccess, patient_ids: set[uuid.UUID]
+) -> dict[uuid.UUID, tuple[int | None, int]]:
+    """Each patient's current course from the stored state: its prescriber and its id."""
+    return {
+        pid: (prescriber, pk)
+        for pid, prescriber, pk in CourseState.objects.filter(
             clinic=access.clinic, patient_id__in=patient_ids, is_current=True
         ).values_list("patient_id", "prescriber_id", "pk")
-    )
-    found: dict[uuid.UUID, tuple[int | None, tuple[float, ...]]] = {
-        pid: (prescriber, ()) for pid, prescriber, _ in rows
     }
-    course_patient = {pk: pid for pid, _, pk in rows}
-    for course_id, series in CourseInstrumentState.objects.filter(
-        course_id__in=course_patient, instrument=instrument
+
+
+def _with_trends(access: ClinicAccess, rows: list[WorkItem]) -> list[WorkItem]:
+    """The page's rows with the scores of each patient's current course on the primary
+    instrument (two queries for the page, not for every item on the list)."""
+    instrument = get_instrument(config_for(access.clinic).options.primary_instrument)
+    courses = _current_courses(access, {row.patient_id for row in rows})
+    course_patient = {pk: pid for pid, (_, pk) in courses.items()}
+    series: dict[uuid.UUID, tuple[float, ...]] = {}
+    for course_id, points in CourseInstrumentState.objects.filter(
+        course_id__in=course_patient, instrument=instrument.code
     ).values_list("course_id", "series"):
-        pid = course_patient[course_id]
-        found[pid] = (found[pid][0], tuple(float(value) for _, value in series or ()))
-    return found
+        series[course_patient[course_id]] = tuple(float(value) for _, value in points or ())
+    return [
+        replace(
+            row,
+            trend=series.get(row.patient_id, ()),
+            instrument=instrument.abbreviation if series.get(row.patient_id) else "",
+        )
+        for row in rows
+    ]
 
 
 def build_worklist(access: ClinicAccess, now: dt.datetime) -> Worklist:
@@ -331,6 +346,7 @@ def worklist_open(
     rows, next_cursor, matching = worklist.page(
         kind=kind, prescriber_id=prescriber_id, sort=sort, cursor=cursor, size=size
     )
+    rows = _with_trends(access, rows)
     audit_as(
         access,
         action=Action.VIEW,
