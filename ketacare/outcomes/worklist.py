@@ -198,13 +198,13 @@ def _course_items(state: CourseState, today: dt.date, url: str) -> list[WorkItem
     return items
 
 
-PAGE = 500  # course states read per keyset page
+CHUNK = 2000  # course states fetched at a time
 
 
 def _course_states(access: ClinicAccess, now: dt.datetime, today: dt.date) -> list[WorkItem]:
     """The items of each patient's current course that had a session in the last
     ACTIVE_DAYS (or has one booked), read from the stored state: only the rows with an
-    item, through a partial index, in keyset pages."""
+    item, through a partial index."""
     booked_now = TreatmentSession.objects.filter(
         patient=OuterRef("patient"),
         status=TreatmentSession.Status.SCHEDULED,
@@ -223,21 +223,13 @@ def _course_states(access: ClinicAccess, now: dt.datetime, today: dt.date) -> li
         )
         .order_by("first_dose_at", "id")
     )
-    items: list[WorkItem] = []
     outcomes_url = _outcomes_url(access)
-    after: tuple[dt.datetime, int] | None = None
-    while True:
-        page = rows
-        if after is not None:
-            page = rows.filter(
-                Q(first_dose_at__gt=after[0]) | Q(first_dose_at=after[0], id__gt=after[1])
-            )
-        found = list(page[:PAGE])
-        for state in found:
-            items += _course_items(state, today, outcomes_url(state.patient_id))
-        if len(found) < PAGE:
-            return items
-        after = (found[-1].first_dose_at, found[-1].id)
+    items: list[WorkItem] = []
+    # One query, fetched in chunks (a server-side cursor on PostgreSQL): the queries stay
+    # the same however many courses have an item, and memory stays bounded.
+    for state in rows.iterator(chunk_size=CHUNK):
+        items += _course_items(state, today, outcomes_url(state.patient_id))
+    return items
 
 
 def _named(access: ClinicAccess, items: list[WorkItem]) -> list[WorkItem]:
