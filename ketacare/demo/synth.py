@@ -56,6 +56,7 @@ from ketacare.demo.seed import DEMO_PASSWORD, FAMILY, GIVEN_F, GIVEN_M
 from ketacare.measures import ScoreResult, score
 from ketacare.measures.models import MeasureContext, QuestionnaireResponse, Score
 from ketacare.measures.services import scoring_config
+from ketacare.outcomes.models import CourseInstrumentState, CourseState
 from ketacare.outcomes.state import clinic_state_rebuild
 from ketacare.patients.models import Patient
 from ketacare.patients.search import digits_of, searchable_text
@@ -793,6 +794,17 @@ class AlreadySynthesised(Exception):
     pass
 
 
+def _analyze(tables: Iterable[type[models.Model]]) -> None:
+    """Refresh PostgreSQL's statistics of the tables just filled: its planner otherwise
+    keeps the row counts of the empty tables, and picks plans for a handful of rows (a
+    registry search scanned every patient until the statistics caught up)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
 def synthesise(
     *,
     slug: str,
@@ -822,7 +834,9 @@ def synthesise(
             audit.extend(batch.events)
             progress(batch.patients.written)
         audit.close()
+        _analyze([t.model for t in written.tables()] + [AuditEvent])
         courses = clinic_state_rebuild(clinic, rebuild_progress)
+        _analyze([CourseState, CourseInstrumentState])
         counts = {t.model._meta.label: t.written for t in written.tables()}
         counts[AuditEvent._meta.label] = audit.table.written
         counts["outcomes.CourseState"] = courses
