@@ -55,7 +55,7 @@ from ketacare.demo.outcomes_seed import INDUCTION_DAYS, KINDS, trajectory
 from ketacare.demo.seed import DEMO_PASSWORD, FAMILY, GIVEN_F, GIVEN_M
 from ketacare.measures import ScoreResult, score
 from ketacare.measures.models import MeasureContext, QuestionnaireResponse, Score
-from ketacare.measures.services import scoring_config
+from ketacare.measures.services import score_fields, scoring_config
 from ketacare.outcomes.models import CourseInstrumentState, CourseState
 from ketacare.outcomes.state import clinic_state_rebuild
 from ketacare.patients.models import Patient
@@ -616,15 +616,7 @@ class Writer:
             patient_id=patient_id,
             instrument=instrument,
             answered_at=answered,
-            total=result.total,
-            severity=result.severity or "",
-            severity_label=result.severity_label or "",
-            flags=list(result.flags),
-            subscores=dict(result.subscores),
-            risk=result.risk or "",
-            provisional_diagnosis=result.provisional_diagnosis,
-            reasons=list(result.reasons),
-            scoring_version=result.version,
+            **score_fields(result),
             is_current=True,
             created_at=self.stamp,
         )

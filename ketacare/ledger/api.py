@@ -7,7 +7,6 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
@@ -16,6 +15,7 @@ from pydantic import ConfigDict
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
 from ketacare.api.auth import access_of
+from ketacare.api.paging import link_next
 from ketacare.common.errors import PermissionDenied
 from ketacare.common.http import csv_response
 from ketacare.ledger import reports, services
@@ -329,8 +329,9 @@ def entry_list(request: HttpRequest, response: HttpResponse, query: Query[EntryP
     entries = LedgerEntry.objects.filter(clinic=access.clinic, sequence__gt=query.after)
     page = list(entries.order_by("sequence")[: query.limit + 1])
     if len(page) > query.limit:
-        following = urlencode({"after": page[query.limit - 1].sequence, "limit": query.limit})
-        response["Link"] = f'<{request.path}?{following}>; rel="next"'
+        link_next(
+            request, response, {"after": page[query.limit - 1].sequence, "limit": query.limit}
+        )
     return page[: query.limit]
 
 

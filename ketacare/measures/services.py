@@ -105,6 +105,21 @@ class Recorded:
     alerts: list[SafetyAlert]
 
 
+def score_fields(result: ScoreResult) -> dict[str, Any]:
+    """A Score row's fields from the scorer's result (here and in `ketacare synth`)."""
+    return {
+        "total": result.total,
+        "severity": result.severity or "",
+        "severity_label": result.severity_label or "",
+        "flags": list(result.flags),
+        "subscores": dict(result.subscores),
+        "risk": result.risk or "",
+        "provisional_diagnosis": result.provisional_diagnosis,
+        "reasons": list(result.reasons),
+        "scoring_version": result.version,
+    }
+
+
 def _store(
     *,
     clinic: Clinic,
@@ -153,15 +168,7 @@ def _store(
         patient=patient,
         instrument=instrument,
         answered_at=answered_at,
-        total=result.total,
-        severity=result.severity or "",
-        severity_label=result.severity_label or "",
-        flags=list(result.flags),
-        subscores=dict(result.subscores),
-        risk=result.risk or "",
-        provisional_diagnosis=result.provisional_diagnosis,
-        reasons=list(result.reasons),
-        scoring_version=result.version,
+        **score_fields(result),
     )
     if supersedes is not None:
         Score.objects.filter(response=supersedes).update(is_current=False)

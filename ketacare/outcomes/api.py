@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from typing import Any, Literal
-from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -15,6 +14,7 @@ from pydantic import ConfigDict
 
 from ketacare.accounts.policy import Permission
 from ketacare.api.auth import access_of
+from ketacare.api.paging import link_next
 from ketacare.outcomes import dashboard, services
 from ketacare.outcomes.charts import dashboard_tables
 from ketacare.outcomes.compact import SORTS, UNASSIGNED
@@ -295,8 +295,7 @@ def worklist_get(request: HttpRequest, response: HttpResponse, query: Query[Work
         size=query.limit,
     )
     if opened.next_cursor:
-        following = query.dict(exclude_none=True) | {"cursor": opened.next_cursor}
-        response["Link"] = f'<{request.path}?{urlencode(following)}>; rel="next"'
+        link_next(request, response, query.dict() | {"cursor": opened.next_cursor})
     return opened.rows
 
 

@@ -95,6 +95,26 @@ def _norm(value: Any) -> Any:
     return None if value is None else Decimal(str(value))
 
 
+def _reading_row(
+    access: ClinicAccess,
+    session: TreatmentSession,
+    reading: ReadingIn,
+    source: str,
+    is_baseline: bool = False,
+) -> VitalReading:
+    """The row of one reading, not yet saved."""
+    return VitalReading(
+        clinic=access.clinic,
+        session=session,
+        entered_by=access.user,
+        reading_id=reading.reading_id,
+        taken_at=reading.taken_at,
+        source=source,
+        is_baseline=is_baseline,
+        **{f: reading.values.get(f) for f in VITAL_FIELDS},
+    )
+
+
 def _store(
     access: ClinicAccess,
     session: TreatmentSession,
@@ -107,16 +127,8 @@ def _store(
     if existing is None:
         try:
             with transaction.atomic():
-                row = VitalReading.objects.create(
-                    clinic=access.clinic,
-                    session=session,
-                    entered_by=access.user,
-                    reading_id=reading.reading_id,
-                    taken_at=reading.taken_at,
-                    source=source,
-                    is_baseline=is_baseline,
-                    **{f: reading.values.get(f) for f in VITAL_FIELDS},
-                )
+                row = _reading_row(access, session, reading, source, is_baseline)
+                row.save(force_insert=True)
         except IntegrityError:  # the same id posted concurrently: theirs won
             existing = VitalReading.objects.get(session=session, reading_id=reading.reading_id)
         else:
@@ -199,15 +211,7 @@ def _store_many(
                 )
             answers.append((existing, False))
             continue
-        row = VitalReading(
-            clinic=access.clinic,
-            session=session,
-            entered_by=access.user,
-            reading_id=reading.reading_id,
-            taken_at=reading.taken_at,
-            source=source,
-            **{f: reading.values.get(f) for f in VITAL_FIELDS},
-        )
+        row = _reading_row(access, session, reading, source)
         stored[reading.reading_id] = row  # the same id twice in a batch: stored once
         new.append(row)
         answers.append((row, True))
