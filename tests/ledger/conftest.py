@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -65,7 +66,7 @@ def receive(
 ) -> LedgerEntry:
     args: dict[str, Any] = {
         "lot_number": "K123",
-        "expiry": clock.now().date().replace(year=clock.now().year + 1),
+        "expiry": clock.now().date() + dt.timedelta(days=365),
         "supplier_name": "Acme Wholesale",
         "supplier_registration": "RA1234567",
         "supplier_address": "1 Depot Road, Springfield IL",

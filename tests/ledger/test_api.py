@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
@@ -38,7 +39,7 @@ def test_the_workflow_over_the_api(
     officer, staff = api_client(compliance), api_client(nurse)
     product = post(officer, "/products", {k: str(v) for k, v in VIAL_50.items()}).json()
     safe = post(officer, "/locations", {"name": "Main safe", "kind": "safe"}).json()
-    expiry = clock.now().date().replace(year=clock.now().year + 1).isoformat()
+    expiry = clock.now().date() + dt.timedelta(days=365).isoformat()
     receipt = {
         "product_id": product["id"],
         "location_id": safe["id"],
@@ -104,7 +105,7 @@ def test_an_expired_lot_is_refused_over_the_api(
 ) -> None:
     from tests.ledger.conftest import receive
 
-    past = clock.now().date().replace(year=clock.now().year - 1)
+    past = clock.now().date() - dt.timedelta(days=365)
     lot_id = receive(compliance, vial, safe, expiry=past).lot_id
     session = session_for(nurse)
     answer = post(
@@ -230,7 +231,7 @@ def test_the_entries_come_a_page_at_a_time_following_the_link_header(
     officer = api_client(compliance)
     product = post(officer, "/products", {k: str(v) for k, v in VIAL_50.items()}).json()
     safe = post(officer, "/locations", {"name": "Main safe", "kind": "safe"}).json()
-    expiry = clock.now().date().replace(year=clock.now().year + 1).isoformat()
+    expiry = clock.now().date() + dt.timedelta(days=365).isoformat()
     for n in range(5):
         receipt = {
             "product_id": product["id"],
