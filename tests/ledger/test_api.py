@@ -39,7 +39,7 @@ def test_the_workflow_over_the_api(
     officer, staff = api_client(compliance), api_client(nurse)
     product = post(officer, "/products", {k: str(v) for k, v in VIAL_50.items()}).json()
     safe = post(officer, "/locations", {"name": "Main safe", "kind": "safe"}).json()
-    expiry = clock.now().date() + dt.timedelta(days=365).isoformat()
+    expiry = (clock.now().date() + dt.timedelta(days=365)).isoformat()
     receipt = {
         "product_id": product["id"],
         "location_id": safe["id"],
@@ -231,7 +231,7 @@ def test_the_entries_come_a_page_at_a_time_following_the_link_header(
     officer = api_client(compliance)
     product = post(officer, "/products", {k: str(v) for k, v in VIAL_50.items()}).json()
     safe = post(officer, "/locations", {"name": "Main safe", "kind": "safe"}).json()
-    expiry = clock.now().date() + dt.timedelta(days=365).isoformat()
+    expiry = (clock.now().date() + dt.timedelta(days=365)).isoformat()
     for n in range(5):
         receipt = {
             "product_id": product["id"],
