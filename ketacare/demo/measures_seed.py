@@ -34,6 +34,7 @@ from django.utils import timezone
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic, Membership, User
 from ketacare.accounts.policy import Role
+from ketacare.common.course_state import refreshes_deferred
 from ketacare.demo import paper
 from ketacare.demo import planning_seed as planning
 from ketacare.measures import services as measures
@@ -235,7 +236,8 @@ def seed_measures(users: dict[str, User]) -> None:
         rng = random.Random(f"ketacare-demo-measures-{spec.slug}")
         story = Patient.objects.filter(clinic=clinic).order_by("mrn")[:STORY_PATIENTS]
         for index, patient in enumerate(story):
-            Story(staff, patient, COURSES[index % len(COURSES)], rng, now, index).tell()
+            with refreshes_deferred():  # the patient's course is recomputed once, at the end
+                Story(staff, patient, COURSES[index % len(COURSES)], rng, now, index).tell()
 
 
 class Story:

@@ -26,6 +26,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from ketacare.accounts.models import Clinic, User
+from ketacare.common.course_state import refreshes_deferred
 from ketacare.demo import paper
 from ketacare.demo import planning_seed as planning
 from ketacare.demo.measures_seed import Staff, _clamp, _staff, madrs_answers, phq9_answers
@@ -110,7 +111,8 @@ def seed_outcomes(users: dict[str, User], cohort_size: int = COHORT_SIZE) -> Non
         start = today - dt.timedelta(days=rng.randint(30, 540))
         path = trajectory(KINDS[number % len(KINDS)], rng)
         protocol = COHORT_PROTOCOLS[number % len(COHORT_PROTOCOLS)]
-        Course(staff, patient, path, rng, zone, now, protocol).tell(start)
+        with refreshes_deferred():  # the patient's course is recomputed once, at the end
+            Course(staff, patient, path, rng, zone, now, protocol).tell(start)
 
 
 class Course:
