@@ -53,7 +53,14 @@ from .rules import (
     rule_problems,
     setting_keys,
 )
-from .trajectories import WeekSummary, course_series, week_of_treatment, weekly_summary
+from .trajectories import (
+    WeekSummary,
+    course_series,
+    last_in_each_week,
+    week_of_treatment,
+    weekly_summary,
+    weekly_summary_of_counts,
+)
 
 __all__ = [
     "ALTERNATIVES",
@@ -88,6 +95,7 @@ __all__ = [
     "early_warning",
     "estimate_relief",
     "futility",
+    "last_in_each_week",
     "maintenance_problems",
     "rapid_response_4h",
     "rapid_response_24h",
@@ -103,4 +111,5 @@ __all__ = [
     "time_to_response",
     "week_of_treatment",
     "weekly_summary",
+    "weekly_summary_of_counts",
 ]

@@ -9,13 +9,14 @@ writes); one query reads the filtered courses' rows, and the groups are counted 
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import Count, Q, QuerySet
 from lifelines import KaplanMeierFitter
 
 from ketacare.accounts.access import ClinicAccess
@@ -27,10 +28,14 @@ from ketacare.dosing.protocols import Route
 from ketacare.dosing.selectors import protocol_catalogue
 from ketacare.outcomes.config import OutcomeConfig, config_for
 from ketacare.outcomes.course import Status
-from ketacare.outcomes.models import CourseInstrumentState, CourseState
+from ketacare.outcomes.models import CourseInstrumentState, CourseState, CourseWeekValue
 from ketacare.outcomes.options import JUDGED_INSTRUMENTS
 from ketacare.outcomes.state import MAX_WEEKS
-from ketacare.outcomes.trajectories import WeekSummary, weekly_summary
+from ketacare.outcomes.trajectories import (
+    WeekSummary,
+    median_of_counts,
+    weekly_summary_of_counts,
+)
 
 __all__ = ["MAX_WEEKS", "Filters", "OutcomeDashboard", "build_dashboard", "dashboard_open"]
 
@@ -68,13 +73,13 @@ class Rate:
         return f"{share} ({self.met}/{self.denominator}; missing {self.missing})"
 
 
-def rate_of(statuses: Iterable[Status]) -> Rate:
-    counts = Counter(statuses)
+def rate_of(statuses: Mapping[Status, int]) -> Rate:
+    """The rate of courses counted by status."""
     return Rate(
-        counts[Status.MET],
-        counts[Status.NOT_MET],
-        counts[Status.MISSING],
-        counts[Status.NOT_APPLICABLE],
+        statuses.get(Status.MET, 0),
+        statuses.get(Status.NOT_MET, 0),
+        statuses.get(Status.MISSING, 0),
+        statuses.get(Status.NOT_APPLICABLE, 0),
     )
 
 
@@ -136,21 +141,26 @@ class OutcomeDashboard:
         return f"fewer than {self.small_cells_below}" if self.small_cells_below else ""
 
 
-def kaplan_meier(durations: Sequence[float], events: Sequence[bool]) -> Durability:
+def kaplan_meier(
+    durations: Sequence[float], events: Sequence[bool], courses: Sequence[int] | None = None
+) -> Durability:
     """The Kaplan-Meier estimate of staying free of relapse after response, with the
-    95% confidence band lifelines gives (exponential Greenwood)."""
+    95% confidence band lifelines gives (exponential Greenwood). `courses[i]` is how many
+    courses had durations[i] and events[i] (1 each if not given): the same estimate as
+    listing each course."""
+    weights = list(courses) if courses is not None else [1] * len(durations)
     if not durations:
         return Durability([], 0, 0, None)
-    fitter = KaplanMeierFitter().fit(list(durations), event_observed=list(events))
+    fitter = KaplanMeierFitter().fit(list(durations), event_observed=list(events), weights=weights)
     table = fitter.event_table
     survival = fitter.survival_function_.iloc[:, 0]
     band = fitter.confidence_interval_survival_function_
     rows = [
         KMRow(
             days=float(t),
-            at_risk=int(table.loc[t, "at_risk"]),
-            events=int(table.loc[t, "observed"]),
-            censored=int(table.loc[t, "censored"]),
+            at_risk=round(table.loc[t, "at_risk"]),
+            events=round(table.loc[t, "observed"]),
+            censored=round(table.loc[t, "censored"]),
             survival=float(survival.loc[t]),
             lower=float(band.iloc[i, 0]),
             upper=float(band.iloc[i, 1]),
@@ -158,22 +168,26 @@ def kaplan_meier(durations: Sequence[float], events: Sequence[bool]) -> Durabili
         for i, t in enumerate(survival.index)
     ]
     median = float(fitter.median_survival_time_)
-    return Durability(rows, len(durations), sum(events), None if median == float("inf") else median)
+    relapses = sum(n for n, event in zip(weights, events, strict=True) if event)
+    return Durability(rows, sum(weights), relapses, None if median == float("inf") else median)
 
 
-def _group(label: str, judged: list[tuple[Status, Status]]) -> GroupRow:
-    return GroupRow(
-        label, len(judged), rate_of(r for r, _ in judged), rate_of(m for _, m in judged)
-    )
+Judged = Counter[tuple[Status, Status]]  # courses by (response, remission)
 
 
-def _median(values: list[float]) -> float | None:
-    return float(statistics.median(values)) if values else None
+def _group(label: str, judged: Judged) -> GroupRow:
+    response: Counter[Status] = Counter()
+    remission: Counter[Status] = Counter()
+    for (r, m), n in judged.items():
+        response[r] += n
+        remission[m] += n
+    return GroupRow(label, judged.total(), rate_of(response), rate_of(remission))
 
 
-def _stored(access: ClinicAccess, filters: Filters, instrument: str) -> list[_Row]:
-    """The filtered courses' stored verdicts on the instrument (one query)."""
-    rows = CourseInstrumentState.objects.filter(clinic=access.clinic, instrument=instrument)
+def _courses(
+    model: type[models.Model], access: ClinicAccess, filters: Filters, instrument: str
+) -> QuerySet[Any]:
+    """The filtered courses' rows of `model` (instrument verdicts or weekly values)."""
     wanted = {
         "course__first_dose_date__gte": filters.date_from,
         "course__first_dose_date__lte": filters.date_to,
@@ -182,99 +196,109 @@ def _stored(access: ClinicAccess, filters: Filters, instrument: str) -> list[_Ro
         "course__route": filters.route,
         "course__indication": filters.indication,
     }
-    rows = rows.filter(**{k: v for k, v in wanted.items() if v is not None})
-    return [
-        _Row(*values)
-        for values in rows.order_by("course__first_dose_at", "course_id").values_list(
-            "course__first_dose_month",
-            "course__induction_end_at",
-            "course__prescriber_id",
-            "course__protocol",
-            "course__route",
-            "response",
-            "remission",
-            "days_to_response",
-            "sessions_to_response",
-            "response_days",
-            "relapsed",
-            "series",
-        )
-    ]
+    return model.objects.filter(  # type: ignore[attr-defined]
+        clinic=access.clinic,
+        instrument=instrument,
+        **{k: v for k, v in wanted.items() if v is not None},
+    ).order_by()
 
 
-@dataclass(frozen=True)
-class _Row:
-    month: str
-    induction_end_at: dt.datetime
-    prescriber_id: int | None
-    protocol: str
-    route: str
-    response: str
-    remission: str
-    days_to_response: float | None
-    sessions_to_response: int | None
-    response_days: float | None
-    relapsed: bool | None
-    series: list[list[float]] | None
+GROUPS = ("course__first_dose_month", "course__prescriber_id", "course__protocol", "course__route")
+
+
+def _counted(
+    board: OutcomeDashboard, verdicts: Any, now: dt.datetime
+) -> dict[str, dict[Any, Judged]]:
+    """The courses started, and those past induction counted by verdict in each group
+    (one query: the database counts; no course's row is read here)."""
+    cells = verdicts.values(*GROUPS, "response", "remission").annotate(
+        started=Count("pk"), completed=Count("pk", filter=Q(course__induction_end_at__lte=now))
+    )
+    groups: dict[str, dict[Any, Judged]] = {name: defaultdict(Counter) for name in GROUPS}
+    board.started = 0
+    for cell in cells:
+        board.started += cell["started"]
+        if cell["completed"]:
+            verdict = (Status(cell["response"]), Status(cell["remission"]))
+            for name in GROUPS:
+                groups[name][cell[name]][verdict] += cell["completed"]
+    return groups
+
+
+def _responders(board: OutcomeDashboard, verdicts: QuerySet[Any]) -> None:
+    """Time to response (medians) and duration of response (Kaplan-Meier) from the
+    responders' values, counted by the database."""
+    reached = (
+        verdicts.filter(days_to_response__isnull=False)
+        .values_list("days_to_response", "sessions_to_response", "response_days", "relapsed")
+        .annotate(n=Count("pk"))
+    )
+    days: Counter[float] = Counter()
+    sessions: Counter[float] = Counter()
+    lasted: Counter[tuple[float, bool]] = Counter()
+    for to_response, session_count, response_days, relapsed, n in reached:
+        days[to_response] += n
+        sessions[float(session_count or 0)] += n
+        if response_days is not None and relapsed is not None:
+            lasted[(response_days, relapsed)] += n
+    board.responders = days.total()
+    board.median_days_to_response = median_of_counts(days)
+    board.median_sessions_to_response = median_of_counts(sessions)
+    ordered = sorted(lasted.items())
+    board.durability = kaplan_meier(
+        [d for (d, _), _n in ordered], [e for (_, e), _n in ordered], [n for _, n in ordered]
+    )
 
 
 def build_dashboard(
     access: ClinicAccess, filters: Filters, now: dt.datetime, *, individual_lines: bool
 ) -> OutcomeDashboard:
     """The dashboard from the courses' stored verdicts (`state.py`): no rule is judged
-    here; what depends on now (past induction) is decided on the stored dates."""
+    here; what depends on now (past induction) is decided on the stored dates. The
+    database counts the courses in each group, the responders' values and the weekly
+    values, so the cost follows the number of distinct values, not of courses."""
     config: OutcomeConfig = config_for(access.clinic)
     instrument = filters.instrument or config.options.primary_instrument
-    courses = _stored(access, filters, instrument)
-    board = OutcomeDashboard(instrument, config.options.induction_days, started=len(courses))
+    board = OutcomeDashboard(instrument, config.options.induction_days)
     every = _filter_choices(access, board)
-    judged = [
-        (row, Status(row.response), Status(row.remission))
-        for row in courses
-        if row.induction_end_at <= now
-    ]
-    days, sessions, durations, events, series = [], [], [], [], []
-    for row in courses:
-        if row.days_to_response is not None:
-            days.append(row.days_to_response)
-            sessions.append(float(row.sessions_to_response or 0))
-            if row.response_days is not None and row.relapsed is not None:
-                durations.append(row.response_days)
-                events.append(row.relapsed)
-        if row.series is not None:
-            series.append([(d, v) for d, v in row.series])
-    board.completed = len(judged)
-    board.overall = _group("All courses", [(r, m) for _, r, m in judged])
-    by_month: dict[str, list[tuple[Status, Status]]] = defaultdict(list)
-    by_prescriber: dict[int | None, list[tuple[Status, Status]]] = defaultdict(list)
-    by_protocol: dict[str | None, list[tuple[Status, Status]]] = defaultdict(list)
-    by_route: dict[str | None, list[tuple[Status, Status]]] = defaultdict(list)
-    for row, r, m in judged:
-        by_month[row.month].append((r, m))
-        by_prescriber[row.prescriber_id].append((r, m))
-        by_protocol[row.protocol or None].append((r, m))
-        by_route[row.route or None].append((r, m))
+    verdicts = _courses(CourseInstrumentState, access, filters, instrument)
+    groups = _counted(board, verdicts, now)
+    months, prescribers, protocols, routes = (groups[name] for name in GROUPS)
+    board.overall = _group("All courses", sum(months.values(), Counter()))
+    board.completed = board.overall.courses
     board.prescribers = prescriber_names(every)
-    board.by_period = [_group(k, v) for k, v in sorted(by_month.items())]
-    board.by_prescriber = [
-        _group(board.prescribers.get(k, "Not recorded") if k else "Not recorded", v)
-        for k, v in by_prescriber.items()
-    ]
+    board.by_period = [_group(k, v) for k, v in sorted(months.items())]
+    board.by_prescriber = sorted(
+        (
+            _group(board.prescribers.get(k, "Not recorded") if k else "Not recorded", v)
+            for k, v in prescribers.items()
+        ),
+        key=lambda row: row.group,
+    )
     board.by_protocol = [
         _group(f"Protocol: {board.protocols.get(k, k) if k else 'not recorded'}", v)
-        for k, v in sorted(by_protocol.items(), key=lambda kv: kv[0] or "~")
+        for k, v in sorted(protocols.items(), key=lambda kv: kv[0] or "~")
     ]
     board.by_route = [
         _group(f"Route: {board.routes.get(k, k) if k else 'not recorded'}", v)
-        for k, v in sorted(by_route.items(), key=lambda kv: kv[0] or "~")
+        for k, v in sorted(routes.items(), key=lambda kv: kv[0] or "~")
     ]
-    board.responders = len(days)
-    board.median_days_to_response = _median(days)
-    board.median_sessions_to_response = _median(sessions)
-    board.durability = kaplan_meier(durations, events)
-    board.weeks = weekly_summary(series)
+    _responders(board, verdicts)
+    weekly: dict[int, Counter[float]] = defaultdict(Counter)
+    for week, value, n in (
+        _courses(CourseWeekValue, access, filters, instrument)
+        .values_list("week", "value")
+        .annotate(n=Count("pk"))
+    ):
+        weekly[week][value] += n
+    board.weeks = weekly_summary_of_counts(weekly)
     if individual_lines:
-        board.lines = series
+        series = verdicts.filter(series__isnull=False).order_by(
+            "course__first_dose_at", "course_id"
+        )
+        board.lines = [
+            [(d, v) for d, v in line] for line in series.values_list("series", flat=True)
+        ]
     return board
 
 

@@ -173,3 +173,23 @@ class CourseInstrumentState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instrument} of {self.course_id}"
+
+
+class CourseWeekValue(models.Model):
+    """A course's last value on one instrument in each week of treatment of its stored
+    series (the first MAX_WEEKS): the rows the dashboard's trajectory summary counts in
+    the database, a course once a week (`trajectories.last_in_each_week`)."""
+
+    course = models.ForeignKey(CourseState, on_delete=models.CASCADE, related_name="weeks")
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    instrument = models.CharField(max_length=20)
+    week = models.PositiveSmallIntegerField()
+    value = models.FloatField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["clinic", "instrument", "week", "value"], name="courseweek_board")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} week {self.week} of {self.course_id}"

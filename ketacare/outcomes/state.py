@@ -37,10 +37,15 @@ from ketacare.outcomes.course import (
     relapse,
     time_to_response,
 )
-from ketacare.outcomes.models import CourseInstrumentState, CourseState, MaintenanceDecision
+from ketacare.outcomes.models import (
+    CourseInstrumentState,
+    CourseState,
+    CourseWeekValue,
+    MaintenanceDecision,
+)
 from ketacare.outcomes.options import JUDGED_INSTRUMENTS
 from ketacare.outcomes.sources import PatientCourse, all_courses, current_of
-from ketacare.outcomes.trajectories import course_series
+from ketacare.outcomes.trajectories import course_series, last_in_each_week
 from ketacare.treatment.models import TreatmentSession
 
 MAX_WEEKS = 26  # trajectories are drawn for the first half year of treatment
@@ -198,7 +203,18 @@ def _store(
             row.course, row.clinic = state, clinic
             details.append(row)
     CourseInstrumentState.objects.bulk_create(details)
+    CourseWeekValue.objects.bulk_create(_week_values(details))
     return len(rows)
+
+
+def _week_values(instruments: Iterable[CourseInstrumentState]) -> list[CourseWeekValue]:
+    return [
+        CourseWeekValue(
+            course=row.course, clinic=row.clinic, instrument=row.instrument, week=week, value=value
+        )
+        for row in instruments
+        for week, value in last_in_each_week((d, v) for d, v in row.series or ()).items()
+    ]
 
 
 def course_state_refresh(clinic: Clinic, patient_id: uuid.UUID) -> None:
@@ -241,13 +257,17 @@ def rebuild_missing_course_state(*, verbosity: int = 1, **_signal: object) -> li
     """After `migrate`: build the stored state of every clinic that has given sessions and
     no stored course at all (a database upgraded from before the state existed), so an
     upgrade never leaves a prescriber's worklist silently empty. Runs with the code and
-    schema of the finished migration, unlike a data migration. Answers the clinics built."""
+    schema of the finished migration, unlike a data migration. Also builds those whose
+    stored courses have trajectories but no weekly values yet. Answers the clinics built."""
     given = TreatmentSession.objects.filter(status__in=TreatmentSession.GIVEN_STATUSES)
-    missing = (
-        Clinic.objects.filter(pk__in=given.values("clinic_id"))
-        .exclude(pk__in=CourseState.objects.values("clinic_id"))
-        .order_by("pk")
+    no_state = Clinic.objects.filter(pk__in=given.values("clinic_id")).exclude(
+        pk__in=CourseState.objects.values("clinic_id")
     )
+    # Stored before the weekly values were (outcomes 0004): their trajectories need them.
+    no_weeks = Clinic.objects.filter(
+        pk__in=CourseInstrumentState.objects.filter(series__isnull=False).values("clinic_id")
+    ).exclude(pk__in=CourseWeekValue.objects.values("clinic_id"))
+    missing = (no_state | no_weeks).order_by("pk")
     built = []
     for clinic in missing:
         courses = clinic_state_rebuild(clinic)

@@ -17,7 +17,7 @@ from ketacare.common.errors import ValidationFailed
 from ketacare.dosing import services as dosing
 from ketacare.dosing.models import TreatmentPlan
 from ketacare.outcomes import services
-from ketacare.outcomes.models import CourseInstrumentState, CourseState
+from ketacare.outcomes.models import CourseInstrumentState, CourseState, CourseWeekValue
 from ketacare.outcomes.state import clinic_state_rebuild
 from ketacare.outcomes.worklist import build_worklist
 from ketacare.treatment.models import TreatmentSession
@@ -35,7 +35,8 @@ SKIP = ("id", "course", "computed_at")
 
 
 def snapshot(clinic: Any) -> list[tuple[Any, ...]]:
-    """Every stored course and its instrument rows, without row ids, in a fixed order."""
+    """Every stored course with its instrument rows and weekly values, without row ids,
+    in a fixed order."""
     courses = []
     for state in CourseState.objects.filter(clinic=clinic):
         fields = {
@@ -51,7 +52,8 @@ def snapshot(clinic: Any) -> list[tuple[Any, ...]]:
             )
             for row in state.instruments.all()
         )
-        courses.append((sorted(fields.items(), key=str), instruments))
+        weeks = sorted(state.weeks.values_list("instrument", "week", "value"))
+        courses.append((sorted(fields.items(), key=str), instruments, weeks))
     return sorted(courses, key=str)
 
 
@@ -267,3 +269,19 @@ def test_migrate_stores_the_courses_of_a_clinic_that_has_none(team: Team, patien
     emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
     assert snapshot(team.clinic) == before
     assert rebuild_missing_course_state(verbosity=0) == []
+
+
+def test_migrate_adds_the_weekly_values_to_courses_stored_before_them(
+    team: Team, patient: Any
+) -> None:
+    """A clinic whose courses were stored before the weekly values existed (outcomes
+    0004) gets them at the end of `migrate`, so its trajectories are not silently empty."""
+    from ketacare.outcomes.state import rebuild_missing_course_state
+
+    fix_clock(at(60))
+    write_course(team.nurse, patient, [0, 3], [(-1, 30), (5, 12), (12, 9)])
+    before = snapshot(team.clinic)
+    assert CourseWeekValue.objects.filter(clinic=team.clinic).exists()
+    CourseWeekValue.objects.all().delete()
+    assert rebuild_missing_course_state(verbosity=0) == [team.clinic.slug]
+    assert snapshot(team.clinic) == before

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import statistics
+from collections import Counter
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,8 +24,10 @@ from ketacare.outcomes import (
     relapse,
     response,
     weekly_summary,
+    weekly_summary_of_counts,
 )
 from ketacare.outcomes.course import meets_response
+from ketacare.outcomes.trajectories import median_of_counts
 
 from .builders import T0, sessions
 
@@ -157,6 +161,29 @@ def test_weekly_quartiles_are_ordered(series: list[list[tuple[float, float]]]) -
     for week in weekly_summary(series):
         assert week.q1 <= week.median <= week.q3
         assert 1 <= week.patients <= len(series)
+
+
+@given(st.lists(st.one_of(st.integers(0, 60).map(float), st.floats(0, 60)), min_size=1))
+def test_a_week_summarised_from_counts_is_what_statistics_makes_of_the_values(
+    values: list[float],
+) -> None:
+    """The dashboard counts values in the database; the summary of those counts must be
+    the median and inclusive quartiles of the values themselves."""
+    (week,) = weekly_summary_of_counts({3: Counter(values)})
+    q1, _, q3 = (
+        statistics.quantiles(values, n=4, method="inclusive")
+        if len(values) > 1
+        else [values[0]] * 3
+    )
+    assert (week.week, week.patients) == (3, len(values))
+    assert week.median == statistics.median(values)
+    assert (week.q1, week.q3) == (q1, q3)
+    assert median_of_counts(Counter(values)) == statistics.median(values)
+
+
+def test_no_values_have_no_median_and_no_week() -> None:
+    assert median_of_counts({}) is None
+    assert weekly_summary_of_counts({2: {}, 3: {5.0: 0}}) == []
 
 
 # --- SUSTAIN-1 relapse option (issue #12 finding 14) ---------------------------------------
