@@ -5,16 +5,19 @@ data, researcher access, and a query count that does not grow with the patients.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lifelines import KaplanMeierFitter
 
 from ketacare.common.errors import PermissionDenied
 from ketacare.outcomes.charts import dashboard_tables
-from ketacare.outcomes.dashboard import Filters, dashboard_open
+from ketacare.outcomes.dashboard import Filters, dashboard_open, kaplan_meier
 from tests.measures.conftest import Team, register
 
 from .conftest import at, write_course
@@ -130,3 +133,30 @@ def test_queries_do_not_grow_with_the_number_of_patients(team: Team) -> None:
     populate(team, 2, first=1)
     large = _queries(team)
     assert small == large, (small, large)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40).map(float), st.booleans()), min_size=1, max_size=30))
+def test_kaplan_meier_of_counted_courses_is_that_of_listed_courses(
+    courses: list[tuple[float, bool]],
+) -> None:
+    """The dashboard gets each (duration, relapsed) pair with how many courses had it; the
+    curve, its band, the counts and the median must be those of the courses listed one by
+    one."""
+    listed = kaplan_meier([d for d, _ in courses], [e for _, e in courses])
+    counted = sorted(Counter(courses).items())
+    weighted = kaplan_meier(
+        [d for (d, _), _ in counted], [e for (_, e), _ in counted], [n for _, n in counted]
+    )
+    assert (weighted.courses, weighted.relapses, weighted.median_days) == (
+        listed.courses,
+        listed.relapses,
+        listed.median_days,
+    )
+    assert [(r.days, r.at_risk, r.events, r.censored) for r in weighted.rows] == [
+        (r.days, r.at_risk, r.events, r.censored) for r in listed.rows
+    ]
+    for mine, theirs in zip(weighted.rows, listed.rows, strict=True):
+        assert (mine.survival, mine.lower, mine.upper) == pytest.approx(
+            (theirs.survival, theirs.lower, theirs.upper), nan_ok=True
+        )
