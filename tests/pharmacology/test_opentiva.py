@@ -13,6 +13,9 @@ from ketacare.dosing.protocols import Route
 from ketacare.pharmacology import MODELS, simulate
 from ketacare.pharmacology.regimens import Dose
 
+# Pharmacokinetic maths on minutes from a dose: no calendar to shift.
+pytestmark = pytest.mark.clock_free
+
 WEIGHT = 70.0
 # 0.5 mg/kg over 40 min, then 0.25 mg/kg over 60 min from minute 90; 3 hours.
 REGIMEN = (Dose(0, Route.IV, 0.5 * WEIGHT, 40), Dose(90, Route.IV, 0.25 * WEIGHT, 60))

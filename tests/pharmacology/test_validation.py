@@ -15,6 +15,9 @@ from ketacare.pharmacology.models import KAMP2020, PEREZ_RUIXO_2021, RACEMIC_ABS
 from ketacare.pharmacology.observations import ZARATE_2006, end_of_infusion_check
 from ketacare.pharmacology.regimens import Dose
 
+# Pharmacokinetic maths on minutes from a dose: no calendar to shift.
+pytestmark = pytest.mark.clock_free
+
 RACEMIC = ("domino", "clements", "hijazi", "kamp2020")
 
 
