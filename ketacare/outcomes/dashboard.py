@@ -212,7 +212,7 @@ def _counted(
     """The courses started, and those past induction counted by verdict in each group
     (one query: the database counts; no course's row is read here)."""
     cells = verdicts.values(*GROUPS, "response", "remission").annotate(
-        started=Count("pk"), completed=Count("pk", filter=Q(course__induction_end_at__lte=now))
+        started=Count("*"), completed=Count("pk", filter=Q(course__induction_end_at__lte=now))
     )
     groups: dict[str, dict[Any, Judged]] = {name: defaultdict(Counter) for name in GROUPS}
     board.started = 0
@@ -231,7 +231,7 @@ def _responders(board: OutcomeDashboard, verdicts: QuerySet[Any]) -> None:
     reached = (
         verdicts.filter(days_to_response__isnull=False)
         .values_list("days_to_response", "sessions_to_response", "response_days", "relapsed")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
     )
     days: Counter[float] = Counter()
     sessions: Counter[float] = Counter()
@@ -288,7 +288,7 @@ def build_dashboard(
     for week, value, n in (
         _courses(CourseWeekValue, access, filters, instrument)
         .values_list("week", "value")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
     ):
         weekly[week][value] += n
     board.weeks = weekly_summary_of_counts(weekly)

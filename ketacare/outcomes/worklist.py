@@ -199,6 +199,19 @@ def _course_items(state: CourseState, today: dt.date, url: str) -> list[WorkItem
 
 
 CHUNK = 2000  # course states fetched at a time
+# What _course_items reads of a course state (any other field would cost a query a row).
+ITEM_FIELDS = (
+    "patient_id",
+    "relapse_reason",
+    "relapse_at",
+    "warning_reason",
+    "warning_at",
+    "futility_reason",
+    "futility_at",
+    "booster_date",
+    "booster_reason",
+    "decided",
+)
 
 
 def _course_states(access: ClinicAccess, now: dt.datetime, today: dt.date) -> list[WorkItem]:
@@ -222,6 +235,7 @@ def _course_states(access: ClinicAccess, now: dt.datetime, today: dt.date) -> li
             | Q(booster_date__lte=soon, decided=False, booked=False)
         )
         .order_by("first_dose_at", "id")
+        .only(*ITEM_FIELDS)  # not the dates and counts the dashboard reads
     )
     outcomes_url = _outcomes_url(access)
     items: list[WorkItem] = []
