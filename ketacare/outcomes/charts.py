@@ -144,6 +144,39 @@ def dashboard_tables(board: OutcomeDashboard) -> dict[str, Table]:
     }
 
 
+# The page's Kaplan-Meier table gives the curve every this many days: a clinic's curve
+# has a step per distinct duration (thousands at scale); the CSV keeps every step.
+LANDMARK_DAYS = 30
+
+
+def durability_landmarks(board: OutcomeDashboard, every: int = LANDMARK_DAYS) -> Table:
+    """The Kaplan-Meier curve read every `every` days since response, from day 0 to the
+    last duration: responders still at risk on that day, relapses and censorings up to
+    it, and the share free of relapse with its band (the step in force on that day)."""
+    rows = board.durability.rows if board.durability else []
+    header = [
+        "days since response",
+        "at risk",
+        "relapses so far",
+        "censored so far",
+        "free of relapse",
+        "95% CI lower",
+        "95% CI upper",
+    ]
+    if not rows:
+        return header, []
+    table, relapses, censored, index = [], 0, 0, 0
+    for day in range(0, int(rows[-1].days) + every, every):
+        while index < len(rows) and rows[index].days <= day:
+            relapses, censored = relapses + rows[index].events, censored + rows[index].censored
+            index += 1
+        at_risk = next((r.at_risk for r in rows if r.days >= day), 0)
+        step = rows[index - 1] if index else None
+        survival = (step.survival, step.lower, step.upper) if step else (1.0, 1.0, 1.0)
+        table.append([day, at_risk, relapses, censored, *(round(v, 4) for v in survival)])
+    return header, table
+
+
 def _layout(x_title: str, y_title: str, **extra: Any) -> dict[str, Any]:
     return {
         "height": 340,

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from lifelines import KaplanMeierFitter
 
 from ketacare.common.errors import PermissionDenied
-from ketacare.outcomes.charts import dashboard_tables
+from ketacare.outcomes.charts import dashboard_tables, durability_landmarks
 from ketacare.outcomes.dashboard import Filters, dashboard_open, kaplan_meier
 from tests.measures.conftest import Team, register
 
@@ -65,6 +65,27 @@ def test_kaplan_meier_matches_lifelines(team: Team) -> None:
     assert [r.upper for r in board.durability.rows] == pytest.approx(list(band.iloc[:, 1]))
     assert board.durability.median_days == expected.median_survival_time_
     assert (board.durability.courses, board.durability.relapses) == (6, 4)
+
+
+def test_the_pages_kaplan_meier_table_reads_the_curve_every_30_days(team: Team) -> None:
+    """Durations 9, 17, 17 and 24 days ending in relapse, 14 and 29 censored: on day 0 all
+    six are at risk; by day 30 every relapse and censoring has happened, and the share
+    free of relapse is the curve's last step. The CSV keeps every step."""
+    populate(team, 1)
+    board = dashboard_open(access=team.prescriber, filters=Filters(instrument="madrs"), now=NOW)
+    header, rows = durability_landmarks(board)
+    assert header[:4] == ["days since response", "at risk", "relapses so far", "censored so far"]
+    assert board.durability is not None
+    last = board.durability.rows[-1]
+    assert rows == [
+        [0, 6, 0, 0, 1.0, 1.0, 1.0],
+        [30, 0, 4, 2, round(last.survival, 4), round(last.lower, 4), round(last.upper, 4)],
+    ]
+    fifteen = durability_landmarks(board, every=15)[1]
+    # Day 15: 9 relapsed and 14 censored; 17, 17, 24 and 29 still at risk.
+    assert fifteen[1][:4] == [15, 4, 1, 1]
+    assert fifteen[1][4] == pytest.approx(round(5 / 6, 4))
+    assert len(dashboard_tables(board)["durability"][1]) == len(board.durability.rows)
 
 
 def test_rates_keep_missing_data_apart(team: Team) -> None:

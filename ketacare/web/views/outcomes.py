@@ -256,7 +256,8 @@ def outcomes_dashboard(request: HttpRequest, access: ClinicAccess) -> HttpRespon
             "access": access,
             "board": board,
             "form": form if request.GET else FilterForm(),
-            "tables": tables,
+            # The page gives the curve every LANDMARK_DAYS; its CSV link gives every step.
+            "tables": tables | {"durability": charts.durability_landmarks(board)},
             "km_figure": charts.km_figure(board),
             "trajectory_figure": charts.trajectory_figure(board),
             "query": query.urlencode(),
