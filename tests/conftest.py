@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -17,6 +18,18 @@ from tests.factories import ClinicFactory, MembershipFactory, UserFactory
 # generation is slow" check measure wall time, which a loaded CI machine stretches.
 settings.register_profile("ketacare", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ketacare")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the PostgreSQL pass, leave out the tests marked own_sqlite: their processes use
+    SQLite files of their own whatever the test database, so they would repeat the SQLite
+    pass exactly."""
+    if not os.environ.get("KETACARE_TEST_DATABASE_URL"):
+        return
+    repeated = [item for item in items if item.get_closest_marker("own_sqlite")]
+    if repeated:
+        config.hook.pytest_deselected(items=repeated)
+        items[:] = [item for item in items if not item.get_closest_marker("own_sqlite")]
 
 
 def pytest_report_header() -> str:

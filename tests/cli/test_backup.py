@@ -16,7 +16,7 @@ from tests.cli.targets import Target, scratch_databases, sqlite_target
 KEY = "a backup passphrase for the tests"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=[pytest.param("sqlite", marks=pytest.mark.own_sqlite), "postgresql"])
 def databases(
     request: pytest.FixtureRequest, tmp_path: Path, migrated: Path
 ) -> Iterator[tuple[Target, Target]]:
@@ -70,6 +70,7 @@ def test_a_backup_restores_into_an_empty_database_and_loses_nothing(
     assert "The database is not empty" in again.stderr
 
 
+@pytest.mark.own_sqlite
 def test_restore_refuses_an_archive_that_does_not_match_its_checksum(
     tmp_path: Path, migrated: Path
 ) -> None:
@@ -89,6 +90,7 @@ def test_restore_refuses_an_archive_that_does_not_match_its_checksum(
     assert not (tmp_path / "b" / "audit-anchors.jsonl").exists()
 
 
+@pytest.mark.own_sqlite
 def test_without_a_key_the_backup_says_it_is_not_encrypted_and_keep_prunes(
     tmp_path: Path, migrated: Path
 ) -> None:

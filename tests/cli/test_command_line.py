@@ -20,7 +20,7 @@ from tests.cli.targets import KETACARE, run
 # The commands' processes, secrets and signals read no calendar (the demo seeded at a
 # shifted date is checked in-process, tests/demo); under libfaketime gunicorn's worker
 # heartbeat, which compares file times, can time a worker out a second after it boots.
-pytestmark = pytest.mark.clock_free
+pytestmark = [pytest.mark.clock_free, pytest.mark.own_sqlite]  # each on its own SQLite
 
 
 @pytest.fixture(scope="module")

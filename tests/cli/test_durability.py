@@ -22,7 +22,7 @@ ACKNOWLEDGED = 60  # writes to see acknowledged before the kill
 THREADS = 3
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=[pytest.param("sqlite", marks=pytest.mark.own_sqlite), "postgresql"])
 def target(request: pytest.FixtureRequest, tmp_path: Path, migrated: Path) -> Iterator[Target]:
     if request.param == "sqlite":
         yield sqlite_target(tmp_path, migrated)
