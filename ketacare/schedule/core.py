@@ -58,10 +58,11 @@ class Conflict:
     reason: str
 
 
-def _span(slot: Slot) -> str:
-    start = slot.start
-    text = f"{start:%H:%M}–{slot.end:%H:%M}"
-    return f"{start:%a %d %b} {text}" if slot.end.date() != start.date() else text
+def _span(slot: Slot, zone: dt.tzinfo) -> str:
+    """The slot's times on the clinic's clock (stored times are UTC)."""
+    start, end = slot.start.astimezone(zone), slot.end.astimezone(zone)
+    text = f"{start:%H:%M}–{end:%H:%M}"
+    return f"{start:%a %d %b} {text}" if end.date() != start.date() else text
 
 
 def conflicts(
@@ -70,21 +71,27 @@ def conflicts(
     *,
     room_names: Mapping[str, str],
     staff_names: Mapping[int, str],
+    zone: dt.tzinfo = dt.UTC,
 ) -> tuple[Conflict, ...]:
     """Every other slot that overlaps `candidate` in the same room or with the same staff
     member, as a reason naming the room or person and the time taken. Slots that only touch
     (one ends as the other starts) do not conflict; the candidate never conflicts with
-    itself (same key). `others` should hold only sessions that still hold their place."""
+    itself (same key). `others` should hold only sessions that still hold their place.
+    The reasons give times on the clock of `zone` (the clinic's)."""
     found: list[Conflict] = []
     for other in sorted(others, key=lambda s: (s.start, s.key)):
         if other.key == candidate.key or not candidate.overlaps(other):
             continue
         if candidate.room is not None and other.room == candidate.room:
             name = room_names.get(candidate.room, "The room")
-            found.append(Conflict("room", other.key, f"{name} is already booked {_span(other)}."))
+            found.append(
+                Conflict("room", other.key, f"{name} is already booked {_span(other, zone)}.")
+            )
         if candidate.staff is not None and other.staff == candidate.staff:
             name = staff_names.get(candidate.staff, "This staff member")
-            found.append(Conflict("staff", other.key, f"{name} is already booked {_span(other)}."))
+            found.append(
+                Conflict("staff", other.key, f"{name} is already booked {_span(other, zone)}.")
+            )
     return tuple(found)
 
 

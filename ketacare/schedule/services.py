@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+import zoneinfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -142,7 +143,13 @@ def check_place(access: ClinicAccess, session: TreatmentSession, place: SessionP
         str(r.pk): r.name for r in selectors.rooms_of(access.clinic, include_inactive=True)
     }
     names_staff = {place.staff_id: str(place.staff)} if place.staff_id else {}
-    found = core.conflicts(slot, others, room_names=names_room, staff_names=names_staff)
+    found = core.conflicts(
+        slot,
+        others,
+        room_names=names_room,
+        staff_names=names_staff,
+        zone=zoneinfo.ZoneInfo(access.clinic.time_zone),
+    )
     if found:
         errors: dict[str, list[str]] = {}
         for conflict in found:

@@ -130,6 +130,30 @@ def test_front_desk_moves_a_plan_session_within_the_spacing_rule_only(team: Team
     assert moved.scheduled_start == first.scheduled_start + dt.timedelta(days=3)
 
 
+def test_a_refusal_gives_the_taken_time_on_the_clinics_clock(team: Team) -> None:
+    """Stored times are UTC; the reason must read as the front desk booked it. (CI's
+    shifted clock found this on the day London's clocks go forward; New York is never
+    on UTC, so this fails on any date if the times are shown in UTC.)"""
+    team.clinic.time_zone = "America/New_York"
+    team.clinic.save(update_fields=["time_zone"])
+    one, _ = chairs(team)
+    day = next_monday()
+    services.session_book(
+        access=team.front_desk,
+        patient_id=team.patient.pk,
+        scheduled_start=at(team, day, 9),
+        room_id=one.pk,
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        services.session_book(
+            access=team.front_desk,
+            patient_id=team.patient.pk,
+            scheduled_start=at(team, day, 10),
+            room_id=one.pk,
+        )
+    assert refused.value.errors == {"room": ["Chair 1 is already booked 09:00–11:30."]}
+
+
 def test_a_move_into_a_taken_chair_is_refused_with_the_reason(team: Team) -> None:
     one, _ = chairs(team)
     day = next_monday()
