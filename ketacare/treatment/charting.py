@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
@@ -40,6 +41,7 @@ from ketacare.treatment.services import (
     audit_session_many,
     baseline_of,
     dosing_facts,
+    latest_baseline,
     locked_session,
     protocol_of,
     require_charting,
@@ -186,17 +188,22 @@ def _store_many(
     access: ClinicAccess, session: TreatmentSession, readings: Sequence[ReadingIn], *, source: str
 ) -> list[Stored]:
     """_store for a batch, in a number of queries that grows with neither the batch nor
-    the readings already charted: one look-up of the batch's ids, the settings and the
-    baseline once, one insert of the new readings and one of their alerts, and the audit
+    the readings already charted: one look-up of the batch's ids with the baseline, the
+    settings once, one insert of the new readings and one of their alerts, and the audit
     events (each reading's, then its alert's, as _store writes them) in one link of the
     chain, taken last. The caller holds the session row lock, which every writer of
     readings takes, so no other transaction can store one of these ids meanwhile."""
-    stored: dict[str, VitalReading] = {
-        row.reading_id: row
-        for row in VitalReading.objects.filter(
-            session=session, reading_id__in={r.reading_id for r in readings}
-        ).order_by()
-    }
+    wanted = {r.reading_id for r in readings}
+    # The batch's ids and the session's baseline in one look-up: a new reading is never
+    # a baseline (baseline_record stores those), so the baseline read here is the one the
+    # alerts compare with.
+    known = list(
+        VitalReading.objects.filter(session=session)
+        .filter(Q(reading_id__in=wanted) | Q(is_baseline=True, entered_in_error_at__isnull=True))
+        .order_by()
+    )
+    stored = {row.reading_id: row for row in known if row.reading_id in wanted}
+    baseline = latest_baseline(known)
     answers: list[tuple[VitalReading, bool]] = []
     new: list[VitalReading] = []
     for reading in readings:
@@ -217,13 +224,11 @@ def _store_many(
         answers.append((row, True))
     if not new:
         return [Stored(row, False, []) for row, _ in answers]
-    try:
-        with transaction.atomic():
-            VitalReading.objects.bulk_create(new)
-    except IntegrityError:  # only if a writer skipped the session lock: one by one
-        return [_store(access, session, r, source=source) for r in readings]
+    # No savepoint: every writer of readings holds the session lock, so none of these ids
+    # can be stored between the look-up and this insert; the unique constraint stays as
+    # the backstop, failing the whole transaction.
+    VitalReading.objects.bulk_create(new)
     limits = session_settings(access.clinic).rules().thresholds
-    baseline = baseline_of(session)
     alerts = {row.pk: _alert_for(access, session, row, baseline, limits) for row in new}
     raised = [a for a in alerts.values() if a is not None]
     if raised:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -190,6 +190,7 @@ def apply(
 
 
 def baseline_of(session: TreatmentSession) -> VitalReading | None:
+    """The session's baseline: its latest baseline reading not entered in error."""
     return (
         VitalReading.objects.filter(
             session=session, is_baseline=True, entered_in_error_at__isnull=True
@@ -197,6 +198,13 @@ def baseline_of(session: TreatmentSession) -> VitalReading | None:
         .order_by("-taken_at", "-created_at")
         .first()
     )
+
+
+def latest_baseline(rows: Iterable[VitalReading]) -> VitalReading | None:
+    """baseline_of among rows already read (which must include all the session's
+    baselines): the same choice, without a query of its own."""
+    baselines = [r for r in rows if r.is_baseline and r.entered_in_error_at is None]
+    return max(baselines, key=lambda r: (r.taken_at, r.created_at), default=None)
 
 
 def as_reading(row: VitalReading) -> Reading:

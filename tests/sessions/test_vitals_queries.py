@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -19,6 +19,7 @@ from ketacare.audit.selectors import audit_chain_verify
 from ketacare.common import clock
 from ketacare.treatment import charting
 from ketacare.treatment.models import SessionAlert, TreatmentSession, VitalReading
+from ketacare.treatment.services import baseline_of, latest_baseline
 from tests.factories import PatientFactory
 from tests.sessions.build import at, ids, to_pre_dose
 
@@ -118,3 +119,34 @@ def test_a_batch_repeating_stored_ids_answers_them_stored_and_refuses_a_changed_
     with pytest.raises(charting.ValidationFailed):
         _record(nurse, session, [("other", CALM), ("early-1", HIGH)])
     assert not VitalReading.objects.filter(session=session, reading_id="other").exists()
+
+
+def test_a_reading_is_judged_against_the_newest_baseline_read_in_the_same_look_up(
+    nurse: ClinicAccess, prescriber: ClinicAccess
+) -> None:
+    """The batch's look-up also reads the baseline: a superseded baseline (entered in
+    error) is not the one a reading's rise is measured from."""
+    session = _session_with(nurse, prescriber, 0)  # baseline 128/82
+    at(5.5)
+    with transaction.atomic():
+        charting.baseline_record(nurse, session, {**CALM, "systolic": 100, "diastolic": 60})
+    newest = baseline_of(session)
+    assert newest is not None and newest.systolic == 100
+    at(6)
+    # A systolic of 150 rises 50 over the newest baseline (limit 40), 22 over the first.
+    stored = _record(nurse, session, [("rise", {**CALM, "systolic": 150})])
+    assert [f["rule"] for f in stored[0].alerts[0].findings] == ["systolic_rise"]
+
+
+def test_latest_baseline_chooses_as_the_query_does(
+    nurse: ClinicAccess, prescriber: ClinicAccess
+) -> None:
+    session = _session_with(nurse, prescriber, 3)
+    for minutes, systolic in ((5.2, 110), (5.4, 120)):
+        at(minutes)
+        with transaction.atomic():
+            charting.baseline_record(nurse, session, {**CALM, "systolic": systolic})
+    rows = list(VitalReading.objects.filter(session=session))
+    chosen = latest_baseline(rows)
+    assert chosen is not None and chosen == baseline_of(session) and chosen.systolic == 120
+    assert latest_baseline([r for r in rows if not r.is_baseline]) is None
