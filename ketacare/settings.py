@@ -163,6 +163,24 @@ if db_password := _secret_setting("KETACARE_DATABASE_PASSWORD", None):
 if replica_url := os.environ.get("KETACARE_REPLICA_DATABASE_URL"):
     DATABASES["replica"] = dj_database_url.parse(replica_url, conn_max_age=60)
 DATABASE_ROUTERS = ["ketacare.operations.routers.ReplicaRouter"]
+# PostgreSQL's JIT compiles any plan whose estimated cost passes jit_above_cost. The
+# worklist's and the dashboard's reads at 50,000 patients are estimated high but run in
+# tens of milliseconds, and compiling them took longer than running them (34 ms of 94 for
+# the worklist's courses; docs/benchmarks.md). Off unless KETACARE_POSTGRES_JIT is set.
+KETACARE_POSTGRES_JIT = env_bool("KETACARE_POSTGRES_JIT", False)
+
+
+def with_connection_options(database: dj_database_url.DBConfig) -> dj_database_url.DBConfig:
+    """The database's settings with KetaCare's connection options: JIT off on PostgreSQL
+    unless KETACARE_POSTGRES_JIT (tests/settings.py applies it to the test database)."""
+    if database["ENGINE"] == "django.db.backends.postgresql" and not KETACARE_POSTGRES_JIT:
+        options = database.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    return database
+
+
+for _alias in DATABASES:
+    DATABASES[_alias] = with_connection_options(DATABASES[_alias])
 KETACARE_REPLICA_READS = env_bool("KETACARE_REPLICA_READS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions serialise writers up front, so the audit hash chain

@@ -7,10 +7,10 @@ from pathlib import Path
 import dj_database_url
 
 from ketacare.settings import *  # noqa: F403
-from ketacare.settings import DATABASES
+from ketacare.settings import DATABASES, with_connection_options
 
 if url := os.environ.get("KETACARE_TEST_DATABASE_URL"):
-    DATABASES["default"] = dj_database_url.parse(url)
+    DATABASES["default"] = with_connection_options(dj_database_url.parse(url))
 else:
     DATABASES["default"] = {
         "ENGINE": "django.db.backends.sqlite3",

@@ -9,9 +9,10 @@ import datetime as dt
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 
 from ketacare.accounts.access import ClinicAccess
@@ -29,7 +30,7 @@ from ketacare.outcomes.maintenance import overdue_as_of
 from ketacare.outcomes.models import CourseInstrumentState, CourseState
 from ketacare.outcomes.services import clinic_today
 from ketacare.outcomes.work_sources import WORK_SOURCES, WorkItem, WorkSource
-from ketacare.patients.models import Patient
+from ketacare.patients.models import Patient, display_name_of
 from ketacare.treatment.models import TreatmentSession
 
 __all__ = [
@@ -178,30 +179,46 @@ def _unanswered_items(access: ClinicAccess, now: dt.datetime) -> list[WorkItem]:
     return list(seen.values())
 
 
-def _course_items(state: CourseState, today: dt.date, url: str) -> list[WorkItem]:
-    """A course's items from its stored state; only "due" and "overdue" depend on today."""
-    pid = state.patient_id
-    booked = state.booked  # type: ignore[attr-defined]  # annotated by _course_states
-    items = []
+def _course_items(access: ClinicAccess, state: Any, today: dt.date, url: str) -> list[WorkItem]:
+    """A course's items from its stored state (a row of COURSE_ROW, below), named and
+    dated as _named leaves them; only "due" and "overdue" depend on today."""
+    found: list[tuple[str, str, dt.datetime | dt.date]] = []
     if state.relapse_reason:
-        items.append(WorkItem("relapse", pid, state.relapse_reason, state.relapse_at, url))
+        found.append(("relapse", state.relapse_reason, state.relapse_at))
     if state.warning_reason:
-        items.append(WorkItem("early_warning", pid, state.warning_reason, state.warning_at, url))
+        found.append(("early_warning", state.warning_reason, state.warning_at))
     if state.futility_reason:
-        items.append(WorkItem("futility", pid, state.futility_reason, state.futility_at, url))
+        found.append(("futility", state.futility_reason, state.futility_at))
     date = state.booster_date
     soon = date is not None and date <= today + dt.timedelta(days=DUE_SOON_DAYS)
-    if date is not None and soon and not booked and not state.decided:
+    if date is not None and soon and not state.booked and not state.decided:
         overdue, reason = overdue_as_of(date, state.booster_reason, today)
-        kind = "booster_overdue" if overdue else "booster_due"
-        items.append(WorkItem(kind, pid, reason, date, url))
-    return items
+        found.append(("booster_overdue" if overdue else "booster_due", reason, date))
+    name = display_name_of(state.family_name, state.given_name, state.preferred_name)
+    return [
+        WorkItem(
+            kind,
+            state.patient_id,
+            summary,
+            when,
+            url,
+            patient_name=name,
+            mrn=state.mrn,
+            headline=HEADLINES[kind],
+            due=_due(access, when),
+            prescriber_id=state.prescriber_id,
+        )
+        for kind, summary, when in found
+    ]
 
 
 CHUNK = 2000  # course states fetched at a time
-# What _course_items reads of a course state (any other field would cost a query a row).
-ITEM_FIELDS = (
+# What _course_items reads of a course state and its patient, as plain rows: a clinic of
+# 50,000 patients has thousands of items, and a model instance for each would cost more
+# than the query.
+COURSE_ROW = (
     "patient_id",
+    "prescriber_id",  # the state is the current course's, so its prescriber is the item's
     "relapse_reason",
     "relapse_at",
     "warning_reason",
@@ -211,13 +228,18 @@ ITEM_FIELDS = (
     "booster_date",
     "booster_reason",
     "decided",
+    "booked",
+    "family_name",
+    "given_name",
+    "preferred_name",
+    "mrn",
 )
 
 
 def _course_states(access: ClinicAccess, now: dt.datetime, today: dt.date) -> list[WorkItem]:
-    """The items of each patient's current course that had a session in the last
-    ACTIVE_DAYS (or has one booked), read from the stored state: only the rows with an
-    item, through a partial index."""
+    """The items of each active patient's current course that had a session in the last
+    ACTIVE_DAYS (or has one booked), read from the stored state with the patient's name:
+    only the rows with an item, through a partial index."""
     booked_now = TreatmentSession.objects.filter(
         patient=OuterRef("patient"),
         status=TreatmentSession.Status.SCHEDULED,
@@ -225,8 +247,19 @@ def _course_states(access: ClinicAccess, now: dt.datetime, today: dt.date) -> li
     )
     soon = today + dt.timedelta(days=DUE_SOON_DAYS)
     rows = (
-        CourseState.objects.filter(clinic=access.clinic, is_current=True, has_item=True)
-        .annotate(booked=Exists(booked_now))
+        CourseState.objects.filter(
+            clinic=access.clinic,
+            is_current=True,
+            has_item=True,
+            patient__archived_at__isnull=True,
+        )
+        .annotate(
+            booked=Exists(booked_now),
+            family_name=F("patient__legal_family_name"),
+            given_name=F("patient__legal_given_name"),
+            preferred_name=F("patient__preferred_name"),
+            mrn=F("patient__mrn"),
+        )
         .filter(Q(last_session_at__gte=now - dt.timedelta(days=ACTIVE_DAYS)) | Q(booked=True))
         .filter(
             ~Q(relapse_reason="")
@@ -235,44 +268,45 @@ def _course_states(access: ClinicAccess, now: dt.datetime, today: dt.date) -> li
             | Q(booster_date__lte=soon, decided=False, booked=False)
         )
         .order_by("first_dose_at", "id")
-        .only(*ITEM_FIELDS)  # not the dates and counts the dashboard reads
+        .values_list(*COURSE_ROW, named=True)
     )
     outcomes_url = _outcomes_url(access)
     items: list[WorkItem] = []
     # One query, fetched in chunks (a server-side cursor on PostgreSQL): the queries stay
     # the same however many courses have an item, and memory stays bounded.
     for state in rows.iterator(chunk_size=CHUNK):
-        items += _course_items(state, today, outcomes_url(state.patient_id))
+        items += _course_items(access, state, today, outcomes_url(state.patient_id))
     return items
 
 
 def _named(access: ClinicAccess, items: list[WorkItem]) -> list[WorkItem]:
-    """The items of active patients, with their names, a few words for what each is, the
-    due date in the clinic's calendar, and the prescriber of the patient's current course.
-    Two queries, however many items; the score trends are read for the page shown only
-    (`_with_trends`)."""
+    """The items of active patients with their names, a few words for what each is, the
+    due date in the clinic's calendar and the prescriber of the patient's current course.
+    The courses' items come named (_course_items); the others' patients are read here, in
+    two queries. The score trends are read for the page shown only (`_with_trends`)."""
+    unnamed = {i.patient_id for i in items if not i.patient_name}
     patients = {
         p.pk: p
-        for p in Patient.objects.filter(
-            pk__in={i.patient_id for i in items}, archived_at__isnull=True
-        ).only("legal_given_name", "legal_family_name", "preferred_name", "mrn")
+        for p in Patient.objects.filter(pk__in=unnamed, archived_at__isnull=True).only(
+            "legal_given_name", "legal_family_name", "preferred_name", "mrn"
+        )
     }
     courses = _current_courses(access, set(patients))
     named = []
     for item in items:
-        patient = patients.get(item.patient_id)
-        if patient is None:
-            continue
-        named.append(
-            replace(
-                item,
-                patient_name=patient.display_name,
-                mrn=patient.mrn,
-                headline=item.headline or HEADLINES.get(item.kind, ""),
-                due=_due(access, item.when),
-                prescriber_id=courses.get(item.patient_id, (None, 0))[0],
+        if item.patient_name:
+            named.append(item)
+        elif (patient := patients.get(item.patient_id)) is not None:
+            named.append(
+                replace(
+                    item,
+                    patient_name=patient.display_name,
+                    mrn=patient.mrn,
+                    headline=item.headline or HEADLINES.get(item.kind, ""),
+                    due=_due(access, item.when),
+                    prescriber_id=courses.get(item.patient_id, (None, 0))[0],
+                )
             )
-        )
     return named
 
 

@@ -12,6 +12,12 @@ from ketacare.patients.search import digits_of, searchable_text
 USER = settings.AUTH_USER_MODEL
 
 
+def display_name_of(family: str, given: str, preferred: str = "") -> str:
+    """How a patient is named on every list: "Family, Preferred" (or the legal given
+    name), from the fields alone, for lists read as plain rows."""
+    return f"{family}, {preferred or given}"
+
+
 class Patient(ClinicalRecord):
     class SexAtBirth(models.TextChoices):
         FEMALE = "female", "Female"
@@ -102,8 +108,7 @@ class Patient(ClinicalRecord):
 
     @property
     def display_name(self) -> str:
-        given = self.preferred_name or self.legal_given_name
-        return f"{self.legal_family_name}, {given}"
+        return display_name_of(self.legal_family_name, self.legal_given_name, self.preferred_name)
 
     @property
     def is_archived(self) -> bool:
