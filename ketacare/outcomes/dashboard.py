@@ -152,20 +152,23 @@ def kaplan_meier(
     if not durations:
         return Durability([], 0, 0, None)
     fitter = KaplanMeierFitter().fit(list(durations), event_observed=list(events), weights=weights)
-    table = fitter.event_table
+    # Read as plain columns, once: a row-by-row pandas look-up cost more than the fit.
+    table = {
+        name: fitter.event_table[name].to_dict() for name in ("at_risk", "observed", "censored")
+    }
     survival = fitter.survival_function_.iloc[:, 0]
-    band = fitter.confidence_interval_survival_function_
+    band = fitter.confidence_interval_survival_function_.to_numpy().tolist()
     rows = [
         KMRow(
             days=float(t),
-            at_risk=round(table.loc[t, "at_risk"]),
-            events=round(table.loc[t, "observed"]),
-            censored=round(table.loc[t, "censored"]),
-            survival=float(survival.loc[t]),
-            lower=float(band.iloc[i, 0]),
-            upper=float(band.iloc[i, 1]),
+            at_risk=round(table["at_risk"][t]),
+            events=round(table["observed"][t]),
+            censored=round(table["censored"][t]),
+            survival=float(value),
+            lower=float(band[i][0]),
+            upper=float(band[i][1]),
         )
-        for i, t in enumerate(survival.index)
+        for i, (t, value) in enumerate(survival.items())
     ]
     median = float(fitter.median_survival_time_)
     relapses = sum(n for n, event in zip(weights, events, strict=True) if event)
