@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import QuerySet, Subquery
+
 from ketacare.accounts.models import Clinic, Membership, User
 from ketacare.accounts.policy import Permission, Role, can
 from ketacare.common.errors import NotFound, PermissionDenied
@@ -42,15 +44,30 @@ def memberships_of(user: User) -> list[Membership]:
     )
 
 
+def _live_memberships() -> QuerySet[Membership]:
+    """The memberships that give access: active, in an active clinic."""
+    return Membership.objects.filter(is_active=True, clinic__is_active=True)
+
+
 def _access_where(user: User, **clinic: Any) -> ClinicAccess:
-    membership = (
-        Membership.objects.filter(user=user, is_active=True, clinic__is_active=True, **clinic)
-        .select_related("clinic")
-        .first()
-    )
-    if membership is None or not user.is_active:
+    membership = _live_memberships().filter(user=user, **clinic).select_related("clinic").first()
+    if membership is None:
         raise NotFound("clinic")
-    return ClinicAccess(user=user, clinic=membership.clinic, role=Role(membership.role))
+    return access_with_role(user, membership.clinic, membership.role)
+
+
+def access_with_role(user: User, clinic: Clinic | None, role: str | None) -> ClinicAccess:
+    """The access a live membership gives (its role, read with the user and the clinic in
+    one query: `live_membership_role`), else NotFound."""
+    if clinic is None or not role or not user.is_active:
+        raise NotFound("clinic")
+    return ClinicAccess(user=user, clinic=clinic, role=Role(role))
+
+
+def live_membership_role(user: Any, clinic: Any) -> Subquery:
+    """The role of `user`'s live membership of `clinic` (both may be OuterRefs), as a
+    subquery: a read that finds the user and the clinic gets the role in the same query."""
+    return Subquery(_live_memberships().filter(user=user, clinic=clinic).values("role")[:1])
 
 
 def clinic_access(*, user: User, clinic_slug: str) -> ClinicAccess:

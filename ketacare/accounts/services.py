@@ -11,12 +11,18 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import OuterRef
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ketacare.accounts import policy, tokens
-from ketacare.accounts.access import ClinicAccess, administered_clinic_ids
+from ketacare.accounts.access import (
+    ClinicAccess,
+    access_with_role,
+    administered_clinic_ids,
+    live_membership_role,
+)
 from ketacare.accounts.models import ApiToken, Clinic, Membership, User
 from ketacare.accounts.policy import Role
 from ketacare.audit.services import Action, audit_as, audit_record
@@ -179,12 +185,35 @@ def api_token_revoke(*, access: ClinicAccess, token_id: int) -> ApiToken:
     return token
 
 
+def api_token_access(raw: str) -> tuple[ClinicAccess, ApiToken] | None:
+    """The access a live token gives in its clinic, with the token; None for an unknown,
+    wrong, expired or revoked token, or a membership ended since it was made. One query
+    reads the token, its user, its clinic and the membership's role: every API request
+    with a token starts here."""
+    token = api_token_authenticate(raw)
+    if token is None:
+        return None
+    try:
+        access = access_with_role(token.user, token.clinic, token.role)  # type: ignore[attr-defined]
+    except NotFound:
+        return None
+    return access, token
+
+
 def api_token_authenticate(raw: str) -> ApiToken | None:
-    """The live token for this string, or None (unknown, wrong secret, expired, revoked)."""
+    """The live token for this string, or None (unknown, wrong secret, expired, revoked).
+    It carries `role`, its user's role by a live membership of its clinic ("" or None:
+    none)."""
     parts = tokens.parse(raw)
     if parts is None:
         return None
-    token = ApiToken.objects.select_related("user", "clinic").filter(prefix=parts.prefix).first()
+    found = list(
+        ApiToken.objects.select_related("user", "clinic")
+        .annotate(role=live_membership_role(OuterRef("user"), OuterRef("clinic")))
+        .filter(prefix=parts.prefix)
+        .order_by()[:1]  # the prefix is unique: no ORDER BY for .first() to add
+    )
+    token = found[0] if found else None
     if token is None or not tokens.matches(parts.secret, token.secret_hash):
         return None
     now = timezone.now()

@@ -19,11 +19,9 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ketacare.accounts.access import (
     ClinicAccess,
     clinic_access,
-    clinic_access_by_id,
     memberships_of,
 )
-from ketacare.accounts.services import api_token_authenticate
-from ketacare.common.errors import NotFound
+from ketacare.accounts.services import api_token_access
 
 SESSION_CLINIC_KEY = "clinic"
 
@@ -37,13 +35,10 @@ def in_clinic_time(access: ClinicAccess) -> ClinicAccess:
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> ClinicAccess | None:
-        api_token = api_token_authenticate(token)
-        if api_token is None:
-            return None
-        try:
-            access = clinic_access_by_id(user=api_token.user, clinic_id=api_token.clinic_id)
-        except NotFound:
-            return None  # membership ended since the token was made
+        found = api_token_access(token)
+        if found is None:
+            return None  # unknown, expired or revoked, or the membership ended
+        access, _token = found
         request.auth_via = "token"  # type: ignore[attr-defined]
         return in_clinic_time(access)
 

@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
-from ketacare.accounts.access import ClinicAccess, clinic_access_by_id
+from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import ApiToken
-from ketacare.accounts.services import api_token_authenticate
+from ketacare.accounts.services import api_token_access
 from ketacare.api.auth import in_clinic_time
 from ketacare.common.errors import NotFound, PermissionDenied, ValidationFailed
 from ketacare.exchange import services
@@ -52,13 +52,10 @@ def _authenticate(request: HttpRequest) -> tuple[ClinicAccess, ApiToken] | None:
     scheme, _, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         return None
-    token = api_token_authenticate(raw.strip())
-    if token is None:
+    found = api_token_access(raw.strip())
+    if found is None:
         return None
-    try:
-        access = clinic_access_by_id(user=token.user, clinic_id=token.clinic_id)
-    except NotFound:
-        return None
+    access, token = found
     return in_clinic_time(access), token
 
 

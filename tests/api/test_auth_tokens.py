@@ -9,7 +9,9 @@ import uuid
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ketacare.accounts import services as accounts
@@ -253,3 +255,20 @@ def test_random_uuid_is_not_a_token(world: World) -> None:
         token_client(f"kc_{uuid.uuid4().hex[:10]}_{uuid.uuid4().hex}").get(f"{API}/me").status_code
         == 401
     )
+
+
+def test_a_token_finds_its_user_clinic_and_role_in_one_query(world: World) -> None:
+    """Every API request with a token starts with this read: the token, its user, its
+    clinic and the membership's role come in one query."""
+    with CaptureQueriesContext(connection) as queries:
+        found = accounts.api_token_access(world.dual_token_b)
+    assert found is not None
+    access, token = found
+    assert (access.clinic, access.user, access.role) == (
+        world.b.clinic,
+        world.dual_b.user,
+        world.dual_b.role,
+    )
+    assert token.clinic_id == world.b.clinic.pk
+    selects = [q for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert len(selects) == 1, selects
