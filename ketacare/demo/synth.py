@@ -56,7 +56,7 @@ from ketacare.demo.seed import DEMO_PASSWORD, FAMILY, GIVEN_F, GIVEN_M
 from ketacare.measures import ScoreResult, score
 from ketacare.measures.models import MeasureContext, QuestionnaireResponse, Score
 from ketacare.measures.services import score_fields, scoring_config
-from ketacare.outcomes.models import CourseInstrumentState, CourseState
+from ketacare.outcomes.models import CourseInstrumentState, CourseState, CourseWeekValue
 from ketacare.outcomes.state import clinic_state_rebuild
 from ketacare.patients.models import Patient
 from ketacare.patients.search import digits_of, searchable_text
@@ -828,7 +828,7 @@ def synthesise(
         audit.close()
         _analyze([t.model for t in written.tables()] + [AuditEvent])
         courses = clinic_state_rebuild(clinic, rebuild_progress)
-        _analyze([CourseState, CourseInstrumentState])
+        _analyze([CourseState, CourseInstrumentState, CourseWeekValue])
         counts = {t.model._meta.label: t.written for t in written.tables()}
         counts[AuditEvent._meta.label] = audit.table.written
         counts["outcomes.CourseState"] = courses
