@@ -224,9 +224,9 @@ def _store_many(
         answers.append((row, True))
     if not new:
         return [Stored(row, False, []) for row, _ in answers]
-    # No savepoint: every writer of readings holds the session lock, so none of these ids
-    # can be stored between the look-up and this insert; the unique constraint stays as
-    # the backstop, failing the whole transaction.
+    # No savepoint: every writer of readings holds the session row lock (and on SQLite
+    # every transaction is IMMEDIATE), so none of these ids can be stored between the
+    # look-up and this insert; the unique constraint stays as the backstop.
     VitalReading.objects.bulk_create(new)
     limits = session_settings(access.clinic).rules().thresholds
     alerts = {row.pk: _alert_for(access, session, row, baseline, limits) for row in new}
