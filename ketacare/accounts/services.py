@@ -190,7 +190,7 @@ def api_token_access(raw: str) -> tuple[ClinicAccess, ApiToken] | None:
     wrong, expired or revoked token, or a membership ended since it was made. One query
     reads the token, its user, its clinic and the membership's role: every API request
     with a token starts here."""
-    token = api_token_authenticate(raw)
+    token = _live_token(raw)
     if token is None:
         return None
     try:
@@ -200,7 +200,7 @@ def api_token_access(raw: str) -> tuple[ClinicAccess, ApiToken] | None:
     return access, token
 
 
-def api_token_authenticate(raw: str) -> ApiToken | None:
+def _live_token(raw: str) -> ApiToken | None:
     """The live token for this string, or None (unknown, wrong secret, expired, revoked).
     It carries `role`, its user's role by a live membership of its clinic ("" or None:
     none)."""

@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any, cast
 
 import pytest
-from django.utils import timezone
 
 from ketacare.accounts import services as accounts
 from ketacare.accounts.access import ClinicAccess
@@ -29,13 +28,16 @@ from ketacare.patients.models import (
     PatientRecord,
 )
 from tests.audit.conftest import AuditLog
+from tests.clock import RUN_STARTED
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 Register = Callable[..., Patient]
 MakeLog = Callable[[Clinic], AuditLog]
-YESTERDAY = timezone.localdate() - dt.timedelta(days=1)
+# The day before the test clock's instant (tests/clock.py), not the real clock's: read
+# at import, before any test fixes the clock.
+YESTERDAY = RUN_STARTED.date() - dt.timedelta(days=1)
 
 
 def assert_well_formed(

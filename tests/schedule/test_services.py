@@ -38,6 +38,19 @@ def chairs(team: Team) -> tuple[Room, Room]:
     )
 
 
+def book(
+    team: Team, start: dt.datetime, room: Room, staff: ClinicAccess | None = None
+) -> TreatmentSession:
+    """The front desk books the team's patient into `room` (and `staff`'s diary)."""
+    return services.session_book(
+        access=team.front_desk,
+        patient_id=team.patient.pk,
+        scheduled_start=start,
+        room_id=room.pk,
+        staff_id=staff.user.pk if staff else None,
+    )
+
+
 def plan(team: Team) -> list[TreatmentSession]:
     given = PlanInput(
         indication="major_depression",
@@ -56,61 +69,28 @@ def test_front_desk_books_into_a_chair_and_a_second_booking_of_that_chair_is_ref
 ) -> None:
     one, two = chairs(team)
     day = next_monday()
-    first = services.session_book(
-        access=team.front_desk,
-        patient_id=team.patient.pk,
-        scheduled_start=at(team, day, 9),
-        room_id=one.pk,
-        staff_id=team.nurse.user.pk,
-    )
+    first = book(team, at(team, day, 9), one, staff=team.nurse)
     assert SessionPlace.objects.get(session=first).minutes == 150
     with pytest.raises(ValidationFailed) as refused:
-        services.session_book(
-            access=team.front_desk,
-            patient_id=team.patient.pk,
-            scheduled_start=at(team, day, 10),
-            room_id=one.pk,
-            staff_id=team.nurse.user.pk,
-        )
+        book(team, at(team, day, 10), one, staff=team.nurse)
     assert refused.value.errors == {
         "room": ["Chair 1 is already booked 09:00–11:30."],
         "staff": [f"{team.nurse.user} is already booked 09:00–11:30."],
     }
     assert TreatmentSession.objects.count() == 1  # the refused booking left nothing behind
     # Another chair and nobody assigned: fine; and after the first ends: fine.
-    services.session_book(
-        access=team.front_desk,
-        patient_id=team.patient.pk,
-        scheduled_start=at(team, day, 10),
-        room_id=two.pk,
-    )
-    services.session_book(
-        access=team.front_desk,
-        patient_id=team.patient.pk,
-        scheduled_start=at(team, day, 11, 30),
-        room_id=one.pk,
-        staff_id=team.nurse.user.pk,
-    )
+    book(team, at(team, day, 10), two)
+    book(team, at(team, day, 11, 30), one, staff=team.nurse)
 
 
 def test_a_cancelled_or_missed_session_frees_its_chair(team: Team) -> None:
     one, _ = chairs(team)
     day = next_monday()
-    first = services.session_book(
-        access=team.front_desk,
-        patient_id=team.patient.pk,
-        scheduled_start=at(team, day, 9),
-        room_id=one.pk,
-    )
+    first = book(team, at(team, day, 9), one)
     services.session_no_show(access=team.front_desk, session_id=first.pk)
     first.refresh_from_db()
     assert (first.status, first.status_reason) == ("no_show", "Did not attend")
-    services.session_book(
-        access=team.front_desk,
-        patient_id=team.patient.pk,
-        scheduled_start=at(team, day, 9),
-        room_id=one.pk,
-    )
+    book(team, at(team, day, 9), one)
 
 
 def test_front_desk_moves_a_plan_session_within_the_spacing_rule_only(team: Team) -> None:
@@ -138,37 +118,17 @@ def test_a_refusal_gives_the_taken_time_on_the_clinics_clock(team: Team) -> None
     team.clinic.save(update_fields=["time_zone"])
     one, _ = chairs(team)
     day = next_monday()
-    services.session_book(
-        access=team.front_desk,
-        patient_id=team.patient.pk,
-        scheduled_start=at(team, day, 9),
-        room_id=one.pk,
-    )
+    book(team, at(team, day, 9), one)
     with pytest.raises(ValidationFailed) as refused:
-        services.session_book(
-            access=team.front_desk,
-            patient_id=team.patient.pk,
-            scheduled_start=at(team, day, 10),
-            room_id=one.pk,
-        )
+        book(team, at(team, day, 10), one)
     assert refused.value.errors == {"room": ["Chair 1 is already booked 09:00–11:30."]}
 
 
 def test_a_move_into_a_taken_chair_is_refused_with_the_reason(team: Team) -> None:
     one, _ = chairs(team)
     day = next_monday()
-    services.session_book(
-        access=team.front_desk,
-        patient_id=team.patient.pk,
-        scheduled_start=at(team, day, 9),
-        room_id=one.pk,
-    )
-    later = services.session_book(
-        access=team.front_desk,
-        patient_id=team.patient.pk,
-        scheduled_start=at(team, day, 14),
-        room_id=one.pk,
-    )
+    book(team, at(team, day, 9), one)
+    later = book(team, at(team, day, 14), one)
     with pytest.raises(ValidationFailed) as refused:
         services.session_move(
             access=team.front_desk, session_id=later.pk, scheduled_start=at(team, day, 10)

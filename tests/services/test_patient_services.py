@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 from pytest_django.fixtures import Settings
 
 from ketacare.accounts.access import ClinicAccess
@@ -28,9 +27,12 @@ from ketacare.patients.models import (
     PatientRecord,
 )
 from ketacare.patients.selectors import chart_summary, record_list
+from tests.clock import RUN_STARTED
 
 pytestmark = pytest.mark.django_db
-YESTERDAY = timezone.localdate() - dt.timedelta(days=1)
+# The day before the test clock's instant (tests/clock.py), not the real clock's: read
+# at import, before any test fixes the clock.
+YESTERDAY = RUN_STARTED.date() - dt.timedelta(days=1)
 PATIENT: dict[str, Any] = {
     "mrn": "A-1",
     "legal_given_name": "Ann",
