@@ -40,8 +40,12 @@ REASON_LABELS = {
 
 def name_key(text: str) -> str:
     """The name as compared: letters and digits only, accents removed, case folded."""
-    # Upper case first: the Turkish dotless i upper-cases to 'I', whose case fold is 'i'.
-    decomposed = unicodedata.normalize("NFKD", text.upper().casefold())
+    # Decomposed first: a compatibility letter such as U+2102 (double-struck C) has no
+    # case of its own and becomes 'C' only when decomposed, so folding before that left
+    # keys that changed when compared again. Then upper case: the Turkish dotless i
+    # upper-cases to 'I', whose case fold is 'i'.
+    folded = unicodedata.normalize("NFKD", text).upper().casefold()
+    decomposed = unicodedata.normalize("NFKD", folded)
     return "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c))
 
 

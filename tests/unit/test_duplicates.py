@@ -149,3 +149,20 @@ def test_a_phone_number_however_written_is_found(
 def test_the_name_key_is_stable(text: str) -> None:
     """Comparing a key again changes nothing: keys of keys are keys."""
     assert name_key(name_key(text)) == name_key(text)
+
+
+def test_a_compatibility_letter_keys_as_the_letter_it_stands_for() -> None:
+    """U+2102 (double-struck C) decomposes to 'C': its key is 'c', and so is the key of
+    that key (Hypothesis found it). Fraktur and script letters likewise."""
+    assert name_key("\u2102") == name_key("C") == "c"
+    assert name_key("\u210c\u212f\U0001d529\U0001d522\U0001d52b") == "helen"
+
+
+def test_every_code_points_key_is_stable() -> None:
+    """The property above, over every code point rather than a sample."""
+    unstable = [
+        hex(point)
+        for point in range(0x110000)
+        if not 0xD800 <= point <= 0xDFFF and name_key(name_key(chr(point))) != name_key(chr(point))
+    ]
+    assert unstable == []
