@@ -29,7 +29,56 @@ from tests.e2e.helpers import DESKTOP
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 
-class OneRequestAtATimeServer(ThreadedWSGIServer):
+class InFlight:
+    """Counts the live server's requests still being answered.
+
+    Closing a browser context does not stop a request the server is already answering
+    (a late htmx poll, say). On PostgreSQL the test database is flushed with TRUNCATE
+    after each test, which deadlocks against such a request's transaction, so teardown
+    waits for the count to reach zero first.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.idle = threading.Condition()
+
+    def wrap(self, application: Any) -> Any:
+        def counted(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+            with self.idle:
+                self.count += 1
+            try:
+                # The body is read and the response closed (which closes the request's
+                # database connection) here, so the request is over when this returns.
+                response = application(environ, start_response)
+                try:
+                    return list(response)
+                finally:
+                    if hasattr(response, "close"):
+                        response.close()
+            finally:
+                with self.idle:
+                    self.count -= 1
+                    self.idle.notify_all()
+
+        return counted
+
+    def wait_until_idle(self, timeout: float = 30.0) -> None:
+        with self.idle:
+            if not self.idle.wait_for(lambda: self.count == 0, timeout=timeout):
+                pytest.fail(f"the live server was still answering {self.count} request(s)")
+
+
+IN_FLIGHT = InFlight()
+
+
+class TrackedServer(ThreadedWSGIServer):
+    """The live server, counting its requests in flight (see InFlight)."""
+
+    def set_app(self, application: Any) -> None:
+        super().set_app(IN_FLIGHT.wrap(application))
+
+
+class OneRequestAtATimeServer(TrackedServer):
     """The live server, answering one request at a time.
 
     With the in-memory SQLite test database every server thread shares the test's one
@@ -48,8 +97,11 @@ class OneRequestAtATimeServer(ThreadedWSGIServer):
         super().set_app(serialised)
 
 
-if settings.DATABASES["default"]["NAME"] == ":memory:":
-    LiveServerThread.server_class = OneRequestAtATimeServer  # type: ignore[attr-defined]
+LiveServerThread.server_class = (  # type: ignore[attr-defined]
+    OneRequestAtATimeServer
+    if settings.DATABASES["default"]["NAME"] == ":memory:"
+    else TrackedServer
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -144,6 +196,7 @@ def open_page(
     ]
     for context in contexts:
         context.close()
+    IN_FLIGHT.wait_until_idle()
     assert request_log.current, "no page made any request"
     assert outside(request_log.current, live_server.url) == []
     assert page_errors == []
