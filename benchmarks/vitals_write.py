@@ -8,8 +8,9 @@ Floors, hand-written SQL in the same run on the same database:
 Measured:
   service  `charting.vitals_record`, one reading per call;
   API      `POST /api/v1/patients/{id}/sessions/{id}/vitals`, one reading per request, to
-           a live gunicorn (`ketacare serve`, sync workers, one per writer at the most
-           writers measured) with a Bearer token, as a monitor integration posts;
+           a live gunicorn (`ketacare serve`, sync workers, one per writer, started
+           afresh for each number of writers) with a Bearer token, as a monitor
+           integration posts;
   batch    the same service and endpoint with --batch readings per call (readings/s),
            against a raw batch: the rows and their audit events in one transaction.
 Writers are processes (forked after set-up; each its own database connection and its own
@@ -375,21 +376,23 @@ def main() -> None:
         )
 
     if not args.no_api:
-        with LiveServer(max(writer_counts)) as port:
-            # Each worker's first request loads the URLs and the API schema: not measured.
-            measure("warm-up", "warm-up", max(writer_counts), api_writer(port), 5)
-            for writers in writer_counts:
+        for writers in writer_counts:
+            # A server sized to the case (one worker per writer), so that no case shares
+            # the 2 cores with workers only a larger case needs.
+            with LiveServer(writers) as port:
+                # Each worker's first request loads the URLs and the API schema: not measured.
+                measure("warm-up", "warm-up", writers, api_writer(port), 5)
                 calls = max(args.writes // writers, 10)
                 measure("api", "API, one reading a request", writers, api_writer(port), calls)
-            for writers in batch_writers:
-                measure(
-                    "api-batch",
-                    f"API, {args.batch} a request",
-                    writers,
-                    api_writer(port, args.batch),
-                    args.batches,
-                    args.batch,
-                )
+                if writers in batch_writers:
+                    measure(
+                        "api-batch",
+                        f"API, {args.batch} a request",
+                        writers,
+                        api_writer(port, args.batch),
+                        args.batches,
+                        args.batch,
+                    )
 
     load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
     print(f"\nVital-sign writes on {vendor}; load average {' '.join(load)}; {os.cpu_count()} CPUs")
