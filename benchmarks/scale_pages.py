@@ -3,7 +3,8 @@
 Two clinics in the same database, both filled by `ketacare synth` (the small one at demo
 size, the large one at 50,000 patients): each page is requested through Django's test
 client, signed in as a prescriber (a compliance officer for the audit trail), and its
-median and p95 printed next to the same page at the small clinic. Then each page's
+median and p95 printed next to the same page at the small clinic. The two sizes are
+requested in turn, so that the machine's load falls on both alike. Then each page's
 central read is run as hand-written SQL at the large clinic, its floor.
 
     ketacare synth --clinic demo-size --patients 50 --seed 1
@@ -116,7 +117,8 @@ def _client(clinic: Any, role: Any) -> Any:
     return client
 
 
-def _measure(page: Page, clinic: Any, clients: dict[bool, Any], repeat: int) -> Timing:
+def _prepared(page: Page, clinic: Any, clients: dict[bool, Any]) -> tuple[str, Callable[[], None]]:
+    """The page's label with its query count, and a function that requests it once."""
     from contextlib import ExitStack
 
     from django.db import connections
@@ -133,8 +135,23 @@ def _measure(page: Page, clinic: Any, clients: dict[bool, Any], repeat: int) -> 
         captured = [stack.enter_context(CaptureQueriesContext(connections[a])) for a in connections]
         get()
     queries = sum(len(c.captured_queries) for c in captured)
-    timing = timed(f"{page.label}, {clinic.slug}", get, repeat)
-    return Timing(f"{timing.label} ({queries} queries)", timing.seconds)
+    return f"{page.label}, {clinic.slug} ({queries} queries)", get
+
+
+def _measure_both(
+    page: Page, clinics: dict[str, Any], clients: dict[str, dict[bool, Any]], repeat: int
+) -> tuple[Timing, Timing]:
+    """The page at both sizes, requested in turn (small, large, small, …), so that a
+    spell of load on a shared machine falls on both alike, not on one size's run."""
+    small_label, small = _prepared(page, clinics["small"], clients["small"])
+    large_label, large = _prepared(page, clinics["large"], clients["large"])
+    seconds: dict[str, list[float]] = {small_label: [], large_label: []}
+    for _ in range(repeat):
+        for label, get in ((small_label, small), (large_label, large)):
+            start = time.perf_counter()
+            get()
+            seconds[label].append(time.perf_counter() - start)
+    return Timing(small_label, seconds[small_label]), Timing(large_label, seconds[large_label])
 
 
 # The central read of each page as hand-written SQL: what the database itself needs.
@@ -230,8 +247,7 @@ def main() -> None:
     }
     started = time.perf_counter()
     for page in _pages():
-        small = _measure(page, clinics["small"], clients["small"], args.repeat)
-        large = _measure(page, clinics["large"], clients["large"], args.repeat)
+        small, large = _measure_both(page, clinics, clients, args.repeat)
         report(f"{page.label} ({vendor})", small, [large])
     report(
         f"search at {args.large} ({vendor}), against its SQL floor",
