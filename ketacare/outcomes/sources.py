@@ -159,7 +159,10 @@ def _score_points(
     wanted = set(patient_ids)
     if limit:
         scores = scores.filter(patient_id__in=wanted)
-    rows = scores.order_by("answered_at", "created_at").values_list(
+    # Recorded order, and the id last: scores stored in the same instant (a bulk import)
+    # must come in one order on every read, or a rebuild could differ from the state the
+    # writes kept (Course.build keeps ties in the order given).
+    rows = scores.order_by("answered_at", "created_at", "id").values_list(
         "patient_id",
         "id",
         "instrument",
@@ -198,7 +201,8 @@ def _event_points(
     if limit:
         events = events.filter(patient_id__in=wanted)
     found: dict[uuid.UUID, list[EventPoint]] = defaultdict(list)
-    for patient_id, event_id, kind, at in events.values_list(
+    # In one order on every read, ties included (as the scores above).
+    for patient_id, event_id, kind, at in events.order_by("occurred_at", "id").values_list(
         "patient_id", "id", "kind", "occurred_at"
     ):
         if patient_id in wanted:
