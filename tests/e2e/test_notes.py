@@ -18,7 +18,7 @@ from ketacare.accounts.policy import Role
 from ketacare.notes.models import Note
 from ketacare.treatment import services as treatment
 from tests.e2e.accessibility import assert_accessible
-from tests.e2e.conftest import OpenPage
+from tests.e2e.conftest import IN_FLIGHT, OpenPage
 from tests.e2e.helpers import access_for, log_in, log_out, make_clinic, make_staff, register, said
 
 pytestmark = pytest.mark.e2e
@@ -81,9 +81,11 @@ def test_therapist_writes_signs_and_finds_a_kap_note_a_nurse_cannot_read(
     expect(page.get_by_text("Where in the body, and how")).to_be_visible()  # the clinic's own
     page.get_by_label(re.compile("Keep as psychotherapy notes")).check()
     expect(page.locator("#autosave")).to_contain_text("Draft saved")
-    note = Note.objects.get()
     for _ in range(50):  # the save of the last change (the box ticked) may still be landing
-        note.refresh_from_db()
+        # Read only while the server answers nothing: on the shared in-memory SQLite a
+        # save in flight locks the table ("database table is locked").
+        IN_FLIGHT.wait_until_idle()
+        note = Note.objects.get()
         if note.restricted:
             break
         time.sleep(0.1)
