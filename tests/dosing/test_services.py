@@ -140,7 +140,9 @@ def test_a_stale_weight_is_refused(team: Team) -> None:
     # Weighed today: fine.
     services.order_create(access=team.prescriber, patient_id=team.patient.pk, given=IV)
     BodyMeasurement.objects.filter(patient=team.patient).update(
-        measured_on=timezone.localdate() - dt.timedelta(days=2)
+        # Two days before the clinic's today (its calendar, as the rule counts), not the
+        # server's: they differ for hours each day where the clinic's zone is not UTC.
+        measured_on=team.clinic.date_of(timezone.now()) - dt.timedelta(days=2)
     )
     with pytest.raises(ValidationFailed) as refused:
         services.order_create(access=team.prescriber, patient_id=team.patient.pk, given=IV)
