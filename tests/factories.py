@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 import factory
+from django.utils import timezone
 
 from ketacare.accounts.models import Clinic, Membership, User
 from ketacare.patients.models import (
@@ -20,6 +21,12 @@ from ketacare.patients.models import (
 )
 
 R = TypeVar("R", bound=PatientRecord)
+
+
+def clinic_today(clinic: Clinic) -> dt.date:
+    """Today in the clinic's calendar, as its rules count days (weights, plans, bookings).
+    The server's calendar (UTC) is a day behind a clinic east of it for part of the day."""
+    return clinic.date_of(timezone.now())
 
 
 class ClinicFactory(factory.django.DjangoModelFactory[Clinic]):
@@ -79,7 +86,7 @@ class BodyMeasurementFactory(_RecordFactory[BodyMeasurement]):
     class Meta:
         model = BodyMeasurement
 
-    measured_on = factory.LazyFunction(dt.date.today)
+    measured_on = factory.LazyAttribute(lambda m: clinic_today(m.patient.clinic))
     weight_kg = Decimal("72.5")
     height_cm = Decimal("170.0")
 

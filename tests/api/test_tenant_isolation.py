@@ -8,7 +8,6 @@ record are shown to deal only in the caller's clinic.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 import pytest
@@ -53,6 +52,7 @@ from tests.api.world import (
     session_client,
     token_client,
 )
+from tests.factories import clinic_today
 
 # The two-clinic world runs on its own fixed clock: the shifted-clock pass leaves it out.
 pytestmark = pytest.mark.fixed_world
@@ -452,7 +452,7 @@ def test_dose_calculation_reads_and_writes_nothing(world: World) -> None:
         "height_cm": "170",
         "sex_at_birth": "male",
         "concentration_mg_per_ml": "10",
-        "weight_measured_on": dt.date.today().isoformat(),
+        "weight_measured_on": clinic_today(world.b.clinic).isoformat(),
     }
     response = call(token_client(world.b_token), "POST", f"{API}/dosing/calculate", body)
     assert response.status_code == 200, response.content

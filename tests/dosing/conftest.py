@@ -8,14 +8,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic
 from ketacare.accounts.policy import Role
 from ketacare.patients.models import Patient
 from tests.clinical import clear_for_protocol
-from tests.factories import BodyMeasurementFactory, PatientFactory
+from tests.factories import BodyMeasurementFactory, PatientFactory, clinic_today
 
 PLANNED_PROTOCOLS = ("iv_ketamine", "esketamine_trd", "esketamine_mdsi")
 
@@ -37,7 +36,7 @@ def team(clinic: Clinic, make_access: Callable[..., ClinicAccess]) -> Team:
     patient = PatientFactory.create(clinic=clinic, sex_at_birth="male")
     BodyMeasurementFactory.create(
         patient=patient,
-        measured_on=timezone.localdate(),
+        measured_on=clinic_today(clinic),
         weight_kg=Decimal("70.0"),
         height_cm=Decimal("170.0"),
     )
@@ -56,6 +55,6 @@ def team(clinic: Clinic, make_access: Callable[..., ClinicAccess]) -> Team:
     )
 
 
-def next_monday() -> dt.date:
-    today = timezone.localdate()
+def next_monday(clinic: Clinic) -> dt.date:
+    today = clinic_today(clinic)
     return today + dt.timedelta(days=7 - today.weekday())

@@ -89,7 +89,7 @@ def test_refusals_are_field_level_and_save_nothing(team: Team, api_client: Clien
             "indication": "ptsd",
             "protocol_code": "iv_ketamine",
             "schedule": "3_per_week",
-            "start_date": next_monday().isoformat(),
+            "start_date": next_monday(team.clinic).isoformat(),
             "start_dose": "0.9",
         },
     )
@@ -112,7 +112,7 @@ def test_plan_lifecycle_through_the_api(team: Team, api_client: ClientFor) -> No
             "indication": "major_depression",
             "protocol_code": "iv_ketamine",
             "schedule": "3_per_week",
-            "start_date": next_monday().isoformat(),
+            "start_date": next_monday(team.clinic).isoformat(),
             "start_dose": "0.1",
             "titration_step": "0.1",
         },
@@ -160,7 +160,7 @@ def test_plan_lifecycle_through_the_api(team: Team, api_client: ClientFor) -> No
 
 def test_calendar_and_protocol_copy_endpoints(team: Team, api_client: ClientFor) -> None:
     desk = api_client(team.front_desk)
-    sunday = next_monday() - dt.timedelta(days=1)
+    sunday = next_monday(team.clinic) - dt.timedelta(days=1)
     put = call(
         desk,
         "PUT",

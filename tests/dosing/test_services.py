@@ -40,7 +40,7 @@ def esketamine_plan(team: Team, **kwargs: object) -> services.PlanResult:
         indication="major_depression",
         protocol_code="esketamine_trd",
         schedule="label_then_every_2_weeks",
-        start_date=next_monday(),
+        start_date=next_monday(team.clinic),
         start_dose=D("84"),
     )
     return services.plan_create(
@@ -189,7 +189,7 @@ def test_double_check_by_a_second_clinician_only(team: Team) -> None:
 
 
 def test_esketamine_plan_books_the_label_course_on_open_days(team: Team) -> None:
-    start = next_monday()
+    start = next_monday(team.clinic)
     services.calendar_update(
         access=team.front_desk,
         open_weekdays=[0, 1, 2, 3, 4],
@@ -236,7 +236,7 @@ def test_a_course_is_planned_only_after_a_screening_that_allows_it(team: Team) -
         indication="major_depression",
         protocol_code="esketamine_trd",
         schedule="label_then_every_2_weeks",
-        start_date=next_monday(),
+        start_date=next_monday(team.clinic),
         start_dose=D("56"),
     )
 
@@ -391,7 +391,7 @@ def test_capacity_is_respected_when_set(team: Team) -> None:
     services.calendar_update(
         access=team.admin, open_weekdays=[0, 1, 2, 3, 4], closures=[], daily_capacity=1
     )
-    start = next_monday()
+    start = next_monday(team.clinic)
     treatment.session_schedule(
         access=team.front_desk,
         patient_id=team.patient.pk,

@@ -58,7 +58,7 @@ def test_live_preview_shows_the_dose_and_its_reasons(team: Team, api_client: Cli
 
 def test_prescriber_creates_a_plan_and_sees_its_calendar(team: Team, api_client: ClientFor) -> None:
     client = api_client(team.prescriber)
-    posted = client.post(url(team, "plan_create"), {**PLAN, "start_date": next_monday()})
+    posted = client.post(url(team, "plan_create"), {**PLAN, "start_date": next_monday(team.clinic)})
     assert posted.status_code == 302
     plan = TreatmentPlan.objects.get()
     page = client.get(chart(team)).content.decode()
@@ -89,7 +89,7 @@ def test_a_refused_plan_shows_why_and_saves_nothing(team: Team, api_client: Clie
     client = api_client(team.prescriber)
     response = client.post(
         url(team, "plan_create"),
-        {**PLAN, "start_dose": "0.9", "start_date": next_monday()},
+        {**PLAN, "start_dose": "0.9", "start_date": next_monday(team.clinic)},
         follow=True,
     )
     assert "at most 0.75 mg/kg" in response.content.decode()

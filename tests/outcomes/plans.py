@@ -9,12 +9,11 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from django.utils import timezone
-
 from ketacare.dosing import services as dosing
 from ketacare.dosing.models import TreatmentPlan
 from ketacare.patients.models import Patient
 from tests.clinical import clear_for_protocol
+from tests.factories import clinic_today
 from tests.measures.conftest import Team
 from tests.sessions.build import enter_from_paper
 
@@ -32,7 +31,7 @@ def make_plan(
     access = getattr(team, by)
     clear_for_protocol(access, patient.pk, protocol)
     schedule, dose = PLANS[protocol]
-    today = timezone.localdate()
+    today = clinic_today(patient.clinic)
     return dosing.plan_create(
         access=access,
         patient_id=patient.pk,

@@ -28,7 +28,7 @@ from ketacare.treatment import services as treatment
 from ketacare.treatment.models import AdverseEvent
 from tests.clinical import ANEURYSM_CHECKLIST, FAILED_TRIALS, MAOI
 from tests.clock import advance_clock, fix_clock
-from tests.factories import BodyMeasurementFactory
+from tests.factories import BodyMeasurementFactory, clinic_today
 from tests.measures.conftest import Team, register
 from tests.sessions import build
 
@@ -178,7 +178,7 @@ def test_rems_forms_due_link_to_the_form_until_submitted(team: Team, patient: Pa
 def weigh(patient: Patient) -> None:
     BodyMeasurementFactory.create(
         patient=patient,
-        measured_on=timezone.localdate(),
+        measured_on=clinic_today(patient.clinic),
         weight_kg=Decimal("70.0"),
         height_cm=Decimal("170.0"),
     )

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.models import Clinic
@@ -22,7 +21,7 @@ from ketacare.accounts.policy import Role
 from ketacare.audit.models import AuditEvent
 from ketacare.dosing import services as dosing
 from tests.clinical import clear_for_protocol
-from tests.factories import BodyMeasurementFactory, PatientFactory
+from tests.factories import BodyMeasurementFactory, PatientFactory, clinic_today
 
 pytestmark = pytest.mark.django_db
 
@@ -210,7 +209,8 @@ def test_a_patients_active_plan_prefills_the_regimen(
     patient = PatientFactory.create(clinic=clinic)
     BodyMeasurementFactory.create(patient=patient, weight_kg=Decimal("70.0"))
     clear_for_protocol(access, patient.pk, "esketamine_trd")
-    monday = timezone.localdate() + dt.timedelta(days=7 - timezone.localdate().weekday())
+    today = clinic_today(clinic)
+    monday = today + dt.timedelta(days=7 - today.weekday())
     dosing.plan_create(
         access=access,
         patient_id=patient.pk,

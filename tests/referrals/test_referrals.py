@@ -12,7 +12,6 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.audit.models import AuditEvent
@@ -21,6 +20,7 @@ from ketacare.exchange.models import ChartDocument
 from ketacare.patients.models import Patient
 from ketacare.referrals import services
 from ketacare.referrals.models import Referral, ReferralLetter
+from tests.factories import clinic_today
 from tests.measures.conftest import Team
 from tests.outcomes.conftest import A_MONDAY, write_recent_two_week_relief
 
@@ -199,7 +199,7 @@ def test_the_api_records_moves_and_sends(
     body = {
         **REFERRAL,
         "patient_id": str(patient.pk),
-        "received_on": str(timezone.localdate()),
+        "received_on": str(clinic_today(team.clinic)),
         "letter_pdf_base64": base64.b64encode(PDF).decode(),
     }
     created = desk.post("/api/v1/referrals", body, "application/json")

@@ -22,6 +22,7 @@ from tests.factories import (
     DiagnosisFactory,
     MedicationFactory,
     PatientFactory,
+    clinic_today,
 )
 
 pytestmark = pytest.mark.django_db
@@ -104,7 +105,7 @@ def test_api_patient_search_queries_do_not_grow_with_patients(
 def _patient_with_entries(make_access: MakeAccess, count: int) -> tuple[ClinicAccess, Patient]:
     access = make_access(Role.PRESCRIBER, ClinicFactory())
     patient = cast(Patient, PatientFactory(clinic=access.clinic))
-    today = dt.date.today()
+    today = clinic_today(access.clinic)
     for day in range(count):
         BodyMeasurementFactory(patient=patient, measured_on=today - dt.timedelta(days=day))
         MedicationFactory(patient=patient, name=f"Medication {day}")

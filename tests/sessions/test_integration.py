@@ -12,7 +12,6 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.audit.models import AuditEvent
@@ -27,6 +26,7 @@ from ketacare.patients.models import BodyMeasurement, Medication, Patient
 from ketacare.treatment import integration, services
 from ketacare.treatment.models import TreatmentSession
 from tests.clinical import ANEURYSM_CHECKLIST, MAOI, clear_for_protocol
+from tests.factories import clinic_today
 from tests.sessions.build import (
     T0,
     at,
@@ -261,7 +261,7 @@ def patients_height(nurse: ClinicAccess, patient: Patient) -> None:
         patient_id=patient.pk,
         model=BodyMeasurement,
         data={
-            "measured_on": timezone.localdate(),
+            "measured_on": clinic_today(patient.clinic),
             "weight_kg": Decimal("70"),
             "height_cm": Decimal("170"),
         },
