@@ -56,7 +56,7 @@ def plan(team: Team) -> list[TreatmentSession]:
         indication="major_depression",
         protocol_code="esketamine_trd",
         schedule="label_then_every_2_weeks",
-        start_date=next_monday(),
+        start_date=next_monday(team.clinic),
         start_dose=Decimal("84"),
     )
     return dosing.plan_create(
@@ -68,7 +68,7 @@ def test_front_desk_books_into_a_chair_and_a_second_booking_of_that_chair_is_ref
     team: Team,
 ) -> None:
     one, two = chairs(team)
-    day = next_monday()
+    day = next_monday(team.clinic)
     first = book(team, at(team, day, 9), one, staff=team.nurse)
     assert SessionPlace.objects.get(session=first).minutes == 150
     with pytest.raises(ValidationFailed) as refused:
@@ -85,7 +85,7 @@ def test_front_desk_books_into_a_chair_and_a_second_booking_of_that_chair_is_ref
 
 def test_a_cancelled_or_missed_session_frees_its_chair(team: Team) -> None:
     one, _ = chairs(team)
-    day = next_monday()
+    day = next_monday(team.clinic)
     first = book(team, at(team, day, 9), one)
     services.session_no_show(access=team.front_desk, session_id=first.pk)
     first.refresh_from_db()
@@ -117,7 +117,7 @@ def test_a_refusal_gives_the_taken_time_on_the_clinics_clock(team: Team) -> None
     team.clinic.time_zone = "America/New_York"
     team.clinic.save(update_fields=["time_zone"])
     one, _ = chairs(team)
-    day = next_monday()
+    day = next_monday(team.clinic)
     book(team, at(team, day, 9), one)
     with pytest.raises(ValidationFailed) as refused:
         book(team, at(team, day, 10), one)
@@ -126,7 +126,7 @@ def test_a_refusal_gives_the_taken_time_on_the_clinics_clock(team: Team) -> None
 
 def test_a_move_into_a_taken_chair_is_refused_with_the_reason(team: Team) -> None:
     one, _ = chairs(team)
-    day = next_monday()
+    day = next_monday(team.clinic)
     book(team, at(team, day, 9), one)
     later = book(team, at(team, day, 14), one)
     with pytest.raises(ValidationFailed) as refused:
@@ -139,7 +139,7 @@ def test_a_move_into_a_taken_chair_is_refused_with_the_reason(team: Team) -> Non
 
 
 def test_front_desk_checks_in_and_cancels_with_a_reason_but_never_charts(team: Team) -> None:
-    day = next_monday()
+    day = next_monday(team.clinic)
     session = services.session_book(
         access=team.front_desk, patient_id=team.patient.pk, scheduled_start=at(team, day, 9)
     )
@@ -171,7 +171,7 @@ def test_other_clinics_sessions_and_rooms_are_not_found(
     session = services.session_book(
         access=team.front_desk,
         patient_id=team.patient.pk,
-        scheduled_start=at(team, next_monday(), 9),
+        scheduled_start=at(team, next_monday(team.clinic), 9),
     )
     for act in (
         lambda: services.session_check_in(access=outsider, session_id=session.pk),
@@ -182,14 +182,16 @@ def test_other_clinics_sessions_and_rooms_are_not_found(
             act()
     with pytest.raises(NotFound):
         services.session_book(
-            access=outsider, patient_id=team.patient.pk, scheduled_start=at(team, next_monday(), 9)
+            access=outsider,
+            patient_id=team.patient.pk,
+            scheduled_start=at(team, next_monday(team.clinic), 9),
         )
     theirs = PatientFactory.create(clinic=outsider.clinic)
     with pytest.raises(ValidationFailed) as refused:  # another clinic's chair is no choice
         services.session_book(
             access=outsider,
             patient_id=theirs.pk,
-            scheduled_start=at(team, next_monday(), 9),
+            scheduled_start=at(team, next_monday(team.clinic), 9),
             room_id=one.pk,
         )
     assert refused.value.errors == {"room": ["Choose a room or chair in use at this clinic."]}
@@ -212,7 +214,7 @@ def test_staff_must_be_a_clinician_of_the_clinic(team: Team) -> None:
         services.session_book(
             access=team.front_desk,
             patient_id=team.patient.pk,
-            scheduled_start=at(team, next_monday(), 9),
+            scheduled_start=at(team, next_monday(team.clinic), 9),
             staff_id=team.front_desk.user.pk,
         )
     assert refused.value.errors == {"staff": ["Choose a clinician of this clinic."]}
