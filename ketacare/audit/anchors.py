@@ -21,7 +21,7 @@ import logging
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -41,7 +41,14 @@ class Anchor:
     anchored_at: str
 
     def fields(self) -> dict[str, object]:
-        return asdict(self)
+        # Not dataclasses.asdict, which deep-copies: this runs on every committed write.
+        return {
+            "clinic_id": self.clinic_id,
+            "sequence": self.sequence,
+            "head_hash": self.head_hash,
+            "count": self.count,
+            "anchored_at": self.anchored_at,
+        }
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,16 @@ def _key() -> bytes:
 
 
 def seal(anchor: Anchor, key: bytes | None = None) -> str:
-    return hmac.new(key or _key(), chain.canonical(anchor.fields()), hashlib.sha256).hexdigest()
+    return _mac(anchor.fields(), key or _key())
+
+
+def _mac(fields: dict[str, object], key: bytes) -> str:
+    return hmac.new(key, chain.canonical(fields), hashlib.sha256).hexdigest()
+
+
+def _line(anchor: Anchor, key: bytes) -> str:
+    fields = anchor.fields()
+    return json.dumps(fields | {"mac": _mac(fields, key)}, sort_keys=True) + "\n"
 
 
 def anchor_path() -> Path:
@@ -65,11 +81,14 @@ def anchor_path() -> Path:
 def append(anchors: Iterable[Anchor], path: Path | None = None) -> None:
     """Append sealed anchors under an exclusive lock (gunicorn workers share the file)."""
     target = path or anchor_path()
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    data = "".join(
-        json.dumps(a.fields() | {"mac": seal(a)}, sort_keys=True) + "\n" for a in anchors
-    ).encode()
-    fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    key = _key()
+    data = "".join(_line(a, key) for a in anchors).encode()
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+    try:
+        fd = os.open(target, flags, 0o600)
+    except FileNotFoundError:  # the folder is made on first use, not checked every write
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(target, flags, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         os.write(fd, data)

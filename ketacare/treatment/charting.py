@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
@@ -22,6 +22,7 @@ from ketacare.audit.services import Action, Entry
 from ketacare.common import clock
 from ketacare.common.course_state import course_state_refresh
 from ketacare.common.errors import NotFound, ValidationFailed
+from ketacare.common.statements import Param, Select, insert_rows
 from ketacare.dosing.protocols import Route
 from ketacare.treatment import discharge, monitoring, reconcile, rems, rules, validation
 from ketacare.treatment.lifecycle import Event, State
@@ -197,11 +198,10 @@ def _store_many(
     # The batch's ids and the session's baseline in one look-up: a new reading is never
     # a baseline (baseline_record stores those), so the baseline read here is the one the
     # alerts compare with.
-    known = list(
-        VitalReading.objects.filter(session=session)
-        .filter(Q(reading_id__in=wanted) | Q(is_baseline=True, entered_in_error_at__isnull=True))
-        .order_by()
-    )
+    if len(wanted) == 1:  # a monitor's usual call: compiled once (common/statements.py)
+        known = _KNOWN_ONE.rows(session=session.pk, reading_id=next(iter(wanted)))
+    else:
+        known = list(_known(session.pk, list(wanted)))
     stored = {row.reading_id: row for row in known if row.reading_id in wanted}
     baseline = latest_baseline(known)
     answers: list[tuple[VitalReading, bool]] = []
@@ -227,12 +227,12 @@ def _store_many(
     # No savepoint: every writer of readings holds the session row lock (and on SQLite
     # every transaction is IMMEDIATE), so none of these ids can be stored between the
     # look-up and this insert; the unique constraint stays as the backstop.
-    VitalReading.objects.bulk_create(new)
+    insert_rows(new)
     limits = session_settings(access.clinic).rules().thresholds
     alerts = {row.pk: _alert_for(access, session, row, baseline, limits) for row in new}
     raised = [a for a in alerts.values() if a is not None]
     if raised:
-        SessionAlert.objects.bulk_create(raised)
+        insert_rows(raised)
     entries = []
     for row in new:
         entries.append(_reading_entry(row))
@@ -243,6 +243,25 @@ def _store_many(
         Stored(row, created, [a] if created and (a := alerts[row.pk]) else [])
         for row, created in answers
     ]
+
+
+def _known(session: Any, reading_ids: list[Any]) -> QuerySet[VitalReading]:
+    """The session's readings with these ids, and its live baselines."""
+    return (
+        VitalReading.objects.filter(session_id=session)
+        .filter(
+            Q(reading_id__in=reading_ids) | Q(is_baseline=True, entered_in_error_at__isnull=True)
+        )
+        .order_by()
+    )
+
+
+_KNOWN_ONE = Select(
+    lambda: _known(
+        Param("session", TreatmentSession._meta.pk),
+        [Param("reading_id", VitalReading._meta.get_field("reading_id"))],
+    )
+)
 
 
 def _reading_entry(row: VitalReading) -> Entry:

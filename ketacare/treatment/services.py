@@ -15,16 +15,19 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from ketacare.accounts.access import ClinicAccess
-from ketacare.accounts.models import Membership, User
+from ketacare.accounts.models import Clinic, Membership, User
 from ketacare.accounts.policy import Permission, can
 from ketacare.audit.services import Action, Entry, audit_as, audit_record_many
 from ketacare.common import clock
 from ketacare.common.course_state import course_state_refresh
 from ketacare.common.errors import NotFound, ValidationFailed
+from ketacare.common.statements import Param, Select
 from ketacare.consent.selectors import treatment_consent_verdict
 from ketacare.dosing import services as dosing
 from ketacare.dosing.calculator import first_dose_refusal
@@ -64,10 +67,36 @@ SIGN_CHECKS: list[Callable[[TreatmentSession], tuple[str, ...]]] = []
 
 
 def session_settings(clinic: Any) -> ClinicSessionSettings:
-    """The clinic's settings row, or an unsaved one holding the cited defaults."""
-    # One row at most (one-to-one): no ORDER BY for .first() to add.
-    found = list(ClinicSessionSettings.objects.filter(clinic=clinic).order_by()[:1])
+    """The clinic's settings row, or an unsaved one holding the cited defaults. Read on
+    every vital sign charted, so compiled once (common/statements.py)."""
+    found = _SETTINGS.rows(clinic=clinic.pk) if clinic is not None else []
     return found[0] if found else ClinicSessionSettings(clinic=clinic)
+
+
+# One row at most (one-to-one): no ORDER BY for .first() to add.
+_SETTINGS = Select(
+    lambda: ClinicSessionSettings.objects.filter(
+        clinic_id=Param("clinic", Clinic._meta.pk)
+    ).order_by()[:1]
+)
+
+
+def _locked(clinic: Any, patient: Any, session: Any) -> QuerySet[TreatmentSession]:
+    # The primary key names one row at most: no ORDER BY for .first() to add.
+    return (
+        TreatmentSession.objects.select_for_update(of=("self",))
+        .filter(clinic_id=clinic, patient_id=patient, pk=session)
+        .order_by()[:1]
+    )
+
+
+_LOCKED = Select(
+    lambda: _locked(
+        Param("clinic", Clinic._meta.pk),
+        Param("patient", Patient._meta.pk),
+        Param("session", TreatmentSession._meta.pk),
+    )
+)
 
 
 def locked_session(
@@ -79,15 +108,14 @@ def locked_session(
 ) -> TreatmentSession:
     """The session row, locked for this transaction; another clinic's answers NotFound.
     with_patient=False leaves the patient unread (charting a reading needs only its id)."""
-    rows = TreatmentSession.objects.select_for_update(of=("self",))
-    if with_patient:
-        rows = rows.select_related("patient")
     try:
-        # The primary key names one row at most: no ORDER BY for .first() to add.
-        found = list(
-            rows.filter(clinic=access.clinic, patient_id=patient_id, pk=session_id).order_by()[:1]
-        )
-    except (ValueError, TypeError) as exc:
+        if with_patient:
+            found = list(
+                _locked(access.clinic.pk, patient_id, session_id).select_related("patient")
+            )
+        else:  # charting a reading: compiled once (common/statements.py)
+            found = _LOCKED.rows(clinic=access.clinic.pk, patient=patient_id, session=session_id)
+    except (ValueError, TypeError, ValidationError) as exc:
         raise NotFound("session") from exc
     if not found:
         raise NotFound("session")
