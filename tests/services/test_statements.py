@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import connection, transaction
@@ -21,7 +22,7 @@ from tests.factories import BodyMeasurementFactory, ClinicFactory, PatientFactor
 pytestmark = pytest.mark.django_db
 
 
-def _measurements(patient: object, since: object) -> QuerySet[BodyMeasurement]:
+def _measurements(patient: Any, since: Any) -> QuerySet[BodyMeasurement]:
     return BodyMeasurement.objects.filter(patient_id=patient, measured_on__gte=since).order_by(
         "measured_on"
     )
