@@ -28,6 +28,7 @@ from ketacare.accounts.policy import Role
 from ketacare.audit.services import Action, audit_as, audit_record
 from ketacare.common.course_state import clinic_state_refresh
 from ketacare.common.errors import NotFound, PermissionDenied, ValidationFailed
+from ketacare.common.statements import Param, Select
 
 
 @transaction.atomic
@@ -207,12 +208,7 @@ def _live_token(raw: str) -> ApiToken | None:
     parts = tokens.parse(raw)
     if parts is None:
         return None
-    found = list(
-        ApiToken.objects.select_related("user", "clinic")
-        .annotate(role=live_membership_role(OuterRef("user"), OuterRef("clinic")))
-        .filter(prefix=parts.prefix)
-        .order_by()[:1]  # the prefix is unique: no ORDER BY for .first() to add
-    )
+    found = _TOKEN_BY_PREFIX.rows(prefix=parts.prefix)
     token = found[0] if found else None
     if token is None or not tokens.matches(parts.secret, token.secret_hash):
         return None
@@ -225,6 +221,17 @@ def _live_token(raw: str) -> ApiToken | None:
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
+
+
+# Every API request starts with this read: compiled once (common/statements.py).
+_TOKEN_BY_PREFIX = Select(
+    lambda: (
+        ApiToken.objects.select_related("user", "clinic")
+        .annotate(role=live_membership_role(OuterRef("user"), OuterRef("clinic")))
+        .filter(prefix=Param("prefix", ApiToken._meta.get_field("prefix")))
+        .order_by()[:1]
+    )  # the prefix is unique: no ORDER BY for .first() to add
+)
 
 
 # --- Staff accounts ---------------------------------------------------------------------

@@ -1,12 +1,12 @@
-"""Statements compiled once per process, then run with new values, for the one write path
+"""Statements compiled once per process, then run with new values, for the hot paths
 whose cost is Django compiling SQL rather than the database answering it: a monitor's
-vital signs (docs/benchmarks.md, "Vital-sign writes"). Profiled, compiling a one-row
-SELECT took longer than PostgreSQL took to run it.
+vital signs and the API token read before them (docs/benchmarks.md, "Vital-sign writes").
+Profiled, compiling a one-row SELECT took longer than PostgreSQL took to run it.
 
-- `Select`: a single-table queryset, written with the ORM, whose changing values are
-  `Param`s. The ORM compiles it on first use for each database; each later call prepares
-  the values as the ORM would, runs the cached SQL and builds the rows with the same
-  converters and `Model.from_db` the ORM uses.
+- `Select`: a queryset of model instances (select_related and annotations allowed),
+  written with the ORM, whose changing values are `Param`s. The ORM compiles it on first
+  use for each database; each later call prepares the values as the ORM would, runs the
+  cached SQL and makes the instances as Django's ModelIterable does.
 - `insert_rows`: unsaved instances, inserted in one statement, their fields prepared and
   their auto_now fields set as `bulk_create` would.
 
@@ -21,6 +21,10 @@ from typing import Any, Generic, TypeVar
 
 from django.db import connections, router
 from django.db.models import Expression, Field, Model, QuerySet
+from django.db.models.query import (  # type: ignore[attr-defined]  # Django's own row maker
+    ModelIterable,
+    get_related_populators,
+)
 
 M = TypeVar("M", bound=Model)
 
@@ -44,19 +48,32 @@ class _Compiled:
     params: tuple[Any, ...]  # values, and Params to fill in
     compiler: Any
     converters: Any
+    model: type[Model]
+    model_columns: slice
     attnames: list[str]
+    related: list[Any]  # Django's populators for select_related
+    annotations: dict[str, int]
 
 
 class Select(Generic[M]):
-    """A SELECT of whole rows of one model (no select_related, no annotations), built by
-    `build` from Params and compiled once per database alias."""
+    """A SELECT of model instances (with their select_related objects and annotations),
+    built by `build` from Params and compiled once per database alias. The rows are made
+    as Django's ModelIterable makes them."""
 
     def __init__(self, build: Callable[[], QuerySet[M]]) -> None:
         self._build = build
+        self._model: type[M] | None = None
+        self._for_write = False
         self._compiled: dict[str, _Compiled] = {}
 
     def rows(self, **values: Any) -> list[M]:
-        alias = router.db_for_read(self._model())
+        if self._model is None:
+            queryset = self._build()
+            # As the ORM routes it: a locking read goes where the writes go.
+            self._model = queryset.model
+            self._for_write = bool(queryset.query.select_for_update)
+        route = router.db_for_write if self._for_write else router.db_for_read
+        alias = route(self._model)
         compiled = self._compiled.get(alias)
         if compiled is None:
             compiled = self._compiled[alias] = _compile(self._build(), alias)
@@ -70,31 +87,39 @@ class Select(Generic[M]):
             fetched = cursor.fetchall()
         if compiled.converters:
             fetched = list(compiled.compiler.apply_converters(fetched, compiled.converters))
-        model = self._model()
-        return [model.from_db(alias, compiled.attnames, row) for row in fetched]
+        return [_instance(compiled, alias, row) for row in fetched]
 
-    def _model(self) -> type[M]:
-        if not hasattr(self, "_model_class"):
-            self._model_class = self._build().model
-        return self._model_class
+
+def _instance(compiled: _Compiled, alias: str, row: Sequence[Any]) -> Any:
+    obj = compiled.model.from_db(alias, compiled.attnames, row[compiled.model_columns])
+    for populator in compiled.related:
+        populator.populate(row, obj)
+    for name, position in compiled.annotations.items():
+        setattr(obj, name, row[position])
+    return obj
 
 
 def _compile(queryset: QuerySet[Any], alias: str) -> _Compiled:
+    if (
+        getattr(queryset, "_prefetch_related_lookups", ())
+        or queryset._iterable_class is not ModelIterable
+    ):
+        raise ValueError("Select makes model instances, without prefetching")
     compiler = queryset.query.get_compiler(using=alias)
     sql, params = compiler.as_sql()
-    if (
-        compiler.klass_info is None
-        or compiler.annotation_col_map
-        or compiler.klass_info.get("related_klass_infos")
-    ):
-        raise ValueError("Select takes whole rows of one model only")
+    info = compiler.klass_info
+    start, end = info["select_fields"][0], info["select_fields"][-1] + 1
     columns = [column for column, _, _ in compiler.select]
     return _Compiled(
         sql=sql,
         params=tuple(params),
         compiler=compiler,
         converters=compiler.get_converters(columns),
-        attnames=[column.target.attname for column in columns],
+        model=info["model"],
+        model_columns=slice(start, end),
+        attnames=[column.target.attname for column in columns[start:end]],
+        related=get_related_populators(info, compiler.select, alias),
+        annotations=dict(compiler.annotation_col_map or {}),
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -56,14 +56,41 @@ def test_a_select_gives_the_orms_rows_and_values_for_each_call() -> None:
     assert MEASUREMENTS.rows(patient=uuid.uuid4(), since=day) == []
 
 
-def test_a_select_is_one_query_and_refuses_what_it_cannot_build() -> None:
+def _joined(patient: Any) -> QuerySet[BodyMeasurement]:
+    return (
+        BodyMeasurement.objects.select_related("patient__clinic")
+        .annotate(clinic_slug=F("clinic__slug"))
+        .filter(patient_id=patient)
+        .order_by("measured_on")
+    )
+
+
+JOINED = Select(lambda: _joined(Param("patient", Patient._meta.pk)))
+
+
+def test_a_select_with_related_rows_and_annotations_is_one_query_like_the_orms() -> None:
     patient = PatientFactory.create()
+    for day in (3, 1):
+        BodyMeasurementFactory.create(patient=patient, measured_on=dt.date(2026, 3, day))
     with CaptureQueriesContext(connection) as queries:
-        MEASUREMENTS.rows(patient=patient.pk, since=dt.date(2026, 1, 1))
+        got = JOINED.rows(patient=patient.pk)
+        seen = [
+            (r.patient.legal_family_name, r.patient.clinic.slug, r.clinic_slug)  # type: ignore[attr-defined]
+            for r in got
+        ]
     assert len(queries) == 1
-    joined = Select(lambda: BodyMeasurement.objects.select_related("patient"))
-    with pytest.raises(ValueError, match="whole rows of one model"):
-        joined.rows()
+    expected = list(_joined(patient.pk))
+    assert [_fields(r) for r in got] == [_fields(r) for r in expected]
+    assert seen == [(patient.legal_family_name, patient.clinic.slug, patient.clinic.slug)] * 2
+
+
+def test_a_select_refuses_what_it_cannot_make() -> None:
+    prefetching = Select(lambda: BodyMeasurement.objects.prefetch_related("patient"))
+    with pytest.raises(ValueError, match="without prefetching"):
+        prefetching.rows()
+    values = Select(lambda: BodyMeasurement.objects.values("pk"))  # type: ignore[type-var]
+    with pytest.raises(ValueError, match="without prefetching"):
+        values.rows()
 
 
 def test_a_bad_value_is_refused_as_the_orm_refuses_it() -> None:
@@ -99,3 +126,22 @@ def test_rows_with_a_database_made_key_get_it_back_in_order() -> None:
     insert_rows(made)
     assert all(m.pk for m in made)
     assert [Membership.objects.get(pk=m.pk).user_id for m in made] == [u.pk for u in users]
+
+
+class ReadsElsewhere:
+    """A router that would send every read to a database that is not there."""
+
+    def db_for_read(self, model: object, **hints: object) -> str:
+        return "nowhere"
+
+
+LOCKED = Select(
+    lambda: Patient.objects.select_for_update().filter(pk=Param("patient", Patient._meta.pk))
+)
+
+
+def test_a_locking_select_goes_where_the_writes_go(settings: Any) -> None:
+    patient = PatientFactory.create()
+    settings.DATABASE_ROUTERS = [f"{__name__}.ReadsElsewhere"]
+    with transaction.atomic():
+        assert [p.pk for p in LOCKED.rows(patient=patient.pk)] == [patient.pk]
