@@ -151,7 +151,7 @@ def _raise_alerts(
 ) -> list[SessionAlert]:
     if row.is_baseline:
         return []
-    limits = session_settings(access.clinic).rules().thresholds
+    limits = session_settings(session.clinic).rules().thresholds
     alert = _alert_for(access, session, row, baseline_of(session), limits)
     if alert is None:
         return []
@@ -228,7 +228,7 @@ def _store_many(
     # every transaction is IMMEDIATE), so none of these ids can be stored between the
     # look-up and this insert; the unique constraint stays as the backstop.
     insert_rows(new)
-    limits = session_settings(access.clinic).rules().thresholds
+    limits = session_settings(session.clinic).rules().thresholds
     alerts = {row.pk: _alert_for(access, session, row, baseline, limits) for row in new}
     raised = [a for a in alerts.values() if a is not None]
     if raised:

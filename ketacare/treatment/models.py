@@ -392,7 +392,8 @@ class ClinicSessionSettings(models.Model):
     """The clinic's session thresholds and choices; defaults and sources in the pure core
     (ketacare.treatment.monitoring.Thresholds, ketacare.treatment.rules.SessionRules)."""
 
-    clinic = models.OneToOneField(Clinic, on_delete=models.PROTECT, related_name="+")
+    # Named, so that a session's lock can read it with the clinic (treatment.services).
+    clinic = models.OneToOneField(Clinic, on_delete=models.PROTECT, related_name="session_settings")
     systolic_urgent = models.PositiveSmallIntegerField(default=_T.systolic_urgent)
     diastolic_urgent = models.PositiveSmallIntegerField(default=_T.diastolic_urgent)
     spo2_urgent_below = models.PositiveSmallIntegerField(default=_T.spo2_urgent_below)

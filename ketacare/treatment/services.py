@@ -69,8 +69,22 @@ SIGN_CHECKS: list[Callable[[TreatmentSession], tuple[str, ...]]] = []
 def session_settings(clinic: Any) -> ClinicSessionSettings:
     """The clinic's settings row, or an unsaved one holding the cited defaults. Read on
     every vital sign charted, so compiled once (common/statements.py)."""
+    cached = _cached_settings(clinic)
+    if cached is not None:
+        return cached
     found = _SETTINGS.rows(clinic=clinic.pk) if clinic is not None else []
     return found[0] if found else ClinicSessionSettings(clinic=clinic)
+
+
+def _cached_settings(clinic: Any) -> ClinicSessionSettings | None:
+    """The settings read with the clinic (a session's lock joins them), if they were."""
+    relation = Clinic.session_settings.related
+    if not isinstance(clinic, Clinic) or not relation.is_cached(clinic):
+        return None
+    found = relation.get_cached_value(clinic)
+    return (
+        found if isinstance(found, ClinicSessionSettings) else ClinicSessionSettings(clinic=clinic)
+    )
 
 
 # One row at most (one-to-one): no ORDER BY for .first() to add.
@@ -90,12 +104,14 @@ def _locked(clinic: Any, patient: Any, session: Any) -> QuerySet[TreatmentSessio
     )
 
 
+# With the clinic and its session settings, which every reading's alert rules need: one
+# round trip fewer than reading them apart.
 _LOCKED = Select(
     lambda: _locked(
         Param("clinic", Clinic._meta.pk),
         Param("patient", Patient._meta.pk),
         Param("session", TreatmentSession._meta.pk),
-    )
+    ).select_related("clinic__session_settings")
 )
 
 
@@ -107,7 +123,8 @@ def locked_session(
     with_patient: bool = True,
 ) -> TreatmentSession:
     """The session row, locked for this transaction; another clinic's answers NotFound.
-    with_patient=False leaves the patient unread (charting a reading needs only its id)."""
+    with_patient=False leaves the patient unread (charting a reading needs only its id)
+    and reads the clinic's session settings with the clinic instead."""
     try:
         if with_patient:
             found = list(
@@ -120,7 +137,8 @@ def locked_session(
     if not found:
         raise NotFound("session")
     session = found[0]
-    session.clinic = access.clinic  # the same row, already read: no query to reach it
+    if with_patient:
+        session.clinic = access.clinic  # the same row, already read: no query to reach it
     return session
 
 
