@@ -69,22 +69,14 @@ SIGN_CHECKS: list[Callable[[TreatmentSession], tuple[str, ...]]] = []
 def session_settings(clinic: Any) -> ClinicSessionSettings:
     """The clinic's settings row, or an unsaved one holding the cited defaults. Read on
     every vital sign charted, so compiled once (common/statements.py)."""
-    cached = _cached_settings(clinic)
-    if cached is not None:
-        return cached
-    found = _SETTINGS.rows(clinic=clinic.pk) if clinic is not None else []
-    return found[0] if found else ClinicSessionSettings(clinic=clinic)
-
-
-def _cached_settings(clinic: Any) -> ClinicSessionSettings | None:
-    """The settings read with the clinic (a session's lock joins them), if they were."""
     relation = Clinic.session_settings.related
-    if not isinstance(clinic, Clinic) or not relation.is_cached(clinic):
-        return None
-    found = relation.get_cached_value(clinic)
-    return (
-        found if isinstance(found, ClinicSessionSettings) else ClinicSessionSettings(clinic=clinic)
-    )
+    if isinstance(clinic, Clinic) and relation.is_cached(clinic):  # read with a session lock
+        found: list[ClinicSessionSettings] = [
+            s for s in [relation.get_cached_value(clinic)] if isinstance(s, ClinicSessionSettings)
+        ]
+    else:
+        found = _SETTINGS.rows(clinic=clinic.pk) if clinic is not None else []
+    return found[0] if found else ClinicSessionSettings(clinic=clinic)
 
 
 # One row at most (one-to-one): no ORDER BY for .first() to add.

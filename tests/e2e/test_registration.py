@@ -13,6 +13,7 @@ from ketacare.audit.models import AuditEvent
 from ketacare.patients.models import Patient
 from tests.e2e.conftest import OpenPage
 from tests.e2e.helpers import log_in, make_clinic, make_staff
+from tests.factories import clinic_today
 
 pytestmark = pytest.mark.e2e
 
@@ -22,7 +23,7 @@ def test_front_desk_registers_a_patient_after_fixing_a_future_date_of_birth(
 ) -> None:
     clinic = make_clinic("riverside", "Riverside Ketamine Clinic")
     make_staff("frontdesk.khan", {clinic: Role.FRONT_DESK}, "Imran Khan")
-    next_year = dt.date.today() + dt.timedelta(days=366)
+    next_year = clinic_today(clinic) + dt.timedelta(days=366)
 
     page = open_page()
     log_in(page, "frontdesk.khan")

@@ -20,6 +20,7 @@ from tests.e2e.helpers import (
     make_staff,
     register,
 )
+from tests.factories import clinic_today
 
 pytestmark = pytest.mark.e2e
 
@@ -69,7 +70,7 @@ def test_chart_fits_a_tablet_viewport_on_every_tab(open_page: OpenPage) -> None:
         referring_clinician_organisation="Southwark Community Mental Health Team",
         referring_clinician_email="h.montgomery-whitfield@example.nhs.uk",
     )
-    today = dt.date.today() - dt.timedelta(days=1)
+    today = clinic_today(clinic) - dt.timedelta(days=1)
     for substance, reaction, severity in [
         ("Penicillin", "Anaphylaxis with widespread urticaria", "life_threatening"),
         ("Sulfamethoxazole-trimethoprim", "Stevens-Johnson syndrome", "severe"),
