@@ -52,6 +52,9 @@ FIXED = (
     ShiftedDate(_utc(2028, 2, 29, 12, 0), "29 February"),
     ShiftedDate(_utc(2026, 12, 31, 23, 30), "31 December at 23:30 UTC"),
     ShiftedDate(_utc(2027, 7, 11, 23, 30), "a Sunday night in summer (already Monday in London)"),
+    ShiftedDate(
+        _utc(2027, 1, 13, 2, 45), "02:45 in winter (a session booked 3 hours ago, yesterday)"
+    ),
 )
 
 

@@ -10,7 +10,10 @@ Tables, each written twice: as CSV (through ketacare.common.csvfile) and as Parq
              baseline, response, remission, relapse, days_to_response,
              days_of_response, response_ended
 Dates become day numbers: days from the patient's own first session (or first score),
-which is day 0. That is a per-patient shift of every date, so intervals stay true, and
+which is day 0. Days are the clinic's calendar days, and a session's moment is when its
+dosing started (its scheduled start if it never did), the moment the outcome rules count
+a course from; so a session dosed just after midnight falls on the same day as its
+course's first dose. That is a per-patient shift of every date, so intervals stay true, and
 no calendar date (which a shifted date still is) leaves.
 No free text, no identifier, no real date leaves. See docs/interoperability.md.
 """
@@ -42,7 +45,7 @@ from ketacare.outcomes.config import config_for
 from ketacare.outcomes.course import classify_course
 from ketacare.outcomes.sources import all_courses
 from ketacare.patients.models import Consent, Patient
-from ketacare.treatment.models import AdministrationEvent, TreatmentSession
+from ketacare.treatment.models import AdministrationEvent, TreatmentSession, session_given_at
 
 OUTCOME_STATUSES = "met, not_met, missing, not_applicable"
 SITE_LABEL = "site-1"  # a clinic's name or town is geographic: the export names no site
@@ -81,7 +84,8 @@ DICTIONARY: list[tuple[str, str, str, str, str]] = [
         "sessions",
         "day",
         "integer",
-        "Day of the session, counted from the patient's first session or score (day 0); "
+        "Day of the session (the day dosing started, or the scheduled day if it did not), "
+        "counted from the patient's first session or score (day 0); "
         "intervals within a patient are true, no calendar date is given.",
         "",
     ),
@@ -256,13 +260,13 @@ def build(clinic: Clinic, *, today: dt.date) -> ResearchExport:
         row["patient_id"]: row["first"]
         for row in TreatmentSession.objects.filter(clinic=clinic, patient__in=patients)
         .values("patient_id")
-        .annotate(first=Min("scheduled_start"))
+        .annotate(first=Min(session_given_at()))
     }
     people = {
         str(p.pk): deid.QuasiIdentifiers(
             age=deid.age_on(
                 p.date_of_birth,
-                first_session[p.pk].date() if p.pk in first_session else today,
+                clinic.date_of(first_session[p.pk]) if p.pk in first_session else today,
             ),
             sex=p.sex_at_birth,
             site=SITE_LABEL,
@@ -279,11 +283,11 @@ def build(clinic: Clinic, *, today: dt.date) -> ResearchExport:
     }
     anchor: dict[str, dt.date] = {}
     for p in patients:
-        firsts = [t.date() for t in (first_session.get(p.pk), first_score.get(p.pk)) if t]
+        firsts = [clinic.date_of(t) for t in (first_session.get(p.pk), first_score.get(p.pk)) if t]
         anchor[str(p.pk)] = min(firsts) if firsts else today
 
     def day(pid: str, moment: dt.datetime | None) -> int | None:
-        return deid.day_number(moment.date(), anchor[pid]) if moment else None
+        return deid.day_number(clinic.date_of(moment), anchor[pid]) if moment else None
 
     patient_rows: list[tuple[Any, ...]] = [
         (ids[pid], q.age_label, q.sex, q.site) for pid, q in kept.items()
@@ -293,15 +297,16 @@ def build(clinic: Clinic, *, today: dt.date) -> ResearchExport:
         TreatmentSession.objects.filter(clinic=clinic, patient_id__in=list(kept))
         .select_related("administration")
         .annotate(
+            moment=session_given_at(),
             devices=Count(
                 "administration__events",
                 filter=Q(
                     administration__events__kind=AdministrationEvent.Kind.DEVICE,
                     administration__events__entered_in_error_at=None,
                 ),
-            )
+            ),
         )
-        .order_by("patient_id", "scheduled_start")
+        .order_by("patient_id", "moment", "id")
     )
     session_rows: list[tuple[Any, ...]] = []
     for s in sessions:
@@ -315,7 +320,7 @@ def build(clinic: Clinic, *, today: dt.date) -> ResearchExport:
         session_rows.append(
             (
                 ids[pid],
-                day(pid, s.scheduled_start),
+                day(pid, s.moment),
                 s.status,
                 s.protocol_code,
                 a.drug if a else None,

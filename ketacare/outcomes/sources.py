@@ -29,8 +29,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models.functions import Coalesce
-
 from ketacare.accounts.models import Clinic
 from ketacare.dosing.protocols import SHIPPED
 from ketacare.measures import get_instrument
@@ -38,7 +36,7 @@ from ketacare.measures.models import MeasureContext, Score
 from ketacare.outcomes.data import Course, EventPoint, ScorePoint, SessionPoint
 from ketacare.outcomes.models import ClinicalEvent
 from ketacare.outcomes.options import JUDGED_INSTRUMENTS
-from ketacare.treatment.models import TreatmentSession
+from ketacare.treatment.models import TreatmentSession, session_given_at
 
 
 @dataclass(frozen=True)
@@ -109,7 +107,7 @@ def _given_groups(
     )
     if patient_ids is not None:
         sessions = sessions.filter(patient_id__in=patient_ids)
-    rows = sessions.annotate(given_at=Coalesce("dosing_started_at", "scheduled_start")).values_list(
+    rows = sessions.annotate(given_at=session_given_at()).values_list(
         "patient_id",
         "given_at",
         "id",

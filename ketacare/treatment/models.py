@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 
 from ketacare.accounts.models import Clinic
 from ketacare.common.models import ClinicalRecord
@@ -21,6 +22,13 @@ from ketacare.treatment.discharge import BloodPressureGate, DischargeBloodPressu
 from ketacare.treatment.lifecycle import STATE_LABELS, State
 from ketacare.treatment.monitoring import Thresholds
 from ketacare.treatment.rules import SessionRules
+
+
+def session_given_at() -> Coalesce:
+    """When a session was given, as a query expression: its dosing start, or its
+    scheduled start if dosing never began. Courses, outcomes and exports count from it."""
+    return Coalesce("dosing_started_at", "scheduled_start")
+
 
 USER = settings.AUTH_USER_MODEL
 _T = Thresholds()  # defaults, with their sources, live in the pure core

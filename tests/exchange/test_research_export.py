@@ -24,6 +24,7 @@ from ketacare.exchange import deid, research
 from ketacare.measures.models import Score
 from ketacare.patients.models import Consent, Patient
 from ketacare.treatment.models import TreatmentSession
+from tests.clock import fix_clock
 from tests.exchange.world import Charted
 from tests.factories import PatientFactory
 
@@ -42,8 +43,21 @@ def consent(patient: Patient, decision: str = "granted", on: dt.date | None = No
     )
 
 
+# CI failed at this moment: the charted session is scheduled at 23:45 (London, in winter)
+# and dosed at 00:15, so its scheduled day and the course's first-dose day differ.
+DOSED_AFTER_MIDNIGHT = dt.datetime(2026, 12, 5, 2, 45, tzinfo=dt.UTC)
+
+
+@pytest.fixture(params=["run clock", "dosed after midnight"])
+def moment(request: pytest.FixtureRequest) -> None:
+    """The world is charted at the run's clock, and again with the session's dosing
+    just past midnight at the clinic."""
+    if request.param == "dosed after midnight":
+        fix_clock(DOSED_AFTER_MIDNIGHT)
+
+
 @pytest.fixture
-def cohort(charted: Charted, charted_other: Charted) -> Charted:
+def cohort(moment: None, charted: Charted, charted_other: Charted) -> Charted:
     """The charted patient plus 11 more women of the same decade, all consenting; a
     95-year-old and a lone man consenting; one who withdrew; one who never consented."""
     clinic = charted.access.clinic
@@ -140,9 +154,12 @@ def test_the_export_holds_no_identifier_and_no_small_group(cohort: Charted, tmp_
     sessions = read(tmp_path / "sessions.csv")
     assert sessions[0]["drug"] == "esketamine" and sessions[0]["devices"] == "2"
     # Day 0 is the patient's first score (4 hours before the session, same day or the
-    # day before): the session's day number is the true interval.
-    first_score = Score.objects.get(patient=cohort.patient).answered_at.date()
-    expected = (cohort.session.scheduled_start.date() - first_score).days
+    # day before): the session's day number is the true interval in the clinic's days,
+    # counted to when its dosing started.
+    clinic = cohort.access.clinic
+    first_score = clinic.date_of(Score.objects.get(patient=cohort.patient).answered_at)
+    assert cohort.session.dosing_started_at is not None
+    expected = (clinic.date_of(cohort.session.dosing_started_at) - first_score).days
     assert sessions[0]["day"] == str(expected)
     assert scores[0]["day"] == "0"
     # One course (the charted patient's): its first dose on the session's day number,
