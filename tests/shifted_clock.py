@@ -55,6 +55,9 @@ FIXED = (
     ShiftedDate(
         _utc(2027, 1, 13, 2, 45), "02:45 in winter (a session booked 3 hours ago, yesterday)"
     ),
+    ShiftedDate(
+        _utc(2027, 7, 12, 0, 10), "00:10 UTC on a summer Monday (still Sunday in New York)"
+    ),
 )
 
 

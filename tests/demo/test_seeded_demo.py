@@ -207,9 +207,10 @@ def check_clinic(clinic: Clinic, before: dt.datetime, after: dt.datetime) -> Non
     assert OutboundMessage.objects.filter(clinic=clinic, purpose="measure_link").count() == len(
         OPEN_LINK_PATIENTS
     )
-    # One patient has a plan of their own, starting next week.
+    # One patient has a plan of their own, starting next week (the clinic's calendar: at
+    # 00:10 UTC on a summer Monday it is still Sunday in New York, and Monday is tomorrow).
     own = MeasurementPlan.objects.get(clinic=clinic, patient__isnull=False)
-    assert own.starts_on > before.date()
+    assert own.starts_on > clinic.date_of(before)
     assert {r.kind for r in own.rules.all()} == {
         "every_n_days",
         "before_session",
@@ -464,7 +465,7 @@ def test_the_demo_ledger_balances_every_given_session_and_lists_one_discrepancy(
         wastes = LedgerEntry.objects.filter(clinic=clinic, kind="waste")
         assert wastes.exists() and not wastes.filter(witness__isnull=True).exists()
         access = ClinicAccess(user=officer, clinic=clinic, role=Role.COMPLIANCE)
-        items = reports.reconciliation_items(access, day=DEMO_NOW.date())
+        items = reports.reconciliation_items(access, day=clinic.date_of(DEMO_NOW))
         assert [i.kind for i in items] == ["investigation"]
         assert Investigation.objects.filter(clinic=clinic, status="open").count() == 1
     out = StringIO()
@@ -556,8 +557,17 @@ def test_research_export_of_the_demo_holds_no_identifier_and_no_small_group(
     for p in Patient.objects.all():
         values |= {p.legal_given_name, p.legal_family_name, p.preferred_name, p.mrn}
         values |= {p.phone, p.email, p.address, p.date_of_birth.isoformat()}
-    values |= {s.scheduled_start.date().isoformat() for s in TreatmentSession.objects.all()}
-    values |= {s.answered_at.date().isoformat() for s in Score.objects.all()}
+    # Each date as UTC and as the clinic's calendar has it: either would be a leak.
+    for s in TreatmentSession.objects.select_related("clinic"):
+        values |= {
+            s.scheduled_start.date().isoformat(),
+            s.clinic.date_of(s.scheduled_start).isoformat(),
+        }
+    for score in Score.objects.select_related("clinic"):
+        values |= {
+            score.answered_at.date().isoformat(),
+            score.clinic.date_of(score.answered_at).isoformat(),
+        }
     values.discard("")
     for spec in CLINICS:
         out = tmp_path / spec.slug
