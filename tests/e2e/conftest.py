@@ -19,7 +19,7 @@ import pytest
 from django.conf import settings
 from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test.testcases import LiveServerThread
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.e2e.accessibility import serious_violations
 from tests.e2e.helpers import DESKTOP
@@ -164,6 +164,13 @@ OpenPage = Callable[..., Page]
 def csp_violations(console_text: str) -> list[str]:
     """What the Content-Security-Policy blocked: the browser says so on the console."""
     return [console_text] if "Content Security Policy" in console_text else []
+
+
+# Assertions wait as long as actions do (context.set_default_timeout below), not
+# Playwright's 5 s: on a loaded CI machine a page can take longer to arrive (CI once
+# timed out waiting for the REMS form after a link's click). They pass as soon as the
+# condition holds; this bounds only how long a real failure takes to report.
+expect.set_options(timeout=10_000)
 
 
 @pytest.fixture
