@@ -114,14 +114,20 @@ def select_rows(
 SORT_KEY_LENGTH = 5  # the strings in each sort key below
 
 
+def kind_ranks(kinds_in_order: Sequence[str]) -> dict[str, str]:
+    """Each kind's place in the urgency order, zero-padded to sort as text."""
+    return {kind: f"{i:03d}" for i, kind in enumerate(kinds_in_order)}
+
+
 def sort_key(sort: str, kinds_in_order: Sequence[str]) -> Callable[[Row], tuple[str, ...]]:
     """A row's place in the sort as a tuple of strings (ranks zero-padded, dates in ISO
     form), ending with the patient and the kind, so that no two rows tie and a page can
     start after the row a cursor names."""
-    rank = {k: i for i, k in enumerate(kinds_in_order)}
+    ranks = kind_ranks(kinds_in_order)
+    unranked = f"{len(ranks):03d}"
 
     def key(row: Row) -> tuple[str, ...]:
-        kind_rank = f"{rank.get(row.kind, len(rank)):03d}"
+        kind_rank = ranks.get(row.kind, unranked)
         due = ("1", "") if row.due is None else ("0", row.due.isoformat())
         tie = (str(row.patient_id), row.kind)
         if sort == "due":

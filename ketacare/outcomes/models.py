@@ -131,6 +131,13 @@ class CourseState(models.Model):
     booster_reason = models.TextField(blank=True)  # without the date-relative "overdue"
     decided = models.BooleanField(default=False)  # a decision on that recommendation
     has_item = models.BooleanField(default=False)  # any of the above: a worklist row
+    # What a page of the worklist is read in order by (`course_items.py`): the items' due
+    # dates in the clinic's calendar and the patient's name as the list sorts it
+    # (`compact.sort_key`). A new time zone or a new name recomputes them.
+    relapse_due = models.DateField(null=True, blank=True)
+    warning_due = models.DateField(null=True, blank=True)
+    futility_due = models.DateField(null=True, blank=True)
+    sort_name = models.TextField(blank=True)
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -139,6 +146,12 @@ class CourseState(models.Model):
                 fields=["clinic", "patient"],
                 condition=models.Q(is_current=True, has_item=True),
                 name="coursestate_worklist",
+            ),
+            # The worklist's active courses: a session in the last ACTIVE_DAYS.
+            models.Index(
+                fields=["clinic", "last_session_at"],
+                condition=models.Q(is_current=True, has_item=True),
+                name="coursestate_active",
             ),
             models.Index(fields=["clinic", "patient"], name="coursestate_patient"),
         ]

@@ -46,6 +46,7 @@ from ketacare.outcomes.models import (
 from ketacare.outcomes.options import JUDGED_INSTRUMENTS
 from ketacare.outcomes.sources import PatientCourse, all_courses, current_of
 from ketacare.outcomes.trajectories import course_series, last_in_each_week
+from ketacare.patients.models import Patient, display_name_of
 from ketacare.treatment.models import TreatmentSession
 
 MAX_WEEKS = 26  # trajectories are drawn for the first half year of treatment
@@ -130,8 +131,10 @@ def states_of(
     config: OutcomeConfig,
     protocols: Protocols,
     decided: set[uuid.UUID],
+    sort_names: Mapping[uuid.UUID, str],
 ) -> list[tuple[CourseState, list[CourseInstrumentState]]]:
-    """The rows of the given courses (unsaved)."""
+    """The rows of the given courses (unsaved); `sort_names` are their patients' names as
+    the worklist sorts them (`sort_names_of`)."""
     current = {id(pc) for pc in current_of(courses).values()}
     induction = dt.timedelta(days=config.options.induction_days)
     rows = []
@@ -158,6 +161,10 @@ def states_of(
             indication=pc.indication or "",
             decided=last_id in decided,
             **{k: v for k, v in flags.__dict__.items()},
+            relapse_due=_date_or_none(clinic, flags.relapse_at),
+            warning_due=_date_or_none(clinic, flags.warning_at),
+            futility_due=_date_or_none(clinic, flags.futility_at),
+            sort_name=sort_names.get(pc.patient_id, ""),
         )
         state.has_item = bool(
             flags.relapse_reason or flags.warning_reason or flags.futility_reason
@@ -172,6 +179,19 @@ def states_of(
             )
         )
     return rows
+
+
+def _date_or_none(clinic: Clinic, moment: dt.datetime | None) -> dt.date | None:
+    return clinic.date_of(moment) if moment is not None else None
+
+
+def sort_names_of(patient_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Each patient's name as the worklist sorts it: the name every list shows, casefolded
+    (`compact.sort_key`)."""
+    rows = Patient.objects.filter(pk__in=list(patient_ids)).values_list(
+        "pk", "legal_family_name", "legal_given_name", "preferred_name"
+    )
+    return {pk: display_name_of(*names).casefold() for pk, *names in rows}
 
 
 def _protocols(clinic: Clinic) -> Protocols:
@@ -194,7 +214,8 @@ def _store(
     protocols: Protocols,
 ) -> int:
     courses = all_courses(clinic, patient_ids=patient_ids)
-    rows = states_of(clinic, courses, config, protocols, _decided(clinic, courses))
+    names = sort_names_of(patient_ids)
+    rows = states_of(clinic, courses, config, protocols, _decided(clinic, courses), names)
     CourseState.objects.filter(clinic=clinic, patient_id__in=list(patient_ids)).delete()
     saved = CourseState.objects.bulk_create([state for state, _ in rows])
     details = []
@@ -258,7 +279,8 @@ def rebuild_missing_course_state(*, verbosity: int = 1, **_signal: object) -> li
     no stored course at all (a database upgraded from before the state existed), so an
     upgrade never leaves a prescriber's worklist silently empty. Runs with the code and
     schema of the finished migration, unlike a data migration. Also builds those whose
-    stored courses have trajectories but no weekly values yet. Answers the clinics built."""
+    stored courses have trajectories but no weekly values yet, or no sort names. Answers
+    the clinics built."""
     given = TreatmentSession.objects.filter(status__in=TreatmentSession.GIVEN_STATUSES)
     no_state = Clinic.objects.filter(pk__in=given.values("clinic_id")).exclude(
         pk__in=CourseState.objects.values("clinic_id")
@@ -267,7 +289,11 @@ def rebuild_missing_course_state(*, verbosity: int = 1, **_signal: object) -> li
     no_weeks = Clinic.objects.filter(
         pk__in=CourseInstrumentState.objects.filter(series__isnull=False).values("clinic_id")
     ).exclude(pk__in=CourseWeekValue.objects.values("clinic_id"))
-    missing = (no_state | no_weeks).order_by("pk")
+    # Stored before the worklist read its pages in order (outcomes 0005): no sort names.
+    no_order = Clinic.objects.filter(
+        pk__in=CourseState.objects.filter(sort_name="").values("clinic_id")
+    )
+    missing = (no_state | no_weeks | no_order).order_by("pk")
     built = []
     for clinic in missing:
         courses = clinic_state_rebuild(clinic)

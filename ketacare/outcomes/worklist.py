@@ -6,13 +6,16 @@ judging every course per request."""
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import reduce
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.urls import reverse
 
 from ketacare.accounts.access import ClinicAccess
@@ -22,16 +25,16 @@ from ketacare.common.keyset import decode_values, encode_values
 from ketacare.measures import get_instrument
 from ketacare.measures.models import SelfReportLink
 from ketacare.measures.selectors import open_alerts
-from ketacare.outcomes import compact
+from ketacare.outcomes import compact, course_items
 from ketacare.outcomes.compact import HEADLINES
 from ketacare.outcomes.config import config_for
+from ketacare.outcomes.course_items import COURSE_KINDS, FIELDS, Window, course_item
 from ketacare.outcomes.dashboard import prescriber_names
 from ketacare.outcomes.maintenance import overdue_as_of
 from ketacare.outcomes.models import CourseInstrumentState, CourseState
 from ketacare.outcomes.services import clinic_today
 from ketacare.outcomes.work_sources import WORK_SOURCES, WorkItem, WorkSource
 from ketacare.patients.models import Patient, display_name_of
-from ketacare.treatment.models import TreatmentSession
 
 __all__ = [
     "KINDS",
@@ -179,36 +182,19 @@ def _unanswered_items(access: ClinicAccess, now: dt.datetime) -> list[WorkItem]:
     return list(seen.values())
 
 
-def _course_items(access: ClinicAccess, state: Any, today: dt.date, url: str) -> list[WorkItem]:
-    """A course's items from its stored state (a row of COURSE_ROW, below), named and
-    dated as _named leaves them; only "due" and "overdue" depend on today."""
-    found: list[tuple[str, str, dt.datetime | dt.date]] = []
-    if state.relapse_reason:
-        found.append(("relapse", state.relapse_reason, state.relapse_at))
-    if state.warning_reason:
-        found.append(("early_warning", state.warning_reason, state.warning_at))
-    if state.futility_reason:
-        found.append(("futility", state.futility_reason, state.futility_at))
+def _course_items(state: Any, today: dt.date, url: Callable[[uuid.UUID], str]) -> list[WorkItem]:
+    """A course's items from its stored state (a row of COURSE_ROW, below), named; only
+    "due" and "overdue" depend on today."""
+    row = state._asdict()
+    kinds = [kind for kind in ("relapse", "early_warning", "futility") if row[FIELDS[kind][0]]]
     date = state.booster_date
     soon = date is not None and date <= today + dt.timedelta(days=DUE_SOON_DAYS)
     if date is not None and soon and not state.booked and not state.decided:
-        overdue, reason = overdue_as_of(date, state.booster_reason, today)
-        found.append(("booster_overdue" if overdue else "booster_due", reason, date))
+        kinds.append("booster_overdue" if overdue_as_of(date, "", today)[0] else "booster_due")
     name = display_name_of(state.family_name, state.given_name, state.preferred_name)
     return [
-        WorkItem(
-            kind,
-            state.patient_id,
-            summary,
-            when,
-            url,
-            patient_name=name,
-            mrn=state.mrn,
-            headline=HEADLINES[kind],
-            due=_due(access, when),
-            prescriber_id=state.prescriber_id,
-        )
-        for kind, summary, when in found
+        replace(course_item(kind, row, today, url), patient_name=name, mrn=state.mrn)
+        for kind in kinds
     ]
 
 
@@ -216,36 +202,28 @@ CHUNK = 2000  # course states fetched at a time
 # What _course_items reads of a course state and its patient, as plain rows: a clinic of
 # 50,000 patients has thousands of items, and a model instance for each would cost more
 # than the query.
-COURSE_ROW = (
-    "patient_id",
-    "prescriber_id",  # the state is the current course's, so its prescriber is the item's
-    "relapse_reason",
-    "relapse_at",
-    "warning_reason",
-    "warning_at",
-    "futility_reason",
-    "futility_at",
-    "booster_date",
-    "booster_reason",
-    "decided",
-    "booked",
-    "family_name",
-    "given_name",
-    "preferred_name",
-    "mrn",
+COURSE_ROW = tuple(
+    dict.fromkeys(
+        (
+            "patient_id",
+            "prescriber_id",  # the state is the current course's: its prescriber is the item's
+            *(name for fields in FIELDS.values() for name in fields),
+            "decided",
+            "booked",
+            "family_name",
+            "given_name",
+            "preferred_name",
+            "mrn",
+        )
+    )
 )
 
 
-def _course_states(access: ClinicAccess, now: dt.datetime, today: dt.date) -> list[WorkItem]:
-    """The items of each active patient's current course that had a session in the last
-    ACTIVE_DAYS (or has one booked), read from the stored state with the patient's name:
-    only the rows with an item, through a partial index."""
-    booked_now = TreatmentSession.objects.filter(
-        patient=OuterRef("patient"),
-        status=TreatmentSession.Status.SCHEDULED,
-        scheduled_start__gte=now,
-    )
-    soon = today + dt.timedelta(days=DUE_SOON_DAYS)
+def _course_states(access: ClinicAccess, window: Window, which: Q) -> list[WorkItem]:
+    """The items of the current courses of patients on the list that `which` chooses (of
+    the courses with an item and not yet read as active by `course_items`), read from
+    the stored state with the patient's name: only the rows with an item, through a
+    partial index."""
     rows = (
         CourseState.objects.filter(
             clinic=access.clinic,
@@ -254,19 +232,14 @@ def _course_states(access: ClinicAccess, now: dt.datetime, today: dt.date) -> li
             patient__archived_at__isnull=True,
         )
         .annotate(
-            booked=Exists(booked_now),
+            booked=window.booked(),
             family_name=F("patient__legal_family_name"),
             given_name=F("patient__legal_given_name"),
             preferred_name=F("patient__preferred_name"),
             mrn=F("patient__mrn"),
         )
-        .filter(Q(last_session_at__gte=now - dt.timedelta(days=ACTIVE_DAYS)) | Q(booked=True))
-        .filter(
-            ~Q(relapse_reason="")
-            | ~Q(warning_reason="")
-            | ~Q(futility_reason="")
-            | Q(booster_date__lte=soon, decided=False, booked=False)
-        )
+        .filter(which)
+        .filter(reduce(operator.or_, (window.of_kind(kind) for kind in COURSE_KINDS)))
         .order_by("first_dose_at", "id")
         .values_list(*COURSE_ROW, named=True)
     )
@@ -275,15 +248,32 @@ def _course_states(access: ClinicAccess, now: dt.datetime, today: dt.date) -> li
     # One query, fetched in chunks (a server-side cursor on PostgreSQL): the queries stay
     # the same however many courses have an item, and memory stays bounded.
     for state in rows.iterator(chunk_size=CHUNK):
-        items += _course_items(access, state, today, outcomes_url(state.patient_id))
+        items += _course_items(state, window.today, outcomes_url)
     return items
+
+
+def _booked_only(window: Window) -> Q:
+    """Courses on the list only for a session booked: none in the last ACTIVE_DAYS."""
+    return Q(last_session_at__lt=window.active_since, booked=True)
+
+
+def _window(access: ClinicAccess, now: dt.datetime) -> Window:
+    today = clinic_today(access, now)
+    return Window(
+        access.clinic,
+        now,
+        now - dt.timedelta(days=ACTIVE_DAYS),
+        today,
+        today + dt.timedelta(days=DUE_SOON_DAYS),
+    )
 
 
 def _named(access: ClinicAccess, items: list[WorkItem]) -> list[WorkItem]:
     """The items of active patients with their names, a few words for what each is, the
     due date in the clinic's calendar and the prescriber of the patient's current course.
-    The courses' items come named (_course_items); the others' patients are read here, in
-    two queries. The score trends are read for the page shown only (`_with_trends`)."""
+    Items that come named (_course_items) are kept as they are; the others' patients are
+    read here, in two queries. The score trends are read for the page shown only
+    (`_with_trends`)."""
     unnamed = {i.patient_id for i in items if not i.patient_name}
     patients = {
         p.pk: p
@@ -291,7 +281,8 @@ def _named(access: ClinicAccess, items: list[WorkItem]) -> list[WorkItem]:
             "legal_given_name", "legal_family_name", "preferred_name", "mrn"
         )
     }
-    courses = _current_courses(access, set(patients))
+    unassigned = {i.patient_id for i in items if i.prescriber_id is None} & set(patients)
+    courses = _current_courses(access, unassigned)
     named = []
     for item in items:
         if item.patient_name:
@@ -303,8 +294,8 @@ def _named(access: ClinicAccess, items: list[WorkItem]) -> list[WorkItem]:
                     patient_name=patient.display_name,
                     mrn=patient.mrn,
                     headline=item.headline or HEADLINES.get(item.kind, ""),
-                    due=_due(access, item.when),
-                    prescriber_id=courses.get(item.patient_id, (None, 0))[0],
+                    due=item.due or _due(access, item.when),
+                    prescriber_id=item.prescriber_id or courses.get(item.patient_id, (None, 0))[0],
                 )
             )
     return named
@@ -349,23 +340,65 @@ def _with_trends(access: ClinicAccess, rows: list[WorkItem]) -> list[WorkItem]:
     ]
 
 
-def build_worklist(access: ClinicAccess, now: dt.datetime) -> Worklist:
-    today = clinic_today(access, now)
+def _other_items(access: ClinicAccess, window: Window) -> list[WorkItem]:
+    """The items that do not come from the active courses: safety alerts, unanswered
+    links, the other capabilities' sources, and courses on the list only for a booking.
+    Tens of rows, whatever the size of the clinic."""
     items = _alert_items(access)
-    items += _course_states(access, now, today)
-    items += _unanswered_items(access, now)
+    items += _unanswered_items(access, window.now)
     for source in WORK_SOURCES:
-        items += source(access, now)
-    named = _named(access, items)
-    return Worklist(named, today, prescriber_names(i.prescriber_id for i in named))
+        items += source(access, window.now)
+    items += _course_states(access, window, _booked_only(window))
+    return _named(access, items)
+
+
+def build_worklist(access: ClinicAccess, now: dt.datetime) -> Worklist:
+    """Every item on the worklist, built in Python: the specification that the pages of
+    `worklist_open` (read from the database a page at a time) are held equal to."""
+    window = _window(access, now)
+    named = _course_states(access, window, Q(last_session_at__gte=window.active_since))
+    named += _other_items(access, window)
+    return Worklist(named, window.today, prescriber_names(i.prescriber_id for i in named))
+
+
+@dataclass(frozen=True)
+class WorklistCounts:
+    """How many items of each kind the whole worklist has, and its clinicians."""
+
+    today: dt.date
+    by_kind: dict[str, int]
+    clinicians: dict[int, str]  # the prescribers of the items
+
+    def counts(self) -> list[tuple[str, str, int]]:
+        return [(kind, label, self.by_kind.get(kind, 0)) for kind, label in KINDS.items()]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_kind.values())
 
 
 @dataclass(frozen=True)
 class OpenedWorklist:
-    work: Worklist  # every item, for the counts per kind and the clinicians
+    work: WorklistCounts  # the counts per kind and the clinicians of every item
     rows: list[WorkItem]  # the page shown
     next_cursor: str | None  # the page after it, if there is one
     matching: int  # the rows of the chosen kind and clinician, on every page
+
+
+def _counted(
+    window: Window, others: list[WorkItem], *, prescriber_id: int | None
+) -> tuple[WorklistCounts, Counter[str]]:
+    """The counts of every item by kind, and of the chosen clinician's by kind."""
+    by_kind = Counter(item.kind for item in others)
+    chosen = Counter(i.kind for i in compact.select_rows(others, prescriber_id=prescriber_id))
+    clinicians = {item.prescriber_id for item in others}
+    for prescriber, counts in course_items.counts_by_clinician(window).items():
+        by_kind.update(counts)
+        if any(counts.values()):
+            clinicians.add(prescriber)
+        if prescriber_id is None or (prescriber or compact.UNASSIGNED) == prescriber_id:
+            chosen.update(counts)
+    return WorklistCounts(window.today, dict(by_kind), prescriber_names(clinicians)), chosen
 
 
 @transaction.atomic
@@ -379,18 +412,42 @@ def worklist_open(
     cursor: str = "",
     size: int | None = None,
 ) -> OpenedWorklist:
-    """One page of the worklist. It names patients, so opening it is audited once, with
-    the patients the page showed."""
+    """One page of the worklist: the active courses' items read a page at a time in the
+    database's order (`course_items`), merged with the other items. The same page as
+    `build_worklist(...).page(...)` gives. It names patients, so opening it is audited
+    once, with the patients the page showed."""
     access.require(Permission.VIEW_CHART)
-    worklist = build_worklist(access, now)
-    rows, next_cursor, matching = worklist.page(
-        kind=kind, prescriber_id=prescriber_id, sort=sort, cursor=cursor, size=size
+    size = size or ROWS_PER_PAGE
+    after = decode_values(cursor, compact.SORT_KEY_LENGTH, "cursor")
+    window = _window(access, now)
+    others = _other_items(access, window)
+    work, chosen = _counted(window, others, prescriber_id=prescriber_id)
+    order = list(KINDS)
+    candidates = course_items.page_candidates(
+        window,
+        kinds=[k for k in ([kind] if kind else order) if chosen[k]],  # none: no query
+        prescriber_id=prescriber_id,
+        sort=sort,
+        ranks=compact.kind_ranks(order),
+        after=after,
+        size=size,
+        url=_outcomes_url(access),
     )
-    rows = _with_trends(access, rows)
+    rows = compact.select_rows(
+        [*others, *_named(access, candidates)],
+        kind=kind,
+        prescriber_id=prescriber_id,
+        sort=sort,
+        kinds_in_order=order,
+    )
+    page = compact.page_after(rows, sort=sort, after=after, size=size, kinds_in_order=order)
+    shown = _with_trends(access, page.rows)
     audit_as(
         access,
         action=Action.VIEW,
         object_type="worklist",
-        details={"patient_ids": sorted({str(i.patient_id) for i in rows}), "cursor": cursor},
+        details={"patient_ids": sorted({str(i.patient_id) for i in shown}), "cursor": cursor},
     )
-    return OpenedWorklist(worklist, rows, next_cursor, matching)
+    next_cursor = encode_values(page.after) if page.after else None
+    matching = chosen[kind] if kind else chosen.total()
+    return OpenedWorklist(work, shown, next_cursor, matching)

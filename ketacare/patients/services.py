@@ -18,6 +18,7 @@ from ketacare.accounts.access import ClinicAccess
 from ketacare.accounts.policy import Permission
 from ketacare.audit.chain import diff
 from ketacare.audit.services import Action, audit_as
+from ketacare.common.course_state import course_state_refresh
 from ketacare.common.errors import ValidationFailed
 from ketacare.common.keyset import OrderedPage
 from ketacare.patients import duplicates, rules
@@ -61,6 +62,8 @@ PATIENT_FIELDS = (
     "referring_clinician_email",
     "no_known_allergies",
 )
+# The fields of the name every list shows (`Patient.display_name`).
+NAME_FIELDS = {"legal_family_name", "legal_given_name", "preferred_name"}
 # Fields a caller may set on each kind of chart entry, and which of them may change later.
 RECORD_FIELDS: dict[type[PatientRecord], tuple[str, ...]] = {
     BodyMeasurement: ("measured_on", "weight_kg", "height_cm"),
@@ -275,6 +278,8 @@ def patient_update(
     changes = diff(before, _snapshot(patient, PATIENT_FIELDS))
     if changes:
         _save_patient(patient)
+        if changes.keys() & NAME_FIELDS:  # the worklist sorts the courses by name
+            course_state_refresh(access.clinic, patient.pk)
         audit_as(
             access,
             action=Action.UPDATE,
