@@ -67,30 +67,32 @@ class Window:
     today: dt.date
     due_until: dt.date
 
-    def booked(self) -> Exists:
-        """The course's patient has a session booked from now on."""
-        return Exists(
-            TreatmentSession.objects.filter(
-                patient=OuterRef("patient"),
-                status=TreatmentSession.Status.SCHEDULED,
-                scheduled_start__gte=self.now,
-            )
+    def booked(self) -> Q:
+        """The course's patient has a session booked from now on: the clinic's bookings,
+        which are few, read once and looked up, not once per course."""
+        bookings = TreatmentSession.objects.filter(
+            clinic=self.clinic,
+            status=TreatmentSession.Status.SCHEDULED,
+            scheduled_start__gte=self.now,
         )
+        return Q(patient_id__in=bookings.values("patient_id"))
 
     def of_kind(self, kind: str) -> Q:
         """The condition on a course that it has an item of `kind` (`worklist._course_items`)."""
         reason = FIELDS[kind][0]
         if kind == "booster_overdue":
-            return Q(booster_date__lt=self.today, decided=False) & Q(~self.booked())
+            return Q(booster_date__lt=self.today, decided=False) & ~self.booked()
         if kind == "booster_due":
             soon = Q(booster_date__gte=self.today, booster_date__lte=self.due_until)
-            return soon & Q(decided=False) & Q(~self.booked())
+            return soon & Q(decided=False) & ~self.booked()
         return ~Q(**{reason: ""})
 
     def active(self) -> QuerySet[CourseState]:
         """Current courses with an item, of patients on the list, with a session since
         `active_since`: one range of the partial index `coursestate_active`."""
-        archived = Patient.objects.filter(pk=OuterRef("patient"), archived_at__isnull=False)
+        archived = Patient.objects.filter(
+            clinic=self.clinic, pk=OuterRef("patient"), archived_at__isnull=False
+        )
         return CourseState.objects.filter(
             clinic=self.clinic,
             is_current=True,
@@ -283,14 +285,16 @@ def page_candidates(
     size: int,
     url: Callable[[uuid.UUID], str],
 ) -> list[WorkItem]:
-    """For each of `kinds`, its first `size + 1` items after the cursor: enough for any
-    page that starts there. One query per kind."""
+    """For each of `kinds` (in the urgency order), its first `size + 1` items after the
+    cursor: enough for any page that starts there. One query per kind; most urgent first,
+    once `size + 1` items are found, the kinds after them cannot reach the page."""
     rows = of_clinician(window.active(), prescriber_id)
-    return [
-        item
-        for kind in kinds
-        if kind in FIELDS
-        for item in _kind_rows(
-            window, rows, kind, sort=sort, rank=ranks[kind], after=after, size=size, url=url
-        )
-    ]
+    found: list[WorkItem] = []
+    for kind in kinds:
+        if sort == "urgency" and len(found) > size:
+            break
+        if kind in FIELDS:
+            found += _kind_rows(
+                window, rows, kind, sort=sort, rank=ranks[kind], after=after, size=size, url=url
+            )
+    return found

@@ -15,7 +15,7 @@ from functools import reduce
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.urls import reverse
 
 from ketacare.accounts.access import ClinicAccess
@@ -232,7 +232,7 @@ def _course_states(access: ClinicAccess, window: Window, which: Q) -> list[WorkI
             patient__archived_at__isnull=True,
         )
         .annotate(
-            booked=window.booked(),
+            booked=ExpressionWrapper(window.booked(), output_field=BooleanField()),
             family_name=F("patient__legal_family_name"),
             given_name=F("patient__legal_given_name"),
             preferred_name=F("patient__preferred_name"),
@@ -254,7 +254,7 @@ def _course_states(access: ClinicAccess, window: Window, which: Q) -> list[WorkI
 
 def _booked_only(window: Window) -> Q:
     """Courses on the list only for a session booked: none in the last ACTIVE_DAYS."""
-    return Q(last_session_at__lt=window.active_since, booked=True)
+    return Q(last_session_at__lt=window.active_since) & window.booked()
 
 
 def _window(access: ClinicAccess, now: dt.datetime) -> Window:
@@ -425,7 +425,7 @@ def worklist_open(
     order = list(KINDS)
     candidates = course_items.page_candidates(
         window,
-        kinds=[k for k in ([kind] if kind else order) if chosen[k]],  # none: no query
+        kinds=[kind] if kind else order,
         prescriber_id=prescriber_id,
         sort=sort,
         ranks=compact.kind_ranks(order),

@@ -89,6 +89,12 @@ class Patient(ClinicalRecord):
                 name="patient_name_order_idx",
             ),
             models.Index(fields=["clinic", "date_of_birth"]),
+            # The few archived patients, so lists can leave them out without reading all.
+            models.Index(
+                fields=["clinic", "id"],
+                condition=models.Q(archived_at__isnull=False),
+                name="patient_archived_idx",
+            ),
         ]
         ordering = ["legal_family_name", "legal_given_name"]
 
