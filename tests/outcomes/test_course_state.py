@@ -292,3 +292,33 @@ def test_migrate_adds_the_weekly_values_to_courses_stored_before_them(
     CourseWeekValue.objects.all().delete()
     assert rebuild_missing_course_state(verbosity=0) == [team.clinic.slug]
     assert snapshot(team.clinic) == before
+
+
+def test_a_new_name_resorts_the_patients_courses_on_the_worklist(
+    team: Team, patient: Any
+) -> None:
+    """The worklist reads its pages in the order of the stored sort name, so a change of
+    name recomputes it in the same transaction as the change."""
+    from ketacare.patients import services as patients
+
+    fix_clock(at(60))
+    write_course(team.nurse, patient, [0, 3], [(-1, 30), (5, 12)])
+    assert CourseState.objects.get(patient=patient).sort_name == "moreau, maya"
+    changed = {"legal_family_name": "Straße", "preferred_name": "May"}
+    patients.patient_update(access=team.nurse, patient_id=patient.pk, data=changed)
+    assert CourseState.objects.get(patient=patient).sort_name == "strasse, may"
+
+
+def test_migrate_adds_the_sort_names_to_courses_stored_before_them(
+    team: Team, patient: Any
+) -> None:
+    """Courses stored before the worklist read its pages in order (outcomes 0005) get
+    their due dates and sort names at the end of `migrate`."""
+    from ketacare.outcomes.state import rebuild_missing_course_state
+
+    fix_clock(at(60))
+    write_course(team.nurse, patient, [0, 3], [(-1, 30), (5, 12)])
+    before = snapshot(team.clinic)
+    CourseState.objects.update(sort_name="", relapse_due=None, warning_due=None)
+    assert rebuild_missing_course_state(verbosity=0) == [team.clinic.slug]
+    assert snapshot(team.clinic) == before
