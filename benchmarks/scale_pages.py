@@ -156,11 +156,22 @@ def _measure_both(
 
 # The central read of each page as hand-written SQL: what the database itself needs.
 FLOORS: dict[str, str] = {
-    "worklist: course states with an item": """
-        SELECT id, patient_id, relapse_reason, warning_reason, futility_reason, booster_date
+    # The worklist's reads of the active courses (outcomes/course_items.py): the counts
+    # per kind, and the first page and a row of the most urgent kind, in order.
+    "worklist: active courses counted, first page of relapses": """
+        SELECT prescriber_id, count(*) FILTER (WHERE relapse_reason <> ''),
+               count(*) FILTER (WHERE warning_reason <> ''),
+               count(*) FILTER (WHERE futility_reason <> ''),
+               count(*) FILTER (WHERE booster_date IS NOT NULL AND NOT decided)
         FROM outcomes_coursestate
         WHERE clinic_id = %(clinic)s AND is_current AND has_item
-        ORDER BY first_dose_at, id""",
+          AND last_session_at >= %(active_since)s
+        GROUP BY prescriber_id;
+        SELECT patient_id, prescriber_id, relapse_reason, relapse_at, relapse_due
+        FROM outcomes_coursestate
+        WHERE clinic_id = %(clinic)s AND is_current AND has_item
+          AND last_session_at >= %(active_since)s AND relapse_reason <> ''
+        ORDER BY relapse_due, patient_id LIMIT 101""",
     "audit trail: one day, newest 50": """
         SELECT * FROM audit_auditevent
         WHERE clinic_id = %(clinic)s AND occurred_at >= %(day)s AND occurred_at < %(next_day)s
@@ -186,6 +197,8 @@ def _floors(clinic: Any, repeat: int) -> list[Timing]:
 
     from django.db import connection
 
+    from ketacare.outcomes.worklist import ACTIVE_DAYS
+
     day = _audit_day(clinic)
     params = {
         "clinic": clinic.pk,
@@ -193,6 +206,7 @@ def _floors(clinic: Any, repeat: int) -> list[Timing]:
         "next_day": dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC),
         "middle": _middle_sequence(clinic),
         "name": f"%{_a_family_name(clinic).upper()}%",
+        "active_since": dt.datetime.now(dt.UTC) - dt.timedelta(days=ACTIVE_DAYS),
     }
     timings = []
     for label, sql in FLOORS.items():

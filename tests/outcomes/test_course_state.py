@@ -294,9 +294,7 @@ def test_migrate_adds_the_weekly_values_to_courses_stored_before_them(
     assert snapshot(team.clinic) == before
 
 
-def test_a_new_name_resorts_the_patients_courses_on_the_worklist(
-    team: Team, patient: Any
-) -> None:
+def test_a_new_name_resorts_the_patients_courses_on_the_worklist(team: Team, patient: Any) -> None:
     """The worklist reads its pages in the order of the stored sort name, so a change of
     name recomputes it in the same transaction as the change."""
     from ketacare.patients import services as patients

@@ -5,16 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_clinic_mfa_required'),
-        ('patients', '0005_preferred_language'),
+        ("accounts", "0004_clinic_mfa_required"),
+        ("patients", "0005_preferred_language"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='patient',
-            index=models.Index(condition=models.Q(('archived_at__isnull', False)), fields=['clinic', 'id'], name='patient_archived_idx'),
+            model_name="patient",
+            index=models.Index(
+                condition=models.Q(("archived_at__isnull", False)),
+                fields=["clinic", "id"],
+                name="patient_archived_idx",
+            ),
         ),
     ]
