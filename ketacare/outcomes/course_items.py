@@ -239,7 +239,9 @@ def _kind_rows(
     """The first `size + 1` items of one kind after the cursor, in the sort's order."""
     reason, when, due = FIELDS[kind]
     parts = _parts(sort, kind, rank, due)
-    found = rows.filter(window.of_kind(kind)).annotate(sort_name_binary=_binary("sort_name"))
+    found = rows.filter(window.of_kind(kind))
+    if sort == "patient":  # the name, compared as Python compares it (`_parts`)
+        found = found.annotate(sort_name_binary=_binary("sort_name"))
     if after is not None:
         following = after_key(parts, after)
         if following is False:

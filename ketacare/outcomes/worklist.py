@@ -10,7 +10,7 @@ import operator
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import reduce
 from typing import Any
 
@@ -77,18 +77,14 @@ KINDS = {
 @dataclass(frozen=True)
 class Worklist:
     items: list[WorkItem]
-    today: dt.date | None = None
-    clinicians: dict[int, str] = field(default_factory=dict)  # prescribers of the items
-
-    def sections(self) -> list[tuple[str, str, list[WorkItem]]]:
-        return [
-            (kind, label, [i for i in self.items if i.kind == kind])
-            for kind, label in KINDS.items()
-        ]
+    today: dt.date
+    clinicians: dict[int, str]  # prescribers of the items
 
     def counts(self) -> list[tuple[str, str, int]]:
-        """Each kind with its label and how many items it has."""
-        return [(kind, label, len(items)) for kind, label, items in self.sections()]
+        """Each kind with its label and how many items it has, as `WorklistCounts` gives
+        them for the pages."""
+        by_kind = dict(Counter(item.kind for item in self.items))
+        return WorklistCounts(self.today, by_kind, self.clinicians).counts()
 
     def rows(
         self, *, kind: str = "", prescriber_id: int | None = None, sort: str = "urgency"
