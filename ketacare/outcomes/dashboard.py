@@ -27,8 +27,10 @@ from ketacare.common.errors import PermissionDenied, ValidationFailed
 from ketacare.dosing.protocols import Route
 from ketacare.dosing.selectors import protocol_catalogue
 from ketacare.outcomes.config import OutcomeConfig, config_for
+from ketacare.outcomes.counts import Facet
 from ketacare.outcomes.course import Status
-from ketacare.outcomes.models import CourseInstrumentState, CourseState, CourseWeekValue
+from ketacare.outcomes.data import whole_days
+from ketacare.outcomes.models import CourseInstrumentState, CourseWeekValue, OutcomeCount
 from ketacare.outcomes.options import JUDGED_INSTRUMENTS
 from ketacare.outcomes.state import MAX_WEEKS
 from ketacare.outcomes.trajectories import (
@@ -49,6 +51,21 @@ class Filters:
     protocol: str | None = None  # protocol code (the plan's, else the sessions')
     route: str | None = None  # ketacare.dosing.protocols.Route value
     indication: str | None = None  # the plan's indication
+
+    @property
+    def narrows(self) -> bool:
+        """Whether any filter but the instrument keeps fewer than all the courses."""
+        return any(
+            value is not None
+            for value in (
+                self.date_from,
+                self.date_to,
+                self.prescriber_id,
+                self.protocol,
+                self.route,
+                self.indication,
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -206,70 +223,121 @@ def _courses(
     ).order_by()
 
 
-GROUPS = ("course__first_dose_month", "course__prescriber_id", "course__protocol", "course__route")
+# The groupings shown, as the course rows name them and as the cells do.
+GROUPS: Mapping[str, str] = {
+    Facet.MONTH: "course__first_dose_month",
+    Facet.PRESCRIBER: "course__prescriber_id",
+    Facet.PROTOCOL: "course__protocol",
+    Facet.ROUTE: "course__route",
+}
 
 
-def _counted(
-    board: OutcomeDashboard, verdicts: Any, now: dt.datetime
-) -> dict[str, dict[Any, Judged]]:
-    """The courses started, and those past induction counted by verdict in each group
-    (one query: the database counts; no course's row is read here)."""
-    cells = verdicts.values(*GROUPS, "response", "remission").annotate(
+@dataclass
+class Counted:
+    """What the dashboard is drawn from, as counts: the courses started; those past
+    induction by verdict in each grouping; the responders' whole days and sessions to
+    response; their whole days free of relapse with the event; the weekly values."""
+
+    started: int = 0
+    groups: dict[str, dict[Any, Judged]] = field(
+        default_factory=lambda: {name: defaultdict(Counter) for name in GROUPS}
+    )
+    days_to_response: Counter[float] = field(default_factory=Counter)
+    sessions_to_response: Counter[float] = field(default_factory=Counter)
+    lasted: Counter[tuple[int, bool]] = field(default_factory=Counter)
+    weeks: dict[int, Counter[float]] = field(default_factory=lambda: defaultdict(Counter))
+
+    def add_verdicts(self, cell: Mapping[str, Any], n: int) -> None:
+        """`n` courses past induction with the verdicts and groups of `cell`."""
+        verdict = (Status(cell["response"]), Status(cell["remission"]))
+        for name, column in GROUPS.items():
+            self.groups[name][cell[column]][verdict] += n
+
+    def add_responders(self, to_response: float, sessions: int | None, n: int) -> None:
+        self.days_to_response[whole_days(to_response)] += n
+        self.sessions_to_response[float(sessions or 0)] += n
+
+
+def count_from_rows(
+    access: ClinicAccess, filters: Filters, instrument: str, now: dt.datetime
+) -> Counted:
+    """Counted by the database from the filtered courses' rows: three grouped queries,
+    whose cost follows the courses the filters keep."""
+    counted = Counted()
+    verdicts = _courses(CourseInstrumentState, access, filters, instrument)
+    cells = verdicts.values(*GROUPS.values(), "response", "remission").annotate(
         started=Count("*"), completed=Count("pk", filter=Q(course__induction_end_at__lte=now))
     )
-    groups: dict[str, dict[Any, Judged]] = {name: defaultdict(Counter) for name in GROUPS}
-    board.started = 0
     for cell in cells:
-        board.started += cell["started"]
+        counted.started += cell["started"]
         if cell["completed"]:
-            verdict = (Status(cell["response"]), Status(cell["remission"]))
-            for name in GROUPS:
-                groups[name][cell[name]][verdict] += cell["completed"]
-    return groups
-
-
-def _responders(board: OutcomeDashboard, verdicts: QuerySet[Any]) -> None:
-    """Time to response (medians) and duration of response (Kaplan-Meier) from the
-    responders' values, counted by the database."""
+            counted.add_verdicts(cell, cell["completed"])
     reached = (
         verdicts.filter(days_to_response__isnull=False)
         .values_list("days_to_response", "sessions_to_response", "response_days", "relapsed")
         .annotate(n=Count("*"))
     )
-    days: Counter[float] = Counter()
-    sessions: Counter[float] = Counter()
-    lasted: Counter[tuple[float, bool]] = Counter()
-    for to_response, session_count, response_days, relapsed, n in reached:
-        days[to_response] += n
-        sessions[float(session_count or 0)] += n
+    for to_response, sessions, response_days, relapsed, n in reached:
+        counted.add_responders(to_response, sessions, n)
         if response_days is not None and relapsed is not None:
-            lasted[(response_days, relapsed)] += n
-    board.responders = days.total()
-    board.median_days_to_response = median_of_counts(days)
-    board.median_sessions_to_response = median_of_counts(sessions)
-    ordered = sorted(lasted.items())
-    board.durability = kaplan_meier(
-        [d for (d, _), _n in ordered], [e for (_, e), _n in ordered], [n for _, n in ordered]
+            counted.lasted[(whole_days(response_days), relapsed)] += n
+    weekly = _courses(CourseWeekValue, access, filters, instrument)
+    for week, value, n in weekly.values_list("week", "value").annotate(n=Count("*")):
+        counted.weeks[week][value] += n
+    return counted
+
+
+def count_from_cells(access: ClinicAccess, instrument: str, now: dt.datetime) -> Counted:
+    """Read from the cells the writes keep (`counts.py`), for the dashboard no filter
+    narrows: as many rows as the clinic has distinct values. Only the courses still in
+    induction, which a moment decides, are read from their rows, to take them out of
+    the verdicts."""
+    counted = Counted()
+    for facet, value, detail, n in _cells(access, instrument):
+        if facet == Facet.MONTH:
+            counted.started += n
+        if facet in GROUPS:
+            response, remission = detail.split("/")
+            key = _prescriber(value) if facet == Facet.PRESCRIBER else value
+            counted.groups[facet][key][(Status(response), Status(remission))] += n
+        elif facet == Facet.DAYS_TO_RESPONSE:
+            counted.days_to_response[int(value)] += n
+        elif facet == Facet.SESSIONS_TO_RESPONSE:
+            counted.sessions_to_response[float(value)] += n
+        elif facet == Facet.RESPONSE_LASTED:
+            counted.lasted[(int(value), detail == "relapsed")] += n
+        elif facet == Facet.WEEK:
+            counted.weeks[int(value)][float(detail)] += n
+    in_induction = (
+        _courses(CourseInstrumentState, access, Filters(), instrument)
+        .filter(course__induction_end_at__gt=now)
+        .values(*GROUPS.values(), "response", "remission")
+        .annotate(n=Count("*"))
+    )
+    for cell in in_induction:
+        counted.add_verdicts(cell, -cell["n"])
+    for name, groups in counted.groups.items():  # groups left with no course past induction
+        counted.groups[name] = {k: +judged for k, judged in groups.items() if +judged}
+    return counted
+
+
+def _cells(access: ClinicAccess, instrument: str) -> QuerySet[Any]:
+    return (
+        OutcomeCount.objects.filter(clinic=access.clinic, instrument=instrument, courses__gt=0)
+        .order_by()
+        .values_list("facet", "value", "detail", "courses")
     )
 
 
-def build_dashboard(
-    access: ClinicAccess, filters: Filters, now: dt.datetime, *, individual_lines: bool
-) -> OutcomeDashboard:
-    """The dashboard from the courses' stored verdicts (`state.py`): no rule is judged
-    here; what depends on now (past induction) is decided on the stored dates. The
-    database counts the courses in each group, the responders' values and the weekly
-    values, so the cost follows the number of distinct values, not of courses."""
-    config: OutcomeConfig = config_for(access.clinic)
-    instrument = filters.instrument or config.options.primary_instrument
-    board = OutcomeDashboard(instrument, config.options.induction_days)
-    every = _filter_choices(access, board)
-    verdicts = _courses(CourseInstrumentState, access, filters, instrument)
-    groups = _counted(board, verdicts, now)
-    months, prescribers, protocols, routes = (groups[name] for name in GROUPS)
+def _prescriber(value: str) -> int | None:
+    return int(value) if value else None
+
+
+def _board_groups(board: OutcomeDashboard, counted: Counted) -> None:
+    months, prescribers, protocols, routes = (counted.groups[name] for name in GROUPS)
+    board.started = counted.started
     board.overall = _group("All courses", sum(months.values(), Counter()))
     board.completed = board.overall.courses
-    board.prescribers = prescriber_names(every)
     board.by_period = [_group(k, v) for k, v in sorted(months.items())]
     board.by_prescriber = sorted(
         (
@@ -286,18 +354,43 @@ def build_dashboard(
         _group(f"Route: {board.routes.get(k, k) if k else 'not recorded'}", v)
         for k, v in sorted(routes.items(), key=lambda kv: kv[0] or "~")
     ]
-    _responders(board, verdicts)
-    weekly: dict[int, Counter[float]] = defaultdict(Counter)
-    for week, value, n in (
-        _courses(CourseWeekValue, access, filters, instrument)
-        .values_list("week", "value")
-        .annotate(n=Count("*"))
-    ):
-        weekly[week][value] += n
-    board.weeks = weekly_summary_of_counts(weekly)
+
+
+def _board_responders(board: OutcomeDashboard, counted: Counted) -> None:
+    """Time to response (medians) and duration of response (Kaplan-Meier), in whole days."""
+    board.responders = counted.days_to_response.total()
+    board.median_days_to_response = median_of_counts(counted.days_to_response)
+    board.median_sessions_to_response = median_of_counts(counted.sessions_to_response)
+    ordered = sorted(counted.lasted.items())
+    board.durability = kaplan_meier(
+        [d for (d, _), _n in ordered], [e for (_, e), _n in ordered], [n for _, n in ordered]
+    )
+
+
+def build_dashboard(
+    access: ClinicAccess, filters: Filters, now: dt.datetime, *, individual_lines: bool
+) -> OutcomeDashboard:
+    """The dashboard from the courses' stored verdicts (`state.py`): no rule is judged
+    here; what depends on now (past induction) is decided on the stored dates. With no
+    filter, the counts are read from the cells the writes keep; with one, the database
+    counts the filtered courses' rows. Either way the cost follows the number of distinct
+    values, not of courses, once counted."""
+    config: OutcomeConfig = config_for(access.clinic)
+    instrument = filters.instrument or config.options.primary_instrument
+    board = OutcomeDashboard(instrument, config.options.induction_days)
+    board.prescribers = prescriber_names(_filter_choices(access, board, instrument))
+    if filters.narrows:
+        counted = count_from_rows(access, filters, instrument, now)
+    else:
+        counted = count_from_cells(access, instrument, now)
+    _board_groups(board, counted)
+    _board_responders(board, counted)
+    board.weeks = weekly_summary_of_counts(counted.weeks)
     if individual_lines:
-        series = verdicts.filter(series__isnull=False).order_by(
-            "course__first_dose_at", "course_id"
+        series = (
+            _courses(CourseInstrumentState, access, filters, instrument)
+            .filter(series__isnull=False)
+            .order_by("course__first_dose_at", "course_id")
         )
         board.lines = [
             [(d, v) for d, v in line] for line in series.values_list("series", flat=True)
@@ -315,26 +408,35 @@ ROUTE_LABELS: dict[str, str] = {
 }
 
 
-def _filter_choices(access: ClinicAccess, board: OutcomeDashboard) -> set[int | None]:
+def _filter_choices(
+    access: ClinicAccess, board: OutcomeDashboard, instrument: str
+) -> set[int | None]:
     """The protocols (named as the clinic's catalogue names them), routes and indications
-    the clinic's courses have: what the filters offer. Returns the courses' prescribers."""
-    present = set(
-        CourseState.objects.filter(clinic=access.clinic)
-        .values_list("protocol", "route", "indication", "prescriber_id")
+    the clinic's courses have: what the filters offer, from the cells (every course has
+    them on every judged instrument). Returns the courses' prescribers."""
+    present: dict[str, set[str]] = defaultdict(set)
+    for facet, value in (
+        _cells(access, instrument)
+        .filter(facet__in=CHOICES)
+        .values_list("facet", "value")
         .distinct()
-    )
+    ):
+        present[facet].add(value)
     names = {p.code: p.name for p in protocol_catalogue(clinic=access.clinic)}
-    codes = sorted({protocol for protocol, _, _, _ in present if protocol})
-    board.protocols = {code: names.get(code, code) for code in codes}
+    board.protocols = {
+        code: names.get(code, code) for code in sorted(present[Facet.PROTOCOL] - {""})
+    }
     board.routes = {
-        value: ROUTE_LABELS.get(value, value)
-        for value in sorted({route for _, route, _, _ in present if route})
+        value: ROUTE_LABELS.get(value, value) for value in sorted(present[Facet.ROUTE] - {""})
     }
     board.indications = {
         value: value.replace("_", " ").capitalize()
-        for value in sorted({indication for _, _, indication, _ in present if indication})
+        for value in sorted(present[Facet.INDICATION] - {""})
     }
-    return {prescriber for _, _, _, prescriber in present}
+    return {_prescriber(value) for value in present[Facet.PRESCRIBER]}
+
+
+CHOICES = (Facet.PRESCRIBER, Facet.PROTOCOL, Facet.ROUTE, Facet.INDICATION)
 
 
 def prescriber_names(ids: Iterable[int | None]) -> dict[int, str]:

@@ -8,6 +8,7 @@ the scores behind a verdict.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -147,6 +148,13 @@ class Course:
 
 def days_between(start: dt.datetime, end: dt.datetime) -> float:
     return (end - start) / DAY
+
+
+def whole_days(days: float) -> int:
+    """A duration as the dashboard counts it: whole days, to the nearest (a half day up).
+    Time to response and time free of relapse are reported in days; counting them in
+    whole days bounds how many distinct durations a clinic has, whatever its size."""
+    return math.floor(days + 0.5)
 
 
 def format_days(days: float) -> str:

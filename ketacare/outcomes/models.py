@@ -154,6 +154,8 @@ class CourseState(models.Model):
                 name="coursestate_active",
             ),
             models.Index(fields=["clinic", "patient"], name="coursestate_patient"),
+            # The dashboard's courses still in induction (`counts.py`).
+            models.Index(fields=["clinic", "induction_end_at"], name="coursestate_induction"),
         ]
 
     def __str__(self) -> str:
@@ -206,3 +208,44 @@ class CourseWeekValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instrument} week {self.week} of {self.course_id}"
+
+
+class OutcomeCount(models.Model):
+    """How many of the clinic's courses share one value on one instrument: what the
+    dashboard reads when no filter narrows it, instead of every course's rows. Kept by
+    the same writes as the course state, in their transaction (`counts.py`), so a cell
+    moves when a course's verdict, duration or weekly value does. Cells left at zero stay
+    (a course may come back to them) and are not read."""
+
+    class Facet(models.TextChoices):
+        # Completed-or-not is decided when read; `detail` is "response/remission".
+        MONTH = "month", "First-dose month"
+        PRESCRIBER = "prescriber", "Prescriber"  # value: the user id, "" if not recorded
+        PROTOCOL = "protocol", "Protocol"
+        ROUTE = "route", "Route"
+        INDICATION = "indication", "Indication"
+        # Responders only: whole days, or sessions; `detail` is empty.
+        DAYS_TO_RESPONSE = "days_to_response", "Days to response"
+        SESSIONS_TO_RESPONSE = "sessions_to_response", "Sessions to response"
+        # Whole days free of relapse; `detail` is "relapsed" or "censored".
+        RESPONSE_LASTED = "response_lasted", "Days free of relapse"
+        # `value` is the week of treatment, `detail` the course's last value that week.
+        WEEK = "week", "Week of treatment"
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    instrument = models.CharField(max_length=20)
+    facet = models.CharField(max_length=24, choices=Facet.choices)
+    value = models.CharField(max_length=64)
+    detail = models.CharField(max_length=40, blank=True)
+    courses = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "instrument", "facet", "value", "detail"],
+                name="outcomecount_cell",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} {self.facet}={self.value} {self.detail}: {self.courses}"

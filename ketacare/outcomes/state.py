@@ -28,6 +28,7 @@ from ketacare.accounts.models import Clinic
 from ketacare.dosing.protocols import ProtocolDefinition
 from ketacare.dosing.selectors import protocol_catalogue
 from ketacare.outcomes.config import OutcomeConfig, config_for
+from ketacare.outcomes.counts import counts_move, counts_recount, stored_tally, tally
 from ketacare.outcomes.course import (
     Status,
     baseline,
@@ -42,6 +43,7 @@ from ketacare.outcomes.models import (
     CourseState,
     CourseWeekValue,
     MaintenanceDecision,
+    OutcomeCount,
 )
 from ketacare.outcomes.options import JUDGED_INSTRUMENTS
 from ketacare.outcomes.sources import PatientCourse, all_courses, current_of
@@ -212,10 +214,15 @@ def _store(
     patient_ids: Sequence[uuid.UUID],
     config: OutcomeConfig,
     protocols: Protocols,
+    *,
+    counted: bool = True,
 ) -> int:
+    """Replace the patients' stored courses; with `counted`, move the dashboard's cells
+    from the old rows to the new (a rebuild recounts them once, at its end)."""
     courses = all_courses(clinic, patient_ids=patient_ids)
     names = sort_names_of(patient_ids)
     rows = states_of(clinic, courses, config, protocols, _decided(clinic, courses), names)
+    before = stored_tally(clinic, patient_ids) if counted else None
     CourseState.objects.filter(clinic=clinic, patient_id__in=list(patient_ids)).delete()
     saved = CourseState.objects.bulk_create([state for state, _ in rows])
     details = []
@@ -225,6 +232,8 @@ def _store(
             details.append(row)
     CourseInstrumentState.objects.bulk_create(details)
     CourseWeekValue.objects.bulk_create(_week_values(details))
+    if before is not None:
+        counts_move(clinic, before, tally(details))
     return len(rows)
 
 
@@ -267,10 +276,11 @@ def clinic_state_rebuild(clinic: Clinic, progress: Callable[[int, int], None] | 
         chunks = list(_patient_chunks(clinic))
         total, done, courses = sum(len(c) for c in chunks), 0, 0
         for chunk in chunks:
-            courses += _store(clinic, chunk, config, protocols)
+            courses += _store(clinic, chunk, config, protocols, counted=False)
             done += len(chunk)
             if progress is not None:
                 progress(done, total)
+        counts_recount(clinic)
         return courses
 
 
@@ -300,4 +310,16 @@ def rebuild_missing_course_state(*, verbosity: int = 1, **_signal: object) -> li
         built.append(clinic.slug)
         if verbosity:
             print(f"  Course outcomes stored for {clinic.name}: {courses} courses.")
+    # Stored before the dashboard's counts were (outcomes 0006): counted from the rows.
+    uncounted = (
+        Clinic.objects.filter(pk__in=CourseState.objects.values("clinic_id"))
+        .exclude(pk__in=OutcomeCount.objects.values("clinic_id"))
+        .exclude(slug__in=built)
+        .order_by("pk")
+    )
+    for clinic in uncounted:
+        cells = counts_recount(clinic)
+        built.append(clinic.slug)
+        if verbosity:
+            print(f"  Outcome counts stored for {clinic.name}: {cells} cells.")
     return built

@@ -1,9 +1,13 @@
-"""The stored course state (ketacare/outcomes/state.py): kept up to date by every write
-that changes a course, in that write's transaction, and equal to a full rebuild after any
-sequence of writes (Hypothesis); the rebuild command; what is decided at read time."""
+"""The stored course state (ketacare/outcomes/state.py) and the dashboard's counts
+(counts.py): kept up to date by every write that changes a course, in that write's
+transaction, and equal to a full rebuild after any sequence of writes (Hypothesis); the
+dashboard read from the counts equal to the dashboard counted from the rows; the rebuild
+command; what is decided at read time."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
 from io import StringIO
 from typing import Any
 
@@ -17,7 +21,14 @@ from ketacare.common.errors import ValidationFailed
 from ketacare.dosing import services as dosing
 from ketacare.dosing.models import TreatmentPlan
 from ketacare.outcomes import services
-from ketacare.outcomes.models import CourseInstrumentState, CourseState, CourseWeekValue
+from ketacare.outcomes.dashboard import Filters, build_dashboard
+from ketacare.outcomes.models import (
+    CourseInstrumentState,
+    CourseState,
+    CourseWeekValue,
+    OutcomeCount,
+)
+from ketacare.outcomes.options import JUDGED_INSTRUMENTS
 from ketacare.outcomes.state import clinic_state_rebuild
 from ketacare.outcomes.worklist import build_worklist
 from ketacare.treatment.models import TreatmentSession
@@ -54,7 +65,9 @@ def snapshot(clinic: Any) -> list[tuple[Any, ...]]:
         )
         weeks = sorted(state.weeks.values_list("instrument", "week", "value"))
         courses.append((sorted(fields.items(), key=str), instruments, weeks))
-    return sorted(courses, key=str)
+    cells = OutcomeCount.objects.filter(clinic=clinic).exclude(courses=0)
+    counts = sorted(cells.values_list("instrument", "facet", "value", "detail", "courses"))
+    return [*sorted(courses, key=str), counts]
 
 
 SETTINGS = [
@@ -188,6 +201,47 @@ def test_the_incremental_state_equals_a_full_rebuild(
         incremental = snapshot(team.clinic)
         clinic_state_rebuild(team.clinic)
         assert snapshot(team.clinic) == incremental
+        transaction.set_rollback(True)
+
+
+EARLIEST = dt.date(2000, 1, 1)  # a filter that keeps every course: counted from the rows
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    writes=st.lists(WRITES, min_size=1, max_size=10),
+    moments=st.lists(st.tuples(st.integers(0, 140), st.integers(0, 23)), min_size=1, max_size=3),
+)
+@example(writes=[("course", 0, 0), ("course", 1, 20)], moments=[(27, 23), (28, 0), (48, 9)])
+def test_the_dashboard_from_the_counts_equals_the_dashboard_from_the_rows(
+    team: Team, writes: list[tuple[Any, ...]], moments: list[tuple[int, int]]
+) -> None:
+    """With no filter the dashboard reads the cells the writes keep; with a filter that
+    keeps every course it counts the rows: the two agree at any moment (courses still in
+    induction, or just past it), on every instrument."""
+    fix_clock(NOW)
+    with transaction.atomic():
+        patients = [register(team.nurse, mrn=f"HYP-{n}") for n in range(2)]
+        for write in writes:
+            try:
+                apply_write(team, patients, write)
+            except ValidationFailed:
+                continue
+        for day, hour in moments:
+            for instrument in JUDGED_INSTRUMENTS:
+                every = Filters(instrument=instrument)
+                kept = replace(every, date_from=EARLIEST)
+                from_counts = build_dashboard(
+                    team.prescriber, every, at(day, hour), individual_lines=False
+                )
+                from_rows = build_dashboard(
+                    team.prescriber, kept, at(day, hour), individual_lines=False
+                )
+                assert from_counts == from_rows
         transaction.set_rollback(True)
 
 
