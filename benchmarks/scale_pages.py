@@ -41,6 +41,8 @@ def _pages() -> list[Page]:
         Page("worklist (API)", lambda c: "/api/v1/worklist"),
         Page("outcome dashboard (web)", lambda c: f"/c/{c.slug}/outcomes/"),
         Page("outcome dashboard (API)", lambda c: "/api/v1/outcomes/dashboard"),
+        # Not a target: a filter is counted from the rows it keeps (docs/outcomes.md).
+        Page("outcome dashboard, IM only (API)", lambda c: "/api/v1/outcomes/dashboard?route=im"),
         Page("clinic dashboard", lambda c: f"/c/{c.slug}/dashboard/"),
         Page(
             "audit trail, filtered by date",
@@ -172,6 +174,18 @@ FLOORS: dict[str, str] = {
         WHERE clinic_id = %(clinic)s AND is_current AND has_item
           AND last_session_at >= %(active_since)s AND relapse_reason <> ''
         ORDER BY relapse_due, patient_id LIMIT 101""",
+    # The dashboard with no filter (outcomes/dashboard.py, count_from_cells): the counts
+    # of its instrument, and the courses still in induction taken out of the verdicts.
+    "outcome dashboard: counts, courses in induction": """
+        SELECT facet, value, detail, courses FROM outcomes_outcomecount
+        WHERE clinic_id = %(clinic)s AND instrument = %(instrument)s AND courses > 0;
+        SELECT s.first_dose_month, s.prescriber_id, s.protocol, s.route,
+               i.response, i.remission, count(*)
+        FROM outcomes_courseinstrumentstate i
+        JOIN outcomes_coursestate s ON s.id = i.course_id
+        WHERE i.clinic_id = %(clinic)s AND i.instrument = %(instrument)s
+          AND s.induction_end_at > %(now)s
+        GROUP BY 1, 2, 3, 4, 5, 6""",
     "audit trail: one day, newest 50": """
         SELECT * FROM audit_auditevent
         WHERE clinic_id = %(clinic)s AND occurred_at >= %(day)s AND occurred_at < %(next_day)s
@@ -197,6 +211,7 @@ def _floors(clinic: Any, repeat: int) -> list[Timing]:
 
     from django.db import connection
 
+    from ketacare.outcomes.config import config_for
     from ketacare.outcomes.worklist import ACTIVE_DAYS
 
     day = _audit_day(clinic)
@@ -207,6 +222,8 @@ def _floors(clinic: Any, repeat: int) -> list[Timing]:
         "middle": _middle_sequence(clinic),
         "name": f"%{_a_family_name(clinic).upper()}%",
         "active_since": dt.datetime.now(dt.UTC) - dt.timedelta(days=ACTIVE_DAYS),
+        "now": dt.datetime.now(dt.UTC),
+        "instrument": config_for(clinic).options.primary_instrument,
     }
     timings = []
     for label, sql in FLOORS.items():
