@@ -174,6 +174,16 @@ def apply_write(team: Team, patients: list[Any], write: tuple[Any, ...]) -> None
             )
 
 
+def apply_writes(team: Team, writes: list[tuple[Any, ...]]) -> None:
+    """The writes, in order, to two new patients."""
+    patients = [register(team.nurse, mrn=f"HYP-{n}") for n in range(2)]
+    for write in writes:
+        try:
+            apply_write(team, patients, write)
+        except ValidationFailed:
+            continue  # a write the rules refuse changes nothing
+
+
 # Courses written over one another: who (patient 0 or 1) and on what day each starts.
 OVERLAID_COURSES = [(1, 44), (0, 0), (0, 34), (0, 56), (0, 60), (0, 0)]
 
@@ -192,12 +202,7 @@ def test_the_incremental_state_equals_a_full_rebuild(
 ) -> None:
     fix_clock(NOW)
     with transaction.atomic():
-        patients = [register(team.nurse, mrn=f"HYP-{n}") for n in range(2)]
-        for write in writes:
-            try:
-                apply_write(team, patients, write)
-            except ValidationFailed:
-                continue  # a write the rules refuse changes nothing
+        apply_writes(team, writes)
         incremental = snapshot(team.clinic)
         clinic_state_rebuild(team.clinic)
         assert snapshot(team.clinic) == incremental
@@ -225,12 +230,7 @@ def test_the_dashboard_from_the_counts_equals_the_dashboard_from_the_rows(
     induction, or just past it), on every instrument."""
     fix_clock(NOW)
     with transaction.atomic():
-        patients = [register(team.nurse, mrn=f"HYP-{n}") for n in range(2)]
-        for write in writes:
-            try:
-                apply_write(team, patients, write)
-            except ValidationFailed:
-                continue
+        apply_writes(team, writes)
         for day, hour in moments:
             for instrument in JUDGED_INSTRUMENTS:
                 every = Filters(instrument=instrument)
