@@ -9,9 +9,11 @@ cells, which are as many as the clinic has distinct values, not courses.
 - **Kept in the write's transaction.** `_store` in state.py replaces a patient's course
   rows; `counts_move` adds the new rows' cells and takes the old rows' away, so a cell
   changes only when a course's verdict, duration or weekly value does.
-- **One lock order.** A cell is shared by the clinic's writers. Every write also takes the
-  clinic's audit chain, some before their course refresh and some after, so a writer
-  locks the chain before any cell: two writers then never wait on each other in a circle.
+- **One lock order.** A cell is shared by the clinic's writers, and every write also
+  locks the clinic's audit chain. Today's services that move cells audit before they
+  refresh; a service may refresh first (a patient's new name does, and moves no cell), so
+  the refresh locks the chain itself before any cell: whatever a service's order, two
+  writers never wait on each other in a circle.
 - **Recounted, not trusted, by a rebuild.** `counts_recount` counts a clinic's cells from
   its stored rows again; `outcomes-rebuild`, a change of settings and `migrate` (for
   clinics stored before the cells) use it.

@@ -45,9 +45,9 @@ NOW = at(130)
 SKIP = ("id", "course", "computed_at")
 
 
-def snapshot(clinic: Any) -> list[tuple[Any, ...]]:
+def snapshot(clinic: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """Every stored course with its instrument rows and weekly values, without row ids,
-    in a fixed order."""
+    and the dashboard's counts other than zero, in a fixed order."""
     courses = []
     for state in CourseState.objects.filter(clinic=clinic):
         fields = {
@@ -67,7 +67,7 @@ def snapshot(clinic: Any) -> list[tuple[Any, ...]]:
         courses.append((sorted(fields.items(), key=str), instruments, weeks))
     cells = OutcomeCount.objects.filter(clinic=clinic).exclude(courses=0)
     counts = sorted(cells.values_list("instrument", "facet", "value", "detail", "courses"))
-    return [*sorted(courses, key=str), counts]
+    return sorted(courses, key=str), counts
 
 
 SETTINGS = [
