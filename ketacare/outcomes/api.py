@@ -130,9 +130,13 @@ class DashboardOut(Schema):
     courses_past_induction: int | None
     responders: int | None
     small_cells_below: int | None
-    median_days_to_response: float | None
+    median_days_to_response: float | None = Field(
+        description="The median of the responders' times to response, each in whole days"
+    )
     median_sessions_to_response: float | None
-    median_days_free_of_relapse: float | None
+    median_days_free_of_relapse: float | None = Field(
+        description="Kaplan-Meier's median time free of relapse; durations in whole days"
+    )
     tables: dict[str, TableOut]
 
 
