@@ -14,9 +14,10 @@ cells, which are as many as the clinic has distinct values, not courses.
   refresh; a service may refresh first (a patient's new name does, and moves no cell), so
   the refresh locks the chain itself before any cell: whatever a service's order, two
   writers never wait on each other in a circle.
-- **Recounted, not trusted, by a rebuild.** `counts_recount` counts a clinic's cells from
-  its stored rows again; `outcomes-rebuild`, a change of settings and `migrate` (for
-  clinics stored before the cells) use it.
+- **Recounted, not trusted, by a rebuild.** A rebuild (`outcomes-rebuild`, a change of
+  settings) replaces the clinic's cells by the cells of the rows it wrote
+  (`counts_replace`); `migrate` counts those of clinics stored before the cells from
+  their rows (`counts_recount`).
 """
 
 from __future__ import annotations
@@ -92,10 +93,14 @@ def counts_move(clinic: Clinic, before: Counter[Cell], after: Counter[Cell]) -> 
     _add(clinic, {cell: n for cell, n in change.items() if n})
 
 
-@transaction.atomic
 def counts_recount(clinic: Clinic) -> int:
     """Count the clinic's cells again from its stored rows. Answers the cells kept."""
-    counted = stored_tally(clinic)
+    return counts_replace(clinic, stored_tally(clinic))
+
+
+@transaction.atomic
+def counts_replace(clinic: Clinic, counted: Counter[Cell]) -> int:
+    """Replace the clinic's cells by `counted` (every stored course's cells)."""
     head.locked(clinic)
     OutcomeCount.objects.filter(clinic=clinic).delete()
     OutcomeCount.objects.bulk_create(

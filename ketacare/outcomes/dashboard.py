@@ -27,7 +27,7 @@ from ketacare.common.errors import PermissionDenied, ValidationFailed
 from ketacare.dosing.protocols import Route
 from ketacare.dosing.selectors import protocol_catalogue
 from ketacare.outcomes.config import OutcomeConfig, config_for
-from ketacare.outcomes.counts import Facet
+from ketacare.outcomes.counts import GROUPED_BY, Facet
 from ketacare.outcomes.course import Status
 from ketacare.outcomes.data import whole_days
 from ketacare.outcomes.models import CourseInstrumentState, CourseWeekValue, OutcomeCount
@@ -225,10 +225,8 @@ def _courses(
 
 # The groupings shown, as the course rows name them and as the cells do.
 GROUPS: Mapping[str, str] = {
-    Facet.MONTH: "course__first_dose_month",
-    Facet.PRESCRIBER: "course__prescriber_id",
-    Facet.PROTOCOL: "course__protocol",
-    Facet.ROUTE: "course__route",
+    facet: f"course__{GROUPED_BY[facet]}"
+    for facet in (Facet.MONTH, Facet.PRESCRIBER, Facet.PROTOCOL, Facet.ROUTE)
 }
 
 

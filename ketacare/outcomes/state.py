@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -28,7 +29,14 @@ from ketacare.accounts.models import Clinic
 from ketacare.dosing.protocols import ProtocolDefinition
 from ketacare.dosing.selectors import protocol_catalogue
 from ketacare.outcomes.config import OutcomeConfig, config_for
-from ketacare.outcomes.counts import counts_move, counts_recount, stored_tally, tally
+from ketacare.outcomes.counts import (
+    Cell,
+    counts_move,
+    counts_recount,
+    counts_replace,
+    stored_tally,
+    tally,
+)
 from ketacare.outcomes.course import (
     Status,
     baseline,
@@ -215,14 +223,15 @@ def _store(
     config: OutcomeConfig,
     protocols: Protocols,
     *,
-    counted: bool = True,
+    rebuilt: Counter[Cell] | None = None,
 ) -> int:
-    """Replace the patients' stored courses; with `counted`, move the dashboard's cells
-    from the old rows to the new (a rebuild recounts them once, at its end)."""
+    """Replace the patients' stored courses and move the dashboard's cells from the old
+    rows to the new; in a rebuild, add the new rows' cells to `rebuilt` instead (the
+    rebuild replaces every cell at its end)."""
     courses = all_courses(clinic, patient_ids=patient_ids)
     names = sort_names_of(patient_ids)
     rows = states_of(clinic, courses, config, protocols, _decided(clinic, courses), names)
-    before = stored_tally(clinic, patient_ids) if counted else None
+    before = stored_tally(clinic, patient_ids) if rebuilt is None else None
     CourseState.objects.filter(clinic=clinic, patient_id__in=list(patient_ids)).delete()
     saved = CourseState.objects.bulk_create([state for state, _ in rows])
     details = []
@@ -232,8 +241,12 @@ def _store(
             details.append(row)
     CourseInstrumentState.objects.bulk_create(details)
     CourseWeekValue.objects.bulk_create(_week_values(details))
-    if before is not None:
-        counts_move(clinic, before, tally(details))
+    after = tally(details)
+    if rebuilt is not None:
+        rebuilt.update(after)
+    else:
+        assert before is not None
+        counts_move(clinic, before, after)
     return len(rows)
 
 
@@ -275,12 +288,13 @@ def clinic_state_rebuild(clinic: Clinic, progress: Callable[[int, int], None] | 
         config, protocols = config_for(clinic), _protocols(clinic)
         chunks = list(_patient_chunks(clinic))
         total, done, courses = sum(len(c) for c in chunks), 0, 0
+        cells: Counter[Cell] = Counter()
         for chunk in chunks:
-            courses += _store(clinic, chunk, config, protocols, counted=False)
+            courses += _store(clinic, chunk, config, protocols, rebuilt=cells)
             done += len(chunk)
             if progress is not None:
                 progress(done, total)
-        counts_recount(clinic)
+        counts_replace(clinic, cells)
         return courses
 
 
@@ -289,8 +303,9 @@ def rebuild_missing_course_state(*, verbosity: int = 1, **_signal: object) -> li
     no stored course at all (a database upgraded from before the state existed), so an
     upgrade never leaves a prescriber's worklist silently empty. Runs with the code and
     schema of the finished migration, unlike a data migration. Also builds those whose
-    stored courses have trajectories but no weekly values yet, or no sort names. Answers
-    the clinics built."""
+    stored courses have trajectories but no weekly values yet, or no sort names, and
+    counts the dashboard's cells of those stored before them. Answers the clinics built
+    or counted."""
     given = TreatmentSession.objects.filter(status__in=TreatmentSession.GIVEN_STATUSES)
     no_state = Clinic.objects.filter(pk__in=given.values("clinic_id")).exclude(
         pk__in=CourseState.objects.values("clinic_id")

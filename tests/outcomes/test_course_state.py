@@ -332,6 +332,22 @@ def test_migrate_stores_the_courses_of_a_clinic_that_has_none(team: Team, patien
     assert rebuild_missing_course_state(verbosity=0) == []
 
 
+def test_migrate_counts_the_dashboard_of_courses_stored_before_the_counts(
+    team: Team, patient: Any
+) -> None:
+    """A clinic whose courses were stored before the dashboard's counts existed (outcomes
+    0006) has them counted from its rows at the end of `migrate`, once."""
+    from ketacare.outcomes.state import rebuild_missing_course_state
+
+    fix_clock(at(60))
+    write_course(team.nurse, patient, [0, 3], [(-1, 30), (5, 12), (12, 9)])
+    before = snapshot(team.clinic)
+    OutcomeCount.objects.filter(clinic=team.clinic).delete()
+    assert rebuild_missing_course_state(verbosity=0) == [team.clinic.slug]
+    assert snapshot(team.clinic) == before
+    assert rebuild_missing_course_state(verbosity=0) == []
+
+
 def test_migrate_adds_the_weekly_values_to_courses_stored_before_them(
     team: Team, patient: Any
 ) -> None:
